@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""The two commands of the README, with nothing but Python 3.11+ and pip installed:
+
+    python3 dev.py up     run the product: web admin, Celery worker and Celery beat
+    python3 dev.py test   run the whole test suite (arguments go to pytest)
+
+Both create ``.venv`` and install the exact versions of ``requirements.lock`` when needed
+(again only when the lock changes), so a second run reuses what exists. Standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".requirements.lock.sha256"
+
+DEMO_PASSWORD_DEFAULT = "training-only-demo-password"  # noqa: S105 (demo data, printed on purpose)
+
+
+def say(message: str) -> None:
+    print(f"[dev] {message}", flush=True)
+
+
+def ensure_environment() -> None:
+    """Create the virtual environment and install the locked versions, once per lock."""
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py may be started by an older python3)
+        sys.exit("Python 3.11 or newer is needed; this is " + sys.version.split()[0])
+    if not PYTHON.exists():
+        say(f"creating the virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == digest:
+        return
+    say("installing the locked dependencies (first run only; later runs reuse them)")
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-r", str(LOCK)], check=True)
+    STAMP.write_text(digest)
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def wait_for_http(url: str, processes: list[subprocess.Popen], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"{process.args[2:4]} stopped with exit code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our own server)
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def health_check(env: dict[str, str]) -> str:
+    """Send the health-check task through the broker and wait for the worker's answer."""
+    code = (
+        "import time, django; django.setup();"
+        "from config.celery_app import health_check;"
+        "t=time.monotonic(); r=health_check.delay('dev-up').get(timeout=120);"
+        "assert r['token']=='dev-up' and r['database'], r;"
+        "print(f'{time.monotonic()-t:.1f}')"
+    )
+    out = subprocess.run([str(PYTHON), "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def up() -> int:
+    ensure_environment()
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    env.setdefault("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
+    env["PYTHONUNBUFFERED"] = "1"
+    host = env.get("HOST", "127.0.0.1")
+    port = env.get("PORT", "8000")
+    admin_url = f"http://{host}:{port}/admin/"
+    env.setdefault("SITE_URL", f"http://{host}:{port}")
+
+    say("migrating the database")
+    manage("migrate", "--no-input", "-v", "0", env=env)
+    say("loading reference data and demo data")
+    manage("load_reference_data", env=env)
+    manage("load_demo_data", env=env)
+
+    var_dir = Path(env.get("VAR_DIR", ROOT / "var"))
+    commands = {
+        "web": [str(PYTHON), "manage.py", "runserver", f"{host}:{port}", "--noreload"],
+        "worker": [str(PYTHON), "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO",
+                   "--pool", "threads", "--concurrency", "4", "--hostname", f"worker-{port}@%h"],
+        "beat": [str(PYTHON), "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+                 "--schedule", str(var_dir / "celerybeat-schedule")],
+    }
+    processes: list[subprocess.Popen] = []
+    interrupted = False
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        nonlocal interrupted
+        interrupted = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        for name, command in commands.items():
+            say(f"starting {name}")
+            processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
+        wait_for_http(admin_url + "login/", processes)
+        seconds = health_check(env)
+        say(f"Celery health check: ok (worker answered in {seconds} s)")
+        print(
+            "\n"
+            f"  Campaign plan workflow engine is running: {admin_url}\n"
+            f"  Demo log-ins (training data only), password for all: {env['DEMO_PASSWORD']}\n"
+            "  See the list printed by load_demo_data above; 'administrator' runs assessment cycles.\n"
+            "  Ctrl-C stops the web server, the worker and beat.\n",
+            flush=True,
+        )
+        while True:
+            for process in processes:
+                if process.poll() is not None:
+                    say(f"{process.args[2:4]} stopped with exit code {process.returncode}; stopping the rest")
+                    return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        say("stopping web, worker and beat")
+        return 0
+    except Exception as exc:  # report and stop the children instead of leaving them behind
+        say(f"could not start: {exc}")
+        return 1
+    finally:
+        stop(processes)
+        say("stopped")
+
+
+def test(args: list[str]) -> int:
+    ensure_environment()
+    return subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"up", "test", "install"}:
+        print(__doc__)
+        return 2
+    if argv[0] == "up":
+        return up()
+    if argv[0] == "install":
+        ensure_environment()
+        return 0
+    return test(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

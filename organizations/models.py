@@ -1,0 +1,264 @@
+"""Who is who in security cooperation: organizations, countries, areas of responsibility,
+memberships with roles, and delegations ("acting for")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
+from django_countries.fields import CountryField
+
+
+class OrganizationKind(models.TextChoices):
+    OSD_PSA = "osd_psa", "OSD principal staff assistant"
+    JOINT_STAFF = "joint_staff", "Joint Staff or directorate"
+    GEOGRAPHIC_CCMD = "geographic_ccmd", "Geographic combatant command"
+    FUNCTIONAL_CCMD = "functional_ccmd", "Functional combatant command"
+    MILITARY_DEPARTMENT = "military_department", "Military Department"
+    MILITARY_SERVICE = "military_service", "Military Service"
+    DEFENSE_AGENCY = "defense_agency", "Defense Agency"
+    FIELD_ACTIVITY = "field_activity", "DoD Field Activity"
+    SCO = "sco", "Security cooperation organization"
+    OTHER = "other", "Other"
+
+
+COMBATANT_COMMAND_KINDS = (OrganizationKind.GEOGRAPHIC_CCMD, OrganizationKind.FUNCTIONAL_CCMD)
+COMPONENT_KINDS = (
+    OrganizationKind.MILITARY_DEPARTMENT,
+    OrganizationKind.DEFENSE_AGENCY,
+    OrganizationKind.FIELD_ACTIVITY,
+    OrganizationKind.OSD_PSA,
+)
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    acronym = models.CharField(max_length=40, help_text="Unique among active organizations.")
+    kind = models.CharField(max_length=30, choices=OrganizationKind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        help_text="Where it sits in the tree, e.g. J5 under the Joint Staff.",
+    )
+    supervised_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supervises",
+        help_text="For a security cooperation organization: its geographic combatant command.",
+    )
+    active = models.BooleanField(default=True)
+    active_from = models.DateField(null=True, blank=True)
+    active_until = models.DateField(null=True, blank=True, help_text="Exclusive; empty while active.")
+    current_name = models.CharField(
+        max_length=200, blank=True,
+        help_text="Today's name where it differs from the directive's (e.g. CAPE for PA&E).",
+    )
+    current_acronym = models.CharField(max_length=40, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["acronym"]
+        constraints = [
+            models.UniqueConstraint(
+                Upper("acronym"), condition=Q(active=True), name="organization_unique_active_acronym",
+                violation_error_message="Another active organization already uses this acronym.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.acronym
+
+    @property
+    def is_combatant_command(self) -> bool:
+        return self.kind in COMBATANT_COMMAND_KINDS
+
+    def ancestors(self) -> list[Organization]:
+        chain, node, seen = [], self.parent, {self.pk}
+        while node is not None and node.pk not in seen:
+            chain.append(node)
+            seen.add(node.pk)
+            node = node.parent
+        return chain
+
+    def clean(self) -> None:
+        errors = {}
+        node, seen = self.parent, set()
+        while node is not None:
+            if self.pk is not None and node.pk == self.pk:
+                errors["parent"] = "This parent would make the organization its own ancestor (a cycle in the tree)."
+                break
+            if node.pk in seen:
+                break
+            seen.add(node.pk)
+            node = node.parent
+        if self.supervised_by_id and self.supervised_by_id == self.pk:
+            errors["supervised_by"] = "An organization cannot supervise itself."
+        if self.active_from and self.active_until and self.active_until <= self.active_from:
+            errors["active_until"] = "The end of the active period must be after its start."
+        if errors:
+            raise ValidationError(errors)
+
+
+class OrganizationNameHistory(models.Model):
+    """A rename keeps the earlier name: plans written under it still read as they did."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="name_history")
+    name = models.CharField(max_length=200)
+    acronym = models.CharField(max_length=40)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["-changed_at"]
+        verbose_name_plural = "organization name history"
+
+    def __str__(self) -> str:
+        return f"{self.acronym} (until {self.changed_at:%Y-%m-%d})"
+
+
+class Country(models.Model):
+    """An ISO 3166-1 country or area; names come from django-countries, not a hand-typed list."""
+
+    code = CountryField(unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "countries"
+
+    def __str__(self) -> str:
+        return f"{self.code.name} ({self.code.code})"
+
+    @property
+    def name(self) -> str:
+        return self.code.name
+
+
+class AreaOfResponsibility(models.Model):
+    """One period in which a geographic combatant command covered a country. Periods of one
+    country never overlap; ``end`` is exclusive and empty while current."""
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="aor_periods")
+    command = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="aor_periods",
+        limit_choices_to={"kind": OrganizationKind.GEOGRAPHIC_CCMD},
+    )
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["country", "start"]
+        verbose_name = "area of responsibility period"
+        indexes = [models.Index(fields=["country", "start", "end"])]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "start"], name="aor_one_period_per_country_start"),
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")),
+                                   name="aor_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country.code.code}: {self.command} from {self.start}" + (f" to {self.end}" if self.end else "")
+
+    def clean(self) -> None:
+        if self.command_id and self.command.kind != OrganizationKind.GEOGRAPHIC_CCMD:
+            raise ValidationError({"command": "Only a geographic combatant command has an area of responsibility."})
+        if not self.country_id or not self.start:
+            return
+        overlapping = AreaOfResponsibility.objects.filter(country_id=self.country_id).exclude(pk=self.pk)
+        overlapping = overlapping.filter(Q(end__isnull=True) | Q(end__gt=self.start))
+        if self.end:
+            overlapping = overlapping.filter(start__lt=self.end)
+        clash = overlapping.select_related("command").first()
+        if clash:
+            raise ValidationError(
+                f"{self.country.code.name} is already covered by {clash.command} from {clash.start}"
+                f"{' to ' + str(clash.end) if clash.end else ''}; periods of one country may not overlap."
+            )
+
+
+class Role(models.TextChoices):
+    ACTION_OFFICER = "action_officer", "Action officer"
+    REVIEWER = "reviewer", "Reviewer"
+    APPROVER = "approver", "Approver"
+    ORG_ADMIN = "org_admin", "Organization administrator"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_coordinator = models.BooleanField(
+        "designated coordinator", default=False,
+        help_text="Authorized in writing to answer coordination requests for the organization.",
+    )
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True, help_text="Exclusive; empty while current.")
+
+    class Meta:
+        ordering = ["organization", "role", "user"]
+        indexes = [models.Index(fields=["user", "organization", "role"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "role", "start"], name="membership_unique_start"),
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")),
+                                   name="membership_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}, {self.organization}"
+
+    def clean(self) -> None:
+        if not self.organization_id or not self.start:
+            return
+        org = self.organization
+        if not org.active and (org.active_until is None or self.start >= org.active_until):
+            raise ValidationError(f"{org} is not active; a membership must fall within its active period.")
+        if org.active_from and self.start < org.active_from:
+            raise ValidationError({"start": f"{org} is active only from {org.active_from}."})
+        if org.active_until and (self.end is None or self.end > org.active_until):
+            raise ValidationError({"end": f"{org} is active only until {org.active_until}."})
+        if self.end and self.end <= self.start:
+            raise ValidationError({"end": "The end must be after the start."})
+
+
+class Delegation(models.Model):
+    """An approver (or other role holder) lets another member act in their role for a while.
+    Actions taken under it record both people."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="delegations")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.APPROVER)
+    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="delegations_given")
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="delegations_received")
+    start = models.DateField()
+    end = models.DateField(help_text="Exclusive: the first day the delegator acts again.")
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start"]
+        indexes = [models.Index(fields=["delegate", "organization", "role"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="delegation_end_after_start"),
+            models.CheckConstraint(condition=~Q(delegator=models.F("delegate")), name="delegation_not_to_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegator} → {self.delegate} ({self.get_role_display()}, {self.organization})"
+
+    def clean(self) -> None:
+        from .selectors import memberships_active
+
+        if not (self.organization_id and self.delegator_id and self.delegate_id and self.start and self.end):
+            return
+        if self.end <= self.start:
+            raise ValidationError({"end": "The end must be after the start."})
+        if self.delegator_id == self.delegate_id:
+            raise ValidationError({"delegate": "A delegation must be to another person."})
+        if not memberships_active(on=self.start).filter(
+            user_id=self.delegator_id, organization_id=self.organization_id, role=self.role
+        ).exists():
+            raise ValidationError({"delegator": f"The delegator is not a {self.get_role_display().lower()} "
+                                                f"of {self.organization} on {self.start}."})
+        if not memberships_active(on=self.start).filter(
+            user_id=self.delegate_id, organization_id=self.organization_id
+        ).exists():
+            raise ValidationError({"delegate": f"The delegate is not a member of {self.organization} on "
+                                               f"{self.start}; a delegation can only go to a member."})

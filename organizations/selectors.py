@@ -1,0 +1,111 @@
+"""Reads about who may act for whom. Every other part asks these; none re-implements them."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import AreaOfResponsibility, Delegation, Membership, Organization
+
+
+def _today(on: datetime.date | None) -> datetime.date:
+    return on or timezone.localdate()
+
+
+def memberships_active(*, on: datetime.date | None = None) -> QuerySet[Membership]:
+    day = _today(on)
+    return Membership.objects.filter(Q(end__isnull=True) | Q(end__gt=day), start__lte=day)
+
+
+def delegations_active(*, on: datetime.date | None = None) -> QuerySet[Delegation]:
+    day = _today(on)
+    return Delegation.objects.filter(start__lte=day, end__gt=day)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How a user acts for an organization: in their own right, or for ``on_behalf_of``."""
+
+    user_id: int
+    organization_id: int
+    role: str
+    on_behalf_of_id: int | None = None
+
+
+def acting_capacity(
+    *, user, organization: Organization | int, roles: Iterable[str] | str,
+    on: datetime.date | None = None, coordinator: bool = False,
+) -> Capacity | None:
+    """The capacity in which ``user`` may act for ``organization`` in one of ``roles`` on ``on``
+    (today by default), or None. Own memberships come first; otherwise an active delegation
+    from someone who holds the role that day. ``coordinator`` requires the designation in
+    writing to answer coordination requests (held by the user, or by the delegator)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    roles = [roles] if isinstance(roles, str) else list(roles)
+    org_id = organization if isinstance(organization, int) else organization.pk
+    day = _today(on)
+    own = memberships_active(on=day).filter(user_id=user.pk, organization_id=org_id, role__in=roles)
+    if coordinator:
+        own = own.filter(is_coordinator=True)
+    membership = own.order_by("role").first()
+    if membership:
+        return Capacity(user.pk, org_id, membership.role)
+    for delegation in delegations_active(on=day).filter(delegate_id=user.pk, organization_id=org_id, role__in=roles):
+        holder = memberships_active(on=day).filter(
+            user_id=delegation.delegator_id, organization_id=org_id, role=delegation.role
+        )
+        if coordinator:
+            holder = holder.filter(is_coordinator=True)
+        delegate_is_member = memberships_active(on=day).filter(user_id=user.pk, organization_id=org_id).exists()
+        if holder.exists() and delegate_is_member:
+            return Capacity(user.pk, org_id, delegation.role, on_behalf_of_id=delegation.delegator_id)
+    return None
+
+
+def may_act(*, user, organization, role: Iterable[str] | str, on: datetime.date | None = None,
+            coordinator: bool = False) -> bool:
+    """May this user act for this organization in this role, now (or on ``on``)?"""
+    return acting_capacity(user=user, organization=organization, roles=role, on=on, coordinator=coordinator) is not None
+
+
+def organizations_acting_for(user, *, role: Iterable[str] | str | None = None,
+                             on: datetime.date | None = None) -> QuerySet[Organization]:
+    """The organizations ``user`` acts for on ``on``: own memberships and delegations received."""
+    if user is None or not user.is_authenticated:
+        return Organization.objects.none()
+    day = _today(on)
+    roles = None if role is None else ([role] if isinstance(role, str) else list(role))
+    own = memberships_active(on=day).filter(user_id=user.pk)
+    delegated = delegations_active(on=day).filter(delegate_id=user.pk)
+    if roles is not None:
+        own = own.filter(role__in=roles)
+        delegated = delegated.filter(role__in=roles)
+    return Organization.objects.filter(
+        Q(pk__in=own.values("organization_id")) | Q(pk__in=delegated.values("organization_id"))
+    )
+
+
+def command_covering(*, country, on: datetime.date | None = None) -> Organization | None:
+    """The geographic combatant command that covered ``country`` (a Country, or an ISO code) on ``on``."""
+    day = _today(on)
+    periods = AreaOfResponsibility.objects.filter(Q(end__isnull=True) | Q(end__gt=day), start__lte=day)
+    if isinstance(country, str):
+        periods = periods.filter(country__code=country.upper())
+    else:
+        periods = periods.filter(country_id=country.pk)
+    period = periods.select_related("command").first()
+    return period.command if period else None
+
+
+def commands_covering(*, countries, on: datetime.date | None = None) -> dict[int, Organization]:
+    """For many countries at once: {country id: command} on ``on`` (one query)."""
+    day = _today(on)
+    periods = AreaOfResponsibility.objects.filter(
+        Q(end__isnull=True) | Q(end__gt=day), start__lte=day, country__in=countries
+    ).select_related("command")
+    return {period.country_id: period.command for period in periods}
