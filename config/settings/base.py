@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_fsm_log",
     "django_countries",
     "organizations",
+    "workflow",
     "planning",
     "assessments",
 ]
@@ -140,6 +141,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
     _results_dir = VAR_DIR / "celery" / "results"

@@ -1,0 +1,253 @@
+"""The workflow engine's tables, for any kind of document.
+
+Definition apart from run (Wagtail's lesson): a ``Route`` and its ``RouteStep`` rows say who
+coordinates, reviews and approves a kind of document, editable by administrators; a document
+in flight keeps a snapshot of the route it started with. A ``Tasker`` is one organization's
+step on one document; a ``Comment`` is a row of the comment resolution matrix;
+``HistoryEntry`` is the append-only record of everything that happened.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import FSMField, transition
+
+from organizations.models import Organization, Role
+
+
+class Step(models.TextChoices):
+    COORDINATION = "coordination", "Coordination"
+    REVIEW = "review", "Review"
+    APPROVAL = "approval", "Approval"
+    CONSULTATION = "consultation", "Consultation"
+    COMPLETION = "completion", "Completion"
+    EVALUATION = "evaluation", "Evaluation"
+
+
+class Route(models.Model):
+    """Who takes part in each step for one kind of document (administrators edit it)."""
+
+    document_kind = models.CharField(max_length=50, db_index=True,
+                                     help_text="The kind of document this route serves, e.g. campaign_plan.")
+    name = models.CharField(max_length=200)
+    is_default = models.BooleanField(default=True, help_text="New submissions of this kind take the default route.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["document_kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["document_kind"], condition=Q(is_default=True),
+                                    name="route_one_default_per_kind",
+                                    violation_error_message="Each kind of document has one default route."),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RouteStep(models.Model):
+    """One participant of one step: a named organization, or a relation of the document
+    (``owner``, ``supporting_organizations``, ``supported_commands``...) resolved when the step starts."""
+
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(max_length=20, choices=Step.choices)
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="route_steps")
+    relation = models.CharField(max_length=50, blank=True,
+                                help_text="Instead of an organization: who, relative to the document.")
+    suspense_working_days = models.PositiveSmallIntegerField(default=10)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["route", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(organization__isnull=False) & Q(relation="")) | (Q(organization__isnull=True) & ~Q(relation="")),
+                name="route_step_organization_or_relation",
+                violation_error_message="Name either an organization or a relation, not both.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.organization.acronym if self.organization_id else self.relation.replace("_", " ")
+        return f"{self.get_step_display()}: {who}"
+
+    def clean(self) -> None:
+        if bool(self.organization_id) == bool(self.relation):
+            raise ValidationError("Name either an organization or a relation, not both.")
+
+
+class TaskerState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    ANSWERED = "answered", "Answered"
+    MISROUTED = "misrouted", "Returned as misrouted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_TASKER_STATES = (TaskerState.OPEN, TaskerState.ACKNOWLEDGED)
+
+
+class Response(models.TextChoices):
+    CONCUR = "concur", "Concur"
+    CONCUR_WITH_COMMENT = "concur_with_comment", "Concur with comment"
+    NONCONCUR = "nonconcur", "Non-concur"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned for rework"
+    COMPLETED = "completed", "Completed"
+
+
+class DocumentRef(models.Model):
+    """Points at any document (generic relation), indexed for 'everything about this document'."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    document = GenericForeignKey("content_type", "object_id")
+
+    class Meta:
+        abstract = True
+
+
+class Tasker(DocumentRef):
+    """One organization's step on one document, with its suspense (due date) and answer."""
+
+    step = models.CharField(max_length=20, choices=Step.choices)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="taskers")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="assigned_taskers",
+                                 help_text="Optional: the member of the organization working it.")
+    state = FSMField(default=TaskerState.OPEN, choices=TaskerState.choices, protected=True, db_index=True)
+    round = models.PositiveSmallIntegerField(default=1, help_text="Which pass of the step (a resubmission starts a new one).")
+    suspense = models.DateField()
+    suspense_reason = models.CharField(max_length=300, blank=True,
+                                       help_text="Why the suspense is shorter than the standard, or was moved.")
+    response = models.CharField(max_length=30, choices=Response.choices, blank=True)
+    rationale = models.TextField(blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    answered_on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                              on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    is_seam = models.BooleanField(default=False, help_text="Added because a partner country lies in this "
+                                                           "command's area of responsibility.")
+    added_reason = models.CharField(max_length=300, blank=True)
+    closed_reason = models.CharField(max_length=300, blank=True)
+    document_title = models.CharField(max_length=300, help_text="Copied at issue, for lists and reminders.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["suspense", "pk"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "step"]),
+            models.Index(fields=["organization", "state", "suspense"]),
+            models.Index(fields=["state", "suspense"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_step_display()} — {self.organization} — {self.document_title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_TASKER_STATES
+
+    def is_overdue(self, today=None) -> bool:
+        return self.is_open and self.suspense < (today or timezone.localdate())
+
+    # State changes of a tasker happen only through workflow.services (who may, and history).
+    @transition(field=state, source=TaskerState.OPEN, target=TaskerState.ACKNOWLEDGED)
+    def mark_acknowledged(self):
+        pass
+
+    @transition(field=state, source=list(OPEN_TASKER_STATES) + [TaskerState.ANSWERED], target=TaskerState.ANSWERED)
+    def mark_answered(self):
+        pass
+
+    @transition(field=state, source=list(OPEN_TASKER_STATES), target=TaskerState.MISROUTED)
+    def mark_misrouted(self):
+        pass
+
+    @transition(field=state, source=list(OPEN_TASKER_STATES) + [TaskerState.ANSWERED], target=TaskerState.CANCELLED)
+    def mark_cancelled(self):
+        pass
+
+
+class CommentCategory(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    SUBSTANTIVE = "substantive", "Substantive"
+    ADMINISTRATIVE = "administrative", "Administrative"
+
+
+class Decision(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    PARTIALLY_ACCEPTED = "partially_accepted", "Partially accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class Comment(DocumentRef):
+    """A row of the comment resolution matrix: a coordinator's comment and the owner's adjudication."""
+
+    tasker = models.ForeignKey(Tasker, on_delete=models.PROTECT, related_name="comments")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=20, choices=CommentCategory.choices)
+    section = models.CharField("section / paragraph", max_length=100, blank=True)
+    text = models.TextField()
+    proposed_change = models.TextField(blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    decision_rationale = models.TextField(blank=True)
+    adjudicated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    adjudicated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id", "category"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} comment from {self.organization} on {self.section or 'the document'}"
+
+
+class HistoryEntry(DocumentRef):
+    """Append-only: who did what to a document, acting for which organization, on whose delegation."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=50)
+    description = models.CharField(max_length=300)
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    acting_for = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", help_text="The delegator, when the actor acted under delegation.")
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name_plural = "history entries"
+        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.description}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValidationError("History is append-only: an entry cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("History is append-only: an entry cannot be deleted.")
+
+
+ROLES_WHO_ANSWER = (Role.REVIEWER, Role.APPROVER)

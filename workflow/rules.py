@@ -1,0 +1,132 @@
+"""How a document kind declares its workflow: django-fsm-2 transitions carrying a label,
+who may make them (actor rules) and when (conditions), each answering with reasons in the
+users' words so the admin and the API can say *why* a transition is unavailable.
+
+A condition is ``f(document) -> list[str]`` (empty: met). An actor rule resolves the
+capacity in which a user acts (``organizations.selectors.Capacity``) or says why not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django_fsm import transition as fsm_transition
+from django_fsm_log.decorators import fsm_log_by
+
+from organizations.models import Role
+from organizations.selectors import Capacity, acting_capacity
+
+Condition = Callable[[object], list[str]]
+
+
+@dataclass(frozen=True)
+class ActorRule:
+    """Who may act: members (or delegates) of some organization in some roles."""
+
+    roles: tuple[str, ...]
+    description: str
+
+    def organizations(self, document) -> list:
+        raise NotImplementedError
+
+    def resolve(self, document, user) -> tuple[Capacity | None, str]:
+        organizations = self.organizations(document)
+        for organization in organizations:
+            capacity = acting_capacity(user=user, organization=organization, roles=self.roles)
+            if capacity:
+                return capacity, ""
+        roles = " or ".join(Role(r).label.lower() for r in self.roles)
+        names = ", ".join(str(o) for o in organizations) or "no organization"
+        return None, f"Only {self.description} may do this: a {roles} of {names}."
+
+
+@dataclass(frozen=True)
+class OwnerRole(ActorRule):
+    """A member of the document's owning organization."""
+
+    description: str = "the owning organization"
+
+    def organizations(self, document) -> list:
+        return [document.owner]
+
+
+@dataclass(frozen=True)
+class TaskedRole(ActorRule):
+    """A member of an organization holding an open tasker of ``step`` on the document."""
+
+    step: str = "review"
+    description: str = "an organization tasked to review"
+
+    def organizations(self, document) -> list:
+        from .selectors import open_taskers
+
+        return [t.organization for t in open_taskers(document, step=self.step)]
+
+
+@dataclass(frozen=True)
+class RouteRole(ActorRule):
+    """A member of the organization(s) the document's route names for ``step``."""
+
+    step: str = "approval"
+    description: str = "the approving organization"
+
+    def organizations(self, document) -> list:
+        from .services import route_participants
+
+        return [organization for organization, _reason in route_participants(document, self.step)]
+
+
+@dataclass(frozen=True)
+class SystemOnly(ActorRule):
+    """Made by the engine itself (e.g. superseding the previous version), never by a person."""
+
+    roles: tuple[str, ...] = ()
+    description: str = "the system"
+
+    def resolve(self, document, user) -> tuple[Capacity | None, str]:
+        return None, "This step happens automatically; nobody makes it by hand."
+
+
+@dataclass(frozen=True)
+class TransitionRules:
+    name: str
+    label: str
+    actors: tuple[ActorRule, ...]
+    conditions: tuple[Condition, ...] = ()
+    comment_required: bool = False
+    comment_label: str = "Comment"
+    confirm: str = ""
+    fields: tuple[str, ...] = field(default=())
+
+    def unmet(self, document) -> list[str]:
+        reasons: list[str] = []
+        for condition in self.conditions:
+            reasons.extend(condition(document))
+        return reasons
+
+
+def workflow_transition(*, field, source, target, label: str, actors: Sequence[ActorRule],
+                        conditions: Sequence[Condition] = (), comment_required: bool = False,
+                        comment_label: str = "Comment", confirm: str = "", fields: Sequence[str] = ()):
+    """Declare a transition: django-fsm-2 checks the source state and the conditions on every
+    call; ``workflow.services.transition_perform`` adds locking, the actor check, the
+    comment rule and history. The same rules feed the admin's buttons and the API."""
+
+    def decorator(func):
+        rules = TransitionRules(
+            name=func.__name__, label=label, actors=tuple(actors), conditions=tuple(conditions),
+            comment_required=comment_required, comment_label=comment_label, confirm=confirm, fields=tuple(fields),
+        )
+
+        def fsm_condition(instance) -> bool:
+            return not rules.unmet(instance)
+
+        fsm_condition.__name__ = f"{func.__name__}_conditions"
+        wrapped = fsm_log_by(func)
+        wrapped = fsm_transition(field=field, source=source, target=target, conditions=[fsm_condition],
+                                 custom={"label": label, "rules": rules})(wrapped)
+        wrapped.workflow_rules = rules
+        return wrapped
+
+    return decorator

@@ -1,0 +1,52 @@
+"""Reads of the workflow engine. Lists use bounded queries (no N+1)."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+
+from organizations.selectors import organizations_acting_for
+
+from .models import OPEN_TASKER_STATES, Comment, CommentCategory, Decision, HistoryEntry, Response, Tasker
+
+
+def _ref(document) -> dict:
+    return {"content_type": ContentType.objects.get_for_model(type(document)), "object_id": document.pk}
+
+
+def taskers_of(document, *, step: str | None = None) -> QuerySet[Tasker]:
+    taskers = Tasker.objects.filter(**_ref(document)).select_related("organization", "assignee", "answered_by")
+    return taskers.filter(step=step) if step else taskers
+
+
+def open_taskers(document, *, step: str | None = None) -> QuerySet[Tasker]:
+    return taskers_of(document, step=step).filter(state__in=OPEN_TASKER_STATES)
+
+
+def comments_of(document) -> QuerySet[Comment]:
+    return Comment.objects.filter(**_ref(document)).select_related("organization", "author", "adjudicated_by",
+                                                                   "tasker")
+
+
+def history_of(document) -> QuerySet[HistoryEntry]:
+    return HistoryEntry.objects.filter(**_ref(document)).select_related("actor", "acting_for", "on_behalf_of")
+
+
+def unresolved_critical_comments(document) -> QuerySet[Comment]:
+    """Critical comments that still block: not adjudicated, or rejected while the commenting
+    organization still non-concurs."""
+    return comments_of(document).filter(category=CommentCategory.CRITICAL).filter(
+        Q(decision="") | Q(decision=Decision.REJECTED, tasker__response=Response.NONCONCUR)
+    )
+
+
+def taskers_for_user(user) -> QuerySet[Tasker]:
+    """'My taskers': open taskers assigned to the user or to an organization they act for."""
+    if user is None or not user.is_authenticated:
+        return Tasker.objects.none()
+    return (
+        Tasker.objects.filter(state__in=OPEN_TASKER_STATES)
+        .filter(Q(assignee=user) | Q(organization__in=organizations_acting_for(user)))
+        .select_related("organization", "assignee", "content_type")
+        .order_by("suspense", "pk")
+    )

@@ -1,0 +1,517 @@
+"""Writes of the workflow engine: the one path every action takes, whoever calls it (admin,
+API, management command, Celery task).
+
+``transition_perform`` = lock the row -> state, actor and conditions (every reason collected)
+-> the transition's own effects (taskers...) -> save (refused if the state moved under us)
+-> history -> tasks on commit.
+
+A document kind plugs in by providing: a ``state`` FSMField with transitions declared by
+``workflow.rules.workflow_transition``; ``owner`` (an Organization); ``route`` and
+``route_snapshot``; ``workflow_kind`` (a string); ``route_relation(relation)`` returning
+organizations; ``current_step()`` naming the step whose taskers may answer now; and
+optionally ``after_response(tasker, by)``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition
+
+from organizations.models import Organization, Role
+from organizations.selectors import Capacity, acting_capacity
+
+from .calendar import add_working_days
+from .exceptions import ActionRefused, Conflict, InvalidInput, TransitionRefused, UnknownTransition
+from .models import (
+    OPEN_TASKER_STATES,
+    ROLES_WHO_ANSWER,
+    Comment,
+    CommentCategory,
+    Decision,
+    HistoryEntry,
+    Response,
+    Route,
+    Step,
+    Tasker,
+    TaskerState,
+)
+from .rules import TransitionRules
+
+RESPONSES_BY_STEP = {
+    Step.COORDINATION: (Response.CONCUR, Response.CONCUR_WITH_COMMENT, Response.NONCONCUR),
+    Step.REVIEW: (Response.CONCUR, Response.CONCUR_WITH_COMMENT),
+    Step.CONSULTATION: (Response.CONCUR, Response.CONCUR_WITH_COMMENT, Response.NONCONCUR),
+}
+
+
+@dataclass
+class TransitionContext:
+    """What a transition's body receives: who acts, in which capacity, and the form's input."""
+
+    by: object
+    capacity: Capacity | None
+    comment: str = ""
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class TransitionOption:
+    name: str
+    label: str
+    allowed: bool
+    reasons: list[str]
+    comment_required: bool
+    comment_label: str
+    confirm: str
+    fields: tuple[str, ...]
+
+
+# --- definitions ---------------------------------------------------------------------------
+
+def transition_rules(model, name: str) -> TransitionRules:
+    method = getattr(model, name, None)
+    rules = getattr(method, "workflow_rules", None)
+    if rules is None:
+        raise UnknownTransition(f"There is no step called “{name}” for a {model._meta.verbose_name}.")
+    return rules
+
+
+def declared_transitions(model) -> list[tuple[TransitionRules, set[str]]]:
+    """Every transition of the model in declaration order, with its source states."""
+    state_field = model._meta.get_field("state")
+    by_name: dict[str, tuple[TransitionRules, set[str]]] = {}
+    for transition in state_field.get_all_transitions(model):
+        rules = transition.custom.get("rules")
+        if rules is None:
+            continue
+        by_name.setdefault(rules.name, (rules, set()))[1].add(transition.source)
+    return list(by_name.values())
+
+
+def state_label(document, state: str | None = None) -> str:
+    state = document.state if state is None else state
+    return dict(type(document)._meta.get_field("state").choices).get(state, state).lower()
+
+
+def kind_label(document) -> str:
+    return str(type(document)._meta.verbose_name)
+
+
+# --- routes --------------------------------------------------------------------------------
+
+def route_default(kind: str) -> Route | None:
+    return Route.objects.filter(document_kind=kind, is_default=True).prefetch_related("steps__organization").first()
+
+
+def route_snapshot_take(*, document) -> None:
+    """Freeze the route a document starts with: later edits of the route don't touch it."""
+    route = route_default(document.workflow_kind)
+    if route is None:
+        raise TransitionRefused(f"No route is configured for a {kind_label(document)}; an administrator "
+                                "must set one up under Workflow › Routes.")
+    document.route = route
+    document.route_snapshot = {
+        "route_id": route.pk,
+        "route_name": route.name,
+        "taken_at": timezone.now().isoformat(),
+        "steps": [
+            {"step": s.step, "organization_id": s.organization_id,
+             "organization": s.organization.acronym if s.organization_id else "",
+             "relation": s.relation, "suspense_working_days": s.suspense_working_days}
+            for s in route.steps.all()
+        ],
+    }
+
+
+def _snapshot_steps(document) -> list[dict]:
+    snapshot = document.route_snapshot or {}
+    if snapshot.get("steps") is not None:
+        return snapshot["steps"]
+    route = route_default(document.workflow_kind)
+    if route is None:
+        return []
+    return [{"step": s.step, "organization_id": s.organization_id, "relation": s.relation,
+             "suspense_working_days": s.suspense_working_days} for s in route.steps.all()]
+
+
+def route_participants(document, step: str) -> list[tuple[Organization, str]]:
+    """The organizations the document's route (its snapshot once started) names for ``step``,
+    each with why it takes part; duplicates removed, order kept."""
+    fixed_ids = [s["organization_id"] for s in _snapshot_steps(document) if s["step"] == step and s["organization_id"]]
+    fixed = Organization.objects.in_bulk(fixed_ids)
+    result: list[tuple[Organization, str]] = []
+    seen: set[int] = set()
+    for s in _snapshot_steps(document):
+        if s["step"] != step:
+            continue
+        if s["organization_id"]:
+            candidates = [(fixed[s["organization_id"]], "named by the route")]
+        else:
+            label = s["relation"].replace("_", " ")
+            candidates = [(org, label) for org in document.route_relation(s["relation"])]
+        for org, reason in candidates:
+            if org.pk not in seen:
+                seen.add(org.pk)
+                result.append((org, reason))
+    return result
+
+
+def step_suspense_days(document, step: str, default: int = 10) -> int:
+    days = [s["suspense_working_days"] for s in _snapshot_steps(document) if s["step"] == step]
+    return min(days) if days else default
+
+
+# --- history -------------------------------------------------------------------------------
+
+def history_record(*, document, action: str, description: str, actor=None, capacity: Capacity | None = None,
+                   from_state: str = "", to_state: str = "", comment: str = "", data: dict | None = None) -> HistoryEntry:
+    """Append one entry to the document's history (who, for which organization, on whose delegation)."""
+    return HistoryEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(type(document)), object_id=document.pk,
+        action=action, description=description[:300], from_state=from_state, to_state=to_state,
+        actor=actor, acting_for_id=capacity.organization_id if capacity else None,
+        on_behalf_of_id=capacity.on_behalf_of_id if capacity else None, comment=comment, data=data or {},
+    )
+
+
+# --- transitions ---------------------------------------------------------------------------
+
+def _evaluate(document, rules: TransitionRules, sources: set[str] | None, user) -> tuple[Capacity | None, list[str]]:
+    if sources is None:
+        sources = next((s for r, s in declared_transitions(type(document)) if r.name == rules.name), set())
+    if document.state not in sources and "*" not in sources:
+        return None, [f"Not possible while the {kind_label(document)} is {state_label(document)}."]
+    reasons: list[str] = []
+    capacity = None
+    actor_reasons = []
+    for actor in rules.actors:
+        capacity, why = actor.resolve(document, user)
+        if capacity:
+            break
+        actor_reasons.append(why)
+    if capacity is None:
+        reasons.extend(actor_reasons[:1])
+    reasons.extend(rules.unmet(document))
+    return capacity, reasons
+
+
+def transitions_available(*, document, user) -> list[TransitionOption]:
+    """Every transition of the document with whether ``user`` may make it now and, if not, why."""
+    options = []
+    for rules, sources in declared_transitions(type(document)):
+        if all(getattr(actor, "description", "") == "the system" for actor in rules.actors):
+            continue
+        _capacity, reasons = _evaluate(document, rules, sources, user)
+        options.append(TransitionOption(
+            name=rules.name, label=rules.label, allowed=not reasons, reasons=reasons,
+            comment_required=rules.comment_required, comment_label=rules.comment_label,
+            confirm=rules.confirm, fields=rules.fields,
+        ))
+    return options
+
+
+def transition_perform(*, document, name: str, by, comment: str = "", expected_state: str | None = None,
+                       data: dict | None = None, system: bool = False):
+    """Make transition ``name`` on ``document`` as ``by``. Guarantees: all or nothing; the row is
+    locked and a change made by someone else since ``expected_state`` was read is a ``Conflict``;
+    permission and conditions are checked here whoever calls; a refusal lists every reason;
+    exactly one history entry per transition. ``system`` transitions are made by the engine."""
+    model = type(document)
+    rules = transition_rules(model, name)
+    try:
+        with transaction.atomic():
+            locked = model.objects.select_for_update().get(pk=document.pk)
+            if expected_state is not None and locked.state != expected_state:
+                raise Conflict(
+                    f"Someone else changed this {kind_label(locked)} while you were working on it: it is now "
+                    f"{state_label(locked)}. Nothing was saved; reload the page and try again."
+                )
+            if system:
+                capacity, reasons = None, []
+                if locked.state not in next(s for r, s in declared_transitions(model) if r.name == name):
+                    reasons = [f"Not possible while the {kind_label(locked)} is {state_label(locked)}."]
+            else:
+                capacity, reasons = _evaluate(locked, rules, None, by)
+            if rules.comment_required and not (comment or "").strip():
+                reasons.append(f"{rules.comment_label} is required.")
+            if reasons:
+                if expected_state is None and document.state != locked.state:
+                    raise Conflict([f"Someone else changed this {kind_label(locked)}: it is now "
+                                    f"{state_label(locked)}."] + reasons)
+                raise TransitionRefused(reasons)
+            source = locked.state
+            context = TransitionContext(by=by, capacity=capacity, comment=comment or "", data=data or {})
+            getattr(locked, name)(by=by, context=context)
+            locked.save()
+            history_record(document=locked, action=name, description=f"{rules.label}", actor=by, capacity=capacity,
+                           from_state=source, to_state=locked.state, comment=comment or "",
+                           data={k: str(v) for k, v in (data or {}).items()})
+    except ConcurrentTransition as exc:
+        raise Conflict(f"Someone else changed this {kind_label(document)} at the same moment. Nothing was "
+                       "saved; reload the page and try again.") from exc
+    return locked
+
+
+# --- taskers -------------------------------------------------------------------------------
+
+def suspense_for(*, working_days: int, start: datetime.date | None = None) -> datetime.date:
+    return add_working_days(start or timezone.localdate(), working_days)
+
+
+def taskers_issue(*, document, step: str, participants: list[tuple[Organization, str]], by=None,
+                  working_days: int | None = None, suspense: datetime.date | None = None,
+                  suspense_reason: str = "", seam_ids: set[int] | frozenset = frozenset(),
+                  capacity: Capacity | None = None) -> list[Tasker]:
+    """Issue one tasker per organization for ``step`` (in bulk), with a suspense in working days
+    (U.S. federal holidays excluded). A suspense shorter than the standard needs a reason."""
+    standard = suspense_for(working_days=working_days if working_days is not None else step_suspense_days(document, step))
+    if suspense is None:
+        suspense = standard
+    elif suspense < standard and not suspense_reason.strip():
+        raise InvalidInput(
+            f"A suspense of {suspense:%d %b %Y} is shorter than the standard {standard:%d %b %Y}; give the reason.",
+            {"suspense_reason": ["Required when the suspense is shorter than the standard."]},
+        )
+    if suspense < timezone.localdate():
+        raise InvalidInput("The suspense cannot be in the past.", {"suspense": ["Must be today or later."]})
+    content_type = ContentType.objects.get_for_model(type(document))
+    taskers = [
+        Tasker(content_type=content_type, object_id=document.pk, step=step, organization=organization,
+               suspense=suspense, suspense_reason=suspense_reason if suspense < standard else "",
+               is_seam=organization.pk in seam_ids, added_reason=reason, document_title=str(document.title)[:300])
+        for organization, reason in participants
+    ]
+    created = Tasker.objects.bulk_create(taskers)
+    if created:
+        names = ", ".join(t.organization.acronym for t in created)
+        history_record(document=document, action=f"{step}_taskers_issued",
+                       description=f"{Step(step).label} taskers issued to {names}, suspense {suspense:%d %b %Y}",
+                       actor=by, capacity=capacity, data={"suspense": suspense.isoformat(),
+                                                          "organizations": [t.organization.acronym for t in created]})
+    return created
+
+
+def taskers_cancel_open(*, document, reason: str, step: str | None = None) -> int:
+    """Close every open tasker of the document (or of one step), e.g. on withdrawal or return."""
+    from .selectors import open_taskers
+
+    count = 0
+    for tasker in open_taskers(document, step=step):
+        tasker.mark_cancelled()
+        tasker.closed_reason = reason[:300]
+        tasker.save(update_fields=["state", "closed_reason"])
+        count += 1
+    return count
+
+
+def _lock_tasker(tasker: Tasker) -> Tasker:
+    return Tasker.objects.select_for_update().select_related("organization", "content_type").get(pk=tasker.pk)
+
+
+def _require_member(tasker: Tasker, by, roles, *, coordinator: bool = False) -> Capacity:
+    capacity = acting_capacity(user=by, organization=tasker.organization, roles=roles, coordinator=coordinator)
+    if capacity is None:
+        role_words = " or ".join(Role(r).label.lower() for r in roles)
+        extra = " designated as a coordinator" if coordinator else ""
+        raise ActionRefused(f"Only a {role_words}{extra} of {tasker.organization} may do this.")
+    return capacity
+
+
+def _require_step_in_progress(tasker: Tasker, document) -> None:
+    if document.current_step() != tasker.step:
+        raise ActionRefused(f"The {kind_label(document)} is {state_label(document)}; "
+                            f"{tasker.get_step_display().lower()} answers are closed.")
+
+
+def tasker_acknowledge(*, tasker: Tasker, by) -> Tasker:
+    """Record that the organization has received the tasker (any member may)."""
+    with transaction.atomic():
+        tasker = _lock_tasker(tasker)
+        capacity = _require_member(tasker, by, list(Role))
+        if tasker.state != TaskerState.OPEN:
+            raise ActionRefused(f"This tasker is already {tasker.get_state_display().lower()}.")
+        tasker.mark_acknowledged()
+        tasker.acknowledged_by, tasker.acknowledged_at = by, timezone.now()
+        tasker.save(update_fields=["state", "acknowledged_by", "acknowledged_at"])
+        history_record(document=tasker.document, action="tasker_acknowledged",
+                       description=f"{tasker.organization} acknowledged the {tasker.get_step_display().lower()} tasker",
+                       actor=by, capacity=capacity)
+    return tasker
+
+
+def tasker_respond(*, tasker: Tasker, by, response: str, rationale: str = "",
+                   comments: list[dict] | None = None) -> Tasker:
+    """Record the organization's answer. Only a designated coordinator (reviewer or approver, or
+    their delegate) of the tasked organization may answer, while the step is in progress.
+    A non-concur needs a rationale and at least one critical comment; a concur with comment
+    needs a comment. An answer can be changed until the step ends; comments accumulate."""
+    comments = comments or []
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        tasker = _lock_tasker(tasker)
+        document = type(tasker.document).objects.select_for_update().get(pk=tasker.object_id)
+        capacity = _require_member(tasker, by, ROLES_WHO_ANSWER, coordinator=tasker.step == Step.COORDINATION)
+        if tasker.state not in (*OPEN_TASKER_STATES, TaskerState.ANSWERED):
+            raise ActionRefused(f"This tasker is {tasker.get_state_display().lower()}; it takes no answer.")
+        _require_step_in_progress(tasker, document)
+        allowed = RESPONSES_BY_STEP.get(tasker.step, ())
+        if response not in allowed:
+            words = ", ".join(f"“{Response(r).label.lower()}”" for r in allowed)
+            raise InvalidInput(f"A {tasker.get_step_display().lower()} answer is one of {words}.",
+                               {"response": [f"Choose one of {words}."]})
+        cleaned = []
+        for index, item in enumerate(comments):
+            category, text = (item.get("category") or "").strip(), (item.get("text") or "").strip()
+            if category not in CommentCategory.values:
+                errors.setdefault(f"comments[{index}].category", []).append(
+                    "Choose critical, substantive or administrative.")
+            if not text:
+                errors.setdefault(f"comments[{index}].text", []).append("The comment needs text.")
+            cleaned.append({"category": category, "text": text, "section": (item.get("section") or "").strip()[:100],
+                            "proposed_change": (item.get("proposed_change") or "").strip()})
+        if response == Response.NONCONCUR:
+            if not rationale.strip():
+                errors.setdefault("rationale", []).append("A non-concur needs a rationale.")
+            if not any(c["category"] == CommentCategory.CRITICAL for c in cleaned):
+                errors.setdefault("comments", []).append("A non-concur needs at least one critical comment.")
+        if response == Response.CONCUR_WITH_COMMENT and not cleaned:
+            errors.setdefault("comments", []).append("A concur with comment needs at least one comment.")
+        if errors:
+            raise InvalidInput([m for ms in errors.values() for m in ms], errors)
+        previous = tasker.response
+        tasker.mark_answered()
+        tasker.response, tasker.rationale = response, rationale.strip()
+        tasker.answered_by, tasker.answered_at = by, timezone.now()
+        tasker.answered_on_behalf_of_id = capacity.on_behalf_of_id
+        tasker.save()
+        Comment.objects.bulk_create([
+            Comment(content_type=tasker.content_type, object_id=tasker.object_id, tasker=tasker,
+                    organization=tasker.organization, author=by, **c) for c in cleaned
+        ])
+        verb = "changed its answer to" if previous else "answered"
+        history_record(document=document, action="tasker_answered",
+                       description=f"{tasker.organization} {verb} {Response(response).label.lower()}"
+                                   + (f" with {len(cleaned)} comment{'s' if len(cleaned) != 1 else ''}" if cleaned else ""),
+                       actor=by, capacity=capacity, comment=rationale.strip(),
+                       data={"step": tasker.step, "response": response, "previous": previous})
+        hook = getattr(document, "after_response", None)
+        if hook:
+            hook(tasker=tasker, by=by)
+    return tasker
+
+
+def tasker_reassign(*, tasker: Tasker, by, assignee) -> Tasker:
+    """Give the tasker to another member of the same organization."""
+    from organizations.selectors import memberships_active
+
+    with transaction.atomic():
+        tasker = _lock_tasker(tasker)
+        capacity = _require_member(tasker, by, list(Role))
+        if not tasker.is_open:
+            raise ActionRefused("Only an open tasker can be re-assigned.")
+        if not memberships_active().filter(user=assignee, organization=tasker.organization).exists():
+            raise InvalidInput(f"{assignee} is not a member of {tasker.organization}.",
+                               {"assignee": [f"Choose a member of {tasker.organization}."]})
+        tasker.assignee = assignee
+        tasker.save(update_fields=["assignee"])
+        history_record(document=tasker.document, action="tasker_reassigned",
+                       description=f"{tasker.organization} tasker re-assigned to {assignee}", actor=by,
+                       capacity=capacity)
+    return tasker
+
+
+def tasker_return_misrouted(*, tasker: Tasker, by, reason: str) -> Tasker:
+    """The tasked organization says it should not have been tasked, with a reason."""
+    if not reason.strip():
+        raise InvalidInput("Say why the tasker is misrouted.", {"reason": ["Required."]})
+    with transaction.atomic():
+        tasker = _lock_tasker(tasker)
+        capacity = _require_member(tasker, by, ROLES_WHO_ANSWER)
+        if not tasker.is_open:
+            raise ActionRefused("Only an open tasker can be returned as misrouted.")
+        tasker.mark_misrouted()
+        tasker.closed_reason = reason.strip()[:300]
+        tasker.save(update_fields=["state", "closed_reason"])
+        history_record(document=tasker.document, action="tasker_misrouted",
+                       description=f"{tasker.organization} returned the tasker as misrouted", actor=by,
+                       capacity=capacity, comment=reason.strip())
+    return tasker
+
+
+def tasker_remove(*, tasker: Tasker, by, reason: str) -> Tasker:
+    """The owner removes a participant (e.g. a seam command added automatically), with a reason."""
+    if not reason.strip():
+        raise InvalidInput("Removing an organization from the route needs a recorded reason.", {"reason": ["Required."]})
+    with transaction.atomic():
+        tasker = _lock_tasker(tasker)
+        document = type(tasker.document).objects.select_for_update().get(pk=tasker.object_id)
+        capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
+        if capacity is None:
+            raise ActionRefused(f"Only an action officer or approver of {document.owner} may remove a participant.")
+        if not tasker.is_open:
+            raise ActionRefused("Only an open tasker can be removed.")
+        tasker.mark_cancelled()
+        tasker.closed_reason = reason.strip()[:300]
+        tasker.save(update_fields=["state", "closed_reason"])
+        history_record(document=document, action="tasker_removed",
+                       description=f"{tasker.organization} removed from {tasker.get_step_display().lower()}"
+                                   + (" (seam)" if tasker.is_seam else ""),
+                       actor=by, capacity=capacity, comment=reason.strip())
+    return tasker
+
+
+def tasker_change_suspense(*, tasker: Tasker, by, suspense: datetime.date, reason: str) -> Tasker:
+    """The owner moves a suspense, with a reason; recorded in the history."""
+    if not reason.strip():
+        raise InvalidInput("Moving a suspense needs a reason.", {"reason": ["Required."]})
+    if suspense < timezone.localdate():
+        raise InvalidInput("The suspense cannot be in the past.", {"suspense": ["Must be today or later."]})
+    with transaction.atomic():
+        tasker = _lock_tasker(tasker)
+        document = tasker.document
+        capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
+        if capacity is None:
+            raise ActionRefused(f"Only an action officer or approver of {document.owner} may move a suspense.")
+        if not tasker.is_open:
+            raise ActionRefused("Only an open tasker's suspense can be moved.")
+        old = tasker.suspense
+        tasker.suspense, tasker.suspense_reason = suspense, reason.strip()[:300]
+        tasker.save(update_fields=["suspense", "suspense_reason"])
+        history_record(document=document, action="suspense_changed",
+                       description=f"Suspense for {tasker.organization} moved from {old:%d %b %Y} to {suspense:%d %b %Y}",
+                       actor=by, capacity=capacity, comment=reason.strip(),
+                       data={"from": old.isoformat(), "to": suspense.isoformat()})
+    return tasker
+
+
+# --- comment resolution matrix -------------------------------------------------------------
+
+def comment_adjudicate(*, comment: Comment, by, decision: str, rationale: str) -> Comment:
+    """The owner's adjudication of one comment: accepted, partially accepted or rejected, with
+    a rationale (required for anything but a plain accept). Revisable while the step is open."""
+    if decision not in Decision.values:
+        raise InvalidInput("Choose accepted, partially accepted or rejected.",
+                           {"decision": ["Choose accepted, partially accepted or rejected."]})
+    if decision != Decision.ACCEPTED and not rationale.strip():
+        raise InvalidInput("A partial acceptance or a rejection needs a rationale.", {"rationale": ["Required."]})
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().select_related("tasker", "organization").get(pk=comment.pk)
+        document = type(comment.document).objects.select_for_update().get(pk=comment.object_id)
+        capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
+        if capacity is None:
+            raise ActionRefused(f"Only an action officer or approver of {document.owner} adjudicates comments.")
+        _require_step_in_progress(comment.tasker, document)
+        comment.decision, comment.decision_rationale = decision, rationale.strip()
+        comment.adjudicated_by, comment.adjudicated_at = by, timezone.now()
+        comment.save()
+        history_record(document=document, action="comment_adjudicated",
+                       description=f"{comment.get_category_display()} comment from {comment.organization} "
+                                   f"{Decision(decision).label.lower()}",
+                       actor=by, capacity=capacity, comment=rationale.strip(),
+                       data={"comment": comment.pk, "decision": decision})
+    return comment
