@@ -59,6 +59,8 @@ def _tasks_run_eagerly_unless_a_test_starts_a_worker(settings):
     mode themselves (see ``celery_worker``)."""
     from config.celery_app import app
 
+    # Fast hashing: tests create many users; the real hashers are the production settings'.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False

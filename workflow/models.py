@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from organizations.models import Organization, Role
 
@@ -114,7 +114,7 @@ class DocumentRef(models.Model):
         abstract = True
 
 
-class Tasker(DocumentRef):
+class Tasker(FSMModelMixin, DocumentRef):
     """One organization's step on one document, with its suspense (due date) and answer."""
 
     step = models.CharField(max_length=20, choices=Step.choices)

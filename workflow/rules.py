@@ -8,6 +8,7 @@ capacity in which a user acts (``organizations.selectors.Capacity``) or says why
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from organizations.models import Role
 from organizations.selectors import Capacity, acting_capacity
 
 Condition = Callable[[object], list[str]]
+_declaration_order = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class TransitionRules:
     comment_label: str = "Comment"
     confirm: str = ""
     fields: tuple[str, ...] = field(default=())
+    order: int = 0
 
     def unmet(self, document) -> list[str]:
         reasons: list[str] = []
@@ -117,6 +120,7 @@ def workflow_transition(*, field, source, target, label: str, actors: Sequence[A
         rules = TransitionRules(
             name=func.__name__, label=label, actors=tuple(actors), conditions=tuple(conditions),
             comment_required=comment_required, comment_label=comment_label, confirm=confirm, fields=tuple(fields),
+            order=next(_declaration_order),
         )
 
         def fsm_condition(instance) -> bool:

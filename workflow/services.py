@@ -90,7 +90,7 @@ def declared_transitions(model) -> list[tuple[TransitionRules, set[str]]]:
         if rules is None:
             continue
         by_name.setdefault(rules.name, (rules, set()))[1].add(transition.source)
-    return list(by_name.values())
+    return sorted(by_name.values(), key=lambda item: item[0].order)
 
 
 def state_label(document, state: str | None = None) -> str:

@@ -1,0 +1,97 @@
+"""Conditions of the plan workflow: each returns the reasons it is not met, in the users'
+words (empty list: met). The admin, the API and the service all show these same sentences."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from workflow.models import OPEN_TASKER_STATES, CommentCategory, Decision, Response, Step, TaskerState
+from workflow.selectors import taskers_of, unresolved_critical_comments
+
+
+def _names(organizations) -> str:
+    return ", ".join(sorted(str(o) for o in organizations))
+
+
+def content_complete(plan) -> list[str]:
+    """Everything the directive requires before a plan goes out for coordination."""
+    missing = []
+    for field, words in (("summary", "a summary"), ("complementary_usg_activities",
+                         "the complementary U.S. Government activities considered (4.c)"),
+                         ("resources_needed", "the resources needed"),
+                         ("risk_if_not_resourced", "the risk if resources are not provided")):
+        if not (getattr(plan, field) or "").strip():
+            missing.append(words)
+    if not plan.period_start or not plan.period_end:
+        missing.append("the plan period")
+    if not plan.gef_id:
+        missing.append("the GEF guidance it implements")
+    reasons = [f"Missing before submission: {', '.join(missing)}."] if missing else []
+    partners = list(plan.partner_considerations.all())
+    if not partners:
+        reasons.append("Name at least one partner country with its considerations (4.b).")
+    incomplete = [p.country.name for p in partners if not p.is_complete]
+    if incomplete:
+        reasons.append("Say whether each partner can support, safeguard and sustain the capability (4.b): "
+                       f"incomplete for {', '.join(incomplete)}.")
+    objectives = list(plan.objectives.prefetch_related("end_states"))
+    if not objectives:
+        reasons.append("Add at least one objective.")
+    untraced = [o.code for o in objectives if not o.end_states.all()]
+    if untraced:
+        reasons.append(f"Trace every objective to a GEF end state: {', '.join(untraced)} not traced.")
+    reasons.extend(plan.kind_specific_gaps() if hasattr(plan, "kind_specific_gaps") else [])
+    return reasons
+
+
+def route_configured(plan) -> list[str]:
+    from workflow.services import route_default
+
+    if plan.route_snapshot or route_default(plan.workflow_kind):
+        return []
+    return [f"No route is configured for a {plan._meta.verbose_name}; an administrator must set one up."]
+
+
+def _step_outstanding(plan, step: str, words: str) -> list[str]:
+    taskers = [t for t in taskers_of(plan, step=step)
+               if t.state not in (TaskerState.CANCELLED, TaskerState.MISROUTED)]
+    outstanding = [t.organization for t in taskers if t.state in OPEN_TASKER_STATES]
+    if not outstanding:
+        return []
+    return [f"{len(outstanding)} of {len(taskers)} {words} outstanding: {_names(outstanding)}."]
+
+
+def coordination_answers_complete(plan) -> list[str]:
+    return _step_outstanding(plan, Step.COORDINATION, "coordination answers")
+
+
+def reviews_complete(plan) -> list[str]:
+    return _step_outstanding(plan, Step.REVIEW, "review answers")
+
+
+def critical_comments_resolved(plan) -> list[str]:
+    pending = Counter()
+    standing = Counter()
+    for comment in unresolved_critical_comments(plan):
+        if comment.decision == "":
+            pending[str(comment.organization)] += 1
+        else:
+            standing[str(comment.organization)] += 1
+    reasons = []
+    for org, n in sorted(pending.items()):
+        reasons.append(f"{n} critical comment{'s' if n > 1 else ''} from {org} not adjudicated.")
+    for org, n in sorted(standing.items()):
+        reasons.append(f"{org} still non-concurs after {n} critical comment{'s were' if n > 1 else ' was'} rejected: "
+                       "obtain its concurrence or elevate.")
+    return reasons
+
+
+def has_unresolved_nonconcur(plan) -> list[str]:
+    if unresolved_critical_comments(plan).filter(tasker__response=Response.NONCONCUR,
+                                                 category=CommentCategory.CRITICAL).exists():
+        return []
+    return ["There is no unresolved non-concurrence to elevate."]
+
+
+__all__ = ["content_complete", "route_configured", "coordination_answers_complete", "reviews_complete",
+           "critical_comments_resolved", "has_unresolved_nonconcur", "Decision"]

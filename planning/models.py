@@ -1,0 +1,387 @@
+"""The Secretary's guidance (GEF), campaign plans and campaign support plans: their data and
+their state machines. Who may move a plan, and when, reads top to bottom in ``PlanDocument``."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField
+
+from organizations.models import Country, Organization, OrganizationKind, Role
+from workflow.models import Step
+from workflow.rules import OwnerRole, RouteRole, SystemOnly, TaskedRole, workflow_transition
+
+from . import conditions
+
+DIRECTIVE_VERSION = "DoDD 5132.03, 24 October 2008"
+
+
+class ClassificationLevel(models.TextChoices):
+    UNCLASSIFIED = "U", "UNCLASSIFIED"
+    CUI = "CUI", "CUI"
+    CONFIDENTIAL = "C", "CONFIDENTIAL"
+    SECRET = "S", "SECRET"
+    TOP_SECRET = "TS", "TOP SECRET"
+
+
+class GEFGuidance(models.Model):
+    """An issuance of the Guidance for Employment of the Force by USD(P)."""
+
+    year = models.PositiveSmallIntegerField()
+    version = models.CharField(max_length=20, default="1")
+    title = models.CharField(max_length=200)
+    issued_on = models.DateField()
+    assessment_guidance = models.TextField(blank=True)
+    classification = models.CharField(max_length=5, choices=ClassificationLevel.choices,
+                                      default=ClassificationLevel.UNCLASSIFIED)
+
+    class Meta:
+        ordering = ["-year", "-version"]
+        verbose_name = "GEF guidance"
+        verbose_name_plural = "GEF guidance"
+        constraints = [models.UniqueConstraint(fields=["year", "version"], name="gef_unique_year_version")]
+
+    def __str__(self) -> str:
+        return f"GEF {self.year} v{self.version}"
+
+
+class GEFEndState(models.Model):
+    """A security cooperation end state (and its objectives) set by the GEF; plans trace to it."""
+
+    gef = models.ForeignKey(GEFGuidance, on_delete=models.PROTECT, related_name="end_states")
+    code = models.CharField(max_length=20)
+    title = models.CharField(max_length=300)
+    objectives = models.TextField(blank=True, help_text="The GEF's security cooperation objectives for this end state.")
+
+    class Meta:
+        ordering = ["gef", "code"]
+        verbose_name = "GEF end state"
+        constraints = [models.UniqueConstraint(fields=["gef", "code"], name="gef_end_state_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class PlanState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    COORDINATION = "coordination", "In coordination"
+    REVIEW = "review", "In review"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned for rework"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+IN_FLIGHT = (PlanState.DRAFT, PlanState.COORDINATION, PlanState.REVIEW)
+OWNER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
+ANSWER_ROLES = (Role.REVIEWER, Role.APPROVER)
+
+
+class PlanDocument(ConcurrentTransitionMixin, models.Model):
+    """What campaign plans and campaign support plans share: content, versions, and the workflow
+    ``draft → coordination → review → approved`` with ``returned``, ``withdrawn``, ``superseded``."""
+
+    series = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True,
+                              help_text="All versions of one plan share it.")
+    version = models.PositiveSmallIntegerField(default=1, editable=False)
+    previous_version = models.ForeignKey("self", null=True, blank=True, editable=False, on_delete=models.PROTECT,
+                                         related_name="next_versions")
+    title = models.CharField(max_length=300)
+    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="%(class)s_owned")
+    gef = models.ForeignKey(GEFGuidance, on_delete=models.PROTECT, null=True, blank=True,
+                            related_name="%(class)s_set", verbose_name="GEF guidance")
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+    complementary_usg_activities = models.TextField(
+        "complementary U.S. Government activities considered (4.c)", blank=True,
+        help_text="Directive 4.c: how the plan complements other U.S. Government activities.",
+    )
+    resources_needed = models.TextField(blank=True)
+    risk_if_not_resourced = models.TextField("risk if resources are not provided", blank=True)
+    classification = models.CharField(max_length=5, choices=ClassificationLevel.choices,
+                                      default=ClassificationLevel.UNCLASSIFIED)
+    directive_version = models.CharField(max_length=100, default=DIRECTIVE_VERSION)
+
+    state = FSMField(default=PlanState.DRAFT, choices=PlanState.choices, protected=True, db_index=True)
+    route = models.ForeignKey("workflow.Route", null=True, blank=True, editable=False, on_delete=models.PROTECT,
+                              related_name="+")
+    route_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    elevated = models.BooleanField(default=False, editable=False)
+    elevation_rationale = models.TextField(blank=True, editable=False)
+    return_reason = models.TextField(blank=True, editable=False)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+    def clean(self) -> None:
+        if self.period_start and self.period_end and self.period_end <= self.period_start:
+            raise ValidationError({"period_end": "The period must end after it starts."})
+
+    # --- what the workflow engine asks of a document ---------------------------------------
+
+    def current_step(self) -> str | None:
+        return {PlanState.COORDINATION: Step.COORDINATION, PlanState.REVIEW: Step.REVIEW}.get(self.state)
+
+    def route_relation(self, relation: str) -> list[Organization]:
+        if relation == "owner":
+            return [self.owner]
+        raise ValueError(f"A {self._meta.verbose_name} has no relation {relation!r}")
+
+    def seam_participants(self) -> list[tuple[Organization, str]]:
+        return []
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state == PlanState.DRAFT
+
+    def after_response(self, *, tasker, by) -> None:
+        from . import services
+
+        services.plan_after_response(plan=self, tasker=tasker, by=by)
+
+    # --- the workflow, top to bottom -------------------------------------------------------
+
+    @workflow_transition(
+        field=state, source=PlanState.DRAFT, target=PlanState.COORDINATION, label="Submit for coordination",
+        actors=[OwnerRole(roles=(Role.ACTION_OFFICER,))],
+        conditions=[conditions.content_complete, conditions.route_configured],
+        fields=("suspense", "suspense_reason"),
+    )
+    def submit(self, *, by, context):
+        from . import services
+
+        services.plan_enter_coordination(plan=self, context=context)
+
+    @workflow_transition(
+        field=state, source=PlanState.COORDINATION, target=PlanState.REVIEW, label="Send to review",
+        actors=[OwnerRole(roles=OWNER_ROLES)],
+        conditions=[conditions.coordination_answers_complete, conditions.critical_comments_resolved],
+        fields=("suspense", "suspense_reason"),
+    )
+    def send_to_review(self, *, by, context):
+        from . import services
+
+        services.plan_enter_review(plan=self, context=context)
+
+    @workflow_transition(
+        field=state, source=PlanState.COORDINATION, target=PlanState.REVIEW,
+        label="Elevate non-concurrence to review",
+        actors=[OwnerRole(roles=(Role.APPROVER,), description="the owning organization's approver")],
+        conditions=[conditions.coordination_answers_complete, conditions.has_unresolved_nonconcur],
+        comment_required=True, comment_label="Rationale for elevation",
+        confirm="The reviewing authority will see the unresolved non-concurrence and your rationale.",
+        fields=("suspense", "suspense_reason"),
+    )
+    def elevate(self, *, by, context):
+        from . import services
+
+        services.plan_elevate(plan=self, context=context)
+
+    @workflow_transition(
+        field=state, source=PlanState.REVIEW, target=PlanState.RETURNED, label="Return for rework",
+        actors=[TaskedRole(roles=ANSWER_ROLES, step=Step.REVIEW, description="a reviewing organization"),
+                RouteRole(roles=(Role.APPROVER,), step=Step.APPROVAL, description="the approving organization")],
+        comment_required=True, comment_label="Reason for return",
+    )
+    def return_for_rework(self, *, by, context):
+        from . import services
+
+        services.plan_return(plan=self, context=context)
+
+    @workflow_transition(
+        field=state, source=PlanState.REVIEW, target=PlanState.APPROVED, label="Approve",
+        actors=[RouteRole(roles=(Role.APPROVER,), step=Step.APPROVAL, description="the approving organization")],
+        conditions=[conditions.reviews_complete],
+        confirm="Approval is final: this version becomes the plan of record and supersedes the previous one.",
+    )
+    def approve(self, *, by, context):
+        from . import services
+
+        services.plan_approve(plan=self, context=context)
+
+    @workflow_transition(
+        field=state, source=[PlanState.DRAFT, PlanState.COORDINATION, PlanState.REVIEW, PlanState.RETURNED],
+        target=PlanState.WITHDRAWN, label="Withdraw",
+        actors=[OwnerRole(roles=OWNER_ROLES)],
+        comment_required=True, comment_label="Reason for withdrawal",
+        confirm="Withdrawal ends this version's workflow and closes its open taskers.",
+    )
+    def withdraw(self, *, by, context):
+        from workflow.services import taskers_cancel_open
+
+        taskers_cancel_open(document=self, reason=f"Plan withdrawn: {context.comment}")
+
+    @workflow_transition(field=state, source=PlanState.APPROVED, target=PlanState.SUPERSEDED,
+                         label="Supersede", actors=[SystemOnly()])
+    def supersede(self, *, by, context):
+        pass
+
+
+class PartnerConsideration(models.Model):
+    """Directive 4.b for one partner country: can it support, safeguard and sustain the capability?"""
+
+    campaign_plan = models.ForeignKey("CampaignPlan", null=True, blank=True, on_delete=models.CASCADE,
+                                      related_name="partner_considerations")
+    support_plan = models.ForeignKey("CampaignSupportPlan", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="partner_considerations")
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
+    can_support = models.TextField("ability to support the capability", blank=True)
+    can_safeguard = models.TextField("ability to safeguard it", blank=True)
+    can_sustain = models.TextField("ability to sustain it", blank=True)
+
+    class Meta:
+        ordering = ["country"]
+        verbose_name = "partner country and its considerations (4.b)"
+        verbose_name_plural = "partner countries and their considerations (4.b)"
+        constraints = [
+            models.CheckConstraint(condition=Q(campaign_plan__isnull=True) ^ Q(support_plan__isnull=True),
+                                   name="partner_consideration_one_plan"),
+            models.UniqueConstraint(fields=["campaign_plan", "country"], name="partner_unique_per_campaign_plan"),
+            models.UniqueConstraint(fields=["support_plan", "country"], name="partner_unique_per_support_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return self.country.name
+
+    @property
+    def is_complete(self) -> bool:
+        return all(v.strip() for v in (self.can_support, self.can_safeguard, self.can_sustain))
+
+
+class Objective(models.Model):
+    """A plan objective, traced to one or more GEF end states, with its measures."""
+
+    campaign_plan = models.ForeignKey("CampaignPlan", null=True, blank=True, on_delete=models.CASCADE,
+                                      related_name="objectives")
+    support_plan = models.ForeignKey("CampaignSupportPlan", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="objectives")
+    code = models.CharField(max_length=20)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    end_states = models.ManyToManyField(GEFEndState, related_name="plan_objectives", blank=True,
+                                        help_text="The GEF end states this objective serves.")
+    measures_of_effectiveness = models.TextField(blank=True)
+    measures_of_performance = models.TextField(blank=True)
+    indicators = models.TextField(blank=True)
+    classification = models.CharField("portion marking", max_length=5, choices=ClassificationLevel.choices,
+                                      default=ClassificationLevel.UNCLASSIFIED)
+
+    class Meta:
+        ordering = ["code", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(campaign_plan__isnull=True) ^ Q(support_plan__isnull=True),
+                                   name="objective_one_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    @property
+    def plan(self):
+        return self.campaign_plan or self.support_plan
+
+
+class CampaignPlanKind(models.TextChoices):
+    THEATER = "theater", "Theater campaign plan"
+    FUNCTIONAL = "functional", "Functional campaign plan"
+    REGIONAL = "regional", "Regional campaign plan"
+    CONTINGENCY = "contingency", "Contingency plan (branch plan)"
+
+
+class CampaignPlan(PlanDocument):
+    """A combatant command's campaign plan."""
+
+    workflow_kind = "campaign_plan"
+
+    kind = models.CharField(max_length=20, choices=CampaignPlanKind.choices, default=CampaignPlanKind.THEATER)
+    parent_plan = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="branch_plans",
+                                    help_text="A contingency plan is a branch plan of a campaign plan.")
+    supporting_organizations = models.ManyToManyField(Organization, blank=True, related_name="supported_campaign_plans")
+
+    class Meta(PlanDocument.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["series", "version"], name="campaign_plan_unique_version"),
+            models.CheckConstraint(condition=~Q(kind="contingency") | Q(parent_plan__isnull=False),
+                                   name="contingency_plan_has_parent",
+                                   violation_error_message="A contingency plan is a branch plan: name its parent "
+                                                           "campaign plan."),
+        ]
+        indexes = [models.Index(fields=["owner", "state"])]
+        permissions = [("export_campaignplan", "Can export campaign plans")]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.owner_id and self.owner.kind not in (OrganizationKind.GEOGRAPHIC_CCMD,
+                                                     OrganizationKind.FUNCTIONAL_CCMD):
+            raise ValidationError({"owner": "A campaign plan is owned by a combatant command."})
+        if self.kind == CampaignPlanKind.CONTINGENCY and not self.parent_plan_id:
+            raise ValidationError({"parent_plan": "A contingency plan is a branch plan: name its parent campaign plan."})
+        if self.kind != CampaignPlanKind.CONTINGENCY and self.parent_plan_id:
+            raise ValidationError({"parent_plan": "Only a contingency plan has a parent campaign plan."})
+
+    def route_relation(self, relation: str) -> list[Organization]:
+        if relation == "supporting_organizations":
+            return list(self.supporting_organizations.all())
+        return super().route_relation(relation)
+
+    def seam_participants(self) -> list[tuple[Organization, str]]:
+        from organizations.selectors import commands_covering
+
+        on = self.period_start or timezone.localdate()
+        countries = [p.country for p in self.partner_considerations.select_related("country")]
+        covering = commands_covering(countries=countries, on=on)
+        seams: dict[int, tuple[Organization, list[str]]] = {}
+        for country in countries:
+            command = covering.get(country.pk)
+            if command and command.pk != self.owner_id:
+                seams.setdefault(command.pk, (command, []))[1].append(country.name)
+        return [(command, f"seam: {', '.join(names)} in its area of responsibility on {on:%d %b %Y}")
+                for command, names in seams.values()]
+
+
+class CampaignSupportPlan(PlanDocument):
+    """A DoD Component's campaign support plan, supporting one or more campaign plans."""
+
+    workflow_kind = "campaign_support_plan"
+
+    supported_plans = models.ManyToManyField(CampaignPlan, blank=True, related_name="support_plans")
+
+    class Meta(PlanDocument.Meta):
+        constraints = [models.UniqueConstraint(fields=["series", "version"], name="support_plan_unique_version")]
+        indexes = [models.Index(fields=["owner", "state"])]
+        permissions = [("export_campaignsupportplan", "Can export campaign support plans")]
+
+    def clean(self) -> None:
+        super().clean()
+        allowed = (OrganizationKind.MILITARY_DEPARTMENT, OrganizationKind.DEFENSE_AGENCY,
+                   OrganizationKind.FIELD_ACTIVITY, OrganizationKind.OSD_PSA, OrganizationKind.MILITARY_SERVICE)
+        if self.owner_id and self.owner.kind not in allowed:
+            raise ValidationError({"owner": "A campaign support plan is owned by a Military Department, Defense "
+                                            "Agency, Field Activity or an OSD office."})
+
+    def kind_specific_gaps(self) -> list[str]:
+        if not self.supported_plans.exists():
+            return ["Name the campaign plans this plan supports."]
+        return []
+
+    def route_relation(self, relation: str) -> list[Organization]:
+        if relation == "supported_commands":
+            return list(Organization.objects.filter(campaignplan_owned__in=self.supported_plans.all()).distinct())
+        return super().route_relation(relation)

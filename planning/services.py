@@ -1,0 +1,222 @@
+"""Writes on plans. Transitions go through ``workflow.services.transition_perform``; the
+functions named ``plan_enter_*`` are the effects a transition has, called from its body."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from organizations.models import Role
+from organizations.selectors import acting_capacity
+from workflow.exceptions import ActionRefused, InvalidInput
+from workflow.models import Response, Step
+from workflow.selectors import open_taskers, taskers_of
+from workflow.services import (
+    TransitionContext,
+    history_record,
+    route_participants,
+    route_snapshot_take,
+    taskers_cancel_open,
+    taskers_issue,
+    transition_perform,
+)
+
+from .models import CampaignPlan, CampaignSupportPlan, PlanDocument, PlanState
+
+EDITABLE_FIELDS = {
+    "title", "gef", "period_start", "period_end", "summary", "complementary_usg_activities", "resources_needed",
+    "risk_if_not_resourced", "classification", "kind", "parent_plan",
+}
+
+
+def _suspense_from(context: TransitionContext) -> tuple[datetime.date | None, str]:
+    raw = context.data.get("suspense")
+    if raw in (None, ""):
+        return None, ""
+    if isinstance(raw, str):
+        try:
+            raw = datetime.date.fromisoformat(raw)
+        except ValueError as exc:
+            raise InvalidInput("The suspense must be a date (YYYY-MM-DD).", {"suspense": ["Not a date."]}) from exc
+    return raw, (context.data.get("suspense_reason") or "").strip()
+
+
+def _owner_capacity(plan: PlanDocument, by, roles=(Role.ACTION_OFFICER,)):
+    capacity = acting_capacity(user=by, organization=plan.owner, roles=roles)
+    if capacity is None:
+        words = " or ".join(Role(r).label.lower() for r in roles)
+        raise ActionRefused(f"Only an {words} of {plan.owner} may do this.")
+    return capacity
+
+
+def _validated(plan: PlanDocument) -> None:
+    try:
+        plan.full_clean(exclude=["state"])
+    except ValidationError as exc:
+        raise InvalidInput([m for ms in exc.message_dict.values() for m in ms], exc.message_dict) from exc
+
+
+# --- create and edit ---------------------------------------------------------------------
+
+def plan_create(*, model: type[PlanDocument], by, owner, title: str, **fields) -> PlanDocument:
+    """Create a draft plan for ``owner``; only its action officers (or their delegates) may."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        plan = model(owner=owner, title=title, created_by=by, **fields)
+        capacity = _owner_capacity(plan, by)
+        _validated(plan)
+        plan.save()
+        history_record(document=plan, action="created", description=f"Draft created (version {plan.version})",
+                       actor=by, capacity=capacity, to_state=plan.state)
+    return plan
+
+
+def campaign_plan_create(*, by, owner, title: str, **fields) -> CampaignPlan:
+    return plan_create(model=CampaignPlan, by=by, owner=owner, title=title, **fields)
+
+
+def support_plan_create(*, by, owner, title: str, **fields) -> CampaignSupportPlan:
+    return plan_create(model=CampaignSupportPlan, by=by, owner=owner, title=title, **fields)
+
+
+def plan_update(*, plan: PlanDocument, by, **fields) -> PlanDocument:
+    """Edit a draft: only while it is a draft, only by the owner's action officers."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        locked = type(plan).objects.select_for_update().get(pk=plan.pk)
+        if locked.state != PlanState.DRAFT:
+            raise ActionRefused(f"Only a draft can be edited; this version is {locked.get_state_display().lower()}. "
+                                "Start a new version to change it.")
+        _owner_capacity(locked, by)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        _validated(locked)
+        locked.save()
+    return locked
+
+
+def plan_assert_editable(*, plan: PlanDocument, by) -> None:
+    """Raise unless ``by`` may edit the plan's content (drafts, owner's action officers)."""
+    if plan.state != PlanState.DRAFT:
+        raise ActionRefused(f"Only a draft can be edited; this version is {plan.get_state_display().lower()}.")
+    _owner_capacity(plan, by)
+
+
+# --- effects of transitions ---------------------------------------------------------------
+
+def plan_enter_coordination(*, plan: PlanDocument, context: TransitionContext) -> None:
+    """Freeze the route, then task every coordinating organization, adding seam commands."""
+    route_snapshot_take(document=plan)
+    participants = route_participants(plan, Step.COORDINATION)
+    seen = {org.pk for org, _ in participants}
+    seams = [(org, reason) for org, reason in plan.seam_participants() if org.pk not in seen]
+    suspense, reason = _suspense_from(context)
+    taskers_issue(document=plan, step=Step.COORDINATION, participants=participants + seams, by=context.by,
+                  capacity=context.capacity, suspense=suspense, suspense_reason=reason,
+                  seam_ids={org.pk for org, _ in seams})
+    plan.submitted_at = timezone.now()
+
+
+def plan_enter_review(*, plan: PlanDocument, context: TransitionContext, added_reason: str = "") -> None:
+    taskers_cancel_open(document=plan, step=Step.COORDINATION, reason="Coordination closed")
+    participants = [(org, added_reason or why) for org, why in route_participants(plan, Step.REVIEW)]
+    suspense, reason = _suspense_from(context)
+    taskers_issue(document=plan, step=Step.REVIEW, participants=participants, by=context.by,
+                  capacity=context.capacity, suspense=suspense, suspense_reason=reason)
+
+
+def plan_elevate(*, plan: PlanDocument, context: TransitionContext) -> None:
+    plan.elevated = True
+    plan.elevation_rationale = context.comment
+    plan_enter_review(plan=plan, context=context, added_reason="elevated non-concurrence: see the rationale")
+
+
+def plan_return(*, plan: PlanDocument, context: TransitionContext) -> None:
+    plan.return_reason = context.comment
+    taskers_cancel_open(document=plan, reason=f"Returned for rework: {context.comment}")
+
+
+def plan_approve(*, plan: PlanDocument, context: TransitionContext) -> None:
+    """Close the approval tasker and supersede the version approved before this one."""
+    for tasker in open_taskers(plan, step=Step.APPROVAL):
+        tasker.mark_answered()
+        tasker.response = Response.APPROVED
+        tasker.answered_by, tasker.answered_at = context.by, timezone.now()
+        tasker.answered_on_behalf_of_id = context.capacity.on_behalf_of_id if context.capacity else None
+        tasker.save()
+    taskers_cancel_open(document=plan, reason="Plan approved")
+    plan.approved_at = timezone.now()
+    for previous in type(plan).objects.filter(series=plan.series, state=PlanState.APPROVED).exclude(pk=plan.pk):
+        transition_perform(document=previous, name="supersede", by=context.by, system=True,
+                           comment=f"Superseded by version {plan.version}")
+
+
+def plan_after_response(*, plan: PlanDocument, tasker, by) -> None:
+    """When the last review answer is in, task the approving organization."""
+    if tasker.step != Step.REVIEW or open_taskers(plan, step=Step.REVIEW).exists():
+        return
+    if taskers_of(plan, step=Step.APPROVAL).exists():
+        return
+    taskers_issue(document=plan, step=Step.APPROVAL, participants=route_participants(plan, Step.APPROVAL), by=by)
+
+
+# --- versions -----------------------------------------------------------------------------
+
+def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
+    """Start a new draft version of a returned or approved plan. The earlier version stays as it
+    is (readable, unchanged); approving the new one supersedes the approved one."""
+    model = type(plan)
+    with transaction.atomic():
+        plan = model.objects.select_for_update().get(pk=plan.pk)
+        capacity = _owner_capacity(plan, by)
+        if plan.state not in (PlanState.RETURNED, PlanState.APPROVED):
+            raise ActionRefused(f"A new version starts from a returned or approved plan; this one is "
+                                f"{plan.get_state_display().lower()}.")
+        in_flight = model.objects.filter(series=plan.series, state__in=(PlanState.DRAFT, PlanState.COORDINATION,
+                                                                         PlanState.REVIEW))
+        if in_flight.exists():
+            current = in_flight.first()
+            raise ActionRefused(f"Version {current.version} is already {current.get_state_display().lower()}; "
+                                "work on it instead.")
+        latest = model.objects.filter(series=plan.series).order_by("-version").first()
+        copy = model.objects.get(pk=plan.pk)
+        copy.pk = copy.id = None
+        copy._state.adding = True
+        copy.version = latest.version + 1
+        copy.previous_version = plan
+        for name in ("route_snapshot",):
+            setattr(copy, name, {})
+        copy.route = None
+        copy.elevated, copy.elevation_rationale, copy.return_reason = False, "", ""
+        copy.submitted_at = copy.approved_at = None
+        copy.created_by, copy.created_at = by, timezone.now()
+        # A new row starts as a draft; the protected state field is set before the first save.
+        copy.__dict__["state"] = PlanState.DRAFT
+        copy.save(force_insert=True)
+        for m2m in ("supporting_organizations", "supported_plans"):
+            if hasattr(plan, m2m):
+                getattr(copy, m2m).set(getattr(plan, m2m).all())
+        for partner in plan.partner_considerations.all():
+            partner.pk = None
+            setattr(partner, "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan", copy)
+            partner.save()
+        for objective in plan.objectives.prefetch_related("end_states"):
+            end_states = list(objective.end_states.all())
+            objective.pk = None
+            objective._prefetched_objects_cache = {}
+            setattr(objective, "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan", copy)
+            objective.save()
+            objective.end_states.set(end_states)
+        history_record(document=copy, action="new_version",
+                       description=f"Version {copy.version} started from version {plan.version}", actor=by,
+                       capacity=capacity, to_state=PlanState.DRAFT)
+        history_record(document=plan, action="new_version_started",
+                       description=f"Version {copy.version} started from this version", actor=by, capacity=capacity)
+    return copy

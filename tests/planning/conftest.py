@@ -1,0 +1,86 @@
+"""A small world for the plan workflow: the organizations of the default routes, members in
+each role, a GEF, and plans ready for submission."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from organizations.models import (
+    AreaOfResponsibility,
+    Country,
+    Membership,
+    Organization,
+    OrganizationKind,
+    Role,
+)
+from planning import reference
+from planning.models import GEFEndState, GEFGuidance, Objective, PartnerConsideration
+from planning.services import campaign_plan_create
+
+K = OrganizationKind
+ORGS = {
+    "EUCOM": K.GEOGRAPHIC_CCMD, "CENTCOM": K.GEOGRAPHIC_CCMD, "SOCOM": K.FUNCTIONAL_CCMD,
+    "DA": K.MILITARY_DEPARTMENT, "DON": K.MILITARY_DEPARTMENT, "DLA": K.DEFENSE_AGENCY,
+    "USD(AT&L)": K.OSD_PSA, "USD(P)": K.OSD_PSA, "JS": K.JOINT_STAFF, "J5": K.JOINT_STAFF,
+}
+
+
+@dataclass
+class World:
+    orgs: dict[str, Organization]
+    gef: GEFGuidance
+    end_state: GEFEndState
+    users: dict[str, object] = field(default_factory=dict)
+
+    def user(self, acronym: str, role: str, coordinator: bool = True):
+        key = f"{acronym}:{role}"
+        if key not in self.users:
+            username = "".join(ch for ch in acronym.lower() if ch.isalnum()) + "_" + role
+            user = get_user_model().objects.create_user(username=username, password="x" * 16, is_staff=True)
+            Membership.objects.create(user=user, organization=self.orgs[acronym], role=role,
+                                      is_coordinator=coordinator and role != Role.ACTION_OFFICER,
+                                      start=datetime.date(2020, 1, 1))
+            self.users[key] = user
+        return self.users[key]
+
+    def ready_plan(self, *, owner="EUCOM", partners=("PL",), supporting=("DA", "DON"),
+                   start=datetime.date(2027, 1, 1)):
+        plan = campaign_plan_create(
+            by=self.user(owner, Role.ACTION_OFFICER), owner=self.orgs[owner], title=f"{owner} theater campaign plan",
+            gef=self.gef, period_start=start, period_end=start.replace(year=start.year + 5),
+            summary="Build partner capacity (training data).", complementary_usg_activities="State INL programs.",
+            resources_needed="Security cooperation funding.", risk_if_not_resourced="Partner capability gaps.",
+        )
+        plan.supporting_organizations.set([self.orgs[a] for a in supporting])
+        for code in partners:
+            PartnerConsideration.objects.create(campaign_plan=plan, country=Country.objects.get(code=code),
+                                                can_support="Yes", can_safeguard="Yes", can_sustain="With help")
+        objective = Objective.objects.create(campaign_plan=plan, code="OBJ-1", title="Interoperable air defense")
+        objective.end_states.add(self.end_state)
+        return plan
+
+
+@pytest.fixture
+def world(db) -> World:
+    orgs = {}
+    for acronym, kind in ORGS.items():
+        orgs[acronym] = Organization.objects.create(acronym=acronym, name=f"{acronym} (test)", kind=kind)
+    orgs["J5"].parent = orgs["JS"]
+    orgs["J5"].save()
+    for code in ("PL", "IL", "DE"):
+        Country.objects.create(code=code)
+    start = datetime.date(2008, 10, 1)
+    AreaOfResponsibility.objects.create(country=Country.objects.get(code="PL"), command=orgs["EUCOM"], start=start)
+    AreaOfResponsibility.objects.create(country=Country.objects.get(code="DE"), command=orgs["EUCOM"], start=start)
+    AreaOfResponsibility.objects.create(country=Country.objects.get(code="IL"), command=orgs["EUCOM"], start=start,
+                                        end=datetime.date(2021, 9, 1))
+    AreaOfResponsibility.objects.create(country=Country.objects.get(code="IL"), command=orgs["CENTCOM"],
+                                        start=datetime.date(2021, 9, 1))
+    reference.load()
+    gef = GEFGuidance.objects.create(year=2026, title="GEF 2026 (training data)", issued_on=datetime.date(2026, 1, 15))
+    end_state = GEFEndState.objects.create(gef=gef, code="ES-1", title="Capable, interoperable partners")
+    return World(orgs=orgs, gef=gef, end_state=end_state)

@@ -1,0 +1,73 @@
+"""Every (state, transition, role, organization relation): exactly the right people may make each
+transition of a campaign plan; everyone else is refused with a reason, and nothing changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from organizations.models import Role
+from planning.models import CampaignPlan
+from workflow.exceptions import TransitionRefused
+from workflow.models import Response, Step
+from workflow.selectors import open_taskers
+from workflow.services import tasker_respond, transition_perform, transitions_available
+
+AO, REV, APP = Role.ACTION_OFFICER, Role.REVIEWER, Role.APPROVER
+PEOPLE = {
+    "owner action officer": ("EUCOM", AO), "owner approver": ("EUCOM", APP), "owner reviewer": ("EUCOM", REV),
+    "coordinating reviewer": ("DA", REV), "Joint Staff reviewer": ("J5", REV), "USD(P) reviewer": ("USD(P)", REV),
+    "USD(P) approver": ("USD(P)", APP), "unrelated approver": ("SOCOM", APP),
+}
+OWNERS = {"owner action officer", "owner approver"}
+EXPECTED = {
+    "draft": {"submit": {"owner action officer"}, "withdraw": OWNERS},
+    "coordination": {"send_to_review": OWNERS, "withdraw": OWNERS},
+    "review": {"return_for_rework": {"Joint Staff reviewer", "USD(P) reviewer", "USD(P) approver"},
+               "withdraw": OWNERS},
+    "review, reviews complete": {"approve": {"USD(P) approver"}, "return_for_rework": {"USD(P) approver"},
+                                 "withdraw": OWNERS},
+    "returned": {"withdraw": OWNERS},
+    "approved": {},
+}
+
+
+def _plan_in(world, situation: str) -> CampaignPlan:
+    plan = world.ready_plan()
+    if situation == "draft":
+        return plan
+    plan = transition_perform(document=plan, name="submit", by=world.user("EUCOM", AO))
+    for acronym in ("DA", "DON", "USD(AT&L)"):
+        tasker_respond(tasker=open_taskers(plan).get(organization=world.orgs[acronym]),
+                       by=world.user(acronym, REV), response=Response.CONCUR)
+    if situation == "coordination":
+        return plan
+    plan = transition_perform(document=plan, name="send_to_review", by=world.user("EUCOM", AO))
+    if situation == "review":
+        return plan
+    if situation == "returned":
+        return transition_perform(document=plan, name="return_for_rework", by=world.user("J5", REV), comment="x")
+    for acronym in ("J5", "USD(P)"):
+        tasker_respond(tasker=open_taskers(plan, step=Step.REVIEW).get(organization=world.orgs[acronym]),
+                       by=world.user(acronym, REV), response=Response.CONCUR)
+    if situation == "review, reviews complete":
+        return plan
+    return transition_perform(document=plan, name="approve", by=world.user("USD(P)", APP))
+
+
+@pytest.mark.parametrize("situation", list(EXPECTED))
+def test_exactly_the_right_people_may_make_each_transition(world, situation):
+    plan = _plan_in(world, situation)
+    names = [option.name for option in transitions_available(document=plan, user=world.user("EUCOM", AO))]
+    assert names == ["submit", "send_to_review", "elevate", "return_for_rework", "approve", "withdraw"]
+    for person, (acronym, role) in PEOPLE.items():
+        user = world.user(acronym, role)
+        for option in transitions_available(document=plan, user=user):
+            should = person in EXPECTED[situation].get(option.name, set())
+            assert option.allowed is should, (situation, person, option.name, option.reasons)
+            if should:
+                continue
+            assert option.reasons, (situation, person, option.name)
+            with pytest.raises(TransitionRefused) as refusal:
+                transition_perform(document=plan, name=option.name, by=user, comment="a reason")
+            assert refusal.value.reasons == option.reasons or set(option.reasons) <= set(refusal.value.reasons)
+            assert CampaignPlan.objects.get(pk=plan.pk).state == plan.state
