@@ -81,21 +81,39 @@ class Organization(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        node, seen = self.parent, set()
-        while node is not None:
-            if self.pk is not None and node.pk == self.pk:
-                errors["parent"] = "This parent would make the organization its own ancestor (a cycle in the tree)."
-                break
-            if node.pk in seen:
-                break
-            seen.add(node.pk)
-            node = node.parent
-        if self.supervised_by_id and self.supervised_by_id == self.pk:
-            errors["supervised_by"] = "An organization cannot supervise itself."
+        cycle = self._cycle_through_parent()
+        if cycle:
+            errors["parent"] = (
+                f"{self.parent} cannot be the parent of {self.acronym or 'this organization'}: "
+                f"the tree would run in a circle ({' → '.join(cycle)})."
+            )
+        elif self.parent_id and self.active and not self.parent.active:
+            errors["parent"] = f"{self.parent} is inactive; an active organization needs an active parent."
+        if self.supervised_by_id:
+            if self.supervised_by_id == self.pk:
+                errors["supervised_by"] = "An organization cannot supervise itself."
+            elif self.supervised_by.kind != OrganizationKind.GEOGRAPHIC_CCMD:
+                errors["supervised_by"] = (
+                    f"{self.supervised_by} is not a geographic combatant command; only a geographic "
+                    "combatant command supervises a security cooperation organization."
+                )
         if self.active_from and self.active_until and self.active_until <= self.active_from:
             errors["active_until"] = "The end of the active period must be after its start."
         if errors:
             raise ValidationError(errors)
+
+    def _cycle_through_parent(self) -> list[str]:
+        """The acronyms around the loop if ``parent`` leads back to this organization, else []."""
+        if self.pk is None:
+            return []
+        chain, node, seen = [self.acronym], self.parent, set()
+        while node is not None and node.pk not in seen:
+            chain.append(node.acronym)
+            if node.pk == self.pk:
+                return chain
+            seen.add(node.pk)
+            node = node.parent
+        return []
 
 
 class OrganizationNameHistory(models.Model):
@@ -162,6 +180,10 @@ class AreaOfResponsibility(models.Model):
             raise ValidationError({"command": "Only a geographic combatant command has an area of responsibility."})
         if not self.country_id or not self.start:
             return
+        command = self.command if self.command_id else None
+        if command and command.active_until and (self.end is None or self.end > command.active_until):
+            raise ValidationError({"end": f"{command} was deactivated on {command.active_until}; "
+                                          "the period must end by then."})
         overlapping = AreaOfResponsibility.objects.filter(country_id=self.country_id).exclude(pk=self.pk)
         overlapping = overlapping.filter(Q(end__isnull=True) | Q(end__gt=self.start))
         if self.end:
@@ -194,6 +216,9 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["organization", "role", "user"]
+        permissions = [
+            ("view_all_memberships", "Can see the memberships of every organization, not only its own"),
+        ]
         indexes = [models.Index(fields=["user", "organization", "role"])]
         constraints = [
             models.UniqueConstraint(fields=["user", "organization", "role", "start"], name="membership_unique_start"),
@@ -216,6 +241,34 @@ class Membership(models.Model):
             raise ValidationError({"end": f"{org} is active only until {org.active_until}."})
         if self.end and self.end <= self.start:
             raise ValidationError({"end": "The end must be after the start."})
+        if self.user_id and self._state.adding and not self.user.is_active:
+            raise ValidationError({"user": f"The account of {self.user} is inactive."})
+        if self.user_id and self.role:
+            clash = _overlapping(
+                Membership.objects.filter(user_id=self.user_id, organization_id=self.organization_id,
+                                          role=self.role).exclude(pk=self.pk),
+                start=self.start, end=self.end,
+            ).first()
+            if clash:
+                raise ValidationError(
+                    f"{self.user} is already {_article(clash.get_role_display())} of {org} "
+                    f"{_period(clash.start, clash.end)}; memberships in the same role may not overlap."
+                )
+
+
+def _overlapping(queryset, *, start, end):
+    """The rows of ``queryset`` whose [start, end) period meets [start, end); an empty end is open."""
+    queryset = queryset.filter(Q(end__isnull=True) | Q(end__gt=start))
+    return queryset.filter(start__lt=end) if end else queryset
+
+
+def _period(start, end) -> str:
+    return f"from {start} to {end}" if end else f"from {start} (open-ended)"
+
+
+def _article(noun: str) -> str:
+    noun = noun.lower()
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
 
 
 class Delegation(models.Model):
@@ -262,3 +315,21 @@ class Delegation(models.Model):
         ).exists():
             raise ValidationError({"delegate": f"The delegate is not a member of {self.organization} on "
                                                f"{self.start}; a delegation can only go to a member."})
+        holding = memberships_active(on=self.start).filter(
+            user_id=self.delegator_id, organization_id=self.organization_id, role=self.role
+        ).first()
+        if holding and holding.end and holding.end < self.end:
+            raise ValidationError({"end": f"The delegator is {_article(self.get_role_display())} of "
+                                          f"{self.organization} only until {holding.end}; the delegation "
+                                          "must end by then."})
+        clash = _overlapping(
+            Delegation.objects.filter(delegator_id=self.delegator_id, organization_id=self.organization_id,
+                                      role=self.role).exclude(pk=self.pk),
+            start=self.start, end=self.end,
+        ).select_related("delegate").first()
+        if clash:
+            raise ValidationError(
+                f"{self.delegator} already delegated the {self.get_role_display().lower()} role in "
+                f"{self.organization} to {clash.delegate} {_period(clash.start, clash.end)}; "
+                "delegations of one role may not overlap."
+            )

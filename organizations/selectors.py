@@ -6,10 +6,10 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import AreaOfResponsibility, Delegation, Membership, Organization
+from .models import AreaOfResponsibility, Delegation, Membership, Organization, Role
 
 
 def _today(on: datetime.date | None) -> datetime.date:
@@ -75,19 +75,44 @@ def may_act(*, user, organization, role: Iterable[str] | str, on: datetime.date 
 
 def organizations_acting_for(user, *, role: Iterable[str] | str | None = None,
                              on: datetime.date | None = None) -> QuerySet[Organization]:
-    """The organizations ``user`` acts for on ``on``: own memberships and delegations received."""
-    if user is None or not user.is_authenticated:
+    """The organizations ``user`` acts for on ``on``: own memberships, and delegations received that
+    ``acting_capacity`` would honour (the delegator holds the role that day, the delegate is a member)."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return Organization.objects.none()
     day = _today(on)
     roles = None if role is None else ([role] if isinstance(role, str) else list(role))
-    own = memberships_active(on=day).filter(user_id=user.pk)
-    delegated = delegations_active(on=day).filter(delegate_id=user.pk)
+    active = memberships_active(on=day)
+    own = active.filter(user_id=user.pk)
+    delegated = delegations_active(on=day).filter(
+        delegate_id=user.pk,
+        organization_id__in=own.values("organization_id"),
+    ).filter(
+        Exists(active.filter(user_id=OuterRef("delegator_id"), organization_id=OuterRef("organization_id"),
+                             role=OuterRef("role")))
+    )
     if roles is not None:
         own = own.filter(role__in=roles)
         delegated = delegated.filter(role__in=roles)
     return Organization.objects.filter(
         Q(pk__in=own.values("organization_id")) | Q(pk__in=delegated.values("organization_id"))
     )
+
+
+def organizations_administered_by(user, *, on: datetime.date | None = None) -> QuerySet[Organization]:
+    """The organizations whose memberships ``user`` manages: where they act as organization
+    administrator on ``on`` (today by default). Superusers are not special-cased here."""
+    return organizations_acting_for(user, role=Role.ORG_ADMIN, on=on)
+
+
+def organization_references(*, organization: Organization) -> dict[str, int]:
+    """What still points at ``organization``, by the referring model's plural name, across every
+    installed app (memberships, periods, taskers, plans...). Empty means it may be deleted."""
+    found = {}
+    for relation in organization._meta.related_objects:
+        count = relation.related_model._base_manager.filter(**{relation.field.name: organization}).count()
+        if count:
+            found[str(relation.related_model._meta.verbose_name_plural)] = count
+    return found
 
 
 def command_covering(*, country, on: datetime.date | None = None) -> Organization | None:

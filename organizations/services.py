@@ -1,0 +1,367 @@
+"""Writes about organizations, memberships, delegations and areas of responsibility.
+
+Every write of this app goes through here: the admin, the load commands and the other apps call
+these functions, so each rule has one home. Every function validates the whole change
+(``full_clean``: field checks, the model's rules, database constraints) before it writes, and
+runs in one transaction, so a refusal leaves nothing half-written. Refusals are
+``django.core.exceptions.ValidationError`` in the users' words; the edge (admin, API) shows them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError, Q, RestrictedError
+from django.utils import timezone
+
+from .models import (
+    AreaOfResponsibility,
+    Country,
+    Delegation,
+    Membership,
+    Organization,
+    OrganizationNameHistory,
+    Role,
+)
+from .selectors import memberships_active, organization_references
+
+ORGANIZATION_UPDATE_FIELDS = frozenset({
+    "name", "acronym", "kind", "parent", "supervised_by", "active_from",
+    "current_name", "current_acronym", "notes",
+})
+MEMBERSHIP_UPDATE_FIELDS = frozenset({"is_coordinator", "start", "end"})
+AOR_PERIOD_UPDATE_FIELDS = frozenset({"command", "end"})
+UNIQUE_ACRONYM_MESSAGE = "Another active organization already uses this acronym."
+
+
+def _today(on: datetime.date | None) -> datetime.date:
+    return on or timezone.localdate()
+
+
+def _save_validated(instance: models.Model, *, update_fields: Iterable[str] | None = None) -> None:
+    """full_clean, then save; a unique-acronym race lost at the database reads like the check."""
+    instance.full_clean()
+    try:
+        with transaction.atomic():  # a savepoint: PostgreSQL can go on after the IntegrityError
+            instance.save(update_fields=update_fields)
+    except IntegrityError as error:
+        if "organization_unique_active_acronym" in str(error):
+            raise ValidationError({"acronym": UNIQUE_ACRONYM_MESSAGE}) from error
+        raise
+
+
+def _apply(instance: models.Model, data: Mapping[str, Any], allowed: frozenset[str]) -> list[str]:
+    """Set the fields of ``data`` that differ on ``instance``; return their names."""
+    unknown = set(data) - allowed
+    if unknown:
+        raise TypeError(f"cannot update {', '.join(sorted(unknown))} of a {type(instance).__name__} here")
+    changed = []
+    for name, value in data.items():
+        field = instance._meta.get_field(name)
+        current = getattr(instance, field.attname)
+        new = value.pk if isinstance(field, models.ForeignKey) and isinstance(value, models.Model) else value
+        if current != new:
+            setattr(instance, field.attname if not isinstance(value, models.Model) else name, value)
+            changed.append(name)
+    return changed
+
+
+# Organizations ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def organization_create(
+    *, name: str, acronym: str, kind: str, parent: Organization | None = None,
+    supervised_by: Organization | None = None, active_from: datetime.date | None = None,
+    current_name: str = "", current_acronym: str = "", notes: str = "",
+) -> Organization:
+    """Create an active organization. Guarantees: its acronym is not used by another active
+    organization (checked, and enforced by the database), its parent is active and the tree has no
+    cycle, a supervisor is a geographic combatant command."""
+    organization = Organization(
+        name=name, acronym=acronym, kind=kind, parent=parent, supervised_by=supervised_by,
+        active_from=active_from, current_name=current_name or "", current_acronym=current_acronym or "",
+        notes=notes or "",
+    )
+    _save_validated(organization)
+    return organization
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, data: Mapping[str, Any], by=None,
+) -> tuple[Organization, bool]:
+    """Change the fields in ``data`` (name, acronym, kind, parent, supervised_by, active_from,
+    current_name, current_acronym, notes) and return (organization, whether anything changed).
+    Guarantees: a rename (name or acronym) keeps the earlier name in the name history, recorded
+    with ``by``; moving it under one of its own descendants is refused (a cycle); the same checks
+    as ``organization_create``. Nothing is written when nothing differs. Activity is changed only
+    by ``organization_deactivate``."""
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    old_name, old_acronym = locked.name, locked.acronym
+    changed = _apply(locked, data, ORGANIZATION_UPDATE_FIELDS)
+    if not changed:
+        return locked, False
+    _save_validated(locked, update_fields=changed)
+    if "name" in changed or "acronym" in changed:
+        OrganizationNameHistory.objects.create(
+            organization=locked, name=old_name, acronym=old_acronym, changed_by=by
+        )
+    return locked, True
+
+
+@transaction.atomic
+def organization_deactivate(*, organization: Organization, on: datetime.date | None = None,
+                            by=None) -> Organization:
+    """Deactivate ``organization`` from ``on`` (today by default; never a future date). Guarantees:
+    the row and everything that refers to it stay (history keeps reading as it did); current
+    memberships end on ``on`` and running delegations stop then; its acronym becomes free for
+    another active organization. Refused, with the reason, while active sub-organizations,
+    supervised organizations or areas of responsibility still depend on it, or while memberships or
+    delegations are due to start on or after ``on``."""
+    day = _today(on)
+    locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    if not locked.active:
+        raise ValidationError(f"{locked} is already inactive" +
+                              (f" (since {locked.active_until})." if locked.active_until else "."))
+    if day > timezone.localdate():
+        raise ValidationError("A deactivation takes effect today or on a past date, not in the future.")
+    if locked.active_from and day <= locked.active_from:
+        raise ValidationError(f"{locked} is active only from {locked.active_from}; "
+                              "it cannot be deactivated before then.")
+    reasons = []
+    children = list(locked.children.filter(active=True).values_list("acronym", flat=True))
+    if children:
+        reasons.append(f"its sub-organizations are still active ({', '.join(children)}); "
+                       "deactivate or move them first")
+    supervised = list(locked.supervises.filter(active=True).values_list("acronym", flat=True))
+    if supervised:
+        reasons.append(f"it still supervises {', '.join(supervised)}; assign them to another command first")
+    covered = locked.aor_periods.filter(Q(end__isnull=True) | Q(end__gt=day))
+    if covered.exists():
+        reasons.append(f"it still covers {covered.count()} countries on or after {day}; "
+                       "move them to another command first")
+    future_memberships = locked.memberships.filter(start__gte=day).count()
+    if future_memberships:
+        reasons.append(f"{future_memberships} memberships start on or after {day}; remove them first")
+    future_delegations = locked.delegations.filter(start__gte=day).count()
+    if future_delegations:
+        reasons.append(f"{future_delegations} delegations start on or after {day}; remove them first")
+    if reasons:
+        raise ValidationError(f"{locked} cannot be deactivated: " + "; ".join(reasons) + ".")
+    locked.memberships.filter(Q(end__isnull=True) | Q(end__gt=day)).update(end=day)
+    locked.delegations.filter(end__gt=day).update(end=day)
+    locked.active = False
+    locked.active_until = day
+    _save_validated(locked, update_fields=["active", "active_until"])
+    return locked
+
+
+def organization_ensure_deletable(*, organization: Organization) -> None:
+    """Refuse (ValidationError) to delete an organization that anything refers to."""
+    references = organization_references(organization=organization)
+    if references:
+        listed = ", ".join(f"{count} {name}" for name, count in references.items())
+        raise ValidationError(
+            f"{organization} cannot be deleted: it is referred to by {listed}. "
+            "Nothing is deleted once referenced; deactivate it instead."
+        )
+
+
+@transaction.atomic
+def organization_delete(*, organization: Organization) -> None:
+    """Delete an organization that nothing refers to (an entry made by mistake). Guarantees: an
+    organization that is referenced anywhere is never deleted; the refusal says by what."""
+    organization_ensure_deletable(organization=organization)
+    try:
+        with transaction.atomic():
+            organization.delete()
+    except (ProtectedError, RestrictedError) as error:  # a reference added since the check
+        raise ValidationError(f"{organization} cannot be deleted: it is referenced. "
+                              "Deactivate it instead.") from error
+
+
+# Memberships and delegations ----------------------------------------------------------------------
+
+def _lock_organization(organization: Organization) -> Organization:
+    """Serialise writes about one organization's people (overlap checks read, then write)."""
+    return Organization.objects.select_for_update().get(pk=organization.pk)
+
+
+@transaction.atomic
+def membership_create(
+    *, user, organization: Organization, role: str, start: datetime.date | None = None,
+    end: datetime.date | None = None, is_coordinator: bool = False,
+) -> Membership:
+    """Make ``user`` a member of ``organization`` in ``role`` from ``start`` (today by default)
+    until ``end`` (exclusive; open when empty). Guarantees: the period lies within the
+    organization's active period, does not overlap another membership of the user in the same
+    role there, and the account is active."""
+    _lock_organization(organization)
+    membership = Membership(user=user, organization=organization, role=role, start=_today(start), end=end,
+                            is_coordinator=is_coordinator)
+    _save_validated(membership)
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, membership: Membership, data: Mapping[str, Any]) -> tuple[Membership, bool]:
+    """Change the coordinator designation or the dates of a membership; return (membership,
+    whether anything changed). Who, where and which role never change: end the membership and
+    create another. Guarantees the same checks as ``membership_create``."""
+    _lock_organization(membership.organization)
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    changed = _apply(locked, data, MEMBERSHIP_UPDATE_FIELDS)
+    if changed:
+        _save_validated(locked, update_fields=changed)
+    return locked, bool(changed)
+
+
+@transaction.atomic
+def membership_end(*, membership: Membership, on: datetime.date | None = None) -> Membership:
+    """End a membership on ``on`` (today by default; exclusive, so ``on`` is the first day without
+    it). Guarantees: from that day the user no longer acts in that role there, and delegations of
+    that role the user gave there, still running, stop on the same day (unless another membership
+    in the role continues). Refused for a membership already ended by then, or not yet started
+    (delete a membership that was never in force)."""
+    day = _today(on)
+    _lock_organization(membership.organization)
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.end and locked.end <= day:
+        raise ValidationError(f"This membership already ended on {locked.end}.")
+    if day <= locked.start:
+        raise ValidationError(f"This membership starts on {locked.start}; it cannot end on or before "
+                              "its start. Delete it instead if it was made by mistake.")
+    locked.end = day
+    _save_validated(locked, update_fields=["end"])
+    continues = memberships_active(on=day).filter(
+        user_id=locked.user_id, organization_id=locked.organization_id, role=locked.role
+    ).exists()
+    if not continues:
+        Delegation.objects.filter(
+            delegator_id=locked.user_id, organization_id=locked.organization_id, role=locked.role,
+            start__lt=day, end__gt=day,
+        ).update(end=day)
+    return locked
+
+
+@transaction.atomic
+def delegation_create(
+    *, organization: Organization, delegator, delegate, start: datetime.date, end: datetime.date,
+    role: str = Role.APPROVER, reason: str = "",
+) -> Delegation:
+    """Let ``delegate`` act in ``delegator``'s ``role`` for ``organization`` from ``start`` until
+    ``end`` (exclusive). Guarantees: the delegator holds the role there on ``start`` and until
+    ``end``, the delegate is a member of the organization on ``start`` (and is someone else), and
+    the delegator has no other delegation of that role in the same window. Actions under it
+    record both people (``acting_capacity`` returns the delegator as ``on_behalf_of``)."""
+    _lock_organization(organization)
+    delegation = Delegation(organization=organization, delegator=delegator, delegate=delegate, role=role,
+                            start=start, end=end, reason=reason or "")
+    _save_validated(delegation)
+    return delegation
+
+
+@transaction.atomic
+def delegation_revoke(*, delegation: Delegation, on: datetime.date | None = None) -> Delegation | None:
+    """Stop a delegation from ``on`` (today by default). Guarantees: the delegate no longer acts on
+    the delegator's behalf from that day; a delegation that had not started yet is removed (nothing
+    was done under it) and None is returned. Refused for a delegation already over by then."""
+    day = _today(on)
+    locked = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    if locked.end <= day:
+        raise ValidationError(f"This delegation already ended on {locked.end}.")
+    if locked.start >= day:
+        locked.delete()
+        return None
+    locked.end = day
+    _save_validated(locked, update_fields=["end"])
+    return locked
+
+
+# Areas of responsibility --------------------------------------------------------------------------
+
+def _lock_country(country: Country) -> Country:
+    """Serialise writes of one country's periods (the overlap check reads, then writes)."""
+    return Country.objects.select_for_update().get(pk=country.pk)
+
+
+@transaction.atomic
+def aor_period_create(*, country: Country, command: Organization, start: datetime.date,
+                      end: datetime.date | None = None) -> AreaOfResponsibility:
+    """Record that ``command`` covers ``country`` from ``start`` until ``end`` (exclusive; open when
+    empty). Guarantees: the command is a geographic combatant command active throughout, and the
+    period overlaps no other period of the country (the refusal names the clashing one)."""
+    _lock_country(country)
+    period = AreaOfResponsibility(country=country, command=command, start=start, end=end)
+    _save_validated(period)
+    return period
+
+
+@transaction.atomic
+def aor_period_update(*, period: AreaOfResponsibility,
+                      data: Mapping[str, Any]) -> tuple[AreaOfResponsibility, bool]:
+    """Change the command or the end of a period; return (period, whether anything changed).
+    Guarantees the checks of ``aor_period_create``."""
+    _lock_country(period.country)
+    locked = AreaOfResponsibility.objects.select_for_update().get(pk=period.pk)
+    changed = _apply(locked, data, AOR_PERIOD_UPDATE_FIELDS)
+    if changed:
+        _save_validated(locked, update_fields=changed)
+    return locked, bool(changed)
+
+
+@dataclass(frozen=True)
+class AorPeriodSpec:
+    """One wanted period of a country: ``command`` covers it from ``start`` until ``end``."""
+
+    command: Organization
+    start: datetime.date
+    end: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class AorSyncResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+@transaction.atomic
+def aor_periods_sync(*, country: Country, periods: Iterable[AorPeriodSpec]) -> AorSyncResult:
+    """Make ``country``'s periods exactly ``periods`` (matched by start date: the command or end of
+    a matching period is updated, missing ones created, others removed) and count what changed.
+    Guarantees: the result is checked as a whole (no overlaps, geographic commands only), so a
+    move (end one period, start the next) is applied in either order; on a refusal nothing changes."""
+    _lock_country(country)
+    wanted = {spec.start: spec for spec in periods}
+    existing = {period.start: period for period in country.aor_periods.select_for_update()}
+    for spec in wanted.values():
+        if spec.end is not None and spec.end <= spec.start:
+            raise ValidationError(f"{country.code.name}: a period from {spec.start} must end after it starts, "
+                                  f"not on {spec.end}.")
+    stale = [period.pk for start, period in existing.items() if start not in wanted]
+    removed = AreaOfResponsibility.objects.filter(pk__in=stale).delete()[0] if stale else 0
+    created = updated = unchanged = 0
+    touched = []
+    for start, spec in sorted(wanted.items()):
+        period = existing.get(start)
+        if period is None:
+            period = AreaOfResponsibility(country=country, command=spec.command, start=start, end=spec.end)
+            created += 1
+        elif _apply(period, {"command": spec.command, "end": spec.end}, AOR_PERIOD_UPDATE_FIELDS):
+            updated += 1
+        else:
+            unchanged += 1
+            continue
+        period.clean_fields()
+        period.save()
+        touched.append(period)
+    for period in touched:  # the rules that look at the neighbours, once every row is in place
+        period.full_clean()
+    return AorSyncResult(created=created, updated=updated, unchanged=unchanged, removed=removed)
