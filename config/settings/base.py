@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django_countries",
     "organizations",
     "workflow",
+    "reminders",
     "planning",
     "assessments",
 ]
@@ -163,6 +165,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "health-check": {"task": "config.health_check", "schedule": 300.0},
+    # Suspense reminders: the sweep claims what is due; the digest goes out once a day.
+    "reminders-sweep": {"task": "reminders.tasks.sweep", "schedule": 120.0},
+    "reminders-digest": {"task": "reminders.tasks.digest", "schedule": crontab(hour=7, minute=5)},
 }
 
 LOGGING = {

@@ -1,0 +1,112 @@
+"""Admin: the policy (editable), each tasker's reminders (read-only, with status and error),
+and the signed-in user's own notifications with an unread count."""
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from .models import Notification, Reminder, ReminderPolicy, ReminderStep, UserPreference
+from .selectors import notifications_of, notifications_unread_count
+from .services import notifications_mark_read, user_preference_set
+
+
+class ReminderStepInline(admin.TabularInline):
+    model = ReminderStep
+    extra = 0
+    fields = ["kind", "offset_working_days", "audience", "is_active"]
+
+
+@admin.register(ReminderPolicy)
+class ReminderPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "content_type", "workflow_kind", "is_active"]
+    list_filter = ["is_active"]
+    inlines = [ReminderStepInline]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The outbox, to see what each tasker was (or will be) reminded of. Read-only: only the
+    services change a reminder's status."""
+
+    list_display = ["tasker_link", "step", "recipient", "due_at", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "digest", "step__kind"]
+    search_fields = ["tasker__document_title", "recipient__username", "recipient__email"]
+    list_select_related = ["tasker__organization", "step", "recipient"]
+    date_hierarchy = "due_at"
+    raw_id_fields = ["tasker"]
+
+    @admin.display(description="tasker", ordering="tasker")
+    def tasker_link(self, obj: Reminder) -> str:
+        return format_html('<a href="?tasker__id__exact={}">{}</a>', obj.tasker_id, obj.tasker)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Every signed-in staff user sees their own notifications, and only those."""
+
+    list_display = ["text", "open_link", "created_at", "is_read"]
+    list_filter = [("read_at", admin.EmptyFieldListFilter)]
+    actions = ["mark_read"]
+    readonly_fields = ["text", "link", "created_at", "read_at"]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        return notifications_of(request.user)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and (obj is None or obj.user_id == request.user.pk)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(boolean=True, description="read")
+    def is_read(self, obj: Notification) -> bool:
+        return obj.is_read
+
+    @admin.display(description="link")
+    def open_link(self, obj: Notification) -> str:
+        return format_html('<a href="{}">open</a>', obj.link) if obj.link else ""
+
+    @admin.action(description="Mark as read")
+    def mark_read(self, request, queryset):
+        count = notifications_mark_read(user=request.user, notification_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{count} notification{'s' if count != 1 else ''} marked as read.",
+                          messages.SUCCESS)
+
+    def get_actions(self, request):
+        # Actions normally require change permission; marking one's own as read is always allowed.
+        actions = super().get_actions(request)
+        action = self.get_action("mark_read")
+        actions.setdefault("mark_read", action)
+        return actions
+
+    def changelist_view(self, request, extra_context=None):
+        unread = notifications_unread_count(request.user)
+        extra_context = {**(extra_context or {}), "title": f"My notifications ({unread} unread)"}
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+@admin.register(UserPreference)
+class UserPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "daily_digest"]
+    raw_id_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = user_preference_set(user=obj.user, daily_digest=obj.daily_digest).pk

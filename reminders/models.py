@@ -1,0 +1,185 @@
+"""Reminder tables: the policy (data administrators edit), the outbox (one row per tasker,
+step and recipient: the database, not memory, decides whether a reminder went out), the
+in-app notifications and each user's delivery preference.
+
+Nothing here is added to ``workflow.Tasker``: a ``ReminderSchedule`` row per tasker records
+that its reminders were planned (and for which suspense), and ``PlanningMark`` is the
+high-water mark that lets the sweep find taskers created in bulk without scanning them all.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from workflow.models import Tasker
+
+
+class ReminderPolicy(models.Model):
+    """Which reminders and escalations a tasker gets. The policy without a document kind is the
+    default; one naming a content type or a workflow kind overrides it for that kind."""
+
+    name = models.CharField(max_length=200)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     help_text="Only for this kind of document (leave empty for every kind).")
+    workflow_kind = models.CharField(max_length=50, blank=True,
+                                     help_text="Or: only for documents of this workflow kind, e.g. campaign_plan.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "reminder policies"
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(content_type__isnull=True, workflow_kind="",
+                                                                       is_active=True),
+                                    name="reminder_policy_one_active_default",
+                                    violation_error_message="There is already an active default policy."),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_default(self) -> bool:
+        return self.content_type_id is None and not self.workflow_kind
+
+
+class StepKind(models.TextChoices):
+    REMINDER = "reminder", "Reminder"
+    ESCALATION = "escalation", "Escalation"
+
+
+class Audience(models.TextChoices):
+    TASKED_ORGANIZATION = "tasked_organization", "The tasked organization (the assignee, if one is set)"
+    ORGANIZATION_APPROVERS = "organization_approvers", "The tasked organization's approvers"
+    REVIEWING_AUTHORITY = "reviewing_authority", "The reviewing authority of the workflow"
+
+
+class ReminderStep(models.Model):
+    """One reminder or escalation, in working days relative to the suspense (negative: before it)."""
+
+    policy = models.ForeignKey(ReminderPolicy, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(max_length=20, choices=StepKind.choices, default=StepKind.REMINDER)
+    offset_working_days = models.SmallIntegerField(
+        help_text="Working days from the suspense: -5 is five working days before, 0 the day itself, "
+                  "1 one working day overdue. U.S. federal holidays are not working days.")
+    audience = models.CharField(max_length=30, choices=Audience.choices, default=Audience.TASKED_ORGANIZATION)
+    is_active = models.BooleanField(default=True, help_text="Switch a step off rather than deleting it: "
+                                                            "sent reminders keep pointing at it.")
+
+    class Meta:
+        ordering = ["policy", "offset_working_days", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "offset_working_days", "audience"],
+                                    name="reminder_step_unique_offset_audience"),
+            models.CheckConstraint(condition=Q(kind="reminder", offset_working_days__lte=0)
+                                   | Q(kind="escalation", offset_working_days__gt=0),
+                                   name="reminder_step_reminders_before_escalations_after",
+                                   violation_error_message="Reminders come on or before the suspense; "
+                                                           "escalations after it."),
+        ]
+
+    def __str__(self) -> str:
+        days = abs(self.offset_working_days)
+        if days == 0:
+            when = "on the suspense date"
+        else:
+            when = f"{days} working day{'s' if days > 1 else ''} {'before' if self.offset_working_days < 0 else 'overdue'}"
+        return f"{self.get_kind_display()} {when} to {self.get_audience_display().lower()}"
+
+
+class ReminderStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Reminder(models.Model):
+    """The outbox: one row per (tasker, step, recipient), so a reminder exists once whatever
+    retries, crashes or concurrent sweeps happen. Its status is the single source of truth."""
+
+    tasker = models.ForeignKey(Tasker, on_delete=models.CASCADE, related_name="reminders")
+    step = models.ForeignKey(ReminderStep, on_delete=models.PROTECT, related_name="reminders")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reminders")
+    due_at = models.DateTimeField()
+    digest = models.BooleanField(default=False, help_text="Goes out in the recipient's daily digest.")
+    status = models.CharField(max_length=20, choices=ReminderStatus.choices, default=ReminderStatus.SCHEDULED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True,
+                                      help_text="When a sweep handed it to a worker (the lease starts).")
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["tasker", "step", "recipient"], name="reminder_once_per_tasker_step_recipient"),
+        ]
+        indexes = [
+            # The sweep's two bounded queries: what is due, and what a lost worker left in `sending`.
+            models.Index(fields=["status", "digest", "due_at"], name="reminder_due"),
+            models.Index(fields=["status", "claimed_at"], name="reminder_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} — {self.recipient} — {self.tasker.document_title}"
+
+
+class ReminderSchedule(models.Model):
+    """Marks a tasker as planned, and for which suspense, assignee and state."""
+
+    tasker = models.OneToOneField(Tasker, on_delete=models.CASCADE, related_name="reminder_schedule")
+    suspense = models.DateField()
+    planned_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Reminders of tasker {self.tasker_id} planned for {self.suspense}"
+
+
+class PlanningMark(models.Model):
+    """High-water mark: every tasker with an id at or below ``last_tasker_id`` has been planned."""
+
+    name = models.CharField(max_length=50, unique=True)
+    last_tasker_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_tasker_id}"
+
+
+class UserPreference(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference")
+    daily_digest = models.BooleanField(default=False,
+                                       help_text="One e-mail a day listing the reminders due, instead of one each.")
+
+    def __str__(self) -> str:
+        return f"Reminder preference of {self.user}"
+
+
+class Notification(models.Model):
+    """In-app: what the user was reminded of, with a link; read when they mark it so."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    reminder = models.OneToOneField(Reminder, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="notification")
+    text = models.CharField(max_length=500)
+    link = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,109 @@
+"""Reads of the reminders app: who receives which step of which tasker, in a fixed number of
+queries per batch of taskers (never one query per tasker)."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, QuerySet
+from django.urls import NoReverseMatch, reverse
+
+from organizations.models import Role
+from organizations.selectors import memberships_active
+from workflow.models import Step, Tasker
+
+from .models import Audience, Notification, ReminderPolicy, ReminderStep
+
+TASKED_ORGANIZATION_ROLES = (Role.ACTION_OFFICER, Role.REVIEWER, Role.APPROVER)
+REVIEWING_AUTHORITY_ROLES = (Role.REVIEWER, Role.APPROVER)
+REVIEWING_STEPS = (Step.REVIEW, Step.APPROVAL)
+
+
+def documents_of(taskers: Iterable[Tasker]) -> dict[tuple[int, int], object]:
+    """{(content type id, object id): document}: one query per kind of document."""
+    wanted: dict[int, set[int]] = defaultdict(set)
+    for tasker in taskers:
+        wanted[tasker.content_type_id].add(tasker.object_id)
+    documents = {}
+    for content_type_id, ids in wanted.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+        if model is None:
+            continue
+        for document in model._default_manager.filter(pk__in=ids):
+            documents[(content_type_id, document.pk)] = document
+    return documents
+
+
+def reviewing_authority_ids(document) -> list[int]:
+    """The organizations that review or approve the document, from the route it started with."""
+    snapshot = getattr(document, "route_snapshot", None) or {}
+    return [step["organization_id"] for step in snapshot.get("steps") or []
+            if step.get("step") in REVIEWING_STEPS and step.get("organization_id")]
+
+
+def policies_active() -> list[ReminderPolicy]:
+    steps = Prefetch("steps", queryset=ReminderStep.objects.filter(is_active=True), to_attr="active_steps")
+    return list(ReminderPolicy.objects.filter(is_active=True).prefetch_related(steps))
+
+
+def policy_for(policies: list[ReminderPolicy], tasker: Tasker, document) -> ReminderPolicy | None:
+    """The most specific active policy: by content type, then by workflow kind, then the default."""
+    kind = getattr(document, "workflow_kind", None)
+    for match in (lambda p: p.content_type_id == tasker.content_type_id,
+                  lambda p: kind and p.workflow_kind == kind and p.content_type_id is None,
+                  lambda p: p.is_default):
+        for policy in policies:
+            if match(policy):
+                return policy
+    return None
+
+
+class Recipients:
+    """Members by organization and role on one day, loaded once for a batch of taskers."""
+
+    def __init__(self, organization_ids: Iterable[int], on: datetime.date):
+        self._members: dict[tuple[int, str], list[int]] = defaultdict(list)
+        rows = (memberships_active(on=on).filter(organization_id__in=set(organization_ids), user__is_active=True)
+                .order_by("user_id").values_list("organization_id", "role", "user_id"))
+        for organization_id, role, user_id in rows:
+            if user_id not in self._members[(organization_id, role)]:
+                self._members[(organization_id, role)].append(user_id)
+
+    def members(self, organization_ids: Iterable[int], roles: Iterable[str]) -> list[int]:
+        users: list[int] = []
+        for organization_id in organization_ids:
+            for role in roles:
+                users.extend(u for u in self._members[(organization_id, role)] if u not in users)
+        return users
+
+    def for_audience(self, audience: str, tasker: Tasker, document) -> list[int]:
+        if audience == Audience.TASKED_ORGANIZATION:
+            if tasker.assignee_id:
+                return [tasker.assignee_id]
+            return self.members([tasker.organization_id], TASKED_ORGANIZATION_ROLES)
+        if audience == Audience.ORGANIZATION_APPROVERS:
+            return self.members([tasker.organization_id], [Role.APPROVER])
+        if audience == Audience.REVIEWING_AUTHORITY:
+            return self.members(reviewing_authority_ids(document), REVIEWING_AUTHORITY_ROLES)
+        return []
+
+
+def document_link(content_type: ContentType, object_id: int) -> str:
+    """The document's page in the admin, or the admin's home when the kind has no admin page."""
+    try:
+        path = reverse(f"admin:{content_type.app_label}_{content_type.model}_change", args=[object_id])
+    except NoReverseMatch:
+        path = reverse("admin:index")
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def notifications_of(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(user_id=user.pk)
+
+
+def notifications_unread_count(user) -> int:
+    return notifications_of(user).filter(read_at__isnull=True).count()

@@ -1,0 +1,26 @@
+"""Celery tasks: thin, each calls one service. Retrying any of them is harmless: the outbox
+rows decide what is still to do."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="reminders.tasks.sweep", ignore_result=True)
+def sweep() -> int:
+    return len(services.reminders_sweep())
+
+
+@shared_task(name="reminders.tasks.deliver", ignore_result=True)
+def deliver(reminder_id: int) -> str:
+    return services.reminder_deliver(reminder_id=reminder_id)
+
+
+@shared_task(name="reminders.tasks.digest", ignore_result=True)
+def digest() -> int:
+    return len(services.reminders_digest_claim())
+
+
+@shared_task(name="reminders.tasks.deliver_digest", ignore_result=True)
+def deliver_digest(user_id: int, reminder_ids: list[int]) -> str:
+    return services.digest_deliver(user_id=user_id, reminder_ids=reminder_ids)
