@@ -1,0 +1,173 @@
+from django.contrib import admin, messages
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+
+from organizations.models import OrganizationKind, Role
+from organizations.selectors import organizations_acting_for
+from workflow.admin_views import RoutedDocumentAdminMixin
+from workflow.exceptions import WorkflowError
+from workflow.models import OPEN_TASKER_STATES, Tasker
+
+from . import services
+from .models import (
+    CampaignPlan,
+    CampaignSupportPlan,
+    GEFEndState,
+    GEFGuidance,
+    Objective,
+    PartnerConsideration,
+    PlanState,
+)
+from .selectors import plans_visible_to
+
+
+class GEFEndStateInline(admin.TabularInline):
+    model = GEFEndState
+    extra = 0
+
+
+@admin.register(GEFGuidance)
+class GEFGuidanceAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "title", "issued_on", "classification")
+    search_fields = ("title",)
+    inlines = [GEFEndStateInline]
+
+
+@admin.register(GEFEndState)
+class GEFEndStateAdmin(admin.ModelAdmin):
+    list_display = ("code", "title", "gef")
+    list_filter = ("gef",)
+    search_fields = ("code", "title")
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has overdue taskers")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            overdue = Tasker.objects.filter(content_type=ContentType.objects.get_for_model(queryset.model),
+                                            state__in=OPEN_TASKER_STATES, suspense__lt=timezone.localdate())
+            return queryset.filter(pk__in=overdue.values("object_id"))
+        return queryset
+
+
+class PartnerInline(admin.StackedInline):
+    model = PartnerConsideration
+    extra = 0
+    fields = ("country", "can_support", "can_safeguard", "can_sustain")
+    autocomplete_fields = ("country",)
+
+
+class ObjectiveInline(admin.StackedInline):
+    model = Objective
+    extra = 0
+    fields = ("code", "title", "classification", "description", "end_states", "measures_of_effectiveness",
+              "measures_of_performance", "indicators")
+    filter_horizontal = ("end_states",)
+
+
+class PlanAdmin(RoutedDocumentAdminMixin, admin.ModelAdmin):
+    """A plan's page is where the work is done: content while it is a draft, then the workflow
+    panels (transitions with reasons, taskers, comment matrix, history)."""
+
+    list_display = ("title", "version", "owner", "state", "classification", "updated_at")
+    list_filter = ("state", "owner__kind", ("owner", admin.RelatedOnlyFieldListFilter), OverdueFilter,
+                   "classification")
+    search_fields = ("title", "summary", "owner__acronym")
+    list_select_related = ("owner",)
+    inlines = [PartnerInline, ObjectiveInline]
+    readonly_fields = ("state", "version", "created_by", "submitted_at", "approved_at")
+    actions = ["start_new_version"]
+
+    def visible_queryset(self, request):
+        return plans_visible_to(request.user, self.model).select_related("owner")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return organizations_acting_for(request.user, role=Role.ACTION_OFFICER).filter(
+            kind__in=self.owner_kinds).exists()
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return self.has_add_permission(request)
+        try:
+            services.plan_assert_editable(plan=obj, by=request.user)
+        except WorkflowError:
+            return False
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            kwargs["queryset"] = organizations_acting_for(request.user, role=Role.ACTION_OFFICER).filter(
+                kind__in=self.owner_kinds)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS
+                  if name in form.cleaned_data and name != "title"}
+        if change:
+            services.plan_update(plan=obj, by=request.user, title=form.cleaned_data["title"], **fields)
+        else:
+            created = services.plan_create(model=self.model, by=request.user, owner=form.cleaned_data["owner"],
+                                           title=form.cleaned_data["title"], **fields)
+            obj.pk = obj.id = created.pk
+            obj._state.adding = False
+
+    @admin.action(description="Start a new version of the selected returned or approved plans")
+    def start_new_version(self, request, queryset):
+        for plan in queryset:
+            try:
+                new = services.plan_new_version(plan=plan, by=request.user)
+                messages.success(request, f"Version {new.version} of “{plan.title}” started as a draft.")
+            except WorkflowError as error:
+                for reason in error.reasons:
+                    messages.error(request, f"{plan.title}: {reason}")
+
+
+@admin.register(CampaignPlan)
+class CampaignPlanAdmin(PlanAdmin):
+    owner_kinds = (OrganizationKind.GEOGRAPHIC_CCMD, OrganizationKind.FUNCTIONAL_CCMD)
+    list_display = ("title", "kind", "version", "owner", "state", "classification", "updated_at")
+    list_filter = ("state", "kind", *PlanAdmin.list_filter[1:])
+    fieldsets = [
+        (None, {"fields": ("title", "owner", "kind", "parent_plan", "gef", "classification",
+                           ("period_start", "period_end"), "summary")}),
+        ("Policy considerations (directive 4.b, 4.c) and resources",
+         {"fields": ("complementary_usg_activities", "resources_needed", "risk_if_not_resourced",
+                     "supporting_organizations")}),
+        ("Record", {"fields": ("state", "version", "directive_version", "created_by", "submitted_at",
+                               "approved_at")}),
+    ]
+    filter_horizontal = ("supporting_organizations",)
+
+
+@admin.register(CampaignSupportPlan)
+class CampaignSupportPlanAdmin(PlanAdmin):
+    owner_kinds = (OrganizationKind.MILITARY_DEPARTMENT, OrganizationKind.DEFENSE_AGENCY,
+                   OrganizationKind.FIELD_ACTIVITY, OrganizationKind.OSD_PSA, OrganizationKind.MILITARY_SERVICE)
+    fieldsets = [
+        (None, {"fields": ("title", "owner", "supported_plans", "gef", "classification",
+                           ("period_start", "period_end"), "summary")}),
+        ("Policy considerations (directive 4.b, 4.c) and resources",
+         {"fields": ("complementary_usg_activities", "resources_needed", "risk_if_not_resourced")}),
+        ("Record", {"fields": ("state", "version", "directive_version", "created_by", "submitted_at",
+                               "approved_at")}),
+    ]
+    filter_horizontal = ("supported_plans",)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "supported_plans":
+            kwargs["queryset"] = plans_visible_to(request.user, CampaignPlan).filter(state=PlanState.APPROVED)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from .admin_views import TaskerAdmin  # noqa: F401 (registers "my taskers")
+from .models import HistoryEntry, Route, RouteStep
+
+
+class RouteStepInline(admin.TabularInline):
+    model = RouteStep
+    extra = 0
+    fields = ("position", "step", "organization", "relation", "suspense_working_days")
+    autocomplete_fields = ("organization",)
+
+
+@admin.register(Route)
+class RouteAdmin(admin.ModelAdmin):
+    """Routing as data: who coordinates, reviews and approves each kind of document.
+    Documents in flight keep the snapshot they started with."""
+
+    list_display = ("name", "document_kind", "is_default", "updated_at")
+    list_filter = ("document_kind", "is_default")
+    inlines = [RouteStepInline]
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(admin.ModelAdmin):
+    """Append-only: readable by administrators, never editable."""
+
+    list_display = ("at", "description", "actor", "acting_for", "on_behalf_of", "from_state", "to_state")
+    list_filter = ("action",)
+    search_fields = ("description", "comment")
+    list_select_related = ("actor", "acting_for", "on_behalf_of")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -1,0 +1,243 @@
+"""Admin plumbing for any routed document: the panels on its change page (transitions with
+their reasons, taskers, comment resolution matrix, history) and the POST views behind their
+buttons. Thin: every view calls a workflow service and translates its domain error once."""
+
+from __future__ import annotations
+
+import io
+
+from django.contrib import admin, messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+
+from organizations.selectors import organizations_acting_for
+
+from . import services
+from .exceptions import WorkflowError
+from .models import CommentCategory, Decision, Response, Tasker
+from .selectors import comments_of, history_of, taskers_of
+
+
+def _report(request, error: WorkflowError) -> None:
+    for reason in error.reasons:
+        messages.error(request, reason)
+
+
+class RoutedDocumentAdminMixin:
+    """Mix into a ModelAdmin whose model is a routed document. The subclass provides
+    ``visible_queryset(request)`` (need-to-know); every view here goes through it, so a
+    document the user may not see is a 404."""
+
+    change_form_template = "admin/workflow/routed_document_change_form.html"
+
+    def visible_queryset(self, request):
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        return self.visible_queryset(request)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/transition/<str:name>/", wrap(self.transition_view), name="{}_{}_transition".format(*info)),
+            path("<int:pk>/respond/<int:tasker_id>/", wrap(self.respond_view), name="{}_{}_respond".format(*info)),
+            path("<int:pk>/acknowledge/<int:tasker_id>/", wrap(self.acknowledge_view),
+                 name="{}_{}_acknowledge".format(*info)),
+            path("<int:pk>/adjudicate/<int:comment_id>/", wrap(self.adjudicate_view),
+                 name="{}_{}_adjudicate".format(*info)),
+            path("<int:pk>/comments.xlsx", wrap(self.comments_export_view), name="{}_{}_comments_xlsx".format(*info)),
+        ] + super().get_urls()
+
+    def _document(self, request, pk):
+        return get_object_or_404(self.visible_queryset(request), pk=pk)
+
+    def _back(self, document):
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                                            args=[document.pk]))
+
+    # --- POST views -----------------------------------------------------------------------
+
+    def transition_view(self, request, pk, name):
+        if request.method != "POST":
+            raise Http404
+        document = self._document(request, pk)
+        data = {k: v for k, v in request.POST.items() if k in ("suspense", "suspense_reason") and v}
+        try:
+            document = services.transition_perform(
+                document=document, name=name, by=request.user, comment=request.POST.get("comment", ""),
+                expected_state=request.POST.get("expected_state") or None, data=data,
+            )
+            messages.success(request, f"Done: {services.transition_rules(type(document), name).label}. "
+                                      f"The {services.kind_label(document)} is now {services.state_label(document)}.")
+        except WorkflowError as error:
+            _report(request, error)
+        return self._back(document)
+
+    def respond_view(self, request, pk, tasker_id):
+        if request.method != "POST":
+            raise Http404
+        document = self._document(request, pk)
+        tasker = get_object_or_404(taskers_of(document), pk=tasker_id)
+        comments = []
+        text = request.POST.get("comment_text", "").strip()
+        if text:
+            comments.append({"category": request.POST.get("comment_category", ""), "text": text,
+                             "section": request.POST.get("comment_section", ""),
+                             "proposed_change": request.POST.get("comment_proposed_change", "")})
+        try:
+            services.tasker_respond(tasker=tasker, by=request.user, response=request.POST.get("response", ""),
+                                    rationale=request.POST.get("rationale", ""), comments=comments)
+            messages.success(request, f"Answer recorded for {tasker.organization}.")
+        except WorkflowError as error:
+            _report(request, error)
+        return self._back(document)
+
+    def acknowledge_view(self, request, pk, tasker_id):
+        if request.method != "POST":
+            raise Http404
+        document = self._document(request, pk)
+        tasker = get_object_or_404(taskers_of(document), pk=tasker_id)
+        try:
+            services.tasker_acknowledge(tasker=tasker, by=request.user)
+            messages.success(request, f"Tasker acknowledged for {tasker.organization}.")
+        except WorkflowError as error:
+            _report(request, error)
+        return self._back(document)
+
+    def adjudicate_view(self, request, pk, comment_id):
+        if request.method != "POST":
+            raise Http404
+        document = self._document(request, pk)
+        comment = get_object_or_404(comments_of(document), pk=comment_id)
+        try:
+            services.comment_adjudicate(comment=comment, by=request.user, decision=request.POST.get("decision", ""),
+                                        rationale=request.POST.get("rationale", ""))
+            messages.success(request, "Adjudication recorded.")
+        except WorkflowError as error:
+            _report(request, error)
+        return self._back(document)
+
+    def comments_export_view(self, request, pk):
+        """The comment resolution matrix as staff exchange it: one row per comment."""
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font
+
+        document = self._document(request, pk)
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "Comment resolution matrix"
+        marking = document.get_classification_display() if hasattr(document, "get_classification_display") else ""
+        sheet.append([marking])
+        sheet.append([f"{document} — exported {timezone.now():%d %b %Y %H:%M}"])
+        header = ["#", "Organization", "Category", "Section / paragraph", "Comment", "Proposed change",
+                  "Decision", "Rationale", "Adjudicated by", "Adjudicated on"]
+        sheet.append(header)
+        for cell in sheet[3]:
+            cell.font = Font(bold=True)
+        for number, comment in enumerate(comments_of(document), start=1):
+            sheet.append([number, str(comment.organization), comment.get_category_display(), comment.section,
+                          comment.text, comment.proposed_change, comment.get_decision_display(),
+                          comment.decision_rationale, str(comment.adjudicated_by or ""),
+                          comment.adjudicated_at.strftime("%Y-%m-%d") if comment.adjudicated_at else ""])
+        for row in sheet.iter_rows(min_row=4):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for column, width in zip("ABCDEFGHIJ", (5, 14, 14, 16, 50, 40, 18, 40, 20, 14), strict=True):
+            sheet.column_dimensions[column].width = width
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        response = HttpResponse(buffer.getvalue(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = f'attachment; filename="comment-matrix-{self.opts.model_name}-{pk}.xlsx"'
+        return response
+
+    # --- the change page ------------------------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        document = self.get_object(request, object_id)
+        if document is None:
+            raise Http404
+        my_orgs = set(organizations_acting_for(request.user).values_list("pk", flat=True))
+        taskers = list(taskers_of(document).order_by("step", "organization__acronym"))
+        extra_context.update(
+            workflow_document=document,
+            workflow_state_label=document.get_state_display(),
+            workflow_transitions=services.transitions_available(document=document, user=request.user),
+            workflow_taskers=taskers,
+            workflow_my_taskers=[t for t in taskers if t.is_open or t.state == "answered"
+                                 if t.organization_id in my_orgs and document.current_step() == t.step],
+            workflow_comments=list(comments_of(document)),
+            workflow_history=list(history_of(document)),
+            workflow_responses=Response.choices[:3],
+            workflow_categories=CommentCategory.choices,
+            workflow_decisions=Decision.choices,
+            workflow_can_adjudicate=document.owner_id in my_orgs,
+            workflow_url_prefix=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                                        args=[document.pk]).rsplit("change/", 1)[0],
+            workflow_today=timezone.localdate(),
+        )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Tasker)
+class TaskerAdmin(admin.ModelAdmin):
+    """'My taskers': the open taskers of the organizations the signed-in user acts for."""
+
+    list_display = ("document_link", "step", "organization", "state", "suspense", "overdue", "is_seam")
+    list_filter = ("step", "state", "organization__kind")
+    search_fields = ("document_title", "organization__acronym")
+    list_select_related = ("organization", "content_type")
+    date_hierarchy = "suspense"
+    actions = ["acknowledge_selected"]
+
+    def get_queryset(self, request):
+        from .selectors import taskers_for_user
+
+        return taskers_for_user(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    @admin.display(description="Document")
+    def document_link(self, tasker):
+        from django.utils.html import format_html
+
+        try:
+            url = reverse(f"admin:{tasker.content_type.app_label}_{tasker.content_type.model}_change",
+                          args=[tasker.object_id])
+        except Exception:  # noqa: BLE001 (a kind without an admin page)
+            return tasker.document_title
+        return format_html('<a href="{}">{}</a>', url, tasker.document_title)
+
+    @admin.display(boolean=True, description="Overdue")
+    def overdue(self, tasker):
+        return tasker.is_overdue()
+
+    @admin.action(description="Acknowledge the selected taskers")
+    def acknowledge_selected(self, request, queryset):
+        done = 0
+        for tasker in queryset.filter(state="open"):
+            try:
+                services.tasker_acknowledge(tasker=tasker, by=request.user)
+                done += 1
+            except WorkflowError as error:
+                _report(request, error)
+        messages.success(request, f"{done} tasker{'s' if done != 1 else ''} acknowledged.")
+
+
