@@ -308,7 +308,7 @@ class Delegation(models.Model):
         if not memberships_active(on=self.start).filter(
             user_id=self.delegator_id, organization_id=self.organization_id, role=self.role
         ).exists():
-            raise ValidationError({"delegator": f"The delegator is not a {self.get_role_display().lower()} "
+            raise ValidationError({"delegator": f"The delegator is not {_article(self.get_role_display())} "
                                                 f"of {self.organization} on {self.start}."})
         if not memberships_active(on=self.start).filter(
             user_id=self.delegate_id, organization_id=self.organization_id

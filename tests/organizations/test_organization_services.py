@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from organizations.models import Organization, OrganizationKind, OrganizationNameHistory, Role
 from organizations.services import (
@@ -181,7 +182,7 @@ def test_deactivating_a_command_is_refused_while_it_still_covers_countries():
 def test_deactivation_cannot_be_dated_in_the_future_or_repeated():
     organization = OrganizationFactory()
     with pytest.raises(ValidationError, match="not in the future"):
-        organization_deactivate(organization=organization, on=datetime.date.today() + datetime.timedelta(days=30))
+        organization_deactivate(organization=organization, on=timezone.localdate() + datetime.timedelta(days=30))
     organization_deactivate(organization=organization, on=DAY)
     with pytest.raises(ValidationError, match="already inactive"):
         organization_deactivate(organization=organization, on=DAY)
