@@ -6,7 +6,7 @@ from celery import shared_task
 from . import services
 
 
-@shared_task(name="reminders.tasks.sweep", ignore_result=True)
+@shared_task(name="reminders.tasks.sweep")
 def sweep() -> int:
     return len(services.reminders_sweep())
 
@@ -16,7 +16,7 @@ def deliver(reminder_id: int) -> str:
     return services.reminder_deliver(reminder_id=reminder_id)
 
 
-@shared_task(name="reminders.tasks.digest", ignore_result=True)
+@shared_task(name="reminders.tasks.digest")
 def digest() -> int:
     return len(services.reminders_digest_claim())
 
