@@ -359,7 +359,6 @@ def aor_periods_sync(*, country: Country, periods: Iterable[AorPeriodSpec]) -> A
         else:
             unchanged += 1
             continue
-        period.clean_fields()
         period.save()
         touched.append(period)
     for period in touched:  # the rules that look at the neighbours, once every row is in place

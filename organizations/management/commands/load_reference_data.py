@@ -1,16 +1,23 @@
-from django.core.management.base import BaseCommand
-from django.db import transaction
-from django_countries import countries
+from django.core.management.base import BaseCommand, CommandError
 
-from organizations.models import Country
+from organizations import reference
 
 
 class Command(BaseCommand):
-    help = "Load the reference data (countries, organizations, areas of responsibility). Idempotent."
+    help = (
+        "Load the reference data: ISO countries, the organizations of DoDD 5132.03 and the "
+        "country-to-command table over time. Idempotent: a second run reports no changes."
+    )
 
-    @transaction.atomic
+    def add_arguments(self, parser):
+        parser.add_argument("--file", default=str(reference.DEFAULT_PATH),
+                            help="the reference data file (default: organizations/data/reference.json)")
+
     def handle(self, *args, **options):
-        existing = set(Country.objects.values_list("code", flat=True))
-        new = [Country(code=code) for code, _name in countries if code not in existing]
-        Country.objects.bulk_create(new)
-        self.stdout.write(f"countries: {len(new)} created")
+        try:
+            report = reference.load(path=options["file"])
+        except reference.ReferenceDataError as error:
+            raise CommandError("reference data not loaded, nothing changed:\n  "
+                               + "\n  ".join(error.problems)) from error
+        for line in report.lines():
+            self.stdout.write(line)

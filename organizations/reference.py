@@ -1,0 +1,200 @@
+"""The reference data: ISO countries (from django-countries), the organizations the directive
+names (with today's names where they changed) and the country-to-command table over time, from
+``organizations/data/reference.json``. ``load`` makes the database match the file through the
+services, so loading twice changes nothing and an edited file updates what it names.
+
+The file (parents listed before their children)::
+
+    {"organizations": [{"acronym", "name", "kind", "parent", "supervised_by",
+                        "current_name", "current_acronym", "notes"}, ...],
+     "aor": [{"country": "IL", "command": "EUCOM", "start": "2008-10-01", "end": "2021-09-01"}, ...]}
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_countries import countries
+
+from .models import AreaOfResponsibility, Country, Organization, OrganizationKind
+from .services import AorPeriodSpec, aor_periods_sync, organization_create, organization_update
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "reference.json"
+
+
+class ReferenceDataError(Exception):
+    """The file is malformed or contradicts the rules; ``problems`` lists every one found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    @property
+    def changes(self) -> int:
+        return self.created + self.updated + self.removed
+
+
+@dataclass
+class LoadReport:
+    countries: Counts = field(default_factory=Counts)
+    organizations: Counts = field(default_factory=Counts)
+    aor_periods: Counts = field(default_factory=Counts)
+
+    @property
+    def changes(self) -> int:
+        return self.countries.changes + self.organizations.changes + self.aor_periods.changes
+
+    def lines(self) -> list[str]:
+        return [
+            f"countries: {self.countries.created} created, {self.countries.unchanged} unchanged",
+            f"organizations: {self.organizations.created} created, {self.organizations.updated} updated, "
+            f"{self.organizations.unchanged} unchanged",
+            f"areas of responsibility: {self.aor_periods.created} created, {self.aor_periods.updated} updated, "
+            f"{self.aor_periods.unchanged} unchanged, {self.aor_periods.removed} removed",
+            f"reference data: {self.changes} changes" if self.changes else "reference data: no changes",
+        ]
+
+
+def read(path: Path | str = DEFAULT_PATH) -> dict[str, Any]:
+    """The parsed file, after checking its shape; raises ReferenceDataError listing every problem."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ReferenceDataError([f"{path}: {error}"]) from error
+    problems: list[str] = []
+    if not isinstance(data, dict) or not isinstance(data.get("organizations"), list) \
+            or not isinstance(data.get("aor"), list):
+        raise ReferenceDataError([f"{path}: expected an object with lists 'organizations' and 'aor'"])
+
+    kinds: dict[str, str] = {}
+    for number, entry in enumerate(data["organizations"], start=1):
+        where = f"organization #{number} ({entry.get('acronym') or 'no acronym'})"
+        acronym = (entry.get("acronym") or "").strip()
+        if not acronym or not (entry.get("name") or "").strip():
+            problems.append(f"{where}: acronym and name are required")
+            continue
+        if acronym.upper() in kinds:
+            problems.append(f"{where}: the acronym is listed twice")
+        if entry.get("kind") not in OrganizationKind.values:
+            problems.append(f"{where}: unknown kind {entry.get('kind')!r}")
+        for link in ("parent", "supervised_by"):
+            target = entry.get(link)
+            if target and target.upper() not in kinds:
+                problems.append(f"{where}: {link} {target} must be listed before it")
+        kinds[acronym.upper()] = entry.get("kind")
+
+    seen: set[tuple[str, str]] = set()
+    for number, entry in enumerate(data["aor"], start=1):
+        where = f"aor #{number} ({entry.get('country')} {entry.get('start')})"
+        if entry.get("country") not in countries:
+            problems.append(f"{where}: {entry.get('country')!r} is not an ISO 3166 country code")
+        command = (entry.get("command") or "").upper()
+        if kinds.get(command) != OrganizationKind.GEOGRAPHIC_CCMD:
+            problems.append(f"{where}: {entry.get('command')!r} is not a geographic combatant command of the file")
+        try:
+            start = datetime.date.fromisoformat(entry.get("start") or "")
+            end = datetime.date.fromisoformat(entry["end"]) if entry.get("end") else None
+        except (TypeError, ValueError):
+            problems.append(f"{where}: start and end must be dates like 2021-09-01 (end may be null)")
+            continue
+        if end is not None and end <= start:
+            problems.append(f"{where}: the end must be after the start")
+        if (entry.get("country"), entry.get("start")) in seen:
+            problems.append(f"{where}: listed twice")
+        seen.add((entry.get("country"), entry.get("start")))
+    if problems:
+        raise ReferenceDataError(problems)
+    return data
+
+
+def _find(acronym: str) -> Organization | None:
+    """The organization an acronym of the file names: the active one, else the latest inactive one
+    (a deactivated entry stays deactivated; the file does not resurrect it)."""
+    return (Organization.objects.filter(acronym__iexact=acronym)
+            .order_by("-active", "-active_until", "-pk").first())
+
+
+@transaction.atomic
+def load(*, path: Path | str = DEFAULT_PATH) -> LoadReport:
+    """Make the database match the reference file: create what is missing, update what the file
+    changed (renames keep their history), leave the rest untouched, and count each. One
+    transaction: a problem anywhere leaves the database as it was."""
+    data = read(path)
+    report = LoadReport()
+
+    existing_codes = set(Country.objects.values_list("code", flat=True))
+    new_countries = [Country(code=code) for code, _name in countries if code not in existing_codes]
+    Country.objects.bulk_create(new_countries)
+    report.countries.created = len(new_countries)
+    report.countries.unchanged = len(existing_codes & {code for code, _name in countries})
+
+    by_acronym: dict[str, Organization] = {}
+    for entry in data["organizations"]:
+        acronym = entry["acronym"].strip()
+        fields = {
+            "name": entry["name"].strip(),
+            "kind": entry["kind"],
+            "parent": by_acronym[entry["parent"].upper()] if entry.get("parent") else None,
+            "supervised_by": by_acronym[entry["supervised_by"].upper()] if entry.get("supervised_by") else None,
+            "current_name": entry.get("current_name") or "",
+            "current_acronym": entry.get("current_acronym") or "",
+            "notes": entry.get("notes") or "",
+        }
+        organization = _find(acronym)
+        try:
+            if organization is None:
+                organization = organization_create(acronym=acronym, **fields)
+                report.organizations.created += 1
+            else:
+                organization, changed = organization_update(organization=organization,
+                                                            data={"acronym": acronym, **fields})
+                if changed:
+                    report.organizations.updated += 1
+                else:
+                    report.organizations.unchanged += 1
+        except ValidationError as error:
+            raise ReferenceDataError([f"organization {acronym}: {message}" for message in error.messages]) \
+                from error
+        by_acronym[acronym.upper()] = organization
+
+    wanted: dict[str, list[AorPeriodSpec]] = defaultdict(list)
+    for entry in data["aor"]:
+        wanted[entry["country"]].append(AorPeriodSpec(
+            command=by_acronym[entry["command"].upper()],
+            start=datetime.date.fromisoformat(entry["start"]),
+            end=datetime.date.fromisoformat(entry["end"]) if entry.get("end") else None,
+        ))
+    country_by_code = {str(country.code): country for country in Country.objects.filter(code__in=wanted)}
+    in_database: dict[str, set] = defaultdict(set)
+    for code, command_id, start, end in AreaOfResponsibility.objects.values_list(
+            "country__code", "command_id", "start", "end"):
+        in_database[code].add((command_id, start, end))
+    for code, specs in sorted(wanted.items()):
+        if in_database[code] == {(spec.command.pk, spec.start, spec.end) for spec in specs}:
+            report.aor_periods.unchanged += len(specs)  # the common case, without a lock per country
+            continue
+        try:
+            result = aor_periods_sync(country=country_by_code[code], periods=specs)
+        except ValidationError as error:
+            raise ReferenceDataError([f"area of responsibility of {code}: {message}"
+                                      for message in error.messages]) from error
+        report.aor_periods.created += result.created
+        report.aor_periods.updated += result.updated
+        report.aor_periods.unchanged += result.unchanged
+        report.aor_periods.removed += result.removed
+    return report
