@@ -1,0 +1,393 @@
+"""Writes of the assessment cycle. Every transition goes through
+``workflow.services.transition_perform``; the functions named ``*_enter_*`` are the effects a
+transition has, called from its body. Launch creates assessments and their taskers in bulk."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from config.celery_app import enqueue_on_commit
+from organizations.models import Organization
+from organizations.selectors import Capacity, acting_capacity
+from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
+from workflow.exceptions import ActionRefused, InvalidInput
+from workflow.models import HistoryEntry, Response, Step, Tasker, TaskerState
+from workflow.selectors import open_taskers
+from workflow.services import history_record, suspense_for, taskers_issue, transition_perform
+
+from .models import (
+    ANSWER_ROLES,
+    Answer,
+    AssessmentCycle,
+    AssessmentDocument,
+    AssessmentState,
+    CycleState,
+    Program,
+    ProgramAssessment,
+    Question,
+    QuestionKind,
+    Template,
+    TemplateState,
+)
+from .models import Assessment as PlanAssessment
+from .rules import may_run_cycle
+from .selectors import cycle_template
+
+LAUNCH_BATCH_SIZE = 500
+"""Assessments created per transaction during launch: progress is committed after each batch."""
+LATE_ADDITION_WORKING_DAYS = 20
+COLLECTING_STATES = (CycleState.LAUNCHED, CycleState.COLLECTION, CycleState.JOINT_REVIEW)
+
+
+def _require_administrator(by) -> None:
+    if not may_run_cycle(by):
+        raise ActionRefused("Only an administrator of the assessment cycle may do this (a superuser, or someone "
+                            "with the “Can run the assessment cycle” permission).")
+
+
+def _validated(instance) -> None:
+    try:
+        instance.full_clean(exclude=["state"])
+    except ValidationError as exc:
+        messages = exc.messages if not hasattr(exc, "message_dict") else [m for ms in exc.message_dict.values()
+                                                                          for m in ms]
+        raise InvalidInput(messages, getattr(exc, "message_dict", {})) from exc
+
+
+# --- the cycle -----------------------------------------------------------------------------
+
+def cycle_create(*, by, fiscal_year: int, owner: Organization, policy_office: Organization,
+                 template_suspense: datetime.date, collection_suspense: datetime.date,
+                 joint_review_suspense: datetime.date, evaluation_suspense: datetime.date,
+                 program_coordinator: Organization | None = None) -> AssessmentCycle:
+    """Set up one fiscal year's cycle with its phase suspenses; administrators only; one per year."""
+    _require_administrator(by)
+    cycle = AssessmentCycle(
+        fiscal_year=fiscal_year, owner=owner, policy_office=policy_office, program_coordinator=program_coordinator,
+        template_suspense=template_suspense, collection_suspense=collection_suspense,
+        joint_review_suspense=joint_review_suspense, evaluation_suspense=evaluation_suspense, created_by=by,
+    )
+    with transaction.atomic():
+        _validated(cycle)
+        cycle.save()
+        history_record(document=cycle, action="created", description=f"{cycle} set up", actor=by,
+                       to_state=cycle.state)
+    return cycle
+
+
+def _close_cycle_taskers(cycle: AssessmentCycle, by) -> None:
+    for tasker in open_taskers(cycle):
+        tasker.mark_answered()
+        tasker.response, tasker.answered_by, tasker.answered_at = Response.COMPLETED, by, timezone.now()
+        tasker.save()
+
+
+def cycle_enter_phase(*, cycle: AssessmentCycle, step: str, organization: Organization,
+                      suspense: datetime.date, by=None) -> None:
+    """Close the previous phase's tasker and task ``organization`` with the phase set at setup."""
+    _close_cycle_taskers(cycle, by)
+    taskers_issue(document=cycle, step=step, participants=[(organization, "phase of the assessment cycle")],
+                  by=by, suspense=max(suspense, timezone.localdate()),
+                  suspense_reason="Phase suspense set at the cycle's setup.")
+
+
+def cycle_enter_closed(*, cycle: AssessmentCycle, by) -> None:
+    """Close the evaluation tasker; assessments never submitted stay in the report as missing
+    and their completion taskers are cancelled."""
+    _close_cycle_taskers(cycle, by)
+    for model in (PlanAssessment, ProgramAssessment):
+        never_submitted = model.objects.filter(cycle=cycle, first_submitted_at__isnull=True).values("pk")
+        Tasker.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id__in=never_submitted,
+                              state__in=(TaskerState.OPEN, TaskerState.ACKNOWLEDGED)).update(
+            state=TaskerState.CANCELLED, closed_reason=f"{cycle} closed without this assessment.")
+
+
+def cycle_enter_launch(*, cycle: AssessmentCycle, by) -> None:
+    """Freeze the approved template and start the launch task once this transaction commits."""
+    from . import tasks
+
+    template = cycle.templates.filter(state=TemplateState.APPROVED).order_by("-version").first()
+    Template.objects.filter(pk=template.pk).update(frozen=True)
+    cycle.launch_total, cycle.launch_done = _pending_count(cycle), 0
+    cycle.launch_started_at, cycle.launch_finished_at = timezone.now(), None
+    enqueue_on_commit(tasks.cycle_launch, cycle.pk, getattr(by, "pk", None))
+
+
+def _pending_plans(cycle: AssessmentCycle, *, plan_ids: dict[str, Iterable[int]] | None = None) -> list[dict]:
+    """Approved plans (and active programs) of no assessment of this cycle yet: three queries."""
+    items = []
+    for model, field in ((CampaignPlan, "campaign_plan"), (CampaignSupportPlan, "support_plan")):
+        plans = model.objects.filter(state=PlanState.APPROVED).exclude(
+            pk__in=PlanAssessment.objects.filter(cycle=cycle, **{f"{field}__isnull": False}).values(f"{field}_id"))
+        if plan_ids is not None:
+            plans = plans.filter(pk__in=list(plan_ids.get(field, ())))
+        for pk, owner_id, acronym, title in plans.values_list("pk", "owner_id", "owner__acronym", "title"):
+            items.append({"field": field, "plan_id": pk, "owner_id": owner_id, "acronym": acronym,
+                          "title": f"FY{cycle.fiscal_year} assessment: {title}"[:300]})
+    if plan_ids is None:
+        programs = Program.objects.filter(active=True).exclude(
+            pk__in=ProgramAssessment.objects.filter(cycle=cycle).values("program_id"))
+        for pk, name in programs.values_list("pk", "name"):
+            items.append({"field": "program", "plan_id": pk, "owner_id": cycle.policy_office_id,
+                          "acronym": cycle.policy_office.acronym,
+                          "title": f"FY{cycle.fiscal_year} program assessment: {name}"[:300]})
+    return items
+
+
+def _pending_count(cycle: AssessmentCycle) -> int:
+    return len(_pending_plans(cycle))
+
+
+def _assessments_create(*, cycle: AssessmentCycle, items: list[dict], by, suspense: datetime.date) -> int:
+    """Create the assessments of ``items`` with their completion taskers and history, in bulk:
+    a fixed number of queries whatever the number of items. Call inside a transaction that
+    holds the cycle's row lock (so two launches cannot both create the same assessment)."""
+    created = 0
+    now = timezone.now()
+    for model, fields in ((PlanAssessment, ("campaign_plan", "support_plan")), (ProgramAssessment, ("program",))):
+        mine = [item for item in items if item["field"] in fields]
+        if not mine:
+            continue
+        documents = model.objects.bulk_create([
+            model(cycle=cycle, owner_id=item["owner_id"], title=item["title"], suspense=suspense,
+                  **{f"{item['field']}_id": item["plan_id"]})
+            for item in mine
+        ])
+        content_type = ContentType.objects.get_for_model(model)
+        Tasker.objects.bulk_create([
+            Tasker(content_type=content_type, object_id=document.pk, step=Step.COMPLETION,
+                   organization_id=document.owner_id, suspense=suspense, document_title=document.title,
+                   added_reason="owner of the assessed plan" if model is PlanAssessment else "conducts it (1.k)")
+            for document in documents
+        ])
+        HistoryEntry.objects.bulk_create([
+            HistoryEntry(content_type=content_type, object_id=document.pk, at=now, action="assigned",
+                         description=f"Assigned to {item['acronym']} by the {cycle}, suspense {suspense:%d %b %Y}"[:300],
+                         actor=by, to_state=AssessmentState.ASSIGNED)
+            for document, item in zip(documents, mine, strict=True)
+        ])
+        created += len(documents)
+    return created
+
+
+def cycle_launch(*, cycle: AssessmentCycle, by=None, task_id: str = "",
+                 batch_size: int = LAUNCH_BATCH_SIZE) -> int:
+    """Create one assessment per approved campaign plan (to its combatant command), per approved
+    campaign support plan (to its owner) and per active security cooperation program (to
+    USD(P)), each with a completion tasker whose suspense is the cycle's collection suspense.
+    Idempotent: plans already assessed in this cycle are skipped, so a second launch creates
+    none. Progress is committed per batch; the number of queries depends on the number of
+    batches, not of plans. When the launch finishes the cycle opens collection. Returns the
+    number of assessments created."""
+    cycle = AssessmentCycle.objects.select_related("policy_office").get(pk=cycle.pk)
+    if cycle.state not in COLLECTING_STATES:
+        raise ActionRefused(f"The {cycle} is {cycle.get_state_display().lower()}; only a launched cycle creates "
+                            "assessments.")
+    pending = _pending_plans(cycle)
+    AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_total=len(pending), launch_done=0,
+                                                       launch_task_id=task_id[:100], launch_finished_at=None)
+    created = 0
+    for start in range(0, len(pending), batch_size):
+        batch = pending[start:start + batch_size]
+        with transaction.atomic():
+            AssessmentCycle.objects.select_for_update().filter(pk=cycle.pk).values_list("pk").get()
+            batch = _still_pending(cycle, batch)
+            created += _assessments_create(cycle=cycle, items=batch, by=by, suspense=cycle.collection_suspense)
+            AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_done=F("launch_done") + len(batch))
+    with transaction.atomic():
+        AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_finished_at=timezone.now())
+        history_record(document=cycle, action="launched", actor=by,
+                       description=f"Launch finished: {created} assessment{'s' if created != 1 else ''} created",
+                       data={"created": created, "task_id": task_id})
+    cycle = AssessmentCycle.objects.get(pk=cycle.pk)
+    if cycle.state == CycleState.LAUNCHED:
+        transition_perform(document=cycle, name="open_collection", by=by, system=True)
+    return created
+
+
+def _still_pending(cycle: AssessmentCycle, batch: list[dict]) -> list[dict]:
+    """Drop what another launch created meanwhile (one query per batch)."""
+    ids = {field: [i["plan_id"] for i in batch if i["field"] == field]
+           for field in ("campaign_plan", "support_plan", "program")}
+    taken = set(PlanAssessment.objects.filter(cycle=cycle).filter(
+        campaign_plan_id__in=ids["campaign_plan"]).values_list("campaign_plan_id", flat=True)) if ids[
+        "campaign_plan"] else set()
+    taken_support = set(PlanAssessment.objects.filter(cycle=cycle, support_plan_id__in=ids["support_plan"])
+                        .values_list("support_plan_id", flat=True)) if ids["support_plan"] else set()
+    taken_programs = set(ProgramAssessment.objects.filter(cycle=cycle, program_id__in=ids["program"])
+                         .values_list("program_id", flat=True)) if ids["program"] else set()
+    taken_by_field = {"campaign_plan": taken, "support_plan": taken_support, "program": taken_programs}
+    return [item for item in batch if item["plan_id"] not in taken_by_field[item["field"]]]
+
+
+def cycle_add_plan(*, cycle: AssessmentCycle, plan: CampaignPlan | CampaignSupportPlan, by) -> PlanAssessment:
+    """Add a plan approved after launch: one assessment and its completion tasker, with a
+    suspense no shorter than the standard for late additions. Administrators only."""
+    _require_administrator(by)
+    field = "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan"
+    with transaction.atomic():
+        cycle = AssessmentCycle.objects.select_for_update().select_related("policy_office").get(pk=cycle.pk)
+        if cycle.state not in COLLECTING_STATES:
+            raise ActionRefused(f"Plans can be added while the cycle collects assessments; the {cycle} is "
+                                f"{cycle.get_state_display().lower()}.")
+        if plan.state != PlanState.APPROVED:
+            raise ActionRefused(f"“{plan}” is {plan.get_state_display().lower()}; only approved plans are assessed.")
+        items = _pending_plans(cycle, plan_ids={field: [plan.pk]})
+        if not items:
+            raise ActionRefused(f"“{plan}” already has an assessment in the {cycle}.")
+        suspense = max(cycle.collection_suspense, suspense_for(working_days=LATE_ADDITION_WORKING_DAYS))
+        _assessments_create(cycle=cycle, items=items, by=by, suspense=suspense)
+        history_record(document=cycle, action="plan_added", actor=by,
+                       description=f"Plan approved after launch added: {plan}"[:300])
+    return PlanAssessment.objects.get(cycle=cycle, **{field: plan})
+
+
+def cycle_plans_not_assessed(*, cycle: AssessmentCycle) -> list[dict]:
+    return [item for item in _pending_plans(cycle) if item["field"] != "program"]
+
+
+# --- the template --------------------------------------------------------------------------
+
+def template_create(*, cycle: AssessmentCycle, by, title: str = "", copy_from: Template | None = None) -> Template:
+    """A new version of the cycle's template, drafted by the Joint Staff, optionally copying the
+    sections and questions of ``copy_from`` (e.g. last year's)."""
+    cycle = AssessmentCycle.objects.select_related("owner").get(pk=cycle.pk)
+    capacity = acting_capacity(user=by, organization=cycle.owner, roles=ANSWER_ROLES)
+    if capacity is None:
+        raise ActionRefused(f"Only an action officer or approver of {cycle.owner} drafts the template.")
+    if cycle.state != CycleState.TEMPLATE:
+        raise ActionRefused(f"The {cycle} is {cycle.get_state_display().lower()}; templates are drafted in the "
+                            "template phase.")
+    with transaction.atomic():
+        last = cycle.templates.order_by("-version").first()
+        template = Template.objects.create(cycle=cycle, owner=cycle.owner, version=(last.version + 1) if last else 1,
+                                           title=title or f"FY{cycle.fiscal_year} assessment template")
+        if copy_from is not None:
+            for section in copy_from.sections.prefetch_related("questions"):
+                questions = list(section.questions.all())
+                section.pk, section.template = None, template
+                section.save()
+                for question in questions:
+                    question.pk, question.section = None, section
+                Question.objects.bulk_create(questions)
+        history_record(document=template, action="created", description=f"Template version {template.version} drafted",
+                       actor=by, capacity=capacity, to_state=template.state)
+    return template
+
+
+def template_enter_consultation(*, template: Template, by, capacity: Capacity | None) -> None:
+    """Task USD(P) to answer the consultation (concur, concur with comment, non-concur)."""
+    taskers_issue(document=template, step=Step.CONSULTATION,
+                  participants=[(template.cycle.policy_office, "consulted on the template (Encl. 2, 9.c)")],
+                  by=by, working_days=10, capacity=capacity)
+
+
+# --- assessments ---------------------------------------------------------------------------
+
+def _owner_capacity(document: AssessmentDocument, by) -> Capacity:
+    capacity = acting_capacity(user=by, organization=document.owner, roles=ANSWER_ROLES)
+    if capacity is None:
+        raise ActionRefused(f"Only an action officer or approver of {document.owner} may answer this assessment.")
+    return capacity
+
+
+def _lock(document: AssessmentDocument) -> AssessmentDocument:
+    locked = type(document).objects.select_for_update().select_related("cycle", "owner").get(pk=document.pk)
+    return locked
+
+
+def _require_editable(document: AssessmentDocument) -> None:
+    if not document.is_editable:
+        raise ActionRefused(f"The assessment is {document.get_state_display().lower()}; answers can be changed only "
+                            "while it is in progress.")
+
+
+def answer_save(*, document: AssessmentDocument, question: Question, by, objective=None, rating: str = "",
+                justification: str = "", text: str = "") -> Answer:
+    """Record (or change) one answer. Only the owner's members, only while in progress; a rating
+    is a label of the question's scale and needs a justification; a per-objective rating names
+    an objective of the assessed plan."""
+    with transaction.atomic():
+        document = _lock(document)
+        capacity = _owner_capacity(document, by)
+        _require_editable(document)
+        template = cycle_template(document.cycle)
+        errors: dict[str, list[str]] = {}
+        if template is None or question.section.template_id != template.pk:
+            errors["question"] = ["This question is not in the cycle's template."]
+        if question.is_rating:
+            if rating not in question.scale:
+                errors["rating"] = [f"Choose one of: {', '.join(question.scale)}."]
+            if not justification.strip():
+                errors["justification"] = ["A rating needs a justification."]
+        if question.kind == QuestionKind.OBJECTIVE_RATING:
+            if objective is None or not document.objectives().filter(pk=objective.pk).exists():
+                errors["objective"] = ["Name an objective of the assessed plan."]
+        elif objective is not None:
+            errors["objective"] = ["Only a per-objective rating names an objective."]
+        if question.kind == QuestionKind.NARRATIVE and not text.strip():
+            errors["text"] = ["The answer needs text."]
+        if errors:
+            raise InvalidInput([m for ms in errors.values() for m in ms], errors)
+        owner_field = "assessment" if isinstance(document, PlanAssessment) else "program_assessment"
+        answer, _created = Answer.objects.update_or_create(
+            **{owner_field: document}, question=question, objective=objective,
+            defaults={"rating": rating if question.is_rating else "", "justification": justification.strip(),
+                      "text": text.strip(), "answered_by": by},
+        )
+        history_record(document=document, action="answered", actor=by, capacity=capacity,
+                       description=f"Answered “{question.text[:80]}”"
+                                   + (f" for {objective.code}" if objective else "")
+                                   + (f": {rating}" if question.is_rating else ""))
+    return answer
+
+
+def assessment_update(*, document: AssessmentDocument, by, **fields) -> AssessmentDocument:
+    """Write the changes in the strategic environment and recommended changes to guidance."""
+    allowed = {"strategic_environment_changes", "recommended_guidance_changes"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        document = _lock(document)
+        capacity = _owner_capacity(document, by)
+        _require_editable(document)
+        for name, value in fields.items():
+            setattr(document, name, value.strip())
+        document.save(update_fields=list(fields))
+        history_record(document=document, action="updated", actor=by, capacity=capacity,
+                       description="Assessment text updated: " + ", ".join(sorted(fields)).replace("_", " "))
+    return document
+
+
+def assessment_enter_submitted(*, assessment: AssessmentDocument, by, capacity: Capacity | None) -> None:
+    """Stamp the submission (the first one decides on time or late) and answer the tasker."""
+    now = timezone.now()
+    assessment.submitted_at = now
+    assessment.first_submitted_at = assessment.first_submitted_at or now
+    for tasker in open_taskers(assessment, step=Step.COMPLETION):
+        tasker.mark_answered()
+        tasker.response, tasker.answered_by, tasker.answered_at = Response.COMPLETED, by, now
+        tasker.answered_on_behalf_of_id = capacity.on_behalf_of_id if capacity else None
+        tasker.save()
+
+
+def assessment_enter_returned(*, assessment: AssessmentDocument, by, capacity: Capacity | None) -> None:
+    """Task the owner again, with a fresh suspense, to rework the assessment."""
+    taskers_issue(document=assessment, step=Step.COMPLETION,
+                  participants=[(assessment.owner, f"returned for rework by {assessment.reviewing_organization}")],
+                  by=by, working_days=10, capacity=capacity)
+
+
+def cycle_transition(*, cycle: AssessmentCycle, name: str, by, comment: str = "") -> AssessmentCycle:
+    """Convenience for callers that move the cycle (admin, demo): the engine's one path."""
+    return transition_perform(document=cycle, name=name, by=by, comment=comment)
+
+
