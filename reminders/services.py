@@ -179,8 +179,10 @@ def reminders_plan_new(*, limit: int = PLAN_BATCH_SIZE, now: datetime.datetime |
         pending = list(Tasker.objects.filter(pk__gt=mark.last_tasker_id, reminder_schedule__isnull=True)
                        .order_by("pk")[:limit])
         reminders_plan(taskers=pending)
-        next_unplanned = (Tasker.objects.filter(pk__gt=mark.last_tasker_id, reminder_schedule__isnull=True)
-                          .order_by("pk").values_list("pk", flat=True).first())
+        next_unplanned = None
+        if len(pending) == limit:  # more are waiting: the mark must stop below the first of them
+            next_unplanned = (Tasker.objects.filter(pk__gt=pending[-1].pk, reminder_schedule__isnull=True)
+                              .order_by("pk").values_list("pk", flat=True).first())
         settled = Tasker.objects.filter(pk__gt=mark.last_tasker_id, created_at__lte=now - PLANNING_LAG)
         if next_unplanned is not None:
             settled = settled.filter(pk__lt=next_unplanned)
