@@ -1,0 +1,378 @@
+"""What the API reads and writes. Shapes and types only: every rule (who may, when, what a
+complete answer is) lives in the services the views call. Organizations are referred to by
+acronym, countries by ISO 3166 alpha-2 code, users by username."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from organizations.models import AreaOfResponsibility, Country, Organization
+from planning import services as planning_services
+from planning.models import (
+    CampaignPlan,
+    CampaignSupportPlan,
+    GEFEndState,
+    GEFGuidance,
+    Objective,
+    PartnerConsideration,
+    PlanState,
+)
+from planning.selectors import plans_visible_to
+from workflow.models import Comment as WorkflowComment
+from workflow.models import CommentCategory, Decision, HistoryEntry, Response, Tasker
+
+from .documents import resource_of
+
+
+class NoNullCharactersMixin:
+    """A NUL character can't be looked up in PostgreSQL; it is invalid input, not a crash."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\x00"))
+        return super().to_internal_value(data)
+
+
+class AcronymField(NoNullCharactersMixin, serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "acronym")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", Organization.objects.filter(active=True))
+        super().__init__(**kwargs)
+
+
+class CountryCodeField(NoNullCharactersMixin, serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", Country.objects.all())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data.upper() if isinstance(data, str) else data)
+
+    def to_representation(self, obj):
+        return obj.code.code
+
+
+class UsernameField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", read_only=True, **kwargs)
+
+
+# --- organizations and countries -----------------------------------------------------------
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    parent = AcronymField(read_only=True)
+    supervised_by = AcronymField(read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "acronym", "name", "kind", "parent", "supervised_by", "active", "active_from",
+                  "active_until", "current_name", "current_acronym"]
+
+
+class AreaOfResponsibilitySerializer(serializers.ModelSerializer):
+    command = AcronymField(read_only=True)
+
+    class Meta:
+        model = AreaOfResponsibility
+        fields = ["command", "start", "end"]
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="code.code", read_only=True, help_text="ISO 3166-1 alpha-2")
+    name = serializers.CharField(read_only=True)
+    aor_periods = AreaOfResponsibilitySerializer(many=True, read_only=True,
+                                                 help_text="Which geographic combatant command covered it, when.")
+
+    class Meta:
+        model = Country
+        fields = ["code", "name", "aor_periods"]
+
+
+# --- GEF -----------------------------------------------------------------------------------
+
+class GEFEndStateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = GEFEndState
+        fields = ["id", "code", "title", "objectives"]
+
+
+class GEFSerializer(serializers.ModelSerializer):
+    end_states = GEFEndStateSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = GEFGuidance
+        fields = ["id", "year", "version", "title", "issued_on", "assessment_guidance", "classification", "end_states"]
+
+
+# --- workflow ------------------------------------------------------------------------------
+
+class DocumentRefSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="The resource the document is listed under, e.g. campaign-plans.")
+    id = serializers.IntegerField()
+
+
+class _DocumentRefMixin(serializers.Serializer):
+    document = serializers.SerializerMethodField()
+
+    @extend_schema_field(DocumentRefSerializer)
+    def get_document(self, obj) -> dict:
+        return {"type": resource_of(obj.content_type_id), "id": obj.object_id}
+
+
+class TaskerSerializer(_DocumentRefMixin, serializers.ModelSerializer):
+    organization = AcronymField(read_only=True)
+    assignee = UsernameField()
+    answered_by = UsernameField()
+    answered_on_behalf_of = UsernameField()
+    acknowledged_by = UsernameField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tasker
+        fields = ["id", "document", "document_title", "step", "round", "organization", "assignee", "state",
+                  "suspense", "suspense_reason", "overdue", "response", "rationale", "answered_by",
+                  "answered_on_behalf_of", "answered_at", "acknowledged_by", "acknowledged_at", "is_seam",
+                  "added_reason", "closed_reason", "created_at"]
+
+    def get_overdue(self, tasker) -> bool:
+        return tasker.is_overdue()
+
+
+class CommentSerializer(_DocumentRefMixin, serializers.ModelSerializer):
+    organization = AcronymField(read_only=True)
+    author = UsernameField()
+    adjudicated_by = UsernameField()
+
+    class Meta:
+        model = WorkflowComment
+        fields = ["id", "document", "tasker", "organization", "author", "category", "section", "text",
+                  "proposed_change", "decision", "decision_rationale", "adjudicated_by", "adjudicated_at",
+                  "created_at"]
+
+
+class HistoryEntrySerializer(serializers.ModelSerializer):
+    actor = UsernameField()
+    acting_for = AcronymField(read_only=True)
+    on_behalf_of = UsernameField()
+    data = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = HistoryEntry
+        fields = ["id", "at", "action", "description", "from_state", "to_state", "actor", "acting_for",
+                  "on_behalf_of", "comment", "data"]
+
+
+class TransitionOptionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    allowed = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Why not, in the admin's words.")
+    comment_required = serializers.BooleanField()
+    comment_label = serializers.CharField()
+    confirm = serializers.CharField(help_text="What the user should know before making it.")
+    fields = serializers.ListField(child=serializers.CharField(), help_text="Extra input it takes.")
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    expected_state = serializers.CharField(
+        required=False, max_length=30,
+        help_text="The state you read; if the document moved since, the answer is 409 and nothing is saved.")
+    suspense = serializers.DateField(required=False, help_text="For transitions that issue taskers.")
+    suspense_reason = serializers.CharField(required=False, allow_blank=True, max_length=300,
+                                            help_text="Required when the suspense is shorter than the standard.")
+
+
+class TaskerCommentInputSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=CommentCategory.choices)
+    section = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    text = serializers.CharField(allow_blank=True)
+    proposed_change = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TaskerResponseInputSerializer(serializers.Serializer):
+    response = serializers.ChoiceField(choices=[
+        (r.value, r.label) for r in (Response.CONCUR, Response.CONCUR_WITH_COMMENT, Response.NONCONCUR)])
+    rationale = serializers.CharField(required=False, allow_blank=True, default="")
+    comments = TaskerCommentInputSerializer(many=True, required=False, default=list)
+
+
+class AdjudicationInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Decision.choices)
+    rationale = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- plans ---------------------------------------------------------------------------------
+
+def editable_fields(model) -> list[str]:
+    """The plan service's editable fields that this kind of plan has, as plain columns."""
+    names = {f.name for f in model._meta.get_fields() if getattr(f, "concrete", False) and not f.many_to_many}
+    return sorted(planning_services.EDITABLE_FIELDS & names)
+
+
+class PartnerConsiderationSerializer(serializers.ModelSerializer):
+    country = CountryCodeField(help_text="ISO 3166-1 alpha-2")
+    country_name = serializers.CharField(source="country.name", read_only=True)
+
+    class Meta:
+        model = PartnerConsideration
+        fields = ["country", "country_name", "can_support", "can_safeguard", "can_sustain"]
+
+
+class ObjectiveSerializer(serializers.ModelSerializer):
+    end_states = serializers.PrimaryKeyRelatedField(many=True, queryset=GEFEndState.objects.all(),
+                                                    help_text="Ids of the GEF end states it serves.")
+
+    class Meta:
+        model = Objective
+        fields = ["id", "code", "title", "description", "end_states", "measures_of_effectiveness",
+                  "measures_of_performance", "indicators", "classification"]
+        read_only_fields = ["id"]
+
+
+_PLAN_RECORD = ["id", "series", "version", "previous_version", "owner", "state", "marking", "directive_version",
+                "elevated", "elevation_rationale", "return_reason", "created_by", "created_at", "updated_at",
+                "submitted_at", "approved_at"]
+
+
+class _PlanReadSerializer(serializers.ModelSerializer):
+    owner = AcronymField(read_only=True)
+    created_by = UsernameField()
+    marking = serializers.SerializerMethodField(help_text="The banner marking of the document.")
+    partner_considerations = PartnerConsiderationSerializer(many=True, read_only=True)
+    objectives = ObjectiveSerializer(many=True, read_only=True)
+
+    def get_marking(self, plan) -> str:
+        marking = getattr(plan, "marking", None)
+        if callable(marking):
+            return marking().banner
+        return plan.get_classification_display()
+
+
+class CampaignPlanSerializer(_PlanReadSerializer):
+    supporting_organizations = AcronymField(many=True, read_only=True)
+
+    class Meta:
+        model = CampaignPlan
+        fields = [*_PLAN_RECORD, *editable_fields(CampaignPlan), "supporting_organizations",
+                  "partner_considerations", "objectives"]
+        read_only_fields = fields
+
+
+class CampaignSupportPlanSerializer(_PlanReadSerializer):
+    class Meta:
+        model = CampaignSupportPlan
+        fields = [*_PLAN_RECORD, *editable_fields(CampaignSupportPlan), "supported_plans",
+                  "partner_considerations", "objectives"]
+        read_only_fields = fields
+
+
+class _PlanWriteSerializer(serializers.ModelSerializer):
+    """Content of a draft. Scalar fields go through ``plan_create``/``plan_update`` (which check the
+    state and the author); lists given replace the plan's lists, in the same transaction and
+    after the same check, as the admin's inlines do."""
+
+    partner_considerations = PartnerConsiderationSerializer(many=True, required=False)
+    objectives = ObjectiveSerializer(many=True, required=False)
+    m2m_fields: tuple[str, ...] = ()
+
+    def validate_partner_considerations(self, partners):
+        codes = [p["country"].code.code for p in partners]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise serializers.ValidationError(f"Each country once: {', '.join(duplicates)} repeated.")
+        return partners
+
+    def _visible_campaign_plans(self):
+        request = self.context.get("request")
+        return plans_visible_to(getattr(request, "user", None), CampaignPlan)
+
+    def _split(self, validated_data: dict) -> tuple[dict, dict]:
+        related = {name: validated_data.pop(name) for name in (*self.m2m_fields, "partner_considerations",
+                                                               "objectives") if name in validated_data}
+        return validated_data, related
+
+    def _write_related(self, plan, related: dict) -> None:
+        link = "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan"
+        for name in self.m2m_fields:
+            if name in related:
+                getattr(plan, name).set(related[name])
+        if "partner_considerations" in related:
+            plan.partner_considerations.all().delete()
+            PartnerConsideration.objects.bulk_create(
+                [PartnerConsideration(**{link: plan}, **partner) for partner in related["partner_considerations"]])
+        if "objectives" in related:
+            plan.objectives.all().delete()
+            for item in related["objectives"]:
+                end_states = item.pop("end_states", [])
+                objective = Objective.objects.create(**{link: plan}, **item)
+                objective.end_states.set(end_states)
+
+    def create(self, validated_data):
+        fields, related = self._split(validated_data)
+        with transaction.atomic():
+            plan = planning_services.plan_create(model=self.Meta.model, by=self.context["request"].user,
+                                                 owner=fields.pop("owner"), title=fields.pop("title"), **fields)
+            self._write_related(plan, related)
+        return plan
+
+    def update(self, instance, validated_data):
+        fields, related = self._split(validated_data)
+        with transaction.atomic():
+            plan = planning_services.plan_update(plan=instance, by=self.context["request"].user, **fields)
+            self._write_related(plan, related)
+        return plan
+
+
+class CampaignPlanUpdateSerializer(_PlanWriteSerializer):
+    supporting_organizations = AcronymField(many=True, required=False)
+    parent_plan = serializers.PrimaryKeyRelatedField(queryset=CampaignPlan.objects.none(), required=False,
+                                                     allow_null=True, help_text="For a contingency plan.")
+    m2m_fields = ("supporting_organizations",)
+
+    class Meta:
+        model = CampaignPlan
+        fields = [*editable_fields(CampaignPlan), "supporting_organizations", "partner_considerations", "objectives"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["parent_plan"].queryset = self._visible_campaign_plans()
+        return fields
+
+
+class CampaignPlanCreateSerializer(CampaignPlanUpdateSerializer):
+    owner = AcronymField(help_text="Acronym of the owning combatant command.")
+
+    class Meta(CampaignPlanUpdateSerializer.Meta):
+        fields = ["owner", *CampaignPlanUpdateSerializer.Meta.fields]
+
+
+class CampaignSupportPlanUpdateSerializer(_PlanWriteSerializer):
+    supported_plans = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=CampaignPlan.objects.none(),
+        help_text="Ids of the approved campaign plans it supports.")
+    m2m_fields = ("supported_plans",)
+
+    class Meta:
+        model = CampaignSupportPlan
+        fields = [*editable_fields(CampaignSupportPlan), "supported_plans", "partner_considerations", "objectives"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # As in the admin: a support plan supports approved campaign plans the author may see.
+        fields["supported_plans"].child_relation.queryset = self._visible_campaign_plans().filter(
+            state=PlanState.APPROVED)
+        return fields
+
+
+class CampaignSupportPlanCreateSerializer(CampaignSupportPlanUpdateSerializer):
+    owner = AcronymField(help_text="Acronym of the owning Component.")
+
+    class Meta(CampaignSupportPlanUpdateSerializer.Meta):
+        fields = ["owner", *CampaignSupportPlanUpdateSerializer.Meta.fields]
+

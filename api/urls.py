@@ -1,0 +1,27 @@
+"""/api/schema/ (OpenAPI 3), /api/docs/ (Swagger UI), /api/v1/... (the resources)."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register("countries", views.CountryViewSet, basename="country")
+router.register("gef", views.GEFViewSet, basename="gef")
+router.register("campaign-plans", views.CampaignPlanViewSet, basename="campaign-plan")
+router.register("campaign-support-plans", views.CampaignSupportPlanViewSet, basename="campaign-support-plan")
+router.register("taskers", views.TaskerViewSet, basename="tasker")
+router.register("comments", views.CommentViewSet, basename="comment")
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("problems/<slug:slug>/", views.ProblemTypeView.as_view(), name="problem-type"),
+    path("v1/", include(router.urls)),
+    # Anything else under /api/ is a 404 in the API's own format, not Django's HTML page.
+    re_path(r"^(?s:.*)$", views.not_found),
+]

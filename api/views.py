@@ -1,0 +1,261 @@
+"""Thin views over the services the admin calls. A view finds the object through a need-to-know
+selector (what the user may not see is a 404), hands the input to a service, and shows the
+result; refusals are translated once, in ``api.problems``."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from organizations.models import AreaOfResponsibility, Country, Organization
+from planning.models import CampaignPlan, CampaignSupportPlan, GEFGuidance, Objective
+from planning.selectors import plans_visible_to
+from workflow import services as workflow_services
+from workflow.models import Comment as WorkflowComment
+from workflow.models import Tasker
+from workflow.selectors import history_of
+
+from . import filters, serializers
+from .documents import visible_documents_q
+from .problems import PROBLEM_TYPES
+
+NO_NUL = r"[^/\x00]+"
+
+
+@extend_schema(exclude=True)
+class ProblemTypeView(APIView):
+    """What a problem ``type`` means, for a person following the link."""
+
+    def get(self, request, slug):
+        problem = PROBLEM_TYPES.get(slug)
+        if problem is None:
+            raise NotFound(f"There is no problem type {slug!r}.")
+        return Response({"type": problem.uri, "title": problem.title, "status": problem.status,
+                         "description": problem.description})
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+def not_found(request, *args, **kwargs):
+    raise NotFound("There is no such resource in the API.")
+
+
+class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Organizations (who): combatant commands, Components, OSD, the Joint Staff. Looked up by acronym."""
+
+    queryset = Organization.objects.select_related("parent", "supervised_by")
+    serializer_class = serializers.OrganizationSerializer
+    filterset_class = filters.OrganizationFilter
+    search_fields = ["acronym", "name", "current_acronym", "current_name"]
+    lookup_field = "acronym"
+    lookup_value_regex = NO_NUL
+    cursor_ordering = "acronym"
+
+    def get_object(self):
+        # An acronym is unique among active organizations; an inactive one may share it.
+        organization = self.get_queryset().filter(acronym=self.kwargs["acronym"]).order_by("-active", "-pk").first()
+        if organization is None:
+            raise NotFound(f"No organization has the acronym {self.kwargs['acronym']!r}.")
+        return organization
+
+
+class CountryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Countries by ISO 3166-1 alpha-2 code, with the commands whose area of responsibility covered them."""
+
+    queryset = Country.objects.prefetch_related(
+        Prefetch("aor_periods", queryset=AreaOfResponsibility.objects.select_related("command")))
+    serializer_class = serializers.CountrySerializer
+    filterset_class = filters.CountryFilter
+    search_fields = ["code"]
+    lookup_field = "code"
+    lookup_value_regex = "[A-Za-z]{2}"
+    cursor_ordering = "code"
+
+    def get_object(self):
+        country = self.get_queryset().filter(code=self.kwargs["code"].upper()).first()
+        if country is None:
+            raise NotFound(f"No country has the code {self.kwargs['code']!r}.")
+        return country
+
+
+class GEFViewSet(viewsets.ReadOnlyModelViewSet):
+    """The Guidance for Employment of the Force issuances, with their end states."""
+
+    queryset = GEFGuidance.objects.prefetch_related("end_states")
+    serializer_class = serializers.GEFSerializer
+    filterset_class = filters.GEFFilter
+    search_fields = ["title", "end_states__title"]
+
+
+# --- routed documents ----------------------------------------------------------------------
+
+def workflow_schema(read_serializer, model):
+    """The OpenAPI description of a document resource's workflow endpoints."""
+    names = [rules.name for rules, _sources in workflow_services.declared_transitions(model)
+             if not all(getattr(a, "description", "") == "the system" for a in rules.actors)]
+    return extend_schema_view(
+        transitions=extend_schema(
+            summary="Every transition, whether you may make it now and, if not, why",
+            responses=serializers.TransitionOptionSerializer(many=True)),
+        transition=extend_schema(
+            summary="Make a transition; returns the updated document",
+            request=serializers.TransitionInputSerializer, responses=read_serializer,
+            parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=names)]),
+        history=extend_schema(summary="What happened to the document, oldest first",
+                              responses=serializers.HistoryEntrySerializer(many=True)),
+    )
+
+
+class RoutedDocumentViewSet(viewsets.GenericViewSet):
+    """The workflow endpoints every document has: transitions (with reasons) and history."""
+
+    read_serializer_class = None
+
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def transitions(self, request, pk=None):
+        document = self.get_object()
+        options = workflow_services.transitions_available(document=document, user=request.user)
+        return Response(serializers.TransitionOptionSerializer(options, many=True).data)
+
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[^/\x00]+)", filter_backends=[])
+    def transition(self, request, pk=None, name=None):
+        document = self.get_object()
+        workflow_services.transition_rules(type(document), name)  # an unknown name is a 404, before the input
+        given = serializers.TransitionInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        values = given.validated_data
+        data = {key: values[key] for key in ("suspense", "suspense_reason") if values.get(key) not in (None, "")}
+        document = workflow_services.transition_perform(
+            document=document, name=name, by=request.user, comment=values["comment"],
+            expected_state=values.get("expected_state"), data=data)
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=document.pk)).data)
+
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        document = self.get_object()
+        return Response(serializers.HistoryEntrySerializer(history_of(document), many=True).data)
+
+
+class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
+                  viewsets.ReadOnlyModelViewSet):
+    """Plans the user may see (owned, tasked, or reviewing authority). Created and edited while a
+    draft, by the owner's action officers, through the plan services."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    model = None
+    create_serializer_class = update_serializer_class = None
+    search_fields = ["title", "summary", "owner__acronym"]
+
+    def get_queryset(self):
+        return plans_visible_to(self.request.user, self.model).select_related("owner", "created_by").prefetch_related(
+            "partner_considerations__country",
+            Prefetch("objectives", queryset=Objective.objects.prefetch_related("end_states")),
+            *self.prefetch,
+        )
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return self.create_serializer_class
+        if self.action in ("update", "partial_update"):
+            return self.update_serializer_class
+        return self.read_serializer_class
+
+    def _answer(self, plan, status_code=status.HTTP_200_OK):
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=plan.pk)).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        given = self.get_serializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        return self._answer(given.save(), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        given = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        return self._answer(given.save())
+
+
+@extend_schema_view(create=extend_schema(responses={201: serializers.CampaignPlanSerializer}),
+                    partial_update=extend_schema(responses=serializers.CampaignPlanSerializer))
+@workflow_schema(serializers.CampaignPlanSerializer, CampaignPlan)
+class CampaignPlanViewSet(PlanViewSet):
+    model = CampaignPlan
+    prefetch = ("supporting_organizations",)
+    read_serializer_class = serializers.CampaignPlanSerializer
+    create_serializer_class = serializers.CampaignPlanCreateSerializer
+    update_serializer_class = serializers.CampaignPlanUpdateSerializer
+    filterset_class = filters.CampaignPlanFilter
+
+
+@extend_schema_view(create=extend_schema(responses={201: serializers.CampaignSupportPlanSerializer}),
+                    partial_update=extend_schema(responses=serializers.CampaignSupportPlanSerializer))
+@workflow_schema(serializers.CampaignSupportPlanSerializer, CampaignSupportPlan)
+class CampaignSupportPlanViewSet(PlanViewSet):
+    model = CampaignSupportPlan
+    prefetch = ("supported_plans",)
+    read_serializer_class = serializers.CampaignSupportPlanSerializer
+    create_serializer_class = serializers.CampaignSupportPlanCreateSerializer
+    update_serializer_class = serializers.CampaignSupportPlanUpdateSerializer
+    filterset_class = filters.CampaignSupportPlanFilter
+
+
+# --- taskers and comments ------------------------------------------------------------------
+
+class TaskerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Taskers on documents the user may see; ``assigned_to_me=true`` is 'my taskers'."""
+
+    serializer_class = serializers.TaskerSerializer
+    filterset_class = filters.TaskerFilter
+    search_fields = ["document_title", "organization__acronym"]
+    cursor_ordering = ("suspense", "id")
+
+    def get_queryset(self):
+        return Tasker.objects.filter(visible_documents_q(self.request.user)).select_related(
+            "organization", "assignee", "answered_by", "answered_on_behalf_of", "acknowledged_by")
+
+    @extend_schema(request=serializers.TaskerResponseInputSerializer, responses=serializers.TaskerSerializer,
+                   summary="Answer the tasker (concur, concur with comment, non-concur) with comments")
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def respond(self, request, pk=None):
+        tasker = self.get_object()
+        given = serializers.TaskerResponseInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        values = given.validated_data
+        tasker = workflow_services.tasker_respond(
+            tasker=tasker, by=request.user, response=values["response"], rationale=values["rationale"],
+            comments=[dict(c) for c in values["comments"]])
+        return Response(self.get_serializer(self.get_queryset().get(pk=tasker.pk)).data)
+
+    @extend_schema(request=None, responses=serializers.TaskerSerializer,
+                   summary="Record that the organization has received the tasker")
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def acknowledge(self, request, pk=None):
+        tasker = workflow_services.tasker_acknowledge(tasker=self.get_object(), by=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=tasker.pk)).data)
+
+
+class CommentViewSet(viewsets.ReadOnlyModelViewSet):
+    """The comment resolution matrix rows of documents the user may see."""
+
+    serializer_class = serializers.CommentSerializer
+    filterset_class = filters.CommentFilter
+    search_fields = ["text", "section", "proposed_change"]
+    cursor_ordering = "id"
+
+    def get_queryset(self):
+        return WorkflowComment.objects.filter(visible_documents_q(self.request.user)).select_related(
+            "organization", "author", "adjudicated_by")
+
+    @extend_schema(request=serializers.AdjudicationInputSerializer, responses=serializers.CommentSerializer,
+                   summary="The owner's adjudication: accepted, partially accepted or rejected")
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def adjudicate(self, request, pk=None):
+        comment = self.get_object()
+        given = serializers.AdjudicationInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        comment = workflow_services.comment_adjudicate(comment=comment, by=request.user, **given.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=comment.pk)).data)
