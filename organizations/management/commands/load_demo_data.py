@@ -1,21 +1,23 @@
-import os
-
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+
+from organizations import demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo users and documents (training data only). Idempotent."
+    help = (
+        "Create the demo users (one per role in each key organization, plus administrator and "
+        "auditor), then every app's demo data (its demo.load). Training data only. Idempotent."
+    )
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        password = os.environ.get("DEMO_PASSWORD", "training-only-demo-password")
-        User = get_user_model()
-        admin, created = User.objects.get_or_create(
-            username="administrator", defaults={"is_staff": True, "is_superuser": True}
-        )
-        if created:
-            admin.set_password(password)
-            admin.save()
-        self.stdout.write(f"Demo log-ins: administrator ({'created' if created else 'exists'})")
+        try:
+            with transaction.atomic():
+                demo.load(stdout=self.stdout)
+                for label, load in demo.demo_loaders():
+                    self.stdout.write(f"demo data of {label}:")
+                    load(stdout=self.stdout)
+        except demo.DemoDataError as error:
+            raise CommandError(f"demo data not loaded, nothing changed: {error}") from error
+        self.stdout.write("\nDemo log-ins (training data only; the password is DEMO_PASSWORD):")
+        self.stdout.write(demo.login_table())
