@@ -1,0 +1,460 @@
+"""The admin screens of organizations and people. Thin: every write calls a service, and a
+service's refusal is shown as a message. An organization administrator (a member in the
+``org_admin`` role, not a superuser) sees and changes only the memberships and delegations of the
+organizations they administer; the querysets, the choices and the object permissions all check it
+on the server, so a change URL typed by hand for another organization finds nothing."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django_countries import countries
+
+from . import services
+from .models import (
+    AreaOfResponsibility,
+    Country,
+    Delegation,
+    Membership,
+    Organization,
+    OrganizationNameHistory,
+)
+from .selectors import command_covering, memberships_active, organizations_administered_by
+
+
+def _refusal(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _adopt(obj, saved) -> None:
+    """Make the admin's unsaved ``obj`` the row a service created, for the admin's own follow-up
+    (inlines, the log entry, the redirect)."""
+    obj.__dict__.update(saved.__dict__)
+
+
+class ServiceRefusalsAsMessages:
+    """The forms run the models' rules, so refusals normally show as form errors. A refusal the
+    form could not foresee (a concurrent change) rolls the whole save back and shows as a
+    message on the same page instead of an error page."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, f"Nothing was saved: {_refusal(error)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, f"Nothing was deleted: {_refusal(error)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class OrganizationScope:
+    """Which organizations' people a request may see and change."""
+
+    view_all_permission = "organizations.view_all_memberships"
+
+    @staticmethod
+    def administered(request):
+        return organizations_administered_by(request.user)
+
+    def visible_organizations(self, request):
+        if request.user.is_superuser or request.user.has_perm(self.view_all_permission):
+            return Organization.objects.all()
+        return self.administered(request)
+
+    def may_change_in(self, request, organization_id) -> bool:
+        if request.user.is_superuser:
+            return True
+        return self.administered(request).filter(pk=organization_id).exists()
+
+
+# Organizations -----------------------------------------------------------------------------------
+
+class MembershipInline(OrganizationScope, admin.TabularInline):
+    """Members of the organization. New ones may be added here; existing ones are changed or
+    ended in the memberships list (who, where and which role never change)."""
+
+    model = Membership
+    extra = 0
+    can_delete = False
+    fields = ("user", "role", "is_coordinator", "start", "end")
+    verbose_name_plural = "members (change or end a membership in the memberships list)"
+
+    def get_queryset(self, request):
+        return (super().get_queryset(request).select_related("user")
+                .filter(organization__in=self.visible_organizations(request)))
+
+    def has_add_permission(self, request, obj=None):
+        if not super().has_add_permission(request, obj):
+            return False
+        return request.user.is_superuser if obj is None else self.may_change_in(request, obj.pk)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = get_user_model().objects.filter(is_active=True).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class NameHistoryInline(admin.TabularInline):
+    model = OrganizationNameHistory
+    fk_name = "organization"
+    extra = 0
+    can_delete = False
+    fields = ("name", "acronym", "changed_at", "changed_by")
+    readonly_fields = fields
+    verbose_name_plural = "earlier names"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
+    list_display = ("tree_path", "name", "kind", "active", "children_count", "member_count", "current_name")
+    list_filter = ("kind", "active")
+    search_fields = ("name", "acronym", "current_name", "current_acronym")
+    list_select_related = ("parent__parent__parent",)
+    autocomplete_fields = ("parent", "supervised_by")
+    readonly_fields = ("active", "active_until")
+    fieldsets = (
+        (None, {"fields": ("acronym", "name", "kind", "parent", "supervised_by")}),
+        ("Today's name, where it differs from the directive's", {"fields": ("current_name", "current_acronym")}),
+        ("Activity (deactivate with the action in the list)", {"fields": ("active", "active_from", "active_until")}),
+        (None, {"fields": ("notes",)}),
+    )
+    inlines = (MembershipInline, NameHistoryInline)
+    actions = ("deactivate_selected",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _children=Count("children", distinct=True),
+            _members=Count("memberships", distinct=True, filter=Q(memberships__start__lte=timezone.localdate())
+                           & (Q(memberships__end__isnull=True) | Q(memberships__end__gt=timezone.localdate()))),
+        )
+
+    @admin.display(description="organization", ordering="acronym")
+    def tree_path(self, obj: Organization) -> str:
+        """The organization under its ancestors, root first: ``JS › J5``."""
+        return " › ".join([o.acronym for o in reversed(obj.ancestors())] + [obj.acronym])
+
+    @admin.display(description="sub-organizations", ordering="_children")
+    def children_count(self, obj) -> int:
+        return obj._children
+
+    @admin.display(description="current members", ordering="_members")
+    def member_count(self, obj) -> int:
+        return obj._members
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # refused for anything referenced: deactivate instead
+        return actions
+
+    @admin.action(description="Deactivate the selected organizations from today", permissions=["change"])
+    def deactivate_selected(self, request, queryset):
+        done = 0
+        for organization in queryset:
+            try:
+                services.organization_deactivate(organization=organization, by=request.user)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, _refusal(error), messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} organizations deactivated.", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            fields = [name for name in form.changed_data if name in services.ORGANIZATION_UPDATE_FIELDS]
+            saved, _changed = services.organization_update(
+                organization=Organization.objects.get(pk=obj.pk),
+                data={name: form.cleaned_data[name] for name in fields}, by=request.user,
+            )
+        else:
+            data = {name: form.cleaned_data[name] for name in services.ORGANIZATION_UPDATE_FIELDS
+                    if name in form.cleaned_data}
+            saved = services.organization_create(**data)
+        _adopt(obj, saved)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            if inline_form.instance.pk is not None or not inline_form.has_changed():
+                continue
+            data = inline_form.cleaned_data
+            formset.new_objects.append(services.membership_create(
+                user=data["user"], organization=form.instance, role=data["role"], start=data["start"],
+                end=data.get("end"), is_coordinator=data.get("is_coordinator", False),
+            ))
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None:
+            try:
+                services.organization_ensure_deletable(organization=obj)
+            except ValidationError as error:
+                self.message_user(request, _refusal(error), messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:organizations_organization_change", args=[obj.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        services.organization_delete(organization=obj)
+
+
+# Countries and areas of responsibility ------------------------------------------------------------
+
+def _country_codes_named(term: str) -> list[str]:
+    term = term.strip().lower()
+    return [code for code, name in countries if term and term in str(name).lower()]
+
+
+class AreaOfResponsibilityInline(admin.TabularInline):
+    model = AreaOfResponsibility
+    extra = 0
+    can_delete = False
+    fields = ("command", "start", "end")
+    readonly_fields = fields
+    ordering = ("start",)
+    verbose_name_plural = "commands over time (change them under areas of responsibility)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    """ISO 3166 countries come from django-countries through ``load_reference_data``: read-only."""
+
+    list_display = ("iso_code", "name", "command_today")
+    list_display_links = ("iso_code", "name")
+    search_fields = ("code",)
+    readonly_fields = ("iso_code", "name", "command_today")
+    fields = readonly_fields
+    inlines = (AreaOfResponsibilityInline,)
+
+    @admin.display(description="ISO code", ordering="code")
+    def iso_code(self, obj: Country) -> str:
+        return obj.code.code
+
+    @admin.display(description="country")
+    def name(self, obj: Country) -> str:
+        return obj.code.name
+
+    @admin.display(description="geographic combatant command today")
+    def command_today(self, obj: Country):
+        covering = getattr(obj, "_covering_today", None)
+        return covering if covering is not None else (command_covering(country=obj) or "—")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("aor_periods__command")
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        today = timezone.localdate()
+        for country in changelist.result_list:
+            country._covering_today = next(
+                (p.command for p in country.aor_periods.all() if p.start <= today and (p.end is None or p.end > today)),
+                "—",
+            )
+        return changelist
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        named = _country_codes_named(search_term)
+        if named:
+            results = results | queryset.filter(code__in=named)
+        return results, duplicates
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AreaOfResponsibility)
+class AreaOfResponsibilityAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
+    list_display = ("country", "command", "start", "end")
+    list_filter = ("command",)
+    search_fields = ("country__code", "command__acronym")
+    list_select_related = ("country", "command")
+    autocomplete_fields = ("country",)
+    date_hierarchy = "start"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("country", "start") if obj is not None else ()
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        named = _country_codes_named(search_term)
+        if named:
+            results = results | queryset.filter(country__code__in=named)
+        return results, duplicates
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            fields = [name for name in form.changed_data if name in services.AOR_PERIOD_UPDATE_FIELDS]
+            saved, _changed = services.aor_period_update(
+                period=AreaOfResponsibility.objects.get(pk=obj.pk),
+                data={name: form.cleaned_data[name] for name in fields},
+            )
+        else:
+            saved = services.aor_period_create(country=obj.country, command=obj.command, start=obj.start,
+                                               end=obj.end)
+        _adopt(obj, saved)
+
+
+# Memberships and delegations ---------------------------------------------------------------------
+
+class ScopedByOrganizationAdmin(ServiceRefusalsAsMessages, OrganizationScope, admin.ModelAdmin):
+    """Rows that belong to an organization, shown and changed only within the request's scope."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(organization__in=self.visible_organizations(request))
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or self.may_change_in(request, obj.organization_id))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or self.may_change_in(request, obj.organization_id))
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or self.visible_organizations(request).filter(
+            pk=obj.organization_id).exists())
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization" and not request.user.is_superuser:
+            kwargs["queryset"] = self.administered(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CurrentFilter(admin.SimpleListFilter):
+    title = "current"
+    parameter_name = "current"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Current"), ("no", "Ended or not yet started"))
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        current = Q(start__lte=today) & (Q(end__isnull=True) | Q(end__gt=today))
+        if self.value() == "yes":
+            return queryset.filter(current)
+        if self.value() == "no":
+            return queryset.exclude(current)
+        return queryset
+
+
+@admin.register(Membership)
+class MembershipAdmin(ScopedByOrganizationAdmin):
+    list_display = ("user", "organization", "role", "is_coordinator", "start", "end")
+    list_filter = (CurrentFilter, "role", "is_coordinator", "organization__kind")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "organization__acronym",
+                     "organization__name")
+    list_select_related = ("user", "organization")
+    fields = ("user", "organization", "role", "is_coordinator", "start", "end")
+    actions = ("end_selected",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "organization", "role") if obj is not None else ()
+
+    def get_changeform_initial_data(self, request):
+        return {"start": timezone.localdate(), **super().get_changeform_initial_data(request)}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = get_user_model().objects.filter(is_active=True).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.action(description="End the selected memberships today", permissions=["change"])
+    def end_selected(self, request, queryset):
+        done = 0
+        for membership in queryset:
+            if not self.may_change_in(request, membership.organization_id):
+                continue
+            try:
+                services.membership_end(membership=membership)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{membership}: {_refusal(error)}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} memberships ended.", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            fields = [name for name in form.changed_data if name in services.MEMBERSHIP_UPDATE_FIELDS]
+            saved, _changed = services.membership_update(
+                membership=Membership.objects.get(pk=obj.pk),
+                data={name: form.cleaned_data[name] for name in fields},
+            )
+        else:
+            saved = services.membership_create(user=obj.user, organization=obj.organization, role=obj.role,
+                                               start=obj.start, end=obj.end, is_coordinator=obj.is_coordinator)
+        _adopt(obj, saved)
+
+
+@admin.register(Delegation)
+class DelegationAdmin(ScopedByOrganizationAdmin):
+    list_display = ("delegator", "delegate", "organization", "role", "start", "end", "reason")
+    list_filter = (CurrentFilter, "role")
+    search_fields = ("delegator__username", "delegate__username", "organization__acronym")
+    list_select_related = ("delegator", "delegate", "organization")
+    fields = ("organization", "role", "delegator", "delegate", "start", "end", "reason")
+    actions = ("revoke_selected",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A delegation is a record of who acted for whom: revoke it, never rewrite it.
+        return self.fields if obj is not None else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("delegator", "delegate"):
+            members = memberships_active().filter(organization__in=self.visible_organizations(request))
+            kwargs["queryset"] = (get_user_model().objects.filter(is_active=True, memberships__in=members)
+                                  .distinct().order_by("username"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.action(description="Revoke the selected delegations from today", permissions=["change"])
+    def revoke_selected(self, request, queryset):
+        done = 0
+        for delegation in queryset:
+            if not self.may_change_in(request, delegation.organization_id):
+                continue
+            try:
+                services.delegation_revoke(delegation=delegation)
+                done += 1
+            except ValidationError as error:
+                self.message_user(request, f"{delegation}: {_refusal(error)}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} delegations revoked.", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return  # every field is read-only once recorded
+        saved = services.delegation_create(
+            organization=obj.organization, delegator=obj.delegator, delegate=obj.delegate, role=obj.role,
+            start=obj.start, end=obj.end, reason=obj.reason,
+        )
+        _adopt(obj, saved)
