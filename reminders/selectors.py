@@ -4,6 +4,7 @@ queries per batch of taskers (never one query per tasker)."""
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -21,6 +22,8 @@ from .models import Audience, Notification, ReminderPolicy, ReminderStep
 TASKED_ORGANIZATION_ROLES = (Role.ACTION_OFFICER, Role.REVIEWER, Role.APPROVER)
 REVIEWING_AUTHORITY_ROLES = (Role.REVIEWER, Role.APPROVER)
 REVIEWING_STEPS = (Step.REVIEW, Step.APPROVAL)
+
+logger = logging.getLogger(__name__)
 
 
 def documents_of(taskers: Iterable[Tasker]) -> dict[tuple[int, int], object]:
@@ -93,12 +96,20 @@ class Recipients:
 
 
 def document_link(content_type: ContentType, object_id: int) -> str:
-    """The document's page in the admin, or the admin's home when the kind has no admin page."""
-    try:
-        path = reverse(f"admin:{content_type.app_label}_{content_type.model}_change", args=[object_id])
-    except NoReverseMatch:
-        path = reverse("admin:index")
-    return settings.SITE_URL.rstrip("/") + path
+    """The document's page in the admin, or the admin's home when the kind has no admin page;
+    the site's address if the URL configuration cannot be reversed at all (a reminder is never
+    lost for want of a link)."""
+    base = settings.SITE_URL.rstrip("/")
+    for name, args in ((f"admin:{content_type.app_label}_{content_type.model}_change", [object_id]),
+                       ("admin:index", [])):
+        try:
+            return base + reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+        except ValueError:  # a pattern Django cannot reverse breaks every reverse()
+            logger.exception("reminders: cannot build links from the URL configuration")
+            break
+    return base + "/"
 
 
 def notifications_of(user) -> QuerySet[Notification]:

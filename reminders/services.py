@@ -105,6 +105,11 @@ def reminders_plan(*, taskers: Iterable[Tasker]) -> int:
     taskers = list(taskers)
     if not taskers:
         return 0
+    with transaction.atomic():
+        return _plan(taskers)
+
+
+def _plan(taskers: list[Tasker]) -> int:
     policies = policies_active()
     if not any(p.is_default for p in policies):
         reminder_policy_default_ensure()
@@ -128,8 +133,11 @@ def reminders_plan(*, taskers: Iterable[Tasker]) -> int:
                 desired[(tasker.pk, step.pk, user_id)] = due_at
     digest_users = set(UserPreference.objects.filter(
         user_id__in={user_id for (_, _, user_id) in desired}, daily_digest=True).values_list("user_id", flat=True))
+    # Locked: a delivery committing `sent` between this read and the writes below must not be
+    # overwritten (a moved suspense would otherwise schedule a sent reminder again).
     existing = {(r.tasker_id, r.step_id, r.recipient_id): r
-                for r in Reminder.objects.filter(tasker__in=taskers).exclude(status=ReminderStatus.SENT)}
+                for r in Reminder.objects.select_for_update().filter(tasker__in=taskers)
+                .exclude(status=ReminderStatus.SENT).order_by("pk")}
     to_create, to_update, to_cancel = [], [], []
     for key, due_at in desired.items():
         digest = key[2] in digest_users
