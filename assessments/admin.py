@@ -1,0 +1,299 @@
+"""Admin of the assessment cycle: thin. Buttons list every transition with why it is (un)available
+(``transitions_available``) and POST to views that call ``transition_perform``; refusals come
+back as messages with their reasons. The launch shows a progress bar that refreshes itself."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from planning.models import CampaignPlan, CampaignSupportPlan
+from workflow.exceptions import WorkflowError
+from workflow.services import transition_perform, transitions_available
+
+from . import services
+from .models import (
+    Answer,
+    Assessment,
+    AssessmentCycle,
+    CycleState,
+    Program,
+    ProgramAssessment,
+    Question,
+    Template,
+    TemplateSection,
+)
+from .reports import cycle_report, may_view_report, report_xlsx
+from .rules import may_run_cycle
+
+
+class TransitionButtonsMixin:
+    """Transition buttons on the change page, each a POST to ``transition_view``."""
+
+    change_form_template = "admin/assessments/change_form_transitions.html"
+
+    def _url_name(self, view: str) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_{view}"
+
+    def get_urls(self):
+        extra = [path("<int:pk>/transition/<str:name>/", self.admin_site.admin_view(self.transition_view),
+                      name=self._url_name("transition"))]
+        return extra + super().get_urls()
+
+    def transition_view(self, request, pk: int, name: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        document = get_object_or_404(self.model, pk=pk)
+        if not self.has_view_permission(request, document):
+            raise PermissionDenied
+        try:
+            document = transition_perform(document=document, name=name, by=request.user,
+                                          comment=request.POST.get("comment", ""),
+                                          expected_state=request.POST.get("expected_state") or None)
+            messages.success(request, f"{document}: now {document.get_state_display().lower()}.")
+        except WorkflowError as exc:
+            for reason in exc.reasons:
+                messages.error(request, reason)
+        return redirect(reverse(f"admin:{self._url_name('change')}", args=[pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        document = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if document is not None:
+            extra_context["transitions"] = transitions_available(document=document, user=request.user)
+            extra_context["transition_url_name"] = f"admin:{self._url_name('transition')}"
+            extra_context["document"] = document
+        return super().change_view(request, object_id, form_url, extra_context=extra_context)
+
+
+def progress_bar(cycle: AssessmentCycle) -> str:
+    if cycle.launch_started_at is None:
+        return "—"
+    return format_html('<progress value="{}" max="{}">{}%</progress> {} of {}{}', cycle.launch_done,
+                       cycle.launch_total or 1, cycle.launch_percent, cycle.launch_done, cycle.launch_total,
+                       " (launching…)" if cycle.launch_in_progress else "")
+
+
+@admin.register(AssessmentCycle)
+class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
+    change_form_template = "admin/assessments/assessmentcycle/change_form.html"
+    change_list_template = "admin/assessments/assessmentcycle/change_list.html"
+    list_display = ("__str__", "state", "launch_progress", "collection_suspense", "report_link")
+    list_filter = ("state",)
+    fields = ("fiscal_year", "owner", "policy_office", "program_coordinator", "template_suspense",
+              "collection_suspense", "joint_review_suspense", "evaluation_suspense", "state", "launch_progress",
+              "joint_review", "evaluation")
+    readonly_fields = ("state", "launch_progress", "joint_review", "evaluation")
+
+    @admin.display(description="launch")
+    def launch_progress(self, cycle):
+        return progress_bar(cycle)
+
+    @admin.display(description="report")
+    def report_link(self, cycle):
+        return format_html('<a href="{}">Report</a>', reverse("admin:assessments_assessmentcycle_report",
+                                                              args=[cycle.pk]))
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.state != CycleState.SETUP:
+            return self.fields
+        return self.readonly_fields
+
+    def has_add_permission(self, request):
+        return may_run_cycle(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return may_run_cycle(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        cycle = services.cycle_create(by=request.user, **{name: form.cleaned_data[name] for name in (
+            "fiscal_year", "owner", "policy_office", "program_coordinator", "template_suspense",
+            "collection_suspense", "joint_review_suspense", "evaluation_suspense")})
+        obj.pk = cycle.pk
+        obj._state.adding = False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = dict(extra_context or {})
+        extra_context["launching"] = AssessmentCycle.objects.filter(
+            state=CycleState.LAUNCHED, launch_finished_at__isnull=True).exists()
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        cycle = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if cycle is not None:
+            extra_context["cycle"] = cycle
+            extra_context["progress"] = progress_bar(cycle)
+            extra_context["plans_not_assessed"] = (
+                services.cycle_plans_not_assessed(cycle=cycle) if cycle.state in services.COLLECTING_STATES else [])
+        return super().change_view(request, object_id, form_url, extra_context=extra_context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        extra = [
+            path("<int:pk>/report/", view(self.report_view), name="assessments_assessmentcycle_report"),
+            path("<int:pk>/report/print/", view(self.report_print_view),
+                 name="assessments_assessmentcycle_report_print"),
+            path("<int:pk>/report.xlsx", view(self.report_xlsx_view), name="assessments_assessmentcycle_report_xlsx"),
+            path("<int:pk>/add-plans/", view(self.add_plans_view), name="assessments_assessmentcycle_add_plans"),
+        ]
+        return extra + super().get_urls()
+
+    def _report(self, request, pk):
+        cycle = get_object_or_404(AssessmentCycle.objects.select_related("owner", "policy_office"), pk=pk)
+        if not may_view_report(request.user, cycle):
+            raise PermissionDenied
+        return cycle_report(cycle=cycle)
+
+    def report_view(self, request, pk: int):
+        report = self._report(request, pk)
+        context = {**self.admin_site.each_context(request), "report": report, "opts": self.model._meta,
+                   "title": f"{report.cycle}: report"}
+        return TemplateResponse(request, "admin/assessments/assessmentcycle/report.html", context)
+
+    def report_print_view(self, request, pk: int):
+        return TemplateResponse(request, "assessments/report_print.html", {"report": self._report(request, pk)})
+
+    def report_xlsx_view(self, request, pk: int):
+        report = self._report(request, pk)
+        response = HttpResponse(report_xlsx(report), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response["Content-Disposition"] = f'attachment; filename="assessment-report-FY{report.cycle.fiscal_year}.xlsx"'
+        return response
+
+    def add_plans_view(self, request, pk: int):
+        """Add every plan approved since the launch (administrators; each through ``cycle_add_plan``)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        cycle = get_object_or_404(AssessmentCycle, pk=pk)
+        models = {"campaign_plan": CampaignPlan, "support_plan": CampaignSupportPlan}
+        added = 0
+        try:
+            for item in services.cycle_plans_not_assessed(cycle=cycle):
+                plan = models[item["field"]].objects.get(pk=item["plan_id"])
+                services.cycle_add_plan(cycle=cycle, plan=plan, by=request.user)
+                added += 1
+        except WorkflowError as exc:
+            for reason in exc.reasons:
+                messages.error(request, reason)
+        if added:
+            messages.success(request, f"{added} plan{'s' if added != 1 else ''} added to the {cycle}.")
+        return redirect(reverse("admin:assessments_assessmentcycle_change", args=[pk]))
+
+
+class FrozenTemplateInlineMixin:
+    def _frozen(self, obj) -> bool:
+        template = obj if isinstance(obj, Template) else getattr(obj, "template", None)
+        return bool(template and template.frozen)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
+
+
+class TemplateSectionInline(FrozenTemplateInlineMixin, admin.TabularInline):
+    model = TemplateSection
+    fields = ("position", "title")
+    show_change_link = True
+    extra = 0
+
+
+@admin.register(Template)
+class TemplateAdmin(TransitionButtonsMixin, admin.ModelAdmin):
+    list_display = ("__str__", "cycle", "state", "frozen")
+    list_filter = ("cycle", "state")
+    fields = ("cycle", "title", "instructions", "version", "owner", "state", "frozen")
+    readonly_fields = ("version", "owner", "state", "frozen")
+    inlines = [TemplateSectionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return self.fields if obj.frozen else ("cycle", *self.readonly_fields)
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        template = services.template_create(cycle=obj.cycle, by=request.user, title=obj.title)
+        Template.objects.filter(pk=template.pk).update(instructions=obj.instructions)
+        obj.pk = template.pk
+        obj._state.adding = False
+
+
+class QuestionInline(FrozenTemplateInlineMixin, admin.StackedInline):
+    model = Question
+    fields = (("position", "kind", "required"), "text", "guidance", "scale")
+    extra = 0
+
+
+@admin.register(TemplateSection)
+class TemplateSectionAdmin(admin.ModelAdmin):
+    list_display = ("title", "template", "position")
+    list_filter = ("template__cycle",)
+    inlines = [QuestionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("template", "position", "title") if obj is not None and obj.template.frozen else ()
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    fields = ("question", "objective", "rating", "justification", "text", "answered_by", "updated_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AssessmentAdminBase(TransitionButtonsMixin, admin.ModelAdmin):
+    list_display = ("title", "owner", "state", "suspense", "first_submitted_at")
+    list_filter = ("cycle", "state", "owner")
+    search_fields = ("title", "owner__acronym")
+    readonly_fields = ("cycle", "owner", "title", "suspense", "state", "strategic_environment_changes",
+                       "recommended_guidance_changes", "return_reason", "first_submitted_at", "submitted_at",
+                       "accepted_at", "evaluated_at")
+    inlines = [AnswerInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(AssessmentAdminBase):
+    readonly_fields = ("campaign_plan", "support_plan", *AssessmentAdminBase.readonly_fields)
+
+
+@admin.register(ProgramAssessment)
+class ProgramAssessmentAdmin(AssessmentAdminBase):
+    readonly_fields = ("program", *AssessmentAdminBase.readonly_fields)
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "administered_by", "active")
+    list_filter = ("active",)
