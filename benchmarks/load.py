@@ -1,0 +1,213 @@
+"""The load phase: gunicorn with the production settings on a free loopback port, and locust
+(headless) playing simulated staff against it. Only 127.0.0.1 is ever contacted; every loop
+is bounded by the run time and stops by itself."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import override_settings
+from django.urls import reverse
+
+from organizations.models import Role
+from planning.models import CampaignPlan, PlanState
+from workflow.models import Tasker
+
+from .database import database_url
+from .world import World
+
+HOST = "127.0.0.1"
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class LoadFigures:
+    rps: float | None = None
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    requests: int = 0
+    errors: int | None = None
+    conflicts: int = 0
+    refused: int = 0
+    tally: dict = field(default_factory=dict)
+    note: str = ""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _sessions(users, secret_key: str) -> list[str]:
+    """Signed-in sessions made directly (staff who logged in earlier), signed with the server's key."""
+    keys = []
+    with override_settings(SECRET_KEY=secret_key):
+        for user in users:
+            store = SessionStore()
+            store[SESSION_KEY] = str(user.pk)
+            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            store.set_expiry(3600)
+            store.create()
+            keys.append(store.session_key)
+    return keys
+
+
+def load_plan(*, world: World, people: int, approvals: list[int], secret_key: str, api_path: str | None) -> dict:
+    """Who the simulated staff are and what each works on: reviewers of tasked organizations
+    answer their open taskers, the USD(P) approver approves plans whose reviews are complete,
+    action officers of the commands read their plans."""
+    User = get_user_model()
+    change = lambda model, pk: reverse(f"admin:planning_{model}_change", args=[pk])  # noqa: E731
+    action = lambda model, pk, rest: change(model, pk).rsplit("change/", 1)[0] + rest  # noqa: E731
+    ct = ContentType.objects.get_for_model(CampaignPlan)
+    open_taskers = list(Tasker.objects.filter(content_type=ct, state="open", step="coordination")
+                        .values_list("object_id", "pk", "organization__acronym").order_by("-pk")[: people * 20])
+    by_org: dict[str, list] = {}
+    for plan_id, tasker_id, acronym in open_taskers:
+        by_org.setdefault(acronym, []).append((change("campaignplan", plan_id),
+                                               action("campaignplan", plan_id, f"respond/{tasker_id}/")))
+    reviewers = sorted(by_org, key=lambda a: -len(by_org[a]))
+    commands = [a for a, pk in world.org_ids.items() if pk in world.commands]
+    recent = list(CampaignPlan.objects.order_by("-pk").values_list("pk", "owner__acronym")[: people * 40])
+    # One in five approves, two answer taskers, two write plans.
+    roles = [("approver", "reviewer", "reviewer", "action_officer", "action_officer")[n % 5] for n in range(people)]
+    approvers = max(1, roles.count("approver"))
+    people_plan, users = [], []
+    for n, kind in enumerate(roles):
+        if kind == "reviewer" and reviewers:
+            acronym = reviewers[n % len(reviewers)]
+            answers = by_org[acronym][n // len(reviewers)::max(1, (people + len(reviewers) - 1) // len(reviewers))]
+            user = User.objects.get(pk=world.user_id(acronym, Role.REVIEWER))
+            documents = [page for page, _ in by_org[acronym]][:20]
+            mine_approvals = []
+        elif kind == "approver":
+            user = User.objects.get(pk=world.user_id("USD(P)", Role.APPROVER))
+            slot = roles[:n].count("approver")
+            mine_approvals = [(change("campaignplan", pk), action("campaignplan", pk, "transition/approve/"))
+                              for pk in approvals[slot::approvers]]
+            answers, documents = [], [page for page, _ in mine_approvals][:20]
+        else:
+            acronym = commands[n % len(commands)]
+            user = User.objects.get(pk=world.user_id(acronym, Role.ACTION_OFFICER))
+            documents = [change("campaignplan", pk) for pk, owner in recent if owner == acronym][:20]
+            answers, mine_approvals = [], []
+        users.append(user)
+        people_plan.append({"username": user.username, "documents": documents, "answers": answers,
+                            "approvals": mine_approvals})
+    for person, key in zip(people_plan, _sessions(users, secret_key), strict=True):
+        person["session"] = key
+    from .measure import pages_to_measure  # the same lists the page measurements read
+
+    lists = [(p.name, p.url) for p in pages_to_measure(change_plan_id=recent[-1][0], reader="", tasked="")[0]
+             if p.name.endswith("_list")]
+    return {"paths": {"start": reverse("admin:index"), "lists": lists,
+                      "my_taskers": reverse("admin:workflow_tasker_changelist"), "api_taskers": api_path},
+            "people": people_plan}
+
+
+def load_run(*, world: World, database: str, seconds: int, people: int, approvals: list[int],
+             log=print) -> LoadFigures:
+    """Serve the bench database with gunicorn (production settings) and run locust against it."""
+    locust = BIN / "locust"
+    gunicorn = BIN / "gunicorn"
+    if not locust.exists():
+        return LoadFigures(note="locust is not installed in this environment (pip install -r requirements.lock)")
+    from .measure import api_taskers_url
+
+    secret_key = secrets.token_urlsafe(60)
+    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": secret_key,
+        "SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": HOST, "DATABASE_URL": database_url(database),
+        "DB_CONN_MAX_AGE": "60", "VAR_DIR": str(work / "var"), "LOG_LEVEL": "WARNING",
+        # Tasks enqueued on commit stay in this process's memory: the bench runs no worker.
+        "CELERY_BROKER_URL": "memory://", "CELERY_RESULT_BACKEND": "cache+memory://",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    plan = load_plan(world=world, people=people, approvals=approvals, secret_key=secret_key,
+                     api_path=api_taskers_url())
+    (work / "plan.json").write_text(json.dumps(plan))
+    server = None
+    try:
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], env=env,
+                       cwd=settings.BASE_DIR, check=True, stdout=subprocess.DEVNULL)
+        workers = str(2 * (os.cpu_count() or 1) + 1)
+        server = subprocess.Popen([str(gunicorn), "config.wsgi:application", "--bind", f"{HOST}:{port}",
+                                   "--workers", workers, "--log-level", "warning"],
+                                  env=env, cwd=settings.BASE_DIR, start_new_session=True)
+        _wait_until_serving(f"http://{HOST}:{port}{reverse('admin:login')}", server)
+        log(f"load: gunicorn ({workers} workers, production settings) on {HOST}:{port}; "
+            f"{people} simulated staff for {seconds} s")
+        locust_env = {**os.environ, "BENCH_LOAD_PLAN": str(work / "plan.json"),
+                      "BENCH_LOAD_TALLY": str(work / "tally.json")}
+        subprocess.run([str(locust), "-f", str(Path(__file__).with_name("locustfile.py")), "--headless",
+                        "--users", str(people), "--spawn-rate", str(people), "--run-time", f"{seconds}s",
+                        "--host", f"http://{HOST}:{port}", "--csv", str(work / "load"), "--only-summary",
+                        "--stop-timeout", "5", "--loglevel", "ERROR", "--exit-code-on-error", "0"],
+                       env=locust_env, cwd=settings.BASE_DIR, check=True, timeout=seconds + 120,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return _figures(work)
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode} before serving")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (http://127.0.0.1 only)
+                if response.status < 500:
+                    return
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"gunicorn did not answer {url} within {timeout:.0f} s")
+
+
+def _figures(work: Path) -> LoadFigures:
+    with open(work / "load_stats.csv") as stats:
+        total = next(row for row in csv.DictReader(stats) if row["Name"] == "Aggregated")
+    tally = json.loads((work / "tally.json").read_text()) if (work / "tally.json").exists() else {}
+    failures = int(total["Failure Count"])
+    return LoadFigures(
+        rps=round(float(total["Requests/s"]), 1), p50_ms=float(total["50%"]), p95_ms=float(total["95%"]),
+        requests=int(total["Request Count"]), errors=failures + int(tally.get("refused", 0)),
+        conflicts=int(tally.get("conflicts", 0)), refused=int(tally.get("refused", 0)), tally=tally,
+    )
+
+
+__all__ = ["LoadFigures", "load_run", "PlanState"]
