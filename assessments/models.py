@@ -137,7 +137,7 @@ class AssessmentCycle(WorkflowDocument):
     def launch(self, *, by, context):
         from . import services
 
-        services.cycle_enter_launch(cycle=self, by=by)
+        services.cycle_enter_launch(cycle=self, by=by, enqueue=not context.data.get("synchronous"))
 
     @workflow_transition(field=state, source=CycleState.LAUNCHED, target=CycleState.COLLECTION,
                          label="Open collection", actors=[CycleAdministrator()],

@@ -109,15 +109,17 @@ def cycle_enter_closed(*, cycle: AssessmentCycle, by) -> None:
             state=TaskerState.CANCELLED, closed_reason=f"{cycle} closed without this assessment.")
 
 
-def cycle_enter_launch(*, cycle: AssessmentCycle, by) -> None:
-    """Freeze the approved template and start the launch task once this transaction commits."""
+def cycle_enter_launch(*, cycle: AssessmentCycle, by, enqueue: bool = True) -> None:
+    """Freeze the approved template and start the launch task once this transaction commits
+    (``enqueue=False``: the caller runs ``cycle_launch`` itself, e.g. the demo loader)."""
     from . import tasks
 
     template = cycle.templates.filter(state=TemplateState.APPROVED).order_by("-version").first()
     Template.objects.filter(pk=template.pk).update(frozen=True)
     cycle.launch_total, cycle.launch_done = _pending_count(cycle), 0
     cycle.launch_started_at, cycle.launch_finished_at = timezone.now(), None
-    enqueue_on_commit(tasks.cycle_launch, cycle.pk, getattr(by, "pk", None))
+    if enqueue:
+        enqueue_on_commit(tasks.cycle_launch, cycle.pk, getattr(by, "pk", None))
 
 
 def _pending_plans(cycle: AssessmentCycle, *, plan_ids: dict[str, Iterable[int]] | None = None) -> list[dict]:
