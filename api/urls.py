@@ -23,5 +23,5 @@ urlpatterns = [
     path("problems/<slug:slug>/", views.ProblemTypeView.as_view(), name="problem-type"),
     path("v1/", include(router.urls)),
     # Anything else under /api/ is a 404 in the API's own format, not Django's HTML page.
-    re_path(r"^(?s:.*)$", views.not_found),
+    re_path(r"^.*$", views.not_found),
 ]

@@ -16,6 +16,7 @@ from .models import (
     GEFGuidance,
     Objective,
     PartnerConsideration,
+    PlanSection,
     PlanState,
 )
 from .selectors import plans_visible_to
@@ -62,24 +63,40 @@ class PartnerInline(admin.StackedInline):
     autocomplete_fields = ("country",)
 
 
+class SectionInline(admin.StackedInline):
+    model = PlanSection
+    extra = 0
+    fields = ("number", "heading", ("classification", "noforn"), "rel_to", "body")
+    autocomplete_fields = ("rel_to",)
+    verbose_name = "section (portion-marked)"
+
+
 class ObjectiveInline(admin.StackedInline):
     model = Objective
     extra = 0
-    fields = ("code", "title", "classification", "description", "end_states", "measures_of_effectiveness",
-              "measures_of_performance", "indicators")
+    fields = ("code", "title", ("classification", "noforn"), "rel_to", "description", "end_states",
+              "measures_of_effectiveness", "measures_of_performance", "indicators")
     filter_horizontal = ("end_states",)
+    autocomplete_fields = ("rel_to",)
+    verbose_name = "objective (portion-marked)"
+
+
+MARKING_FIELDSET = ("Marking", {"fields": (("classification", "noforn"), "rel_to", "cui_categories",
+                                           "dissemination_controls", "cui_designation_indicator",
+                                           ("classified_by", "derived_from", "declassify_on"))})
 
 
 class PlanAdmin(RoutedDocumentAdminMixin, admin.ModelAdmin):
     """A plan's page is where the work is done: content while it is a draft, then the workflow
     panels (transitions with reasons, taskers, comment matrix, history)."""
 
-    list_display = ("title", "version", "owner", "state", "classification", "updated_at")
+    list_display = ("title", "version", "owner", "state", "classification", "noforn", "updated_at")
     list_filter = ("state", "owner__kind", ("owner", admin.RelatedOnlyFieldListFilter), OverdueFilter,
-                   "classification")
+                   "classification", "noforn")
     search_fields = ("title", "summary", "owner__acronym")
     list_select_related = ("owner",)
-    inlines = [PartnerInline, ObjectiveInline]
+    inlines = [SectionInline, ObjectiveInline, PartnerInline]
+    autocomplete_fields = ("rel_to",)
     readonly_fields = ("state", "version", "created_by", "submitted_at", "approved_at")
     actions = ["start_new_version"]
 
@@ -125,6 +142,13 @@ class PlanAdmin(RoutedDocumentAdminMixin, admin.ModelAdmin):
             obj.pk = obj.id = created.pk
             obj._state.adding = False
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        from security.services import document_banner_sync
+
+        if document_banner_sync(document=form.instance):
+            messages.info(request, "The banner was raised to match the highest portion marking.")
+
     @admin.action(description="Start a new version of the selected returned or approved plans")
     def start_new_version(self, request, queryset):
         for plan in queryset:
@@ -142,8 +166,9 @@ class CampaignPlanAdmin(PlanAdmin):
     list_display = ("title", "kind", "version", "owner", "state", "classification", "updated_at")
     list_filter = ("state", "kind", *PlanAdmin.list_filter[1:])
     fieldsets = [
-        (None, {"fields": ("title", "owner", "kind", "parent_plan", "gef", "classification",
+        (None, {"fields": ("title", "owner", "kind", "parent_plan", "gef",
                            ("period_start", "period_end"), "summary")}),
+        MARKING_FIELDSET,
         ("Policy considerations (directive 4.b, 4.c) and resources",
          {"fields": ("complementary_usg_activities", "resources_needed", "risk_if_not_resourced",
                      "supporting_organizations")}),
@@ -158,8 +183,9 @@ class CampaignSupportPlanAdmin(PlanAdmin):
     owner_kinds = (OrganizationKind.MILITARY_DEPARTMENT, OrganizationKind.DEFENSE_AGENCY,
                    OrganizationKind.FIELD_ACTIVITY, OrganizationKind.OSD_PSA, OrganizationKind.MILITARY_SERVICE)
     fieldsets = [
-        (None, {"fields": ("title", "owner", "supported_plans", "gef", "classification",
+        (None, {"fields": ("title", "owner", "supported_plans", "gef",
                            ("period_start", "period_end"), "summary")}),
+        MARKING_FIELDSET,
         ("Policy considerations (directive 4.b, 4.c) and resources",
          {"fields": ("complementary_usg_activities", "resources_needed", "risk_if_not_resourced")}),
         ("Record", {"fields": ("state", "version", "directive_version", "created_by", "submitted_at",

@@ -13,20 +13,14 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from organizations.models import Country, Organization, OrganizationKind, Role
+from security.markings import RANK, ClassificationLevel, combine
+from security.models import DocumentMarking, MarkingFields
 from workflow.models import Step
 from workflow.rules import OwnerRole, RouteRole, SystemOnly, TaskedRole, workflow_transition
 
 from . import conditions
 
 DIRECTIVE_VERSION = "DoDD 5132.03, 24 October 2008"
-
-
-class ClassificationLevel(models.TextChoices):
-    UNCLASSIFIED = "U", "UNCLASSIFIED"
-    CUI = "CUI", "CUI"
-    CONFIDENTIAL = "C", "CONFIDENTIAL"
-    SECRET = "S", "SECRET"
-    TOP_SECRET = "TS", "TOP SECRET"
 
 
 class GEFGuidance(models.Model):
@@ -82,7 +76,7 @@ OWNER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
 ANSWER_ROLES = (Role.REVIEWER, Role.APPROVER)
 
 
-class PlanDocument(ConcurrentTransitionMixin, models.Model):
+class PlanDocument(ConcurrentTransitionMixin, DocumentMarking):
     """What campaign plans and campaign support plans share: content, versions, and the workflow
     ``draft → coordination → review → approved`` with ``returned``, ``withdrawn``, ``superseded``."""
 
@@ -104,8 +98,6 @@ class PlanDocument(ConcurrentTransitionMixin, models.Model):
     )
     resources_needed = models.TextField(blank=True)
     risk_if_not_resourced = models.TextField("risk if resources are not provided", blank=True)
-    classification = models.CharField(max_length=5, choices=ClassificationLevel.choices,
-                                      default=ClassificationLevel.UNCLASSIFIED)
     directive_version = models.CharField(max_length=100, default=DIRECTIVE_VERSION)
 
     state = FSMField(default=PlanState.DRAFT, choices=PlanState.choices, protected=True, db_index=True)
@@ -130,8 +122,26 @@ class PlanDocument(ConcurrentTransitionMixin, models.Model):
         return f"{self.title} (v{self.version})"
 
     def clean(self) -> None:
+        super().clean()
         if self.period_start and self.period_end and self.period_end <= self.period_start:
             raise ValidationError({"period_end": "The period must end after it starts."})
+        if self.pk:
+            highest = max((p.classification for p in self.portions()), key=RANK.__getitem__, default="U")
+            if RANK[highest] > RANK[self.classification]:
+                raise ValidationError({"classification": "The banner cannot be lower than the highest portion "
+                                                         f"({ClassificationLevel(highest).label})."})
+
+    def portions(self) -> list:
+        """The portion-marked parts of the document: its sections and objectives."""
+        return [*self.sections.all(), *self.objectives.all()]
+
+    @property
+    def banner(self) -> str:
+        return combine([self.marking(), *(p.marking() for p in self.portions())]).banner
+
+    @property
+    def mail_may_carry_title(self) -> bool:
+        return self.classification == ClassificationLevel.UNCLASSIFIED and not self.noforn
 
     # --- what the workflow engine asks of a document ---------------------------------------
 
@@ -264,7 +274,29 @@ class PartnerConsideration(models.Model):
         return all(v.strip() for v in (self.can_support, self.can_safeguard, self.can_sustain))
 
 
-class Objective(models.Model):
+class PlanSection(MarkingFields):
+    """A portion-marked section of a plan (e.g. "Strategic environment")."""
+
+    campaign_plan = models.ForeignKey("CampaignPlan", null=True, blank=True, on_delete=models.CASCADE,
+                                      related_name="sections")
+    support_plan = models.ForeignKey("CampaignSupportPlan", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="sections")
+    number = models.CharField(max_length=20)
+    heading = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["number", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(campaign_plan__isnull=True) ^ Q(support_plan__isnull=True),
+                                   name="plan_section_one_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.heading}"
+
+
+class Objective(MarkingFields):
     """A plan objective, traced to one or more GEF end states, with its measures."""
 
     campaign_plan = models.ForeignKey("CampaignPlan", null=True, blank=True, on_delete=models.CASCADE,
@@ -279,8 +311,6 @@ class Objective(models.Model):
     measures_of_effectiveness = models.TextField(blank=True)
     measures_of_performance = models.TextField(blank=True)
     indicators = models.TextField(blank=True)
-    classification = models.CharField("portion marking", max_length=5, choices=ClassificationLevel.choices,
-                                      default=ClassificationLevel.UNCLASSIFIED)
 
     class Meta:
         ordering = ["code", "pk"]

@@ -28,7 +28,8 @@ from .models import CampaignPlan, CampaignSupportPlan, PlanDocument, PlanState
 
 EDITABLE_FIELDS = {
     "title", "gef", "period_start", "period_end", "summary", "complementary_usg_activities", "resources_needed",
-    "risk_if_not_resourced", "classification", "kind", "parent_plan",
+    "risk_if_not_resourced", "classification", "noforn", "cui_designation_indicator", "classified_by",
+    "derived_from", "declassify_on", "kind", "parent_plan",
 }
 
 

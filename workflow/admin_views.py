@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from organizations.selectors import organizations_acting_for
+from security.audit import AuditAction, audit_record
 
 from . import services
 from .exceptions import WorkflowError
@@ -129,7 +130,7 @@ class RoutedDocumentAdminMixin:
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = "Comment resolution matrix"
-        marking = document.get_classification_display() if hasattr(document, "get_classification_display") else ""
+        marking = getattr(document, "banner", "")
         sheet.append([marking])
         sheet.append([f"{document} — exported {timezone.now():%d %b %Y %H:%M}"])
         header = ["#", "Organization", "Category", "Section / paragraph", "Comment", "Proposed change",
@@ -147,8 +148,11 @@ class RoutedDocumentAdminMixin:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         for column, width in zip("ABCDEFGHIJ", (5, 14, 14, 16, 50, 40, 18, 40, 20, 14), strict=True):
             sheet.column_dimensions[column].width = width
+        sheet.append([marking])
         buffer = io.BytesIO()
         workbook.save(buffer)
+        audit_record(action=AuditAction.EXPORT, description=f"Comment resolution matrix exported: {document}",
+                     request=request, obj=document)
         response = HttpResponse(buffer.getvalue(),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         response["Content-Disposition"] = f'attachment; filename="comment-matrix-{self.opts.model_name}-{pk}.xlsx"'
@@ -166,6 +170,7 @@ class RoutedDocumentAdminMixin:
         extra_context.update(
             workflow_document=document,
             workflow_state_label=document.get_state_display(),
+            workflow_banner=getattr(document, "banner", ""),
             workflow_transitions=services.transitions_available(document=document, user=request.user),
             workflow_taskers=taskers,
             workflow_my_taskers=[t for t in taskers if t.is_open or t.state == "answered"

@@ -44,9 +44,12 @@ def taskers_for_user(user) -> QuerySet[Tasker]:
     """'My taskers': open taskers assigned to the user or to an organization they act for."""
     if user is None or not user.is_authenticated:
         return Tasker.objects.none()
+    from .registry import visible_documents_q
+
     return (
         Tasker.objects.filter(state__in=OPEN_TASKER_STATES)
         .filter(Q(assignee=user) | Q(organization__in=organizations_acting_for(user)))
+        .filter(visible_documents_q(user))
         .select_related("organization", "assignee", "content_type")
         .order_by("suspense", "pk")
     )

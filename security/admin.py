@@ -1,0 +1,79 @@
+import csv
+
+from django.contrib import admin
+from django.http import HttpResponse
+
+from .audit import audit_record
+from .models import AuditAction, AuditEvent, CUICategory, DisseminationControl, SecurityProfile
+
+
+@admin.register(SecurityProfile)
+class SecurityProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "clearance", "citizenship", "consent_acknowledged_at")
+    list_filter = ("clearance",)
+    search_fields = ("user__username",)
+    autocomplete_fields = ("user",)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(CUICategory)
+admin.site.register(DisseminationControl)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Auditors read and export the trail; nobody edits it (the database refuses it too)."""
+
+    list_display = ("at", "action", "username", "ip_address", "description")
+    list_filter = ("action",)
+    search_fields = ("username", "description", "object_id")
+    date_hierarchy = "at"
+    actions = ["export_csv"]
+
+    def _auditor(self, request):
+        return request.user.is_active and request.user.has_perm("security.view_auditevent")
+
+    def has_module_permission(self, request):
+        return self._auditor(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._auditor(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Export the selected events as CSV")
+    def export_csv(self, request, queryset):
+        if not request.user.has_perm("security.export_auditevent"):
+            self.message_user(request, "Only an auditor may export the audit trail.", level="error")
+            return None
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["at", "action", "user", "ip address", "object type", "object id", "description"])
+        for event in queryset.order_by("at", "pk"):
+            writer.writerow([event.at.isoformat(), event.action, event.username, event.ip_address or "",
+                             event.object_type, event.object_id, event.description])
+        audit_record(action=AuditAction.EXPORT, description=f"Audit trail exported ({queryset.count()} events)",
+                     request=request)
+        return response

@@ -1,0 +1,45 @@
+"""Writing the audit trail: one function, with who and from where taken from the request the
+current thread is serving (set by ``security.middleware.RequestContextMiddleware``)."""
+
+from __future__ import annotations
+
+import contextvars
+
+from .models import AuditAction, AuditEvent
+
+_current_request: contextvars.ContextVar = contextvars.ContextVar("current_request", default=None)
+
+
+def set_current_request(request):
+    return _current_request.set(request)
+
+
+def reset_current_request(token) -> None:
+    _current_request.reset(token)
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(*, action: str, description: str, user=None, request=None, obj=None,
+                 detail: dict | None = None, username: str = "") -> AuditEvent:
+    """Append one audit event. ``user`` and ``request`` default to the current request's."""
+    request = request or _current_request.get()
+    if user is None and request is not None and getattr(request, "user", None) is not None \
+            and request.user.is_authenticated:
+        user = request.user
+    return AuditEvent.objects.create(
+        action=action, description=description[:500],
+        user_id=user.pk if user is not None and user.pk else None,
+        username=username or (user.get_username() if user is not None and user.pk else ""),
+        ip_address=client_ip(request),
+        user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else ""),
+        object_type=obj._meta.label if obj is not None else "", object_id=str(obj.pk) if obj is not None else "",
+        detail=detail or {},
+    )
+
+
+__all__ = ["AuditAction", "audit_record", "set_current_request", "reset_current_request"]

@@ -1,0 +1,36 @@
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+
+# The standard DoD Notice and Consent Banner (DoDI 8500.01 / DoD CIO memorandum, 9 May 2008).
+NOTICE_AND_CONSENT = (
+    "You are accessing a U.S. Government (USG) Information System (IS) that is provided for "
+    "USG-authorized use only. By using this IS (which includes any device attached to this IS), you "
+    "consent to the following conditions:",
+    "The USG routinely intercepts and monitors communications on this IS for purposes including, but not "
+    "limited to, penetration testing, COMSEC monitoring, network operations and defense, personnel misconduct "
+    "(PM), law enforcement (LE), and counterintelligence (CI) investigations.",
+    "At any time, the USG may inspect and seize data stored on this IS.",
+    "Communications using, or data stored on, this IS are not private, are subject to routine monitoring, "
+    "interception, and search, and may be disclosed or used for any USG-authorized purpose.",
+    "This IS includes security measures (e.g., authentication and access controls) to protect USG "
+    "interests--not for your personal benefit or privacy.",
+    "Notwithstanding the above, using this IS does not constitute consent to PM, LE or CI investigative "
+    "searching or monitoring of the content of privileged communications, or work product, related to personal "
+    "representation or services by attorneys, psychotherapists, or clergy, and their assistants. Such "
+    "communications and work product are private and confidential. See User Agreement for details.",
+)
+
+
+class ConsentAuthenticationForm(AdminAuthenticationForm):
+    """Sign-in that requires acknowledging the DoD Notice and Consent Banner first."""
+
+    consent = forms.BooleanField(
+        required=True, label="I have read the notice above and consent to its terms.",
+        error_messages={"required": "Acknowledge the DoD Notice and Consent Banner to sign in."},
+    )
+
+    def clean(self):
+        # Refuse before checking the password, so no attempt is made without consent.
+        if not self.cleaned_data.get("consent"):
+            raise forms.ValidationError(self.fields["consent"].error_messages["required"], code="no_consent")
+        return super().clean()

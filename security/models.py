@@ -1,0 +1,153 @@
+"""Markings on documents and portions, each person's clearance and citizenship, and the
+append-only audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django_countries.fields import CountryField
+
+from .markings import RANK, ClassificationLevel, Marking
+
+
+class CUICategory(models.Model):
+    """A CUI category or subcategory from the CUI Registry (data, not code)."""
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "CUI category"
+        verbose_name_plural = "CUI categories"
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+
+class DisseminationControl(models.Model):
+    """A limited dissemination control (e.g. FEDCON, NOCON, DL ONLY), as data."""
+
+    code = models.CharField(max_length=30, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class MarkingFields(models.Model):
+    """Classification and dissemination controls of a whole document or of one portion."""
+
+    classification = models.CharField(max_length=5, choices=ClassificationLevel.choices,
+                                      default=ClassificationLevel.UNCLASSIFIED)
+    noforn = models.BooleanField("NOFORN", default=False, help_text="Not releasable to foreign nationals.")
+    rel_to = models.ManyToManyField("organizations.Country", blank=True, related_name="+", verbose_name="REL TO",
+                                    help_text="Countries (besides the USA) it is releasable to.")
+
+    class Meta:
+        abstract = True
+
+    def marking(self, *, rel_to: list[str] | None = None) -> Marking:
+        if rel_to is None:
+            rel_to = [c.code.code for c in self.rel_to.all()] if self.pk else []
+        return Marking(level=self.classification, noforn=self.noforn, rel_to=frozenset(rel_to))
+
+    def clean(self) -> None:
+        super().clean()
+
+
+class DocumentMarking(MarkingFields):
+    """The banner fields of a document, plus the CUI designation indicator and the classification
+    authority block. The stored banner is never lower than the highest portion."""
+
+    cui_categories = models.ManyToManyField(CUICategory, blank=True, related_name="+", verbose_name="CUI categories")
+    dissemination_controls = models.ManyToManyField(DisseminationControl, blank=True, related_name="+")
+    cui_designation_indicator = models.CharField(
+        "CUI designation indicator", max_length=300, blank=True,
+        help_text="Controlled by: … / CUI category: … / Limited dissemination control: … / POC: …")
+    classified_by = models.CharField(max_length=200, blank=True)
+    derived_from = models.CharField(max_length=200, blank=True)
+    declassify_on = models.CharField(max_length=100, blank=True, help_text="A date or an exemption.")
+
+    class Meta:
+        abstract = True
+
+    def marking(self, *, rel_to: list[str] | None = None) -> Marking:
+        base = super().marking(rel_to=rel_to)
+        if not self.pk:
+            return base
+        return Marking(level=base.level, noforn=base.noforn, rel_to=base.rel_to,
+                       cui_categories=frozenset(c.code for c in self.cui_categories.all()),
+                       dissemination=frozenset(d.code for d in self.dissemination_controls.all()))
+
+    def clean(self) -> None:
+        super().clean()
+        if self.classification in ("C", "S", "TS") and not (self.classified_by and self.derived_from
+                                                             and self.declassify_on):
+            raise ValidationError("A classified document needs its classification authority block: classified by, "
+                                  "derived from and declassify on.")
+
+
+class SecurityProfile(models.Model):
+    """What a person may see: clearance level and citizenship."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security_profile")
+    clearance = models.CharField(max_length=5, choices=ClassificationLevel.choices,
+                                 default=ClassificationLevel.UNCLASSIFIED)
+    citizenship = CountryField(default="US")
+    consent_acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "security profile"
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_clearance_display()}, {self.citizenship.code}"
+
+    def may_see_level(self, level: str) -> bool:
+        return RANK[self.clearance] >= RANK[level]
+
+
+class AuditAction(models.TextChoices):
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_OUT = "sign_out", "Signed out"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    WORKFLOW = "workflow", "Workflow action"
+    EXPORT = "export", "Export or download"
+    MEMBERSHIP = "membership", "Membership or delegation change"
+    PERMISSION = "permission", "Permission change"
+    ADMIN_CHANGE = "admin_change", "Record changed in the admin"
+
+
+class AuditEvent(models.Model):
+    """Append-only. On PostgreSQL a trigger refuses UPDATE and DELETE (see migration 0002)."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=20, choices=AuditAction.choices, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
+                             related_name="+", db_constraint=False)
+    username = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    description = models.CharField(max_length=500)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        permissions = [("export_auditevent", "Can export the audit trail")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.description}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("The audit trail is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("The audit trail is append-only.")

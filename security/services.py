@@ -1,0 +1,32 @@
+"""Writes about markings."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .markings import RANK, combine
+
+
+def document_banner_sync(*, document) -> bool:
+    """Raise the document's stored banner so it is never lower than its portions: the highest
+    level, NOFORN if any portion is NOFORN, and REL TO only to the countries every portion shares.
+    Returns whether anything changed. The stored banner is what access control filters on."""
+    with transaction.atomic():
+        own = document.marking()
+        banner = combine([own, *(portion.marking() for portion in document.portions())])
+        changed = False
+        if RANK[banner.level] > RANK[own.level]:
+            document.classification = banner.level
+            changed = True
+        if banner.noforn and not own.noforn:
+            document.noforn = True
+            changed = True
+        if changed:
+            type(document).objects.filter(pk=document.pk).update(classification=document.classification,
+                                                                 noforn=document.noforn)
+        if own.rel_to and banner.rel_to != own.rel_to:
+            from organizations.models import Country
+
+            document.rel_to.set(Country.objects.filter(code__in=banner.rel_to))
+            changed = True
+    return changed

@@ -1,0 +1,80 @@
+"""Audit of what happens outside the workflow services: sign-in, sign-out, failed sign-in,
+membership, delegation and permission changes; and every history entry of a document."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from organizations.models import Delegation, Membership
+from workflow.models import HistoryEntry
+
+from .audit import audit_record
+from .models import AuditAction
+
+
+@receiver(user_logged_in)
+def _signed_in(sender, request, user, **kwargs):
+    audit_record(action=AuditAction.SIGN_IN, description="Signed in", user=user, request=request)
+
+
+@receiver(user_logged_out)
+def _signed_out(sender, request, user, **kwargs):
+    audit_record(action=AuditAction.SIGN_OUT, description="Signed out", user=user, request=request)
+
+
+@receiver(user_login_failed)
+def _sign_in_failed(sender, credentials, request=None, **kwargs):
+    username = str(credentials.get("username", ""))[:150]
+    audit_record(action=AuditAction.SIGN_IN_FAILED, description=f"Failed sign-in as {username!r}",
+                 request=request, username=username)
+
+
+@receiver(post_save, sender=HistoryEntry)
+def _workflow_action(sender, instance, created, **kwargs):
+    if created:
+        audit_record(action=AuditAction.WORKFLOW, description=instance.description, user=instance.actor,
+                     detail={"document_type": instance.content_type_id, "document_id": instance.object_id,
+                             "action": instance.action, "from": instance.from_state, "to": instance.to_state,
+                             "acting_for": instance.acting_for_id, "on_behalf_of": instance.on_behalf_of_id})
+
+
+@receiver(post_save, sender=Membership)
+@receiver(post_save, sender=Delegation)
+def _membership_saved(sender, instance, created, **kwargs):
+    audit_record(action=AuditAction.MEMBERSHIP, obj=instance,
+                 description=f"{sender._meta.verbose_name.capitalize()} {'created' if created else 'changed'}: "
+                             f"{instance}")
+
+
+@receiver(post_delete, sender=Membership)
+@receiver(post_delete, sender=Delegation)
+def _membership_deleted(sender, instance, **kwargs):
+    audit_record(action=AuditAction.MEMBERSHIP, description=f"{sender._meta.verbose_name.capitalize()} deleted: "
+                                                            f"{instance}")
+
+
+def _permissions_changed(sender, instance, action, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    audit_record(action=AuditAction.PERMISSION, obj=instance,
+                 description=f"{sender._meta.verbose_name} {action.removeprefix('post_')} for {instance}",
+                 detail={"ids": sorted(pk_set or [])})
+
+
+User = get_user_model()
+m2m_changed.connect(_permissions_changed, sender=User.groups.through, dispatch_uid="audit_user_groups")
+m2m_changed.connect(_permissions_changed, sender=User.user_permissions.through, dispatch_uid="audit_user_perms")
+m2m_changed.connect(_permissions_changed, sender=Group.permissions.through, dispatch_uid="audit_group_perms")
+
+
+@receiver(post_save, sender=User)
+def _user_flags_changed(sender, instance, created, update_fields=None, **kwargs):
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
+    audit_record(action=AuditAction.PERMISSION, obj=instance,
+                 description=f"User {instance.get_username()} {'created' if created else 'changed'} "
+                             f"(staff={instance.is_staff}, superuser={instance.is_superuser}, active={instance.is_active})")

@@ -1,0 +1,58 @@
+"""The audit trail: sign-in and sign-out, every transition and answer, exports, membership and
+permission changes; append-only, refused by the database itself on PostgreSQL."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
+from django.test import Client
+from django.urls import reverse
+
+from security.audit import audit_record
+from security.models import AuditAction, AuditEvent
+
+
+@pytest.mark.django_db
+def test_sign_in_and_sign_out_are_recorded_with_the_address():
+    get_user_model().objects.create_user("j5_reviewer", password="Tr@ining-only-Passw0rd", is_staff=True)
+    client = Client(REMOTE_ADDR="10.1.2.3")
+    client.post(reverse("admin:login"), {"username": "j5_reviewer", "password": "Tr@ining-only-Passw0rd",
+                                         "consent": "on"})
+    client.post(reverse("admin:logout"))
+    events = list(AuditEvent.objects.filter(username="j5_reviewer").order_by("pk"))
+    assert [e.action for e in events if e.action != AuditAction.PERMISSION] == [AuditAction.SIGN_IN,
+                                                                                 AuditAction.SIGN_OUT]
+    assert events[-1].ip_address == "10.1.2.3"
+
+
+@pytest.mark.django_db
+def test_group_permission_changes_are_recorded():
+    user = get_user_model().objects.create_user("eucom_org_admin")
+    group = Group.objects.create(name="Reviewers")
+    user.groups.add(group)
+    assert AuditEvent.objects.filter(action=AuditAction.PERMISSION, object_id=str(user.pk),
+                                     description__contains="add").exists()
+
+
+@pytest.mark.django_db
+def test_the_audit_trail_cannot_be_edited_in_the_application():
+    event = audit_record(action=AuditAction.EXPORT, description="exported")
+    event.description = "nothing happened"
+    with pytest.raises(Exception, match="append-only"):
+        event.save()
+    with pytest.raises(Exception, match="append-only"):
+        event.delete()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_refuses_update_and_delete_on_the_audit_tables():
+    event = audit_record(action=AuditAction.EXPORT, description="exported")
+    for statement in (f"UPDATE security_auditevent SET description = 'x' WHERE id = {event.pk}",
+                      f"DELETE FROM security_auditevent WHERE id = {event.pk}",
+                      "UPDATE workflow_historyentry SET description = 'x'",
+                      "DELETE FROM workflow_historyentry"):
+        with pytest.raises((InternalError, ProgrammingError, IntegrityError), match="append-only"), \
+                transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+    assert AuditEvent.objects.get(pk=event.pk).description == "exported"
