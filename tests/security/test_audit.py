@@ -48,11 +48,11 @@ def test_the_audit_trail_cannot_be_edited_in_the_application():
 @pytest.mark.django_db
 def test_postgresql_refuses_update_and_delete_on_the_audit_tables():
     event = audit_record(action=AuditAction.EXPORT, description="exported")
-    for statement in (f"UPDATE security_auditevent SET description = 'x' WHERE id = {event.pk}",
-                      f"DELETE FROM security_auditevent WHERE id = {event.pk}",
-                      "UPDATE workflow_historyentry SET description = 'x'",
-                      "DELETE FROM workflow_historyentry"):
+    for statement, params in (("UPDATE security_auditevent SET description = 'x' WHERE id = %s", [event.pk]),
+                              ("DELETE FROM security_auditevent WHERE id = %s", [event.pk]),
+                              ("UPDATE workflow_historyentry SET description = 'x'", []),
+                              ("DELETE FROM workflow_historyentry", [])):
         with pytest.raises((InternalError, ProgrammingError, IntegrityError), match="append-only"), \
                 transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement)
+            cursor.execute(statement, params)
     assert AuditEvent.objects.get(pk=event.pk).description == "exported"
