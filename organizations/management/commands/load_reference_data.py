@@ -1,4 +1,8 @@
+from importlib import import_module
+
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import module_has_submodule
 
 from organizations import reference
 
@@ -21,3 +25,11 @@ class Command(BaseCommand):
                                + "\n  ".join(error.problems)) from error
         for line in report.lines():
             self.stdout.write(line)
+        # Then every other installed app's reference data (its ``reference.load``), in
+        # INSTALLED_APPS order: default routes, assessment programs...
+        for config in apps.get_app_configs():
+            if config.label == "organizations" or not module_has_submodule(config.module, "reference"):
+                continue
+            loader = getattr(import_module(f"{config.name}.reference"), "load", None)
+            if callable(loader):
+                loader(stdout=self.stdout)
