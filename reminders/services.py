@@ -249,7 +249,7 @@ def _reclaim_expired_leases(*, now: datetime.datetime, batch: int) -> None:
 def reminder_deliver(*, reminder_id: int) -> str:
     """Send one claimed reminder and mark it sent, atomically under its row lock: a task run
     twice (a retry, a redelivered message, a reclaimed lease) finds it sent and does nothing.
-    A tasker closed meanwhile cancels it. An SMTP failure reschedules it with backoff, or
+    A tasker closed (or a recipient deactivated) meanwhile cancels it. An SMTP failure reschedules it with backoff, or
     marks it failed with the error after ``MAX_ATTEMPTS``. Returns the outcome."""
     with transaction.atomic():
         reminder = Reminder.objects.select_for_update().filter(pk=reminder_id).first()
@@ -258,7 +258,7 @@ def reminder_deliver(*, reminder_id: int) -> str:
         reminder = Reminder.objects.select_related("step", "recipient", "tasker__organization",
                                                    "tasker__content_type").get(pk=reminder_id)
         tasker = reminder.tasker
-        if not tasker.is_open:
+        if not tasker.is_open or not reminder.recipient.is_active:
             _close(reminder, ReminderStatus.CANCELLED)
             return "cancelled"
         text, link = _reminder_text(reminder), document_link(tasker.content_type, tasker.object_id)
@@ -305,10 +305,10 @@ def digest_deliver(*, user_id: int, reminder_ids: list[int]) -> str:
             pk__in=reminder_ids, recipient_id=user_id, status=ReminderStatus.SENDING).values_list("pk", flat=True))
         rows = list(Reminder.objects.filter(pk__in=locked).select_related(
             "step", "recipient", "tasker__organization", "tasker__content_type").order_by("due_at", "pk"))
-        closed = [r for r in rows if not r.tasker.is_open]
+        closed = [r for r in rows if not (r.tasker.is_open and r.recipient.is_active)]
         for reminder in closed:
             _close(reminder, ReminderStatus.CANCELLED)
-        rows = [r for r in rows if r.tasker.is_open]
+        rows = [r for r in rows if r not in closed]
         if not rows:
             return "nothing to do"
         lines = []

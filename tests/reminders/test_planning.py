@@ -151,3 +151,28 @@ def test_the_sweep_sends_each_due_reminder_once_and_nothing_before_it_is_due(wor
             assert reminders_sweep() == []
     assert sorted(m.to[0] for m in mail.outbox) == ["da_ao@example.mil", "da_approver@example.mil",
                                                     "da_reviewer@example.mil"]
+
+
+def test_taskers_issued_and_cancelled_by_the_workflow_services_get_and_lose_their_reminders(world):
+    from workflow.services import taskers_cancel_open, taskers_issue
+
+    with time_machine.travel(local(2026, 11, 16), tick=False):
+        issued = taskers_issue(document=world.plan, step="coordination", working_days=10,
+                               participants=[(world.orgs["DA"], "named by the route"),
+                                             (world.orgs["DLA"], "named by the route")])
+        reminders_sweep()  # bulk_create sent no signal: the sweep plans them
+        assert Reminder.objects.filter(tasker__in=issued, status=ReminderStatus.SCHEDULED).count() == 12 + 6
+        assert taskers_cancel_open(document=world.plan, reason="Withdrawn by the owner") == 2
+    assert not Reminder.objects.filter(tasker__in=issued, status=ReminderStatus.SCHEDULED).exists()
+
+
+def test_a_recipient_deactivated_before_the_reminder_is_due_is_not_reminded(world, django_capture_on_commit_callbacks):
+    with time_machine.travel(local(2026, 11, 16), tick=False):
+        world.tasker(suspense=datetime.date(2026, 11, 30))
+    world.users["da_reviewer"].is_active = False
+    world.users["da_reviewer"].save()
+    with time_machine.travel(local(2026, 11, 20, 8), tick=False), django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep()
+    assert sorted(m.to[0] for m in mail.outbox) == ["da_ao@example.mil", "da_approver@example.mil"]
+    assert Reminder.objects.get(recipient=world.users["da_reviewer"], step__offset_working_days=-5).status == \
+        ReminderStatus.CANCELLED
