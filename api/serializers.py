@@ -59,14 +59,20 @@ class CountryCodeField(NoNullCharactersMixin, serializers.SlugRelatedField):
 
 class UsernameField(serializers.SlugRelatedField):
     def __init__(self, **kwargs):
-        super().__init__(slug_field="username", read_only=True, **kwargs)
+        kwargs["read_only"] = True
+        super().__init__(slug_field="username", **kwargs)
+
+
+def nullable(field_class, **kwargs):
+    """A read-only reference that may be empty (null in the schema, as in the answer)."""
+    return field_class(read_only=True, allow_null=True, **kwargs)
 
 
 # --- organizations and countries -----------------------------------------------------------
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    parent = AcronymField(read_only=True)
-    supervised_by = AcronymField(read_only=True)
+    parent = nullable(AcronymField)
+    supervised_by = nullable(AcronymField)
 
     class Meta:
         model = Organization
@@ -126,10 +132,10 @@ class _DocumentRefMixin(serializers.Serializer):
 
 class TaskerSerializer(_DocumentRefMixin, serializers.ModelSerializer):
     organization = AcronymField(read_only=True)
-    assignee = UsernameField()
-    answered_by = UsernameField()
-    answered_on_behalf_of = UsernameField()
-    acknowledged_by = UsernameField()
+    assignee = nullable(UsernameField)
+    answered_by = nullable(UsernameField)
+    answered_on_behalf_of = nullable(UsernameField)
+    acknowledged_by = nullable(UsernameField)
     overdue = serializers.SerializerMethodField()
 
     class Meta:
@@ -146,7 +152,7 @@ class TaskerSerializer(_DocumentRefMixin, serializers.ModelSerializer):
 class CommentSerializer(_DocumentRefMixin, serializers.ModelSerializer):
     organization = AcronymField(read_only=True)
     author = UsernameField()
-    adjudicated_by = UsernameField()
+    adjudicated_by = nullable(UsernameField)
 
     class Meta:
         model = WorkflowComment
@@ -156,9 +162,9 @@ class CommentSerializer(_DocumentRefMixin, serializers.ModelSerializer):
 
 
 class HistoryEntrySerializer(serializers.ModelSerializer):
-    actor = UsernameField()
-    acting_for = AcronymField(read_only=True)
-    on_behalf_of = UsernameField()
+    actor = nullable(UsernameField)
+    acting_for = nullable(AcronymField)
+    on_behalf_of = nullable(UsernameField)
     data = serializers.DictField(read_only=True)
 
     class Meta:
