@@ -4,6 +4,7 @@ transition has, called from its body. Launch creates assessments and their taske
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Iterable
 
@@ -17,7 +18,7 @@ from config.celery_app import enqueue_on_commit
 from organizations.models import Organization
 from organizations.selectors import Capacity, acting_capacity
 from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
-from workflow.exceptions import ActionRefused, InvalidInput
+from workflow.exceptions import ActionRefused, Conflict, InvalidInput
 from workflow.models import HistoryEntry, Response, Step, Tasker, TaskerState
 from workflow.selectors import open_taskers
 from workflow.services import history_record, suspense_for, taskers_issue, transition_perform
@@ -193,7 +194,8 @@ def cycle_launch(*, cycle: AssessmentCycle, by=None, task_id: str = "",
         raise ActionRefused(f"The {cycle} is {cycle.get_state_display().lower()}; only a launched cycle creates "
                             "assessments.")
     pending = _pending_plans(cycle)
-    AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_total=len(pending), launch_done=0,
+    existing = PlanAssessment.objects.filter(cycle=cycle).count() + ProgramAssessment.objects.filter(cycle=cycle).count()
+    AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_total=existing + len(pending), launch_done=existing,
                                                        launch_task_id=task_id[:100], launch_finished_at=None)
     created = 0
     for start in range(0, len(pending), batch_size):
@@ -210,7 +212,8 @@ def cycle_launch(*, cycle: AssessmentCycle, by=None, task_id: str = "",
                        data={"created": created, "task_id": task_id})
     cycle = AssessmentCycle.objects.get(pk=cycle.pk)
     if cycle.state == CycleState.LAUNCHED:
-        transition_perform(document=cycle, name="open_collection", by=by, system=True)
+        with contextlib.suppress(Conflict):  # a launch running at the same moment opened collection first
+            transition_perform(document=cycle, name="open_collection", by=by, system=True)
     return created
 
 

@@ -37,7 +37,9 @@ def launched_cycle(world) -> AssessmentCycle:
     Program.objects.all().delete()  # plans only: the counts below are the plans'
     cycle = world.cycle()
     world.approved_template(cycle)
-    return transition_perform(document=AssessmentCycle.objects.get(pk=cycle.pk), name="launch", by=world.admin)
+    # The launch task is not queued: each test calls the service itself.
+    return transition_perform(document=AssessmentCycle.objects.get(pk=cycle.pk), name="launch", by=world.admin,
+                              data={"synchronous": True})
 
 
 def assessment_taskers() -> int:
@@ -91,6 +93,8 @@ def test_launch_of_2000_approved_plans_creates_2000_assessments_and_taskers_and_
     assert cycle_launch(cycle=cycle, by=world.admin) == 0
     assert Assessment.objects.filter(cycle=cycle).count() == 2000
     assert assessment_taskers() == 2000
+    cycle = AssessmentCycle.objects.get(pk=cycle.pk)
+    assert (cycle.launch_done, cycle.launch_total) == (2000, 2000)
 
 
 def test_only_approved_plans_are_assessed_each_by_its_owner(world):
@@ -130,3 +134,34 @@ def test_launching_before_the_cycle_is_launched_is_refused(world):
 
     with pytest.raises(ActionRefused, match="only a launched cycle creates assessments"):
         cycle_launch(cycle=world.cycle(), by=world.admin)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_launches_at_the_same_moment_create_each_assessment_once(world):
+    """Each batch locks the cycle's row and skips what the other launch created meanwhile."""
+    import threading
+
+    from django.db import connections
+
+    approved_plans_in_bulk(world, 300)
+    cycle = launched_cycle(world)
+    results, errors = [], []
+
+    def launch():
+        try:
+            results.append(cycle_launch(cycle=cycle, by=world.admin, batch_size=50))
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=launch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sum(results) == 300
+    assert Assessment.objects.filter(cycle=cycle).count() == 300
+    assert assessment_taskers() == 300
