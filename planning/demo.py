@@ -68,7 +68,8 @@ def _advance(plan, target: str):
     return transition_perform(document=plan, name="approve", by=_user(f"{_slug(approving)}_approver"))
 
 
-def _plan(kind: str, owner: str, title: str, partners: list[str], end_states, supporting=(), supported=()):
+def _plan(kind: str, owner: str, title: str, partners: list[str], end_states, supporting=(), supported=(),
+          marking: dict | None = None, rel_to=()):
     org = Organization.objects.get(acronym=owner, active=True)
     today = timezone.localdate()
     fields = {
@@ -80,7 +81,9 @@ def _plan(kind: str, owner: str, title: str, partners: list[str], end_states, su
         "risk_if_not_resourced": "Partner capability gaps persist; access at risk.",
     }
     create = campaign_plan_create if kind == "campaign" else support_plan_create
-    plan = create(by=_user(f"{_slug(owner)}_action_officer"), owner=org, title=title, **fields)
+    plan = create(by=_user(f"{_slug(owner)}_action_officer"), owner=org, title=title, **fields, **(marking or {}))
+    if rel_to:
+        plan.rel_to.set(Country.objects.filter(code__in=rel_to))
     if supporting:
         plan.supporting_organizations.set(Organization.objects.filter(acronym__in=supporting, active=True))
     if supported:
@@ -121,7 +124,10 @@ def load(*, stdout=None) -> None:
     _plan("campaign", "EUCOM", "EUCOM theater campaign plan — Baltic resilience", ["PL", "LT"], end_states[:2],
           supporting)  # draft
     in_coordination = _advance(_plan("campaign", "EUCOM", "EUCOM theater campaign plan — Black Sea",
-                                     ["RO", "BG"], end_states[:1], supporting), PlanState.COORDINATION)
+                                     ["RO", "BG"], end_states[:1], supporting,
+                                     marking={"classification": "CUI",
+                                              "cui_designation_indicator": "Controlled by: EUCOM J5 (training)"}),
+                               PlanState.COORDINATION)
     navy = open_taskers(in_coordination).filter(organization__acronym="DON").first()
     if navy:
         tasker_respond(tasker=navy, by=_user("don_reviewer"), response=Response.NONCONCUR,
@@ -137,12 +143,14 @@ def load(*, stdout=None) -> None:
         if admin_comment:
             comment_adjudicate(comment=admin_comment, by=_user("eucom_action_officer"), decision="accepted",
                                rationale="")
+    secret = {"classification": "S", "classified_by": "Training classification authority (not real)",
+              "derived_from": "Training source (not real)", "declassify_on": "20511231"}
     _advance(_plan("campaign", "INDOPACOM", "INDOPACOM theater campaign plan — maritime security",
-                   ["PH", "VN"], end_states, supporting), PlanState.REVIEW)
+                   ["PH", "VN"], end_states, supporting, marking=secret, rel_to=["AU", "GB", "JP"]), PlanState.REVIEW)
     approved = _advance(_plan("campaign", "INDOPACOM", "INDOPACOM theater campaign plan — Pacific Islands",
                               ["FJ", "PG"], end_states[:2], supporting), PlanState.APPROVED)
     _advance(_plan("campaign", "SOCOM", "SOCOM functional campaign plan — partner SOF", ["JO", "CO"],
-                   end_states[:1], supporting), PlanState.RETURNED)
+                   end_states[:1], supporting, marking={**secret, "noforn": True}), PlanState.RETURNED)
     withdrawn = _plan("campaign", "EUCOM", "EUCOM campaign plan — superseded concept", ["DE"], end_states[:1],
                       supporting)
     transition_perform(document=withdrawn, name="withdraw", by=_user("eucom_action_officer"),
