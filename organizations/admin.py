@@ -55,7 +55,9 @@ class ServiceRefusalsAsMessages:
             return super().delete_view(request, object_id, extra_context)
         except ValidationError as error:
             self.message_user(request, f"Nothing was deleted: {_refusal(error)}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change",
+                                                args=[object_id], current_app=self.admin_site.name))
 
 
 class OrganizationScope:
@@ -329,6 +331,11 @@ class AreaOfResponsibilityAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
 class ScopedByOrganizationAdmin(ServiceRefusalsAsMessages, OrganizationScope, admin.ModelAdmin):
     """Rows that belong to an organization, shown and changed only within the request's scope."""
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deletion is for mistakes only, one at a time, via the service
+        return actions
+
     def get_queryset(self, request):
         return super().get_queryset(request).filter(organization__in=self.visible_organizations(request))
 
@@ -415,6 +422,9 @@ class MembershipAdmin(ScopedByOrganizationAdmin):
                                                start=obj.start, end=obj.end, is_coordinator=obj.is_coordinator)
         _adopt(obj, saved)
 
+    def delete_model(self, request, obj):
+        services.membership_delete(membership=obj)
+
 
 @admin.register(Delegation)
 class DelegationAdmin(ScopedByOrganizationAdmin):
@@ -458,3 +468,6 @@ class DelegationAdmin(ScopedByOrganizationAdmin):
             start=obj.start, end=obj.end, reason=obj.reason,
         )
         _adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.delegation_delete(delegation=obj)

@@ -99,6 +99,11 @@ class Organization(models.Model):
                 )
         if self.active_from and self.active_until and self.active_until <= self.active_from:
             errors["active_until"] = "The end of the active period must be after its start."
+        if self.pk is not None and self.active_from:
+            earlier = self.memberships.filter(start__lt=self.active_from).count()
+            if earlier:
+                errors["active_from"] = (f"{earlier} memberships start before {self.active_from}; "
+                                         "the organization must be active from their start.")
         if errors:
             raise ValidationError(errors)
 

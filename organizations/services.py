@@ -250,6 +250,17 @@ def membership_end(*, membership: Membership, on: datetime.date | None = None) -
 
 
 @transaction.atomic
+def membership_delete(*, membership: Membership) -> None:
+    """Delete a membership entered by mistake. Guarantees: a membership that was in force before
+    today is never deleted (the record shows who could act when); end it instead."""
+    today = timezone.localdate()
+    if membership.start < today:
+        raise ValidationError(f"This membership has been in force since {membership.start}; end it instead "
+                              "of deleting it, so the record shows who could act when.")
+    membership.delete()
+
+
+@transaction.atomic
 def delegation_create(
     *, organization: Organization, delegator, delegate, start: datetime.date, end: datetime.date,
     role: str = Role.APPROVER, reason: str = "",
@@ -281,6 +292,16 @@ def delegation_revoke(*, delegation: Delegation, on: datetime.date | None = None
     locked.end = day
     _save_validated(locked, update_fields=["end"])
     return locked
+
+
+@transaction.atomic
+def delegation_delete(*, delegation: Delegation) -> None:
+    """Delete a delegation entered by mistake. Guarantees: a delegation that was in force before
+    today is never deleted (actions under it name it); revoke it instead."""
+    if delegation.start < timezone.localdate():
+        raise ValidationError(f"This delegation has been in force since {delegation.start}; revoke it instead "
+                              "of deleting it, so the record shows who acted for whom.")
+    delegation.delete()
 
 
 # Areas of responsibility --------------------------------------------------------------------------

@@ -167,6 +167,26 @@ def test_an_overlapping_membership_is_shown_as_a_form_error(client, eucom_org_ad
     assert Membership.objects.filter(user=eucom_member.user).count() == 1
 
 
+def test_a_membership_that_was_in_force_cannot_be_deleted_in_the_admin(client, eucom_org_admin, eucom_member):
+    client.force_login(eucom_org_admin)
+    response = client.post(_url("membership_delete", eucom_member.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert response.url == _url("membership_change", eucom_member.pk)
+    assert _messages(response) == [
+        "Nothing was deleted: This membership has been in force since 2024-01-01; end it instead of deleting "
+        "it, so the record shows who could act when."
+    ]
+    assert Membership.objects.filter(pk=eucom_member.pk).exists()
+
+
+def test_a_membership_entered_by_mistake_today_is_deleted_in_the_admin(client, eucom_org_admin, eucom):
+    mistake = MembershipFactory(organization=eucom, start=timezone.localdate())
+    client.force_login(eucom_org_admin)
+    response = client.post(_url("membership_delete", mistake.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=mistake.pk).exists()
+
+
 def test_an_organization_administrator_sees_only_their_organizations_delegations(
     client, eucom_org_admin, eucom, indopacom,
 ):

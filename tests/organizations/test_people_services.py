@@ -9,10 +9,13 @@ from django.utils import timezone
 from organizations.models import Delegation, Membership, Role
 from organizations.services import (
     delegation_create,
+    delegation_delete,
     delegation_revoke,
     membership_create,
+    membership_delete,
     membership_end,
     membership_update,
+    organization_update,
 )
 from tests.factories import DelegationFactory, MembershipFactory, OrganizationFactory, UserFactory
 
@@ -114,6 +117,28 @@ def test_a_membership_cannot_end_before_it_starts_or_twice():
         membership_end(membership=membership, on=SEP)
 
 
+def test_a_membership_that_was_in_force_is_ended_not_deleted():
+    membership = MembershipFactory(start=JAN)
+    with pytest.raises(ValidationError, match="in force since 2024-01-01; end it instead"):
+        membership_delete(membership=membership)
+    assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_a_membership_entered_by_mistake_today_may_be_deleted():
+    membership = MembershipFactory(start=timezone.localdate())
+    membership_delete(membership=membership)
+    assert not Membership.objects.exists()
+
+
+def test_an_organization_cannot_become_active_after_its_members_joined():
+    membership = MembershipFactory(start=JAN)
+    with pytest.raises(ValidationError) as refused:
+        organization_update(organization=membership.organization, data={"active_from": MAR})
+    assert refused.value.message_dict == {"active_from": [
+        "1 memberships start before 2024-03-01; the organization must be active from their start."
+    ]}
+
+
 # Delegations -------------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -210,3 +235,16 @@ def test_revoking_a_running_delegation_ends_it_and_one_not_yet_started_disappear
     assert list(Delegation.objects.all()) == [running]
     with pytest.raises(ValidationError, match="already ended"):
         delegation_revoke(delegation=running, on=JUN)
+
+
+def test_a_delegation_that_was_in_force_is_revoked_not_deleted(approver_and_deputy):
+    approver, deputy = approver_and_deputy
+    delegation = DelegationFactory(organization=approver.organization, delegator=approver.user,
+                                   delegate=deputy.user, start=MAR, end=JUN)
+    with pytest.raises(ValidationError, match="revoke it instead"):
+        delegation_delete(delegation=delegation)
+    planned = DelegationFactory(organization=approver.organization, delegator=approver.user,
+                                delegate=deputy.user, start=timezone.localdate(),
+                                end=timezone.localdate() + datetime.timedelta(days=7))
+    delegation_delete(delegation=planned)
+    assert list(Delegation.objects.all()) == [delegation]
