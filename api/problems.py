@@ -77,7 +77,9 @@ def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            if key == api_settings.NON_FIELD_ERRORS_KEY:
+            if isinstance(key, int):  # a list's items, by position
+                name = f"{prefix}[{key}]"
+            elif key == api_settings.NON_FIELD_ERRORS_KEY:
                 name = prefix or str(key)
             else:
                 name = f"{prefix}.{key}" if prefix else str(key)
