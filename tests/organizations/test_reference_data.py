@@ -78,7 +78,7 @@ def test_a_second_load_changes_nothing_and_says_so():
                for count in counts.values()), counts
     assert counts["organizations"]["unchanged"] == Organization.objects.count()
     assert counts["areas of responsibility"]["unchanged"] == AreaOfResponsibility.objects.count()
-    assert output.strip().endswith("reference data: no changes")
+    assert "reference data: no changes" in output.splitlines()
     writes = [query["sql"] for query in queries.captured_queries if WRITES.match(query["sql"])]
     assert writes == []
     assert not OrganizationNameHistory.objects.exists()
@@ -145,6 +145,14 @@ def test_overlapping_periods_in_the_file_are_refused_naming_the_clash_and_nothin
         _load(_edited_copy(tmp_path, overlap))
     assert "France is already covered by" in str(refused.value)
     assert not AreaOfResponsibility.objects.exists() and not Organization.objects.exists()
+
+
+def test_the_command_then_loads_every_other_apps_reference_data_in_installed_apps_order(fake_apps):
+    output = _load()
+    assert [(label, module) for label, module, _stdout in fake_apps] == [
+        ("fake_planning", "reference"), ("fake_assessments", "reference"),
+    ]
+    assert "reference data: 562 changes" in output or "changes" in output.splitlines()[3]
 
 
 # What the file says ------------------------------------------------------------------------------
