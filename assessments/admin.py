@@ -5,7 +5,7 @@ back as messages with their reasons. The launch shows a progress bar that refres
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -195,6 +195,16 @@ class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
         return redirect(reverse("admin:assessments_assessmentcycle_change", args=[pk]))
 
 
+class CycleAdministratorsSeeAllMixin:
+    """Administrators of the cycle see every part of it, whatever their model permissions."""
+
+    def has_module_permission(self, request):
+        return may_run_cycle(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return may_run_cycle(request.user) or super().has_view_permission(request, obj)
+
+
 class FrozenTemplateInlineMixin:
     def _frozen(self, obj) -> bool:
         template = obj if isinstance(obj, Template) else getattr(obj, "template", None)
@@ -210,7 +220,7 @@ class FrozenTemplateInlineMixin:
         return not self._frozen(obj) and super().has_delete_permission(request, obj)
 
 
-class TemplateSectionInline(FrozenTemplateInlineMixin, admin.TabularInline):
+class TemplateSectionInline(CycleAdministratorsSeeAllMixin, FrozenTemplateInlineMixin, admin.TabularInline):
     model = TemplateSection
     fields = ("position", "title")
     show_change_link = True
@@ -218,7 +228,7 @@ class TemplateSectionInline(FrozenTemplateInlineMixin, admin.TabularInline):
 
 
 @admin.register(Template)
-class TemplateAdmin(TransitionButtonsMixin, admin.ModelAdmin):
+class TemplateAdmin(CycleAdministratorsSeeAllMixin, TransitionButtonsMixin, admin.ModelAdmin):
     list_display = ("__str__", "cycle", "state", "frozen")
     list_filter = ("cycle", "state")
     fields = ("cycle", "title", "instructions", "version", "owner", "state", "frozen")
@@ -230,6 +240,23 @@ class TemplateAdmin(TransitionButtonsMixin, admin.ModelAdmin):
             return self.fields if obj.frozen else ("cycle", *self.readonly_fields)
         return self.readonly_fields
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            return form
+
+        class NewVersionForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                try:
+                    if cleaned.get("cycle") is not None:
+                        services.template_create_check(cycle=cleaned["cycle"], by=request.user)
+                except WorkflowError as exc:
+                    raise ValidationError(exc.reasons) from exc
+                return cleaned
+
+        return NewVersionForm
+
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
@@ -240,14 +267,14 @@ class TemplateAdmin(TransitionButtonsMixin, admin.ModelAdmin):
         obj._state.adding = False
 
 
-class QuestionInline(FrozenTemplateInlineMixin, admin.StackedInline):
+class QuestionInline(CycleAdministratorsSeeAllMixin, FrozenTemplateInlineMixin, admin.StackedInline):
     model = Question
     fields = (("position", "kind", "required"), "text", "guidance", "scale")
     extra = 0
 
 
 @admin.register(TemplateSection)
-class TemplateSectionAdmin(admin.ModelAdmin):
+class TemplateSectionAdmin(CycleAdministratorsSeeAllMixin, admin.ModelAdmin):
     list_display = ("title", "template", "position")
     list_filter = ("template__cycle",)
     inlines = [QuestionInline]
@@ -256,7 +283,7 @@ class TemplateSectionAdmin(admin.ModelAdmin):
         return ("template", "position", "title") if obj is not None and obj.template.frozen else ()
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(CycleAdministratorsSeeAllMixin, admin.TabularInline):
     model = Answer
     fields = ("question", "objective", "rating", "justification", "text", "answered_by", "updated_at")
     readonly_fields = fields
@@ -267,7 +294,7 @@ class AnswerInline(admin.TabularInline):
         return False
 
 
-class AssessmentAdminBase(TransitionButtonsMixin, admin.ModelAdmin):
+class AssessmentAdminBase(CycleAdministratorsSeeAllMixin, TransitionButtonsMixin, admin.ModelAdmin):
     list_display = ("title", "owner", "state", "suspense", "first_submitted_at")
     list_filter = ("cycle", "state", "owner")
     search_fields = ("title", "owner__acronym")
@@ -294,6 +321,6 @@ class ProgramAssessmentAdmin(AssessmentAdminBase):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(CycleAdministratorsSeeAllMixin, admin.ModelAdmin):
     list_display = ("code", "name", "administered_by", "active")
     list_filter = ("active",)

@@ -264,12 +264,7 @@ def template_create(*, cycle: AssessmentCycle, by, title: str = "", copy_from: T
     """A new version of the cycle's template, drafted by the Joint Staff, optionally copying the
     sections and questions of ``copy_from`` (e.g. last year's)."""
     cycle = AssessmentCycle.objects.select_related("owner").get(pk=cycle.pk)
-    capacity = acting_capacity(user=by, organization=cycle.owner, roles=ANSWER_ROLES)
-    if capacity is None:
-        raise ActionRefused(f"Only an action officer or approver of {cycle.owner} drafts the template.")
-    if cycle.state != CycleState.TEMPLATE:
-        raise ActionRefused(f"The {cycle} is {cycle.get_state_display().lower()}; templates are drafted in the "
-                            "template phase.")
+    capacity = template_create_check(cycle=cycle, by=by)
     with transaction.atomic():
         last = cycle.templates.order_by("-version").first()
         template = Template.objects.create(cycle=cycle, owner=cycle.owner, version=(last.version + 1) if last else 1,
@@ -285,6 +280,17 @@ def template_create(*, cycle: AssessmentCycle, by, title: str = "", copy_from: T
         history_record(document=template, action="created", description=f"Template version {template.version} drafted",
                        actor=by, capacity=capacity, to_state=template.state)
     return template
+
+
+def template_create_check(*, cycle: AssessmentCycle, by) -> Capacity:
+    """Raise unless ``by`` may draft a template version for ``cycle`` now."""
+    capacity = acting_capacity(user=by, organization=cycle.owner, roles=ANSWER_ROLES)
+    if capacity is None:
+        raise ActionRefused(f"Only an action officer or approver of {cycle.owner} drafts the template.")
+    if cycle.state != CycleState.TEMPLATE:
+        raise ActionRefused(f"The {cycle} is {cycle.get_state_display().lower()}; templates are drafted in the "
+                            "template phase.")
+    return capacity
 
 
 def template_enter_consultation(*, template: Template, by, capacity: Capacity | None) -> None:

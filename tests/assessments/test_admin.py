@@ -4,6 +4,7 @@ with their reasons, and a launch shows a progress bar that refreshes itself."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
@@ -75,3 +76,37 @@ def test_a_launch_in_progress_shows_a_progress_bar_that_refreshes(world, client)
 def test_only_administrators_may_add_a_cycle_in_the_admin(world, client):
     client.force_login(world.user("J5", APP))
     assert client.get(reverse("admin:assessments_assessmentcycle_add")).status_code == 403
+
+
+def test_every_assessment_admin_page_opens_for_an_administrator(world, client):
+    from assessments.models import Assessment, Program, ProgramAssessment, Template, TemplateSection
+
+    from .helpers import launched
+
+    world.approved_plan("EUCOM")
+    cycle = launched(world, world.cycle())
+    client.force_login(world.admin)
+    documents = [cycle, Template.objects.get(), TemplateSection.objects.get(), Assessment.objects.get(),
+                 ProgramAssessment.objects.first(), Program.objects.first()]
+    for document in documents:
+        meta = document._meta
+        for url in (reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"),
+                    reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[document.pk])):
+            assert client.get(url).status_code == 200, url
+    content = client.get(reverse("admin:assessments_assessment_change",
+                                 args=[Assessment.objects.get().pk])).content.decode()
+    assert 'value="Start"' not in content  # the administrator is not EUCOM
+    assert "Only the owning organization may do this" in content
+    assert "Execution of the GEF" in client.get(reverse("admin:assessments_template_change",
+                                                        args=[Template.objects.get().pk])).content.decode()
+
+
+def test_a_template_version_is_refused_outside_the_template_phase_with_the_reason(world, client):
+    cycle = world.cycle()
+    client.force_login(world.user("J5", APP))
+    world.user("J5", APP).user_permissions.add(*Permission.objects.filter(codename="add_template"))
+    response = client.post(reverse("admin:assessments_template_add"), {
+        "cycle": cycle.pk, "title": "Draft", "instructions": "",
+        "sections-TOTAL_FORMS": 0, "sections-INITIAL_FORMS": 0})
+    assert response.status_code == 200
+    assert "templates are drafted in the template phase" in response.content.decode()
