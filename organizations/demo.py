@@ -14,7 +14,6 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from importlib import import_module
 from pathlib import Path
 
 from django.apps import apps
@@ -23,8 +22,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.utils.module_loading import module_has_submodule
 
+from .discovery import app_loaders
 from .models import Membership, Organization, Role
 from .selectors import memberships_active
 from .services import membership_create, membership_update
@@ -244,12 +243,6 @@ def load(*, stdout) -> None:
 
 
 def demo_loaders() -> Iterator[tuple[str, Callable]]:
-    """(app label, its ``demo.load``) for every installed app but this one that has one, in
-    INSTALLED_APPS order. An import error inside a demo module is raised, not skipped."""
-    for config in apps.get_app_configs():
-        if config.label == "organizations" or not module_has_submodule(config.module, "demo"):
-            continue
-        module = import_module(f"{config.name}.demo")
-        loader = getattr(module, "load", None)
-        if callable(loader):
-            yield config.label, loader
+    """(app label, its ``demo.load``) for every other installed app that has one, in INSTALLED_APPS
+    order: what ``load_demo_data`` runs after this app's demo."""
+    return app_loaders("demo")

@@ -1,12 +1,9 @@
 """Demo log-ins (``load_demo_data``): named by role, never as people; idempotent; other apps'
 demo modules plug in."""
 
-import sys
 from io import StringIO
-from types import SimpleNamespace
 
 import pytest
-from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
@@ -136,42 +133,14 @@ def test_grant_gives_a_group_every_model_of_an_app_for_the_actions_and_is_idempo
 
 # Other apps' demo modules --------------------------------------------------------------------------
 
-@pytest.fixture
-def fake_apps(tmp_path, monkeypatch):
-    """Three packages: two with a demo module (one without ``load``), one without."""
-    calls = []
-    for name, demo_source in [
-        ("fake_planning", "def load(*, stdout):\n    CALLS.append(('fake_planning', stdout))\n"),
-        ("fake_no_demo", None),
-        ("fake_helpers", "HELPER = True\n"),
-        ("fake_assessments", "def load(*, stdout):\n    CALLS.append(('fake_assessments', stdout))\n"),
-    ]:
-        package = tmp_path / name
-        package.mkdir()
-        (package / "__init__.py").write_text("")
-        if demo_source is not None:
-            (package / "demo.py").write_text("CALLS = None\n" + demo_source)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    real = django_apps.get_app_config("organizations")
-    configs = [real]
-    for name in ("fake_planning", "fake_no_demo", "fake_helpers", "fake_assessments"):
-        configs.append(SimpleNamespace(label=name, name=name, module=__import__(name), path=str(tmp_path / name)))
-    monkeypatch.setattr(demo.apps, "get_app_configs", lambda: configs)
-    for name in ("fake_planning", "fake_assessments"):
-        __import__(f"{name}.demo")
-        sys.modules[f"{name}.demo"].CALLS = calls
-    yield calls
-    for name in list(sys.modules):
-        if name.startswith("fake_"):
-            del sys.modules[name]
-
-
 def test_demo_modules_of_the_other_apps_are_found_in_installed_apps_order(fake_apps):
     assert [label for label, _load in demo.demo_loaders()] == ["fake_planning", "fake_assessments"]
 
 
 def test_the_command_runs_the_other_apps_demo_after_the_organizations_demo(reference_data, fake_apps):
     output = _load_demo()
-    assert [label for label, _stdout in fake_apps] == ["fake_planning", "fake_assessments"]
+    assert [(label, module) for label, module, _stdout in fake_apps] == [
+        ("fake_planning", "demo"), ("fake_assessments", "demo"),
+    ]
     assert output.index("demo users:") < output.index("demo data of fake_planning:") < output.index(
         "demo data of fake_assessments:")
