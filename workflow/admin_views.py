@@ -16,6 +16,7 @@ from organizations.selectors import organizations_acting_for
 from security.audit import AuditAction, audit_record
 
 from . import services
+from .diagrams import state_diagram_svg
 from .exceptions import WorkflowError
 from .models import CommentCategory, Decision, Response, Tasker
 from .selectors import comments_of, history_of, taskers_of
@@ -171,6 +172,8 @@ class RoutedDocumentAdminMixin:
             workflow_document=document,
             workflow_state_label=document.get_state_display(),
             workflow_banner=getattr(document, "banner", ""),
+            workflow_diagram=state_diagram_svg(type(document), current=document.state),
+            workflow_help_url=reverse("admin:workflow_help", args=[self.opts.app_label, self.opts.model_name]),
             workflow_transitions=services.transitions_available(document=document, user=request.user),
             workflow_taskers=taskers,
             workflow_my_taskers=[t for t in taskers if t.is_open or t.state == "answered"

@@ -33,3 +33,9 @@ def visible_documents_q(user, *, content_type_field: str = "content_type", objec
 def document_visible(user, document) -> bool:
     visible = _visible.get(type(document))
     return visible is not None and visible(user).filter(pk=document.pk).exists()
+
+
+def visible_documents(model, user) -> QuerySet:
+    """The documents of ``model`` that ``user`` may see (none for an unregistered kind)."""
+    visible = _visible.get(model)
+    return visible(user) if visible is not None else model.objects.none()

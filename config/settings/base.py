@@ -278,6 +278,8 @@ SPECTACULAR_SETTINGS = {
         "TaskerStateEnum": "workflow.models.TaskerState",
         "OrganizationKindEnum": "organizations.models.OrganizationKind",
         "CampaignPlanKindEnum": "planning.models.CampaignPlanKind",
+        "CycleStateEnum": "assessments.models.CycleState",
+        "AssessmentStateEnum": "assessments.models.AssessmentState",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -1,0 +1,89 @@
+"""The admin as a workplace: the start page, diagrams from the state machine, and page cost that
+does not grow with the data (query counts with 5 and with 200 taskers and comments)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from organizations.models import Organization, OrganizationKind, Role
+from planning.models import CampaignPlan
+from workflow.diagrams import state_diagram_svg, workflow_edges
+from workflow.models import Comment, Step, Tasker
+from workflow.services import transition_perform
+
+AO, REV = Role.ACTION_OFFICER, Role.REVIEWER
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_diagram_is_generated_from_the_state_machine_with_the_current_state_highlighted():
+    edges = workflow_edges(CampaignPlan)
+    assert ("draft", "coordination", "Submit for coordination") in edges
+    assert ("review", "approved", "Approve") in edges
+    assert {target for _, target, _ in edges} >= {"returned", "withdrawn", "superseded"}
+    svg = state_diagram_svg(CampaignPlan, current="review")
+    assert svg.count('class="wf-node') == 7
+    assert 'class="wf-node wf-current" data-state="review"' in svg
+    assert "Elevate non-concurrence to review" in svg
+
+
+def test_the_help_page_shows_the_route_and_who_may_move_it(world):
+    page = client_for(world.user("EUCOM", AO)).get(reverse("admin:workflow_help", args=["planning", "campaignplan"]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "<svg" in html
+    assert "the approving organization" in html and "Rationale for elevation" in html
+
+
+def test_the_start_page_lists_my_taskers_by_suspense_with_a_stoplight(world):
+    plan = transition_perform(document=world.ready_plan(), name="submit", by=world.user("EUCOM", AO))
+    Tasker.objects.filter(object_id=plan.pk, organization=world.orgs["DA"]).update(suspense=datetime.date(2020, 1, 2))
+    html = client_for(world.user("DA", REV)).get(reverse("admin:index")).content.decode()
+    assert "My open taskers" in html and plan.title in html
+    assert "wf-light-red" in html
+    html = client_for(world.user("EUCOM", AO)).get(reverse("admin:index")).content.decode()
+    assert "In coordination (1)" in html
+
+
+def _pad(world, plan, n):
+    """Add ``n`` coordination taskers (one per extra organization) and ``n`` comments to the plan."""
+    content_type = ContentType.objects.get_for_model(CampaignPlan)
+    orgs = Organization.objects.bulk_create([
+        Organization(acronym=f"X{plan.pk}-{i}", name=f"Extra {i}", kind=OrganizationKind.DEFENSE_AGENCY)
+        for i in range(n)])
+    taskers = Tasker.objects.bulk_create([
+        Tasker(content_type=content_type, object_id=plan.pk, step=Step.COORDINATION, organization=o,
+               suspense=datetime.date(2030, 1, 1), document_title=plan.title) for o in orgs])
+    Comment.objects.bulk_create([
+        Comment(content_type=content_type, object_id=plan.pk, tasker=t, organization=t.organization,
+                author=world.user("EUCOM", AO), category="substantive", text="x") for t in taskers])
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize("page", ["change", "changelist", "index", "taskers"])
+def test_page_cost_does_not_grow_with_the_data(world, page):
+    counts = []
+    for n in (5, 200):
+        plan = transition_perform(document=world.ready_plan(), name="submit", by=world.user("EUCOM", AO))
+        _pad(world, plan, n)
+        url = {"change": reverse("admin:planning_campaignplan_change", args=[plan.pk]),
+               "changelist": reverse("admin:planning_campaignplan_changelist"),
+               "index": reverse("admin:index"),
+               "taskers": reverse("admin:workflow_tasker_changelist")}[page]
+        counts.append(_queries(client_for(world.user("EUCOM", AO)), url))
+    assert counts[1] - counts[0] <= 3, counts

@@ -1,0 +1,68 @@
+"""The start page's reads: a person's open taskers with a stoplight, their organizations'
+documents by state. Bounded queries whatever the amount of data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from organizations.selectors import organizations_acting_for
+
+from .calendar import add_working_days
+from .models import Tasker
+from .registry import registered_documents, visible_documents
+from .selectors import taskers_for_user
+
+WARNING_WORKING_DAYS = 3
+
+
+@dataclass
+class TaskerLine:
+    tasker: Tasker
+    light: str  # green, yellow, red
+    url: str
+
+
+def document_url(content_type, object_id) -> str:
+    try:
+        return reverse(f"admin:{content_type.app_label}_{content_type.model}_change", args=[object_id])
+    except NoReverseMatch:
+        return ""
+
+
+def tasker_lines(user, *, limit: int = 50) -> list[TaskerLine]:
+    """Open taskers by suspense: red when overdue, yellow within the warning window, else green."""
+    today = timezone.localdate()
+    warning = add_working_days(today, WARNING_WORKING_DAYS)
+    lines = []
+    for tasker in taskers_for_user(user)[:limit]:
+        light = "red" if tasker.suspense < today else "yellow" if tasker.suspense <= warning else "green"
+        lines.append(TaskerLine(tasker, light, document_url(tasker.content_type, tasker.object_id)))
+    return lines
+
+
+def documents_by_state(user) -> list[dict]:
+    """For each kind of document: counts by state of those the user's organizations own."""
+    organizations = organizations_acting_for(user)
+    result = []
+    for model in registered_documents():
+        labels = dict(model._meta.get_field("state").choices)
+        counts = (visible_documents(model, user).filter(owner__in=organizations).values("state")
+                  .annotate(n=Count("pk")).order_by())
+        by_state = {row["state"]: row["n"] for row in counts}
+        if not by_state:
+            continue
+        try:
+            changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        except NoReverseMatch:
+            changelist = ""
+        result.append({
+            "kind": str(model._meta.verbose_name_plural).capitalize(),
+            "states": [{"label": labels[state], "count": by_state[state],
+                        "url": f"{changelist}?state__exact={state}" if changelist else ""}
+                       for state in labels if state in by_state],
+        })
+    return result
