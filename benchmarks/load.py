@@ -139,7 +139,9 @@ def load_run(*, world: World, database: str, seconds: int, people: int, approval
     port = _free_port()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": secret_key,
+        # The production profile (see server_settings; a deployment may name its own module).
+        "DJANGO_SETTINGS_MODULE": os.environ.get("BENCH_SERVER_SETTINGS", "benchmarks.server_settings"),
+        "SECRET_KEY": secret_key,
         "SECURE_SSL_REDIRECT": "false", "ALLOWED_HOSTS": HOST, "DATABASE_URL": database_url(database),
         "DB_CONN_MAX_AGE": "60", "VAR_DIR": str(work / "var"), "LOG_LEVEL": "WARNING",
         # Tasks enqueued on commit stay in this process's memory: the bench runs no worker.
@@ -151,9 +153,8 @@ def load_run(*, world: World, database: str, seconds: int, people: int, approval
     (work / "plan.json").write_text(json.dumps(plan))
     server = None
     try:
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], env=env,
-                       cwd=settings.BASE_DIR, check=True, stdout=subprocess.DEVNULL)
-        workers = str(2 * (os.cpu_count() or 1) + 1)
+        # gunicorn's rule for CPU-bound sync workers; a 5-second smoke run boots two.
+        workers = str(2 if seconds < 30 else 2 * (os.cpu_count() or 1) + 1)
         server = subprocess.Popen([str(gunicorn), "config.wsgi:application", "--bind", f"{HOST}:{port}",
                                    "--workers", workers, "--log-level", "warning"],
                                   env=env, cwd=settings.BASE_DIR, start_new_session=True)

@@ -7,8 +7,10 @@ end even on failure) and prints a table, or one JSON object with --json. See REA
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
+import signal
 import time
 from dataclasses import asdict
 
@@ -53,6 +55,9 @@ class Command(BaseCommand):
                 self.stderr.write(f"[{time.perf_counter() - started:6.1f}s] {message}")
 
         _celery_in_memory()
+        # Stopped with SIGTERM (CI timeout, kill): unwind so the bench database is dropped.
+        signal.signal(signal.SIGTERM, _interrupt)
+        logging.getLogger("axes").setLevel(logging.WARNING)  # one line per signed-in test client otherwise
         with database.bench_database(log=log) as name:
             result = run(conf=conf, database=name, log=log, load=not options["no_load"])
         result["details"]["seconds"] = round(time.perf_counter() - started, 1)
@@ -60,6 +65,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result))
         else:
             self.stdout.write(table(result))
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _celery_in_memory() -> None:

@@ -1,0 +1,46 @@
+"""``manage.py bench``: refuses SQLite with a clear message; on PostgreSQL a quick run prints one
+JSON object with every figure the issue names, in a database of its own that it drops."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from benchmarks.database import bench_databases_left
+
+FIGURES = {
+    "transition_per_s_1", "transition_per_s_4", "raw_per_s_1", "transition_ratio", "transition_queries",
+    "page_growth", "max_queries_per_page", "sweep_growth", "launch_s", "launch_queries", "load_rps",
+    "load_p95_ms", "load_errors",
+}
+
+
+def test_bench_refuses_sqlite_and_says_it_needs_postgresql(settings):
+    settings.DATABASES = {**settings.DATABASES,
+                          "default": {**settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3"}}
+    with pytest.raises(CommandError, match="bench measures PostgreSQL.*SQLite is not supported"):
+        call_command("bench", "--quick")
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_quick_bench_prints_every_figure_as_one_json_object_and_drops_its_database():
+    out, err = io.StringIO(), io.StringIO()
+    call_command("bench", "--quick", "--json", stdout=out, stderr=err)
+    result = json.loads(out.getvalue())
+    assert set(result) >= FIGURES
+    assert result["transition_per_s_1"] > 0 and result["raw_per_s_1"] > 0
+    assert result["transition_queries"] > 0 and result["max_queries_per_page"] > 0
+    assert {"start", "campaignplan_list", "campaignsupportplan_list", "campaignplan_change", "my_taskers"} <= set(
+        result["pages"])
+    assert all(page["status"] == 200 for page in result["pages"].values()), result["pages"]
+    for key in FIGURES - {"load_rps", "load_p95_ms", "load_errors"}:
+        assert result[key] is not None or any(key.split("_")[0] in note for note in result["notes"]), key
+    assert result["load_errors"] in (0, None), result["details"]["load"]
+    assert f"bench_{os.getpid()}" not in bench_databases_left()
