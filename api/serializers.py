@@ -8,6 +8,8 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from assessments import services as assessment_services
+from assessments.models import Assessment, AssessmentCycle, Program, ProgramAssessment
 from organizations.models import AreaOfResponsibility, Country, Organization
 from planning import services as planning_services
 from planning.models import (
@@ -382,3 +384,72 @@ class CampaignSupportPlanCreateSerializer(CampaignSupportPlanUpdateSerializer):
     class Meta(CampaignSupportPlanUpdateSerializer.Meta):
         fields = ["owner", *CampaignSupportPlanUpdateSerializer.Meta.fields]
 
+
+
+# --- assessments ---------------------------------------------------------------------------
+
+class AssessmentCycleSerializer(serializers.ModelSerializer):
+    owner = AcronymField(read_only=True, help_text="The Joint Staff office.")
+    policy_office = AcronymField(read_only=True, help_text="USD(P).")
+    program_coordinator = nullable(AcronymField, help_text="Director, PA&E.")
+    created_by = nullable(UsernameField)
+
+    class Meta:
+        model = AssessmentCycle
+        fields = ["id", "fiscal_year", "title", "owner", "policy_office", "program_coordinator", "template_suspense",
+                  "collection_suspense", "joint_review_suspense", "evaluation_suspense", "state", "launch_total",
+                  "launch_done", "launch_started_at", "launch_finished_at", "joint_review", "evaluation",
+                  "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class AssessmentCycleCreateSerializer(serializers.ModelSerializer):
+    owner = AcronymField(help_text="Acronym of the Joint Staff office.")
+    policy_office = AcronymField(help_text="Acronym of USD(P).")
+    program_coordinator = AcronymField(required=False, allow_null=True, help_text="Acronym of Director, PA&E.")
+
+    class Meta:
+        model = AssessmentCycle
+        fields = ["fiscal_year", "owner", "policy_office", "program_coordinator", "template_suspense",
+                  "collection_suspense", "joint_review_suspense", "evaluation_suspense"]
+        # One cycle per year, and phases in order: the service says so, in its words.
+        validators = []
+        extra_kwargs = {"fiscal_year": {"validators": []}}
+
+    def create(self, validated_data):
+        return assessment_services.cycle_create(by=self.context["request"].user, **validated_data)
+
+
+_ASSESSMENT_FIELDS = ["id", "cycle", "owner", "title", "suspense", "state", "strategic_environment_changes",
+                      "recommended_guidance_changes", "return_reason", "first_submitted_at", "submitted_at",
+                      "accepted_at", "evaluated_at", "created_at"]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    owner = AcronymField(read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = [*_ASSESSMENT_FIELDS, "campaign_plan", "support_plan"]
+        read_only_fields = fields
+
+
+class ProgramAssessmentSerializer(serializers.ModelSerializer):
+    owner = AcronymField(read_only=True)
+    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all())
+
+    class Meta:
+        model = ProgramAssessment
+        fields = [*_ASSESSMENT_FIELDS, "program"]
+        read_only_fields = fields
+
+
+class AssessmentUpdateSerializer(serializers.Serializer):
+    """The assessment's own text, while it is in progress, by its owner (``assessment_update``)."""
+
+    strategic_environment_changes = serializers.CharField(required=False, allow_blank=True)
+    recommended_guidance_changes = serializers.CharField(required=False, allow_blank=True)
+
+    def update(self, instance, validated_data):
+        return assessment_services.assessment_update(document=instance, by=self.context["request"].user,
+                                                     **validated_data)

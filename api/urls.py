@@ -15,6 +15,9 @@ router.register("campaign-plans", views.CampaignPlanViewSet, basename="campaign-
 router.register("campaign-support-plans", views.CampaignSupportPlanViewSet, basename="campaign-support-plan")
 router.register("taskers", views.TaskerViewSet, basename="tasker")
 router.register("comments", views.CommentViewSet, basename="comment")
+router.register("assessment-cycles", views.AssessmentCycleViewSet, basename="assessment-cycle")
+router.register("assessments", views.AssessmentViewSet, basename="assessment")
+router.register("program-assessments", views.ProgramAssessmentViewSet, basename="program-assessment")
 
 app_name = "api"
 urlpatterns = [

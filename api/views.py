@@ -12,16 +12,16 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assessments.models import Assessment, AssessmentCycle, ProgramAssessment
 from organizations.models import AreaOfResponsibility, Country, Organization
 from planning.models import CampaignPlan, CampaignSupportPlan, GEFGuidance, Objective
-from planning.selectors import plans_visible_to
 from workflow import services as workflow_services
 from workflow.models import Comment as WorkflowComment
 from workflow.models import Tasker
 from workflow.selectors import history_of
 
 from . import filters, serializers
-from .documents import visible_documents_q
+from .documents import visible_documents_q, visible_to
 from .problems import PROBLEM_TYPES
 
 NO_NUL = r"[^/\x00]+"
@@ -152,7 +152,7 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
     search_fields = ["title", "summary", "owner__acronym"]
 
     def get_queryset(self):
-        return plans_visible_to(self.request.user, self.model).select_related("owner", "created_by").prefetch_related(
+        return visible_to(self.request.user, self.resource).select_related("owner", "created_by").prefetch_related(
             "partner_considerations__country",
             Prefetch("objectives", queryset=Objective.objects.prefetch_related("end_states")),
             *self.prefetch,
@@ -184,6 +184,7 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
 @workflow_schema(serializers.CampaignPlanSerializer, CampaignPlan)
 class CampaignPlanViewSet(PlanViewSet):
     model = CampaignPlan
+    resource = "campaign-plans"
     prefetch = ("supporting_organizations",)
     read_serializer_class = serializers.CampaignPlanSerializer
     create_serializer_class = serializers.CampaignPlanCreateSerializer
@@ -196,6 +197,7 @@ class CampaignPlanViewSet(PlanViewSet):
 @workflow_schema(serializers.CampaignSupportPlanSerializer, CampaignSupportPlan)
 class CampaignSupportPlanViewSet(PlanViewSet):
     model = CampaignSupportPlan
+    resource = "campaign-support-plans"
     prefetch = ("supported_plans",)
     read_serializer_class = serializers.CampaignSupportPlanSerializer
     create_serializer_class = serializers.CampaignSupportPlanCreateSerializer
@@ -259,3 +261,68 @@ class CommentViewSet(viewsets.ReadOnlyModelViewSet):
         given.is_valid(raise_exception=True)
         comment = workflow_services.comment_adjudicate(comment=comment, by=request.user, **given.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=comment.pk)).data)
+
+
+# --- assessments ---------------------------------------------------------------------------
+
+@extend_schema_view(create=extend_schema(request=serializers.AssessmentCycleCreateSerializer,
+                                         responses={201: serializers.AssessmentCycleSerializer}))
+@workflow_schema(serializers.AssessmentCycleSerializer, AssessmentCycle)
+class AssessmentCycleViewSet(mixins.CreateModelMixin, RoutedDocumentViewSet, viewsets.ReadOnlyModelViewSet):
+    """Assessment cycles: set up by their administrators (``cycle_create``), moved through their phases."""
+
+    read_serializer_class = serializer_class = serializers.AssessmentCycleSerializer
+    filterset_fields = ["state", "fiscal_year"]
+    cursor_ordering = "-fiscal_year"
+
+    def get_queryset(self):
+        return visible_to(self.request.user, "assessment-cycles").select_related(
+            "owner", "policy_office", "program_coordinator", "created_by")
+
+    def create(self, request, *args, **kwargs):
+        given = serializers.AssessmentCycleCreateSerializer(data=request.data, context={"request": request})
+        given.is_valid(raise_exception=True)
+        cycle = given.save()
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=cycle.pk)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class _AssessmentViewSet(mixins.UpdateModelMixin, RoutedDocumentViewSet, viewsets.ReadOnlyModelViewSet):
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filterset_fields = ["cycle", "state"]
+    search_fields = ["title", "owner__acronym"]
+
+    def get_queryset(self):
+        return visible_to(self.request.user, self.resource).select_related("owner", "cycle")
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return serializers.AssessmentUpdateSerializer
+        return self.read_serializer_class
+
+    def update(self, request, *args, **kwargs):
+        given = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        document = given.save()
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=document.pk)).data)
+
+
+@extend_schema_view(partial_update=extend_schema(responses=serializers.AssessmentSerializer))
+@workflow_schema(serializers.AssessmentSerializer, Assessment)
+class AssessmentViewSet(_AssessmentViewSet):
+    """Campaign plan and campaign support plan assessments of the cycles you take part in."""
+
+    resource = "assessments"
+    read_serializer_class = serializer_class = serializers.AssessmentSerializer
+
+
+@extend_schema_view(partial_update=extend_schema(responses=serializers.ProgramAssessmentSerializer))
+@workflow_schema(serializers.ProgramAssessmentSerializer, ProgramAssessment)
+class ProgramAssessmentViewSet(_AssessmentViewSet):
+    """Security cooperation program assessments (USD(P) with the Director, PA&E)."""
+
+    resource = "program-assessments"
+    read_serializer_class = serializer_class = serializers.ProgramAssessmentSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("program")
