@@ -34,6 +34,17 @@ class ReminderAdmin(admin.ModelAdmin):
     date_hierarchy = "due_at"
     raw_id_fields = ["tasker"]
 
+    def get_queryset(self, request):
+        # Reminders name documents: a user sees those of documents they may see (the kinds
+        # register their visibility with the workflow engine); administrators see all.
+        reminders = super().get_queryset(request)
+        if request.user.is_superuser:
+            return reminders
+        from workflow.registry import visible_documents_q
+
+        return reminders.filter(visible_documents_q(request.user, content_type_field="tasker__content_type",
+                                                    object_id_field="tasker__object_id"))
+
     @admin.display(description="tasker", ordering="tasker")
     def tasker_link(self, obj: Reminder) -> str:
         return format_html('<a href="?tasker__id__exact={}">{}</a>', obj.tasker_id, obj.tasker)

@@ -186,3 +186,20 @@ def test_only_a_document_that_clears_its_title_for_email_has_it_in_the_email(doc
     from reminders.marking import mail_may_carry_title
 
     assert mail_may_carry_title(document) is carries_title
+
+
+def test_a_staff_user_with_view_permission_sees_only_reminders_of_documents_they_may_see(
+        world, due_today, client):
+    from django.contrib.auth.models import Permission
+
+    from workflow.registry import visible_documents
+
+    outsider = world.users["dla_approver"]
+    outsider.user_permissions.add(Permission.objects.get(codename="view_reminder"))
+    client.force_login(outsider)
+    page = client.get(reverse("admin:reminders_reminder_changelist"))
+    assert page.status_code == 200
+    expected = Reminder.objects.filter(tasker__object_id__in=visible_documents(CampaignPlan, outsider).values("pk"))
+    assert page.context["cl"].result_count == expected.count()
+    if not visible_documents(CampaignPlan, outsider).filter(pk=world.plan.pk).exists():
+        assert world.plan.title not in page.content.decode()
