@@ -21,6 +21,21 @@ def _rate_limit_counts_start_at_zero():
     cache.clear()
 
 @pytest.fixture
+def keep_test_connection_open():
+    """Requests sent to the WSGI application itself (schemathesis) end with Django closing the
+    database connection, which would end the test's transaction on PostgreSQL; Django's own test
+    client avoids this the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def as_member(world):
     """``as_member("EUCOM", AO)``: an API client authenticated with that member's token."""
 

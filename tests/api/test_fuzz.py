@@ -35,7 +35,7 @@ KNOWN: dict[str, list] = {}
 
 
 @pytest.fixture
-def fuzzing_headers(world, settings):
+def fuzzing_headers(world, settings, keep_test_connection_open):
     # Enough rate for the fuzzer; the limit itself is tested in test_errors.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
                                "DEFAULT_THROTTLE_RATES": {"user": "100000/hour", "anon": "100000/hour"}}
@@ -85,6 +85,6 @@ def map_path_parameters(context, path_parameters):
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_no_endpoint_answers_with_a_server_error_or_outside_its_schema(case, fuzzing_headers):
     case.call_and_validate(headers=fuzzing_headers, checks=CHECKS)

@@ -37,7 +37,7 @@ def test_the_served_schema_is_the_generated_one_the_fuzzer_uses(served):
     assert served["paths"] == generated["paths"]
 
 
-def test_schemathesis_loads_the_live_schema(world, as_member):
+def test_schemathesis_loads_the_live_schema(world, keep_test_connection_open):
     from api.services import api_token_issue
 
     key = api_token_issue(user=world.user("DA", AO)).key
