@@ -30,6 +30,7 @@ from .models import (
 )
 from .reports import cycle_report, may_view_report, report_xlsx
 from .rules import may_run_cycle
+from .selectors import documents_visible_to
 
 
 class TransitionButtonsMixin:
@@ -48,7 +49,7 @@ class TransitionButtonsMixin:
     def transition_view(self, request, pk: int, name: str):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        document = get_object_or_404(self.model, pk=pk)
+        document = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_view_permission(request, document):
             raise PermissionDenied
         try:
@@ -84,6 +85,9 @@ class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
     change_form_template = "admin/assessments/assessmentcycle/change_form.html"
     change_list_template = "admin/assessments/assessmentcycle/change_list.html"
     list_display = ("__str__", "state", "launch_progress", "collection_suspense", "report_link")
+
+    def get_queryset(self, request):
+        return documents_visible_to(request.user, AssessmentCycle)
     list_filter = ("state",)
     fields = ("fiscal_year", "owner", "policy_office", "program_coordinator", "template_suspense",
               "collection_suspense", "joint_review_suspense", "evaluation_suspense", "state", "launch_progress",
@@ -296,6 +300,13 @@ class AnswerInline(CycleAdministratorsSeeAllMixin, admin.TabularInline):
 
 class AssessmentAdminBase(CycleAdministratorsSeeAllMixin, TransitionButtonsMixin, admin.ModelAdmin):
     list_display = ("title", "owner", "state", "suspense", "first_submitted_at")
+
+    def get_queryset(self, request):
+        # Need-to-know and the assessed plan's marking: a document the user may not see is a 404.
+        return documents_visible_to(request.user, self.model).select_related("owner", "cycle")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
     list_filter = ("cycle", "state", "owner")
     search_fields = ("title", "owner__acronym")
     readonly_fields = ("cycle", "owner", "title", "suspense", "state", "strategic_environment_changes",

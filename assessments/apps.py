@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "Assessments"
+
+    def ready(self):
+        from workflow.registry import register_document
+
+        from .models import Assessment, AssessmentCycle, ProgramAssessment
+        from .selectors import documents_visible_to
+
+        for model in (AssessmentCycle, Assessment, ProgramAssessment):
+            register_document(model, visible=lambda user, model=model: documents_visible_to(user, model))

@@ -48,3 +48,43 @@ def answers_missing(document) -> list[str]:
                 if answer is None or not answer.rating or not answer.justification.strip():
                     reasons.append(f"Rate objective {objective.code} on {label} and justify the rating.")
     return reasons
+
+
+def documents_visible_to(user, model) -> QuerySet:
+    """Need-to-know for the cycle's documents, with the marking rules of the plans they assess.
+    An assessment is visible to those who may see its plan (clearance and release included) and
+    who take part: the owner, the cycle's Joint Staff office, USD(P), PA&E, or an administrator of
+    the cycle (who still needs the clearance for the plan). Cycles and program assessments carry no
+    plan content and follow need-to-know only."""
+    from django.db.models import Q
+
+    from organizations.selectors import organizations_acting_for
+    from planning.models import CampaignPlan, CampaignSupportPlan
+
+    from .models import Assessment, AssessmentCycle, ProgramAssessment
+    from .rules import may_run_cycle
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return model.objects.none()
+    administrator = may_run_cycle(user) or user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+    organizations = organizations_acting_for(user)
+    if model is AssessmentCycle:
+        if administrator:
+            return model.objects.all()
+        return model.objects.filter(Q(owner__in=organizations) | Q(policy_office__in=organizations)
+                                    | Q(program_coordinator__in=organizations)
+                                    | Q(pk__in=Assessment.objects.filter(owner__in=organizations).values("cycle"))
+                                    | Q(pk__in=ProgramAssessment.objects.filter(owner__in=organizations)
+                                        .values("cycle"))).distinct()
+    taking_part = Q(owner__in=organizations) | Q(cycle__owner__in=organizations) | Q(
+        cycle__policy_office__in=organizations) | Q(cycle__program_coordinator__in=organizations)
+    documents = model.objects.all() if administrator else model.objects.filter(taking_part)
+    if model is Assessment:
+        # The plan's cleared view, without the plan's own need-to-know: taking part in the
+        # assessment is need-to-know for the plan it assesses.
+        from security.access import marking_q
+
+        documents = documents.filter(
+            Q(campaign_plan__in=CampaignPlan.objects.filter(marking_q(user, CampaignPlan)))
+            | Q(support_plan__in=CampaignSupportPlan.objects.filter(marking_q(user, CampaignSupportPlan))))
+    return documents
