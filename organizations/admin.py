@@ -32,6 +32,10 @@ def _refusal(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def _active_users():
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
 def _adopt(obj, saved) -> None:
     """Make the admin's unsaved ``obj`` the row a service created, for the admin's own follow-up
     (inlines, the log entry, the redirect)."""
@@ -39,9 +43,10 @@ def _adopt(obj, saved) -> None:
 
 
 class ServiceRefusalsAsMessages:
-    """The forms run the models' rules, so refusals normally show as form errors. A refusal the
-    form could not foresee (a concurrent change) rolls the whole save back and shows as a
-    message on the same page instead of an error page."""
+    """The one place where a service's refusal becomes a message. The forms run the models'
+    rules, so a refused save normally shows as form errors; one the form could not foresee (a
+    concurrent change) rolls the whole save back and shows as a message on the same page. A
+    refused deletion rolls back and shows on the object's change page."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -49,6 +54,24 @@ class ServiceRefusalsAsMessages:
         except ValidationError as error:
             self.message_user(request, f"Nothing was saved: {_refusal(error)}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+    def act_on_each(self, request, queryset, act, *, done: str, allowed=lambda row: True,
+                    name_rows: bool = True) -> None:
+        """Run the service call ``act(row)`` on every selected row ``allowed`` lets through: one
+        message per refusal, naming the row unless the refusal already does (the others still
+        happen), and one for what was done."""
+        count = 0
+        for row in queryset:
+            if not allowed(row):
+                continue
+            try:
+                act(row)
+                count += 1
+            except ValidationError as error:
+                self.message_user(request, f"{row}: {_refusal(error)}" if name_rows else _refusal(error),
+                                  messages.ERROR)
+        if count:
+            self.message_user(request, f"{count} {done}.", messages.SUCCESS)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
@@ -106,7 +129,7 @@ class MembershipInline(OrganizationScope, admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
-            kwargs["queryset"] = get_user_model().objects.filter(is_active=True).order_by("username")
+            kwargs["queryset"] = _active_users()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -170,15 +193,10 @@ class OrganizationAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
 
     @admin.action(description="Deactivate the selected organizations from today", permissions=["change"])
     def deactivate_selected(self, request, queryset):
-        done = 0
-        for organization in queryset:
-            try:
-                services.organization_deactivate(organization=organization, by=request.user)
-                done += 1
-            except ValidationError as error:
-                self.message_user(request, _refusal(error), messages.ERROR)
-        if done:
-            self.message_user(request, f"{done} organizations deactivated.", messages.SUCCESS)
+        self.act_on_each(request, queryset,
+                         lambda organization: services.organization_deactivate(organization=organization,
+                                                                               by=request.user),
+                         done="organizations deactivated", name_rows=False)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -393,22 +411,14 @@ class MembershipAdmin(ScopedByOrganizationAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
-            kwargs["queryset"] = get_user_model().objects.filter(is_active=True).order_by("username")
+            kwargs["queryset"] = _active_users()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.action(description="End the selected memberships today", permissions=["change"])
     def end_selected(self, request, queryset):
-        done = 0
-        for membership in queryset:
-            if not self.may_change_in(request, membership.organization_id):
-                continue
-            try:
-                services.membership_end(membership=membership)
-                done += 1
-            except ValidationError as error:
-                self.message_user(request, f"{membership}: {_refusal(error)}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{done} memberships ended.", messages.SUCCESS)
+        self.act_on_each(request, queryset, lambda membership: services.membership_end(membership=membership),
+                         done="memberships ended",
+                         allowed=lambda membership: self.may_change_in(request, membership.organization_id))
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -442,23 +452,14 @@ class DelegationAdmin(ScopedByOrganizationAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in ("delegator", "delegate"):
             members = memberships_active().filter(organization__in=self.visible_organizations(request))
-            kwargs["queryset"] = (get_user_model().objects.filter(is_active=True, memberships__in=members)
-                                  .distinct().order_by("username"))
+            kwargs["queryset"] = _active_users().filter(memberships__in=members).distinct()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.action(description="Revoke the selected delegations from today", permissions=["change"])
     def revoke_selected(self, request, queryset):
-        done = 0
-        for delegation in queryset:
-            if not self.may_change_in(request, delegation.organization_id):
-                continue
-            try:
-                services.delegation_revoke(delegation=delegation)
-                done += 1
-            except ValidationError as error:
-                self.message_user(request, f"{delegation}: {_refusal(error)}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{done} delegations revoked.", messages.SUCCESS)
+        self.act_on_each(request, queryset, lambda delegation: services.delegation_revoke(delegation=delegation),
+                         done="delegations revoked",
+                         allowed=lambda delegation: self.may_change_in(request, delegation.organization_id))
 
     def save_model(self, request, obj, form, change):
         if change:

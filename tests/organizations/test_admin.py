@@ -235,6 +235,15 @@ def test_ending_memberships_from_the_list_calls_the_service(client, eucom_org_ad
     assert eucom_member.end == timezone.localdate()
 
 
+def test_ending_another_organizations_membership_from_the_list_does_nothing(
+    client, eucom_org_admin, indopacom_member,
+):
+    client.force_login(eucom_org_admin)
+    client.post(_url("membership_changelist"), {"action": "end_selected", "_selected_action": [indopacom_member.pk]})
+    indopacom_member.refresh_from_db()
+    assert indopacom_member.end is None
+
+
 # Organizations -----------------------------------------------------------------------------------
 
 def test_the_organization_list_shows_the_tree_and_counts(superuser_client):
