@@ -99,7 +99,8 @@ def test_two_sweeps_started_at_the_same_moment_send_no_duplicate(world, smtp_ser
         for thread in threads:
             thread.join(timeout=60)
         wait_until(lambda: not Reminder.objects.filter(status=ReminderStatus.SENDING).exists(), timeout=60)
-    assert claims["a"] and claims["b"], "both sweeps found work"
+    # Which sweep wins which rows depends on timing (on a loaded machine one may take them all);
+    # what must hold whatever the timing:
     assert set(claims["a"]).isdisjoint(claims["b"])
     assert set(claims["a"]) | set(claims["b"]) == due
     assert sorted(smtp_server.reminder_ids()) == sorted(due)  # each exactly once
