@@ -12,10 +12,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from assessments.models import Assessment, AssessmentCycle, ProgramAssessment
-from assessments.rules import may_run_cycle
-from organizations.selectors import organizations_acting_for
 from planning.models import CampaignPlan, CampaignSupportPlan
-from planning.selectors import plans_visible_to
+from workflow.registry import visible_documents
 
 
 @dataclass(frozen=True)
@@ -25,33 +23,18 @@ class DocumentKind:
     visible: Callable[[object], QuerySet]
 
 
-def _taking_part(model, *organization_paths: str) -> Callable[[object], QuerySet]:
-    """Assessments have no need-to-know selector of their own yet: visible to the cycle's
-    administrators and the admin's viewers (model permission), and otherwise to the organizations
-    the workflow names on the document (owner, reviewing, evaluating), the ones who may act on it.
-    TODO: move to assessments.selectors once that app provides one."""
-
-    def visible(user) -> QuerySet:
-        if user is None or not user.is_authenticated or not user.is_active:
-            return model.objects.none()
-        if may_run_cycle(user) or user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
-            return model.objects.all()
-        organizations = organizations_acting_for(user)
-        taking_part = reduce(or_, [Q(**{f"{path}__in": organizations}) for path in organization_paths])
-        return model.objects.filter(pk__in=model.objects.filter(taking_part).values("pk"))
-
-    return visible
+def _registered(model) -> Callable[[object], QuerySet]:
+    """The visibility selector the owning app registered with the engine (need-to-know and
+    markings in one place each); the API adds no rule of its own."""
+    return lambda user: visible_documents(model, user)
 
 
 DOCUMENT_KINDS: list[DocumentKind] = [
-    DocumentKind("campaign-plans", CampaignPlan, lambda user: plans_visible_to(user, CampaignPlan)),
-    DocumentKind("campaign-support-plans", CampaignSupportPlan, lambda user: plans_visible_to(user, CampaignSupportPlan)),
-    DocumentKind("assessment-cycles", AssessmentCycle, _taking_part(
-        AssessmentCycle, "owner", "policy_office", "program_coordinator", "assessment_set__owner",
-        "programassessment_set__owner")),
-    DocumentKind("assessments", Assessment, _taking_part(Assessment, "owner", "cycle__owner", "cycle__policy_office")),
-    DocumentKind("program-assessments", ProgramAssessment, _taking_part(
-        ProgramAssessment, "owner", "cycle__owner", "cycle__program_coordinator", "cycle__policy_office")),
+    DocumentKind("campaign-plans", CampaignPlan, _registered(CampaignPlan)),
+    DocumentKind("campaign-support-plans", CampaignSupportPlan, _registered(CampaignSupportPlan)),
+    DocumentKind("assessment-cycles", AssessmentCycle, _registered(AssessmentCycle)),
+    DocumentKind("assessments", Assessment, _registered(Assessment)),
+    DocumentKind("program-assessments", ProgramAssessment, _registered(ProgramAssessment)),
 ]
 
 

@@ -55,6 +55,16 @@ def marked_world(world):
                        response=Response.NONCONCUR, rationale="r",
                        comments=[{"category": "critical", "text": "c", "section": "1"}])
         plans[(level, noforn, rel_to)] = plan
+    # Each plan's assessment carries the plan's title: it must hide exactly where the plan hides.
+    from assessments.models import Assessment, AssessmentCycle
+
+    day = datetime.date(2030, 1, 1)
+    cycle = AssessmentCycle.objects.create(fiscal_year=2030, owner=world.orgs["J5"], policy_office=world.orgs["USD(P)"],
+                                          template_suspense=day, collection_suspense=day, joint_review_suspense=day,
+                                          evaluation_suspense=day)
+    for key, plan in plans.items():
+        Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], campaign_plan=plan, suspense=day,
+                                  title=f"Assessment of {title_of(*key)}")
     people = {}
     for name, acronym, clearance, citizenship in PEOPLE:
         user = get_user_model().objects.create_user(name, is_staff=True)
@@ -81,6 +91,11 @@ def _urls(plans) -> list[str]:
     api = ["/api/v1/campaign-plans/", "/api/v1/campaign-plans/?search=LEAKHUNT", "/api/v1/taskers/",
            "/api/v1/taskers/?assigned_to_me=true", "/api/v1/comments/", "/api/v1/assessments/"]
     urls += api
+    from assessments.models import Assessment
+
+    for assessment in Assessment.objects.all():
+        urls += [reverse("admin:assessments_assessment_change", args=[assessment.pk]),
+                 f"/api/v1/assessments/{assessment.pk}/", f"/api/v1/assessments/{assessment.pk}/history/"]
     for plan in plans.values():
         urls += [reverse("admin:planning_campaignplan_change", args=[plan.pk]),
                  reverse("admin:planning_campaignplan_comments_xlsx", args=[plan.pk]),
