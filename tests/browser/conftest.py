@@ -3,7 +3,8 @@ against pytest-django's live server.
 
 Each person is a browser context of their own who signs in through the real login page (with
 the DoD consent box ticked). Every step is photographed in memory; when a test fails, the photos
-and the page as it was at the failure are written to ``test-artifacts/browser/<test>/``. With
+and the page as it was at the failure are written to ``test-artifacts/browser/<test>/`` (with
+``KEEP_SCREENSHOTS=1``, those of passing tests too). With
 ``UPDATE_SCREENSHOTS=1`` the same tests also write the README's pictures to ``docs/screenshots/``.
 """
 
@@ -30,6 +31,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 WIDE = {"width": 1280, "height": 900}
 PASSWORD = "Correct-Horse-Battery-Staple-2026!"  # noqa: S105 (a test password, strong enough for the validators)
 UPDATE_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS", "") not in ("", "0", "false")
+KEEP_SCREENSHOTS = os.environ.get("KEEP_SCREENSHOTS", "") not in ("", "0", "false")  # the photos of passes too
 ROOT = Path(__file__).resolve().parents[2]
 README_SHOTS = ROOT / "docs" / "screenshots"
 
@@ -109,8 +111,8 @@ class Browser:
         for number, context in enumerate(self.contexts, start=1):
             for page in context.pages:
                 try:
-                    page.screenshot(path=str(directory / f"at-failure-{number:02d}.png"), full_page=True)
-                    (directory / f"at-failure-{number:02d}.html").write_text(page.content())
+                    page.screenshot(path=str(directory / f"last-page-{number:02d}.png"), full_page=True)
+                    (directory / f"last-page-{number:02d}.html").write_text(page.content())
                 except Exception:  # noqa: BLE001, S112 (a page that cannot be photographed is not the failure)
                     continue
 
@@ -130,7 +132,7 @@ def browser(request, chromium, live_server):
     yield people
     report = getattr(request.node, "rep_call", None)
     artifacts = ROOT / "test-artifacts" / "browser" / _slug(request.node.name)
-    if report is None or report.failed:
+    if report is None or report.failed or KEEP_SCREENSHOTS:
         people.save_artifacts(artifacts)
     elif artifacts.exists():
         shutil.rmtree(artifacts)  # the photos of an earlier failure would mislead now

@@ -23,8 +23,14 @@ def state_of(page):
 
 
 def my_answer_form(page, plan, acronym):
+    """The answer form of the tasker (``#respond-<pk>``), checked to post to the respond view."""
     tasker = taskers_of(plan).get(organization__acronym=acronym, step=CampaignPlan.objects.get(pk=plan.pk).current_step())
-    return page.locator(f"#respond-{tasker.pk}")
+    expect(page.locator("#workflow-taskers")).to_contain_text(f"Answer for {acronym}")
+    form = page.locator(f"#respond-{tasker.pk}")
+    assert form.count() == 1, (
+        f"the answer form for {acronym} is on the page but the browser dropped its <form id=\"respond-{tasker.pk}\">: "
+        "it is nested inside the admin change form (block after_field_sets), so its button would save that form")
+    return form
 
 
 def transition_button(page, label):
@@ -38,6 +44,17 @@ def transition_button(page, label):
         f"the “{label}” button belongs to a form posting to {action!r}, not to its transition: the workflow "
         "panel's forms are nested inside the admin change form (block after_field_sets)")
     return button
+
+
+def assert_panels_outside_the_change_form(page):
+    """The workflow panels hold forms of their own: inside the admin's change form the browser
+    drops them (HTML has no nested forms), the buttons post the change form and the misnested
+    tags paint the page in the marking banner's colour."""
+    inside = page.evaluate("() => [...document.querySelectorAll('.wf-panel')].filter(p => p.closest('form') && "
+                           "!p.matches('form')).map(p => p.id)")
+    tall = page.evaluate("() => [...document.querySelectorAll('.wf-banner')].map(b => b.offsetHeight)")
+    assert not inside and max(tall) < 80, (
+        f"workflow panels inside the change form: {inside}; marking banner heights: {tall} (block after_field_sets)")
 
 
 def open_from_start_page(page, plan):
@@ -136,7 +153,7 @@ def test_a_campaign_plan_from_draft_to_approval_through_the_pages(browser, world
 
     # 2. The Navy's reviewer (a designated coordinator) non-concurs with a critical comment.
     page = browser.sign_in(person(world.user("DON", REV)))
-    browser.step("navy-start-page", readme="start-page")
+    browser.step("navy-start-page")
     answer(browser, world, person, plan, "DON", "nonconcur", rationale="Naval presence figures conflict with the "
            "global force plan.", comment={"category": "critical", "section": "3.b", "text": "Remove the carrier "
                                           "presence assumption.", "proposed_change": "Replace with rotational presence."})
@@ -164,7 +181,7 @@ def test_a_campaign_plan_from_draft_to_approval_through_the_pages(browser, world
     # The accepted comment resolves it: sending to review is open now.
     expect(page.locator("#workflow-state .wf-unavailable")).not_to_contain_text("not adjudicated")
     transition_button(page, "Send to review")
-    browser.step("adjudicated", readme="plan-change-page")
+    browser.step("adjudicated")
 
     # 4. The Navy concurs now.
     answer(browser, world, person, plan, "DON", "concur", rationale="Comment accepted.", again=True)
@@ -215,18 +232,41 @@ def choose_country(page, select_id: str, query: str, name: str) -> None:
     expect(page.locator(f"{select_id} + .select2 .select2-selection__rendered")).to_contain_text(name)
 
 
-def test_the_route_diagram_and_a_narrow_start_page(browser, world, person):
-    """The help page shows the whole route; the start page works on a narrow window."""
-    from workflow.services import transition_perform
+def test_the_start_page_a_plan_in_coordination_and_the_route_diagram(browser, world, person):
+    """What a coordinating reviewer sees (the README's pictures come from here): the start page
+    with the tasker, the plan's page with its answer form, comment matrix and history, the help
+    page with the whole route; and the start page on a narrow window."""
+    from workflow.services import tasker_respond, transition_perform
 
     plan = transition_perform(document=world.ready_plan(), name="submit", by=world.user("EUCOM", AO))
+    navy = taskers_of(plan).get(organization__acronym="DON")
+    tasker_respond(tasker=navy, by=world.user("DON", REV), response="nonconcur",
+                   rationale="Naval presence figures conflict with the global force plan.",
+                   comments=[{"category": "critical", "section": "3.b", "text": "Remove the carrier presence "
+                              "assumption.", "proposed_change": "Replace with rotational presence."}])
+    tasker_respond(tasker=taskers_of(plan).get(organization__acronym="USD(AT&L)"), by=world.user("USD(AT&L)", REV),
+                   response="concur_with_comment",
+                   comments=[{"category": "administrative", "section": "1.a", "text": "Spell out BMD."}])
     reviewer = person(world.user("DA", REV))
 
     page = browser.sign_in(reviewer)
-    page.goto(reverse("admin:workflow_help", args=["planning", "campaignplan"]))
+    expect(page.locator("#my-taskers")).to_contain_text(plan.title)
+    expect(page.locator("#my-taskers .wf-dot").first).to_be_visible()
+    browser.step("start-page", readme="start-page")
+
+    open_from_start_page(page, plan)
+    expect(state_of(page)).to_have_text("In coordination")
+    expect(page.locator("#workflow-taskers")).to_contain_text("Answer for DA (coordination)")
+    expect(page.locator("#workflow-comments table")).to_contain_text("Remove the carrier presence assumption.")
+    expect(page.locator("#workflow-history")).to_contain_text("DON answered non-concur")
+    expect(page.locator("#workflow-route svg .wf-current")).to_have_attribute("data-state", "coordination")
+    assert_panels_outside_the_change_form(page)
+    browser.step("plan-in-coordination", readme="plan-change-page")
+
+    page.get_by_role("link", name="How this kind of document moves").click()
     expect(page.locator("#workflow-diagram svg")).to_be_visible()
     expect(page.locator("#workflow-rules")).to_contain_text("Submit for coordination")
-    expect(page.locator("#workflow-rules")).to_contain_text("Approve")
+    expect(page.locator("#workflow-rules")).to_contain_text("the approving organization")
     browser.step("help-page", readme="workflow-diagram")
 
     page = browser.sign_in(reviewer, viewport={"width": 420, "height": 900})
