@@ -4,6 +4,7 @@ switched to for the run, and dropped at the end whatever happened."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
@@ -48,9 +49,20 @@ def database_url(name: str) -> str:
     return f"postgres://{auth + '@' if auth else ''}{host}:{port}/{name}"
 
 
-def _drop(name: str) -> None:
-    with _server_connection() as admin:
-        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+def _drop(name: str, *, attempts: int = 30) -> None:
+    """Drop ``name``, ending its sessions first. A backend busy in a long query (e.g. one a
+    killed gunicorn worker left behind) can outlive FORCE's wait: try again for a while."""
+    for attempt in range(attempts):
+        try:
+            with _server_connection() as admin:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(2)
 
 
 def bench_databases_left() -> list[str]:

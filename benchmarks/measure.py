@@ -194,7 +194,7 @@ class PageFigures:
     status: int
 
 
-def pages_measure(pages: list[Page], *, repeats: int) -> dict[str, PageFigures]:
+def pages_measure(pages: list[Page], *, repeats: int, log=None) -> dict[str, PageFigures]:
     """Median time of ``repeats`` requests after one warm-up, and the queries of the warm-up,
     through Django's test client signed in as each page's user (production-like: DEBUG off)."""
     User = get_user_model()
@@ -209,6 +209,8 @@ def pages_measure(pages: list[Page], *, repeats: int) -> dict[str, PageFigures]:
                 first = (time.perf_counter() - started) * 1000
             if first > PAGE_BUDGET_MS:  # a page this slow is reported from its one request
                 figures[page.name] = PageFigures(round(first, 1), counter.count, response.status_code)
+                if log:
+                    log(f"  {page.name}: {figures[page.name]} (one request)")
                 continue
             times = []
             for _ in range(repeats):
@@ -218,6 +220,8 @@ def pages_measure(pages: list[Page], *, repeats: int) -> dict[str, PageFigures]:
                 if sum(times) > PAGE_BUDGET_MS:  # a page this slow is reported from fewer requests
                     break
             figures[page.name] = PageFigures(round(statistics.median(times), 1), counter.count, response.status_code)
+            if log:
+                log(f"  {page.name}: {figures[page.name]}")
     return figures
 
 

@@ -99,7 +99,7 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
                                                  reader=_username(world, "USD(P)", Role.REVIEWER),
                                                  tasked=_username(world, "DA", Role.REVIEWER))
     notes.extend(page_notes)
-    small_pages = measure.pages_measure(pages, repeats=conf["repeats"])
+    small_pages = measure.pages_measure(pages, repeats=conf["repeats"], log=log)
     synthetic.reminders_due_set(conf["due"])
     small_sweep = measure.sweep_measure(repeats=conf["repeats"])
     log("small scale measured")
@@ -116,7 +116,7 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
                 .values_list("pk", flat=True))
     log(f"large scale: {corpus.documents} documents, {corpus.taskers} taskers, {corpus.history} history rows, "
         f"{corpus.comments} comments, {corpus.reminders} reminders (generated in {corpus.seconds:.1f} s)")
-    large_pages = measure.pages_measure(pages, repeats=conf["repeats"])
+    large_pages = measure.pages_measure(pages, repeats=conf["repeats"], log=log)
     synthetic.reminders_due_set(conf["due"])
     large_sweep = measure.sweep_measure(repeats=conf["repeats"])
     log("large scale pages and sweep measured")
