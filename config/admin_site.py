@@ -16,10 +16,13 @@ from security.forms import NOTICE_AND_CONSENT, ConsentAuthenticationForm
 
 def _cycle_progress(request) -> dict | None:
     """For administrators: the current assessment cycle, counts by state and late organizations."""
-    if not request.user.is_superuser or not apps.is_installed("assessments"):
+    if not apps.is_installed("assessments"):
         return None
     from assessments.models import Assessment, AssessmentCycle, AssessmentState
+    from assessments.rules import may_run_cycle
 
+    if not may_run_cycle(request.user):
+        return None
     cycle = AssessmentCycle.objects.exclude(state="closed").order_by("-fiscal_year").first()
     if cycle is None:
         return None
@@ -85,7 +88,7 @@ class WorkplaceAdminSite(admin.AdminSite):
             transitions.append({
                 "label": rules.label, "from": ", ".join(labels.get(s, s) for s in sorted(sources)),
                 "to": labels.get(target, target), "who": "; ".join(a.description for a in rules.actors),
-                "conditions": [(c.__doc__ or c.__name__.replace("_", " ")).strip().splitlines()[0]
+                "conditions": [(c.__doc__ or c.__name__.replace("_", " ")).strip().splitlines()[0].rstrip(".")
                                for c in rules.conditions],
                 "comment": rules.comment_label if rules.comment_required else "",
             })

@@ -69,6 +69,7 @@ class SectionInline(admin.StackedInline):
     fields = ("number", "heading", ("classification", "noforn"), "rel_to", "body")
     autocomplete_fields = ("rel_to",)
     verbose_name = "section (portion-marked)"
+    verbose_name_plural = "sections (portion-marked)"
 
 
 class ObjectiveInline(admin.StackedInline):
@@ -79,6 +80,7 @@ class ObjectiveInline(admin.StackedInline):
     filter_horizontal = ("end_states",)
     autocomplete_fields = ("rel_to",)
     verbose_name = "objective (portion-marked)"
+    verbose_name_plural = "objectives (portion-marked)"
 
 
 MARKING_FIELDSET = ("Marking", {"fields": (("classification", "noforn"), "rel_to", "cui_categories",

@@ -14,7 +14,7 @@ def _names(organizations) -> str:
 
 
 def content_complete(plan) -> list[str]:
-    """Everything the directive requires before a plan goes out for coordination."""
+    """Everything the directive requires is written (4.b, 4.c, objectives traced to the GEF)."""
     missing = []
     for field, words in (("summary", "a summary"), ("complementary_usg_activities",
                          "the complementary U.S. Government activities considered (4.c)"),
@@ -45,6 +45,7 @@ def content_complete(plan) -> list[str]:
 
 
 def route_configured(plan) -> list[str]:
+    """A route is configured for this kind of document."""
     from workflow.services import route_default
 
     if plan.route_snapshot or route_default(plan.workflow_kind):
@@ -62,14 +63,17 @@ def _step_outstanding(plan, step: str, words: str) -> list[str]:
 
 
 def coordination_answers_complete(plan) -> list[str]:
+    """Every coordinating organization has answered."""
     return _step_outstanding(plan, Step.COORDINATION, "coordination answers")
 
 
 def reviews_complete(plan) -> list[str]:
+    """Every reviewing organization has answered."""
     return _step_outstanding(plan, Step.REVIEW, "review answers")
 
 
 def critical_comments_resolved(plan) -> list[str]:
+    """No critical comment is unadjudicated, and no organization still non-concurs."""
     pending = Counter()
     standing = Counter()
     for comment in unresolved_critical_comments(plan):
@@ -87,6 +91,7 @@ def critical_comments_resolved(plan) -> list[str]:
 
 
 def has_unresolved_nonconcur(plan) -> list[str]:
+    """An organization still non-concurs with a critical comment."""
     if unresolved_critical_comments(plan).filter(tasker__response=Response.NONCONCUR,
                                                  category=CommentCategory.CRITICAL).exists():
         return []

@@ -11,7 +11,7 @@ from html import escape
 
 from .services import declared_transitions
 
-BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 150, 40, 90, 36, 20
+BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 160, 44, 210, 60, 24
 
 
 def workflow_edges(model) -> list[tuple[str, str, str]]:
@@ -91,8 +91,12 @@ def state_diagram_svg(model, *, current: str | None = None) -> str:
         mx, my = (sx + tx) / 2, (sy + ty) / 2 - bend
         parts.append(f'<path d="M {sx:.0f} {sy:.0f} Q {mx:.0f} {my:.0f} {tx:.0f} {ty:.0f}" fill="none" '
                      f'stroke="#555" stroke-width="1.4" marker-end="url(#arrow)"/>')
-        parts.append(f'<text x="{mx:.0f}" y="{my - 4:.0f}" font-size="10" text-anchor="middle" fill="#333">'
-                     f'{escape(" / ".join(names))}</text>')
+        # One line per transition, stacked above the curve's midpoint.
+        lines = "".join(f'<tspan x="{mx:.0f}" dy="{0 if i == 0 else 12}">{escape(name)}</tspan>'
+                        for i, name in enumerate(names))
+        parts.append(f'<text x="{mx:.0f}" y="{my - 6 - 12 * (len(names) - 1):.0f}" font-size="11" '
+                     f'text-anchor="middle" fill="#222" paint-order="stroke" stroke="#fff" stroke-width="3">'
+                     f'{lines}</text>')
     for state, _ in position.items():
         x, y = box(state)
         is_current = state == current
