@@ -146,14 +146,19 @@ def plan_return(*, plan: PlanDocument, context: TransitionContext) -> None:
 
 def plan_approve(*, plan: PlanDocument, context: TransitionContext) -> None:
     """Close the approval tasker and supersede the version approved before this one."""
-    for tasker in open_taskers(plan, step=Step.APPROVAL):
-        tasker.mark_answered()
-        tasker.response = Response.APPROVED
-        tasker.answered_by, tasker.answered_at = context.by, timezone.now()
-        tasker.answered_on_behalf_of_id = context.capacity.on_behalf_of_id if context.capacity else None
+    for tasker in open_taskers(plan):
+        if tasker.step == Step.APPROVAL:
+            tasker.mark_answered()
+            tasker.response = Response.APPROVED
+            tasker.answered_by, tasker.answered_at = context.by, timezone.now()
+            tasker.answered_on_behalf_of_id = context.capacity.on_behalf_of_id if context.capacity else None
+        else:
+            tasker.mark_cancelled()
+            tasker.closed_reason = "Plan approved"
         tasker.save()
-    taskers_cancel_open(document=plan, reason="Plan approved")
     plan.approved_at = timezone.now()
+    if plan.version == 1:
+        return  # nothing earlier to supersede
     for previous in type(plan).objects.filter(series=plan.series, state=PlanState.APPROVED).exclude(pk=plan.pk):
         transition_perform(document=previous, name="supersede", by=context.by, system=True,
                            comment=f"Superseded by version {plan.version}")

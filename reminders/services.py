@@ -110,6 +110,12 @@ def reminders_plan(*, taskers: Iterable[Tasker]) -> int:
 
 
 def _plan(taskers: list[Tasker]) -> int:
+    if all(tasker.state not in OPEN_TASKER_STATES for tasker in taskers):
+        # Answered, cancelled or misrouted: only what is still scheduled is cancelled.
+        cancelled = Reminder.objects.filter(tasker__in=taskers, status=ReminderStatus.SCHEDULED).update(
+            status=ReminderStatus.CANCELLED)
+        _schedule_upsert(taskers)
+        return cancelled
     policies = policies_active()
     if not any(p.is_default for p in policies):
         reminder_policy_default_ensure()
@@ -158,12 +164,16 @@ def _plan(taskers: list[Tasker]) -> int:
     if to_cancel:
         Reminder.objects.filter(pk__in=to_cancel, status=ReminderStatus.SCHEDULED).update(
             status=ReminderStatus.CANCELLED)
+    _schedule_upsert(taskers)
+    return len(to_create) + len(to_update) + len(to_cancel)
+
+
+def _schedule_upsert(taskers: list[Tasker]) -> None:
     now = timezone.now()
     ReminderSchedule.objects.bulk_create(
         [ReminderSchedule(tasker_id=t.pk, suspense=t.suspense, planned_at=now) for t in taskers],
         update_conflicts=True, unique_fields=["tasker"], update_fields=["suspense", "planned_at"],
     )
-    return len(to_create) + len(to_update) + len(to_cancel)
 
 
 def _organization_ids(taskers: list[Tasker], documents: dict) -> set[int]:

@@ -124,6 +124,9 @@ def workflow_transition(*, field, source, target, label: str, actors: Sequence[A
         )
 
         def fsm_condition(instance) -> bool:
+            # transition_perform has just checked them under the row lock: don't query twice.
+            if getattr(instance, "_workflow_conditions_checked", None) == rules.name:
+                return True
             return not rules.unmet(instance)
 
         fsm_condition.__name__ = f"{func.__name__}_conditions"

@@ -246,7 +246,11 @@ def transition_perform(*, document, name: str, by, comment: str = "", expected_s
                 raise TransitionRefused(reasons)
             source = locked.state
             context = TransitionContext(by=by, capacity=capacity, comment=comment or "", data=data or {})
-            getattr(locked, name)(by=by, context=context)
+            locked._workflow_conditions_checked = name
+            try:
+                getattr(locked, name)(by=by, context=context)
+            finally:
+                locked._workflow_conditions_checked = None
             locked.save()
             history_record(document=locked, action=name, description=f"{rules.label}", actor=by, capacity=capacity,
                            from_state=source, to_state=locked.state, comment=comment or "",

@@ -127,6 +127,10 @@ CONTENT_SECURITY_POLICY = {
 }
 PERMISSIONS_POLICY_HEADER = "geolocation=(), camera=(), microphone=()"
 
+# django-fsm-log keeps the log of the documents' transitions; a tasker's own small state
+# machine is recorded in the document's history instead (one row per answer, not two).
+DJANGO_FSM_LOG_IGNORED_MODELS = ("workflow.models.Tasker",)
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
