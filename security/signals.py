@@ -78,3 +78,17 @@ def _user_flags_changed(sender, instance, created, update_fields=None, **kwargs)
     audit_record(action=AuditAction.PERMISSION, obj=instance,
                  description=f"User {instance.get_username()} {'created' if created else 'changed'} "
                              f"(staff={instance.is_staff}, superuser={instance.is_superuser}, active={instance.is_active})")
+
+
+ADMIN_FLAGS = {1: "Added", 2: "Changed", 3: "Deleted"}
+
+
+@receiver(post_save, sender="admin.LogEntry")
+def _admin_change(sender, instance, created, **kwargs):
+    """Every add, change and delete made through the admin (Django's own LogEntry)."""
+    if created:
+        audit_record(action=AuditAction.ADMIN_CHANGE, user=instance.user,
+                     description=f"{ADMIN_FLAGS.get(instance.action_flag, 'Changed')} in the admin: "
+                                 f"{instance.content_type} “{instance.object_repr}”"[:500],
+                     detail={"content_type": instance.content_type_id, "object_id": instance.object_id,
+                             "change": instance.get_change_message()})

@@ -56,3 +56,27 @@ def test_postgresql_refuses_update_and_delete_on_the_audit_tables():
                 transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement, params)
     assert AuditEvent.objects.get(pk=event.pk).description == "exported"
+
+
+@pytest.mark.django_db
+def test_every_admin_change_and_every_transition_writes_an_audit_record(world):
+    from organizations.models import Role
+    from workflow.services import transition_perform
+
+    officer = world.user("EUCOM", Role.ACTION_OFFICER)
+    plan = world.ready_plan()
+    before = AuditEvent.objects.count()
+    transition_perform(document=plan, name="submit", by=officer)
+    workflow_events = AuditEvent.objects.filter(action=AuditAction.WORKFLOW, user=officer)
+    assert workflow_events.filter(description="Submit for coordination").count() == 1
+    # An administrator changes a GEF end state in the admin.
+    admin_user = get_user_model().objects.create_superuser("administrator", password="Tr@ining-only-Passw0rd")
+    client = Client()
+    client.force_login(admin_user)
+    end_state = world.end_state
+    response = client.post(reverse("admin:planning_gefendstate_change", args=[end_state.pk]),
+                           {"gef": end_state.gef_id, "code": "ES-1", "title": "Renamed end state", "objectives": ""})
+    assert response.status_code == 302
+    event = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGE).latest("pk")
+    assert event.user == admin_user and "Renamed end state" in event.description
+    assert AuditEvent.objects.count() > before
