@@ -100,7 +100,7 @@ class PlanAdmin(RoutedDocumentAdminMixin, admin.ModelAdmin):
     inlines = [SectionInline, ObjectiveInline, PartnerInline]
     autocomplete_fields = ("rel_to",)
     readonly_fields = ("state", "version", "created_by", "submitted_at", "approved_at")
-    actions = ["start_new_version"]
+    actions = ["start_new_version", "export_csv", "export_xlsx"]
 
     def visible_queryset(self, request):
         return plans_visible_to(request.user, self.model).select_related("owner")
@@ -150,6 +150,26 @@ class PlanAdmin(RoutedDocumentAdminMixin, admin.ModelAdmin):
 
         if document_banner_sync(document=form.instance):
             messages.info(request, "The banner was raised to match the highest portion marking.")
+
+    def _export(self, request, queryset, fmt):
+        from workflow.exports import export_response
+
+        plans = list(queryset.select_related("owner").prefetch_related("rel_to"))
+        rows = [[plan.marking().portion, plan.title, plan.version, str(plan.owner), plan.get_state_display(),
+                 plan.period_start or "", plan.period_end or "", plan.updated_at.strftime("%Y-%m-%d")]
+                for plan in plans]
+        return export_response(request=request, name=str(self.model._meta.verbose_name_plural).capitalize(),
+                               header=["Marking", "Title", "Version", "Owner", "State", "Period start",
+                                       "Period end", "Updated"],
+                               rows=rows, markings=[plan.marking() for plan in plans], fmt=fmt)
+
+    @admin.action(description="Export the selected plans as CSV")
+    def export_csv(self, request, queryset):
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description="Export the selected plans as XLSX")
+    def export_xlsx(self, request, queryset):
+        return self._export(request, queryset, "xlsx")
 
     @admin.action(description="Start a new version of the selected returned or approved plans")
     def start_new_version(self, request, queryset):

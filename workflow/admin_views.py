@@ -200,7 +200,7 @@ class TaskerAdmin(admin.ModelAdmin):
     search_fields = ("document_title", "organization__acronym")
     list_select_related = ("organization", "content_type")
     date_hierarchy = "suspense"
-    actions = ["acknowledge_selected"]
+    actions = ["acknowledge_selected", "export_csv", "export_xlsx"]
 
     def get_queryset(self, request):
         from .selectors import taskers_for_user
@@ -236,6 +236,42 @@ class TaskerAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="Overdue")
     def overdue(self, tasker):
         return tasker.is_overdue()
+
+    def _export(self, request, queryset, fmt):
+        from collections import defaultdict
+
+        from .exports import export_response
+
+        taskers = list(queryset.select_related("organization", "content_type"))
+        by_kind = defaultdict(set)
+        for tasker in taskers:
+            by_kind[tasker.content_type].add(tasker.object_id)
+        documents = {}
+        for content_type, ids in by_kind.items():
+            model = content_type.model_class()
+            related = ["rel_to"] if hasattr(model, "rel_to") else []
+            for document in model.objects.filter(pk__in=ids).prefetch_related(*related):
+                documents[(content_type.pk, document.pk)] = document
+        markings, rows = [], []
+        for tasker in taskers:
+            document = documents.get((tasker.content_type_id, tasker.object_id))
+            marking = document.marking() if document is not None and hasattr(document, "marking") else None
+            if marking is not None:
+                markings.append(marking)
+            rows.append([marking.portion if marking else "", tasker.document_title, tasker.get_step_display(),
+                         str(tasker.organization), tasker.get_state_display(), tasker.suspense.isoformat(),
+                         "yes" if tasker.is_overdue() else ""])
+        return export_response(request=request, name="Taskers", header=[
+            "Marking", "Document", "Step", "Organization", "State", "Suspense", "Overdue"],
+            rows=rows, markings=markings, fmt=fmt)
+
+    @admin.action(description="Export the selected taskers as CSV")
+    def export_csv(self, request, queryset):
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description="Export the selected taskers as XLSX")
+    def export_xlsx(self, request, queryset):
+        return self._export(request, queryset, "xlsx")
 
     @admin.action(description="Acknowledge the selected taskers")
     def acknowledge_selected(self, request, queryset):

@@ -101,3 +101,36 @@ def test_my_taskers_lists_the_open_taskers_of_my_organizations_only(world, plan)
     assert plan.title in army
     socom = client_for(world.user("SOCOM", REV)).get(reverse("admin:workflow_tasker_changelist")).content.decode()
     assert plan.title not in socom
+
+
+def test_list_exports_carry_the_banner_and_only_what_the_user_may_see(world, plan):
+    import csv as csv_module
+
+    from planning.models import CampaignPlan
+    from security.models import AuditAction, AuditEvent
+
+    secret = world.ready_plan()
+    CampaignPlan.objects.filter(pk=secret.pk).update(title="Secret plan", classification="S", classified_by="t",
+                                                     derived_from="t", declassify_on="t")
+    officer = client_for(world.user("EUCOM", AO))  # no security profile: UNCLASSIFIED, U.S.
+    response = officer.post(reverse("admin:planning_campaignplan_changelist"), {
+        "action": "export_csv", "_selected_action": [plan.pk, secret.pk]})
+    rows = list(csv_module.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["UNCLASSIFIED"] and rows[-1] == ["UNCLASSIFIED"]
+    titles = [row[1] for row in rows[3:-1]]
+    assert titles == [plan.title]
+    workbook = openpyxl.load_workbook(io.BytesIO(officer.post(reverse("admin:planning_campaignplan_changelist"), {
+        "action": "export_xlsx", "_selected_action": [plan.pk]}).content))
+    assert workbook.active["B4"].value == plan.title and workbook.active["A4"].value == "(U)"
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT, description__contains="CSV").exists()
+
+
+def test_my_taskers_export_as_csv(world, plan):
+    client_for(world.user("EUCOM", AO)).post(
+        reverse("admin:planning_campaignplan_transition", args=[plan.pk, "submit"]))
+    army = client_for(world.user("DA", REV))
+    tasker = open_taskers(plan).get(organization=world.orgs["DA"])
+    response = army.post(reverse("admin:workflow_tasker_changelist"),
+                         {"action": "export_csv", "_selected_action": [tasker.pk]})
+    text = response.content.decode()
+    assert text.splitlines()[0] == "UNCLASSIFIED" and plan.title in text and "Coordination" in text
