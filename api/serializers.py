@@ -9,7 +9,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments import services as assessment_services
-from assessments.models import Assessment, AssessmentCycle, Program, ProgramAssessment
+from assessments.models import (
+    Assessment,
+    AssessmentCycle,
+    AssessmentState,
+    Program,
+    ProgramAssessment,
+    QuestionKind,
+)
 from organizations.models import AreaOfResponsibility, Country, Organization
 from planning import services as planning_services
 from planning.models import (
@@ -290,11 +297,19 @@ class _PlanWriteSerializer(serializers.ModelSerializer):
     m2m_fields: tuple[str, ...] = ()
 
     def validate_partner_considerations(self, partners):
+        # A list given replaces the plan's list, so each item must be whole even in a PATCH.
+        if any("country" not in p for p in partners):
+            raise serializers.ValidationError("Each partner consideration needs its country.")
         codes = [p["country"].code.code for p in partners]
         duplicates = sorted({c for c in codes if codes.count(c) > 1})
         if duplicates:
             raise serializers.ValidationError(f"Each country once: {', '.join(duplicates)} repeated.")
         return partners
+
+    def validate_objectives(self, objectives):
+        if any(not item.get("code") or not item.get("title") for item in objectives):
+            raise serializers.ValidationError("Each objective needs its code and title.")
+        return objectives
 
     def _visible_campaign_plans(self):
         request = self.context.get("request")
@@ -453,3 +468,53 @@ class AssessmentUpdateSerializer(serializers.Serializer):
     def update(self, instance, validated_data):
         return assessment_services.assessment_update(document=instance, by=self.context["request"].user,
                                                      **validated_data)
+
+
+class AnswerRowSerializer(serializers.Serializer):
+    """One question of the cycle's template (a per-objective rating: one row per objective of the
+    assessed plan) with the current answer; empty strings where not answered yet."""
+
+    question = serializers.IntegerField(help_text="The question's id.")
+    section = serializers.CharField(help_text="The template section's title.")
+    question_text = serializers.CharField()
+    guidance = serializers.CharField()
+    question_kind = serializers.ChoiceField(choices=QuestionKind.choices)
+    scale = serializers.ListField(child=serializers.CharField(),
+                                  help_text="For a rating: the labels from worst to best.")
+    required = serializers.BooleanField()
+    objective = serializers.IntegerField(allow_null=True, help_text="For a per-objective rating: the objective's id.")
+    objective_code = serializers.CharField(allow_null=True)
+    rating = serializers.CharField()
+    justification = serializers.CharField()
+    text = serializers.CharField()
+    answered_by = serializers.CharField(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class AnswerSheetSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=AssessmentState.choices)
+    editable = serializers.BooleanField(help_text="Whether you may change the answers now.")
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="If not, why, in the admin's words.")
+    strategic_environment_changes = serializers.CharField()
+    recommended_guidance_changes = serializers.CharField()
+    answers = AnswerRowSerializer(many=True)
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    question = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="The question's id.")
+    objective = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False, allow_null=True,
+                                         default=None, help_text="For a per-objective rating: the objective's id.")
+    rating = serializers.CharField(required=False, allow_blank=True, default="", max_length=100,
+                                   help_text="For a rating: one label of the question's scale.")
+    justification = serializers.CharField(required=False, allow_blank=True, default="",
+                                          help_text="Required with a rating.")
+    text = serializers.CharField(required=False, allow_blank=True, default="", help_text="For a narrative question.")
+
+
+class AnswersInputSerializer(serializers.Serializer):
+    """Answers to record or change, and optionally the assessment's texts: saved together or not at all."""
+
+    answers = AnswerInputSerializer(many=True, required=False, default=list)
+    strategic_environment_changes = serializers.CharField(required=False, allow_blank=True)
+    recommended_guidance_changes = serializers.CharField(required=False, allow_blank=True)
