@@ -30,7 +30,7 @@ from .models import (
 )
 from .reports import cycle_report, may_view_report, report_xlsx
 from .rules import may_run_cycle
-from .selectors import documents_visible_to
+from .selectors import answer_sheet, documents_visible_to
 
 
 class TransitionButtonsMixin:
@@ -299,7 +299,63 @@ class AnswerInline(CycleAdministratorsSeeAllMixin, admin.TabularInline):
 
 
 class AssessmentAdminBase(CycleAdministratorsSeeAllMixin, TransitionButtonsMixin, admin.ModelAdmin):
+    """Assessments: transition buttons, and, while the service lets the user change the answers,
+    a form under the change form (never inside it) listing every question of the cycle's template
+    that POSTs to ``answers_view``."""
+
+    change_form_template = "admin/assessments/assessment_change_form.html"
     list_display = ("title", "owner", "state", "suspense", "first_submitted_at")
+    text_fields = ("strategic_environment_changes", "recommended_guidance_changes")
+
+    def get_urls(self):
+        extra = [path("<int:pk>/answers/", self.admin_site.admin_view(self.answers_view),
+                      name=self._url_name("answers"))]
+        return extra + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        document = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if document is not None:
+            try:
+                services.answers_edit_check(document=document, by=request.user)
+                extra_context["answers_editable"], extra_context["answers_refusal"] = True, []
+            except WorkflowError as exc:
+                extra_context["answers_editable"], extra_context["answers_refusal"] = False, exc.reasons
+            extra_context["answer_rows"] = [
+                {**row, "key": f"{row['question'].pk}-{getattr(row['objective'], 'pk', 0)}"}
+                for row in answer_sheet(document)]
+            extra_context["answers_url"] = reverse(f"admin:{self._url_name('answers')}", args=[document.pk])
+        return super().change_view(request, object_id, form_url, extra_context=extra_context)
+
+    def answers_view(self, request, pk: int):
+        """Save the answer form: the texts and every answer filled or changed, through
+        ``assessment_answers_save`` (one transaction: a refusal saves nothing)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        document = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_view_permission(request, document):
+            raise PermissionDenied
+        fields = {name: request.POST[name] for name in self.text_fields
+                  if name in request.POST and request.POST[name].strip() != getattr(document, name)}
+        answers = []
+        for row in answer_sheet(document):
+            key = f"{row['question'].pk}-{getattr(row['objective'], 'pk', 0)}"
+            given = {name: request.POST.get(f"answer-{key}-{name}", "") for name in ("rating", "justification", "text")}
+            current = row["answer"]
+            if current is None and not any(value.strip() for value in given.values()):
+                continue  # not answered yet, and left blank
+            if current is not None and all(given[name].strip() == getattr(current, name) for name in given):
+                continue  # unchanged
+            answers.append({"question": row["question"], "objective": row["objective"], **given})
+        try:
+            services.assessment_answers_save(document=document, by=request.user, answers=answers, **fields)
+            messages.success(request, f"{document}: {len(answers)} answer{'s' if len(answers) != 1 else ''}"
+                                      f"{' and the texts' if fields else ''} saved.")
+        except WorkflowError as exc:
+            messages.error(request, "Nothing was saved.")
+            for reason in exc.reasons:
+                messages.error(request, reason)
+        return redirect(reverse(f"admin:{self._url_name('change')}", args=[pk]))
 
     def get_queryset(self, request):
         # Need-to-know and the assessed plan's marking: a document the user may not see is a 404.

@@ -9,7 +9,8 @@ class AssessmentsConfig(AppConfig):
         from workflow.registry import register_document
 
         from .models import Assessment, AssessmentCycle, ProgramAssessment
-        from .selectors import documents_visible_to
+        from .selectors import assessments_cleared_for, documents_visible_to
 
         for model in (AssessmentCycle, Assessment, ProgramAssessment):
-            register_document(model, visible=lambda user, model=model: documents_visible_to(user, model))
+            register_document(model, visible=lambda user, model=model: documents_visible_to(user, model),
+                              cleared=assessments_cleared_for if model is Assessment else None)

@@ -88,3 +88,32 @@ def documents_visible_to(user, model) -> QuerySet:
             Q(campaign_plan__in=CampaignPlan.objects.filter(marking_q(user, CampaignPlan)))
             | Q(support_plan__in=CampaignSupportPlan.objects.filter(marking_q(user, CampaignSupportPlan))))
     return documents
+
+
+def answer_sheet(document) -> list[dict]:
+    """Every question of the cycle's template the document answers, per-objective ratings expanded
+    to each objective of the assessed plan, with the current answer (or ``None``), in template
+    order: three queries whatever the number of questions."""
+    questions = list(template_questions(cycle_template(document.cycle)))
+    answers = {(a.question_id, a.objective_id): a for a in answers_of(document).select_related("answered_by")}
+    objectives = list(document.objectives().order_by("code")) if any(
+        q.kind == QuestionKind.OBJECTIVE_RATING for q in questions) else []
+    rows = []
+    for question in questions:
+        for objective in (objectives if question.kind == QuestionKind.OBJECTIVE_RATING else [None]):
+            rows.append({"question": question, "objective": objective,
+                         "answer": answers.get((question.pk, getattr(objective, "pk", None)))})
+    return rows
+
+
+def assessments_cleared_for(user) -> QuerySet:
+    """Assessments whose plan's marking ``user`` may see (need-to-know aside)."""
+    from django.db.models import Q
+
+    from planning.models import CampaignPlan, CampaignSupportPlan
+    from planning.selectors import plans_cleared_for
+
+    from .models import Assessment
+
+    return Assessment.objects.filter(Q(campaign_plan__in=plans_cleared_for(user, CampaignPlan))
+                                     | Q(support_plan__in=plans_cleared_for(user, CampaignSupportPlan)))

@@ -320,6 +320,14 @@ def _require_editable(document: AssessmentDocument) -> None:
                             "while it is in progress.")
 
 
+def answers_edit_check(*, document: AssessmentDocument, by) -> Capacity:
+    """Raise unless ``by`` may change the answers of ``document`` now (its owner's action officers
+    and approvers, while it is in progress); the admin and the API ask before offering the form."""
+    capacity = _owner_capacity(document, by)
+    _require_editable(document)
+    return capacity
+
+
 def answer_save(*, document: AssessmentDocument, question: Question, by, objective=None, rating: str = "",
                 justification: str = "", text: str = "") -> Answer:
     """Record (or change) one answer. Only the owner's members, only while in progress; a rating
@@ -375,6 +383,37 @@ def assessment_update(*, document: AssessmentDocument, by, **fields) -> Assessme
         document.save(update_fields=list(fields))
         history_record(document=document, action="updated", actor=by, capacity=capacity,
                        description="Assessment text updated: " + ", ".join(sorted(fields)).replace("_", " "))
+    return document
+
+
+def assessment_answers_save(*, document: AssessmentDocument, by, answers: Iterable[dict],
+                            **fields) -> AssessmentDocument:
+    """Save the assessment's texts (``assessment_update``, when any are given) and each answer
+    (``answer_save``: ``question``, ``objective``, ``rating``, ``justification``, ``text``) in one
+    transaction: if any is refused nothing is saved. Invalid answers are reported together, each
+    field named ``answers[i].<field>`` and each sentence prefixed with its question."""
+    answers = list(answers)
+    with transaction.atomic():
+        document = _lock(document)
+        answers_edit_check(document=document, by=by)
+        if fields:
+            document = assessment_update(document=document, by=by, **fields)
+        reasons: list[str] = []
+        field_errors: dict[str, list[str]] = {}
+        for index, item in enumerate(answers):
+            question, objective = item["question"], item.get("objective")
+            try:
+                with transaction.atomic():
+                    answer_save(document=document, question=question, by=by, objective=objective,
+                                rating=item.get("rating") or "", justification=item.get("justification") or "",
+                                text=item.get("text") or "")
+            except InvalidInput as exc:
+                label = f"“{question.text[:60]}”" + (f" ({objective.code})" if objective is not None else "")
+                reasons.extend(f"{label}: {reason}" for reason in exc.reasons)
+                for name, messages in (exc.field_errors or {"question": exc.reasons}).items():
+                    field_errors.setdefault(f"answers[{index}].{name}", []).extend(messages)
+        if reasons:
+            raise InvalidInput(reasons, field_errors)
     return document
 
 

@@ -9,7 +9,8 @@ class PlanningConfig(AppConfig):
         from workflow.registry import register_document
 
         from .models import CampaignPlan, CampaignSupportPlan
-        from .selectors import plans_visible_to
+        from .selectors import plans_cleared_for, plans_visible_to
 
-        register_document(CampaignPlan, visible=lambda user: plans_visible_to(user, CampaignPlan))
-        register_document(CampaignSupportPlan, visible=lambda user: plans_visible_to(user, CampaignSupportPlan))
+        for model in (CampaignPlan, CampaignSupportPlan):
+            register_document(model, visible=lambda user, model=model: plans_visible_to(user, model),
+                              cleared=lambda user, model=model: plans_cleared_for(user, model))

@@ -110,7 +110,7 @@ class PlanDocument(ConcurrentTransitionMixin, DocumentMarking):
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
 

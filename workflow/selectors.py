@@ -44,12 +44,15 @@ def taskers_for_user(user) -> QuerySet[Tasker]:
     """'My taskers': open taskers assigned to the user or to an organization they act for."""
     if user is None or not user.is_authenticated:
         return Tasker.objects.none()
-    from .registry import visible_documents_q
+    from .registry import cleared_documents_q
 
+    # Tasked is need-to-know; only the marking remains to check. Organization ids as a short
+    # list keep the planner on the (organization, state, suspense) index at any size.
+    organizations = list(organizations_acting_for(user).values_list("pk", flat=True))
     return (
         Tasker.objects.filter(state__in=OPEN_TASKER_STATES)
-        .filter(Q(assignee=user) | Q(organization__in=organizations_acting_for(user)))
-        .filter(visible_documents_q(user))
+        .filter(Q(assignee=user) | Q(organization_id__in=organizations))
+        .filter(cleared_documents_q(user))
         .select_related("organization", "assignee", "content_type")
         .order_by("suspense", "pk")
     )

@@ -30,7 +30,7 @@ MARKINGS = [  # (level, noforn, rel_to)
 PEOPLE = [  # (name, organization, clearance, citizenship)
     ("us_uncleared", "EUCOM", "U", "US"), ("us_secret", "EUCOM", "S", "US"), ("us_top_secret", "EUCOM", "TS", "US"),
     ("gb_secret", "EUCOM", "S", "GB"), ("au_top_secret", "EUCOM", "TS", "AU"), ("outsider_top_secret", "SOCOM", "TS", "US"),
-    ("reviewer_secret", "J5", "S", "US"),
+    ("reviewer_secret", "J5", "S", "US"), ("tasked_confidential", "DON", "C", "US"), ("tasked_gb_secret", "DON", "S", "GB"),
 ]
 
 
