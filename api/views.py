@@ -12,10 +12,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments.models import Assessment, AssessmentCycle, ProgramAssessment
+from assessments import services as assessment_services
+from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, Question
+from assessments.selectors import answer_sheet
 from organizations.models import AreaOfResponsibility, Country, Organization
 from planning.models import CampaignPlan, CampaignSupportPlan, GEFGuidance, Objective
 from workflow import services as workflow_services
+from workflow.exceptions import InvalidInput, WorkflowError
 from workflow.models import Comment as WorkflowComment
 from workflow.models import Tasker
 from workflow.selectors import history_of
@@ -309,6 +312,66 @@ class _AssessmentViewSet(mixins.UpdateModelMixin, RoutedDocumentViewSet, viewset
         given.is_valid(raise_exception=True)
         document = given.save()
         return Response(self.read_serializer_class(self.get_queryset().get(pk=document.pk)).data)
+
+    def _answer_sheet(self, document) -> dict:
+        try:
+            assessment_services.answers_edit_check(document=document, by=self.request.user)
+            editable, reasons = True, []
+        except WorkflowError as exc:
+            editable, reasons = False, exc.reasons
+        rows = []
+        for row in answer_sheet(document):
+            question, objective, answer = row["question"], row["objective"], row["answer"]
+            rows.append({
+                "question": question.pk, "section": question.section.title, "question_text": question.text,
+                "guidance": question.guidance, "question_kind": question.kind, "scale": list(question.scale or []),
+                "required": question.required, "objective": getattr(objective, "pk", None),
+                "objective_code": getattr(objective, "code", None),
+                "rating": getattr(answer, "rating", ""), "justification": getattr(answer, "justification", ""),
+                "text": getattr(answer, "text", ""),
+                "answered_by": answer.answered_by.get_username() if answer and answer.answered_by else None,
+                "updated_at": getattr(answer, "updated_at", None),
+            })
+        return serializers.AnswerSheetSerializer({
+            "id": document.pk, "state": document.state, "editable": editable, "reasons": reasons,
+            "strategic_environment_changes": document.strategic_environment_changes,
+            "recommended_guidance_changes": document.recommended_guidance_changes, "answers": rows}).data
+
+    @extend_schema(methods=["GET"], responses=serializers.AnswerSheetSerializer,
+                   summary="Every question of the cycle's template with the current answers, and whether you may "
+                           "change them")
+    @extend_schema(methods=["POST"], request=serializers.AnswersInputSerializer,
+                   responses=serializers.AnswerSheetSerializer,
+                   summary="Record or change answers and the assessment's texts, all or nothing (owner's action "
+                           "officers and approvers, while in progress)")
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def answers(self, request, pk=None):
+        document = self.get_object()
+        if request.method == "POST":
+            given = serializers.AnswersInputSerializer(data=request.data)
+            given.is_valid(raise_exception=True)
+            values = given.validated_data
+            answers, errors = [], {}
+            questions = Question.objects.select_related("section").in_bulk(
+                [item["question"] for item in values["answers"]])
+            objectives = Objective.objects.in_bulk(
+                [item["objective"] for item in values["answers"] if item["objective"] is not None])
+            for index, item in enumerate(values["answers"]):
+                question = questions.get(item["question"])
+                objective = objectives.get(item["objective"]) if item["objective"] is not None else None
+                if question is None:
+                    errors[f"answers[{index}].question"] = [f"There is no question {item['question']}."]
+                if item["objective"] is not None and objective is None:
+                    errors[f"answers[{index}].objective"] = [f"There is no objective {item['objective']}."]
+                answers.append({**item, "question": question, "objective": objective})
+            if errors:
+                raise InvalidInput([m for ms in errors.values() for m in ms], errors)
+            fields = {name: values[name] for name in ("strategic_environment_changes", "recommended_guidance_changes")
+                      if name in values}
+            document = assessment_services.assessment_answers_save(document=document, by=request.user,
+                                                                   answers=answers, **fields)
+            document = self.get_queryset().get(pk=document.pk)
+        return Response(self._answer_sheet(document))
 
 
 @extend_schema_view(partial_update=extend_schema(responses=serializers.AssessmentSerializer))
