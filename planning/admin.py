@@ -112,8 +112,12 @@ class PlanAdmin(RoutedDocumentAdminMixin, admin.ModelAdmin):
         return request.user.is_active and request.user.is_staff
 
     def has_add_permission(self, request):
-        return organizations_acting_for(request.user, role=Role.ACTION_OFFICER).filter(
-            kind__in=self.owner_kinds).exists()
+        # Asked several times per page (buttons, inlines): answer once per request.
+        cache = request.__dict__.setdefault("_plan_add_permission", {})
+        if self.model not in cache:
+            cache[self.model] = organizations_acting_for(request.user, role=Role.ACTION_OFFICER).filter(
+                kind__in=self.owner_kinds).exists()
+        return cache[self.model]
 
     def has_change_permission(self, request, obj=None):
         if obj is None:

@@ -40,6 +40,14 @@ class RoutedDocumentAdminMixin:
     def get_queryset(self, request):
         return self.visible_queryset(request)
 
+    def get_object(self, request, object_id, from_field=None):
+        # The change view asks twice per request (our panels, then Django's form): read once.
+        cache = request.__dict__.setdefault("_workflow_objects", {})
+        key = (self.model, str(object_id), from_field)
+        if key not in cache:
+            cache[key] = super().get_object(request, object_id, from_field)
+        return cache[key]
+
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         wrap = self.admin_site.admin_view
