@@ -16,6 +16,9 @@ from workflow.selectors import taskers_for_user
 
 from .documents import DOCUMENT_KINDS, kind_by_resource
 
+# Ids are 64-bit: anything outside is a 400, never a database error.
+ID_MAX = 2**63 - 1
+
 
 class OrganizationFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=OrganizationKind.choices)
@@ -87,7 +90,7 @@ class CampaignSupportPlanFilter(PlanFilter):
 class _DocumentFilter(filters.FilterSet):
     document_type = filters.ChoiceFilter(choices=[(k.resource, k.resource) for k in DOCUMENT_KINDS],
                                          method="filter_document_type")
-    document_id = filters.NumberFilter(field_name="object_id")
+    document_id = filters.NumberFilter(field_name="object_id", min_value=1, max_value=ID_MAX)
     organization = filters.CharFilter(field_name="organization__acronym",
                                       help_text="Acronym of the tasked (or commenting) organization.")
 
@@ -123,7 +126,7 @@ class CommentFilter(_DocumentFilter):
     category = filters.ChoiceFilter(choices=CommentCategory.choices)
     decision = filters.ChoiceFilter(choices=Decision.choices)
     adjudicated = filters.BooleanFilter(method="filter_adjudicated")
-    tasker = filters.NumberFilter(field_name="tasker_id")
+    tasker = filters.NumberFilter(field_name="tasker_id", min_value=1, max_value=ID_MAX)
 
     class Meta:
         model = WorkflowComment

@@ -134,3 +134,12 @@ def test_a_path_outside_the_api_is_a_404_problem_not_an_html_page(world, as_memb
 def test_a_problem_type_is_documented_at_its_uri(world, as_member):
     body = as_member("EUCOM", AO).get("/api/problems/transition-refused/").json()
     assert body["status"] == 409 and body["description"]
+
+
+@pytest.mark.parametrize("query", ["/api/v1/comments/?tasker=-7e288", "/api/v1/comments/?tasker=99999999999999999999",
+                                   "/api/v1/taskers/?document_id=1e300"])
+def test_an_id_filter_out_of_range_is_a_bad_request_not_a_server_error(world, as_member, query):
+    client = as_member("EUCOM", "action_officer")
+    response = client.get(query)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
