@@ -402,6 +402,12 @@ class Assessment(AssessmentDocument):
         indexes = [models.Index(fields=["cycle", "owner", "state"])]
 
     @property
+    def banner(self) -> str:
+        """An assessment is marked as its plan is (it discusses the plan's objectives)."""
+        plan = self.campaign_plan or self.support_plan
+        return plan.banner if plan is not None else "UNCLASSIFIED"
+
+    @property
     def plan(self):
         return self.campaign_plan or self.support_plan
 

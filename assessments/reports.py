@@ -77,6 +77,7 @@ class CycleReport:
     completion: list[CompletionRow]
     by_end_state: list[RatingRow]
     by_command: list[RatingRow]
+    banner: str = "UNCLASSIFIED"
 
     @property
     def totals(self) -> CompletionRow:
@@ -103,6 +104,18 @@ def _add(row: RatingRow, rating: str, scale: list) -> None:
     score = _score(rating, scale)
     if score is not None:
         row.scores.append(score)
+
+
+def _banner(cycle: AssessmentCycle) -> str:
+    """The report aggregates the cycle's assessments: it is marked as high as the plans they assess."""
+    from planning.models import CampaignPlan, CampaignSupportPlan
+    from security.markings import combine
+
+    plans = [*CampaignPlan.objects.filter(assessments__cycle=cycle).prefetch_related("rel_to", "cui_categories",
+                                                                                    "dissemination_controls"),
+             *CampaignSupportPlan.objects.filter(assessments__cycle=cycle).prefetch_related(
+                 "rel_to", "cui_categories", "dissemination_controls")]
+    return combine([plan.marking() for plan in plans]).banner
 
 
 def cycle_report(*, cycle: AssessmentCycle, as_of: datetime.date | None = None) -> CycleReport:
@@ -143,7 +156,7 @@ def cycle_report(*, cycle: AssessmentCycle, as_of: datetime.date | None = None) 
         _add(by_command.setdefault(acronym, RatingRow(acronym)), rating, scale)
 
     return CycleReport(
-        cycle=cycle, as_of=as_of,
+        cycle=cycle, as_of=as_of, banner=_banner(cycle),
         completion=sorted(completion.values(), key=lambda r: r.organization),
         by_end_state=sorted(by_end_state.values(), key=lambda r: r.label),
         by_command=sorted(by_command.values(), key=lambda r: r.label),
@@ -172,7 +185,8 @@ def report_xlsx(report: CycleReport) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Completion"
-    sheet.append([f"{report.cycle} — report as of {report.as_of:%d %b %Y} (UNCLASSIFIED training data)"])
+    sheet.append([report.banner])
+    sheet.append([f"{report.cycle} — report as of {report.as_of:%d %b %Y} (training data)"])
     sheet.append(COMPLETION_HEADERS)
     for row in [*report.completion, report.totals]:
         sheet.append(completion_cells(row))

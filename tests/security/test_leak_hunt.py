@@ -156,3 +156,20 @@ def test_access_follows_clearance_and_release(world, citizenship, clearance, mar
 
 
 _counter = itertools.count()
+
+
+def test_an_assessment_and_the_cycle_report_carry_the_banner_of_the_plans_they_assess(marked_world):
+    from assessments.models import Assessment, AssessmentCycle
+    from assessments.reports import cycle_report
+
+    plans, _people = marked_world
+    secret = Assessment.objects.get(campaign_plan=plans[("S", False, ("GB",))])
+    assert secret.banner == "SECRET//REL TO USA, GBR"
+    report = cycle_report(cycle=AssessmentCycle.objects.get(fiscal_year=2030))
+    assert report.banner == "TOP SECRET//NOFORN"  # the highest level; some plans are NOFORN
+    admin = get_user_model().objects.create_superuser("administrator_ts")
+    SecurityProfile.objects.create(user=admin, clearance="TS", citizenship="US")
+    client = Client()
+    client.force_login(admin)
+    page = client.get(reverse("admin:assessments_assessment_change", args=[secret.pk])).content.decode()
+    assert "SECRET//REL TO USA, GBR — TRAINING DATA" in page
