@@ -13,6 +13,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from planning.models import CampaignPlan, CampaignSupportPlan
+from security.audit import AuditAction, audit_record
+from workflow.diagrams import state_diagram_svg
 from workflow.exceptions import WorkflowError
 from workflow.services import transition_perform, transitions_available
 
@@ -67,6 +69,7 @@ class TransitionButtonsMixin:
         extra_context = dict(extra_context or {})
         if document is not None:
             extra_context["transitions"] = transitions_available(document=document, user=request.user)
+            extra_context["diagram"] = state_diagram_svg(type(document), current=document.state)
             extra_context["transition_url_name"] = f"admin:{self._url_name('transition')}"
             extra_context["document"] = document
         return super().change_view(request, object_id, form_url, extra_context=extra_context)
@@ -177,6 +180,8 @@ class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
         response = HttpResponse(report_xlsx(report), content_type=(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
         response["Content-Disposition"] = f'attachment; filename="assessment-report-FY{report.cycle.fiscal_year}.xlsx"'
+        audit_record(action=AuditAction.EXPORT, request=request, obj=report.cycle,
+                     description=f"{report.cycle} report downloaded as XLSX ({report.banner})")
         return response
 
     def add_plans_view(self, request, pk: int):

@@ -21,14 +21,16 @@ REPORT_PERMISSION = "assessments.view_cycle_report"
 
 def may_view_report(user, cycle: AssessmentCycle) -> bool:
     """Administrators, holders of ``view_cycle_report``, and members of the Joint Staff office,
-    USD(P) or PA&E of the cycle."""
+    USD(P) or PA&E of the cycle; in every case only when cleared for the report's marking (the
+    highest of the plans it aggregates)."""
     from organizations.selectors import organizations_acting_for
+    from security.access import may_see
 
-    if may_run_cycle(user):
-        return True
     if user is None or not user.is_authenticated or not user.is_active:
         return False
-    if user.has_perm(REPORT_PERMISSION):
+    if not may_see(user, _marking(cycle)):
+        return False
+    if may_run_cycle(user) or user.has_perm(REPORT_PERMISSION):
         return True
     ids = {cycle.owner_id, cycle.policy_office_id, cycle.program_coordinator_id} - {None}
     return organizations_acting_for(user).filter(pk__in=ids).exists()
@@ -106,7 +108,7 @@ def _add(row: RatingRow, rating: str, scale: list) -> None:
         row.scores.append(score)
 
 
-def _banner(cycle: AssessmentCycle) -> str:
+def _marking(cycle: AssessmentCycle):
     """The report aggregates the cycle's assessments: it is marked as high as the plans they assess."""
     from planning.models import CampaignPlan, CampaignSupportPlan
     from security.markings import combine
@@ -115,7 +117,11 @@ def _banner(cycle: AssessmentCycle) -> str:
                                                                                     "dissemination_controls"),
              *CampaignSupportPlan.objects.filter(assessments__cycle=cycle).prefetch_related(
                  "rel_to", "cui_categories", "dissemination_controls")]
-    return combine([plan.marking() for plan in plans]).banner
+    return combine([plan.marking() for plan in plans])
+
+
+def _banner(cycle: AssessmentCycle) -> str:
+    return _marking(cycle).banner
 
 
 def cycle_report(*, cycle: AssessmentCycle, as_of: datetime.date | None = None) -> CycleReport:

@@ -173,3 +173,20 @@ def test_an_assessment_and_the_cycle_report_carry_the_banner_of_the_plans_they_a
     client.force_login(admin)
     page = client.get(reverse("admin:assessments_assessment_change", args=[secret.pk])).content.decode()
     assert "SECRET//REL TO USA, GBR — TRAINING DATA" in page
+
+
+def test_the_cycle_report_is_refused_to_whom_is_not_cleared_for_its_banner(marked_world):
+    from assessments.models import AssessmentCycle
+
+    _plans, people = marked_world
+    cycle = AssessmentCycle.objects.get(fiscal_year=2030)
+    url = reverse("admin:assessments_assessmentcycle_report", args=[cycle.pk])
+    reviewer = Client()
+    reviewer.force_login(people["reviewer_secret"])  # J5 runs the cycle's joint review, cleared SECRET
+    assert reviewer.get(url).status_code == 403
+    admin = get_user_model().objects.create_superuser("administrator_ts_report")
+    SecurityProfile.objects.create(user=admin, clearance="TS", citizenship="US")
+    cleared = Client()
+    cleared.force_login(admin)
+    page = cleared.get(url)
+    assert page.status_code == 200 and "TOP SECRET//NOFORN — TRAINING DATA" in page.content.decode()
