@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from assessments.models import Assessment, AssessmentCycle, ProgramAssessment
 from planning.models import CampaignPlan, CampaignSupportPlan
@@ -49,12 +47,3 @@ def visible_to(user, resource: str) -> QuerySet:
 def resource_of(content_type_id: int) -> str:
     model = ContentType.objects.get_for_id(content_type_id).model_class()
     return next((kind.resource for kind in DOCUMENT_KINDS if kind.model is model), "")
-
-
-def visible_documents_q(user, kinds: list[DocumentKind] | None = None) -> Q:
-    """Rows pointing at a document (content_type, object_id) that ``user`` may see."""
-    parts = [
-        Q(content_type=ContentType.objects.get_for_model(kind.model), object_id__in=kind.visible(user).values("pk"))
-        for kind in (DOCUMENT_KINDS if kinds is None else kinds)
-    ]
-    return reduce(or_, parts) if parts else Q(pk__in=[])

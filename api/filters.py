@@ -10,9 +10,9 @@ from django_countries import countries
 
 from organizations.models import Country, Organization, OrganizationKind
 from planning.models import CampaignPlan, CampaignPlanKind, CampaignSupportPlan, GEFGuidance, PlanState
-from workflow.models import OPEN_TASKER_STATES, CommentCategory, Decision, Step, Tasker, TaskerState
 from workflow.models import Comment as WorkflowComment
-from workflow.selectors import taskers_for_user
+from workflow.models import CommentCategory, Decision, Step, Tasker, TaskerState
+from workflow.selectors import overdue_document_ids, taskers_for_user, taskers_overdue
 
 from .documents import DOCUMENT_KINDS, kind_by_resource
 
@@ -55,12 +55,8 @@ class GEFFilter(filters.FilterSet):
         fields = ["year", "classification"]
 
 
-def _has_open_tasker(queryset, *, overdue: bool):
-    taskers = Tasker.objects.filter(content_type=ContentType.objects.get_for_model(queryset.model),
-                                    state__in=OPEN_TASKER_STATES)
-    if overdue:
-        taskers = taskers.filter(suspense__lt=timezone.localdate())
-    return Q(pk__in=taskers.values("object_id"))
+def _has_overdue_tasker(queryset):
+    return Q(pk__in=overdue_document_ids(queryset.model))
 
 
 class PlanFilter(filters.FilterSet):
@@ -69,7 +65,7 @@ class PlanFilter(filters.FilterSet):
     overdue = filters.BooleanFilter(method="filter_overdue", help_text="Has (or has no) overdue taskers.")
 
     def filter_overdue(self, queryset, name, value):
-        condition = _has_open_tasker(queryset, overdue=True)
+        condition = _has_overdue_tasker(queryset)
         return queryset.filter(condition) if value else queryset.exclude(condition)
 
 
@@ -118,7 +114,7 @@ class TaskerFilter(_DocumentFilter):
         return queryset.filter(mine) if value else queryset.exclude(mine)
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(state__in=OPEN_TASKER_STATES, suspense__lt=timezone.localdate())
+        overdue = Q(pk__in=taskers_overdue().values("pk"))
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 

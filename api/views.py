@@ -21,10 +21,11 @@ from workflow import services as workflow_services
 from workflow.exceptions import InvalidInput, WorkflowError
 from workflow.models import Comment as WorkflowComment
 from workflow.models import Tasker
+from workflow.registry import visible_documents_q
 from workflow.selectors import history_of
 
 from . import filters, serializers
-from .documents import visible_documents_q, visible_to
+from .documents import visible_to
 from .problems import PROBLEM_TYPES
 
 NO_NUL = r"[^/\x00]+"

@@ -1,12 +1,10 @@
 from django.contrib import admin, messages
-from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
 
 from organizations.models import OrganizationKind, Role
 from organizations.selectors import organizations_acting_for
 from workflow.admin_views import RoutedDocumentAdminMixin
 from workflow.exceptions import WorkflowError
-from workflow.models import OPEN_TASKER_STATES, Tasker
+from workflow.selectors import overdue_document_ids
 
 from . import services
 from .models import (
@@ -50,9 +48,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            overdue = Tasker.objects.filter(content_type=ContentType.objects.get_for_model(queryset.model),
-                                            state__in=OPEN_TASKER_STATES, suspense__lt=timezone.localdate())
-            return queryset.filter(pk__in=overdue.values("object_id"))
+            return queryset.filter(pk__in=overdue_document_ids(queryset.model))
         return queryset
 
 

@@ -160,6 +160,7 @@ class Tasker(FSMModelMixin, DocumentRef):
         return self.state in OPEN_TASKER_STATES
 
     def is_overdue(self, today=None) -> bool:
+        # The rule of workflow.selectors.taskers_overdue, for one row already in memory.
         return self.is_open and self.suspense < (today or timezone.localdate())
 
     # State changes of a tasker happen only through workflow.services (who may, and history).

@@ -40,6 +40,18 @@ def unresolved_critical_comments(document) -> QuerySet[Comment]:
     )
 
 
+def taskers_overdue(*, on=None) -> QuerySet[Tasker]:
+    """The one definition of overdue: open and past its suspense (today by default)."""
+    from django.utils import timezone
+
+    return Tasker.objects.filter(state__in=OPEN_TASKER_STATES, suspense__lt=on or timezone.localdate())
+
+
+def overdue_document_ids(model) -> QuerySet:
+    """Ids of ``model``'s documents that have an overdue tasker (for list filters)."""
+    return taskers_overdue().filter(content_type=ContentType.objects.get_for_model(model)).values("object_id")
+
+
 def taskers_for_user(user) -> QuerySet[Tasker]:
     """'My taskers': open taskers assigned to the user or to an organization they act for."""
     if user is None or not user.is_authenticated:

@@ -134,3 +134,18 @@ def test_my_taskers_export_as_csv(world, plan):
                          {"action": "export_csv", "_selected_action": [tasker.pk]})
     text = response.content.decode()
     assert text.splitlines()[0] == "UNCLASSIFIED" and plan.title in text and "Coordination" in text
+
+
+def test_the_overdue_filter_lists_only_plans_with_an_open_tasker_past_its_suspense(world, plan):
+    import datetime
+
+    from workflow.models import Tasker
+
+    late = world.ready_plan()
+    client = client_for(world.user("EUCOM", AO))
+    for document in (plan, late):
+        client.post(reverse("admin:planning_campaignplan_transition", args=[document.pk, "submit"]))
+    CampaignPlan.objects.filter(pk=late.pk).update(title="Late plan")
+    Tasker.objects.filter(object_id=late.pk, organization=world.orgs["DA"]).update(suspense=datetime.date(2020, 1, 2))
+    html = client.get(reverse("admin:planning_campaignplan_changelist") + "?overdue=yes").content.decode()
+    assert "Late plan" in html and plan.title not in html
