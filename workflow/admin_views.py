@@ -186,9 +186,10 @@ class RoutedDocumentAdminMixin:
             workflow_taskers=taskers,
             workflow_my_taskers=[t for t in taskers if t.is_open or t.state == "answered"
                                  if t.organization_id in my_orgs and document.current_step() == t.step],
+            workflow_responses_by_step={step: [(value, Response(value).label) for value in values]
+                                        for step, values in services.RESPONSES_BY_STEP.items()},
             workflow_comments=list(comments_of(document)),
             workflow_history=list(history_of(document)),
-            workflow_responses=Response.choices[:3],
             workflow_categories=CommentCategory.choices,
             workflow_decisions=Decision.choices,
             workflow_can_adjudicate=document.owner_id in my_orgs,
