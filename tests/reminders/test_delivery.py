@@ -49,10 +49,8 @@ def test_an_email_carries_a_generic_line_and_a_link_when_the_document_does_not_c
 
 
 def test_an_email_carries_the_title_when_the_document_says_its_marking_allows_it(
-        world, due_today, django_capture_on_commit_callbacks, monkeypatch):
-    if not hasattr(CampaignPlan, "mail_may_carry_title"):  # until documents carry their own marking rule
-        monkeypatch.setattr(CampaignPlan, "mail_may_carry_title",
-                            property(lambda plan: plan.classification == "U"), raising=False)
+        world, due_today, django_capture_on_commit_callbacks):
+    assert world.plan.mail_may_carry_title  # an UNCLASSIFIED plan: the plan's own marking rule says yes
     sweep_at(local(2026, 11, 20), django_capture_on_commit_callbacks)
     assert "“EUCOM theater campaign plan (training data)”" in mail.outbox[0].body
     assert "Suspense in 5 working days (30 Nov 2026)" in mail.outbox[0].body
