@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from workflow.models import OPEN_TASKER_STATES, Response, Step
+from workflow.models import OPEN_TASKER_STATES, Response, Step, TaskerState
 
 
 def suspenses_in_future(cycle) -> list[str]:
@@ -62,9 +62,9 @@ def template_not_frozen(template) -> list[str]:
 
 
 def consultation_answered(template) -> list[str]:
-    from workflow.selectors import taskers_of
+    from workflow.selectors import document_taskers
 
-    taskers = list(taskers_of(template, step=Step.CONSULTATION).exclude(state="cancelled"))
+    taskers = [t for t in document_taskers(template, step=Step.CONSULTATION) if t.state != TaskerState.CANCELLED]
     reasons = []
     if not taskers:
         reasons.append("USD(P) has not been consulted.")

@@ -20,7 +20,7 @@ from organizations.selectors import Capacity, acting_capacity
 from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
 from workflow.exceptions import ActionRefused, Conflict, InvalidInput
 from workflow.models import HistoryEntry, Response, Step, Tasker, TaskerState
-from workflow.selectors import open_taskers
+from workflow.selectors import document_taskers
 from workflow.services import history_record, suspense_for, taskers_issue, transition_perform
 
 from .models import (
@@ -84,10 +84,10 @@ def cycle_create(*, by, fiscal_year: int, owner: Organization, policy_office: Or
 
 
 def _close_cycle_taskers(cycle: AssessmentCycle, by) -> None:
-    for tasker in open_taskers(cycle):
+    for tasker in document_taskers(cycle, open_only=True):
         tasker.mark_answered()
         tasker.response, tasker.answered_by, tasker.answered_at = Response.COMPLETED, by, timezone.now()
-        tasker.save()
+        tasker.save(update_fields=["state", "response", "answered_by", "answered_at"])
 
 
 def cycle_enter_phase(*, cycle: AssessmentCycle, step: str, organization: Organization,
@@ -422,11 +422,11 @@ def assessment_enter_submitted(*, assessment: AssessmentDocument, by, capacity: 
     now = timezone.now()
     assessment.submitted_at = now
     assessment.first_submitted_at = assessment.first_submitted_at or now
-    for tasker in open_taskers(assessment, step=Step.COMPLETION):
+    for tasker in document_taskers(assessment, step=Step.COMPLETION, open_only=True):
         tasker.mark_answered()
         tasker.response, tasker.answered_by, tasker.answered_at = Response.COMPLETED, by, now
         tasker.answered_on_behalf_of_id = capacity.on_behalf_of_id if capacity else None
-        tasker.save()
+        tasker.save(update_fields=["state", "response", "answered_by", "answered_at", "answered_on_behalf_of"])
 
 
 def assessment_enter_returned(*, assessment: AssessmentDocument, by, capacity: Capacity | None) -> None:

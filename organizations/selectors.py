@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -44,17 +44,39 @@ def acting_capacity(
     (today by default), or None. Own memberships come first; otherwise an active delegation
     from someone who holds the role that day. ``coordinator`` requires the designation in
     writing to answer coordination requests (held by the user, or by the delegator)."""
+    return acting_capacity_among(user=user, organizations=[organization], roles=roles, on=on, coordinator=coordinator)
+
+
+def acting_capacity_among(
+    *, user, organizations: Sequence[Organization | int], roles: Iterable[str] | str,
+    on: datetime.date | None = None, coordinator: bool = False,
+) -> Capacity | None:
+    """``acting_capacity`` for the first of ``organizations`` the user may act for, in their
+    order; the user's own memberships in all of them are read in one query."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     roles = [roles] if isinstance(roles, str) else list(roles)
-    org_id = organization if isinstance(organization, int) else organization.pk
+    org_ids = list(dict.fromkeys(o if isinstance(o, int) else o.pk for o in organizations))
+    if not org_ids:
+        return None
     day = _today(on)
-    own = memberships_active(on=day).filter(user_id=user.pk, organization_id=org_id, role__in=roles)
+    own = memberships_active(on=day).filter(user_id=user.pk, organization_id__in=org_ids, role__in=roles)
     if coordinator:
         own = own.filter(is_coordinator=True)
-    membership = own.order_by("role").first()
-    if membership:
-        return Capacity(user.pk, org_id, membership.role)
+    own_roles: dict[int, str] = {}
+    for org_id, role in own.order_by("role").values_list("organization_id", "role"):
+        own_roles.setdefault(org_id, role)
+    for org_id in org_ids:
+        if org_id in own_roles:
+            return Capacity(user.pk, org_id, own_roles[org_id])
+        capacity = _delegated_capacity(user=user, org_id=org_id, roles=roles, day=day, coordinator=coordinator)
+        if capacity:
+            return capacity
+    return None
+
+
+def _delegated_capacity(*, user, org_id: int, roles: list[str], day: datetime.date,
+                        coordinator: bool) -> Capacity | None:
     for delegation in delegations_active(on=day).filter(delegate_id=user.pk, organization_id=org_id, role__in=roles):
         holder = memberships_active(on=day).filter(
             user_id=delegation.delegator_id, organization_id=org_id, role=delegation.role

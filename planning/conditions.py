@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from workflow.models import OPEN_TASKER_STATES, CommentCategory, Decision, Response, Step, TaskerState
-from workflow.selectors import taskers_of, unresolved_critical_comments
+from workflow.selectors import document_taskers, unresolved_critical_comments
 
 
 def _names(organizations) -> str:
@@ -54,7 +54,7 @@ def route_configured(plan) -> list[str]:
 
 
 def _step_outstanding(plan, step: str, words: str) -> list[str]:
-    taskers = [t for t in taskers_of(plan, step=step)
+    taskers = [t for t in document_taskers(plan, step=step)
                if t.state not in (TaskerState.CANCELLED, TaskerState.MISROUTED)]
     outstanding = [t.organization for t in taskers if t.state in OPEN_TASKER_STATES]
     if not outstanding:

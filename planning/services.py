@@ -13,7 +13,7 @@ from organizations.models import Role
 from organizations.selectors import acting_capacity
 from workflow.exceptions import ActionRefused, InvalidInput
 from workflow.models import Response, Step
-from workflow.selectors import open_taskers, taskers_of
+from workflow.selectors import document_taskers, open_taskers, taskers_of
 from workflow.services import (
     TransitionContext,
     history_record,
@@ -146,16 +146,17 @@ def plan_return(*, plan: PlanDocument, context: TransitionContext) -> None:
 
 def plan_approve(*, plan: PlanDocument, context: TransitionContext) -> None:
     """Close the approval tasker and supersede the version approved before this one."""
-    for tasker in open_taskers(plan):
+    for tasker in document_taskers(plan, open_only=True):
         if tasker.step == Step.APPROVAL:
             tasker.mark_answered()
             tasker.response = Response.APPROVED
             tasker.answered_by, tasker.answered_at = context.by, timezone.now()
             tasker.answered_on_behalf_of_id = context.capacity.on_behalf_of_id if context.capacity else None
+            tasker.save(update_fields=["state", "response", "answered_by", "answered_at", "answered_on_behalf_of"])
         else:
             tasker.mark_cancelled()
             tasker.closed_reason = "Plan approved"
-        tasker.save()
+            tasker.save(update_fields=["state", "closed_reason"])
     plan.approved_at = timezone.now()
     if plan.version == 1:
         return  # nothing earlier to supersede

@@ -105,7 +105,9 @@ def reminders_plan(*, taskers: Iterable[Tasker]) -> int:
     taskers = list(taskers)
     if not taskers:
         return 0
-    with transaction.atomic():
+    # Inside the caller's transaction (a tasker saved by a workflow service) no savepoint: the
+    # tasker and its reminders are written, or rolled back, together.
+    with transaction.atomic(savepoint=False):
         return _plan(taskers)
 
 

@@ -16,7 +16,7 @@ from django_fsm import transition as fsm_transition
 from django_fsm_log.decorators import fsm_log_by
 
 from organizations.models import Role
-from organizations.selectors import Capacity, acting_capacity
+from organizations.selectors import Capacity, acting_capacity_among
 
 Condition = Callable[[object], list[str]]
 _declaration_order = itertools.count()
@@ -32,12 +32,14 @@ class ActorRule:
     def organizations(self, document) -> list:
         raise NotImplementedError
 
+    def organization_ids(self, document) -> list[int]:
+        return [organization.pk for organization in self.organizations(document)]
+
     def resolve(self, document, user) -> tuple[Capacity | None, str]:
-        organizations = self.organizations(document)
-        for organization in organizations:
-            capacity = acting_capacity(user=user, organization=organization, roles=self.roles)
-            if capacity:
-                return capacity, ""
+        capacity = acting_capacity_among(user=user, organizations=self.organization_ids(document), roles=self.roles)
+        if capacity:
+            return capacity, ""
+        organizations = self.organizations(document)  # named in the refusal
         roles = " or ".join(Role(r).label.lower() for r in self.roles)
         names = ", ".join(str(o) for o in organizations) or "no organization"
         return None, f"Only {self.description} may do this: a {roles} of {names}."
@@ -52,6 +54,9 @@ class OwnerRole(ActorRule):
     def organizations(self, document) -> list:
         return [document.owner]
 
+    def organization_ids(self, document) -> list[int]:
+        return [document.owner_id]
+
 
 @dataclass(frozen=True)
 class TaskedRole(ActorRule):
@@ -61,9 +66,9 @@ class TaskedRole(ActorRule):
     description: str = "an organization tasked to review"
 
     def organizations(self, document) -> list:
-        from .selectors import open_taskers
+        from .selectors import document_taskers
 
-        return [t.organization for t in open_taskers(document, step=self.step)]
+        return [t.organization for t in document_taskers(document, step=self.step, open_only=True)]
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,11 @@ class RouteRole(ActorRule):
         from .services import route_participants
 
         return [organization for organization, _reason in route_participants(document, self.step)]
+
+    def organization_ids(self, document) -> list[int]:
+        from .services import route_participant_ids
+
+        return route_participant_ids(document, self.step)
 
 
 @dataclass(frozen=True)
@@ -130,9 +140,11 @@ def workflow_transition(*, field, source, target, label: str, actors: Sequence[A
             return not rules.unmet(instance)
 
         fsm_condition.__name__ = f"{func.__name__}_conditions"
-        wrapped = fsm_log_by(func)
+        # fsm_log_by outside the transition: django-fsm-log's state log is written after the
+        # transition's body returns, and reads who acted from what fsm_log_by set.
         wrapped = fsm_transition(field=field, source=source, target=target, conditions=[fsm_condition],
-                                 custom={"label": label, "rules": rules})(wrapped)
+                                 custom={"label": label, "rules": rules})(func)
+        wrapped = fsm_log_by(wrapped)
         wrapped.workflow_rules = rules
         return wrapped
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
@@ -21,6 +24,51 @@ def taskers_of(document, *, step: str | None = None) -> QuerySet[Tasker]:
 
 def open_taskers(document, *, step: str | None = None) -> QuerySet[Tasker]:
     return taskers_of(document, step=step).filter(state__in=OPEN_TASKER_STATES)
+
+
+# --- one read of a document's taskers while its rules are evaluated -----------------------
+
+_TASKERS_READ = "_workflow_taskers_read"
+
+
+@contextmanager
+def taskers_read_once(document) -> Iterator[None]:
+    """While the block runs, ``document_taskers`` reads the document's taskers once and answers
+    every later call from that list: a transition's actor rules, its conditions and its body
+    (or a change page showing every transition with its reasons) ask about the same taskers.
+    The transition service opens it on the row it has locked, so nobody else changes them
+    meanwhile; writers inside the block call ``document_taskers_forget``."""
+    outermost = _TASKERS_READ not in document.__dict__
+    if outermost:
+        document.__dict__[_TASKERS_READ] = None
+    try:
+        yield
+    finally:
+        if outermost:
+            document.__dict__.pop(_TASKERS_READ, None)
+
+
+def document_taskers_forget(document) -> None:
+    """The document's taskers changed: the next ``document_taskers`` reads them again."""
+    if document.__dict__.get(_TASKERS_READ) is not None:
+        document.__dict__[_TASKERS_READ] = None
+
+
+def document_taskers(document, *, step: str | None = None, open_only: bool = False) -> list[Tasker]:
+    """The document's taskers (of one step, open ones only), oldest first; inside
+    ``taskers_read_once`` from the one read of them."""
+    if _TASKERS_READ in document.__dict__:
+        taskers = document.__dict__[_TASKERS_READ]
+        if taskers is None:
+            taskers = document.__dict__[_TASKERS_READ] = list(
+                Tasker.objects.filter(**_ref(document)).select_related("organization").order_by("pk"))
+    else:
+        taskers = taskers_of(document, step=step)
+        if open_only:
+            taskers = taskers.filter(state__in=OPEN_TASKER_STATES)
+        return list(taskers.order_by("pk"))
+    return [t for t in taskers
+            if (step is None or t.step == step) and (not open_only or t.state in OPEN_TASKER_STATES)]
 
 
 def comments_of(document) -> QuerySet[Comment]:

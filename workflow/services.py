@@ -14,11 +14,13 @@ optionally ``after_response(tasker, by)``.
 
 from __future__ import annotations
 
+import copy
 import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import JSONField
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
@@ -41,6 +43,7 @@ from .models import (
     TaskerState,
 )
 from .rules import TransitionRules
+from .selectors import document_taskers, document_taskers_forget, taskers_read_once
 
 RESPONSES_BY_STEP = {
     Step.COORDINATION: (Response.CONCUR, Response.CONCUR_WITH_COMMENT, Response.NONCONCUR),
@@ -161,6 +164,21 @@ def route_participants(document, step: str) -> list[tuple[Organization, str]]:
     return result
 
 
+def route_participant_ids(document, step: str) -> list[int]:
+    """The ids of ``route_participants``, in the same order, without reading the organizations
+    the route names (the actor check needs only their ids)."""
+    ids: list[int] = []
+    for s in _snapshot_steps(document):
+        if s["step"] != step:
+            continue
+        if s["organization_id"]:
+            candidates = [s["organization_id"]]
+        else:
+            candidates = [org.pk for org in document.route_relation(s["relation"])]
+        ids.extend(pk for pk in candidates if pk not in ids)
+    return ids
+
+
 def step_suspense_days(document, step: str, default: int = 10) -> int:
     days = [s["suspense_working_days"] for s in _snapshot_steps(document) if s["step"] == step]
     return min(days) if days else default
@@ -203,15 +221,16 @@ def _evaluate(document, rules: TransitionRules, sources: set[str] | None, user) 
 def transitions_available(*, document, user) -> list[TransitionOption]:
     """Every transition of the document with whether ``user`` may make it now and, if not, why."""
     options = []
-    for rules, sources in declared_transitions(type(document)):
-        if all(getattr(actor, "description", "") == "the system" for actor in rules.actors):
-            continue
-        _capacity, reasons = _evaluate(document, rules, sources, user)
-        options.append(TransitionOption(
-            name=rules.name, label=rules.label, allowed=not reasons, reasons=reasons,
-            comment_required=rules.comment_required, comment_label=rules.comment_label,
-            confirm=rules.confirm, fields=rules.fields,
-        ))
+    with taskers_read_once(document):
+        for rules, sources in declared_transitions(type(document)):
+            if all(getattr(actor, "description", "") == "the system" for actor in rules.actors):
+                continue
+            _capacity, reasons = _evaluate(document, rules, sources, user)
+            options.append(TransitionOption(
+                name=rules.name, label=rules.label, allowed=not reasons, reasons=reasons,
+                comment_required=rules.comment_required, comment_label=rules.comment_label,
+                confirm=rules.confirm, fields=rules.fields,
+            ))
     return options
 
 
@@ -226,39 +245,63 @@ def transition_perform(*, document, name: str, by, comment: str = "", expected_s
     try:
         with transaction.atomic():
             locked = model.objects.select_for_update().get(pk=document.pk)
-            if expected_state is not None and locked.state != expected_state:
-                raise Conflict(
-                    f"Someone else changed this {kind_label(locked)} while you were working on it: it is now "
-                    f"{state_label(locked)}. Nothing was saved; reload the page and try again."
-                )
-            if system:
-                capacity, reasons = None, []
-                if locked.state not in next(s for r, s in declared_transitions(model) if r.name == name):
-                    reasons = [f"Not possible while the {kind_label(locked)} is {state_label(locked)}."]
-            else:
-                capacity, reasons = _evaluate(locked, rules, None, by)
-            if rules.comment_required and not (comment or "").strip():
-                reasons.append(f"{rules.comment_label} is required.")
-            if reasons:
-                if expected_state is None and document.state != locked.state:
-                    raise Conflict([f"Someone else changed this {kind_label(locked)}: it is now "
-                                    f"{state_label(locked)}."] + reasons)
-                raise TransitionRefused(reasons)
-            source = locked.state
-            context = TransitionContext(by=by, capacity=capacity, comment=comment or "", data=data or {})
-            locked._workflow_conditions_checked = name
-            try:
-                getattr(locked, name)(by=by, context=context)
-            finally:
-                locked._workflow_conditions_checked = None
-            locked.save()
-            history_record(document=locked, action=name, description=f"{rules.label}", actor=by, capacity=capacity,
-                           from_state=source, to_state=locked.state, comment=comment or "",
-                           data={k: str(v) for k, v in (data or {}).items()})
+            with taskers_read_once(locked):
+                _perform_locked(locked, document, rules, name=name, by=by, comment=comment,
+                                expected_state=expected_state, data=data, system=system)
     except ConcurrentTransition as exc:
         raise Conflict(f"Someone else changed this {kind_label(document)} at the same moment. Nothing was "
                        "saved; reload the page and try again.") from exc
     return locked
+
+
+def _perform_locked(locked, document, rules: TransitionRules, *, name: str, by, comment: str,
+                    expected_state: str | None, data: dict | None, system: bool) -> None:
+    """``transition_perform`` on the row it has locked."""
+    model = type(locked)
+    if expected_state is not None and locked.state != expected_state:
+        raise Conflict(
+            f"Someone else changed this {kind_label(locked)} while you were working on it: it is now "
+            f"{state_label(locked)}. Nothing was saved; reload the page and try again."
+        )
+    if system:
+        capacity, reasons = None, []
+        if locked.state not in next(s for r, s in declared_transitions(model) if r.name == name):
+            reasons = [f"Not possible while the {kind_label(locked)} is {state_label(locked)}."]
+    else:
+        capacity, reasons = _evaluate(locked, rules, None, by)
+    if rules.comment_required and not (comment or "").strip():
+        reasons.append(f"{rules.comment_label} is required.")
+    if reasons:
+        if expected_state is None and document.state != locked.state:
+            raise Conflict([f"Someone else changed this {kind_label(locked)}: it is now "
+                            f"{state_label(locked)}."] + reasons)
+        raise TransitionRefused(reasons)
+    source = locked.state
+    context = TransitionContext(by=by, capacity=capacity, comment=comment or "", data=data or {})
+    before = _field_values(locked)
+    locked._workflow_conditions_checked = name
+    try:
+        getattr(locked, name)(by=by, context=context)
+    finally:
+        locked._workflow_conditions_checked = None
+    locked.save(update_fields=_changed_fields(locked, before))
+    history_record(document=locked, action=name, description=f"{rules.label}", actor=by, capacity=capacity,
+                   from_state=source, to_state=locked.state, comment=comment or "",
+                   data={k: str(v) for k, v in (data or {}).items()})
+
+
+def _field_values(document) -> dict[str, object]:
+    """The document's own columns as they are now (JSON values copied: a transition may change
+    them in place)."""
+    return {f.attname: copy.deepcopy(getattr(document, f.attname)) if isinstance(f, JSONField)
+            else getattr(document, f.attname) for f in document._meta.concrete_fields if not f.primary_key}
+
+
+def _changed_fields(document, before: dict[str, object]) -> list[str]:
+    """What the transition changed, plus the columns stamped on every save (``auto_now``): the
+    UPDATE writes those and leaves the rest of the row as it was read under the lock."""
+    return [f.attname for f in document._meta.concrete_fields if not f.primary_key
+            and (getattr(f, "auto_now", False) or getattr(document, f.attname) != before[f.attname])]
 
 
 # --- taskers -------------------------------------------------------------------------------
@@ -291,6 +334,7 @@ def taskers_issue(*, document, step: str, participants: list[tuple[Organization,
         for organization, reason in participants
     ]
     created = Tasker.objects.bulk_create(taskers)
+    document_taskers_forget(document)
     if created:
         names = ", ".join(t.organization.acronym for t in created)
         history_record(document=document, action=f"{step}_taskers_issued",
@@ -302,10 +346,8 @@ def taskers_issue(*, document, step: str, participants: list[tuple[Organization,
 
 def taskers_cancel_open(*, document, reason: str, step: str | None = None) -> int:
     """Close every open tasker of the document (or of one step), e.g. on withdrawal or return."""
-    from .selectors import open_taskers
-
     count = 0
-    for tasker in open_taskers(document, step=step):
+    for tasker in document_taskers(document, step=step, open_only=True):
         tasker.mark_cancelled()
         tasker.closed_reason = reason[:300]
         tasker.save(update_fields=["state", "closed_reason"])

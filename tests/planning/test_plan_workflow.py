@@ -292,3 +292,54 @@ def test_every_transition_writes_exactly_one_history_entry(world):
     actions = list(HistoryEntry.objects.filter(object_id=plan.pk).values_list("action", flat=True))
     assert actions.count("submit") == 1 and actions.count("send_to_review") == 1
     assert actions.count("tasker_answered") == 3
+
+
+def test_the_state_log_names_who_made_each_transition(world):
+    from django_fsm_log.models import StateLog
+
+    plan = to_review(world, world.ready_plan())
+    for acronym in ("J5", "USD(P)"):
+        answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
+    plan = act(plan, "approve", world.user("USD(P)", APP))
+    logged = StateLog.objects.for_(plan).order_by("timestamp", "pk")
+    assert [(log.transition, log.by) for log in logged] == [
+        ("submit", world.user("EUCOM", AO)), ("send_to_review", world.user("EUCOM", AO)),
+        ("approve", world.user("USD(P)", APP))]
+
+
+def test_an_approval_costs_the_same_queries_whatever_the_plan_holds(world):
+    """The rules, the conditions and the approval's own writes read the plan's taskers once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for supporting in (("DA",), ("DA", "DON", "DLA")):
+        plan = act(world.ready_plan(supporting=supporting), "submit", world.user("EUCOM", AO))
+        for acronym in supporting + ("USD(AT&L)",):
+            answer(world, plan, acronym, Response.CONCUR)
+        plan = act(plan, "send_to_review", world.user("EUCOM", AO))
+        for acronym in ("J5", "USD(P)"):
+            answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
+        approver = world.user("USD(P)", APP)
+        with CaptureQueriesContext(connection) as queries:
+            act(CampaignPlan.objects.get(pk=plan.pk), "approve", approver)
+        counts.append(len(queries))
+        tasker_reads = [q for q in queries.captured_queries
+                        if q["sql"].startswith("SELECT") and '"workflow_tasker"' in q["sql"].split("FROM")[1][:30]]
+        assert len(tasker_reads) == 1, [q["sql"][:120] for q in tasker_reads]
+    assert counts[0] == counts[1]
+    assert counts[0] <= 14, counts
+
+
+def test_a_transition_writes_only_what_it_changed(world):
+    """An edit of another column committed after the approver's page was read is kept."""
+    plan = to_review(world, world.ready_plan())
+    for acronym in ("J5", "USD(P)"):
+        answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
+    seen = CampaignPlan.objects.get(pk=plan.pk)
+    CampaignPlan.objects.filter(pk=plan.pk).update(summary="Edited by the owner meanwhile (training data).")
+    approved = transition_perform(document=seen, name="approve", by=world.user("USD(P)", APP),
+                                  expected_state=seen.state)
+    stored = CampaignPlan.objects.get(pk=plan.pk)
+    assert (stored.state, stored.summary) == (PlanState.APPROVED, "Edited by the owner meanwhile (training data).")
+    assert stored.approved_at == approved.approved_at is not None
