@@ -23,7 +23,7 @@ def may_view_report(user, cycle: AssessmentCycle) -> bool:
     """Administrators, holders of ``view_cycle_report``, and members of the Joint Staff office,
     USD(P) or PA&E of the cycle; in every case only when cleared for the report's marking (the
     highest of the plans it aggregates)."""
-    from organizations.selectors import organizations_acting_for
+    from organizations.selectors import organization_ids_acting_for
     from security.access import may_see
 
     if user is None or not user.is_authenticated or not user.is_active:
@@ -33,7 +33,7 @@ def may_view_report(user, cycle: AssessmentCycle) -> bool:
     if may_run_cycle(user) or user.has_perm(REPORT_PERMISSION):
         return True
     ids = {cycle.owner_id, cycle.policy_office_id, cycle.program_coordinator_id} - {None}
-    return organizations_acting_for(user).filter(pk__in=ids).exists()
+    return bool(ids.intersection(organization_ids_acting_for(user)))
 
 
 @dataclass

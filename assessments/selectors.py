@@ -58,7 +58,7 @@ def documents_visible_to(user, model) -> QuerySet:
     plan content and follow need-to-know only."""
     from django.db.models import Q
 
-    from organizations.selectors import organizations_acting_for
+    from organizations.selectors import organization_ids_acting_for
     from planning.models import CampaignPlan, CampaignSupportPlan
 
     from .models import Assessment, AssessmentCycle, ProgramAssessment
@@ -67,7 +67,7 @@ def documents_visible_to(user, model) -> QuerySet:
     if user is None or not user.is_authenticated or not user.is_active:
         return model.objects.none()
     administrator = may_run_cycle(user) or user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
-    organizations = organizations_acting_for(user)
+    organizations = organization_ids_acting_for(user)
     if model is AssessmentCycle:
         if administrator:
             return model.objects.all()

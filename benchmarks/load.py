@@ -64,7 +64,7 @@ def _sessions(users, secret_key: str) -> list[str]:
         for user in users:
             store = SessionStore()
             store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            store[BACKEND_SESSION_KEY] = "security.backends.ProfileModelBackend"
             store[HASH_SESSION_KEY] = user.get_session_auth_hash()
             store.set_expiry(3600)
             store.create()

@@ -6,8 +6,10 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
+
+from config.request_cache import request_memo
 
 from .models import AreaOfResponsibility, Delegation, Membership, Organization, Role
 
@@ -52,40 +54,21 @@ def acting_capacity_among(
     on: datetime.date | None = None, coordinator: bool = False,
 ) -> Capacity | None:
     """``acting_capacity`` for the first of ``organizations`` the user may act for, in their
-    order; the user's own memberships in all of them are read in one query."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return None
-    roles = [roles] if isinstance(roles, str) else list(roles)
+    order, from ``acting_roles`` (one query, once per request)."""
+    roles = {roles} if isinstance(roles, str) else set(roles)
     org_ids = list(dict.fromkeys(o if isinstance(o, int) else o.pk for o in organizations))
     if not org_ids:
         return None
-    day = _today(on)
-    own = memberships_active(on=day).filter(user_id=user.pk, organization_id__in=org_ids, role__in=roles)
-    if coordinator:
-        own = own.filter(is_coordinator=True)
-    own_roles: dict[int, str] = {}
-    for org_id, role in own.order_by("role").values_list("organization_id", "role"):
-        own_roles.setdefault(org_id, role)
+    held = [a for a in acting_roles(user, on=on)
+            if a.role in roles and (a.is_coordinator or not coordinator)]
     for org_id in org_ids:
-        if org_id in own_roles:
-            return Capacity(user.pk, org_id, own_roles[org_id])
-        capacity = _delegated_capacity(user=user, org_id=org_id, roles=roles, day=day, coordinator=coordinator)
-        if capacity:
-            return capacity
-    return None
-
-
-def _delegated_capacity(*, user, org_id: int, roles: list[str], day: datetime.date,
-                        coordinator: bool) -> Capacity | None:
-    for delegation in delegations_active(on=day).filter(delegate_id=user.pk, organization_id=org_id, role__in=roles):
-        holder = memberships_active(on=day).filter(
-            user_id=delegation.delegator_id, organization_id=org_id, role=delegation.role
-        )
-        if coordinator:
-            holder = holder.filter(is_coordinator=True)
-        delegate_is_member = memberships_active(on=day).filter(user_id=user.pk, organization_id=org_id).exists()
-        if holder.exists() and delegate_is_member:
-            return Capacity(user.pk, org_id, delegation.role, on_behalf_of_id=delegation.delegator_id)
+        own = sorted(a.role for a in held if a.organization_id == org_id and a.on_behalf_of_id is None)
+        if own:
+            return Capacity(user.pk, org_id, own[0])
+        delegated = sorted((a.role, a.on_behalf_of_id) for a in held
+                           if a.organization_id == org_id and a.on_behalf_of_id is not None)
+        if delegated:
+            return Capacity(user.pk, org_id, delegated[0][0], on_behalf_of_id=delegated[0][1])
     return None
 
 
@@ -118,6 +101,54 @@ def organizations_acting_for(user, *, role: Iterable[str] | str | None = None,
     return Organization.objects.filter(
         Q(pk__in=own.values("organization_id")) | Q(pk__in=delegated.values("organization_id"))
     )
+
+
+@dataclass(frozen=True)
+class Acting:
+    """One organization a user acts for, in one role: their own membership, or a delegation
+    received from ``on_behalf_of_id`` that is honoured that day. ``is_coordinator``: designated
+    in writing to answer coordination requests (the delegator's designation for a delegation)."""
+
+    organization_id: int
+    kind: str
+    role: str
+    is_coordinator: bool = False
+    on_behalf_of_id: int | None = None
+
+
+def acting_roles(user, *, on: datetime.date | None = None) -> tuple[Acting, ...]:
+    """Every organization ``user`` acts for on ``on`` with the roles they hold there, as
+    ``organizations_acting_for`` counts them, in one query; read once per request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ()
+    day = _today(on)
+
+    def read() -> tuple[Acting, ...]:
+        active = memberships_active(on=day)
+        own = active.filter(user_id=user.pk)
+        holder = active.filter(user_id=OuterRef("delegator_id"), organization_id=OuterRef("organization_id"),
+                               role=OuterRef("role"))
+        delegated = delegations_active(on=day).filter(
+            delegate_id=user.pk, organization_id__in=own.values("organization_id"),
+        ).filter(Exists(holder)).annotate(holder_is_coordinator=Exists(holder.filter(is_coordinator=True)))
+        rows = own.values_list("organization_id", "organization__kind", "role", "is_coordinator",
+                               Value(None, output_field=BigIntegerField())).union(
+            delegated.values_list("organization_id", "organization__kind", "role", "holder_is_coordinator",
+                                  "delegator_id"), all=True)
+        return tuple(sorted({Acting(*row) for row in rows},
+                            key=lambda a: (a.organization_id, a.role, a.on_behalf_of_id or 0)))
+
+    return request_memo(("acting_roles", user.pk, day), read)
+
+
+def organization_ids_acting_for(user, *, role: Iterable[str] | str | None = None,
+                                kinds: Iterable[str] | None = None, on: datetime.date | None = None) -> list[int]:
+    """The ids of ``organizations_acting_for`` (in one role or several, of some kinds), from
+    ``acting_roles``: no query once the request has read them."""
+    roles = None if role is None else ({role} if isinstance(role, str) else set(role))
+    kinds = None if kinds is None else set(kinds)
+    return sorted({a.organization_id for a in acting_roles(user, on=on)
+                   if (roles is None or a.role in roles) and (kinds is None or a.kind in kinds)})
 
 
 def organizations_administered_by(user, *, on: datetime.date | None = None) -> QuerySet[Organization]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
-from organizations.selectors import organizations_acting_for
+from organizations.selectors import organization_ids_acting_for
 from security.access import marking_q
 from workflow.models import RouteStep, Step, Tasker
 
@@ -22,7 +22,7 @@ def plans_visible_to(user, model) -> QuerySet:
     if user.is_superuser:
         return cleared
     # A short list of ids, not a subquery: keeps the planner on the indexes at any size.
-    organizations = list(organizations_acting_for(user).values_list("pk", flat=True))
+    organizations = organization_ids_acting_for(user)
     reviewing = RouteStep.objects.filter(route__document_kind=model.workflow_kind,
                                          step__in=(Step.REVIEW, Step.APPROVAL), organization__in=organizations)
     if reviewing.exists():

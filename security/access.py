@@ -32,6 +32,11 @@ def access_of(user) -> Access:
     from .models import SecurityProfile
 
     profile = SecurityProfile.objects.filter(user_id=user.pk).only("clearance", "citizenship").first()
+    return access_remember(user, profile)
+
+
+def access_remember(user, profile) -> Access:
+    """Keep the access of ``profile`` (None: no profile) on ``user`` for the rest of the request."""
     access = (Access(profile.clearance, profile.citizenship.code) if profile
               else Access(ClassificationLevel.UNCLASSIFIED, "US"))
     user._security_access = access

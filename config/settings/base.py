@@ -75,9 +75,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "security.middleware.IdleSessionRenewalMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.request_cache.RequestCacheMiddleware",
     *(["security.middleware.SmartCardRemoteUserMiddleware"] if env_bool("REMOTE_USER_AUTH", False) else []),
     "security.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -90,7 +92,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     *(["django.contrib.auth.backends.RemoteUserBackend"] if env_bool("REMOTE_USER_AUTH", False) else []),
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the security profile with the user (security/backends.py).
+    "security.backends.ProfileModelBackend",
 ]
 REMOTE_USER_HEADER = env("REMOTE_USER_HEADER", "HTTP_X_SSL_CLIENT_USER")
 ADMIN_URL = (env("ADMIN_URL", "admin/").strip("/") + "/")
@@ -105,7 +108,10 @@ AXES_VERBOSE = False
 
 # Sessions end after 15 minutes without activity.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 15 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Activity renews the session at most once a minute (security.middleware.IdleSessionRenewalMiddleware)
+# instead of writing the session row on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEWAL_SECONDS = env_int("SESSION_RENEWAL_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -187,3 +187,35 @@ def test_organizations_administered_are_those_where_the_user_is_organization_adm
     admin_membership = MembershipFactory(role=Role.ORG_ADMIN, start=JAN)
     MembershipFactory(user=admin_membership.user, role=Role.APPROVER, start=JAN)
     assert list(organizations_administered_by(admin_membership.user, on=MAR)) == [admin_membership.organization]
+
+
+def test_who_acts_for_whom_is_read_afresh_outside_a_request():
+    from organizations.selectors import organization_ids_acting_for
+
+    first = MembershipFactory(role=Role.REVIEWER, start=JAN)
+    assert organization_ids_acting_for(first.user) == [first.organization_id]
+    second = MembershipFactory(user=first.user, role=Role.APPROVER, start=JAN)
+    assert organization_ids_acting_for(first.user) == sorted([first.organization_id, second.organization_id])
+
+
+def test_within_a_request_it_is_read_once_and_again_after_a_membership_changes(django_assert_num_queries):
+    from config.request_cache import RequestCacheMiddleware
+    from organizations.selectors import acting_capacity_among, organization_ids_acting_for
+
+    first = MembershipFactory(role=Role.REVIEWER, start=JAN)
+    other = OrganizationFactory()
+    seen = []
+
+    def view(request):
+        with django_assert_num_queries(1):
+            seen.append(organization_ids_acting_for(first.user))
+            seen.append(acting_capacity_among(user=first.user, organizations=[other, first.organization],
+                                              roles=[Role.REVIEWER]))
+        MembershipFactory(user=first.user, organization=other, role=Role.REVIEWER, start=JAN)
+        seen.append(organization_ids_acting_for(first.user))
+        seen.append(acting_capacity_among(user=first.user, organizations=[other, first.organization],
+                                          roles=[Role.REVIEWER]))
+
+    RequestCacheMiddleware(view)(object())
+    assert seen == [[first.organization_id], Capacity(first.user.pk, first.organization_id, Role.REVIEWER),
+                    sorted([first.organization_id, other.pk]), Capacity(first.user.pk, other.pk, Role.REVIEWER)]
