@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from organizations.models import OrganizationKind, Role
-from organizations.selectors import organizations_acting_for
+from organizations.selectors import organization_ids_acting_for, organizations_acting_for
 from workflow.admin_views import RoutedDocumentAdminMixin
 from workflow.exceptions import WorkflowError
 from workflow.selectors import overdue_document_ids
@@ -98,6 +98,10 @@ class PlanAdmin(RoutedDocumentAdminMixin, admin.ModelAdmin):
     readonly_fields = ("state", "version", "created_by", "submitted_at", "approved_at")
     actions = ["start_new_version", "export_csv", "export_xlsx"]
 
+    change_select_related = ("gef", "created_by")
+    change_prefetch_related = ("rel_to", "cui_categories", "dissemination_controls", "sections__rel_to",
+                               "objectives__rel_to")
+
     def visible_queryset(self, request):
         return plans_visible_to(request.user, self.model).select_related("owner")
 
@@ -108,12 +112,8 @@ class PlanAdmin(RoutedDocumentAdminMixin, admin.ModelAdmin):
         return request.user.is_active and request.user.is_staff
 
     def has_add_permission(self, request):
-        # Asked several times per page (buttons, inlines): answer once per request.
-        cache = request.__dict__.setdefault("_plan_add_permission", {})
-        if self.model not in cache:
-            cache[self.model] = organizations_acting_for(request.user, role=Role.ACTION_OFFICER).filter(
-                kind__in=self.owner_kinds).exists()
-        return cache[self.model]
+        # Asked several times per page (buttons, inlines, the sidebar): read once per request.
+        return bool(organization_ids_acting_for(request.user, role=Role.ACTION_OFFICER, kinds=self.owner_kinds))
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
@@ -198,6 +198,8 @@ class CampaignPlanAdmin(PlanAdmin):
                                "approved_at")}),
     ]
     filter_horizontal = ("supporting_organizations",)
+    change_select_related = (*PlanAdmin.change_select_related, "parent_plan")
+    change_prefetch_related = (*PlanAdmin.change_prefetch_related, "supporting_organizations")
 
 
 @admin.register(CampaignSupportPlan)
@@ -214,6 +216,7 @@ class CampaignSupportPlanAdmin(PlanAdmin):
                                "approved_at")}),
     ]
     filter_horizontal = ("supported_plans",)
+    change_prefetch_related = (*PlanAdmin.change_prefetch_related, "supported_plans")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "supported_plans":

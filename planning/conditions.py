@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from workflow.models import OPEN_TASKER_STATES, CommentCategory, Decision, Response, Step, TaskerState
-from workflow.selectors import document_taskers, unresolved_critical_comments
+from workflow.models import OPEN_TASKER_STATES, Decision, Response, Step, TaskerState
+from workflow.selectors import document_taskers, document_unresolved_critical_comments
 
 
 def _names(organizations) -> str:
@@ -76,7 +76,7 @@ def critical_comments_resolved(plan) -> list[str]:
     """No critical comment is unadjudicated, and no organization still non-concurs."""
     pending = Counter()
     standing = Counter()
-    for comment in unresolved_critical_comments(plan):
+    for comment in document_unresolved_critical_comments(plan):
         if comment.decision == "":
             pending[str(comment.organization)] += 1
         else:
@@ -92,8 +92,8 @@ def critical_comments_resolved(plan) -> list[str]:
 
 def has_unresolved_nonconcur(plan) -> list[str]:
     """An organization still non-concurs with a critical comment."""
-    if unresolved_critical_comments(plan).filter(tasker__response=Response.NONCONCUR,
-                                                 category=CommentCategory.CRITICAL).exists():
+    if any(comment.tasker is not None and comment.tasker.response == Response.NONCONCUR
+           for comment in document_unresolved_critical_comments(plan)):
         return []
     return ["There is no unresolved non-concurrence to elevate."]
 

@@ -12,14 +12,14 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 
-from organizations.selectors import organizations_acting_for
+from organizations.selectors import organization_ids_acting_for
 from security.audit import AuditAction, audit_record
 
 from . import services
 from .diagrams import state_diagram_svg
 from .exceptions import WorkflowError
 from .models import CommentCategory, Decision, Response, Tasker
-from .selectors import comments_of, history_of, taskers_of
+from .selectors import comments_of, document_read_once, history_of, taskers_of
 
 
 def _report(request, error: WorkflowError) -> None:
@@ -33,19 +33,31 @@ class RoutedDocumentAdminMixin:
     document the user may not see is a 404."""
 
     change_form_template = "admin/workflow/routed_document_change_form.html"
+    # What the change page shows of the document besides its own columns: read with it, once.
+    change_select_related: tuple[str, ...] = ()
+    change_prefetch_related: tuple[str, ...] = ()
 
     def visible_queryset(self, request):
         raise NotImplementedError
 
     def get_queryset(self, request):
-        return self.visible_queryset(request)
+        queryset = self.visible_queryset(request)
+        if request.__dict__.get("_workflow_reading_object"):
+            queryset = queryset.select_related(*self.change_select_related).prefetch_related(
+                *self.change_prefetch_related)
+        return queryset
 
     def get_object(self, request, object_id, from_field=None):
-        # The change view asks twice per request (our panels, then Django's form): read once.
+        # The change view asks twice per request (our panels, then Django's form): read once,
+        # with the related rows its banner, panels and form display.
         cache = request.__dict__.setdefault("_workflow_objects", {})
         key = (self.model, str(object_id), from_field)
         if key not in cache:
-            cache[key] = super().get_object(request, object_id, from_field)
+            request._workflow_reading_object = True
+            try:
+                cache[key] = super().get_object(request, object_id, from_field)
+            finally:
+                request._workflow_reading_object = False
         return cache[key]
 
     def get_urls(self):
@@ -174,21 +186,24 @@ class RoutedDocumentAdminMixin:
         document = self.get_object(request, object_id)
         if document is None:
             raise Http404
-        my_orgs = set(organizations_acting_for(request.user).values_list("pk", flat=True))
+        my_orgs = set(organization_ids_acting_for(request.user))
         taskers = list(taskers_of(document).order_by("step", "organization__acronym"))
+        comments = list(comments_of(document))
+        with document_read_once(document, taskers=taskers, comments=comments):
+            transitions = services.transitions_available(document=document, user=request.user)
         extra_context.update(
             workflow_document=document,
             workflow_state_label=document.get_state_display(),
             workflow_banner=getattr(document, "banner", ""),
             workflow_diagram=state_diagram_svg(type(document), current=document.state),
             workflow_help_url=reverse("admin:workflow_help", args=[self.opts.app_label, self.opts.model_name]),
-            workflow_transitions=services.transitions_available(document=document, user=request.user),
+            workflow_transitions=transitions,
             workflow_taskers=taskers,
             workflow_my_taskers=[t for t in taskers if t.is_open or t.state == "answered"
                                  if t.organization_id in my_orgs and document.current_step() == t.step],
             workflow_responses_by_step={step: [(value, Response(value).label) for value in values]
                                         for step, values in services.RESPONSES_BY_STEP.items()},
-            workflow_comments=list(comments_of(document)),
+            workflow_comments=comments,
             workflow_history=list(history_of(document)),
             workflow_categories=CommentCategory.choices,
             workflow_decisions=Decision.choices,

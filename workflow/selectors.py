@@ -26,49 +26,69 @@ def open_taskers(document, *, step: str | None = None) -> QuerySet[Tasker]:
     return taskers_of(document, step=step).filter(state__in=OPEN_TASKER_STATES)
 
 
-# --- one read of a document's taskers while its rules are evaluated -----------------------
+# --- one read of a document's taskers and comments while its rules are evaluated ----------
 
-_TASKERS_READ = "_workflow_taskers_read"
+_READ_ONCE = "_workflow_read_once"
 
 
 @contextmanager
-def taskers_read_once(document) -> Iterator[None]:
-    """While the block runs, ``document_taskers`` reads the document's taskers once and answers
-    every later call from that list: a transition's actor rules, its conditions and its body
-    (or a change page showing every transition with its reasons) ask about the same taskers.
-    The transition service opens it on the row it has locked, so nobody else changes them
-    meanwhile; writers inside the block call ``document_taskers_forget``."""
-    outermost = _TASKERS_READ not in document.__dict__
+def document_read_once(document, *, taskers: list[Tasker] | None = None,
+                       comments: list[Comment] | None = None) -> Iterator[None]:
+    """While the block runs, ``document_taskers`` and ``document_comments`` read the document's
+    taskers and comments once each and answer every later call from those lists: a
+    transition's actor rules, its conditions and its body (or a change page showing every
+    transition with its reasons) ask about the same rows. The transition service opens it on
+    the row it has locked, so nobody else changes them meanwhile; writers inside the block call
+    ``document_taskers_forget``. ``taskers``/``comments``: all of them, already read by the caller."""
+    outermost = _READ_ONCE not in document.__dict__
     if outermost:
-        document.__dict__[_TASKERS_READ] = None
+        document.__dict__[_READ_ONCE] = {
+            "taskers": sorted(taskers, key=lambda t: t.pk) if taskers is not None else None,
+            "comments": comments}
     try:
         yield
     finally:
         if outermost:
-            document.__dict__.pop(_TASKERS_READ, None)
+            document.__dict__.pop(_READ_ONCE, None)
 
 
 def document_taskers_forget(document) -> None:
     """The document's taskers changed: the next ``document_taskers`` reads them again."""
-    if document.__dict__.get(_TASKERS_READ) is not None:
-        document.__dict__[_TASKERS_READ] = None
+    read = document.__dict__.get(_READ_ONCE)
+    if read is not None:
+        read["taskers"] = None
 
 
 def document_taskers(document, *, step: str | None = None, open_only: bool = False) -> list[Tasker]:
     """The document's taskers (of one step, open ones only), oldest first; inside
-    ``taskers_read_once`` from the one read of them."""
-    if _TASKERS_READ in document.__dict__:
-        taskers = document.__dict__[_TASKERS_READ]
-        if taskers is None:
-            taskers = document.__dict__[_TASKERS_READ] = list(
-                Tasker.objects.filter(**_ref(document)).select_related("organization").order_by("pk"))
-    else:
+    ``document_read_once`` from the one read of them."""
+    read = document.__dict__.get(_READ_ONCE)
+    if read is None:
         taskers = taskers_of(document, step=step)
         if open_only:
             taskers = taskers.filter(state__in=OPEN_TASKER_STATES)
         return list(taskers.order_by("pk"))
-    return [t for t in taskers
+    if read["taskers"] is None:
+        read["taskers"] = list(Tasker.objects.filter(**_ref(document)).select_related("organization").order_by("pk"))
+    return [t for t in read["taskers"]
             if (step is None or t.step == step) and (not open_only or t.state in OPEN_TASKER_STATES)]
+
+
+def document_comments(document) -> list[Comment]:
+    """The document's comments (as ``comments_of``); inside ``document_read_once`` read once."""
+    read = document.__dict__.get(_READ_ONCE)
+    if read is None:
+        return list(comments_of(document))
+    if read["comments"] is None:
+        read["comments"] = list(comments_of(document))
+    return read["comments"]
+
+
+def document_unresolved_critical_comments(document) -> list[Comment]:
+    """``unresolved_critical_comments`` from ``document_comments``."""
+    return [c for c in document_comments(document) if c.category == CommentCategory.CRITICAL and (
+        c.decision == "" or (c.decision == Decision.REJECTED and c.tasker is not None
+                             and c.tasker.response == Response.NONCONCUR))]
 
 
 def comments_of(document) -> QuerySet[Comment]:

@@ -43,7 +43,7 @@ from .models import (
     TaskerState,
 )
 from .rules import TransitionRules
-from .selectors import document_taskers, document_taskers_forget, taskers_read_once
+from .selectors import document_read_once, document_taskers, document_taskers_forget
 
 RESPONSES_BY_STEP = {
     Step.COORDINATION: (Response.CONCUR, Response.CONCUR_WITH_COMMENT, Response.NONCONCUR),
@@ -221,7 +221,7 @@ def _evaluate(document, rules: TransitionRules, sources: set[str] | None, user) 
 def transitions_available(*, document, user) -> list[TransitionOption]:
     """Every transition of the document with whether ``user`` may make it now and, if not, why."""
     options = []
-    with taskers_read_once(document):
+    with document_read_once(document):
         for rules, sources in declared_transitions(type(document)):
             if all(getattr(actor, "description", "") == "the system" for actor in rules.actors):
                 continue
@@ -245,7 +245,7 @@ def transition_perform(*, document, name: str, by, comment: str = "", expected_s
     try:
         with transaction.atomic():
             locked = model.objects.select_for_update().get(pk=document.pk)
-            with taskers_read_once(locked):
+            with document_read_once(locked):
                 _perform_locked(locked, document, rules, name=name, by=by, comment=comment,
                                 expected_state=expected_state, data=data, system=system)
     except ConcurrentTransition as exc:
