@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from organizations.models import OrganizationKind, Role
 from organizations.selectors import organizations_acting_for
+from workflow.admin_lists import BoundedCountAdminMixin, VisibleOwnerFilter
 from workflow.admin_views import RoutedDocumentAdminMixin
 from workflow.exceptions import WorkflowError
 from workflow.selectors import overdue_document_ids
@@ -84,12 +85,12 @@ MARKING_FIELDSET = ("Marking", {"fields": (("classification", "noforn"), "rel_to
                                            ("classified_by", "derived_from", "declassify_on"))})
 
 
-class PlanAdmin(RoutedDocumentAdminMixin, admin.ModelAdmin):
+class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdmin):
     """A plan's page is where the work is done: content while it is a draft, then the workflow
     panels (transitions with reasons, taskers, comment matrix, history)."""
 
     list_display = ("title", "version", "owner", "state", "classification", "noforn", "updated_at")
-    list_filter = ("state", "owner__kind", ("owner", admin.RelatedOnlyFieldListFilter), OverdueFilter,
+    list_filter = ("state", "owner__kind", ("owner", VisibleOwnerFilter), OverdueFilter,
                    "classification", "noforn")
     search_fields = ("title", "summary", "owner__acronym")
     list_select_related = ("owner",)
@@ -108,12 +109,12 @@ class PlanAdmin(RoutedDocumentAdminMixin, admin.ModelAdmin):
         return request.user.is_active and request.user.is_staff
 
     def has_add_permission(self, request):
-        # Asked several times per page (buttons, inlines): answer once per request.
-        cache = request.__dict__.setdefault("_plan_add_permission", {})
-        if self.model not in cache:
-            cache[self.model] = organizations_acting_for(request.user, role=Role.ACTION_OFFICER).filter(
-                kind__in=self.owner_kinds).exists()
-        return cache[self.model]
+        # Asked several times per page (buttons, inlines, each kind of plan on the start page):
+        # read the kinds of organization the user is an action officer for once per request.
+        if "_action_officer_kinds" not in request.__dict__:
+            request._action_officer_kinds = set(organizations_acting_for(
+                request.user, role=Role.ACTION_OFFICER).values_list("kind", flat=True))
+        return bool(request._action_officer_kinds & set(self.owner_kinds))
 
     def has_change_permission(self, request, obj=None):
         if obj is None:

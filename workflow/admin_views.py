@@ -16,6 +16,7 @@ from organizations.selectors import organizations_acting_for
 from security.audit import AuditAction, audit_record
 
 from . import services
+from .admin_lists import BoundedCountAdminMixin
 from .diagrams import state_diagram_svg
 from .exceptions import WorkflowError
 from .models import CommentCategory, Decision, Response, Tasker
@@ -201,10 +202,13 @@ class RoutedDocumentAdminMixin:
 
 
 @admin.register(Tasker)
-class TaskerAdmin(admin.ModelAdmin):
+class TaskerAdmin(BoundedCountAdminMixin, admin.ModelAdmin):
     """'My taskers': the open taskers of the organizations the signed-in user acts for."""
 
     list_display = ("document_link", "step", "organization", "state", "suspense", "overdue", "is_seam")
+    # The document is the link; a second, row-wide link to the read-only tasker would wrap it
+    # (an anchor inside an anchor, which browsers break apart) and cost a URL per row.
+    list_display_links = None
     list_filter = ("step", "state", "organization__kind")
     search_fields = ("document_title", "organization__acronym")
     list_select_related = ("organization", "content_type")
