@@ -218,7 +218,8 @@ class TaskerAdmin(BoundedCountAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         from .selectors import taskers_for_user
 
-        return taskers_for_user(request.user)
+        # The list shows no assignee: join only what it shows.
+        return taskers_for_user(request.user).select_related(None).select_related(*self.list_select_related)
 
     def has_add_permission(self, request):
         return False
