@@ -59,7 +59,6 @@ def documents_visible_to(user, model) -> QuerySet:
     from django.db.models import Q
 
     from organizations.selectors import organization_ids_acting_for
-    from planning.models import CampaignPlan, CampaignSupportPlan
 
     from .models import Assessment, AssessmentCycle, ProgramAssessment
     from .rules import may_run_cycle
@@ -82,11 +81,7 @@ def documents_visible_to(user, model) -> QuerySet:
     if model is Assessment:
         # The plan's cleared view, without the plan's own need-to-know: taking part in the
         # assessment is need-to-know for the plan it assesses.
-        from security.access import marking_q
-
-        documents = documents.filter(
-            Q(campaign_plan__in=CampaignPlan.objects.filter(marking_q(user, CampaignPlan)))
-            | Q(support_plan__in=CampaignSupportPlan.objects.filter(marking_q(user, CampaignSupportPlan))))
+        documents = documents.filter(_plan_cleared_q(user))
     return documents
 
 
@@ -108,12 +103,20 @@ def answer_sheet(document) -> list[dict]:
 
 def assessments_cleared_for(user) -> QuerySet:
     """Assessments whose plan's marking ``user`` may see (need-to-know aside)."""
+    from .models import Assessment
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Assessment.objects.none()
+    return Assessment.objects.filter(_plan_cleared_q(user))
+
+
+def _plan_cleared_q(user):
+    """Assessments whose plan (campaign or support) has a marking ``user`` may see, read on the
+    plan's own row (a join), so that checking one assessment costs one plan, not every plan."""
     from django.db.models import Q
 
     from planning.models import CampaignPlan, CampaignSupportPlan
-    from planning.selectors import plans_cleared_for
+    from security.access import marking_q
 
-    from .models import Assessment
-
-    return Assessment.objects.filter(Q(campaign_plan__in=plans_cleared_for(user, CampaignPlan))
-                                     | Q(support_plan__in=plans_cleared_for(user, CampaignSupportPlan)))
+    return (Q(campaign_plan__isnull=False) & marking_q(user, CampaignPlan, prefix="campaign_plan__")) | (
+        Q(support_plan__isnull=False) & marking_q(user, CampaignSupportPlan, prefix="support_plan__"))

@@ -50,12 +50,14 @@ class WorkplaceAdminSite(admin.AdminSite):
         return context
 
     def index(self, request, extra_context=None):
+        from organizations.selectors import organizations_acting_for
         from workflow.dashboard import documents_by_state, tasker_lines
 
         extra_context = extra_context or {}
         if request.user.is_authenticated:
-            extra_context["taskers"] = tasker_lines(request.user)
-            extra_context["documents_by_state"] = documents_by_state(request.user)
+            organizations = list(organizations_acting_for(request.user).values_list("pk", flat=True))
+            extra_context["taskers"] = tasker_lines(request.user, organizations=organizations)
+            extra_context["documents_by_state"] = documents_by_state(request.user, organizations=organizations)
             extra_context["cycle_progress"] = _cycle_progress(request)
             if apps.is_installed("reminders"):
                 from reminders.selectors import notifications_of, notifications_unread_count

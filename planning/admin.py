@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from organizations.models import OrganizationKind, Role
 from organizations.selectors import organization_ids_acting_for, organizations_acting_for
+from workflow.admin_lists import BoundedCountAdminMixin, VisibleOwnerFilter
 from workflow.admin_views import RoutedDocumentAdminMixin
 from workflow.exceptions import WorkflowError
 from workflow.selectors import overdue_document_ids
@@ -84,12 +85,12 @@ MARKING_FIELDSET = ("Marking", {"fields": (("classification", "noforn"), "rel_to
                                            ("classified_by", "derived_from", "declassify_on"))})
 
 
-class PlanAdmin(RoutedDocumentAdminMixin, admin.ModelAdmin):
+class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdmin):
     """A plan's page is where the work is done: content while it is a draft, then the workflow
     panels (transitions with reasons, taskers, comment matrix, history)."""
 
     list_display = ("title", "version", "owner", "state", "classification", "noforn", "updated_at")
-    list_filter = ("state", "owner__kind", ("owner", admin.RelatedOnlyFieldListFilter), OverdueFilter,
+    list_filter = ("state", "owner__kind", ("owner", VisibleOwnerFilter), OverdueFilter,
                    "classification", "noforn")
     search_fields = ("title", "summary", "owner__acronym")
     list_select_related = ("owner",)

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from organizations.selectors import organization_ids_acting_for
 from security.access import marking_q
 from workflow.models import RouteStep, Step, Tasker
+from workflow.registry import exists_row_by_row
 
 
 def plans_visible_to(user, model) -> QuerySet:
@@ -27,9 +28,12 @@ def plans_visible_to(user, model) -> QuerySet:
                                          step__in=(Step.REVIEW, Step.APPROVAL), organization__in=organizations)
     if reviewing.exists():
         return cleared
-    tasked = Tasker.objects.filter(content_type=ContentType.objects.get_for_model(model),
-                                   organization__in=organizations).values("object_id")
-    return cleared.filter(Q(owner__in=organizations) | Q(pk__in=tasked))
+    # Tasked, row by row: a page of plans probes its own taskers instead of reading every
+    # tasker of the organizations first (as many as the documents they were ever tasked on).
+    tasked = exists_row_by_row(Tasker.objects.filter(content_type=ContentType.objects.get_for_model(model),
+                                                     organization__in=organizations),
+                               field="object_id", outer="pk")
+    return cleared.filter(Q(owner__in=organizations) | tasked)
 
 
 def plans_cleared_for(user, model) -> QuerySet:

@@ -16,6 +16,7 @@ from organizations.selectors import organization_ids_acting_for
 from security.audit import AuditAction, audit_record
 
 from . import services
+from .admin_lists import BoundedCountAdminMixin
 from .diagrams import state_diagram_svg
 from .exceptions import WorkflowError
 from .models import CommentCategory, Decision, Response, Tasker
@@ -216,10 +217,13 @@ class RoutedDocumentAdminMixin:
 
 
 @admin.register(Tasker)
-class TaskerAdmin(admin.ModelAdmin):
+class TaskerAdmin(BoundedCountAdminMixin, admin.ModelAdmin):
     """'My taskers': the open taskers of the organizations the signed-in user acts for."""
 
     list_display = ("document_link", "step", "organization", "state", "suspense", "overdue", "is_seam")
+    # The document is the link; a second, row-wide link to the read-only tasker would wrap it
+    # (an anchor inside an anchor, which browsers break apart) and cost a URL per row.
+    list_display_links = None
     list_filter = ("step", "state", "organization__kind")
     search_fields = ("document_title", "organization__acronym")
     list_select_related = ("organization", "content_type")
@@ -229,7 +233,8 @@ class TaskerAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         from .selectors import taskers_for_user
 
-        return taskers_for_user(request.user)
+        # The list shows no assignee: join only what it shows.
+        return taskers_for_user(request.user).select_related(None).select_related(*self.list_select_related)
 
     def has_add_permission(self, request):
         return False

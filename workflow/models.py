@@ -150,6 +150,11 @@ class Tasker(FSMModelMixin, DocumentRef):
             models.Index(fields=["content_type", "object_id", "step"]),
             models.Index(fields=["organization", "state", "suspense"]),
             models.Index(fields=["state", "suspense"]),
+            # "My taskers" a page at a time, in suspense order, without sorting all of them.
+            models.Index(fields=["organization", "suspense", "id"], condition=Q(state__in=OPEN_TASKER_STATES),
+                         name="tasker_open_by_organization"),
+            # Lists of every tasker one may see (the API), read in suspense order a page at a time.
+            models.Index(fields=["suspense", "id"], name="tasker_by_suspense"),
         ]
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
-from organizations.selectors import organizations_acting_for
+from organizations.selectors import organization_ids_acting_for
 
 from .models import OPEN_TASKER_STATES, Comment, CommentCategory, Decision, HistoryEntry, Response, Tasker
 
@@ -120,18 +120,28 @@ def overdue_document_ids(model) -> QuerySet:
     return taskers_overdue().filter(content_type=ContentType.objects.get_for_model(model)).values("object_id")
 
 
-def taskers_for_user(user) -> QuerySet[Tasker]:
-    """'My taskers': open taskers assigned to the user or to an organization they act for."""
+def taskers_for_user(user, *, organizations: list[int] | None = None) -> QuerySet[Tasker]:
+    """'My taskers': open taskers assigned to the user or to an organization they act for
+    (``organizations``: their ids, when the caller has them already)."""
     if user is None or not user.is_authenticated:
         return Tasker.objects.none()
     from .registry import cleared_documents_q
 
     # Tasked is need-to-know; only the marking remains to check. Organization ids as a short
-    # list keep the planner on the (organization, state, suspense) index at any size.
-    organizations = list(organizations_acting_for(user).values_list("pk", flat=True))
+    # list keep the planner on the open taskers' (organization, suspense) index at any size.
+    # Taskers assigned to the user are nearly always their organization's: only those outside it
+    # are added, by id, so that no OR with the assignee sends the planner to read and sort every
+    # open tasker of the organization for one page.
+    if organizations is None:
+        organizations = organization_ids_acting_for(user)
+    open_taskers = Tasker.objects.filter(state__in=OPEN_TASKER_STATES)
+    elsewhere = list(open_taskers.filter(assignee=user).exclude(organization_id__in=organizations)
+                     .values_list("pk", flat=True))
+    mine = Q(organization_id__in=organizations)
+    if elsewhere:
+        mine |= Q(pk__in=elsewhere)
     return (
-        Tasker.objects.filter(state__in=OPEN_TASKER_STATES)
-        .filter(Q(assignee=user) | Q(organization_id__in=organizations))
+        open_taskers.filter(mine)
         .filter(cleared_documents_q(user))
         .select_related("organization", "assignee", "content_type")
         .order_by("suspense", "pk")
