@@ -131,10 +131,11 @@ def acting_roles(user, *, on: datetime.date | None = None) -> tuple[Acting, ...]
         delegated = delegations_active(on=day).filter(
             delegate_id=user.pk, organization_id__in=own.values("organization_id"),
         ).filter(Exists(holder)).annotate(holder_is_coordinator=Exists(holder.filter(is_coordinator=True)))
-        rows = own.values_list("organization_id", "organization__kind", "role", "is_coordinator",
-                               Value(None, output_field=BigIntegerField())).union(
-            delegated.values_list("organization_id", "organization__kind", "role", "holder_is_coordinator",
-                                  "delegator_id"), all=True)
+        # No ORDER BY inside the UNION (SQLite refuses it; delegations have a default ordering).
+        rows = own.order_by().values_list("organization_id", "organization__kind", "role", "is_coordinator",
+                                          Value(None, output_field=BigIntegerField())).union(
+            delegated.order_by().values_list("organization_id", "organization__kind", "role",
+                                             "holder_is_coordinator", "delegator_id"), all=True)
         return tuple(sorted({Acting(*row) for row in rows},
                             key=lambda a: (a.organization_id, a.role, a.on_behalf_of_id or 0)))
 

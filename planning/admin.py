@@ -59,6 +59,9 @@ class PartnerInline(admin.StackedInline):
     fields = ("country", "can_support", "can_safeguard", "can_sustain")
     autocomplete_fields = ("country",)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("country")
+
 
 class SectionInline(admin.StackedInline):
     model = PlanSection
@@ -67,6 +70,9 @@ class SectionInline(admin.StackedInline):
     autocomplete_fields = ("rel_to",)
     verbose_name = "section (portion-marked)"
     verbose_name_plural = "sections (portion-marked)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("rel_to")
 
 
 class ObjectiveInline(admin.StackedInline):
@@ -78,6 +84,9 @@ class ObjectiveInline(admin.StackedInline):
     autocomplete_fields = ("rel_to",)
     verbose_name = "objective (portion-marked)"
     verbose_name_plural = "objectives (portion-marked)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("rel_to", "end_states")
 
 
 MARKING_FIELDSET = ("Marking", {"fields": (("classification", "noforn"), "rel_to", "cui_categories",

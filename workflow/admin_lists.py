@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, Max, Min, OuterRef, Q
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -50,7 +50,8 @@ class PeriodProbeQuerySet(models.QuerySet):
         if bounds["first"] is None:
             return []
         periods = list(_periods(bounds["first"], bounds["last"], kind))
-        if len(periods) > self.MAX_PERIODS:
+        if len(periods) > self.MAX_PERIODS or (len(periods) > 1 and not connections[
+                self.db].features.supports_slicing_ordering_in_compound):  # SQLite: no LIMIT inside a UNION
             return super().dates(field_name, kind, order)
         probes = [self.order_by().filter(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
                   .values_list(field_name, flat=True)[:1] for start, end in periods]

@@ -154,6 +154,7 @@ def _page_queries(client, url) -> list[str]:
     return [q["sql"] for q in context.captured_queries]
 
 
+@pytest.mark.postgres  # the bounds are PostgreSQL's (elsewhere permissions take one more query)
 @pytest.mark.parametrize("state", ["coordination", "approved"])
 def test_a_plan_page_costs_the_same_queries_however_many_portions_it_holds(world, state):
     """Banner (every portion's marking), form, transitions with their reasons, taskers, comments
@@ -174,6 +175,7 @@ def test_a_plan_page_costs_the_same_queries_however_many_portions_it_holds(world
     assert counts[0] <= (17 if state == "coordination" else 16), counts
 
 
+@pytest.mark.postgres
 def test_the_benchmark_change_page_reads_at_most_fifteen_queries(world):
     plan = world.ready_plan()
     plan = _approved(world, plan)
