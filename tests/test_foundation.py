@@ -87,6 +87,8 @@ def test_database_round_trip_on_postgresql():
         assert cursor.fetchone() == ("round trip",)
         cursor.execute("SHOW server_version")
         assert int(cursor.fetchone()[0].split(".")[0]) >= 13
+        cursor.execute("SHOW jit")  # short page queries are never JIT-compiled
+        assert cursor.fetchone() == ("off",)
 
 
 @pytest.mark.redis
