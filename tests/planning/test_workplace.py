@@ -182,3 +182,22 @@ def test_the_benchmark_change_page_reads_at_most_fifteen_queries(world):
     queries = _page_queries(client_for(world.user("USD(P)", REV)),
                             reverse("admin:planning_campaignplan_change", args=[plan.pk]))
     assert len(queries) <= 15, "\n".join(q[:120] for q in queries)
+
+
+def test_my_taskers_rows_show_the_document_link_step_organization_state_suspense_and_overdue(world):
+    import re
+
+    plan = transition_perform(document=world.ready_plan(), name="submit", by=world.user("EUCOM", AO))
+    tasker = Tasker.objects.get(object_id=plan.pk, organization=world.orgs["DA"], step=Step.COORDINATION)
+    Tasker.objects.filter(pk=tasker.pk).update(suspense=datetime.date(2020, 3, 2))  # long overdue
+    html = client_for(world.user("DA", REV)).get(reverse("admin:workflow_tasker_changelist")).content.decode()
+    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
+    row = next(r for r in rows if f'value="{tasker.pk}"' in r)
+    link = reverse("admin:planning_campaignplan_change", args=[plan.pk])
+    assert f'<td class="field-document_link"><a href="{link}">{plan.title}</a></td>' in row
+    assert '<td class="field-step">Coordination</td>' in row
+    assert '<td class="field-organization">DA</td>' in row
+    assert '<td class="field-suspense nowrap">March 2, 2020</td>' in row
+    assert 'class="field-overdue"><img src="/static/admin/img/icon-yes.svg" alt="True"' in row
+    assert 'class="field-is_seam"><img src="/static/admin/img/icon-no.svg" alt="False"' in row
+    assert len(re.findall(r"<td", row)) == 8  # the checkbox and the seven columns
