@@ -288,27 +288,25 @@ class CampaignSupportPlanSerializer(_PlanReadSerializer):
 
 
 class _PlanWriteSerializer(serializers.ModelSerializer):
-    """Content of a draft. Scalar fields go through ``plan_create``/``plan_update`` (which check the
-    state and the author); lists given replace the plan's lists, in the same transaction and
-    after the same check, as the admin's inlines do."""
+    """Content of a draft. Scalar fields go through ``plan_create``/``plan_update``, lists given
+    through ``plan_lists_replace`` (each checks the state and the author), in one transaction."""
 
     partner_considerations = PartnerConsiderationSerializer(many=True, required=False)
     objectives = ObjectiveSerializer(many=True, required=False)
     m2m_fields: tuple[str, ...] = ()
 
     def validate_partner_considerations(self, partners):
-        # A list given replaces the plan's list, so each item must be whole even in a PATCH.
-        if any("country" not in p for p in partners):
-            raise serializers.ValidationError("Each partner consideration needs its country.")
-        codes = [p["country"].code.code for p in partners]
-        duplicates = sorted({c for c in codes if codes.count(c) > 1})
-        if duplicates:
-            raise serializers.ValidationError(f"Each country once: {', '.join(duplicates)} repeated.")
+        # Checked with the other fields, so that a client hears of every mistake at once; the
+        # service checks the same rule again.
+        errors = planning_services.partner_list_errors(partners)
+        if errors:
+            raise serializers.ValidationError(errors)
         return partners
 
     def validate_objectives(self, objectives):
-        if any(not item.get("code") or not item.get("title") for item in objectives):
-            raise serializers.ValidationError("Each objective needs its code and title.")
+        errors = planning_services.objective_list_errors(objectives)
+        if errors:
+            raise serializers.ValidationError(errors)
         return objectives
 
     def _visible_campaign_plans(self):
@@ -321,20 +319,9 @@ class _PlanWriteSerializer(serializers.ModelSerializer):
         return validated_data, related
 
     def _write_related(self, plan, related: dict) -> None:
-        link = "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan"
-        for name in self.m2m_fields:
-            if name in related:
-                getattr(plan, name).set(related[name])
-        if "partner_considerations" in related:
-            plan.partner_considerations.all().delete()
-            PartnerConsideration.objects.bulk_create(
-                [PartnerConsideration(**{link: plan}, **partner) for partner in related["partner_considerations"]])
-        if "objectives" in related:
-            plan.objectives.all().delete()
-            for item in related["objectives"]:
-                end_states = item.pop("end_states", [])
-                objective = Objective.objects.create(**{link: plan}, **item)
-                objective.end_states.set(end_states)
+        planning_services.plan_lists_replace(
+            plan=plan, by=self.context["request"].user, partners=related.get("partner_considerations"),
+            objectives=related.get("objectives"), links={n: related[n] for n in self.m2m_fields if n in related})
 
     def create(self, validated_data):
         fields, related = self._split(validated_data)

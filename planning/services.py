@@ -24,7 +24,14 @@ from workflow.services import (
     transition_perform,
 )
 
-from .models import CampaignPlan, CampaignSupportPlan, PlanDocument, PlanState
+from .models import (
+    CampaignPlan,
+    CampaignSupportPlan,
+    Objective,
+    PartnerConsideration,
+    PlanDocument,
+    PlanState,
+)
 
 EDITABLE_FIELDS = {
     "title", "gef", "period_start", "period_end", "summary", "complementary_usg_activities", "resources_needed",
@@ -100,6 +107,60 @@ def plan_update(*, plan: PlanDocument, by, **fields) -> PlanDocument:
             setattr(locked, name, value)
         _validated(locked)
         locked.save()
+    return locked
+
+
+LINKS = {CampaignPlan: {"supporting_organizations"}, CampaignSupportPlan: {"supported_plans"}}
+
+
+def partner_list_errors(partners: list[dict]) -> list[str]:
+    """What is wrong with a plan's list of partner considerations (empty: nothing)."""
+    if any(p.get("country") is None for p in partners):
+        return ["Each partner consideration needs its country."]
+    codes = [p["country"].code.code for p in partners]
+    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    return [f"Each country once: {', '.join(repeated)} repeated."] if repeated else []
+
+
+def objective_list_errors(objectives: list[dict]) -> list[str]:
+    """What is wrong with a plan's list of objectives (empty: nothing)."""
+    if any(not o.get("code") or not o.get("title") for o in objectives):
+        return ["Each objective needs its code and title."]
+    return []
+
+
+def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = None,
+                       objectives: list[dict] | None = None, links: dict[str, list] | None = None) -> PlanDocument:
+    """Replace a draft's lists, as the admin's inlines do: its partner considerations (4.b; one
+    dict per country), its objectives (code, title, ..., ``end_states``) and its many-to-many
+    links (a campaign plan's ``supporting_organizations``, a support plan's
+    ``supported_plans``). A list left ``None`` stays as it is. Drafts only, by the owner's action
+    officers; all or nothing."""
+    links = links or {}
+    unknown = set(links) - LINKS[type(plan)]
+    if unknown:
+        raise InvalidInput(f"Unknown lists: {', '.join(sorted(unknown))}.")
+    errors = {}
+    if partners is not None and partner_list_errors(partners):
+        errors["partner_considerations"] = partner_list_errors(partners)
+    if objectives is not None and objective_list_errors(objectives):
+        errors["objectives"] = objective_list_errors(objectives)
+    if errors:
+        raise InvalidInput([m for messages in errors.values() for m in messages], errors)
+    with transaction.atomic():
+        locked = type(plan).objects.select_for_update().get(pk=plan.pk)
+        plan_assert_editable(plan=locked, by=by)
+        link = "campaign_plan" if isinstance(locked, CampaignPlan) else "support_plan"
+        for name, values in links.items():
+            getattr(locked, name).set(values)
+        if partners is not None:
+            locked.partner_considerations.all().delete()
+            PartnerConsideration.objects.bulk_create([PartnerConsideration(**{link: locked}, **p) for p in partners])
+        if objectives is not None:
+            locked.objectives.all().delete()
+            for item in objectives:
+                fields = {k: v for k, v in item.items() if k != "end_states"}
+                Objective.objects.create(**{link: locked}, **fields).end_states.set(item.get("end_states", []))
     return locked
 
 
