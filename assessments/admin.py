@@ -1,5 +1,5 @@
 """Admin of the assessment cycle: thin. Buttons list every transition with why it is (un)available
-(``transitions_available``) and POST to views that call ``transition_perform``; refusals come
+(``transitions_available``) and POST to ``workflow.admin_views.transition_request`` (the plans' too); refusals come
 back as messages with their reasons. The launch shows a progress bar that refreshes itself."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from django.utils.html import format_html
 
 from planning.models import CampaignPlan, CampaignSupportPlan
 from security.audit import AuditAction, audit_record
+from workflow.admin_views import transition_request
 from workflow.diagrams import state_diagram_svg
 from workflow.exceptions import WorkflowError
-from workflow.services import transition_perform, transitions_available
+from workflow.services import transitions_available
 
 from . import services
 from .models import (
@@ -54,14 +55,7 @@ class TransitionButtonsMixin:
         document = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_view_permission(request, document):
             raise PermissionDenied
-        try:
-            document = transition_perform(document=document, name=name, by=request.user,
-                                          comment=request.POST.get("comment", ""),
-                                          expected_state=request.POST.get("expected_state") or None)
-            messages.success(request, f"{document}: now {document.get_state_display().lower()}.")
-        except WorkflowError as exc:
-            for reason in exc.reasons:
-                messages.error(request, reason)
+        transition_request(request, document, name)
         return redirect(reverse(f"admin:{self._url_name('change')}", args=[pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -29,6 +29,23 @@ def _report(request, error: WorkflowError) -> None:
         messages.error(request, reason)
 
 
+def transition_request(request, document, name: str, *, data: dict | None = None):
+    """What a transition button's POST does on any document's admin page: the transition by the
+    signed-in user with the form's comment and the state the page showed (a change made
+    meanwhile is a conflict), then the outcome as a message: done, or every reason it was
+    refused. Returns the document as it is now."""
+    try:
+        document = services.transition_perform(
+            document=document, name=name, by=request.user, comment=request.POST.get("comment", ""),
+            expected_state=request.POST.get("expected_state") or None, data=data or {},
+        )
+        messages.success(request, f"Done: {services.transition_rules(type(document), name).label}. "
+                                  f"The {services.kind_label(document)} is now {services.state_label(document)}.")
+    except WorkflowError as error:
+        _report(request, error)
+    return document
+
+
 class RoutedDocumentAdminMixin:
     """Mix into a ModelAdmin whose model is a routed document. The subclass provides
     ``visible_queryset(request)`` (need-to-know); every view here goes through it, so a
@@ -89,16 +106,7 @@ class RoutedDocumentAdminMixin:
             raise Http404
         document = self._document(request, pk)
         data = {k: v for k, v in request.POST.items() if k in ("suspense", "suspense_reason") and v}
-        try:
-            document = services.transition_perform(
-                document=document, name=name, by=request.user, comment=request.POST.get("comment", ""),
-                expected_state=request.POST.get("expected_state") or None, data=data,
-            )
-            messages.success(request, f"Done: {services.transition_rules(type(document), name).label}. "
-                                      f"The {services.kind_label(document)} is now {services.state_label(document)}.")
-        except WorkflowError as error:
-            _report(request, error)
-        return self._back(document)
+        return self._back(transition_request(request, document, name, data=data))
 
     def respond_view(self, request, pk, tasker_id):
         if request.method != "POST":
