@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from organizations.models import OrganizationKind, Role
 from organizations.selectors import organization_ids_acting_for, organizations_acting_for
+from organizations.widgets import CountryAutocompleteAdminMixin, choices_read_once
 from workflow.admin_lists import BoundedCountAdminMixin, VisibleOwnerFilter
 from workflow.admin_views import RoutedDocumentAdminMixin
 from workflow.exceptions import WorkflowError
@@ -53,7 +54,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PartnerInline(admin.StackedInline):
+class PartnerInline(CountryAutocompleteAdminMixin, admin.StackedInline):
     model = PartnerConsideration
     extra = 0
     fields = ("country", "can_support", "can_safeguard", "can_sustain")
@@ -63,7 +64,7 @@ class PartnerInline(admin.StackedInline):
         return super().get_queryset(request).select_related("country")
 
 
-class SectionInline(admin.StackedInline):
+class SectionInline(CountryAutocompleteAdminMixin, admin.StackedInline):
     model = PlanSection
     extra = 0
     fields = ("number", "heading", ("classification", "noforn"), "rel_to", "body")
@@ -75,7 +76,7 @@ class SectionInline(admin.StackedInline):
         return super().get_queryset(request).prefetch_related("rel_to")
 
 
-class ObjectiveInline(admin.StackedInline):
+class ObjectiveInline(CountryAutocompleteAdminMixin, admin.StackedInline):
     model = Objective
     extra = 0
     fields = ("code", "title", ("classification", "noforn"), "rel_to", "description", "end_states",
@@ -87,6 +88,10 @@ class ObjectiveInline(admin.StackedInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("rel_to", "end_states")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return choices_read_once(field) if db_field.name == "end_states" else field
 
 
 MARKING_FIELDSET = ("Marking", {"fields": (("classification", "noforn"), "rel_to", "cui_categories",

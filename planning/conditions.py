@@ -27,7 +27,7 @@ def content_complete(plan) -> list[str]:
     if not plan.gef_id:
         missing.append("the GEF guidance it implements")
     reasons = [f"Missing before submission: {', '.join(missing)}."] if missing else []
-    partners = list(plan.partner_considerations.all())
+    partners = list(plan.partner_considerations.select_related("country"))
     if not partners:
         reasons.append("Name at least one partner country with its considerations (4.b).")
     incomplete = [p.country.name for p in partners if not p.is_complete]

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from organizations.models import Organization, OrganizationKind, Role
+from organizations.models import Country, Organization, OrganizationKind, Role
 from planning.models import CampaignPlan
 from workflow.diagrams import state_diagram_svg, workflow_edges
 from workflow.models import Comment, Step, Tasker
@@ -201,3 +201,32 @@ def test_my_taskers_rows_show_the_document_link_step_organization_state_suspense
     assert 'class="field-overdue"><img src="/static/admin/img/icon-yes.svg" alt="True"' in row
     assert 'class="field-is_seam"><img src="/static/admin/img/icon-no.svg" alt="False"' in row
     assert len(re.findall(r"<td", row)) == 8  # the checkbox and the seven columns
+
+
+def test_the_authors_draft_page_costs_the_same_queries_however_many_rows_its_inlines_hold(world):
+    """Sections, objectives and partners as editable inlines (the author has the role group's
+    permissions): their countries and end states are read once per page, not once per row."""
+    from django.contrib.auth.models import Group
+
+    from organizations.demo import ROLE_GROUPS, grant_role_groups
+    from planning.models import PartnerConsideration
+
+    grant_role_groups()
+    author = world.user("EUCOM", AO)
+    author.groups.add(Group.objects.get(name=ROLE_GROUPS[AO]))
+    counts = []
+    for rows, countries in ((1, ["DE"]), (4, ["DE", "IL", "PL"])):
+        plan = _plan_with_portions(world, rows)
+        plan.partner_considerations.all().delete()
+        for code in countries:
+            PartnerConsideration.objects.create(campaign_plan=plan, country=Country.objects.get(code=code))
+        client = client_for(author)
+        url = reverse("admin:planning_campaignplan_change", args=[plan.pk])
+        client.get(url)
+        with CaptureQueriesContext(connection) as context:
+            html = client.get(url).content.decode()
+        assert f'name="objectives-{rows - 1}-end_states"' in html and f'name="sections-{rows - 1}-rel_to"' in html
+        germany = Country.objects.get(code="DE").pk
+        assert f'<option value="{germany}" selected>Germany (DE)</option>' in html
+        counts.append(len(context.captured_queries))
+    assert counts[0] == counts[1], counts
