@@ -113,11 +113,11 @@ def reminders_plan(*, taskers: Iterable[Tasker]) -> int:
 
 def _plan(taskers: list[Tasker]) -> int:
     if all(tasker.state not in OPEN_TASKER_STATES for tasker in taskers):
-        # Answered, cancelled or misrouted: only what is still scheduled is cancelled.
-        cancelled = Reminder.objects.filter(tasker__in=taskers, status=ReminderStatus.SCHEDULED).update(
+        # Answered, cancelled or misrouted: only what is still scheduled is cancelled. The
+        # schedule (the "planned" mark) is left as it is: a closed tasker has nothing to plan, and
+        # one the planning pass has not reached yet is marked when it does.
+        return Reminder.objects.filter(tasker__in=taskers, status=ReminderStatus.SCHEDULED).update(
             status=ReminderStatus.CANCELLED)
-        _schedule_upsert(taskers)
-        return cancelled
     policies = policies_active()
     if not any(p.is_default for p in policies):
         reminder_policy_default_ensure()

@@ -328,7 +328,7 @@ def test_an_approval_costs_the_same_queries_whatever_the_plan_holds(world):
                         if q["sql"].startswith("SELECT") and '"workflow_tasker"' in q["sql"].split("FROM")[1][:30]]
         assert len(tasker_reads) == 1, [q["sql"][:120] for q in tasker_reads]
     assert counts[0] == counts[1]
-    assert counts[0] <= 14, counts
+    assert counts[0] <= 12, counts  # savepoint and release of the test's transaction included
 
 
 def test_a_transition_writes_only_what_it_changed(world):
