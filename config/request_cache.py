@@ -41,6 +41,11 @@ def request_memo(key: Hashable, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
+def request_memo_active() -> bool:
+    """Whether a request's memo is open (the code runs inside a request)."""
+    return _memo.get() is not None
+
+
 def request_memo_clear(*_args, **_kwargs) -> None:
     """Forget what this request memoized (a signal receiver: connected to the writes that
     change it)."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
-from config.request_cache import request_memo
+from config.request_cache import request_memo, request_memo_active
 
 from .models import AreaOfResponsibility, Delegation, Membership, Organization, Role
 
@@ -53,22 +53,34 @@ def acting_capacity_among(
     *, user, organizations: Sequence[Organization | int], roles: Iterable[str] | str,
     on: datetime.date | None = None, coordinator: bool = False,
 ) -> Capacity | None:
-    """``acting_capacity`` for the first of ``organizations`` the user may act for, in their
-    order, from ``acting_roles`` (one query, once per request)."""
+    """``acting_capacity`` for the first of ``organizations`` the user may act for in their own
+    right, else the first they may act for by delegation. In a request it is answered from
+    ``acting_roles`` (read once); elsewhere (a task, a command, a service called directly) the
+    common case, an own membership, is one simple query."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
     roles = {roles} if isinstance(roles, str) else set(roles)
     org_ids = list(dict.fromkeys(o if isinstance(o, int) else o.pk for o in organizations))
     if not org_ids:
         return None
-    held = [a for a in acting_roles(user, on=on)
-            if a.role in roles and (a.is_coordinator or not coordinator)]
-    for org_id in org_ids:
-        own = sorted(a.role for a in held if a.organization_id == org_id and a.on_behalf_of_id is None)
-        if own:
-            return Capacity(user.pk, org_id, own[0])
-        delegated = sorted((a.role, a.on_behalf_of_id) for a in held
-                           if a.organization_id == org_id and a.on_behalf_of_id is not None)
-        if delegated:
-            return Capacity(user.pk, org_id, delegated[0][0], on_behalf_of_id=delegated[0][1])
+    if not request_memo_active():
+        own = memberships_active(on=on).filter(user_id=user.pk, organization_id__in=org_ids, role__in=roles)
+        if coordinator:
+            own = own.filter(is_coordinator=True)
+        held = {}
+        for org_id, role in own.order_by("-role").values_list("organization_id", "role"):
+            held[org_id] = role  # the first role in order wins, as below
+        for org_id in org_ids:
+            if org_id in held:
+                return Capacity(user.pk, org_id, held[org_id])
+    acting = [a for a in acting_roles(user, on=on) if a.role in roles and (a.is_coordinator or not coordinator)]
+    for delegated in (False, True):
+        for org_id in org_ids:
+            found = sorted((a.role, a.on_behalf_of_id or 0) for a in acting if a.organization_id == org_id
+                           and (a.on_behalf_of_id is not None) == delegated)
+            if found:
+                role, on_behalf_of = found[0]
+                return Capacity(user.pk, org_id, role, on_behalf_of_id=on_behalf_of or None)
     return None
 
 

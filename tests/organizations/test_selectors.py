@@ -219,3 +219,19 @@ def test_within_a_request_it_is_read_once_and_again_after_a_membership_changes(d
     RequestCacheMiddleware(view)(object())
     assert seen == [[first.organization_id], Capacity(first.user.pk, first.organization_id, Role.REVIEWER),
                     sorted([first.organization_id, other.pk]), Capacity(first.user.pk, other.pk, Role.REVIEWER)]
+
+
+def test_outside_a_request_acting_in_ones_own_right_is_one_query_and_own_right_comes_first(django_assert_num_queries):
+    from organizations.selectors import acting_capacity_among
+
+    own = MembershipFactory(role=Role.APPROVER, start=JAN)
+    elsewhere = MembershipFactory(user=own.user, role=Role.REVIEWER, start=JAN)
+    holder = MembershipFactory(organization=elsewhere.organization, role=Role.APPROVER, start=JAN)
+    DelegationFactory(organization=elsewhere.organization, role=Role.APPROVER, delegator=holder.user,
+                      delegate=own.user, start=JAN, end=datetime.date(2099, 1, 1))
+    with django_assert_num_queries(1):
+        capacity = acting_capacity_among(user=own.user, organizations=[elsewhere.organization, own.organization],
+                                         roles=[Role.APPROVER])
+    assert capacity == Capacity(own.user.pk, own.organization_id, Role.APPROVER)
+    assert acting_capacity_among(user=own.user, organizations=[elsewhere.organization], roles=[Role.APPROVER]) == \
+        Capacity(own.user.pk, elsewhere.organization_id, Role.APPROVER, on_behalf_of_id=holder.user.pk)
