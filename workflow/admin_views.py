@@ -10,7 +10,7 @@ import io
 from django.contrib import admin, messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, path, reverse
 from django.utils import timezone
 
 from organizations.selectors import organization_ids_acting_for
@@ -225,7 +225,7 @@ class RoutedDocumentAdminMixin:
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-_CHANGE_URLS: dict[tuple[str, str], tuple[str, str] | None] = {}
+_CHANGE_URLS: dict[tuple, tuple[str, str] | None] = {}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -238,7 +238,7 @@ def _date_shown(day) -> str:
 
 def _change_url(content_type, object_id: int) -> str | None:
     """The admin change page of a document, the URL reversed once per kind (a list draws many)."""
-    key = (content_type.app_label, content_type.model)
+    key = (content_type.app_label, content_type.model, get_urlconf(), get_script_prefix())
     if key not in _CHANGE_URLS:
         try:
             head, tail = reverse(f"admin:{key[0]}_{key[1]}_change", args=[0]).rsplit("/0/", 1)
