@@ -93,26 +93,11 @@ def may_act(*, user, organization, role: Iterable[str] | str, on: datetime.date 
 def organizations_acting_for(user, *, role: Iterable[str] | str | None = None,
                              on: datetime.date | None = None) -> QuerySet[Organization]:
     """The organizations ``user`` acts for on ``on``: own memberships, and delegations received that
-    ``acting_capacity`` would honour (the delegator holds the role that day, the delegate is a member)."""
+    ``acting_capacity`` would honour (the delegator holds the role that day, the delegate is a member).
+    The rule is ``acting_roles``'s; this is its organizations as a queryset."""
     if user is None or not user.is_authenticated or not user.is_active:
         return Organization.objects.none()
-    day = _today(on)
-    roles = None if role is None else ([role] if isinstance(role, str) else list(role))
-    active = memberships_active(on=day)
-    own = active.filter(user_id=user.pk)
-    delegated = delegations_active(on=day).filter(
-        delegate_id=user.pk,
-        organization_id__in=own.values("organization_id"),
-    ).filter(
-        Exists(active.filter(user_id=OuterRef("delegator_id"), organization_id=OuterRef("organization_id"),
-                             role=OuterRef("role")))
-    )
-    if roles is not None:
-        own = own.filter(role__in=roles)
-        delegated = delegated.filter(role__in=roles)
-    return Organization.objects.filter(
-        Q(pk__in=own.values("organization_id")) | Q(pk__in=delegated.values("organization_id"))
-    )
+    return Organization.objects.filter(pk__in=organization_ids_acting_for(user, role=role, on=on))
 
 
 @dataclass(frozen=True)
