@@ -63,8 +63,8 @@ class IdempotentPostMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if request.method != "POST":
-            return
+        if request.method != "POST" or not request.user.is_authenticated:
+            return  # a key is some user's; an open endpoint would answer anyone from it
         key = idempotency_key(request)
         handler = getattr(self, "post", None)
         if key is None or handler is None:
