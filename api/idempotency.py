@@ -10,8 +10,8 @@ nothing; the key with another request is a 422. Keys are per user and live
 
 What is kept: successes and the client's own errors (400, 403, 404, 422...), which a repeat
 would only make again. What is not kept, so a retry with the same key runs again: server errors
-(5xx) and the answers that mean "not now" (409, 429); everything such a request wrote is rolled
-back with the claim on its key."""
+(5xx) and the answers that mean "not now" (409, 429), which wrote nothing (the services are all
+or nothing)."""
 
 from __future__ import annotations
 

@@ -39,9 +39,9 @@ def once_per_form(view):
     """A POST view of an admin form that acts: the form's one-time token makes a second
     submission of the same rendered form (a double click, the browser's back button and submit
     again) do nothing but show the first outcome's messages and go where the first went
-    (``workflow.idempotency``, the mechanism behind the API's Idempotency-Key). A refused action
-    wrote nothing and is not recorded, so submitting that form again tries again. A POST without
-    a token acts as before."""
+    (``workflow.idempotency``, the mechanism behind the API's Idempotency-Key). An outcome with
+    an error message (a refusal, which wrote nothing) is not recorded, so submitting that form
+    again tries again. A POST without a token acts as before."""
 
     @functools.wraps(view)
     def once(model_admin, request, *args, **kwargs):
@@ -51,6 +51,8 @@ def once_per_form(view):
         fields = [(name, value) for name, values in request.POST.lists() if name not in (
             FORM_TOKEN_FIELD, "csrfmiddlewaretoken") for value in values]
         fingerprint = request_fingerprint(method=request.method, path=request.path, body=fields)
+        # What the view told the user is its outcome; Django's message storage has no public way
+        # to list the messages this request added.
         queued = getattr(messages.get_messages(request), "_queued_messages", [])
         before = len(queued)
 

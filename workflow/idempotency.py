@@ -5,9 +5,9 @@
 The first submission with a key claims it by inserting its ``IdempotencyKey`` row and then acts,
 in one transaction: the row, the action's writes and the recorded outcome commit together or not
 at all. A second submission with the same key waits on the row's unique index until the first
-ends, then reads the first outcome (and writes nothing); if the first was not recorded (a server
-error, or an outcome the caller says may be retried), its claim rolled back with it and the key
-is free again. So two submissions with one key never both act, and a crash between acting and
+ends, then reads the first outcome (and writes nothing); if the first was not recorded (an
+exception, or an outcome the caller says may be retried), its claim went with it and the key is
+free again. So two submissions with one key never both act, and a crash between acting and
 recording cannot happen."""
 
 from __future__ import annotations
@@ -37,12 +37,6 @@ class Outcome:
     body: bytes
 
 
-class _NotRecorded(Exception):  # noqa: N818 (control flow: rolls the claim back, carries the result)
-    def __init__(self, result):
-        super().__init__("outcome not recorded")
-        self.result = result
-
-
 def key_lifetime() -> datetime.timedelta:
     return datetime.timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
 
@@ -69,24 +63,23 @@ def submission_once(*, user, channel: str, key: str, fingerprint: str, perform: 
     """Run ``perform()`` at most once per (``user``, ``channel``, ``key``) while the key lives.
 
     Returns ``perform()``'s result the first time. ``outcome(result)`` says what to record for
-    repeats; ``None`` records nothing and rolls back everything ``perform`` wrote, leaving the
-    key free (for answers that may be retried: server errors, "not now"). A later submission
+    repeats; ``None`` records nothing and leaves the key free (for answers that may be retried:
+    "not now", server errors); what ``perform`` wrote stays, as without a key. An exception from
+    ``perform`` rolls back its writes and the claim. A later submission
     with a recorded key gets the stored ``IdempotencyKey`` instead, and nothing runs; the
     caller compares its ``fingerprint`` with the stored one (same key, another request)."""
-    try:
-        with transaction.atomic():
-            claim = _claim(user=user, channel=channel, key=key, fingerprint=fingerprint)
-            if claim is None:
-                return IdempotencyKey.objects.get(user=user, channel=channel, key=key)
-            result = perform()
-            recorded = outcome(result)
-            if recorded is None:
-                raise _NotRecorded(result)
+    with transaction.atomic():
+        claim = _claim(user=user, channel=channel, key=key, fingerprint=fingerprint)
+        if claim is None:
+            return IdempotencyKey.objects.get(user=user, channel=channel, key=key)
+        result = perform()
+        recorded = outcome(result)
+        if recorded is None:
+            claim.delete()
+        else:
             claim.status_code, claim.headers, claim.body = recorded.status_code, recorded.headers, recorded.body
             claim.save(update_fields=["status_code", "headers", "body"])
-            return result
-    except _NotRecorded as not_recorded:
-        return not_recorded.result
+        return result
 
 
 def _claim(*, user, channel: str, key: str, fingerprint: str) -> IdempotencyKey | None:

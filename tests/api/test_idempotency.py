@@ -194,9 +194,18 @@ def test_expired_keys_are_forgotten_and_the_key_runs_again(world, as_member):
     again = eucom.post(url, {"comment": ""}, format="json", HTTP_IDEMPOTENCY_KEY="old")
 
     assert again.status_code == 409 and "Idempotent-Replayed" not in again  # run anew: already submitted
-    IdempotencyKey.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+
+
+def test_the_beat_task_deletes_expired_keys_and_keeps_the_others(world, as_member):
+    eucom = as_member("EUCOM", AO)
+    for key in ("old", "new"):
+        plan = world.ready_plan()
+        eucom.post(f"{V1}/campaign-plans/{plan.pk}/transitions/submit/", {"comment": ""}, format="json",
+                   HTTP_IDEMPOTENCY_KEY=key)
+    IdempotencyKey.objects.filter(key="old").update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+
     assert idempotency_keys_expire.delay().get() == 1
-    assert not IdempotencyKey.objects.exists()
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
 
 
 def test_keys_live_for_the_configured_hours(world, as_member, settings):
