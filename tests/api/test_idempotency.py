@@ -196,7 +196,8 @@ def test_expired_keys_are_forgotten_and_the_key_runs_again(world, as_member):
     assert again.status_code == 409 and "Idempotent-Replayed" not in again  # run anew: already submitted
 
 
-def test_the_beat_task_deletes_expired_keys_and_keeps_the_others(world, as_member):
+def test_the_beat_task_deletes_expired_keys_and_keeps_the_others(world, as_member, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["idempotency-keys-expire"]["task"] == idempotency_keys_expire.name
     eucom = as_member("EUCOM", AO)
     for key in ("old", "new"):
         plan = world.ready_plan()
