@@ -238,6 +238,8 @@ CELERY_BEAT_SCHEDULE = {
     # Suspense reminders: the sweep claims what is due; the digest goes out once a day.
     "reminders-sweep": {"task": "reminders.tasks.sweep", "schedule": 120.0},
     "reminders-digest": {"task": "reminders.tasks.digest", "schedule": crontab(hour=7, minute=5)},
+    # Idempotency keys and admin form tokens past IDEMPOTENCY_KEY_HOURS are forgotten.
+    "idempotency-keys-expire": {"task": "workflow.tasks.idempotency_keys_expire", "schedule": 3600.0},
 }
 
 LOGGING = {
@@ -248,6 +250,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Repeated submissions: an API Idempotency-Key or an admin form's one-time token is remembered
+# this long (workflow.idempotency); a repeat within it returns the first result and writes nothing.
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
 
 # REST API (api/): token or session authentication, the admin's need-to-know selectors, errors as
 # application/problem+json, cursor pagination, rate limits per user (429 past them).
@@ -299,5 +305,6 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_problem_responses",
+        "api.schema.add_idempotency_key",
     ],
 }
