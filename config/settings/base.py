@@ -123,7 +123,7 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_CLIENT_IP_CALLABLE = "security.network.client_address"
 AXES_LOCKOUT_CALLABLE = "security.views.lockout_response"
 # Whom a locked-out person should contact, shown on the lockout page.
-SIGN_IN_HELP_CONTACT = env("SIGN_IN_HELP_CONTACT", "your organization's account administrator or the help desk")
+SIGN_IN_HELP_CONTACT = env("SIGN_IN_HELP_CONTACT", "your account administrator or the help desk")
 
 # Smart-card (CAC/PIV) sign-in through a reverse proxy that terminated mutual TLS and passes the
 # certificate's subject (or the EDIPI) in REMOTE_USER_HEADER. The header is read only on
