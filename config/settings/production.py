@@ -4,7 +4,16 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import CACHE_URL, CELERY_BROKER_URL, SECRET_KEY, env, env_bool, env_int
+from .base import (
+    CACHE_URL,
+    CELERY_BROKER_URL,
+    REMOTE_USER_AUTH,
+    SECRET_KEY,
+    SMART_CARD_TRUSTED_PROXIES,
+    env,
+    env_bool,
+    env_int,
+)
 
 if not SECRET_KEY or SECRET_KEY.startswith("insecure-") or len(set(SECRET_KEY)) < 5 or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
@@ -36,3 +45,9 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBacken
 if not CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL,
                           "KEY_PREFIX": "campaign-plans", "TIMEOUT": 300}}
+
+if REMOTE_USER_AUTH and not SMART_CARD_TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "REMOTE_USER_AUTH=true needs SMART_CARD_TRUSTED_PROXIES: the addresses (or CIDR ranges) of the "
+        "proxies whose certificate header may be believed."
+    )

@@ -139,3 +139,24 @@ def test_the_rate_limit_holds_across_workers_counting_in_redis(world, settings):
         server = redis.Redis.from_url(settings.CELERY_BROKER_URL)
         for key in server.scan_iter(f"{prefix}:*"):
             server.delete(key)
+
+
+@pytest.mark.postgres  # SQLite's schema editor refuses to run inside the test's transaction
+def test_keys_from_the_old_token_table_keep_working_stored_as_digests_and_the_table_is_dropped(world):
+    """Upgrading from DRF's authtoken (keys in clear): the migration carries each key over hashed."""
+    import importlib
+
+    from django.apps import apps
+
+    carry_over = importlib.import_module("api.migrations.0001_carry_over_tokens_hashed").carry_over
+    user = world.user("EUCOM", AO)
+    old_key = "0123456789abcdef0123456789abcdef01234567"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamp, user_id integer)")
+        cursor.execute("INSERT INTO authtoken_token VALUES (%s, NULL, %s)", [old_key, user.pk])
+    with connection.schema_editor() as editor:
+        carry_over(apps, editor)
+    assert "authtoken_token" not in connection.introspection.table_names()
+    token = AuthToken.objects.get(user=user)
+    assert token.digest != old_key and token.expiry is not None
+    assert answers(old_key) == 200
