@@ -35,7 +35,7 @@ class ConsentAuthenticationForm(AdminAuthenticationForm):
     )
     error_messages = {
         **AdminAuthenticationForm.error_messages,
-        "unknown_certificate": "No account is registered for this smart card certificate. Ask your account "
+        "unknown_certificate": "No account may sign in with this smart card certificate. Ask your account "
                                "administrator to record its subject or EDIPI on your security profile, or sign "
                                "in with your user name and password.",
     }
@@ -51,7 +51,9 @@ class ConsentAuthenticationForm(AdminAuthenticationForm):
         # Refuse before checking the password, so no attempt is made without consent.
         if not self.cleaned_data.get("consent"):
             raise forms.ValidationError(self.fields["consent"].error_messages["required"], code="no_consent")
-        if self.smart_card_identity and (self.data.get("smart_card") or not self.cleaned_data.get("username")):
+        by_card = bool(self.smart_card_identity) and bool(self.data.get("smart_card")
+                                                          or not self.cleaned_data.get("username"))
+        if by_card:
             self.user_cache = authenticate(self.request, smart_card_identity=self.smart_card_identity)
             if self.user_cache is None:
                 raise forms.ValidationError(self.error_messages["unknown_certificate"], code="unknown_certificate")
@@ -63,7 +65,6 @@ class ConsentAuthenticationForm(AdminAuthenticationForm):
             # Read by the sign-in audit event (security.signals), which carries the acknowledgment.
             self.request.sign_in_detail = {
                 "consent_acknowledged_at": at.isoformat(),
-                **({"smart_card": self.smart_card_identity} if self.user_cache.backend.endswith("SmartCardBackend")
-                   else {}),
+                **({"smart_card": self.smart_card_identity} if by_card else {}),
             }
         return self.cleaned_data

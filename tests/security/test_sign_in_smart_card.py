@@ -95,7 +95,7 @@ def test_an_unknown_certificate_creates_no_account_and_signs_in_nobody(smart_car
     users_before = get_user_model().objects.count()
     client = card("CN=SOMEONE.NEW.X.9999999999,OU=USA,OU=PKI,OU=DoD,O=U.S. Government,C=US")
     response = sign_in_with_card(client)
-    assert "No account is registered for this smart card certificate" in response.content.decode()
+    assert "No account may sign in with this smart card certificate" in response.content.decode()
     assert signed_in_as(client) is None
     assert get_user_model().objects.count() == users_before
     client = card("administrator")
@@ -109,7 +109,8 @@ def test_a_superuser_is_never_signed_in_by_the_header(smart_card, db):
     SecurityProfile.objects.create(user=admin, certificate_subject=SUBJECT)
     for identity in (SUBJECT, "administrator"):
         client = card(identity)
-        sign_in_with_card(client)
+        response = sign_in_with_card(client)
+        assert "No account may sign in with this smart card certificate" in response.content.decode()
         assert signed_in_as(client) is None
         assert client.get(reverse("admin:index")).status_code == 302
 
