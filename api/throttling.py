@@ -14,6 +14,8 @@ from django.core.cache import caches
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from security.network import client_address
+
 
 class _SharedWindowCount:
     """A fixed window of ``duration`` seconds per client: its counter expires with the window."""
@@ -49,6 +51,11 @@ class _SharedWindowCount:
 
     def wait(self):
         return max(0.0, self.window_ends - self.now)
+
+    def get_ident(self, request):
+        # DRF's own reads the whole X-Forwarded-For (the client's to write) unless NUM_PROXIES is
+        # set; the address the lockout and the audit use is read through the trusted proxies only.
+        return client_address(request) or ""
 
 
 class UserRateThrottle(_SharedWindowCount, throttling.UserRateThrottle):

@@ -12,13 +12,14 @@ import uuid
 import pytest
 import redis
 import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from knox.models import AuthToken
 from rest_framework.test import APIClient, APIRequestFactory
 
-from api.throttling import UserRateThrottle
+from api.throttling import AnonRateThrottle, UserRateThrottle
 from security.models import AuditAction, AuditEvent
 
 from .conftest import AO
@@ -160,3 +161,18 @@ def test_keys_from_the_old_token_table_keep_working_stored_as_digests_and_the_ta
     token = AuthToken.objects.get(user=user)
     assert token.digest != old_key and token.expiry is not None
     assert answers(old_key) == 200
+
+
+def test_an_anonymous_client_cannot_escape_its_rate_limit_by_writing_x_forwarded_for(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    throttle_requests = APIRequestFactory()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "2/hour",
+                                                                                      "anon": "2/hour"}}
+    allowed = []
+    with time_machine.travel("2026-11-29 09:10:00Z", tick=False):
+        for forged in ("192.0.2.1", "192.0.2.2", "192.0.2.3"):
+            request = throttle_requests.get("/api/v1/organizations/", REMOTE_ADDR="10.0.0.5",
+                                            HTTP_X_FORWARDED_FOR=f"{forged}, 198.51.100.23")
+            request.user = AnonymousUser()
+            allowed.append(AnonRateThrottle().allow_request(request, view=None))
+    assert allowed == [True, True, False]
