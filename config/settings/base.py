@@ -133,6 +133,25 @@ REMOTE_USER_AUTH = env_bool("REMOTE_USER_AUTH", False)
 REMOTE_USER_HEADER = env("REMOTE_USER_HEADER", "HTTP_X_SSL_CLIENT_USER")
 SMART_CARD_TRUSTED_PROXIES = env_list("SMART_CARD_TRUSTED_PROXIES")
 
+# --- Cache and API tokens (api/) ---------------------------------------------------------------
+# The cache counts API request rates (api.throttling). With CACHE_URL (redis://host:6379/N, a
+# database of its own, not the broker's) every web worker counts in the same Redis, so a limit
+# holds across workers; without it each process has its own memory (development, tests).
+CACHE_URL = env("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "campaign-plans", "TIMEOUT": 300}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# API tokens (django-rest-knox): shown once when issued (`manage.py issue_api_token`), stored as a
+# SHA-512 digest, valid for API_TOKEN_DAYS days, revoked in the admin.
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=env_int("API_TOKEN_DAYS", 90)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
 # Sessions end after 15 minutes without activity.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 15 * 60)
 # Activity renews the session at most once a minute (security.middleware.IdleSessionRenewalMiddleware)
@@ -275,25 +294,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
-}
-
-# --- Cache and API tokens (api/) ---------------------------------------------------------------
-# The cache counts API request rates (api.throttling). With CACHE_URL (redis://host:6379/N, a
-# database of its own, not the broker's) every web worker counts in the same Redis, so a limit
-# holds across workers; without it each process has its own memory (development, tests).
-CACHE_URL = env("CACHE_URL", "")
-if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
-                          "KEY_PREFIX": "campaign-plans", "TIMEOUT": 300}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-# API tokens (django-rest-knox): shown once when issued (`manage.py issue_api_token`), stored as a
-# SHA-512 digest, valid for API_TOKEN_DAYS days, revoked in the admin.
-REST_KNOX = {
-    "TOKEN_TTL": datetime.timedelta(days=env_int("API_TOKEN_DAYS", 90)),
-    "AUTH_HEADER_PREFIX": "Token",
-    "AUTO_REFRESH": False,
 }
 
 # REST API (api/): token or session authentication, the admin's need-to-know selectors, errors as
