@@ -63,9 +63,9 @@ def smart_card_account(identity: str):
     (exactly as the proxy sends it, case aside) or by the EDIPI, given alone or read from the end
     of the subject's common name. None when no account is mapped; never creates one."""
     identity = identity.strip()
-    users = get_user_model()._default_manager.filter(is_active=True)
     if not identity:
         return None
+    users = get_user_model()._default_manager.filter(is_active=True)
     user = users.filter(security_profile__certificate_subject__iexact=identity).first()
     if user is None:
         if _EDIPI.match(identity):
@@ -90,3 +90,8 @@ class SmartCardBackend(ProfileModelBackend):
         if user is None or user.is_superuser or not self.user_can_authenticate(user):
             return None
         return user
+
+    def get_user(self, user_id):
+        # A session begun with a card ends if its account has since been made a superuser.
+        user = super().get_user(user_id)
+        return None if user is not None and user.is_superuser else user

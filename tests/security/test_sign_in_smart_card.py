@@ -130,3 +130,12 @@ def test_a_session_begun_with_a_card_ends_when_the_card_is_withdrawn(smart_card,
     assert client.get(reverse("admin:index")).status_code == 200
     assert client.get(reverse("admin:index"), HTTP_X_SSL_CLIENT_USER="").status_code == 302
     assert signed_in_as(client) is None
+
+
+def test_a_card_session_ends_when_its_account_is_made_a_superuser(smart_card, officer):
+    client = card()
+    sign_in_with_card(client)
+    assert client.get(reverse("admin:index")).status_code == 200
+    officer.is_superuser = True
+    officer.save()
+    assert client.get(reverse("admin:index")).status_code == 302
