@@ -19,7 +19,7 @@ from workflow.models import Response
 from workflow.selectors import history_of, taskers_of
 from workflow.services import document_lock, tasker_respond, transition_perform
 
-from .helpers import AO, REV, act, critical
+from .helpers import AO, REV, act, critical, to_review
 
 V1 = "/api/v1"
 BUSY = ("Someone else was changing the same document at the same moment and the two changes could not both be "
@@ -129,3 +129,16 @@ def test_the_admin_answers_a_lock_it_cannot_get_with_a_message(world):
     assert response.status_code == 200
     assert BUSY in response.content.decode().replace("&#x27;", "'")
     assert CampaignPlan.objects.get(pk=plan.pk).state == PlanState.COORDINATION
+
+
+def test_an_admin_page_that_cannot_get_its_lock_answers_409_and_changes_nothing(world):
+    plan = to_review(world, world.ready_plan())
+    plan = act(plan, "return_for_rework", world.user("J5", REV), comment="Rework the annex")
+    client = Client()
+    client.force_login(world.user("EUCOM", AO))
+    with held_by_another_connection(model=CampaignPlan, pk=plan.pk), lock_timeout("200ms"):
+        response = client.post(reverse("admin:planning_campaignplan_changelist"),
+                               {"action": "start_new_version", "_selected_action": [plan.pk]})
+    assert response.status_code == 409
+    assert BUSY.replace("'", "&#x27;") in response.content.decode()
+    assert CampaignPlan.objects.filter(series=plan.series).count() == 1
