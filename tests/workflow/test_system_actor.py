@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from planning.models import CampaignPlan, PlanState
 from planning.services import plan_new_version
+from security.models import AuditAction, AuditEvent
 from workflow.models import Response, Step
 from workflow.selectors import history_of
 
@@ -40,6 +41,8 @@ def test_the_approver_is_tasked_by_the_system_on_behalf_of_the_last_reviewer(wor
     owner.force_login(world.user("EUCOM", AO))
     page = owner.get(reverse("admin:planning_campaignplan_change", args=[plan.pk])).content.decode()
     assert "Approval taskers issued to USD(P)" in page and "System (on behalf of usdp_reviewer)" in page
+    audited = AuditEvent.objects.get(action=AuditAction.WORKFLOW, description__startswith="Approval taskers issued")
+    assert (audited.user, audited.detail["caused_by"]) == (None, world.user("USD(P)", REV).pk)
 
 
 def test_supersession_is_recorded_as_the_system_on_behalf_of_the_approver(world):
