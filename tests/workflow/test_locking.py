@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 
 import pytest
 from django.db import connection, transaction
@@ -142,3 +143,44 @@ def test_an_admin_page_that_cannot_get_its_lock_answers_409_and_changes_nothing(
     assert response.status_code == 409
     assert BUSY.replace("'", "&#x27;") in response.content.decode()
     assert CampaignPlan.objects.filter(series=plan.series).count() == 1
+
+
+def test_a_lock_failure_is_retried_and_the_retry_succeeds_once_the_other_writer_is_done(world):
+    """The other writer lets go only after this transition's first attempt gave up waiting (seen in
+    pg_stat_activity, not guessed by a clock): the service tries again and the transition is made,
+    once."""
+    eucom = world.user("EUCOM", AO)
+    plan = act(world.ready_plan(), "submit", eucom)
+    locked, release_failure = threading.Event(), []
+
+    def hold_until_the_first_attempt_gives_up():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                document_lock(model=CampaignPlan, pk=plan.pk)
+                locked.set()
+                first_wait = None
+                for _ in range(3000):
+                    cursor.execute("SELECT min(query_start) FROM pg_stat_activity WHERE datname = current_database() "
+                                   "AND wait_event_type = 'Lock'")
+                    waiting = cursor.fetchone()[0]
+                    if first_wait is None:
+                        first_wait = waiting
+                    elif waiting != first_wait:
+                        break  # the first attempt timed out (another wait, or none, is there now)
+                    time.sleep(0.01)
+        except BaseException as exc:  # noqa: BLE001 (reported to the test below)
+            release_failure.append(exc)
+            locked.set()
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_until_the_first_attempt_gives_up)
+    holder.start()
+    assert locked.wait(timeout=30) and not release_failure, release_failure
+    with lock_timeout("300ms"):
+        withdrawn = transition_perform(document=plan, name="withdraw", by=eucom, comment="Merged",
+                                       expected_state=PlanState.COORDINATION)
+    holder.join(timeout=60)
+    assert not release_failure, release_failure
+    assert withdrawn.state == PlanState.WITHDRAWN
+    assert history_of(plan).filter(action="withdraw").count() == 1
