@@ -3,7 +3,8 @@
 Domain refusals raised by the services (``workflow.exceptions``) and DRF's own errors all end
 here, so a client sees the same shape for every failure: ``type``, ``title``, ``status``,
 ``detail``, plus ``errors`` (field -> messages) for invalid input and ``reasons`` (the same
-sentences as the admin) for a refusal. Anything not listed is a bug and stays a 500."""
+sentences as the admin) for a refusal. A database lock failure (deadlock, serialization
+failure, lock timeout) is a conflict. Anything not listed is a bug and stays a 500."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -23,6 +25,7 @@ from workflow.exceptions import (
     TransitionRefused,
     UnknownTransition,
     WorkflowError,
+    lock_conflict,
 )
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -138,6 +141,10 @@ def problem_exception_handler(exc, context) -> Response | None:
     """DRF's EXCEPTION_HANDLER: every error the API returns goes through here."""
     if isinstance(exc, WorkflowError):
         return _workflow_problem(exc)
+    if isinstance(exc, OperationalError) and lock_conflict(exc) is not None:
+        # A deadlock, serialization failure or lock timeout no service retried: nothing was
+        # written, and trying again may succeed. A conflict, not a server error.
+        return _workflow_problem(lock_conflict(exc))
     if isinstance(exc, DjangoValidationError):
         errors = flatten_errors(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
         return problem_response("invalid-input", _detail_from(errors), errors=errors)

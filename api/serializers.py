@@ -31,6 +31,7 @@ from planning.models import (
 from planning.selectors import plans_visible_to
 from workflow.models import Comment as WorkflowComment
 from workflow.models import CommentCategory, Decision, HistoryEntry, Response, Tasker
+from workflow.selectors import comment_blocks, comment_resolution
 
 from .documents import resource_of
 
@@ -162,24 +163,39 @@ class CommentSerializer(_DocumentRefMixin, serializers.ModelSerializer):
     organization = AcronymField(read_only=True)
     author = UsernameField()
     adjudicated_by = nullable(UsernameField)
+    commenter_agreed_by = nullable(UsernameField)
+    blocking = serializers.SerializerMethodField(
+        help_text="Whether the comment keeps its step from ending (not adjudicated, or its organization's "
+                  "non-concurrence stands).")
+    resolution = serializers.SerializerMethodField(help_text="Where the comment stands, in the admin's words.")
 
     class Meta:
         model = WorkflowComment
         fields = ["id", "document", "tasker", "organization", "author", "category", "section", "text",
                   "proposed_change", "decision", "decision_rationale", "adjudicated_by", "adjudicated_at",
-                  "created_at"]
+                  "commenter_agreed_by", "commenter_agreed_at", "blocking", "resolution", "created_at"]
+
+    def get_blocking(self, comment) -> bool:
+        return comment_blocks(comment)
+
+    def get_resolution(self, comment) -> str:
+        return comment_resolution(comment)
 
 
 class HistoryEntrySerializer(serializers.ModelSerializer):
     actor = nullable(UsernameField)
     acting_for = nullable(AcronymField)
     on_behalf_of = nullable(UsernameField)
+    caused_by = nullable(UsernameField)
+    actor_label = serializers.CharField(
+        read_only=True, help_text="Who acted, as the admin shows it: “System (on behalf of …)” for the system's own "
+                                  "entries (no actor; caused_by names the person whose action caused them).")
     data = serializers.DictField(read_only=True)
 
     class Meta:
         model = HistoryEntry
         fields = ["id", "at", "action", "description", "from_state", "to_state", "actor", "acting_for",
-                  "on_behalf_of", "comment", "data"]
+                  "on_behalf_of", "caused_by", "actor_label", "comment", "data"]
 
 
 class TransitionOptionSerializer(serializers.Serializer):

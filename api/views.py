@@ -259,7 +259,7 @@ class CommentViewSet(IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, maybe no tables
             return WorkflowComment.objects.none()
         return WorkflowComment.objects.filter(visible_documents_q(self.request.user)).select_related(
-            "organization", "author", "adjudicated_by")
+            "organization", "author", "adjudicated_by", "commenter_agreed_by", "tasker")
 
     @extend_schema(request=serializers.AdjudicationInputSerializer, responses=serializers.CommentSerializer,
                    summary="The owner's adjudication: accepted, partially accepted or rejected")
@@ -269,6 +269,14 @@ class CommentViewSet(IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
         given = serializers.AdjudicationInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         comment = workflow_services.comment_adjudicate(comment=comment, by=request.user, **given.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=comment.pk)).data)
+
+    @extend_schema(request=None, responses=serializers.CommentSerializer,
+                   summary="The commenting organization agrees with the adjudication of its comment (a coordinator "
+                           "of that organization)")
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def agree(self, request, pk=None):
+        comment = workflow_services.comment_agree(comment=self.get_object(), by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=comment.pk)).data)
 
 

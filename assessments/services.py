@@ -238,7 +238,8 @@ def cycle_add_plan(*, cycle: AssessmentCycle, plan: CampaignPlan | CampaignSuppo
     _require_administrator(by)
     field = "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan"
     with transaction.atomic():
-        cycle = AssessmentCycle.objects.select_for_update().select_related("policy_office").get(pk=cycle.pk)
+        cycle = AssessmentCycle.objects.select_for_update(of=("self",), no_key=True).select_related(
+            "policy_office").get(pk=cycle.pk)
         if cycle.state not in COLLECTING_STATES:
             raise ActionRefused(f"Plans can be added while the cycle collects assessments; the {cycle} is "
                                 f"{cycle.get_state_display().lower()}.")
@@ -310,7 +311,10 @@ def _owner_capacity(document: AssessmentDocument, by) -> Capacity:
 
 
 def _lock(document: AssessmentDocument) -> AssessmentDocument:
-    locked = type(document).objects.select_for_update().select_related("cycle", "owner").get(pk=document.pk)
+    # The document's row only: the cycle and the owner read with it are referenced by every
+    # other document's writes (FOR UPDATE on them would hold up unrelated work).
+    locked = type(document).objects.select_for_update(of=("self",), no_key=True).select_related(
+        "cycle", "owner").get(pk=document.pk)
     return locked
 
 

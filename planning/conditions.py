@@ -3,10 +3,12 @@ words (empty list: met). The admin, the API and the service all show these same 
 
 from __future__ import annotations
 
-from collections import Counter
-
 from workflow.models import OPEN_TASKER_STATES, Decision, Response, Step, TaskerState
-from workflow.selectors import document_taskers, document_unresolved_critical_comments
+from workflow.selectors import (
+    critical_comment_reasons,
+    document_taskers,
+    document_unresolved_critical_comments,
+)
 
 
 def _names(organizations) -> str:
@@ -73,21 +75,8 @@ def reviews_complete(plan) -> list[str]:
 
 
 def critical_comments_resolved(plan) -> list[str]:
-    """No critical comment is unadjudicated, and no organization still non-concurs."""
-    pending = Counter()
-    standing = Counter()
-    for comment in document_unresolved_critical_comments(plan):
-        if comment.decision == "":
-            pending[str(comment.organization)] += 1
-        else:
-            standing[str(comment.organization)] += 1
-    reasons = []
-    for org, n in sorted(pending.items()):
-        reasons.append(f"{n} critical comment{'s' if n > 1 else ''} from {org} not adjudicated.")
-    for org, n in sorted(standing.items()):
-        reasons.append(f"{org} still non-concurs after {n} critical comment{'s were' if n > 1 else ' was'} rejected: "
-                       "obtain its concurrence or elevate.")
-    return reasons
+    """No critical comment is unadjudicated, and no organization's non-concurrence stands."""
+    return critical_comment_reasons(plan)
 
 
 def has_unresolved_nonconcur(plan) -> list[str]:

@@ -16,6 +16,7 @@ from workflow.models import Response, Step
 from workflow.selectors import document_taskers, open_taskers, taskers_of
 from workflow.services import (
     TransitionContext,
+    document_lock,
     history_record,
     route_participants,
     route_snapshot_take,
@@ -98,7 +99,7 @@ def plan_update(*, plan: PlanDocument, by, **fields) -> PlanDocument:
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
     with transaction.atomic():
-        locked = type(plan).objects.select_for_update().get(pk=plan.pk)
+        locked = document_lock(model=type(plan), pk=plan.pk).document
         if locked.state != PlanState.DRAFT:
             raise ActionRefused(f"Only a draft can be edited; this version is {locked.get_state_display().lower()}. "
                                 "Start a new version to change it.")
@@ -148,7 +149,7 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
     if errors:
         raise InvalidInput([m for messages in errors.values() for m in messages], errors)
     with transaction.atomic():
-        locked = type(plan).objects.select_for_update().get(pk=plan.pk)
+        locked = document_lock(model=type(plan), pk=plan.pk).document
         plan_assert_editable(plan=locked, by=by)
         link = "campaign_plan" if isinstance(locked, CampaignPlan) else "support_plan"
         for name, values in links.items():
@@ -232,7 +233,9 @@ def plan_after_response(*, plan: PlanDocument, tasker, by) -> None:
         return
     if taskers_of(plan, step=Step.APPROVAL).exists():
         return
-    taskers_issue(document=plan, step=Step.APPROVAL, participants=route_participants(plan, Step.APPROVAL), by=by)
+    # The system tasks the approver, on behalf of the reviewer whose answer completed the review.
+    taskers_issue(document=plan, step=Step.APPROVAL, participants=route_participants(plan, Step.APPROVAL),
+                  by=None, caused_by=by)
 
 
 # --- versions -----------------------------------------------------------------------------
@@ -242,7 +245,7 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
     is (readable, unchanged); approving the new one supersedes the approved one."""
     model = type(plan)
     with transaction.atomic():
-        plan = model.objects.select_for_update().get(pk=plan.pk)
+        plan = document_lock(model=model, pk=plan.pk).document
         capacity = _owner_capacity(plan, by)
         if plan.state not in (PlanState.RETURNED, PlanState.APPROVED):
             raise ActionRefused(f"A new version starts from a returned or approved plan; this one is "

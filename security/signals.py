@@ -41,7 +41,8 @@ def _workflow_action(sender, instance, created, **kwargs):
         audit_record(action=AuditAction.WORKFLOW, description=instance.description, user=instance.actor,
                      detail={"document_type": instance.content_type_id, "document_id": instance.object_id,
                              "action": instance.action, "from": instance.from_state, "to": instance.to_state,
-                             "acting_for": instance.acting_for_id, "on_behalf_of": instance.on_behalf_of_id})
+                             "acting_for": instance.acting_for_id, "on_behalf_of": instance.on_behalf_of_id,
+                             "caused_by": instance.caused_by_id})
 
 
 @receiver(post_save, sender=Membership)

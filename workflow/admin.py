@@ -25,10 +25,10 @@ class RouteAdmin(admin.ModelAdmin):
 class HistoryEntryAdmin(admin.ModelAdmin):
     """Append-only: readable by administrators, never editable."""
 
-    list_display = ("at", "description", "actor", "acting_for", "on_behalf_of", "from_state", "to_state")
+    list_display = ("at", "description", "actor_label", "from_state", "to_state")
     list_filter = ("action",)
     search_fields = ("description", "comment")
-    list_select_related = ("actor", "acting_for", "on_behalf_of")
+    list_select_related = ("actor", "acting_for", "on_behalf_of", "caused_by")
 
     def has_add_permission(self, request):
         return False

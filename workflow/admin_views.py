@@ -9,6 +9,7 @@ import io
 import json
 
 from django.contrib import admin, messages
+from django.db import OperationalError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, path, reverse
@@ -20,13 +21,19 @@ from security.audit import AuditAction, audit_record
 from . import services
 from .admin_lists import BoundedCountAdminMixin
 from .diagrams import state_diagram_svg
-from .exceptions import WorkflowError
+from .exceptions import WorkflowError, lock_conflict
 from .idempotency import Outcome, request_fingerprint, submission_once
 from .models import CommentCategory, Decision, IdempotencyKey, Response, SubmissionChannel, Tasker
-from .selectors import comments_of, document_read_once, history_of, taskers_of
+from .selectors import comment_resolution, comments_of, document_read_once, history_of, taskers_of
 
 
-def _report(request, error: WorkflowError) -> None:
+def _report(request, error: WorkflowError | OperationalError) -> None:
+    if isinstance(error, OperationalError):
+        # A deadlock or lock timeout no service retried: a conflict (nothing was saved), not a 500.
+        conflict = lock_conflict(error)
+        if conflict is None:
+            raise error
+        error = conflict
     for reason in error.reasons:
         messages.error(request, reason)
 
@@ -90,7 +97,7 @@ def transition_request(request, document, name: str, *, data: dict | None = None
         )
         messages.success(request, f"Done: {services.transition_rules(type(document), name).label}. "
                                   f"The {services.kind_label(document)} is now {services.state_label(document)}.")
-    except WorkflowError as error:
+    except (WorkflowError, OperationalError) as error:
         _report(request, error)
     return document
 
@@ -138,6 +145,7 @@ class RoutedDocumentAdminMixin:
                  name="{}_{}_acknowledge".format(*info)),
             path("<int:pk>/adjudicate/<int:comment_id>/", wrap(self.adjudicate_view),
                  name="{}_{}_adjudicate".format(*info)),
+            path("<int:pk>/agree/<int:comment_id>/", wrap(self.agree_view), name="{}_{}_agree".format(*info)),
             path("<int:pk>/comments.xlsx", wrap(self.comments_export_view), name="{}_{}_comments_xlsx".format(*info)),
         ] + super().get_urls()
 
@@ -174,7 +182,7 @@ class RoutedDocumentAdminMixin:
             services.tasker_respond(tasker=tasker, by=request.user, response=request.POST.get("response", ""),
                                     rationale=request.POST.get("rationale", ""), comments=comments)
             messages.success(request, f"Answer recorded for {tasker.organization}.")
-        except WorkflowError as error:
+        except (WorkflowError, OperationalError) as error:
             _report(request, error)
         return self._back(document)
 
@@ -187,7 +195,7 @@ class RoutedDocumentAdminMixin:
         try:
             services.tasker_acknowledge(tasker=tasker, by=request.user)
             messages.success(request, f"Tasker acknowledged for {tasker.organization}.")
-        except WorkflowError as error:
+        except (WorkflowError, OperationalError) as error:
             _report(request, error)
         return self._back(document)
 
@@ -201,7 +209,20 @@ class RoutedDocumentAdminMixin:
             services.comment_adjudicate(comment=comment, by=request.user, decision=request.POST.get("decision", ""),
                                         rationale=request.POST.get("rationale", ""))
             messages.success(request, "Adjudication recorded.")
-        except WorkflowError as error:
+        except (WorkflowError, OperationalError) as error:
+            _report(request, error)
+        return self._back(document)
+
+    @once_per_form
+    def agree_view(self, request, pk, comment_id):
+        if request.method != "POST":
+            raise Http404
+        document = self._document(request, pk)
+        comment = get_object_or_404(comments_of(document), pk=comment_id)
+        try:
+            services.comment_agree(comment=comment, by=request.user)
+            messages.success(request, f"{comment.organization} agreed with the adjudication of its comment.")
+        except (WorkflowError, OperationalError) as error:
             _report(request, error)
         return self._back(document)
 
@@ -252,6 +273,11 @@ class RoutedDocumentAdminMixin:
         my_orgs = set(organization_ids_acting_for(request.user))
         taskers = list(taskers_of(document).order_by("step", "organization__acronym"))
         comments = list(comments_of(document))
+        for comment in comments:  # where each row stands, and whether the user may agree for its organization
+            comment.resolution = comment_resolution(comment)
+            comment.may_agree = (comment.organization_id in my_orgs and comment.commenter_agreed_at is None
+                                 and comment.decision in (Decision.PARTIALLY_ACCEPTED, Decision.REJECTED)
+                                 and document.current_step() == comment.tasker.step)
         with document_read_once(document, taskers=taskers, comments=comments):
             transitions = services.transitions_available(document=document, user=request.user)
         extra_context.update(
@@ -421,7 +447,7 @@ class TaskerAdmin(BoundedCountAdminMixin, admin.ModelAdmin):
             try:
                 services.tasker_acknowledge(tasker=tasker, by=request.user)
                 done += 1
-            except WorkflowError as error:
+            except (WorkflowError, OperationalError) as error:
                 _report(request, error)
         messages.success(request, f"{done} tasker{'s' if done != 1 else ''} acknowledged.")
 

@@ -34,3 +34,31 @@ class InvalidInput(WorkflowError):
     def __init__(self, reasons: list[str] | str, field_errors: dict[str, list[str]] | None = None):
         super().__init__(reasons)
         self.field_errors = field_errors or {}
+
+
+# SQLSTATEs of the lock failures PostgreSQL reports when two writers meet: both could not be
+# applied as they came, nothing of the failed one was written, and trying again may succeed.
+LOCK_FAILURES = {
+    "40P01": "deadlock",  # deadlock_detected
+    "40001": "serialization failure",  # serialization_failure
+    "55P03": "lock timeout",  # lock_not_available (lock_timeout, NOWAIT)
+}
+
+
+def lock_failure(exc: BaseException) -> str | None:
+    """Which lock failure a database error is ("deadlock", ...), or None if it is none of them.
+    Django wraps the driver's error; its SQLSTATE is on the cause."""
+    for candidate in (exc, exc.__cause__):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if code in LOCK_FAILURES:
+            return LOCK_FAILURES[code]
+    return None
+
+
+def lock_conflict(exc: BaseException) -> Conflict | None:
+    """The ``Conflict`` a database lock failure means for the user, or None for any other error:
+    the edges (admin, API) answer it as a conflict, never as a server error."""
+    if lock_failure(exc) is None:
+        return None
+    return Conflict("Someone else was changing the same document at the same moment and the two changes could "
+                    "not both be applied. Nothing of yours was saved; reload the page and try again.")

@@ -213,6 +213,11 @@ class Comment(DocumentRef):
     adjudicated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="+")
     adjudicated_at = models.DateTimeField(null=True, blank=True)
+    commenter_agreed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the commenting organization agreed with the adjudication; cleared "
+                                         "when the adjudication changes.")
+    commenter_agreed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                            related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -236,6 +241,9 @@ class HistoryEntry(DocumentRef):
     acting_for = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+", help_text="The delegator, when the actor acted under delegation.")
+    caused_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", help_text="For an entry of the system (no actor): the person "
+                                                              "whose action caused it.")
     comment = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 
@@ -254,6 +262,18 @@ class HistoryEntry(DocumentRef):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("History is append-only: an entry cannot be deleted.")
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as the history shows it; the system's own entries say so."""
+        if self.actor_id is None:
+            return f"System (on behalf of {self.caused_by})" if self.caused_by_id else "System"
+        label = str(self.actor)
+        if self.acting_for_id:
+            label += f" for {self.acting_for}"
+        if self.on_behalf_of_id:
+            label += f" on behalf of {self.on_behalf_of}"
+        return label
 
 
 ROLES_WHO_ANSWER = (Role.REVIEWER, Role.APPROVER)

@@ -84,27 +84,84 @@ def document_comments(document) -> list[Comment]:
     return read["comments"]
 
 
+def comment_blocks(comment: Comment) -> bool:
+    """Whether a comment keeps its step from ending: a critical comment not adjudicated yet, or
+    one partially accepted or rejected while its organization still non-concurs and has not
+    agreed with the adjudication (a non-concurrence stands until it is withdrawn by a new
+    answer, every critical comment is accepted, or the commenter agrees)."""
+    if comment.category != CommentCategory.CRITICAL:
+        return False
+    if comment.decision == "":
+        return True
+    return (comment.decision != Decision.ACCEPTED and comment.commenter_agreed_at is None
+            and comment.tasker is not None and comment.tasker.response == Response.NONCONCUR)
+
+
 def document_unresolved_critical_comments(document) -> list[Comment]:
     """``unresolved_critical_comments`` from ``document_comments``."""
-    return [c for c in document_comments(document) if c.category == CommentCategory.CRITICAL and (
-        c.decision == "" or (c.decision == Decision.REJECTED and c.tasker is not None
-                             and c.tasker.response == Response.NONCONCUR))]
+    return [c for c in document_comments(document) if comment_blocks(c)]
+
+
+def _count(n: int, words: str) -> str:
+    return f"{n} {words}{'s' if n != 1 else ''}"
+
+
+def critical_comment_reasons(document) -> list[str]:
+    """Why the comments keep the step from ending, one sentence per organization and cause:
+    critical comments not adjudicated, and each non-concurrence that stands and why ("DON's
+    non-concurrence stands: 1 critical comment partially accepted, DON has not agreed.")."""
+    pending: dict[str, int] = {}
+    standing: dict[str, dict[str, int]] = {}
+    for comment in document_unresolved_critical_comments(document):
+        organization = str(comment.organization)
+        if comment.decision == "":
+            pending[organization] = pending.get(organization, 0) + 1
+        else:
+            decisions = standing.setdefault(organization, {})
+            decisions[comment.decision] = decisions.get(comment.decision, 0) + 1
+    reasons = [f"{_count(n, 'critical comment')} from {organization} not adjudicated."
+               for organization, n in sorted(pending.items())]
+    for organization, decisions in sorted(standing.items()):
+        (first, n), rest = sorted(decisions.items())[0], sorted(decisions.items())[1:]
+        counted = f"{_count(n, 'critical comment')} {Decision(first).label.lower()}" + "".join(
+            f" and {more} {Decision(decision).label.lower()}" for decision, more in rest)
+        reasons.append(f"{organization}'s non-concurrence stands: {counted}, {organization} has not agreed.")
+    return reasons
+
+
+def comment_resolution(comment: Comment) -> str:
+    """Where a row of the comment resolution matrix stands, in the users' words."""
+    organization = comment.organization
+    if comment.decision == "":
+        return ("Not adjudicated: coordination cannot end until it is." if comment.category == CommentCategory.CRITICAL
+                else "Not adjudicated.")
+    decision = Decision(comment.decision).label
+    if comment.commenter_agreed_at is not None:
+        return f"{decision}; {organization} agreed on {comment.commenter_agreed_at:%d %b %Y}."
+    if comment.category != CommentCategory.CRITICAL or comment.decision == Decision.ACCEPTED:
+        return f"{decision}."
+    if comment_blocks(comment):
+        return (f"{decision}, {organization} has not agreed: {organization}'s non-concurrence stands until it "
+                "agrees or answers again, or the owner elevates.")
+    return f"{decision}; {organization} does not non-concur."
 
 
 def comments_of(document) -> QuerySet[Comment]:
     return Comment.objects.filter(**_ref(document)).select_related("organization", "author", "adjudicated_by",
-                                                                   "tasker")
+                                                                   "commenter_agreed_by", "tasker")
 
 
 def history_of(document) -> QuerySet[HistoryEntry]:
-    return HistoryEntry.objects.filter(**_ref(document)).select_related("actor", "acting_for", "on_behalf_of")
+    return HistoryEntry.objects.filter(**_ref(document)).select_related("actor", "acting_for", "on_behalf_of",
+                                                                        "caused_by")
 
 
 def unresolved_critical_comments(document) -> QuerySet[Comment]:
-    """Critical comments that still block: not adjudicated, or rejected while the commenting
-    organization still non-concurs."""
+    """Critical comments that still block (``comment_blocks``): not adjudicated, or partially
+    accepted or rejected while the commenting organization still non-concurs and has not agreed."""
     return comments_of(document).filter(category=CommentCategory.CRITICAL).filter(
-        Q(decision="") | Q(decision=Decision.REJECTED, tasker__response=Response.NONCONCUR)
+        Q(decision="") | Q(decision__in=(Decision.PARTIALLY_ACCEPTED, Decision.REJECTED),
+                           commenter_agreed_at__isnull=True, tasker__response=Response.NONCONCUR)
     )
 
 

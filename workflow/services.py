@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
+import random
+import time
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import JSONField
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
@@ -28,7 +31,14 @@ from organizations.models import Organization, Role
 from organizations.selectors import Capacity, acting_capacity
 
 from .calendar import add_working_days
-from .exceptions import ActionRefused, Conflict, InvalidInput, TransitionRefused, UnknownTransition
+from .exceptions import (
+    ActionRefused,
+    Conflict,
+    InvalidInput,
+    TransitionRefused,
+    UnknownTransition,
+    lock_conflict,
+)
 from .models import (
     OPEN_TASKER_STATES,
     ROLES_WHO_ANSWER,
@@ -72,6 +82,73 @@ class TransitionOption:
     comment_label: str
     confirm: str
     fields: tuple[str, ...]
+
+
+# --- locking -------------------------------------------------------------------------------
+
+LOCK_ATTEMPTS = 3
+
+
+def retried_on_lock_failure(service):
+    """Run ``service`` again (up to ``LOCK_ATTEMPTS`` times in all, after a short random pause)
+    when the database ends it with a deadlock, a serialization failure or a lock timeout, then
+    answer ``Conflict``: the failed attempt wrote nothing, and another attempt usually succeeds
+    once the other writer is done. Inside a caller's transaction nothing can be retried (the
+    transaction is lost): the error goes up to the outermost service, or to the edge."""
+
+    @functools.wraps(service)
+    def attempt(*args, **kwargs):
+        for number in range(1, LOCK_ATTEMPTS + 1):
+            try:
+                return service(*args, **kwargs)
+            except OperationalError as exc:
+                conflict = lock_conflict(exc)
+                if conflict is None or transaction.get_connection().in_atomic_block:
+                    raise
+                if number == LOCK_ATTEMPTS:
+                    raise conflict from exc
+                time.sleep(random.uniform(0.02, 0.08) * number)  # noqa: S311 (jitter, not secrecy)
+        raise AssertionError("unreachable")
+
+    return attempt
+
+
+@dataclass
+class Locked:
+    """What ``document_lock`` holds: the document, then the taskers and comments asked for."""
+
+    document: object
+    taskers: dict[int, Tasker]
+    comments: dict[int, Comment]
+
+
+def document_lock(*, model, pk: int, tasker_ids=(), comment_ids=()) -> Locked:
+    """Lock for a write, in the engine's one order: the document first, then its taskers (by
+    id), then its comments (by id). Every write that touches a document and its taskers or
+    comments takes its locks here, so two writers never wait for each other in a circle.
+    The locks name only these rows (``FOR NO KEY UPDATE OF`` the table itself): never an
+    organization or content type read alongside, which every other document's writes
+    reference; and rows pointing at them (history, comments) can still be added. Inside a
+    transaction only (the caller's ``transaction.atomic``)."""
+    document = model.objects.select_for_update(of=("self",), no_key=True).get(pk=pk)
+    taskers = {}
+    if tasker_ids:
+        taskers = {t.pk: t for t in Tasker.objects.select_for_update(of=("self",), no_key=True)
+                   .select_related("organization", "content_type")
+                   .filter(pk__in=tasker_ids, content_type=ContentType.objects.get_for_model(model), object_id=pk)
+                   .order_by("pk")}
+    comments = {}
+    if comment_ids:
+        comments = {c.pk: c for c in Comment.objects.select_for_update(of=("self",), no_key=True)
+                    .select_related("tasker", "organization")
+                    .filter(pk__in=comment_ids, content_type=ContentType.objects.get_for_model(model), object_id=pk)
+                    .order_by("pk")}
+    return Locked(document=document, taskers=taskers, comments=comments)
+
+
+def _document_model(ref):
+    """The model of the document a tasker or comment belongs to (content types are cached)."""
+    return ContentType.objects.get_for_id(ref.content_type_id).model_class()
 
 
 # --- definitions ---------------------------------------------------------------------------
@@ -187,13 +264,17 @@ def step_suspense_days(document, step: str, default: int = 10) -> int:
 # --- history -------------------------------------------------------------------------------
 
 def history_record(*, document, action: str, description: str, actor=None, capacity: Capacity | None = None,
-                   from_state: str = "", to_state: str = "", comment: str = "", data: dict | None = None) -> HistoryEntry:
-    """Append one entry to the document's history (who, for which organization, on whose delegation)."""
+                   from_state: str = "", to_state: str = "", comment: str = "", data: dict | None = None,
+                   caused_by=None) -> HistoryEntry:
+    """Append one entry to the document's history (who, for which organization, on whose
+    delegation). An event of the system itself (no ``actor``) names ``caused_by``, the person
+    whose action caused it."""
     return HistoryEntry.objects.create(
         content_type=ContentType.objects.get_for_model(type(document)), object_id=document.pk,
         action=action, description=description[:300], from_state=from_state, to_state=to_state,
         actor=actor, acting_for_id=capacity.organization_id if capacity else None,
         on_behalf_of_id=capacity.on_behalf_of_id if capacity else None, comment=comment, data=data or {},
+        caused_by=caused_by if actor is None else None,
     )
 
 
@@ -234,17 +315,26 @@ def transitions_available(*, document, user) -> list[TransitionOption]:
     return options
 
 
+@retried_on_lock_failure
 def transition_perform(*, document, name: str, by, comment: str = "", expected_state: str | None = None,
                        data: dict | None = None, system: bool = False):
     """Make transition ``name`` on ``document`` as ``by``. Guarantees: all or nothing; the row is
-    locked and a change made by someone else since ``expected_state`` was read is a ``Conflict``;
+    locked (``document_lock``) and a change made by someone else since ``expected_state`` was
+    read is a ``Conflict``; an ``expected_state`` that is no state of the kind is ``InvalidInput``;
     permission and conditions are checked here whoever calls; a refusal lists every reason;
-    exactly one history entry per transition. ``system`` transitions are made by the engine."""
+    exactly one history entry per transition. ``system`` transitions are made by the engine,
+    on behalf of ``by`` (recorded as the system, caused by ``by``)."""
     model = type(document)
     rules = transition_rules(model, name)
+    if expected_state is not None:
+        states = [value for value, _label in model._meta.get_field("state").choices]
+        if expected_state not in states:
+            words = ", ".join(states)
+            raise InvalidInput(f"“{expected_state}” is not a state of a {kind_label(document)}; the states are "
+                               f"{words}.", {"expected_state": [f"Choose one of {words}."]})
     try:
         with transaction.atomic():
-            locked = model.objects.select_for_update().get(pk=document.pk)
+            locked = document_lock(model=model, pk=document.pk).document
             with document_read_once(locked):
                 _perform_locked(locked, document, rules, name=name, by=by, comment=comment,
                                 expected_state=expected_state, data=data, system=system)
@@ -285,9 +375,9 @@ def _perform_locked(locked, document, rules: TransitionRules, *, name: str, by, 
     finally:
         locked._workflow_conditions_checked = None
     locked.save(update_fields=_changed_fields(locked, before))
-    history_record(document=locked, action=name, description=f"{rules.label}", actor=by, capacity=capacity,
-                   from_state=source, to_state=locked.state, comment=comment or "",
-                   data={k: str(v) for k, v in (data or {}).items()})
+    history_record(document=locked, action=name, description=f"{rules.label}", actor=None if system else by,
+                   capacity=capacity, from_state=source, to_state=locked.state, comment=comment or "",
+                   data={k: str(v) for k, v in (data or {}).items()}, caused_by=by if system else None)
 
 
 def _field_values(document) -> dict[str, object]:
@@ -313,9 +403,10 @@ def suspense_for(*, working_days: int, start: datetime.date | None = None) -> da
 def taskers_issue(*, document, step: str, participants: list[tuple[Organization, str]], by=None,
                   working_days: int | None = None, suspense: datetime.date | None = None,
                   suspense_reason: str = "", seam_ids: set[int] | frozenset = frozenset(),
-                  capacity: Capacity | None = None) -> list[Tasker]:
+                  capacity: Capacity | None = None, caused_by=None) -> list[Tasker]:
     """Issue one tasker per organization for ``step`` (in bulk), with a suspense in working days
-    (U.S. federal holidays excluded). A suspense shorter than the standard needs a reason."""
+    (U.S. federal holidays excluded). A suspense shorter than the standard needs a reason.
+    Issued by the system (``by`` None), the history names ``caused_by``."""
     standard = suspense_for(working_days=working_days if working_days is not None else step_suspense_days(document, step))
     if suspense is None:
         suspense = standard
@@ -340,7 +431,8 @@ def taskers_issue(*, document, step: str, participants: list[tuple[Organization,
         history_record(document=document, action=f"{step}_taskers_issued",
                        description=f"{Step(step).label} taskers issued to {names}, suspense {suspense:%d %b %Y}",
                        actor=by, capacity=capacity, data={"suspense": suspense.isoformat(),
-                                                          "organizations": [t.organization.acronym for t in created]})
+                                                          "organizations": [t.organization.acronym for t in created]},
+                       caused_by=caused_by)
     return created
 
 
@@ -355,8 +447,10 @@ def taskers_cancel_open(*, document, reason: str, step: str | None = None) -> in
     return count
 
 
-def _lock_tasker(tasker: Tasker) -> Tasker:
-    return Tasker.objects.select_for_update().select_related("organization", "content_type").get(pk=tasker.pk)
+def _lock_tasker(tasker: Tasker) -> tuple[object, Tasker]:
+    """The tasker's document and the tasker, locked in ``document_lock``'s order."""
+    locked = document_lock(model=_document_model(tasker), pk=tasker.object_id, tasker_ids=[tasker.pk])
+    return locked.document, locked.taskers[tasker.pk]
 
 
 def _require_member(tasker: Tasker, by, roles, *, coordinator: bool = False) -> Capacity:
@@ -374,33 +468,40 @@ def _require_step_in_progress(tasker: Tasker, document) -> None:
                             f"{tasker.get_step_display().lower()} answers are closed.")
 
 
+@retried_on_lock_failure
 def tasker_acknowledge(*, tasker: Tasker, by) -> Tasker:
     """Record that the organization has received the tasker (any member may)."""
     with transaction.atomic():
-        tasker = _lock_tasker(tasker)
+        document, tasker = _lock_tasker(tasker)
         capacity = _require_member(tasker, by, list(Role))
         if tasker.state != TaskerState.OPEN:
             raise ActionRefused(f"This tasker is already {tasker.get_state_display().lower()}.")
         tasker.mark_acknowledged()
         tasker.acknowledged_by, tasker.acknowledged_at = by, timezone.now()
         tasker.save(update_fields=["state", "acknowledged_by", "acknowledged_at"])
-        history_record(document=tasker.document, action="tasker_acknowledged",
+        history_record(document=document, action="tasker_acknowledged",
                        description=f"{tasker.organization} acknowledged the {tasker.get_step_display().lower()} tasker",
                        actor=by, capacity=capacity)
     return tasker
 
 
+COMMENT_CONTENT = ("category", "section", "text", "proposed_change")
+
+
+@retried_on_lock_failure
 def tasker_respond(*, tasker: Tasker, by, response: str, rationale: str = "",
                    comments: list[dict] | None = None) -> Tasker:
     """Record the organization's answer. Only a designated coordinator (reviewer or approver, or
     their delegate) of the tasked organization may answer, while the step is in progress.
     A non-concur needs a rationale and at least one critical comment; a concur with comment
-    needs a comment. An answer can be changed until the step ends; comments accumulate."""
+    needs a comment. An answer can be changed until the step ends; comments accumulate, but a
+    comment already recorded from the organization on this tasker is not recorded twice. The
+    same answer given again (same response and rationale, no comment not yet recorded) is one
+    answer: nothing is written and the tasker is returned as it is."""
     comments = comments or []
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        tasker = _lock_tasker(tasker)
-        document = type(tasker.document).objects.select_for_update().get(pk=tasker.object_id)
+        document, tasker = _lock_tasker(tasker)
         capacity = _require_member(tasker, by, ROLES_WHO_ANSWER, coordinator=tasker.step == Step.COORDINATION)
         if tasker.state not in (*OPEN_TASKER_STATES, TaskerState.ANSWERED):
             raise ActionRefused(f"This tasker is {tasker.get_state_display().lower()}; it takes no answer.")
@@ -429,6 +530,16 @@ def tasker_respond(*, tasker: Tasker, by, response: str, rationale: str = "",
             errors.setdefault("comments", []).append("A concur with comment needs at least one comment.")
         if errors:
             raise InvalidInput([m for ms in errors.values() for m in ms], errors)
+        recorded = set(tasker.comments.filter(organization=tasker.organization).values_list(*COMMENT_CONTENT))
+        new = []
+        for item in cleaned:
+            content = tuple(item[name] for name in COMMENT_CONTENT)
+            if content not in recorded:
+                recorded.add(content)
+                new.append(item)
+        if (tasker.state == TaskerState.ANSWERED and tasker.response == response
+                and tasker.rationale == rationale.strip() and not new):
+            return tasker
         previous = tasker.response
         tasker.mark_answered()
         tasker.response, tasker.rationale = response, rationale.strip()
@@ -437,12 +548,12 @@ def tasker_respond(*, tasker: Tasker, by, response: str, rationale: str = "",
         tasker.save()
         Comment.objects.bulk_create([
             Comment(content_type=tasker.content_type, object_id=tasker.object_id, tasker=tasker,
-                    organization=tasker.organization, author=by, **c) for c in cleaned
+                    organization=tasker.organization, author=by, **c) for c in new
         ])
         verb = "changed its answer to" if previous else "answered"
         history_record(document=document, action="tasker_answered",
                        description=f"{tasker.organization} {verb} {Response(response).label.lower()}"
-                                   + (f" with {len(cleaned)} comment{'s' if len(cleaned) != 1 else ''}" if cleaned else ""),
+                                   + (f" with {len(new)} comment{'s' if len(new) != 1 else ''}" if new else ""),
                        actor=by, capacity=capacity, comment=rationale.strip(),
                        data={"step": tasker.step, "response": response, "previous": previous})
         hook = getattr(document, "after_response", None)
@@ -451,12 +562,13 @@ def tasker_respond(*, tasker: Tasker, by, response: str, rationale: str = "",
     return tasker
 
 
+@retried_on_lock_failure
 def tasker_reassign(*, tasker: Tasker, by, assignee) -> Tasker:
     """Give the tasker to another member of the same organization."""
     from organizations.selectors import memberships_active
 
     with transaction.atomic():
-        tasker = _lock_tasker(tasker)
+        document, tasker = _lock_tasker(tasker)
         capacity = _require_member(tasker, by, list(Role))
         if not tasker.is_open:
             raise ActionRefused("Only an open tasker can be re-assigned.")
@@ -465,37 +577,38 @@ def tasker_reassign(*, tasker: Tasker, by, assignee) -> Tasker:
                                {"assignee": [f"Choose a member of {tasker.organization}."]})
         tasker.assignee = assignee
         tasker.save(update_fields=["assignee"])
-        history_record(document=tasker.document, action="tasker_reassigned",
+        history_record(document=document, action="tasker_reassigned",
                        description=f"{tasker.organization} tasker re-assigned to {assignee}", actor=by,
                        capacity=capacity)
     return tasker
 
 
+@retried_on_lock_failure
 def tasker_return_misrouted(*, tasker: Tasker, by, reason: str) -> Tasker:
     """The tasked organization says it should not have been tasked, with a reason."""
     if not reason.strip():
         raise InvalidInput("Say why the tasker is misrouted.", {"reason": ["Required."]})
     with transaction.atomic():
-        tasker = _lock_tasker(tasker)
+        document, tasker = _lock_tasker(tasker)
         capacity = _require_member(tasker, by, ROLES_WHO_ANSWER)
         if not tasker.is_open:
             raise ActionRefused("Only an open tasker can be returned as misrouted.")
         tasker.mark_misrouted()
         tasker.closed_reason = reason.strip()[:300]
         tasker.save(update_fields=["state", "closed_reason"])
-        history_record(document=tasker.document, action="tasker_misrouted",
+        history_record(document=document, action="tasker_misrouted",
                        description=f"{tasker.organization} returned the tasker as misrouted", actor=by,
                        capacity=capacity, comment=reason.strip())
     return tasker
 
 
+@retried_on_lock_failure
 def tasker_remove(*, tasker: Tasker, by, reason: str) -> Tasker:
     """The owner removes a participant (e.g. a seam command added automatically), with a reason."""
     if not reason.strip():
         raise InvalidInput("Removing an organization from the route needs a recorded reason.", {"reason": ["Required."]})
     with transaction.atomic():
-        tasker = _lock_tasker(tasker)
-        document = type(tasker.document).objects.select_for_update().get(pk=tasker.object_id)
+        document, tasker = _lock_tasker(tasker)
         capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
         if capacity is None:
             raise ActionRefused(f"Only an action officer or approver of {document.owner} may remove a participant.")
@@ -511,6 +624,7 @@ def tasker_remove(*, tasker: Tasker, by, reason: str) -> Tasker:
     return tasker
 
 
+@retried_on_lock_failure
 def tasker_change_suspense(*, tasker: Tasker, by, suspense: datetime.date, reason: str) -> Tasker:
     """The owner moves a suspense, with a reason; recorded in the history."""
     if not reason.strip():
@@ -518,8 +632,7 @@ def tasker_change_suspense(*, tasker: Tasker, by, suspense: datetime.date, reaso
     if suspense < timezone.localdate():
         raise InvalidInput("The suspense cannot be in the past.", {"suspense": ["Must be today or later."]})
     with transaction.atomic():
-        tasker = _lock_tasker(tasker)
-        document = tasker.document
+        document, tasker = _lock_tasker(tasker)
         capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
         if capacity is None:
             raise ActionRefused(f"Only an action officer or approver of {document.owner} may move a suspense.")
@@ -537,21 +650,30 @@ def tasker_change_suspense(*, tasker: Tasker, by, suspense: datetime.date, reaso
 
 # --- comment resolution matrix -------------------------------------------------------------
 
+def _lock_comment(comment: Comment) -> tuple[object, Comment]:
+    """The comment's document and the comment, locked in ``document_lock``'s order."""
+    locked = document_lock(model=_document_model(comment), pk=comment.object_id, comment_ids=[comment.pk])
+    return locked.document, locked.comments[comment.pk]
+
+
+@retried_on_lock_failure
 def comment_adjudicate(*, comment: Comment, by, decision: str, rationale: str) -> Comment:
     """The owner's adjudication of one comment: accepted, partially accepted or rejected, with
-    a rationale (required for anything but a plain accept). Revisable while the step is open."""
+    a rationale (required for anything but a plain accept). Revisable while the step is open;
+    a changed adjudication clears the commenter's agreement with the earlier one."""
     if decision not in Decision.values:
         raise InvalidInput("Choose accepted, partially accepted or rejected.",
                            {"decision": ["Choose accepted, partially accepted or rejected."]})
     if decision != Decision.ACCEPTED and not rationale.strip():
         raise InvalidInput("A partial acceptance or a rejection needs a rationale.", {"rationale": ["Required."]})
     with transaction.atomic():
-        comment = Comment.objects.select_for_update().select_related("tasker", "organization").get(pk=comment.pk)
-        document = type(comment.document).objects.select_for_update().get(pk=comment.object_id)
+        document, comment = _lock_comment(comment)
         capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
         if capacity is None:
             raise ActionRefused(f"Only an action officer or approver of {document.owner} adjudicates comments.")
         _require_step_in_progress(comment.tasker, document)
+        if (comment.decision, comment.decision_rationale) != (decision, rationale.strip()):
+            comment.commenter_agreed_at = comment.commenter_agreed_by = None
         comment.decision, comment.decision_rationale = decision, rationale.strip()
         comment.adjudicated_by, comment.adjudicated_at = by, timezone.now()
         comment.save()
@@ -560,4 +682,35 @@ def comment_adjudicate(*, comment: Comment, by, decision: str, rationale: str) -
                                    f"{Decision(decision).label.lower()}",
                        actor=by, capacity=capacity, comment=rationale.strip(),
                        data={"comment": comment.pk, "decision": decision})
+    return comment
+
+
+@retried_on_lock_failure
+def comment_agree(*, comment: Comment, by) -> Comment:
+    """The commenting organization agrees with the owner's partial acceptance or rejection of
+    its comment: a critical comment agreed with no longer keeps its organization's
+    non-concurrence standing. Only a coordinator of the commenting organization (reviewer or
+    approver, or their delegate), while the step is in progress. Agreeing again writes nothing."""
+    with transaction.atomic():
+        document, comment = _lock_comment(comment)
+        tasker = comment.tasker
+        capacity = acting_capacity(user=by, organization=comment.organization, roles=ROLES_WHO_ANSWER,
+                                   coordinator=tasker.step == Step.COORDINATION)
+        if capacity is None:
+            raise ActionRefused(f"Only a reviewer or approver designated as a coordinator of {comment.organization} "
+                                "may agree with the adjudication of its comment.")
+        _require_step_in_progress(tasker, document)
+        if comment.decision == "":
+            raise ActionRefused("The comment is not adjudicated yet: there is nothing to agree with.")
+        if comment.decision == Decision.ACCEPTED:
+            raise ActionRefused("The comment was accepted: it needs no agreement.")
+        if comment.commenter_agreed_at is not None:
+            return comment
+        comment.commenter_agreed_at, comment.commenter_agreed_by = timezone.now(), by
+        comment.save(update_fields=["commenter_agreed_at", "commenter_agreed_by"])
+        history_record(document=document, action="comment_agreed",
+                       description=f"{comment.organization} agreed with the adjudication of its "
+                                   f"{comment.get_category_display().lower()} comment "
+                                   f"({Decision(comment.decision).label.lower()})",
+                       actor=by, capacity=capacity, data={"comment": comment.pk, "decision": comment.decision})
     return comment

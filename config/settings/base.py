@@ -85,6 +85,8 @@ MIDDLEWARE = [
     *(["security.middleware.SmartCardMiddleware"] if env_bool("REMOTE_USER_AUTH", False) else []),
     "security.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A database lock failure a view did not handle is a conflict (409), not a server error.
+    "workflow.middleware.LockConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Lockout after repeated failures: last, as django-axes requires.

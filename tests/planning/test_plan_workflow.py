@@ -143,7 +143,7 @@ def test_nonconcur_with_critical_comment_blocks_review_until_adjudicated_and_con
     comment = comments_of(plan).get()
     comment_adjudicate(comment=comment, by=world.user("EUCOM", AO), decision=Decision.REJECTED,
                        rationale="Assets are counted once; see annex C")
-    with pytest.raises(TransitionRefused, match="DON still non-concurs"):
+    with pytest.raises(TransitionRefused, match="DON.s non-concurrence stands: 1 critical comment rejected"):
         act(plan, "send_to_review", world.user("EUCOM", AO))
     tasker_respond(
         tasker=taskers_of(plan).get(organization=world.orgs["DON"]), by=world.user("DON", REV),

@@ -1,0 +1,77 @@
+"""Answering the same tasker with the same content twice is one answer: one answer, one set of
+comments, one history entry, whether the repetition comes later or at the same instant."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from workflow.models import Comment, Response
+from workflow.selectors import comments_of, history_of, taskers_of
+from workflow.services import tasker_respond
+
+from .helpers import AO, REV, act, answer, critical
+
+
+def nonconcur(world, plan):
+    return answer(world, plan, "DON", Response.NONCONCUR, rationale="Navy assets double-counted",
+                  comments=critical())
+
+
+def test_the_same_nonconcur_sent_twice_is_one_answer(world):
+    plan = act(world.ready_plan(), "submit", world.user("EUCOM", AO))
+    first = nonconcur(world, plan)
+    again = nonconcur(world, plan)
+    assert again.answered_at == first.answered_at
+    assert comments_of(plan).count() == 1
+    assert history_of(plan).filter(action="tasker_answered").count() == 1
+
+
+def test_a_changed_answer_is_recorded_and_a_comment_already_recorded_is_not_repeated(world):
+    plan = act(world.ready_plan(), "submit", world.user("EUCOM", AO))
+    nonconcur(world, plan)
+    answer(world, plan, "DON", Response.NONCONCUR, rationale="Navy assets double-counted",
+           comments=critical() + critical("Recount 4.b", "4.b"))
+    assert sorted(comments_of(plan).values_list("text", flat=True)) == ["Recount 4.b",
+                                                                        "Remove the air defense objective"]
+    answer(world, plan, "DON", Response.NONCONCUR, rationale="Navy assets double-counted twice",
+           comments=critical())
+    tasker = taskers_of(plan).get(organization=world.orgs["DON"])
+    assert tasker.rationale == "Navy assets double-counted twice"
+    assert comments_of(plan).count() == 2
+    assert [h.description for h in history_of(plan).filter(action="tasker_answered")] == [
+        "DON answered non-concur with 1 comment", "DON changed its answer to non-concur with 1 comment",
+        "DON changed its answer to non-concur"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_identical_nonconcurs_at_the_same_instant_are_one_answer(world):
+    plan = act(world.ready_plan(), "submit", world.user("EUCOM", AO))
+    tasker = taskers_of(plan).get(organization=world.orgs["DON"])
+    user = world.user("DON", REV)
+    barrier = threading.Barrier(20)
+    outcomes: list[str] = []
+
+    def send():
+        try:
+            barrier.wait(timeout=30)
+            tasker_respond(tasker=tasker, by=user, response=Response.NONCONCUR, rationale="Navy assets double-counted",
+                           comments=critical())
+            outcomes.append("answered")
+        except Exception as exc:  # noqa: BLE001 (every outcome is counted, none may be an error)
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes == ["answered"] * 20
+    assert Comment.objects.filter(tasker=tasker).count() == 1
+    assert history_of(plan).filter(action="tasker_answered").count() == 1
+    assert taskers_of(plan).get(pk=tasker.pk).response == Response.NONCONCUR
