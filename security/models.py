@@ -164,7 +164,8 @@ class AuditEvent(models.Model):
         if self.pk is not None:
             raise ValidationError("The audit trail is append-only.")
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
+        # No savepoint of its own: a failed append fails the caller's transaction anyway.
+        with transaction.atomic(using=using, savepoint=False):
             chain_append(self, using=using)
             super().save(*args, **kwargs)
 

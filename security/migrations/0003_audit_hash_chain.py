@@ -5,10 +5,33 @@ trigger is set aside for exactly this statement and restored in the same transac
 import django.utils.timezone
 from django.db import migrations, models
 
-from security.trail import GENESIS, chain_hash
+from security.trail import CHAIN_LOCK, GENESIS, chain_hash
 
 TABLE = "security_auditevent"
 TRIGGER = "security_auditevent_append_only"
+
+
+# The chain's head, read under the chain's lock in one statement (security.trail.chain_append).
+# VOLATILE: the SELECT takes its snapshot after the lock is granted, so it sees the event the
+# previous holder committed.
+HEAD_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION audit_chain_head() RETURNS TABLE(hash varchar) AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK});
+    RETURN QUERY SELECT e.hash FROM security_auditevent e ORDER BY e.id DESC LIMIT 1;
+END;
+$$ LANGUAGE plpgsql VOLATILE;
+"""
+
+
+def head_function(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(HEAD_FUNCTION)
+
+
+def head_function_drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS audit_chain_head()")
 
 
 def seal(apps, schema_editor):
@@ -52,4 +75,5 @@ class Migration(migrations.Migration):
             preserve_default=False,
         ),
         migrations.RunPython(seal, migrations.RunPython.noop),
+        migrations.RunPython(head_function, head_function_drop),
     ]
