@@ -59,6 +59,9 @@ PROBLEM_TYPES = {p.slug: p for p in (
                 "Someone else changed the document since you read it; nothing was saved. Reload and retry."),
     ProblemType("unsupported-media-type", "Unsupported media type", 415, "Send application/json."),
     ProblemType("throttled", "Too many requests", 429, "Slow down; `Retry-After` says when to try again."),
+    ProblemType("idempotency-key-reused", "Idempotency key reused", 422,
+                "The `Idempotency-Key` was sent before with a different request (method, path or body); nothing "
+                "was done. A new request needs a new key; a repeat of the first request gets its answer again."),
     ProblemType("error", "Error", 400, "The request could not be processed."),
 )}
 

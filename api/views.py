@@ -26,6 +26,7 @@ from workflow.selectors import history_of
 
 from . import filters, serializers
 from .documents import visible_to
+from .idempotency import IdempotentPostMixin
 from .problems import PROBLEM_TYPES
 
 NO_NUL = r"[^/\x00]+"
@@ -115,7 +116,7 @@ def workflow_schema(read_serializer, model):
     )
 
 
-class RoutedDocumentViewSet(viewsets.GenericViewSet):
+class RoutedDocumentViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     """The workflow endpoints every document has: transitions (with reasons) and history."""
 
     read_serializer_class = None
@@ -211,7 +212,7 @@ class CampaignSupportPlanViewSet(PlanViewSet):
 
 # --- taskers and comments ------------------------------------------------------------------
 
-class TaskerViewSet(viewsets.ReadOnlyModelViewSet):
+class TaskerViewSet(IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
     """Taskers on documents the user may see; ``assigned_to_me=true`` is 'my taskers'."""
 
     serializer_class = serializers.TaskerSerializer
@@ -246,7 +247,7 @@ class TaskerViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=tasker.pk)).data)
 
 
-class CommentViewSet(viewsets.ReadOnlyModelViewSet):
+class CommentViewSet(IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
     """The comment resolution matrix rows of documents the user may see."""
 
     serializer_class = serializers.CommentSerializer

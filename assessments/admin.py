@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from planning.models import CampaignPlan, CampaignSupportPlan
 from security.audit import AuditAction, audit_record
-from workflow.admin_views import transition_request
+from workflow.admin_views import once_per_form, transition_request
 from workflow.diagrams import state_diagram_svg
 from workflow.exceptions import WorkflowError
 from workflow.services import transitions_available
@@ -49,6 +49,7 @@ class TransitionButtonsMixin:
                       name=self._url_name("transition"))]
         return extra + super().get_urls()
 
+    @once_per_form
     def transition_view(self, request, pk: int, name: str):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -178,6 +179,7 @@ class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
                      description=f"{report.cycle} report downloaded as XLSX ({report.banner})")
         return response
 
+    @once_per_form
     def add_plans_view(self, request, pk: int):
         """Add every plan approved since the launch (administrators; each through ``cycle_add_plan``)."""
         if request.method != "POST":
@@ -326,6 +328,7 @@ class AssessmentAdminBase(CycleAdministratorsSeeAllMixin, TransitionButtonsMixin
             extra_context["answers_url"] = reverse(f"admin:{self._url_name('answers')}", args=[document.pk])
         return super().change_view(request, object_id, form_url, extra_context=extra_context)
 
+    @once_per_form
     def answers_view(self, request, pk: int):
         """Save the answer form: the texts and every answer filled or changed, through
         ``assessment_answers_save`` (one transaction: a refusal saves nothing)."""

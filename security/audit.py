@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 
 from .models import AuditAction, AuditEvent
+from .network import client_address
 
 _current_request: contextvars.ContextVar = contextvars.ContextVar("current_request", default=None)
 
@@ -19,9 +20,7 @@ def reset_current_request(token) -> None:
 
 
 def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def audit_record(*, action: str, description: str, user=None, request=None, obj=None,

@@ -5,6 +5,8 @@ permissions in a second one."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
@@ -50,3 +52,46 @@ def _permission_names(user):
     return (Permission.objects.filter(Q(user=user) | Q(group__user=user))
             .annotate(permission_name=Concat("content_type__app_label", Value("."), "codename", output_field=CharField()))
             .values_list("permission_name", flat=True).distinct())
+
+
+_EDIPI = re.compile(r"^\d{10}$")
+_EDIPI_IN_COMMON_NAME = re.compile(r"(?:^|[,/])\s*CN=[^,/]*\.(\d{10})\s*(?:[,/]|$)", re.IGNORECASE)
+
+
+def smart_card_account(identity: str):
+    """The active account an administrator mapped to a smart card's certificate: by its subject
+    (exactly as the proxy sends it, case aside) or by the EDIPI, given alone or read from the end
+    of the subject's common name. None when no account is mapped; never creates one."""
+    identity = identity.strip()
+    if not identity:
+        return None
+    users = get_user_model()._default_manager.filter(is_active=True)
+    user = users.filter(security_profile__certificate_subject__iexact=identity).first()
+    if user is None:
+        if _EDIPI.match(identity):
+            edipi = identity
+        else:
+            common_name = _EDIPI_IN_COMMON_NAME.search(identity)
+            edipi = common_name.group(1) if common_name else None
+        if edipi:
+            user = users.filter(security_profile__edipi=edipi).first()
+    return user
+
+
+class SmartCardBackend(ProfileModelBackend):
+    """Signs in the account mapped to a smart card's certificate (``smart_card_account``), given by
+    ``security.middleware.SmartCardMiddleware`` only when a trusted proxy presented it. A superuser
+    never signs in this way: a header is not enough for the account that may do anything."""
+
+    def authenticate(self, request, smart_card_identity=None):
+        if not smart_card_identity:
+            return None
+        user = smart_card_account(smart_card_identity)
+        if user is None or user.is_superuser or not self.user_can_authenticate(user):
+            return None
+        return user
+
+    def get_user(self, user_id):
+        # A session begun with a card ends if its account has since been made a superuser.
+        user = super().get_user(user_id)
+        return None if user is not None and user.is_superuser else user

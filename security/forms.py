@@ -1,5 +1,8 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate
+
+from .services import consent_acknowledge
 
 # The standard DoD Notice and Consent Banner (DoDI 8500.01 / DoD CIO memorandum, 9 May 2008).
 NOTICE_AND_CONSENT = (
@@ -22,15 +25,46 @@ NOTICE_AND_CONSENT = (
 
 
 class ConsentAuthenticationForm(AdminAuthenticationForm):
-    """Sign-in that requires acknowledging the DoD Notice and Consent Banner first."""
+    """Sign-in that requires acknowledging the DoD Notice and Consent Banner first, with a password
+    or, when a trusted proxy presents one (``security.middleware.SmartCardMiddleware``), with the
+    smart card's certificate. The acknowledgment is recorded with its time."""
 
     consent = forms.BooleanField(
         required=True, label="I have read the notice above and consent to its terms.",
         error_messages={"required": "Acknowledge the DoD Notice and Consent Banner to sign in."},
     )
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "unknown_certificate": "No account may sign in with this smart card certificate. Ask your account "
+                               "administrator to record its subject or EDIPI on your security profile, or sign "
+                               "in with your user name and password.",
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.smart_card_identity = getattr(request, "smart_card_identity", None)
+        if self.smart_card_identity:
+            self.fields["username"].required = False
+            self.fields["password"].required = False
 
     def clean(self):
         # Refuse before checking the password, so no attempt is made without consent.
         if not self.cleaned_data.get("consent"):
             raise forms.ValidationError(self.fields["consent"].error_messages["required"], code="no_consent")
-        return super().clean()
+        by_card = bool(self.smart_card_identity) and bool(self.data.get("smart_card")
+                                                          or not self.cleaned_data.get("username"))
+        if by_card:
+            self.user_cache = authenticate(self.request, smart_card_identity=self.smart_card_identity)
+            if self.user_cache is None:
+                raise forms.ValidationError(self.error_messages["unknown_certificate"], code="unknown_certificate")
+            self.confirm_login_allowed(self.user_cache)
+        else:
+            super().clean()
+        if self.user_cache is not None and self.request is not None:
+            at = consent_acknowledge(user=self.user_cache)
+            # Read by the sign-in audit event (security.signals), which carries the acknowledgment.
+            self.request.sign_in_detail = {
+                "consent_acknowledged_at": at.isoformat(),
+                **({"smart_card": self.smart_card_identity} if by_card else {}),
+            }
+        return self.cleaned_data

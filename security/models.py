@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models, router, transaction
 from django.utils import timezone
 from django_countries.fields import CountryField
@@ -102,9 +103,24 @@ class SecurityProfile(models.Model):
                                  default=ClassificationLevel.UNCLASSIFIED)
     citizenship = CountryField(default="US")
     consent_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # Smart-card sign-in maps the certificate a trusted proxy presents to this account; set by
+    # administrators, never by the header itself.
+    certificate_subject = models.CharField(
+        "smart card certificate subject", max_length=500, blank=True,
+        help_text="The subject distinguished name of the person's CAC/PIV authentication certificate, as the "
+                  "proxy sends it (e.g. CN=DOE.JOHN.Q.1234567890,OU=USA,OU=PKI,OU=DoD,O=U.S. Government,C=US).")
+    edipi = models.CharField(
+        "EDIPI", max_length=10, blank=True, validators=[RegexValidator(r"^\d{10}$", "An EDIPI is 10 digits.")],
+        help_text="DoD ID number (10 digits, the end of the certificate's common name).")
 
     class Meta:
         verbose_name = "security profile"
+        constraints = [
+            models.UniqueConstraint(fields=["certificate_subject"], condition=~models.Q(certificate_subject=""),
+                                    name="security_profile_certificate_subject_unique"),
+            models.UniqueConstraint(fields=["edipi"], condition=~models.Q(edipi=""),
+                                    name="security_profile_edipi_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user}: {self.get_clearance_display()}, {self.citizenship.code}"
@@ -131,7 +147,7 @@ class AuditEventQuerySet(models.QuerySet):
 
 class AuditEvent(models.Model):
     """Append-only and hash-chained. On PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE
-    (migrations 0002 and 0004) and the application's role may only read and insert
+    (migrations 0002 and 0005) and the application's role may only read and insert
     (``manage.py db_roles``); each event's ``hash`` covers its content and the previous event's
     hash (``security.trail``), which ``manage.py audit_verify`` checks."""
 

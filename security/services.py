@@ -1,10 +1,14 @@
-"""Writes about markings."""
+"""Writes about markings and sign-in."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db import transaction
+from django.utils import timezone
 
 from .markings import RANK, combine
+from .models import SecurityProfile
 
 
 def document_banner_sync(*, document) -> bool:
@@ -30,3 +34,13 @@ def document_banner_sync(*, document) -> bool:
             document.rel_to.set(Country.objects.filter(code__in=banner.rel_to))
             changed = True
     return changed
+
+
+def consent_acknowledge(*, user, at: datetime.datetime | None = None) -> datetime.datetime:
+    """Record that ``user`` acknowledged the DoD Notice and Consent Banner at ``at`` (now) on
+    their security profile, whose ``consent_acknowledged_at`` holds the latest acknowledgment.
+    A user without a profile gets none here: creating one would grant a clearance, which is an
+    administrator's decision; the sign-in audit event carries the time either way."""
+    at = at or timezone.now()
+    SecurityProfile.objects.filter(user_id=user.pk).update(consent_acknowledged_at=at)
+    return at

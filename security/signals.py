@@ -18,7 +18,9 @@ from .models import AuditAction
 
 @receiver(user_logged_in)
 def _signed_in(sender, request, user, **kwargs):
-    audit_record(action=AuditAction.SIGN_IN, description="Signed in", user=user, request=request)
+    # The consent acknowledgment (and smart card) of this sign-in, set by security.forms.
+    audit_record(action=AuditAction.SIGN_IN, description="Signed in", user=user, request=request,
+                 detail=getattr(request, "sign_in_detail", None))
 
 
 @receiver(user_logged_out)

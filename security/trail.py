@@ -21,7 +21,7 @@ from django.db import connections
 from django.utils import timezone
 
 GENESIS = "0" * 64
-# pg_advisory_xact_lock key of the chain's head (in audit_chain_head(), migration 0003): any
+# pg_advisory_xact_lock key of the chain's head (in audit_chain_head(), migration 0004): any
 # constant this database uses for nothing else.
 CHAIN_LOCK = 0x61756469745F7472  # "audit_tr"
 FIELDS = ("at", "action", "user_id", "username", "ip_address", "user_agent", "object_type", "object_id",
@@ -59,7 +59,7 @@ def chain_append(event, *, using: str) -> None:
     """Link the unsaved ``event`` to the last one; call inside the transaction that inserts it."""
     connection = connections[using]
     if connection.vendor == "postgresql":
-        # One statement: audit_chain_head() (migration 0003) takes the lock, then reads the last
+        # One statement: audit_chain_head() (migration 0004) takes the lock, then reads the last
         # hash with a snapshot taken after the lock, as a VOLATILE function does.
         with connection.cursor() as cursor:
             cursor.execute("SELECT hash FROM audit_chain_head()")

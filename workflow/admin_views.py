@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 
 from django.contrib import admin, messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -20,13 +21,61 @@ from . import services
 from .admin_lists import BoundedCountAdminMixin
 from .diagrams import state_diagram_svg
 from .exceptions import WorkflowError
-from .models import CommentCategory, Decision, Response, Tasker
+from .idempotency import Outcome, request_fingerprint, submission_once
+from .models import CommentCategory, Decision, IdempotencyKey, Response, SubmissionChannel, Tasker
 from .selectors import comments_of, document_read_once, history_of, taskers_of
 
 
 def _report(request, error: WorkflowError) -> None:
     for reason in error.reasons:
         messages.error(request, reason)
+
+
+FORM_TOKEN_FIELD = "form_token"  # noqa: S105 (not a secret; drawn by {% form_token %}, templatetags/workflow_forms.py)
+ALREADY_SUBMITTED = "This was already submitted: "
+
+
+def once_per_form(view):
+    """A POST view of an admin form that acts: the form's one-time token makes a second
+    submission of the same rendered form (a double click, the browser's back button and submit
+    again) do nothing but show the first outcome's messages and go where the first went
+    (``workflow.idempotency``, the mechanism behind the API's Idempotency-Key). An outcome with
+    an error message (a refusal, which wrote nothing) is not recorded, so submitting that form
+    again tries again. A POST without a token acts as before."""
+
+    @functools.wraps(view)
+    def once(model_admin, request, *args, **kwargs):
+        token = request.POST.get(FORM_TOKEN_FIELD, "").strip() if request.method == "POST" else ""
+        if not token or not request.user.is_authenticated:
+            return view(model_admin, request, *args, **kwargs)
+        fields = [(name, value) for name, values in request.POST.lists() if name not in (
+            FORM_TOKEN_FIELD, "csrfmiddlewaretoken") for value in values]
+        fingerprint = request_fingerprint(method=request.method, path=request.path, body=fields)
+        # What the view told the user is its outcome; Django's message storage has no public way
+        # to list the messages this request added.
+        queued = getattr(messages.get_messages(request), "_queued_messages", [])
+        before = len(queued)
+
+        def outcome(response):
+            said = [(m.level, str(m.message)) for m in queued[before:]]
+            if not isinstance(response, HttpResponseRedirect) or any(level >= messages.ERROR for level, _ in said):
+                return None
+            return Outcome(status_code=response.status_code, headers={"Location": response["Location"]},
+                           body=json.dumps(said).encode())
+
+        result = submission_once(user=request.user, channel=SubmissionChannel.ADMIN, key=token[:255],
+                                 fingerprint=fingerprint, perform=lambda: view(model_admin, request, *args, **kwargs),
+                                 outcome=outcome)
+        if not isinstance(result, IdempotencyKey):
+            return result
+        if result.fingerprint != fingerprint:
+            messages.error(request, "This form was already submitted with other values; nothing was changed now. "
+                                    "Reload the page to make another change.")
+        for level, text in json.loads(bytes(result.body) or b"[]"):
+            messages.add_message(request, level, ALREADY_SUBMITTED + text)
+        return HttpResponseRedirect(result.headers["Location"])
+
+    return once
 
 
 def transition_request(request, document, name: str, *, data: dict | None = None):
@@ -101,6 +150,7 @@ class RoutedDocumentAdminMixin:
 
     # --- POST views -----------------------------------------------------------------------
 
+    @once_per_form
     def transition_view(self, request, pk, name):
         if request.method != "POST":
             raise Http404
@@ -108,6 +158,7 @@ class RoutedDocumentAdminMixin:
         data = {k: v for k, v in request.POST.items() if k in ("suspense", "suspense_reason") and v}
         return self._back(transition_request(request, document, name, data=data))
 
+    @once_per_form
     def respond_view(self, request, pk, tasker_id):
         if request.method != "POST":
             raise Http404
@@ -127,6 +178,7 @@ class RoutedDocumentAdminMixin:
             _report(request, error)
         return self._back(document)
 
+    @once_per_form
     def acknowledge_view(self, request, pk, tasker_id):
         if request.method != "POST":
             raise Http404
@@ -139,6 +191,7 @@ class RoutedDocumentAdminMixin:
             _report(request, error)
         return self._back(document)
 
+    @once_per_form
     def adjudicate_view(self, request, pk, comment_id):
         if request.method != "POST":
             raise Http404

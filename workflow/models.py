@@ -257,3 +257,33 @@ class HistoryEntry(DocumentRef):
 
 
 ROLES_WHO_ANSWER = (Role.REVIEWER, Role.APPROVER)
+
+
+class SubmissionChannel(models.TextChoices):
+    API = "api", "REST API (Idempotency-Key header)"
+    ADMIN = "admin", "Admin form (one-time form token)"
+
+
+class IdempotencyKey(models.Model):
+    """A submission already made: the API's ``Idempotency-Key`` or the token of a form the admin
+    rendered, per user, with the request's fingerprint and the first outcome. A repeat is
+    answered from here and writes nothing (``workflow.idempotency``). Forgotten after
+    ``IDEMPOTENCY_KEY_HOURS``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=SubmissionChannel.choices)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
+    status_code = models.PositiveSmallIntegerField(default=0)
+    headers = models.JSONField(default=dict, blank=True, help_text="Content-Type and Location of the first answer.")
+    body = models.BinaryField(default=b"", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel", "key"], name="idempotency_key_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.key} ({self.status_code})"

@@ -2,6 +2,7 @@
 environment (12-factor); the defaults run the product on one machine with nothing installed
 but Python: a SQLite file and a file-system Celery broker under ``var/``."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -63,7 +64,7 @@ INSTALLED_APPS = [
     "planning",
     "assessments",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "security.middleware.IdleSessionRenewalMiddleware",
@@ -80,7 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.request_cache.RequestCacheMiddleware",
-    *(["security.middleware.SmartCardRemoteUserMiddleware"] if env_bool("REMOTE_USER_AUTH", False) else []),
+    *(["security.middleware.SmartCardMiddleware"] if env_bool("REMOTE_USER_AUTH", False) else []),
     "security.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -91,20 +93,64 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    *(["django.contrib.auth.backends.RemoteUserBackend"] if env_bool("REMOTE_USER_AUTH", False) else []),
+    *(["security.backends.SmartCardBackend"] if env_bool("REMOTE_USER_AUTH", False) else []),
     # Django's ModelBackend, reading the security profile with the user (security/backends.py).
     "security.backends.ProfileModelBackend",
 ]
-REMOTE_USER_HEADER = env("REMOTE_USER_HEADER", "HTTP_X_SSL_CLIENT_USER")
 ADMIN_URL = (env("ADMIN_URL", "admin/").strip("/") + "/")
 
+# --- Sign-in: client address, lockout, smart card (security/) ---------------------------------
+# Reverse proxies in front of the application, each appending the address it received the request
+# from to X-Forwarded-For. The client is that many entries from the right; 0 ignores the header
+# and uses the connection's address (security.network.client_address, for lockout and audit alike).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 # Account lockout (DoD: 3 consecutive failures, then locked for 15 minutes or until an
-# administrator releases it with `manage.py axes_reset_username`).
+# administrator releases it with `manage.py axes_reset_username NAME`). Counted per user name,
+# wherever the guesses come from, never per address alone: one address may be the proxy every
+# person signs in through, and failures with made-up names must not lock them all out.
+# AXES_LOCKOUT_PER_ADDRESS=true counts per (user name, client address) pair instead, so guesses
+# from one address cannot lock the person out elsewhere.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 3)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]] if env_bool("AXES_LOCKOUT_PER_ADDRESS", False) else ["username"]
+# A successful sign-in clears that account's failures only (those matching the parameters above).
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# axes.W006 asks for the address among the parameters; it is left out on purpose (see above), and
+# counting per user name, whatever the agent or cookies, gives rotating them nothing.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_CLIENT_IP_CALLABLE = "security.network.client_address"
+AXES_LOCKOUT_CALLABLE = "security.views.lockout_response"
+# Whom a locked-out person should contact, shown on the lockout page.
+SIGN_IN_HELP_CONTACT = env("SIGN_IN_HELP_CONTACT", "your account administrator or the help desk")
+
+# Smart-card (CAC/PIV) sign-in through a reverse proxy that terminated mutual TLS and passes the
+# certificate's subject (or the EDIPI) in REMOTE_USER_HEADER. The header is read only on
+# connections from SMART_CARD_TRUSTED_PROXIES (addresses or CIDR ranges), maps to an existing
+# account through its security profile, and still needs the consent banner acknowledged.
+REMOTE_USER_AUTH = env_bool("REMOTE_USER_AUTH", False)
+REMOTE_USER_HEADER = env("REMOTE_USER_HEADER", "HTTP_X_SSL_CLIENT_USER")
+SMART_CARD_TRUSTED_PROXIES = env_list("SMART_CARD_TRUSTED_PROXIES")
+
+# --- Cache and API tokens (api/) ---------------------------------------------------------------
+# The cache counts API request rates (api.throttling). With CACHE_URL (redis://host:6379/N, a
+# database of its own, not the broker's) every web worker counts in the same Redis, so a limit
+# holds across workers; without it each process has its own memory (development, tests).
+CACHE_URL = env("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "campaign-plans", "TIMEOUT": 300}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# API tokens (django-rest-knox): shown once when issued (`manage.py issue_api_token`), stored as a
+# SHA-512 digest, valid for API_TOKEN_DAYS days, revoked in the admin.
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=env_int("API_TOKEN_DAYS", 90)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 
 # Sessions end after 15 minutes without activity.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 15 * 60)
@@ -131,7 +177,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     },
 }
-PERMISSIONS_POLICY_HEADER = "geolocation=(), camera=(), microphone=()"
+# Permissions-Policy header (django-permissions-policy): browser features no page here uses, off.
+PERMISSIONS_POLICY = {"geolocation": [], "camera": [], "microphone": []}
 
 # django-fsm-log keeps the log of the documents' transitions; a tasker's own small state
 # machine is recorded in the document's history instead (one row per answer, not two).
@@ -251,6 +298,8 @@ CELERY_BEAT_SCHEDULE = {
     # Suspense reminders: the sweep claims what is due; the digest goes out once a day.
     "reminders-sweep": {"task": "reminders.tasks.sweep", "schedule": 120.0},
     "reminders-digest": {"task": "reminders.tasks.digest", "schedule": crontab(hour=7, minute=5)},
+    # Idempotency keys and admin form tokens past IDEMPOTENCY_KEY_HOURS are forgotten.
+    "idempotency-keys-expire": {"task": "workflow.tasks.idempotency_keys_expire", "schedule": 3600.0},
 }
 
 LOGGING = {
@@ -262,12 +311,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# Repeated submissions: an API Idempotency-Key or an admin form's one-time token is remembered
+# this long (workflow.idempotency); a repeat within it returns the first result and writes nothing.
+IDEMPOTENCY_KEY_HOURS = env_int("IDEMPOTENCY_KEY_HOURS", 24)
+
 # REST API (api/): token or session authentication, the admin's need-to-know selectors, errors as
 # application/problem+json, cursor pagination, rate limits per user (429 past them).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: its WWW-Authenticate header makes a missing credential a 401, not a 403.
-        "rest_framework.authentication.TokenAuthentication",
+        # django-rest-knox: only a digest of each token is stored; tokens expire and are revoked one by one.
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -312,5 +366,6 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.add_problem_responses",
+        "api.schema.add_idempotency_key",
     ],
 }

@@ -4,7 +4,16 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env, env_bool, env_int
+from .base import (
+    CACHE_URL,
+    CELERY_BROKER_URL,
+    REMOTE_USER_AUTH,
+    SECRET_KEY,
+    SMART_CARD_TRUSTED_PROXIES,
+    env,
+    env_bool,
+    env_int,
+)
 
 if not SECRET_KEY or SECRET_KEY.startswith("insecure-") or len(set(SECRET_KEY)) < 5 or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured(
@@ -31,3 +40,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# API request rates must be counted where every web worker sees them: without CACHE_URL, the
+# broker's Redis (keys carry their own prefix and expiry, beside Celery's); per-process memory
+# only when there is no Redis at all.
+if not CACHE_URL and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL,
+                          "KEY_PREFIX": "campaign-plans", "TIMEOUT": 300}}
+
+if REMOTE_USER_AUTH and not SMART_CARD_TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "REMOTE_USER_AUTH=true needs SMART_CARD_TRUSTED_PROXIES: the addresses (or CIDR ranges) of the "
+        "proxies whose certificate header may be believed."
+    )

@@ -5,7 +5,7 @@ see, 409 with the reasons, 429 past the rate limit. Never a 500 for bad input.""
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from planning.models import CampaignPlan
@@ -113,7 +113,7 @@ def test_without_credentials_the_answer_is_401_asking_for_a_token(world):
 def test_a_revoked_token_no_longer_authenticates(world, as_member):
     client = as_member("EUCOM", AO)
     assert client.get(f"{V1}/organizations/").status_code == 200
-    Token.objects.filter(user=world.user("EUCOM", AO)).delete()
+    AuthToken.objects.filter(user=world.user("EUCOM", AO)).delete()
     problem(client.get(f"{V1}/organizations/"), 401)
 
 

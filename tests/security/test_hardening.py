@@ -108,3 +108,9 @@ def test_security_headers_are_set(db):
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_configured_permissions_policy_is_sent_on_pages_and_the_api(db, settings):
+    settings.PERMISSIONS_POLICY = {"geolocation": [], "camera": [], "microphone": [], "usb": []}
+    for response in (Client().get(reverse("admin:login")), Client().get("/api/v1/organizations/")):
+        assert response["Permissions-Policy"] == "camera=(), geolocation=(), microphone=(), usb=()"

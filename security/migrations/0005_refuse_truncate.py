@@ -32,7 +32,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("security", "0003_audit_hash_chain"),
+        ("security", "0004_audit_hash_chain"),
         ("workflow", "0001_initial"),
         ("django_fsm_log", "0004_auto_20190131_0341"),
     ]

@@ -51,7 +51,7 @@ def seal(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("security", "0002_append_only_triggers"),
+        ("security", "0003_profile_certificate_identity"),
     ]
 
     operations = [
