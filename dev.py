@@ -28,7 +28,7 @@ PYTHON = BIN / "python"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".requirements.lock.sha256"
 
-DEMO_PASSWORD_DEFAULT = "training-only-demo-password"  # noqa: S105 (demo data, printed on purpose)
+DEMO_PASSWORD_DEFAULT = "Training-Only-Demo-1"  # noqa: S105 (demo data, printed on purpose)
 
 
 def say(message: str) -> None:

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .discovery import app_loaders
@@ -28,7 +30,9 @@ from .models import Membership, Organization, Role
 from .selectors import memberships_active
 from .services import membership_create, membership_update
 
-DEFAULT_PASSWORD = "training-only-demo-password"  # noqa: S105 (training data; printed by dev.py on purpose)
+# Passes the product's own validators (15 characters, upper and lower case, a digit, a symbol): a
+# demo that signs in with a password the product would refuse teaches the wrong thing.
+DEFAULT_PASSWORD = "Training-Only-Demo-1"  # noqa: S105 (training data; printed by dev.py on purpose)
 
 # The key organizations of the directive's workflows, by their acronym in the reference data.
 DEMO_ORGANIZATIONS = (
@@ -69,7 +73,14 @@ def username_for(acronym: str, role: str) -> str:
 
 
 def demo_password() -> str:
-    return os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+    """DEMO_PASSWORD, or the default; DemoDataError when the product's password validators refuse it."""
+    password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+    try:
+        validate_password(password)
+    except ValidationError as error:
+        raise DemoDataError("DEMO_PASSWORD does not pass the password validators: " + " ".join(error.messages)) \
+            from error
+    return password
 
 
 # Permissions --------------------------------------------------------------------------------------

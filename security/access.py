@@ -18,12 +18,16 @@ class Access:
     citizenship: str
 
 
-NO_ACCESS = Access(clearance=ClassificationLevel.UNCLASSIFIED, citizenship="")
+# Not signed in: nothing at all.
+NO_ACCESS = Access(clearance="", citizenship="")
+# Signed in without a security profile (nobody has vetted them yet): no clearance and no
+# nationality, so only what is releasable to anyone: UNCLASSIFIED, neither NOFORN nor REL TO.
+NO_CLEARANCE = Access(clearance=ClassificationLevel.UNCLASSIFIED, citizenship="")
 
 
 def access_of(user) -> Access:
-    """The person's clearance and citizenship (no profile: UNCLASSIFIED and U.S., the safe
-    default for a sign-in that nobody has vetted yet)."""
+    """The person's clearance and citizenship (no profile: ``NO_CLEARANCE`` until an
+    administrator sets one)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return NO_ACCESS
     cached = getattr(user, "_security_access", None)
@@ -37,15 +41,14 @@ def access_of(user) -> Access:
 
 def access_remember(user, profile) -> Access:
     """Keep the access of ``profile`` (None: no profile) on ``user`` for the rest of the request."""
-    access = (Access(profile.clearance, profile.citizenship.code) if profile
-              else Access(ClassificationLevel.UNCLASSIFIED, "US"))
+    access = Access(profile.clearance, profile.citizenship.code) if profile else NO_CLEARANCE
     user._security_access = access
     return access
 
 
 def may_see(user, marking: Marking) -> bool:
     access = access_of(user)
-    if not access.citizenship or marking.level not in levels_up_to(access.clearance):
+    if not access.clearance or marking.level not in levels_up_to(access.clearance):
         return False
     if access.citizenship == "US":
         return True
@@ -59,7 +62,7 @@ def may_see(user, marking: Marking) -> bool:
 def marking_q(user, model, prefix: str = "") -> Q:
     """A filter for ``model`` (which has the marking fields) keeping what ``user`` may see."""
     access = access_of(user)
-    if not access.citizenship:
+    if not access.clearance:
         return Q(pk__in=[])
     if access.citizenship == "US" and access.clearance == ClassificationLevel.TOP_SECRET:
         return Q()  # cleared for every level and every release: no filter for the planner to carry

@@ -1,5 +1,8 @@
-"""Security data for the demo (training only): every demo user's clearance and citizenship, the
-auditor's permissions, and the CUI categories and dissemination controls used by the demo."""
+"""Security data for the demo (training only): the demo users' clearance and citizenship, the
+auditor's permissions, and the CUI categories and dissemination controls used by the demo.
+
+Only the demo's own log-ins get a profile here. Anyone else without one has no clearance and no
+nationality (``security.access``) until an administrator sets their profile."""
 
 from __future__ import annotations
 
@@ -7,12 +10,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from organizations.demo import logins
+
 from .markings import ClassificationLevel
 from .models import CUICategory, DisseminationControl, SecurityProfile
 
 CUI_CATEGORIES = [("OPSEC", "Operations Security"), ("EXPT", "Export Controlled"), ("PRVCY", "Privacy")]
 DISSEMINATION_CONTROLS = [("FEDCON", "Federal employees and contractors only"), ("NOCON", "No dissemination to contractors"),
                           ("DL ONLY", "Dissemination list controlled")]
+# Every demo log-in is a U.S. person cleared TOP SECRET, so the demo shows every document to the
+# organizations with need-to-know.
+DEMO_CLEARANCE = ClassificationLevel.TOP_SECRET
+DEMO_CITIZENSHIP = "US"
 
 
 @transaction.atomic
@@ -21,14 +30,19 @@ def load(*, stdout=None) -> None:
         CUICategory.objects.get_or_create(code=code, defaults={"name": name})
     for code, name in DISSEMINATION_CONTROLS:
         DisseminationControl.objects.get_or_create(code=code, defaults={"name": name})
-    users = get_user_model().objects.filter(security_profile__isnull=True)
+    demo_users = get_user_model().objects.filter(username__in=[login.username for login in logins()])
     created = SecurityProfile.objects.bulk_create([
-        SecurityProfile(user=user, clearance=ClassificationLevel.TOP_SECRET, citizenship="US") for user in users
+        SecurityProfile(user=user, clearance=DEMO_CLEARANCE, citizenship=DEMO_CITIZENSHIP)
+        for user in demo_users.filter(security_profile__isnull=True)
     ])
+    restored = (SecurityProfile.objects.filter(user__in=demo_users)
+                .exclude(clearance=DEMO_CLEARANCE, citizenship=DEMO_CITIZENSHIP)
+                .update(clearance=DEMO_CLEARANCE, citizenship=DEMO_CITIZENSHIP))
     auditors, _ = Group.objects.get_or_create(name="Auditors")
     auditors.permissions.add(*Permission.objects.filter(content_type__app_label="security",
                                                         codename__in=["view_auditevent", "export_auditevent"]))
     for auditor in get_user_model().objects.filter(username="auditor"):
         auditor.groups.add(auditors)
     if stdout:
-        stdout.write(f"security profiles: {len(created)} created (demo users: TOP SECRET, U.S.; training data)")
+        stdout.write(f"security profiles of the demo log-ins: {len(created)} created, {restored} restored "
+                     "(TOP SECRET, U.S.; training data)")

@@ -6,10 +6,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, router, transaction
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 from .markings import RANK, ClassificationLevel, Marking
+from .trail import chain_append
 
 
 class CUICategory(models.Model):
@@ -138,10 +140,18 @@ class AuditAction(models.TextChoices):
     ADMIN_CHANGE = "admin_change", "Record changed in the admin"
 
 
-class AuditEvent(models.Model):
-    """Append-only. On PostgreSQL a trigger refuses UPDATE and DELETE (see migration 0002)."""
+class AuditEventQuerySet(models.QuerySet):
+    def bulk_create(self, *args, **kwargs):
+        raise ValidationError("Audit events are chained one at a time: write them with security.audit.audit_record.")
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+class AuditEvent(models.Model):
+    """Append-only and hash-chained. On PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE
+    (migrations 0002 and 0005) and the application's role may only read and insert
+    (``manage.py db_roles``); each event's ``hash`` covers its content and the previous event's
+    hash (``security.trail``), which ``manage.py audit_verify`` checks."""
+
+    at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     action = models.CharField(max_length=20, choices=AuditAction.choices, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING,
                              related_name="+", db_constraint=False)
@@ -152,6 +162,12 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     description = models.CharField(max_length=500)
     detail = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64, editable=False,
+                                     help_text="The hash of the event before this one (64 zeros for the first).")
+    hash = models.CharField(max_length=64, editable=False,
+                            help_text="SHA-256 of this event's content and the previous event's hash.")
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -163,7 +179,11 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValidationError("The audit trail is append-only.")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        # No savepoint of its own: a failed append fails the caller's transaction anyway.
+        with transaction.atomic(using=using, savepoint=False):
+            chain_append(self, using=using)
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The audit trail is append-only.")

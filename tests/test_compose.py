@@ -39,6 +39,7 @@ VARIABLES_THE_SERVICES_NEED = {
     "CSRF_TRUSTED_ORIGINS",
     "SITE_URL",
     "DATABASE_URL",
+    "MIGRATION_DATABASE_URL",
     "DB_CONN_MAX_AGE",
     "CELERY_BROKER_URL",
     "CELERY_RESULT_BACKEND",
@@ -290,9 +291,11 @@ def test_web_migrates_then_serves_the_wsgi_application_on_port_8000():
     commands = [program(argv) for argv in commands_of(web)]
     assert commands == [
         ["python", "manage.py", "migrate", "--no-input"],
+        ["python", "manage.py", "db_roles"],
         ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"],
     ]
-    assert "&&" in web["command"][-1], "gunicorn must not start when the migrations fail"
+    assert "&&" in web["command"][-1], "gunicorn must not start when the migrations or the grants fail"
+    assert ";" not in web["command"][-1]
     assert "8000:8000" in [str(port) for port in web["ports"]]
 
 
@@ -374,17 +377,26 @@ def test_env_example_values_are_plain_so_compose_and_a_shell_read_them_alike():
         assert " #" not in value and not value.startswith(("'", '"')), f"{key}={value}"
 
 
-def test_env_example_points_the_database_url_at_the_postgres_service():
+def test_env_example_runs_migrations_as_the_owner_the_postgres_service_creates():
     document = compose()
-    url = urlparse(parse_env_file(ENV_EXAMPLE)["DATABASE_URL"])
+    owner = urlparse(parse_env_file(ENV_EXAMPLE)["MIGRATION_DATABASE_URL"])
     postgres = document["services"]["postgres"]["environment"]
-    assert url.geturl() == "postgres://campaign:campaign@postgres:5432/campaign"
-    assert url.hostname in document["services"]
-    assert (url.username, url.password, url.path.lstrip("/")) == (
+    assert owner.geturl() == "postgres://campaign:campaign@postgres:5432/campaign"
+    assert owner.hostname in document["services"]
+    assert (owner.username, owner.password, owner.path.lstrip("/")) == (
         postgres["POSTGRES_USER"],
         postgres["POSTGRES_PASSWORD"],
         postgres["POSTGRES_DB"],
     )
+
+
+def test_env_example_connects_the_application_to_the_same_database_as_another_role():
+    values = parse_env_file(ENV_EXAMPLE)
+    application, owner = urlparse(values["DATABASE_URL"]), urlparse(values["MIGRATION_DATABASE_URL"])
+    assert (application.scheme, application.hostname, application.port, application.path) == (
+        owner.scheme, owner.hostname, owner.port, owner.path)
+    assert application.username and application.password
+    assert application.username != owner.username, "the application must not connect as the tables' owner"
 
 
 def test_env_example_points_celery_at_the_redis_service():

@@ -219,6 +219,19 @@ elif "postgresql" in DATABASES["default"]["ENGINE"]:
     # (visibility filters over large tables can), which costs from tens of milliseconds to
     # seconds on a page that then reads a few rows. Off for this application's connections.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# The role that owns the tables (same database as DATABASE_URL, another user): `migrate` and
+# `db_roles` connect with it; the application never does. DATABASE_URL's role may then read and
+# write rows but not truncate, disable triggers or drop (security/database_roles.py). Empty: the
+# application's own role runs the migrations (SQLite, development, tests).
+MIGRATION_DATABASE_URL = env("MIGRATION_DATABASE_URL", "")
+if MIGRATION_DATABASE_URL:
+    _owner = dj_database_url.parse(MIGRATION_DATABASE_URL)
+    if (_owner["ENGINE"], _owner["NAME"]) != (DATABASES["default"]["ENGINE"], DATABASES["default"]["NAME"]):
+        raise ImproperlyConfigured("MIGRATION_DATABASE_URL must name the same database as DATABASE_URL, "
+                                   "with the credentials of the role that owns its tables.")
+# Data-destroying commands (flush, sqlflush) and the demo loaders refuse to run where this is true
+# (the production profile sets it).
+PRODUCTION = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

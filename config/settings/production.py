@@ -22,6 +22,8 @@ if not SECRET_KEY or SECRET_KEY.startswith("insecure-") or len(set(SECRET_KEY)) 
     )
 
 DEBUG = env_bool("DEBUG", False)
+# flush, sqlflush and load_demo_data refuse to run: no demo users and no wiped trail in production.
+PRODUCTION = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)

@@ -33,7 +33,7 @@ def test_usernames_are_the_lowercase_acronym_without_punctuation_and_the_role():
 
 
 def test_every_key_organization_gets_one_demo_user_per_role(reference_data, monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", "a-password-for-this-test")
+    monkeypatch.setenv("DEMO_PASSWORD", "A-Password-For-This-Test-7")
     output = _load_demo()
     for acronym in demo.DEMO_ORGANIZATIONS:
         organization = Organization.objects.get(acronym=acronym, active=True)
@@ -44,7 +44,7 @@ def test_every_key_organization_gets_one_demo_user_per_role(reference_data, monk
             assert user.groups.filter(name=demo.ROLE_GROUPS[role]).exists()
             assert user.username in output
     assert User.objects.filter(username__endswith="_approver").count() == len(demo.DEMO_ORGANIZATIONS)
-    assert User.objects.get(username="eucom_approver").check_password("a-password-for-this-test")
+    assert User.objects.get(username="eucom_approver").check_password("A-Password-For-This-Test-7")
 
 
 def test_demo_users_are_named_by_role_never_as_invented_people(reference_data):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from config.production_guard import refuse_in_production
 from organizations import demo
 
 
@@ -11,6 +12,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        refuse_in_production("load_demo_data", why="demo users with a published password and training documents "
+                                                   "have no place on a real site")
         try:
             with transaction.atomic():
                 demo.load(stdout=self.stdout)

@@ -1,0 +1,103 @@
+"""The audit trail's hash chain: each event carries SHA-256 over its own content and the hash of
+the event before it, so changing, removing or reordering a written event breaks every link
+from there on, and ``manage.py audit_verify`` names the first one.
+
+Events are chained in primary-key order. On PostgreSQL the append holds a transaction-level
+advisory lock from reading the last hash until its transaction ends, so two writers never
+chain to the same predecessor, and keys are drawn in the order of the chain; SQLite already
+runs one writing transaction at a time (``transaction_mode`` IMMEDIATE in the settings).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import ipaddress
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import connections
+from django.utils import timezone
+
+GENESIS = "0" * 64
+# pg_advisory_xact_lock key of the chain's head (in audit_chain_head(), migration 0004): any
+# constant this database uses for nothing else.
+CHAIN_LOCK = 0x61756469745F7472  # "audit_tr"
+FIELDS = ("at", "action", "user_id", "username", "ip_address", "user_agent", "object_type", "object_id",
+          "description", "detail")
+
+
+def _address(value) -> str:
+    if not value:
+        return ""
+    try:
+        return ipaddress.ip_address(str(value)).exploded
+    except ValueError:
+        return str(value)
+
+
+def canonical(event) -> bytes:
+    """The event's content as the database gives it back: UTC time to the microsecond, the address
+    in one spelling, the detail's keys sorted."""
+    at = event.at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    detail = json.loads(json.dumps(event.detail or {}))
+    content = {
+        "at": at, "action": event.action, "user_id": event.user_id, "username": event.username or "",
+        "ip_address": _address(event.ip_address), "user_agent": event.user_agent or "",
+        "object_type": event.object_type or "", "object_id": event.object_id or "",
+        "description": event.description or "", "detail": detail,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_hash(event, previous_hash: str) -> str:
+    return hashlib.sha256(previous_hash.encode() + b"\n" + canonical(event)).hexdigest()
+
+
+def chain_append(event, *, using: str) -> None:
+    """Link the unsaved ``event`` to the last one; call inside the transaction that inserts it."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        # One statement: audit_chain_head() (migration 0004) takes the lock, then reads the last
+        # hash with a snapshot taken after the lock, as a VOLATILE function does.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT hash FROM audit_chain_head()")
+            row = cursor.fetchone()
+        previous = row[0] if row else None
+    else:
+        previous = (type(event)._default_manager.using(using).order_by("-pk")
+                    .values_list("hash", flat=True).first())
+    if event.at is None:
+        event.at = timezone.now()
+    event.previous_hash = previous or GENESIS
+    event.hash = chain_hash(event, event.previous_hash)
+
+
+@dataclass(frozen=True)
+class Break:
+    pk: int
+    at: datetime.datetime
+    reason: str
+
+    def __str__(self) -> str:
+        return f"audit event #{self.pk} ({self.at:%Y-%m-%d %H:%M:%S} UTC) {self.reason}"
+
+
+def chain_breaks(events: Iterable) -> Iterator[Break | int]:
+    """Walk ``events`` in primary-key order; yield a Break for each broken link or altered event,
+    and finally the number of events checked."""
+    previous_pk, previous_hash, checked = None, GENESIS, 0
+    for event in events:
+        checked += 1
+        after = f"#{previous_pk}" if previous_pk is not None else "the start of the trail"
+        if not event.hash:
+            yield Break(event.pk, event.at, "carries no hash: it was written around the chain")
+        elif event.previous_hash != previous_hash:
+            yield Break(event.pk, event.at, f"does not follow {after}: the hash it chains to is not {after}'s "
+                                            "(an event between them was removed or changed, or the chain was "
+                                            "rewritten)")
+        elif chain_hash(event, event.previous_hash) != event.hash:
+            yield Break(event.pk, event.at, "does not match its hash: it was changed after it was written")
+        previous_pk, previous_hash = event.pk, event.hash
+    yield checked
