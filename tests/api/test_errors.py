@@ -166,3 +166,11 @@ def test_an_api_path_with_a_newline_null_byte_or_other_odd_character_is_a_proble
 def test_a_newline_in_an_api_path_asks_a_client_without_credentials_for_them_as_a_problem(world):
     response = APIClient().get("/api/v1/campaign-plans%0A/")
     problem(response, 401)
+
+
+@pytest.mark.parametrize("query", ["/api/v1/campaign-plans/?search=%00", "/api/v1/taskers/?organization=%00",
+                                   "/api/v1/campaign-plans/?state=%00", "/api/v1/campaign-plans/?owner=%00",
+                                   "/api/v1/organizations/?kind=%00"])
+def test_a_null_byte_in_a_search_or_filter_is_a_400_naming_the_parameter(world, as_member, query):
+    body = problem(as_member("EUCOM", AO).get(query), 400)
+    assert body["type"] == "/api/problems/invalid-input/" and body["errors"]

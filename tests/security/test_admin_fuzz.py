@@ -35,9 +35,8 @@ HOSTILE = ["\x00", HUGE, "-1", "abc"]
 # And for the search, the pager and the ordering, what each reads in its own way.
 EXTRA = {SEARCH_VAR: ["%'\\", "9" * 400], PAGE_VAR: ["0", "9" * 400], ORDER_VAR: ["-1.-2.99." + HUGE]}
 DATE_DRILLS = [  # (year, month, day), None for "not given"
-    (HUGE, None, None), ("-1", None, None), ("0", None, None), ("9999", None, None), ("9999", "12", None),
-    ("9999", "12", "31"), ("2026", "13", None), ("2026", "0", None), ("2026", "2", "30"), ("2026", HUGE, None),
-    ("2026", "1", HUGE), ("\x00", None, None), ("2026", "\x00", None), ("abc", None, None), (None, "13", "-1"),
+    (HUGE, None, None), ("-1", None, None), ("0", None, None), ("9999", None, None), ("9999", "12", "31"),
+    ("2026", "13", None), ("2026", "2", "30"), ("2026", "1", HUGE), ("abc", None, None), (None, "13", "-1"),
 ]
 
 
@@ -217,7 +216,7 @@ def test_a_key_with_a_null_byte_names_no_object(people):
 # Beyond the list above, random parameters and values: CI replays the same draws every run (a
 # landing must not depend on luck); a developer's run draws new ones.
 @pytest.mark.postgres
-@settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck),
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck),
           derandomize=os.environ.get("CI", "") == "true")
 @given(data=st.data())
 def test_random_query_strings_never_make_a_change_list_fail(people, quick_pages, data):
