@@ -59,7 +59,7 @@ def list_parameters_problem(params, *, date_hierarchy: str | None) -> str | None
     except ValueError:
         page = 1  # the change list itself shows page 1 for a page number that is not a number
     if page > MOST_PAGES:
-        return f"There is no page {page} of this list."
+        return f"There is no page {str(page)[:40]} of this list."
     if date_hierarchy and f"{date_hierarchy}__year" in params:
         year, month, day = (params.get(f"{date_hierarchy}__{part}") for part in ("year", "month", "day"))
         try:
