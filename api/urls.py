@@ -25,6 +25,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("problems/<slug:slug>/", views.ProblemTypeView.as_view(), name="problem-type"),
     path("v1/", include(router.urls)),
-    # Anything else under /api/ is a 404 in the API's own format, not Django's HTML page.
-    re_path(r"^.*$", views.not_found),
+    # Anything else under /api/ is a 404 in the API's own format, not Django's HTML page: whatever
+    # its characters (``.`` alone stops at a newline, which left such paths to Django's HTML 404).
+    re_path(r"^[\s\S]*$", views.not_found),
 ]

@@ -184,29 +184,32 @@ def rating_cells(row: RatingRow) -> list:
 
 
 def report_xlsx(report: CycleReport) -> bytes:
-    """The report as an Excel workbook: one sheet per part."""
+    """The report as an Excel workbook: one sheet per part. Every cell is written by
+    ``security.spreadsheets``: text typed by users (joint review, evaluation, titles) is never a
+    formula."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
+
+    from security.spreadsheets import xlsx_append
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Completion"
-    sheet.append([report.banner])
-    sheet.append([f"{report.cycle} — report as of {report.as_of:%d %b %Y} (training data)"])
-    sheet.append(COMPLETION_HEADERS)
+    xlsx_append(sheet, [report.banner])
+    xlsx_append(sheet, [f"{report.cycle} — report as of {report.as_of:%d %b %Y} (training data)"])
+    xlsx_append(sheet, COMPLETION_HEADERS)
     for row in [*report.completion, report.totals]:
-        sheet.append(completion_cells(row))
+        xlsx_append(sheet, completion_cells(row))
     for name, rows, first in (("Ratings by GEF end state", report.by_end_state, "End state"),
                               ("Ratings by command", report.by_command, "Combatant command")):
         ws = workbook.create_sheet(name)
-        ws.append([first, *RATING_HEADERS[1:]])
+        xlsx_append(ws, [first, *RATING_HEADERS[1:]])
         for row in rows:
-            ws.append(rating_cells(row))
+            xlsx_append(ws, rating_cells(row))
     ws = workbook.create_sheet("Joint review and evaluation")
-    ws.append(["Consolidated joint review (Joint Staff)"])
-    ws.append([report.cycle.joint_review])
-    ws.append(["Evaluation and advice to the Secretary (USD(P))"])
-    ws.append([report.cycle.evaluation])
+    for line in ("Consolidated joint review (Joint Staff)", report.cycle.joint_review,
+                 "Evaluation and advice to the Secretary (USD(P))", report.cycle.evaluation):
+        xlsx_append(ws, [line])
     for ws in workbook.worksheets:
         for cell in ws[1]:
             cell.font = Font(bold=True)

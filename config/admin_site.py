@@ -3,10 +3,16 @@ the DoD consent banner at sign-in, a configurable URL. Wiring: it composes the a
 
 from __future__ import annotations
 
+import datetime
+from functools import cache
+
 from django.apps import apps
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
+from django.db import DataError
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -36,6 +42,96 @@ def _cycle_progress(request) -> dict | None:
             "late": list(late)}
 
 
+# No list has a billion pages; past that a page number only overflows the database's LIMIT.
+MOST_PAGES = 10**9
+
+
+def list_parameters_problem(params, *, date_hierarchy: str | None) -> str | None:
+    """What makes a change list's query string unusable, in words, or None: a null character
+    (PostgreSQL's text refuses it), a page number past any list, a date drill-down to a day no
+    calendar has (or whose next period does not exist, as after 9999). Checked before anything
+    reaches the database, so the answer is a 400 and never a failed query."""
+    for key, values in params.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return "A filter, search or page parameter contains a null character."
+    try:
+        page = int(params.get(PAGE_VAR, 1))
+    except ValueError:
+        page = 1  # the change list itself shows page 1 for a page number that is not a number
+    if page > MOST_PAGES:
+        return f"There is no page {str(page)[:40]} of this list."
+    if date_hierarchy and f"{date_hierarchy}__year" in params:
+        year, month, day = (params.get(f"{date_hierarchy}__{part}") for part in ("year", "month", "day"))
+        try:
+            start = datetime.date(int(year), int(month or 1), int(day or 1))
+            # The change list reads up to the start of the next day, month or year: it must exist too.
+            if day:
+                start + datetime.timedelta(days=1)
+            elif month:
+                (start + datetime.timedelta(days=32)).replace(day=1)
+            else:
+                start.replace(year=start.year + 1)
+        except (ValueError, OverflowError):
+            shown = "-".join(part for part in (year, month, day) if part)
+            return f"There is no date {shown[:40]} to show the list for."
+    return None
+
+
+class ChangeListInputChecks:
+    """Every change list on the site answers bad query parameters with a 400 page that says what
+    is wrong, and never with a server error: the site mixes this into every ModelAdmin it
+    registers (its own and third-party ones), so no list can be left out."""
+
+    def changelist_view(self, request, extra_context=None):
+        problem = list_parameters_problem(request.GET, date_hierarchy=self.date_hierarchy)
+        if problem and self.has_view_or_change_permission(request):
+            context = {**self.admin_site.each_context(request), "title": "This list cannot be shown",
+                       "problem": problem, "opts": self.opts, "list_url": request.path}
+            return TemplateResponse(request, "admin/invalid_list_parameters.html", context, status=400)
+        response = super().changelist_view(request, extra_context)
+        if ERROR_FLAG in request.GET and isinstance(response, TemplateResponse):
+            # Django's own answer to parameters it cannot use is a redirect to the bare list with
+            # ?e=1; say so, rather than showing the whole list as if it were the filtered one.
+            messages.warning(request, "The filters in the address could not be used; this is the whole list.")
+        return response
+
+    def get_changelist(self, request, **kwargs):
+        return _checked(super().get_changelist(request, **kwargs))
+
+    def get_object(self, request, object_id, from_field=None):
+        # A key with a null character names nothing (and would fail the query): the admin's own
+        # "does not exist" answer, as for any other key that names nothing.
+        if "\x00" in str(object_id):
+            return None
+        return super().get_object(request, object_id, from_field)
+
+
+@cache
+def _checked(changelist_class: type) -> type:
+    """The change list class, where a value the database cannot compare (which the checks above
+    did not foresee) is Django's "incorrect lookup parameters" (the redirect to ?e=1), not a 500."""
+
+    class CheckedChangeList(changelist_class):
+        def __init__(self, *args, **kwargs):
+            try:
+                super().__init__(*args, **kwargs)
+            except (ValueError, OverflowError, DataError) as error:
+                raise IncorrectLookupParameters(error) from error
+
+    CheckedChangeList.__name__ = CheckedChangeList.__qualname__ = f"Checked{changelist_class.__name__}"
+    return CheckedChangeList
+
+
+@cache
+def _with_input_checks(admin_class: type) -> type:
+    if issubclass(admin_class, ChangeListInputChecks):
+        return admin_class
+    # As Django's own register() does for options: a subclass of the class given, with its name.
+    return type(admin_class.__name__, (ChangeListInputChecks, admin_class),
+                {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__,
+                 "__doc__": admin_class.__doc__})
+
+
 class WorkplaceAdminSite(admin.AdminSite):
     site_header = "Campaign plan workflow"
     site_title = "Campaign plans"
@@ -43,6 +139,14 @@ class WorkplaceAdminSite(admin.AdminSite):
     index_template = "admin/workplace_index.html"
     login_form = ConsentAuthenticationForm
     login_template = "security/login.html"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        super().register(model_or_iterable, _with_input_checks(admin_class or admin.ModelAdmin), **options)
+
+    def autocomplete_view(self, request):
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            return JsonResponse({"error": "The search contains a null character."}, status=400)
+        return super().autocomplete_view(request)
 
     def each_context(self, request):
         context = super().each_context(request)

@@ -1,10 +1,9 @@
-import csv
-
 from django.contrib import admin
 from django.http import HttpResponse
 
 from .audit import audit_record
 from .models import AuditAction, AuditEvent, CUICategory, DisseminationControl, SecurityProfile
+from .spreadsheets import csv_writer
 
 
 @admin.register(SecurityProfile)
@@ -69,7 +68,8 @@ class AuditEventAdmin(admin.ModelAdmin):
             return None
         response = HttpResponse(content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-        writer = csv.writer(response)
+        # User names come from the sign-in page, typed by anyone: no cell may be a formula.
+        writer = csv_writer(response)
         writer.writerow(["at", "action", "user", "ip address", "object type", "object id", "description"])
         for event in queryset.order_by("at", "pk"):
             writer.writerow([event.at.isoformat(), event.action, event.username, event.ip_address or "",

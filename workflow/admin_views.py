@@ -231,20 +231,23 @@ class RoutedDocumentAdminMixin:
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Font
 
+        from security.spreadsheets import xlsx_append
+
         document = self._document(request, pk)
         workbook = Workbook()
         sheet = workbook.active
         sheet.title = "Comment resolution matrix"
         marking = getattr(document, "banner", "")
-        sheet.append([marking])
-        sheet.append([f"{document} — exported {timezone.now():%d %b %Y %H:%M}"])
+        # Every cell through security.spreadsheets: titles and comments are typed by users.
+        xlsx_append(sheet, [marking])
+        xlsx_append(sheet, [f"{document} — exported {timezone.now():%d %b %Y %H:%M}"])
         header = ["#", "Organization", "Category", "Section / paragraph", "Comment", "Proposed change",
                   "Decision", "Rationale", "Adjudicated by", "Adjudicated on"]
-        sheet.append(header)
+        xlsx_append(sheet, header)
         for cell in sheet[3]:
             cell.font = Font(bold=True)
         for number, comment in enumerate(comments_of(document), start=1):
-            sheet.append([number, str(comment.organization), comment.get_category_display(), comment.section,
+            xlsx_append(sheet, [number, str(comment.organization), comment.get_category_display(), comment.section,
                           comment.text, comment.proposed_change, comment.get_decision_display(),
                           comment.decision_rationale, str(comment.adjudicated_by or ""),
                           comment.adjudicated_at.strftime("%Y-%m-%d") if comment.adjudicated_at else ""])
@@ -253,7 +256,7 @@ class RoutedDocumentAdminMixin:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         for column, width in zip("ABCDEFGHIJ", (5, 14, 14, 16, 50, 40, 18, 40, 20, 14), strict=True):
             sheet.column_dimensions[column].width = width
-        sheet.append([marking])
+        xlsx_append(sheet, [marking])
         buffer = io.BytesIO()
         workbook.save(buffer)
         audit_record(action=AuditAction.EXPORT, description=f"Comment resolution matrix exported: {document}",

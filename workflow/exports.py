@@ -1,10 +1,10 @@
 """List exports (CSV and XLSX) as staff exchange them: the overall banner first and last, the
 portion mark of each row, and an audit record of who exported what. Callers pass only rows the
-user may see (their admin queryset), so an export never shows more than the list."""
+user may see (their admin queryset), so an export never shows more than the list. Every line,
+banner and title included, is written by ``security.spreadsheets``: no cell is a formula."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.http import HttpResponse
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from security.audit import AuditAction, audit_record
 from security.markings import combine
+from security.spreadsheets import csv_writer, xlsx_append
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -29,7 +30,7 @@ def export_response(*, request, name: str, header: list[str], rows: list[list], 
         sheet = workbook.active
         sheet.title = name[:31]
         for line in lines:
-            sheet.append([str(v) if v is not None else "" for v in line])
+            xlsx_append(sheet, line)
         for cell in sheet[3]:
             cell.font = Font(bold=True)
         buffer = io.BytesIO()
@@ -37,7 +38,7 @@ def export_response(*, request, name: str, header: list[str], rows: list[list], 
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     else:
         buffer = io.StringIO()
-        csv.writer(buffer).writerows(lines)
+        csv_writer(buffer).writerows(lines)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     slug = name.lower().replace(" ", "-")
     response["Content-Disposition"] = f'attachment; filename="{slug}-{stamp}.{fmt}"'

@@ -143,3 +143,34 @@ def test_an_id_filter_out_of_range_is_a_bad_request_not_a_server_error(world, as
     response = client.get(query)
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/problem+json")
+
+
+ODD_PATHS = [
+    "/api/v1/nothing%0Ahere/", "/api/%0A", "/api/v1%0A/", "/api/v1/campaign-plans/%0A", "/api/schema/%0A",
+    "/api/problems/conflict%0A/", "/api/v1/campaign-plans/1%0D%0A/history/", "/api/v1/taskers/%09/",
+    "/api/v1/%E2%80%A8/", "/api/v1/%FF%FE/", "/api/v1/%00", "/api/v1/campaign-plans/1%00/",
+    "/api/v1/organizations/EU%00COM/", "/api/v1/countries/P%00L/", "/api/v1/comments/%00/",
+    "/api/v1/campaign-plans/1/transitions/%00/", "/api/v1/assessment-cycles/%0A/",
+    "/api/v1/campaign-plans/99999999999999999999999999999999/", "/api/v1/campaign-plans/-1/",
+]
+
+
+@pytest.mark.parametrize("path", ODD_PATHS)
+def test_an_api_path_with_a_newline_null_byte_or_other_odd_character_is_a_problem_not_an_html_page(
+        world, as_member, path):
+    response = as_member("EUCOM", AO).get(path)
+    assert response.status_code in (400, 404), (path, response.status_code)
+    problem(response, response.status_code)
+
+
+def test_a_newline_in_an_api_path_asks_a_client_without_credentials_for_them_as_a_problem(world):
+    response = APIClient().get("/api/v1/campaign-plans%0A/")
+    problem(response, 401)
+
+
+@pytest.mark.parametrize("query", ["/api/v1/campaign-plans/?search=%00", "/api/v1/taskers/?organization=%00",
+                                   "/api/v1/campaign-plans/?state=%00", "/api/v1/campaign-plans/?owner=%00",
+                                   "/api/v1/organizations/?kind=%00"])
+def test_a_null_byte_in_a_search_or_filter_is_a_400_naming_the_parameter(world, as_member, query):
+    body = problem(as_member("EUCOM", AO).get(query), 400)
+    assert body["type"] == "/api/problems/invalid-input/" and body["errors"]
