@@ -144,6 +144,7 @@ def grant_role_groups() -> int:
     for group in ROLE_GROUPS.values():
         withdraw(group, (*AUDIT_PERMISSIONS, *CYCLE_PERMISSIONS))
     withdraw(AUDITORS, CYCLE_PERMISSIONS)
+    withdraw(CYCLE_ADMINISTRATORS, AUDIT_PERMISSIONS)
     added += grant(ORGANIZATION_ADMINISTRATORS, app_label="organizations",
                    actions=("view", "add", "change", "delete"), models=("membership", "delegation"))
     added += grant(AUDITORS, app_label="organizations", actions=("view",),
