@@ -207,7 +207,7 @@ HUNTERS = [  # (name, organization, clearance, citizenship)
     ("hunt_british_liaison", "EUCOM", "S", "GB"),      # cleared, British, in the owning command
     ("hunt_owner_top_secret", "EUCOM", "TS", "US"),    # cleared for everything, of the owning command
 ]
-CRAWL_LIMIT = 700
+CRAWL_LIMIT = 3000  # a bound, not a sample: the crawl ends well before it
 SKIPPED_PATHS = ("/logout/", "/delete/", "/password_change/", "/jsi18n/", "/r/", "/password/")
 
 
@@ -332,7 +332,7 @@ def _api_urls(plans) -> list[str]:
 
 def _links(url: str, page: str) -> list[str]:
     import html
-    from urllib.parse import urljoin, urlparse
+    from urllib.parse import parse_qsl, urlencode, urljoin, urlparse
 
     found = []
     for href in re.findall(r'href="([^"#]+)"', page):
@@ -341,7 +341,10 @@ def _links(url: str, page: str) -> list[str]:
             continue
         if any(part in parsed.path for part in SKIPPED_PATHS):
             continue
-        found.append(parsed.path + (f"?{parsed.query}" if parsed.query else ""))
+        # The same page with its list's filters remembered, or sorted otherwise, shows nothing new.
+        query = urlencode([(key, value) for key, value in parse_qsl(parsed.query, keep_blank_values=True)
+                           if key not in ("_changelist_filters", "o")])
+        found.append(parsed.path + (f"?{query}" if query else ""))
     return found
 
 
