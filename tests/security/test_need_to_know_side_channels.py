@@ -236,3 +236,25 @@ def test_no_role_group_holds_the_audit_or_cycle_permissions_and_a_second_run_cha
 @pytest.fixture(autouse=True)
 def _no_throttling(settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+
+
+def test_a_system_administrator_reads_reminders_only_of_documents_their_clearance_reaches(world):
+    from reminders.models import Reminder
+    from reminders.services import reminders_plan
+    from workflow.models import Tasker
+    from workflow.services import transition_perform
+
+    plan = world.ready_plan()
+    plan = transition_perform(document=plan, name="submit", by=world.user("EUCOM", Role.ACTION_OFFICER))
+    marked(plan, title="Reminded secret plan", level="S")
+    Tasker.objects.filter(object_id=plan.pk).update(document_title="Reminded secret plan")
+    world.user("DON", Role.REVIEWER)  # someone to remind
+    reminders_plan(taskers=Tasker.objects.filter(object_id=plan.pk, state="open"))
+    assert Reminder.objects.filter(tasker__object_id=plan.pk).exists()
+    url = reverse("admin:reminders_reminder_changelist")
+    for clearance, may_read in (("U", False), ("S", True)):
+        administrator = get_user_model().objects.create_superuser(f"administrator_{clearance.lower()}")
+        SecurityProfile.objects.create(user=administrator, clearance=clearance, citizenship="US")
+        client = Client()
+        client.force_login(administrator)
+        assert ("Reminded secret plan" in client.get(url).content.decode()) is may_read
