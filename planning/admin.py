@@ -156,6 +156,32 @@ class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdm
             kwargs["queryset"] = plans_visible_to(request.user, db_field.related_model)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user
+
+        class MarkedWithinClearance(form):
+            """The service refuses a banner beyond the writer's clearance; the form says so first,
+            beside the field, instead of failing the save."""
+
+            def clean(self):
+                cleaned = super().clean()
+                if cleaned.get("classification"):
+                    from django.core.exceptions import ValidationError
+
+                    from security.access import may_see
+                    from security.markings import Marking
+
+                    marking = Marking(level=cleaned["classification"], noforn=bool(cleaned.get("noforn")),
+                                      rel_to=frozenset(c.code.code for c in cleaned.get("rel_to") or ()))
+                    if not may_see(user, marking):
+                        raise ValidationError({"classification": f"You may not mark a plan {marking.banner}: it is "
+                                                                 "beyond what your clearance and citizenship let "
+                                                                 "you read."})
+                return cleaned
+
+        return MarkedWithinClearance
+
     # Read-only pages show references through these, not the raw relation (which would print
     # every linked plan's title).
     plan_reference_fields: tuple[str, ...] = ()

@@ -258,3 +258,22 @@ def test_a_system_administrator_reads_reminders_only_of_documents_their_clearanc
         client = Client()
         client.force_login(administrator)
         assert ("Reminded secret plan" in client.get(url).content.decode()) is may_read
+
+
+def test_the_admin_refuses_a_banner_beyond_the_writers_clearance_beside_the_field(world):
+    writer = person("eucom_uncleared_author", acronym="EUCOM", world=world, clearance="U")
+    client = Client()
+    client.force_login(writer)
+    data = {"title": "Beyond my clearance", "owner": world.orgs["EUCOM"].pk, "kind": "theater", "classification": "S",
+            "directive_version": "DoDD 5132.03",
+            **SECRET_BLOCK}
+    for prefix in ("sections", "objectives", "partner_considerations"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    answer = client.post(reverse("admin:planning_campaignplan_add"), data)
+    assert answer.status_code == 200
+    assert "You may not mark a plan SECRET" in answer.content.decode()
+    assert not CampaignPlan.objects.filter(title="Beyond my clearance").exists()
+    data["classification"] = "U"
+    answer = client.post(reverse("admin:planning_campaignplan_add"), data)
+    assert answer.status_code == 302, answer.context["adminform"].form.errors
+    assert CampaignPlan.objects.filter(title="Beyond my clearance", classification="U").exists()
