@@ -296,11 +296,21 @@ class CampaignPlanSerializer(_PlanReadSerializer):
 
 
 class CampaignSupportPlanSerializer(_PlanReadSerializer):
+    supported_plans = serializers.SerializerMethodField(
+        help_text="Ids of the campaign plans it supports that you may see.")
+
     class Meta:
         model = CampaignSupportPlan
         fields = [*_PLAN_RECORD, *editable_fields(CampaignSupportPlan), "supported_plans",
                   "partner_considerations", "objectives"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_supported_plans(self, plan) -> list[int]:
+        # A link is named only to whom may see the plan it points at (a writer keeps the others).
+        request = self.context.get("request")
+        visible = plans_visible_to(getattr(request, "user", None), CampaignPlan).values("pk")
+        return list(plan.supported_plans.filter(pk__in=visible).order_by("pk").values_list("pk", flat=True))
 
 
 class _PlanWriteSerializer(serializers.ModelSerializer):

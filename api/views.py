@@ -138,7 +138,7 @@ class RoutedDocumentViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
         document = workflow_services.transition_perform(
             document=document, name=name, by=request.user, comment=values["comment"],
             expected_state=values.get("expected_state"), data=data)
-        return Response(self.read_serializer_class(self.get_queryset().get(pk=document.pk)).data)
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=document.pk), context=self.get_serializer_context()).data)
 
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
@@ -171,7 +171,7 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
         return self.read_serializer_class
 
     def _answer(self, plan, status_code=status.HTTP_200_OK):
-        return Response(self.read_serializer_class(self.get_queryset().get(pk=plan.pk)).data, status=status_code)
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=plan.pk), context=self.get_serializer_context()).data, status=status_code)
 
     def create(self, request, *args, **kwargs):
         given = self.get_serializer(data=request.data)
@@ -300,7 +300,7 @@ class AssessmentCycleViewSet(mixins.CreateModelMixin, RoutedDocumentViewSet, vie
         given = serializers.AssessmentCycleCreateSerializer(data=request.data, context={"request": request})
         given.is_valid(raise_exception=True)
         cycle = given.save()
-        return Response(self.read_serializer_class(self.get_queryset().get(pk=cycle.pk)).data,
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=cycle.pk), context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -321,7 +321,7 @@ class _AssessmentViewSet(mixins.UpdateModelMixin, RoutedDocumentViewSet, viewset
         given = self.get_serializer(self.get_object(), data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         document = given.save()
-        return Response(self.read_serializer_class(self.get_queryset().get(pk=document.pk)).data)
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=document.pk), context=self.get_serializer_context()).data)
 
     def _answer_sheet(self, document) -> dict:
         try:

@@ -54,7 +54,7 @@ def documents_visible_to(user, model) -> QuerySet:
     """Need-to-know for the cycle's documents, with the marking rules of the plans they assess.
     An assessment is visible to those who may see its plan (clearance and release included) and
     who take part: the owner, the cycle's Joint Staff office, USD(P), PA&E, or an administrator of
-    the cycle (who still needs the clearance for the plan). Cycles and program assessments carry no
+    the cycle (``may_run_cycle``; who still needs the clearance for the plan). Cycles and program assessments carry no
     plan content and follow need-to-know only."""
     from django.db.models import Q
 
@@ -65,7 +65,9 @@ def documents_visible_to(user, model) -> QuerySet:
 
     if user is None or not user.is_authenticated or not user.is_active:
         return model.objects.none()
-    administrator = may_run_cycle(user) or user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}")
+    # Administering the cycle is its own authority (``assessments.run_cycle``, superusers), never a
+    # model's view permission, which every role group holds to open the admin's screens.
+    administrator = may_run_cycle(user)
     organizations = organization_ids_acting_for(user)
     if model is AssessmentCycle:
         if administrator:

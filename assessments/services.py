@@ -250,8 +250,12 @@ def cycle_add_plan(*, cycle: AssessmentCycle, plan: CampaignPlan | CampaignSuppo
             raise ActionRefused(f"“{plan}” already has an assessment in the {cycle}.")
         suspense = max(cycle.collection_suspense, suspense_for(working_days=LATE_ADDITION_WORKING_DAYS))
         _assessments_create(cycle=cycle, items=items, by=by, suspense=suspense)
+        # The cycle's history is read by everyone in the cycle: it names the plan by reference,
+        # never by title (the plan's own page shows the title to whom may see it).
         history_record(document=cycle, action="plan_added", actor=by,
-                       description=f"Plan approved after launch added: {plan}"[:300])
+                       description=f"Plan approved after launch added: {plan._meta.verbose_name} of "
+                                   f"{plan.owner.acronym}, version {plan.version}",
+                       data={"plan": {"type": plan._meta.label, "id": plan.pk}})
     return PlanAssessment.objects.get(cycle=cycle, **{field: plan})
 
 

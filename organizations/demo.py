@@ -47,6 +47,11 @@ REVIEWERS = "Reviewers"
 APPROVERS = "Approvers"
 ORGANIZATION_ADMINISTRATORS = "Organization administrators"
 AUDITORS = "Auditors"
+CYCLE_ADMINISTRATORS = "Cycle administrators"
+# Authorities a role's screens never imply: reading the audit trail (auditors only) and running the
+# assessment cycle (cycle administrators only). Role groups that held them lose them on the next run.
+AUDIT_PERMISSIONS = ("security.view_auditevent", "security.export_auditevent")
+CYCLE_PERMISSIONS = ("assessments.run_cycle", "assessments.view_cycle_report")
 ROLE_GROUPS = {
     Role.ACTION_OFFICER: ACTION_OFFICERS,
     Role.REVIEWER: REVIEWERS,
@@ -111,20 +116,46 @@ def grant(group_name: str, *, app_label: str, actions: Iterable[str] = (), model
     return len(missing)
 
 
+def _app_models(label: str, *, except_: Iterable[str] = ()) -> list[str]:
+    excluded = {name.partition(".")[2].partition("_")[2] for name in except_ if name.startswith(f"{label}.")}
+    return [m._meta.model_name for m in apps.get_app_config(label).get_models() if m._meta.model_name not in excluded]
+
+
+def withdraw(group_name: str, permissions: Iterable[str]) -> int:
+    """Take ``permissions`` (``app_label.codename``) from the group if it holds them; returns how
+    many were taken. Idempotent."""
+    group = Group.objects.filter(name=group_name).first()
+    if group is None:
+        return 0
+    held = [p for p in group.permissions.select_related("content_type")
+            if f"{p.content_type.app_label}.{p.codename}" in set(permissions)]
+    group.permissions.remove(*held)
+    return len(held)
+
+
 def grant_role_groups() -> int:
     """The groups of the demo roles and what each may do in the admin; returns permissions added.
     Whether a user may act on a given document is decided by ``organizations.selectors.may_act``;
-    these only open the admin screens."""
+    these only open the admin screens. The audit trail is the Auditors' alone and running the
+    assessment cycle the Cycle administrators' alone: a role group never holds them."""
     added = 0
     document_apps = [label for label in project_app_labels() if label != "organizations"]
     for group in (*ROLE_GROUPS.values(), AUDITORS):
         added += grant(group, app_label="organizations", actions=("view",), models=REFERENCE_MODELS)
     for label in document_apps:
-        added += grant(ACTION_OFFICERS, app_label=label, actions=("view", "add", "change"))
-        added += grant(REVIEWERS, app_label=label, actions=("view", "change"))
-        added += grant(APPROVERS, app_label=label, actions=("view", "change"))
-        added += grant(ORGANIZATION_ADMINISTRATORS, app_label=label, actions=("view",))
+        models = _app_models(label, except_=AUDIT_PERMISSIONS)
+        added += grant(ACTION_OFFICERS, app_label=label, actions=("view", "add", "change"), models=models)
+        added += grant(REVIEWERS, app_label=label, actions=("view", "change"), models=models)
+        added += grant(APPROVERS, app_label=label, actions=("view", "change"), models=models)
+        added += grant(ORGANIZATION_ADMINISTRATORS, app_label=label, actions=("view",), models=models)
         added += grant(AUDITORS, app_label=label, actions=("view",))
+    added += grant(AUDITORS, app_label="security", codenames=[p.partition(".")[2] for p in AUDIT_PERMISSIONS])
+    added += grant(CYCLE_ADMINISTRATORS, app_label="assessments",
+                   codenames=[p.partition(".")[2] for p in CYCLE_PERMISSIONS])
+    for group in ROLE_GROUPS.values():
+        withdraw(group, (*AUDIT_PERMISSIONS, *CYCLE_PERMISSIONS))
+    withdraw(AUDITORS, CYCLE_PERMISSIONS)
+    withdraw(CYCLE_ADMINISTRATORS, AUDIT_PERMISSIONS)
     added += grant(ORGANIZATION_ADMINISTRATORS, app_label="organizations",
                    actions=("view", "add", "change", "delete"), models=("membership", "delegation"))
     added += grant(AUDITORS, app_label="organizations", actions=("view",),

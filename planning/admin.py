@@ -146,7 +146,76 @@ class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdm
         if db_field.name == "owner":
             kwargs["queryset"] = organizations_acting_for(request.user, role=Role.ACTION_OFFICER).filter(
                 kind__in=self.owner_kinds)
+        elif _points_at_a_plan(db_field):
+            # A choice is a title: only the plans the user may see are offered.
+            kwargs["queryset"] = plans_visible_to(request.user, db_field.related_model)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if _points_at_a_plan(db_field) and "queryset" not in kwargs:
+            kwargs["queryset"] = plans_visible_to(request.user, db_field.related_model)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        user = request.user
+
+        class MarkedWithinClearance(form):
+            """The service refuses a banner beyond the writer's clearance; the form says so first,
+            beside the field, instead of failing the save."""
+
+            def clean(self):
+                cleaned = super().clean()
+                if cleaned.get("classification"):
+                    from django.core.exceptions import ValidationError
+
+                    from security.access import may_see
+                    from security.markings import Marking
+
+                    marking = Marking(level=cleaned["classification"], noforn=bool(cleaned.get("noforn")),
+                                      rel_to=frozenset(c.code.code for c in cleaned.get("rel_to") or ()))
+                    if not may_see(user, marking):
+                        raise ValidationError({"classification": f"You may not mark a plan {marking.banner}: it is "
+                                                                 "beyond what your clearance and citizenship let "
+                                                                 "you read."})
+                return cleaned
+
+        return MarkedWithinClearance
+
+    # Read-only pages show references through these, not the raw relation (which would print
+    # every linked plan's title).
+    plan_reference_fields: tuple[str, ...] = ()
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj) or not self.plan_reference_fields:
+            return fieldsets
+        renamed = {name: f"{name}_visible" for name in self.plan_reference_fields}
+        return [(title, {**options, "fields": _renamed(options["fields"], renamed)}) for title, options in fieldsets]
+
+    def _visible_references(self, plans) -> str:
+        from security.audit import current_request
+
+        request = current_request()
+        visible = plans_visible_to(getattr(request, "user", None), plans.model).filter(pk__in=plans.values("pk"))
+        shown = [str(plan) for plan in visible]
+        withheld = plans.count() - len(shown)
+        if withheld:
+            shown.append(f"{withheld} plan{'s' if withheld != 1 else ''} you may not see")
+        return ", ".join(shown) or "-"
+
+    def save_related(self, request, form, formsets, change):
+        # The form offers only the plans the user may see; links to others stay as they were.
+        hidden = {}
+        for field in self.model._meta.many_to_many:
+            if change and _points_at_a_plan(field) and field.name in form.cleaned_data:
+                visible = plans_visible_to(request.user, field.related_model).values("pk")
+                hidden[field.name] = list(getattr(form.instance, field.name).exclude(pk__in=visible))
+        super().save_related(request, form, formsets, change)
+        for name, plans in hidden.items():
+            getattr(form.instance, name).add(*plans)
+        if services.plan_banner_sync(plan=form.instance):
+            messages.info(request, "The banner was raised to match the highest portion marking.")
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS
@@ -158,13 +227,6 @@ class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdm
                                            title=form.cleaned_data["title"], **fields)
             obj.pk = obj.id = created.pk
             obj._state.adding = False
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        from security.services import document_banner_sync
-
-        if document_banner_sync(document=form.instance):
-            messages.info(request, "The banner was raised to match the highest portion marking.")
 
     def _export(self, request, queryset, fmt):
         from workflow.exports import export_response
@@ -213,8 +275,15 @@ class CampaignPlanAdmin(PlanAdmin):
                                "approved_at")}),
     ]
     filter_horizontal = ("supporting_organizations",)
+    plan_reference_fields = ("parent_plan",)
     change_select_related = (*PlanAdmin.change_select_related, "parent_plan")
     change_prefetch_related = (*PlanAdmin.change_prefetch_related, "supporting_organizations")
+
+    @admin.display(description="parent plan")
+    def parent_plan_visible(self, plan) -> str:
+        if plan.parent_plan_id is None:
+            return "-"
+        return self._visible_references(CampaignPlan.objects.filter(pk=plan.parent_plan_id))
 
 
 @admin.register(CampaignSupportPlan)
@@ -231,9 +300,22 @@ class CampaignSupportPlanAdmin(PlanAdmin):
                                "approved_at")}),
     ]
     filter_horizontal = ("supported_plans",)
+    plan_reference_fields = ("supported_plans",)
     change_prefetch_related = (*PlanAdmin.change_prefetch_related, "supported_plans")
+
+    @admin.display(description="supported plans")
+    def supported_plans_visible(self, plan) -> str:
+        return self._visible_references(plan.supported_plans.all())
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "supported_plans":
             kwargs["queryset"] = plans_visible_to(request.user, CampaignPlan).filter(state=PlanState.APPROVED)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _renamed(fields, renamed: dict) -> tuple:
+    return tuple(_renamed(f, renamed) if isinstance(f, (tuple, list)) else renamed.get(f, f) for f in fields)
+
+
+def _points_at_a_plan(db_field) -> bool:
+    return db_field.related_model in (CampaignPlan, CampaignSupportPlan)

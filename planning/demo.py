@@ -14,8 +14,8 @@ from workflow.models import Response, Step
 from workflow.selectors import open_taskers
 from workflow.services import comment_adjudicate, tasker_remove, tasker_respond, transition_perform
 
-from .models import GEFEndState, GEFGuidance, Objective, PartnerConsideration, PlanState
-from .services import campaign_plan_create, plan_new_version, support_plan_create
+from .models import GEFEndState, GEFGuidance, PlanState
+from .services import campaign_plan_create, plan_lists_replace, plan_new_version, support_plan_create
 
 DEMO_GEF_TITLE = "Guidance for Employment of the Force (TRAINING DATA)"
 END_STATES = [
@@ -81,25 +81,25 @@ def _plan(kind: str, owner: str, title: str, partners: list[str], end_states, su
         "risk_if_not_resourced": "Partner capability gaps persist; access at risk.",
     }
     create = campaign_plan_create if kind == "campaign" else support_plan_create
-    plan = create(by=_user(f"{_slug(owner)}_action_officer"), owner=org, title=title, **fields, **(marking or {}))
+    author = _user(f"{_slug(owner)}_action_officer")
+    plan = create(by=author, owner=org, title=title, **fields, **(marking or {}))
     if rel_to:
         plan.rel_to.set(Country.objects.filter(code__in=rel_to))
+    links = {}
     if supporting:
-        plan.supporting_organizations.set(Organization.objects.filter(acronym__in=supporting, active=True))
+        links["supporting_organizations"] = list(Organization.objects.filter(acronym__in=supporting, active=True))
     if supported:
-        plan.supported_plans.set(supported)
-    link = {"campaign_plan": plan} if kind == "campaign" else {"support_plan": plan}
-    for code in partners:
-        PartnerConsideration.objects.create(
-            country=Country.objects.get(code=code), can_support="Yes, with training.",
-            can_safeguard="Yes; end-use monitoring agreed.", can_sustain="Partly; sustainment case included.", **link)
-    for number, end_state in enumerate(end_states, start=1):
-        objective = Objective.objects.create(code=f"OBJ-{number}", title=f"Advance {end_state.title.lower()}",
-                                             measures_of_effectiveness="Partner-led exercises per year",
-                                             measures_of_performance="Courses delivered",
-                                             indicators="Exercise reports", **link)
-        objective.end_states.add(end_state)
-    return plan
+        links["supported_plans"] = list(supported)
+    # Through the service staff use: it raises the banner to the highest portion, as for them.
+    return plan_lists_replace(
+        plan=plan, by=author, links=links,
+        partners=[{"country": Country.objects.get(code=code), "can_support": "Yes, with training.",
+                   "can_safeguard": "Yes; end-use monitoring agreed.",
+                   "can_sustain": "Partly; sustainment case included."} for code in partners],
+        objectives=[{"code": f"OBJ-{number}", "title": f"Advance {end_state.title.lower()}",
+                     "measures_of_effectiveness": "Partner-led exercises per year",
+                     "measures_of_performance": "Courses delivered", "indicators": "Exercise reports",
+                     "end_states": [end_state]} for number, end_state in enumerate(end_states, start=1)])
 
 
 @transaction.atomic

@@ -61,6 +61,19 @@ def _owner_capacity(plan: PlanDocument, by, roles=(Role.ACTION_OFFICER,)):
     return capacity
 
 
+def _references_checked(fields: dict, by) -> None:
+    """A plan may name only a parent plan its author may see; the refusal is the same whether the
+    plan exists or not, so it confirms nothing."""
+    parent = fields.get("parent_plan")
+    if parent is None:
+        return
+    from .selectors import plans_visible_to
+
+    if not plans_visible_to(by, CampaignPlan).filter(pk=parent.pk).exists():
+        raise InvalidInput("Choose a parent plan among the campaign plans you may see.",
+                           {"parent_plan": ["Not one of the available choices."]})
+
+
 def _validated(plan: PlanDocument) -> None:
     try:
         plan.full_clean(exclude=["state"])
@@ -75,11 +88,13 @@ def plan_create(*, model: type[PlanDocument], by, owner, title: str, **fields) -
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    _references_checked(fields, by)
     with transaction.atomic():
         plan = model(owner=owner, title=title, created_by=by, **fields)
         capacity = _owner_capacity(plan, by)
         _validated(plan)
         plan.save()
+        plan_banner_sync(plan=plan, by=by)
         history_record(document=plan, action="created", description=f"Draft created (version {plan.version})",
                        actor=by, capacity=capacity, to_state=plan.state)
     return plan
@@ -98,6 +113,8 @@ def plan_update(*, plan: PlanDocument, by, **fields) -> PlanDocument:
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    if fields.get("parent_plan") is not None and fields["parent_plan"].pk != getattr(plan, "parent_plan_id", None):
+        _references_checked(fields, by)  # an unchanged parent stays, whoever edits
     with transaction.atomic():
         locked = document_lock(model=type(plan), pk=plan.pk).document
         if locked.state != PlanState.DRAFT:
@@ -108,6 +125,7 @@ def plan_update(*, plan: PlanDocument, by, **fields) -> PlanDocument:
             setattr(locked, name, value)
         _validated(locked)
         locked.save()
+        plan_banner_sync(plan=locked, by=by)
     return locked
 
 
@@ -153,7 +171,7 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
         plan_assert_editable(plan=locked, by=by)
         link = "campaign_plan" if isinstance(locked, CampaignPlan) else "support_plan"
         for name, values in links.items():
-            getattr(locked, name).set(values)
+            getattr(locked, name).set([*values, *_links_hidden_from(locked, name, by)])
         if partners is not None:
             locked.partner_considerations.all().delete()
             PartnerConsideration.objects.bulk_create([PartnerConsideration(**{link: locked}, **p) for p in partners])
@@ -162,7 +180,36 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
             for item in objectives:
                 fields = {k: v for k, v in item.items() if k != "end_states"}
                 Objective.objects.create(**{link: locked}, **fields).end_states.set(item.get("end_states", []))
+        plan_banner_sync(plan=locked, by=by)
     return locked
+
+
+def _links_hidden_from(plan: PlanDocument, name: str, by) -> list:
+    """The documents ``plan`` links to under ``name`` that ``by`` may not see: a writer replaces
+    the links they see and keeps the others (they cannot choose what they cannot see)."""
+    field = type(plan)._meta.get_field(name)
+    target = field.related_model
+    if not hasattr(target, "workflow_kind"):
+        return []  # organizations, not documents
+    from .selectors import plans_visible_to
+
+    return list(getattr(plan, name).exclude(pk__in=plans_visible_to(by, target).values("pk")))
+
+
+def plan_banner_sync(*, plan: PlanDocument, by=None) -> bool:
+    """Raise the plan's stored banner to its highest portion (level, NOFORN, shared REL TO), in the
+    same transaction as the write that changed a portion. Every service that writes a plan or its
+    portions calls it, so no caller can store a banner lower than a portion. With ``by``, refuses
+    (and the caller's transaction saves nothing) a banner the writer's own clearance does not
+    reach: nobody marks content beyond what they may read. Returns whether the banner changed."""
+    from security.access import may_see
+    from security.services import document_banner_sync
+
+    changed = document_banner_sync(document=plan)
+    if by is not None and not may_see(by, plan.marking()):
+        raise InvalidInput(f"Nothing was saved: the plan would be marked {plan.marking().banner}, beyond what your "
+                           "clearance and citizenship let you read.", {"classification": ["Beyond your clearance."]})
+    return changed
 
 
 def plan_assert_editable(*, plan: PlanDocument, by) -> None:
@@ -278,13 +325,18 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
             partner.pk = None
             setattr(partner, "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan", copy)
             partner.save()
-        for objective in plan.objectives.prefetch_related("end_states"):
-            end_states = list(objective.end_states.all())
+        for objective in plan.objectives.prefetch_related("end_states", "rel_to"):
+            end_states, released_to = list(objective.end_states.all()), list(objective.rel_to.all())
             objective.pk = None
             objective._prefetched_objects_cache = {}
             setattr(objective, "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan", copy)
             objective.save()
             objective.end_states.set(end_states)
+            objective.rel_to.set(released_to)
+        copy.rel_to.set(plan.rel_to.all())
+        copy.cui_categories.set(plan.cui_categories.all())
+        copy.dissemination_controls.set(plan.dissemination_controls.all())
+        plan_banner_sync(plan=copy)
         history_record(document=copy, action="new_version",
                        description=f"Version {copy.version} started from version {plan.version}", actor=by,
                        capacity=capacity, to_state=PlanState.DRAFT)

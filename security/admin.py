@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpResponse
 
-from .audit import audit_record
+from .audit import audit_events_readable_by, audit_record, may_read_audit
 from .models import AuditAction, AuditEvent, CUICategory, DisseminationControl, SecurityProfile
 from .spreadsheets import csv_writer
 
@@ -44,7 +44,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     actions = ["export_csv"]
 
     def _auditor(self, request):
-        return request.user.is_active and request.user.has_perm("security.view_auditevent")
+        return may_read_audit(request.user)
+
+    def get_queryset(self, request):
+        # Auditors read what their clearance and citizenship reach, nothing more.
+        return audit_events_readable_by(request.user, super().get_queryset(request))
 
     def has_module_permission(self, request):
         return self._auditor(request)

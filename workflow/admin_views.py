@@ -350,7 +350,9 @@ class TaskerAdmin(BoundedCountAdminMixin, admin.ModelAdmin):
                     "content_type__app_label", "content_type__model")
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        return super().get_paginator(request, queryset.only(*self.list_columns), per_page, orphans=orphans,
+        if queryset.model is self.model:  # the history page pages the admin's log entries through here too
+            queryset = queryset.only(*self.list_columns)
+        return super().get_paginator(request, queryset, per_page, orphans=orphans,
                                      allow_empty_first_page=allow_empty_first_page)
 
     def get_queryset(self, request):

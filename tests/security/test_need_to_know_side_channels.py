@@ -1,0 +1,279 @@
+"""Need-to-know on the side channels: form choices, the API's relations and banner, the
+assessments of a plan, and the audit trail. Each test names what a user would notice."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from organizations.demo import AUDITORS, REVIEWERS, grant_role_groups
+from organizations.models import Membership, Role
+from planning.models import CampaignPlan, Objective
+from security.audit import audit_record
+from security.models import AuditAction, SecurityProfile
+
+SECRET_BLOCK = {"classified_by": "Training authority", "derived_from": "Training source", "declassify_on": "20501231"}
+
+
+def person(username, *, acronym=None, world=None, clearance="U", citizenship="US", role=Role.ACTION_OFFICER,
+           groups=()):
+    user = get_user_model().objects.create_user(username, is_staff=True)
+    if acronym:
+        Membership.objects.create(user=user, organization=world.orgs[acronym], role=role,
+                                  is_coordinator=role != Role.ACTION_OFFICER, start=datetime.date(2020, 1, 1))
+    SecurityProfile.objects.create(user=user, clearance=clearance, citizenship=citizenship)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def marked(plan, *, title, level="U", noforn=False):
+    CampaignPlan.objects.filter(pk=plan.pk).update(title=title, classification=level, noforn=noforn,
+                                                   **(SECRET_BLOCK if level in ("C", "S", "TS") else {}))
+    return CampaignPlan.objects.get(pk=plan.pk)
+
+
+def option_texts(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1)) if select else []
+
+
+# --- form choices ------------------------------------------------------------------------
+
+def test_the_parent_plan_choices_list_only_plans_the_user_may_see(world):
+    own_secret = marked(world.ready_plan(), title="Own command secret plan", level="S")
+    other_command = marked(world.ready_plan(owner="SOCOM", supporting=()), title="Other command plan")
+    uncleared = person("eucom_uncleared_officer", acronym="EUCOM", world=world, clearance="U")
+    cleared = person("eucom_secret_officer", acronym="EUCOM", world=world, clearance="S")
+    for user, expected, unexpected in ((uncleared, set(), {own_secret.title, other_command.title}),
+                                       (cleared, {own_secret.title}, {other_command.title})):
+        client = Client()
+        client.force_login(user)
+        page = client.get(reverse("admin:planning_campaignplan_add")).content.decode()
+        choices = " ".join(option_texts(page, "parent_plan"))
+        assert "parent_plan" in page
+        assert all(title in choices for title in expected), (user, choices)
+        assert not any(title in choices for title in unexpected), (user, choices)
+
+
+def test_a_support_plan_page_names_only_the_supported_plans_its_reader_may_see(world):
+    from planning.models import CampaignSupportPlan, PlanState
+
+    secret = marked(world.ready_plan(), title="Supported secret plan", level="S")
+    open_plan = marked(world.ready_plan(), title="Supported open plan")
+    support = CampaignSupportPlan.objects.create(title="Army support plan", owner=world.orgs["DA"], gef=world.gef,
+                                                 created_by=world.user("DA", Role.ACTION_OFFICER),
+                                                 state=PlanState.APPROVED)
+    support.supported_plans.set([secret, open_plan])
+    reader = person("da_uncleared_reviewer", acronym="DA", world=world, clearance="U", role=Role.REVIEWER)
+    # Also of EUCOM, which owns both plans: need-to-know for both, the clearance for one.
+    Membership.objects.create(user=reader, organization=world.orgs["EUCOM"], role=Role.REVIEWER,
+                              start=datetime.date(2020, 1, 1))
+    client = Client()
+    client.force_login(reader)
+    page = client.get(reverse("admin:planning_campaignsupportplan_change", args=[support.pk])).content.decode()
+    assert "Supported open plan" in page and "Supported secret plan" not in page
+    assert "1 plan you may not see" in page
+    api = APIClient()
+    api.force_authenticate(reader)
+    assert api.get(f"/api/v1/campaign-support-plans/{support.pk}/").json()["supported_plans"] == [open_plan.pk]
+
+
+# --- the API: relations and banner --------------------------------------------------------
+
+def test_a_parent_plan_the_writer_may_not_see_is_refused_like_one_that_does_not_exist(world):
+    hidden = marked(world.ready_plan(owner="SOCOM", supporting=()), title="Other command parent")
+    draft = world.ready_plan()
+    writer = world.user("EUCOM", Role.ACTION_OFFICER)
+    api = APIClient()
+    api.force_authenticate(writer)
+    missing = CampaignPlan.objects.order_by("-pk").first().pk + 1000
+    answers = [api.patch(f"/api/v1/campaign-plans/{draft.pk}/", {"kind": "contingency", "parent_plan": pk},
+                         format="json") for pk in (hidden.pk, missing)]
+    assert [a.status_code for a in answers] == [400, 400]
+    texts = [a.content.decode().replace(str(pk), "ID") for a, pk in zip(answers, (hidden.pk, missing), strict=True)]
+    assert texts[0] == texts[1]  # the refusal confirms nothing
+    assert "Other command parent" not in texts[0]
+    assert CampaignPlan.objects.get(pk=draft.pk).parent_plan_id is None
+
+
+def test_an_api_patch_adding_a_secret_objective_raises_the_banner_and_the_unclassified_user_gets_404(world):
+    plan = world.ready_plan()
+    writer = person("eucom_secret_writer", acronym="EUCOM", world=world, clearance="S")
+    reader = person("eucom_uncleared_reader", acronym="EUCOM", world=world, clearance="U", role=Role.REVIEWER)
+    reading = APIClient()
+    reading.force_authenticate(reader)
+    assert reading.get(f"/api/v1/campaign-plans/{plan.pk}/").status_code == 200
+    writing = APIClient()
+    writing.force_authenticate(writer)
+    objectives = [{"code": "OBJ-1", "title": "Interoperable air defense", "end_states": [world.end_state.pk]},
+                  {"code": "OBJ-2", "title": "Secret objective", "end_states": [world.end_state.pk],
+                   "classification": "S"}]
+    answer = writing.patch(f"/api/v1/campaign-plans/{plan.pk}/", {"objectives": objectives}, format="json")
+    assert answer.status_code == 200, answer.content
+    stored = CampaignPlan.objects.get(pk=plan.pk)
+    assert stored.classification == "S"
+    assert answer.json()["marking"] == stored.banner == "SECRET"  # the API says what the admin shows
+    assert reading.get(f"/api/v1/campaign-plans/{plan.pk}/").status_code == 404
+    admin = Client()
+    admin.force_login(reader)
+    assert admin.get(reverse("admin:planning_campaignplan_change", args=[plan.pk])).status_code in (302, 404)
+    assert "Secret objective" not in admin.get(reverse("admin:planning_campaignplan_changelist")).content.decode()
+
+
+def test_a_writer_cannot_mark_a_plan_beyond_their_own_clearance_and_nothing_is_saved(world):
+    plan = world.ready_plan()
+    writer = person("eucom_confidential_writer", acronym="EUCOM", world=world, clearance="C")
+    api = APIClient()
+    api.force_authenticate(writer)
+    answer = api.patch(f"/api/v1/campaign-plans/{plan.pk}/", {"objectives": [
+        {"code": "OBJ-9", "title": "Top secret objective", "end_states": [], "classification": "TS"}]}, format="json")
+    assert answer.status_code == 400
+    assert "beyond what your clearance" in answer.content.decode()
+    assert CampaignPlan.objects.get(pk=plan.pk).classification == "U"
+    assert list(Objective.objects.filter(campaign_plan=plan).values_list("code", flat=True)) == ["OBJ-1"]
+
+
+# --- assessments -------------------------------------------------------------------------
+
+def test_an_unrelated_commands_user_cannot_read_the_assessment_of_a_noforn_plan(world):
+    from assessments.models import Assessment, AssessmentCycle
+
+    grant_role_groups()  # every role group opens the assessment screens (view_assessment)
+    plan = marked(world.ready_plan(), title="Noforn plan", level="S", noforn=True)
+    day = datetime.date(2030, 1, 1)
+    cycle = AssessmentCycle.objects.create(fiscal_year=2030, owner=world.orgs["J5"], policy_office=world.orgs["USD(P)"],
+                                          template_suspense=day, collection_suspense=day, joint_review_suspense=day,
+                                          evaluation_suspense=day)
+    assessment = Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], campaign_plan=plan, suspense=day,
+                                           title="Assessment of the noforn plan")
+    outsider = person("socom_secret_reviewer", acronym="SOCOM", world=world, clearance="TS", role=Role.REVIEWER,
+                      groups=[REVIEWERS])
+    assert outsider.has_perm("assessments.view_assessment")
+    owner = person("eucom_secret_reviewer", acronym="EUCOM", world=world, clearance="S", role=Role.REVIEWER,
+                   groups=[REVIEWERS])
+    for user, may_read in ((outsider, False), (owner, True)):
+        api = APIClient()
+        api.force_authenticate(user)
+        assert (api.get(f"/api/v1/assessments/{assessment.pk}/").status_code == 200) is may_read
+        assert ("Assessment of the noforn plan" in api.get("/api/v1/assessments/").content.decode()) is may_read
+        client = Client()
+        client.force_login(user)
+        page = client.get(reverse("admin:assessments_assessment_changelist")).content.decode()
+        assert ("Assessment of the noforn plan" in page) is may_read
+    # A cycle administrator is a real, narrow authority, and still obeys the plan's marking.
+    liaison = person("cycle_administrator_gb", clearance="TS", citizenship="GB",
+                     groups=["Cycle administrators"])
+    assert liaison.has_perm("assessments.run_cycle")
+    api = APIClient()
+    api.force_authenticate(liaison)
+    assert api.get(f"/api/v1/assessments/{assessment.pk}/").status_code == 404
+
+
+# --- the audit trail ---------------------------------------------------------------------
+
+def test_only_auditors_read_the_audit_trail_and_only_the_rows_they_are_cleared_for(world):
+    from django.contrib.admin.models import ADDITION, LogEntry
+
+    grant_role_groups()
+    secret = marked(world.ready_plan(), title="Audited secret plan", level="S")
+    top_secret = marked(world.ready_plan(), title="Audited top secret plan", level="TS")
+    noforn = marked(world.ready_plan(), title="Audited noforn plan", level="S", noforn=True)
+    for plan in (secret, top_secret, noforn):
+        audit_record(action=AuditAction.EXPORT, description=f"Comment resolution matrix exported: {plan.title}",
+                     obj=plan)
+    # Written the way Django's admin writes it: the reference is in the detail, the title in the text.
+    LogEntry.objects.log_actions(user_id=world.user("EUCOM", Role.ACTION_OFFICER).pk, queryset=[top_secret],
+                                 action_flag=ADDITION, single_object=True)
+    audit_record(action=AuditAction.SIGN_IN, description="Signed in")
+    url = reverse("admin:security_auditevent_changelist")
+
+    reviewer = person("eucom_reviewer_role", acronym="EUCOM", world=world, clearance="TS", role=Role.REVIEWER,
+                      groups=[REVIEWERS])
+    client = Client()
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 403
+
+    seen = {}
+    for name, clearance, citizenship in (("auditor_secret", "S", "US"), ("auditor_top_secret", "TS", "US"),
+                                         ("auditor_gb_top_secret", "TS", "GB")):
+        auditor = person(name, clearance=clearance, citizenship=citizenship, groups=[AUDITORS])
+        client = Client()
+        client.force_login(auditor)
+        answer = client.get(url + "?q=Audited")
+        assert answer.status_code == 200
+        seen[name] = {title for title in ("Audited secret plan", "Audited top secret plan", "Audited noforn plan")
+                      if title in answer.content.decode()}
+        assert "Signed in" in client.get(url).content.decode()  # events about no document: every auditor
+    assert seen == {"auditor_secret": {"Audited secret plan", "Audited noforn plan"},
+                    "auditor_top_secret": {"Audited secret plan", "Audited top secret plan", "Audited noforn plan"},
+                    "auditor_gb_top_secret": set()}
+
+
+def test_no_role_group_holds_the_audit_or_cycle_permissions_and_a_second_run_changes_nothing(world):
+    from django.contrib.auth.models import Permission
+
+    grant_role_groups()
+    # A database where every role group held the audit permission, as before.
+    view_audit = Permission.objects.get(codename="view_auditevent")
+    for group in Group.objects.exclude(name__in=[AUDITORS]):
+        group.permissions.add(view_audit)
+    grant_role_groups()
+    holders = set(Group.objects.filter(permissions__codename="view_auditevent").values_list("name", flat=True))
+    assert holders == {AUDITORS}
+    runners = set(Group.objects.filter(permissions__codename="run_cycle").values_list("name", flat=True))
+    assert runners == {"Cycle administrators"}
+    assert grant_role_groups() == 0
+
+
+@pytest.fixture(autouse=True)
+def _no_throttling(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+
+
+def test_a_system_administrator_reads_reminders_only_of_documents_their_clearance_reaches(world):
+    from reminders.models import Reminder
+    from reminders.services import reminders_plan
+    from workflow.models import Tasker
+    from workflow.services import transition_perform
+
+    plan = world.ready_plan()
+    plan = transition_perform(document=plan, name="submit", by=world.user("EUCOM", Role.ACTION_OFFICER))
+    marked(plan, title="Reminded secret plan", level="S")
+    Tasker.objects.filter(object_id=plan.pk).update(document_title="Reminded secret plan")
+    world.user("DON", Role.REVIEWER)  # someone to remind
+    reminders_plan(taskers=Tasker.objects.filter(object_id=plan.pk, state="open"))
+    assert Reminder.objects.filter(tasker__object_id=plan.pk).exists()
+    url = reverse("admin:reminders_reminder_changelist")
+    for clearance, may_read in (("U", False), ("S", True)):
+        administrator = get_user_model().objects.create_superuser(f"administrator_{clearance.lower()}")
+        SecurityProfile.objects.create(user=administrator, clearance=clearance, citizenship="US")
+        client = Client()
+        client.force_login(administrator)
+        assert ("Reminded secret plan" in client.get(url).content.decode()) is may_read
+
+
+def test_the_admin_refuses_a_banner_beyond_the_writers_clearance_beside_the_field(world):
+    writer = person("eucom_uncleared_author", acronym="EUCOM", world=world, clearance="U")
+    client = Client()
+    client.force_login(writer)
+    data = {"title": "Beyond my clearance", "owner": world.orgs["EUCOM"].pk, "kind": "theater", "classification": "S",
+            "directive_version": "DoDD 5132.03",
+            **SECRET_BLOCK}
+    for prefix in ("sections", "objectives", "partner_considerations"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    answer = client.post(reverse("admin:planning_campaignplan_add"), data)
+    assert answer.status_code == 200
+    assert "You may not mark a plan SECRET" in answer.content.decode()
+    assert not CampaignPlan.objects.filter(title="Beyond my clearance").exists()
+    data["classification"] = "U"
+    answer = client.post(reverse("admin:planning_campaignplan_add"), data)
+    assert answer.status_code == 302, answer.context["adminform"].form.errors
+    assert CampaignPlan.objects.filter(title="Beyond my clearance", classification="U").exists()
