@@ -76,6 +76,7 @@ DEFAULT_STEPS = (
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
 # Rows the sweep hands to delivery: due ones, and those whose earlier attempt is uncertain.
 CLAIMABLE = (ReminderStatus.SCHEDULED, ReminderStatus.UNCERTAIN)
+DUE_COLUMNS = ("pk", "tasker_id", "step__offset_working_days", "digest", "recipient_id", "status", "message_id")
 
 
 # --- policy --------------------------------------------------------------------------------
@@ -238,21 +239,23 @@ def reminders_sweep(*, now: datetime.datetime | None = None, batch: int = BATCH_
         _reclaim_expired_leases(now=now, batch=batch)
         due = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status__in=CLAIMABLE, digest=False, due_at__lte=now, attempts__lt=MAX_ATTEMPTS)
-            .order_by("due_at", "pk").values_list("pk", "tasker_id", "step__offset_working_days")[:batch]
+            .filter(Q(digest=False) | Q(attempts__gt=0), status__in=CLAIMABLE, due_at__lte=now,
+                    attempts__lt=MAX_ATTEMPTS)
+            .order_by("due_at", "pk").values_list(*DUE_COLUMNS)[:batch]
         )
-        claimed = _skip_stale(due, now=now)
+        keep = set(_skip_stale(due, now=now))
+        claimed = [row[0] for row in due if row[0] in keep and not row[3]]
         if claimed:
             Reminder.objects.filter(pk__in=claimed).update(status=ReminderStatus.SENDING, claimed_at=now,
                                                            attempts=F("attempts") + 1)
             for pk in claimed:
                 enqueue_on_commit(deliver, pk)
-    reminders_digest_claim(now=now, retries_only=True)
+        _digest_enqueue([row for row in due if row[0] in keep and row[3]], now=now)
     return claimed
 
 
-def _skip_stale(due: list[tuple[int, int, int]], *, now: datetime.datetime) -> list[int]:
-    """Of due rows (id, tasker id, step offset), those still worth sending; the others, whose
+def _skip_stale(due: list[tuple], *, now: datetime.datetime) -> list[int]:
+    """Of due rows (``DUE_COLUMNS``), those still worth sending; the others, whose
     tasker has a later step already due (the sweep did not run for a while), are marked
     skipped with the reason. One query to find them (none when nothing is due), one to mark."""
     if not due:
@@ -261,13 +264,13 @@ def _skip_stale(due: list[tuple[int, int, int]], *, now: datetime.datetime) -> l
                 | Q(status__in=(ReminderStatus.SENDING, ReminderStatus.SENT, ReminderStatus.FAILED,
                                 ReminderStatus.UNCERTAIN)))
     latest = dict(
-        Reminder.objects.filter(came_due, tasker_id__in={tasker_id for _, tasker_id, _ in due})
+        Reminder.objects.filter(came_due, tasker_id__in={row[1] for row in due})
         .exclude(status__in=(ReminderStatus.CANCELLED, ReminderStatus.SKIPPED))
         .order_by().values("tasker_id").annotate(latest=Max("step__offset_working_days"))
         .values_list("tasker_id", "latest")
     )
     keep, stale = [], defaultdict(list)
-    for pk, tasker_id, offset in due:
+    for pk, tasker_id, offset, *_ in due:
         if offset < latest.get(tasker_id, offset):
             stale[latest[tasker_id]].append(pk)
         else:
@@ -355,43 +358,48 @@ def reminders_digest_claim(*, now: datetime.datetime | None = None, limit: int =
     grouping of that attempt, so they go out under its Message-ID. After downtime only the most
     recent due step of each tasker is sent. ``retries_only``: only rows already attempted (the
     sweep sends those without waiting for tomorrow's digest). Returns {user id: reminder ids}."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return _digest_claim(now=now, limit=limit, retries_only=retries_only)
+
+
+def _digest_claim(*, now: datetime.datetime, limit: int, retries_only: bool) -> dict[int, list[int]]:
+    due = Reminder.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        status__in=CLAIMABLE, digest=True, due_at__lte=now, attempts__lt=MAX_ATTEMPTS)
+    if retries_only:
+        due = due.filter(attempts__gt=0)
+    rows = list(due.order_by("due_at", "pk").values_list(*DUE_COLUMNS)[:limit])
+    keep = set(_skip_stale(rows, now=now))
+    return _digest_enqueue([row for row in rows if row[0] in keep], now=now)
+
+
+def _digest_enqueue(rows: list[tuple], *, now: datetime.datetime) -> dict[int, list[int]]:
+    """Mark these due digest rows (``DUE_COLUMNS``) sending and hand them to delivery tasks, at
+    most ``DIGEST_MAX_REMINDERS`` per e-mail; rows of an uncertain attempt keep its grouping."""
     from .tasks import deliver_digest
 
-    now = now or timezone.now()
     by_user: dict[int, list[int]] = defaultdict(list)
-    with transaction.atomic():
-        due = Reminder.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-            status__in=CLAIMABLE, digest=True, due_at__lte=now, attempts__lt=MAX_ATTEMPTS)
-        if retries_only:
-            due = due.filter(attempts__gt=0)
-        rows = list(due.order_by("due_at", "pk").values_list(
-            "pk", "tasker_id", "step__offset_working_days", "recipient_id", "status", "message_id")[:limit])
-        keep = set(_skip_stale([row[:3] for row in rows], now=now))
-        messages: list[tuple[int, list[int]]] = []
-        uncertain: dict[tuple[int, str], list[int]] = defaultdict(list)
-        for pk, _, _, user_id, status, message_id in rows:
-            if pk not in keep:
-                continue
-            by_user[user_id].append(pk)
-            if status == ReminderStatus.UNCERTAIN and message_id:
-                uncertain[(user_id, message_id)].append(pk)
-        for (user_id, _), ids in uncertain.items():
-            messages.append((user_id, ids))
-        regrouped = {pk for ids in uncertain.values() for pk in ids}
-        for user_id, ids in by_user.items():
-            fresh = [pk for pk in ids if pk not in regrouped]
-            messages.extend((user_id, fresh[i:i + DIGEST_MAX_REMINDERS])
-                            for i in range(0, len(fresh), DIGEST_MAX_REMINDERS))
-        if keep:
-            Reminder.objects.filter(pk__in=keep).update(
-                status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-            parts: dict[int, int] = defaultdict(int)
-            for user_id, _ in messages:
-                parts[user_id] += 1
-            numbered: dict[int, int] = defaultdict(int)
-            for user_id, ids in messages:
-                numbered[user_id] += 1
-                enqueue_on_commit(deliver_digest, user_id, ids, numbered[user_id], parts[user_id])
+    uncertain: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for pk, _, _, _, user_id, status, message_id in rows:
+        by_user[user_id].append(pk)
+        if status == ReminderStatus.UNCERTAIN and message_id:
+            uncertain[(user_id, message_id)].append(pk)
+    messages = [(user_id, ids) for (user_id, _), ids in uncertain.items()]
+    regrouped = {pk for ids in uncertain.values() for pk in ids}
+    for user_id, ids in by_user.items():
+        fresh = [pk for pk in ids if pk not in regrouped]
+        messages.extend((user_id, fresh[i:i + DIGEST_MAX_REMINDERS])
+                        for i in range(0, len(fresh), DIGEST_MAX_REMINDERS))
+    if rows:
+        Reminder.objects.filter(pk__in=[row[0] for row in rows]).update(
+            status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        parts: dict[int, int] = defaultdict(int)
+        for user_id, _ in messages:
+            parts[user_id] += 1
+        numbered: dict[int, int] = defaultdict(int)
+        for user_id, ids in messages:
+            numbered[user_id] += 1
+            enqueue_on_commit(deliver_digest, user_id, ids, numbered[user_id], parts[user_id])
     return dict(by_user)
 
 
