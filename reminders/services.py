@@ -222,6 +222,22 @@ def reminders_plan_new(*, limit: int = PLAN_BATCH_SIZE, now: datetime.datetime |
     return len(pending)
 
 
+def reminders_replan_around(*, day: datetime.date) -> int:
+    """After a closure is declared or withdrawn on ``day``: re-date what is still scheduled for
+    the open taskers whose steps may count working days across it (suspense within a window of
+    the largest step offset around it), a batch at a time. Returns how many taskers."""
+    offsets = [abs(step.offset_working_days) for policy in policies_active() for step in policy.active_steps]
+    # Working days to calendar days: weekends, a holiday or two, and the closure itself.
+    window = datetime.timedelta(days=2 * max(offsets, default=5) + 14)
+    taskers = (Tasker.objects.filter(state__in=OPEN_TASKER_STATES, suspense__gte=day - window,
+                                     suspense__lte=day + window).order_by("pk"))
+    count, last = 0, 0
+    while batch := list(taskers.filter(pk__gt=last)[:PLAN_BATCH_SIZE]):
+        reminders_plan(taskers=batch)
+        count, last = count + len(batch), batch[-1].pk
+    return count
+
+
 # --- the sweep -----------------------------------------------------------------------------
 
 def reminders_sweep(*, now: datetime.datetime | None = None, batch: int = BATCH_SIZE) -> list[int]:
