@@ -16,7 +16,13 @@ from django.urls import reverse
 from planning.models import CampaignPlan
 from reminders import services
 from reminders.models import Notification, Reminder, ReminderStatus
-from reminders.services import LEASE, reminder_deliver, reminders_digest_claim, reminders_sweep, user_preference_set
+from reminders.services import (
+    LEASE,
+    reminder_deliver,
+    reminders_digest_claim,
+    reminders_sweep,
+    user_preference_set,
+)
 from workflow.models import Step, Tasker
 
 from .conftest import local
