@@ -120,4 +120,6 @@ def escalation_organization_ids(document) -> list[int]:
 
 def escalation_documents(model) -> QuerySet:
     """Documents of ``model`` loaded with what their escalation contract reads."""
-    return model._default_manager.select_related(*getattr(model, "escalation_select_related", ()))
+    related = tuple(getattr(model, "escalation_select_related", ()))
+    # select_related() with no names would follow every foreign key.
+    return model._default_manager.select_related(*related) if related else model._default_manager.all()

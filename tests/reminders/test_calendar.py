@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from assessments.models import Assessment, AssessmentCycle, Program, ProgramAssessment
 from organizations.models import Membership, Organization, OrganizationKind, Role
+from planning.models import CampaignPlan
 from reminders.models import Reminder, ReminderStatus
 from reminders.services import reminders_sweep
 from workflow.calendar import add_working_days, is_working_day, working_days_between
@@ -199,3 +200,51 @@ def test_after_downtime_only_the_most_recent_due_step_of_a_tasker_is_sent_and_th
                for r in skipped)
     with time_machine.travel(local(2026, 12, 1, 8), tick=False), django_capture_on_commit_callbacks(execute=True):
         assert reminders_sweep() == []  # nothing left that was skipped comes back
+
+
+def test_an_assessment_cycle_launched_with_a_collection_suspense_on_a_saturday_tasks_for_the_monday(world, cycle):
+    from assessments.models import CycleState
+    from assessments.services import cycle_launch
+    from planning.models import PlanState
+
+    Program.objects.create(code="IMET", name="International Military Education and Training")
+    CampaignPlan.objects.filter(pk=world.plan.pk).update(state=PlanState.APPROVED)
+    AssessmentCycle.objects.filter(pk=cycle.pk).update(state=CycleState.LAUNCHED, collection_suspense=SAT_5_DEC,
+                                                       joint_review_suspense=datetime.date(2027, 1, 29))
+    with time_machine.travel(local(2026, 11, 16), tick=False):
+        assert cycle_launch(cycle=cycle) == 2
+    note = "moved from Sat 5 Dec to Mon 7 Dec: not a working day"
+    for model in (Assessment, ProgramAssessment):
+        document = model.objects.get(cycle=cycle)
+        assert document.suspense == MON_7_DEC
+        tasker = Tasker.objects.get(content_type=ContentType.objects.get_for_model(model), object_id=document.pk)
+        assert tasker.suspense == MON_7_DEC and tasker.suspense_reason == note
+        assert note in HistoryEntry.objects.get(content_type=tasker.content_type, object_id=document.pk,
+                                                action="assigned").description
+
+
+def test_planning_the_escalations_of_assessments_reads_their_cycles_in_one_query_whatever_their_number(
+        world, cycle):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reminders.services import reminders_plan
+
+    content_type = ContentType.objects.get_for_model(Assessment)
+    counts = []
+    for owner, count in (("DLA", 1), ("EUCOM", 5), ("DA", 50)):  # the first warms the caches
+        plans = CampaignPlan.objects.bulk_create([
+            CampaignPlan(title=f"{owner} plan {n}", owner=world.orgs[owner], created_by=world.users["eucom_ao"])
+            for n in range(count)])
+        assessments = Assessment.objects.bulk_create([
+            Assessment(cycle=cycle, owner=world.orgs[owner], campaign_plan=plan, title=f"Assessment {plan.title}",
+                       suspense=cycle.collection_suspense) for plan in plans])
+        with time_machine.travel(local(2026, 11, 16), tick=False):
+            taskers = Tasker.objects.bulk_create([
+                Tasker(content_type=content_type, object_id=a.pk, step=Step.COMPLETION, organization=a.owner,
+                       suspense=a.suspense, document_title=a.title) for a in assessments])
+            with CaptureQueriesContext(connection) as queries:
+                reminders_plan(taskers=taskers)
+        counts.append(len(queries))
+        assert Reminder.objects.filter(tasker__in=taskers, step__offset_working_days=5).count() == 2 * len(taskers)
+    assert counts[1] == counts[2], counts
