@@ -345,11 +345,8 @@ class AssessmentDocument(WorkflowDocument):
     escalation_select_related = ("cycle",)
 
     def escalation_organization_ids(self) -> list[int]:
+        # Each kind's reviewing organization, read by id (``reviewing_organization_id``).
         return [self.reviewing_organization_id, self.cycle.policy_office_id]
-
-    @property
-    def reviewing_organization_id(self) -> int:
-        return self.reviewing_organization.pk
 
     @property
     def is_editable(self) -> bool:
