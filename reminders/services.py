@@ -163,16 +163,19 @@ def _plan(taskers: list[Tasker]) -> int:
         if row is None:
             to_create.append(Reminder(tasker_id=key[0], step_id=key[1], recipient_id=key[2], due_at=due_at,
                                       digest=digest))
-        elif row.status in (ReminderStatus.SCHEDULED, ReminderStatus.CANCELLED) and (
-                row.status == ReminderStatus.CANCELLED or row.due_at != due_at or row.digest != digest):
+        elif (row.status == ReminderStatus.CANCELLED
+              # A step skipped as stale comes back when a moved suspense gives it a new day.
+              or (row.status in (ReminderStatus.SCHEDULED, ReminderStatus.SKIPPED) and row.due_at != due_at)
+              or (row.status == ReminderStatus.SCHEDULED and row.digest != digest)):
             row.status, row.due_at, row.digest, row.attempts = ReminderStatus.SCHEDULED, due_at, digest, 0
+            row.status_reason = ""
             to_update.append(row)
     for key, row in existing.items():
         if key not in desired and row.status == ReminderStatus.SCHEDULED:
             to_cancel.append(row.pk)
     # A concurrent planner may have inserted the same row: the unique constraint keeps one.
     Reminder.objects.bulk_create(to_create, ignore_conflicts=True)
-    Reminder.objects.bulk_update(to_update, ["status", "due_at", "digest", "attempts"])
+    Reminder.objects.bulk_update(to_update, ["status", "due_at", "digest", "attempts", "status_reason"])
     if to_cancel:
         Reminder.objects.filter(pk__in=to_cancel, status=ReminderStatus.SCHEDULED).update(
             status=ReminderStatus.CANCELLED)

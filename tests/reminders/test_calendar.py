@@ -248,3 +248,18 @@ def test_planning_the_escalations_of_assessments_reads_their_cycles_in_one_query
         counts.append(len(queries))
         assert Reminder.objects.filter(tasker__in=taskers, step__offset_working_days=5).count() == 2 * len(taskers)
     assert counts[1] == counts[2], counts
+
+
+def test_a_step_skipped_after_downtime_comes_back_when_the_suspense_is_moved_later(
+        world, django_capture_on_commit_callbacks):
+    with time_machine.travel(local(2026, 11, 9), tick=False):
+        tasker = world.tasker(suspense=datetime.date(2026, 11, 19))
+    with time_machine.travel(local(2026, 11, 30, 8), tick=False), django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep()
+    assert Reminder.objects.filter(tasker=tasker, status=ReminderStatus.SKIPPED).count() == 3 + 3 + 3 + 1
+    with time_machine.travel(local(2026, 11, 30, 9), tick=False):
+        tasker_change_suspense(tasker=tasker, by=world.users["eucom_ao"], suspense=datetime.date(2026, 12, 11),
+                               reason="Extended after the outage")
+    assert {(o, d) for (_, o, _, d) in schedule_of(tasker) if o <= 0} == {
+        (-5, datetime.date(2026, 12, 4)), (-1, datetime.date(2026, 12, 10)), (0, datetime.date(2026, 12, 11))}
+    assert not Reminder.objects.filter(tasker=tasker, status=ReminderStatus.SCHEDULED).exclude(status_reason="").exists()
