@@ -14,6 +14,7 @@ row back on the schedule with exponential backoff until it is sent or, after
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import logging
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -433,12 +434,19 @@ def _deliver(reminder_ids: list[int], *, digest_of: int | None, part: int = 1, p
     attempt = _attempt_begin(reminder_ids, digest_of=digest_of, part=part, parts=parts)
     if isinstance(attempt, str):
         return attempt
+    connection = get_connection()
     try:
-        _send(attempt)
-    except MAIL_ERRORS as exc:
-        return _attempt_refused(attempt, exc)
-    _attempt_outcome(attempt, ReminderStatus.SENT)
-    return "sent"
+        try:
+            _send(attempt, connection=connection)
+        except MAIL_ERRORS as exc:
+            return _attempt_refused(attempt, exc)
+        # Recorded before QUIT, while the connection is still open: the span in which a crash
+        # leaves the outcome unknown is only the server's "250" and this commit.
+        _attempt_outcome(attempt, ReminderStatus.SENT)
+        return "sent"
+    finally:
+        with contextlib.suppress(*MAIL_ERRORS):  # a failed QUIT changes nothing that was recorded
+            connection.close()
 
 
 def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int, parts: int) -> _Attempt | str:
@@ -592,9 +600,11 @@ def _digest_message_id(reminder_ids: list[int]) -> str:
     return f"<digest-{hashlib.sha256(rows.encode()).hexdigest()[:40]}@{_mail_domain()}>"
 
 
-def _send(attempt: _Attempt) -> None:
+def _send(attempt: _Attempt, *, connection=None) -> None:
     if not attempt.recipient.email:
         return  # the in-app notification is the only channel this user has
+    if connection is not None:
+        connection.open()  # opened here, so sending does not close it (QUIT) before the outcome is recorded
     headers = {
         # Stable for the same rows: a mail system can drop the copy of an uncertain attempt.
         "Message-ID": attempt.message_id,
@@ -603,7 +613,8 @@ def _send(attempt: _Attempt) -> None:
     }
     if attempt.possible_duplicate:
         headers["X-Possible-Duplicate"] = "yes; an earlier attempt with this Message-ID may have been delivered"
-    EmailMessage(subject=attempt.subject, body=attempt.body, to=[attempt.recipient.email], headers=headers).send()
+    EmailMessage(subject=attempt.subject, body=attempt.body, to=[attempt.recipient.email], headers=headers,
+                 connection=connection).send()
 
 
 def _mail_domain() -> str:
