@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
 from config.celery_app import enqueue_on_commit
@@ -441,8 +441,8 @@ def _deliver(reminder_ids: list[int], *, digest_of: int | None, part: int = 1, p
         except MAIL_ERRORS as exc:
             return _attempt_refused(attempt, exc)
         # Recorded before QUIT, while the connection is still open: the span in which a crash
-        # leaves the outcome unknown is only the server's "250" and this commit.
-        _attempt_outcome(attempt, ReminderStatus.SENT)
+        # leaves the outcome unknown is only the server's "250" and this one statement.
+        _attempt_sent(attempt)
         return "sent"
     finally:
         with contextlib.suppress(*MAIL_ERRORS):  # a failed QUIT changes nothing that was recorded
@@ -500,22 +500,28 @@ def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int,
                     digest=digest_of is not None)
 
 
+def _attempt_sent(attempt: _Attempt) -> int:
+    """Mark the rows of this attempt sent: one UPDATE, committed on its own (the shortest step
+    after the server's "250"). Rows another worker took over after a lease ran out are left
+    alone; a resend after an uncertain attempt keeps the reason that says so."""
+    return Reminder.objects.filter(
+        pk__in=[r.pk for r in attempt.rows], status=ReminderStatus.SENDING, attempted_at=attempt.attempted_at,
+    ).update(status=ReminderStatus.SENT, sent_at=timezone.now(), claimed_at=None, last_error="",
+             status_reason=Case(When(possible_duplicate=True, then=F("status_reason")), default=Value("")))
+
+
 def _attempt_outcome(attempt: _Attempt, status: str, *, error: str = "", reason: str = "") -> list[Reminder]:
-    """Record the outcome on the rows of this attempt (those another worker took over after a
-    lease ran out are left alone). Scheduled again: with backoff, and the attempt cleared."""
+    """Record a refusal on the rows of this attempt (those another worker took over after a lease
+    ran out are left alone): failed, with a notification to the recipient, or scheduled again
+    with backoff and the attempt cleared."""
     now = timezone.now()
     with transaction.atomic():
         rows = list(Reminder.objects.select_for_update().filter(
             pk__in=[r.pk for r in attempt.rows], status=ReminderStatus.SENDING, attempted_at=attempt.attempted_at))
         for reminder in rows:
             reminder.status, reminder.claimed_at = status, None
+            reminder.last_error, reminder.status_reason = error, reason
             fields = ["status", "claimed_at", "last_error", "status_reason"]
-            if status == ReminderStatus.SENT:
-                reminder.sent_at, reminder.last_error = now, ""
-                reminder.status_reason = reminder.status_reason if reminder.possible_duplicate else ""
-                fields.append("sent_at")
-            else:
-                reminder.last_error, reminder.status_reason = error, reason
             if status == ReminderStatus.SCHEDULED:
                 delay = min(BACKOFF_SECONDS * 2 ** (reminder.attempts - 1), BACKOFF_CAP_SECONDS)
                 reminder.due_at, reminder.attempted_at = now + datetime.timedelta(seconds=delay), None

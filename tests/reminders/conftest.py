@@ -114,9 +114,12 @@ class RecordingHandler:
     received: list[Received] = field(default_factory=list)
     refused: int = 0
     attempts: list[str] = field(default_factory=list)  # every RCPT TO, accepted or not
+    conversations: int = 0   # MAIL FROM commands received
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        with self.lock:
+            self.conversations += 1
         if self.delay:
             time.sleep(self.delay)  # blocks the server loop: one delivery at a time, like a slow relay
         envelope.mail_from = address
