@@ -108,6 +108,11 @@ class AssessmentCycle(WorkflowDocument):
     def title(self) -> str:
         return f"FY{self.fiscal_year} assessment cycle"
 
+    # The escalation contract (workflow.registry): a phase tasker left overdue (the joint review,
+    # the evaluation) escalates to USD(P), who receives the joint review and closes the cycle.
+    def escalation_organization_ids(self) -> list[int]:
+        return [self.policy_office_id]
+
     @property
     def launch_in_progress(self) -> bool:
         return self.state == CycleState.LAUNCHED and self.launch_finished_at is None
@@ -212,6 +217,11 @@ class Template(WorkflowDocument):
 
     def current_step(self) -> str | None:
         return Step.CONSULTATION if self.state == TemplateState.CONSULTATION else None
+
+    # The escalation contract (workflow.registry): an overdue consultation escalates to the Joint
+    # Staff office that approves the template.
+    def escalation_organization_ids(self) -> list[int]:
+        return [self.owner_id]
 
     @workflow_transition(field=state, source=TemplateState.DRAFT, target=TemplateState.CONSULTATION,
                          label="Consult USD(P)", actors=[OwnerRole(roles=ANSWER_ROLES)],
@@ -328,6 +338,16 @@ class AssessmentDocument(WorkflowDocument):
     def current_step(self) -> str | None:
         return Step.COMPLETION if self.state in (AssessmentState.ASSIGNED, AssessmentState.IN_PROGRESS) else None
 
+    # The escalation contract (workflow.registry): an overdue assessment escalates to its reviewing
+    # authority, the organization that accepts or returns it and USD(P), who evaluates it (as a
+    # plan's escalates to its review and approval organizations). Read from the cycle, which the
+    # reminders load with the documents (one query per batch).
+    escalation_select_related = ("cycle",)
+
+    def escalation_organization_ids(self) -> list[int]:
+        # Each kind's reviewing organization, read by id (``reviewing_organization_id``).
+        return [self.reviewing_organization_id, self.cycle.policy_office_id]
+
     @property
     def is_editable(self) -> bool:
         return self.state == AssessmentState.IN_PROGRESS
@@ -416,6 +436,10 @@ class Assessment(AssessmentDocument):
         return self.cycle.owner
 
     @property
+    def reviewing_organization_id(self) -> int:
+        return self.cycle.owner_id
+
+    @property
     def evaluating_organization(self) -> Organization:
         return self.cycle.policy_office
 
@@ -454,6 +478,10 @@ class ProgramAssessment(AssessmentDocument):
     @property
     def reviewing_organization(self) -> Organization:
         return self.cycle.program_coordinator or self.cycle.owner
+
+    @property
+    def reviewing_organization_id(self) -> int:
+        return self.cycle.program_coordinator_id or self.cycle.owner_id
 
     @property
     def evaluating_organization(self) -> Organization:

@@ -18,6 +18,7 @@ from config.celery_app import enqueue_on_commit
 from organizations.models import Organization
 from organizations.selectors import Capacity, acting_capacity
 from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
+from workflow.calendar import working_day_on_or_after
 from workflow.exceptions import ActionRefused, Conflict, InvalidInput
 from workflow.models import HistoryEntry, Response, Step, Tasker, TaskerState
 from workflow.selectors import document_taskers
@@ -154,6 +155,9 @@ def _assessments_create(*, cycle: AssessmentCycle, items: list[dict], by, suspen
     holds the cycle's row lock (so two launches cannot both create the same assessment)."""
     created = 0
     now = timezone.now()
+    # The cycle's collection suspense may fall on a weekend, holiday or closure: each tasker's
+    # falls on the next working day, and the assignment says so.
+    suspense, moved = working_day_on_or_after(suspense)
     for model, fields in ((PlanAssessment, ("campaign_plan", "support_plan")), (ProgramAssessment, ("program",))):
         mine = [item for item in items if item["field"] in fields]
         if not mine:
@@ -167,12 +171,14 @@ def _assessments_create(*, cycle: AssessmentCycle, items: list[dict], by, suspen
         Tasker.objects.bulk_create([
             Tasker(content_type=content_type, object_id=document.pk, step=Step.COMPLETION,
                    organization_id=document.owner_id, suspense=suspense, document_title=document.title,
+                   suspense_reason=moved,
                    added_reason="owner of the assessed plan" if model is PlanAssessment else "conducts it (1.k)")
             for document in documents
         ])
         HistoryEntry.objects.bulk_create([
             HistoryEntry(content_type=content_type, object_id=document.pk, at=now, action="assigned",
-                         description=f"Assigned to {item['acronym']} by the {cycle}, suspense {suspense:%d %b %Y}"[:300],
+                         description=(f"Assigned to {item['acronym']} by the {cycle}, suspense {suspense:%d %b %Y}"
+                                      + (f" ({moved})" if moved else ""))[:300],
                          actor=by, to_state=AssessmentState.ASSIGNED)
             for document, item in zip(documents, mine, strict=True)
         ])

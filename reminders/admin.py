@@ -27,9 +27,11 @@ class ReminderAdmin(admin.ModelAdmin):
     """The outbox, to see what each tasker was (or will be) reminded of. Read-only: only the
     services change a reminder's status."""
 
-    list_display = ["tasker_link", "step", "recipient", "due_at", "status", "attempts", "sent_at", "last_error"]
-    list_filter = ["status", "digest", "step__kind"]
-    search_fields = ["tasker__document_title", "recipient__username", "recipient__email"]
+    list_display = ["tasker_link", "step", "recipient", "due_at", "status", "attempts", "sent_at", "last_error",
+                    "status_reason"]
+    # "Failed" (status) lists the deliveries the mail system refused, with its answer.
+    list_filter = ["status", "possible_duplicate", "digest", "step__kind"]
+    search_fields = ["tasker__document_title", "recipient__username", "recipient__email", "message_id"]
     list_select_related = ["tasker__organization", "step", "recipient"]
     date_hierarchy = "due_at"
     raw_id_fields = ["tasker"]

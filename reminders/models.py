@@ -97,6 +97,8 @@ class ReminderStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    SKIPPED = "skipped", "Skipped (a later step was due)"
+    UNCERTAIN = "uncertain", "Uncertain — possibly delivered"
 
 
 class Reminder(models.Model):
@@ -113,6 +115,17 @@ class Reminder(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True,
                                       help_text="When a sweep handed it to a worker (the lease starts).")
     last_error = models.TextField(blank=True)
+    status_reason = models.CharField(max_length=500, blank=True,
+                                     help_text="Why it was skipped, failed, or may have been delivered twice.")
+    message_id = models.CharField("Message-ID", max_length=200, blank=True,
+                                  help_text="The Message-ID of the e-mail that carried (or tried to carry) it.")
+    attempted_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="When the last SMTP attempt began, committed before the "
+                                                  "attempt: a row with an attempt and no outcome may have "
+                                                  "been delivered.")
+    possible_duplicate = models.BooleanField(default=False,
+                                             help_text="Sent again after an attempt whose outcome is unknown, "
+                                                       "with the same Message-ID and a header saying so.")
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -15,19 +15,20 @@ from django.urls import NoReverseMatch, reverse
 
 from organizations.models import Role
 from organizations.selectors import memberships_active
-from workflow.models import Step, Tasker
+from workflow.models import Tasker
+from workflow.registry import escalation_documents, escalation_organization_ids
 
 from .models import Audience, Notification, ReminderPolicy, ReminderStep
 
 TASKED_ORGANIZATION_ROLES = (Role.ACTION_OFFICER, Role.REVIEWER, Role.APPROVER)
 REVIEWING_AUTHORITY_ROLES = (Role.REVIEWER, Role.APPROVER)
-REVIEWING_STEPS = (Step.REVIEW, Step.APPROVAL)
 
 logger = logging.getLogger(__name__)
 
 
 def documents_of(taskers: Iterable[Tasker]) -> dict[tuple[int, int], object]:
-    """{(content type id, object id): document}: one query per kind of document."""
+    """{(content type id, object id): document}, each loaded with what its escalation contract
+    reads: one query per kind of document."""
     wanted: dict[int, set[int]] = defaultdict(set)
     for tasker in taskers:
         wanted[tasker.content_type_id].add(tasker.object_id)
@@ -36,16 +37,15 @@ def documents_of(taskers: Iterable[Tasker]) -> dict[tuple[int, int], object]:
         model = ContentType.objects.get_for_id(content_type_id).model_class()
         if model is None:
             continue
-        for document in model._default_manager.filter(pk__in=ids):
+        for document in escalation_documents(model).filter(pk__in=ids):
             documents[(content_type_id, document.pk)] = document
     return documents
 
 
 def reviewing_authority_ids(document) -> list[int]:
-    """The organizations that review or approve the document, from the route it started with."""
-    snapshot = getattr(document, "route_snapshot", None) or {}
-    return [step["organization_id"] for step in snapshot.get("steps") or []
-            if step.get("step") in REVIEWING_STEPS and step.get("organization_id")]
+    """The organizations an overdue tasker on the document escalates to, as its kind declares
+    them (``workflow.registry``: the kind's own answer, or its route's review and approval)."""
+    return escalation_organization_ids(document)
 
 
 def policies_active() -> list[ReminderPolicy]:

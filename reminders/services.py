@@ -1,26 +1,32 @@
 """Writes of the reminders app. Celery tasks, signals and the admin call these and nothing else.
 
 The outbox decides: a ``Reminder`` row exists once per (tasker, step, recipient) (a unique
-constraint), and only the transaction that moves it from ``sending`` to ``sent`` while holding
-its row lock sends the e-mail. Sweeps claim rows with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL;
-SQLite serializes writers instead), so concurrent sweeps never claim the same row; a row left
-in ``sending`` by a worker that died is claimed again once its lease runs out; an SMTP failure
-puts the row back on the schedule with exponential backoff until it is sent or, after
-``MAX_ATTEMPTS``, marked failed with the error.
+constraint). Sweeps claim rows with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite serializes
+writers instead), so concurrent sweeps never claim the same row. Delivery commits the attempt
+(Message-ID, time) before the SMTP conversation and the outcome after it, so a repeated task
+does nothing and a worker that dies in between leaves a row known to be possibly delivered
+(``uncertain``), sent again only under the same Message-ID with a header saying it may be a
+duplicate. A row left in ``sending`` before any attempt is claimed again once its lease runs
+out. A permanent refusal (5xx) fails at once; a temporary one (4xx, no connection) puts the
+row back on the schedule with exponential backoff until it is sent or, after
+``MAX_ATTEMPTS``, failed. A failure is shown to the recipient as a notification.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import hashlib
 import logging
 import smtplib
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
 from config.celery_app import enqueue_on_commit
@@ -48,6 +54,8 @@ SEND_HOUR = getattr(settings, "REMINDERS_SEND_HOUR", 7)
 BATCH_SIZE = 200
 PLAN_BATCH_SIZE = 500
 MAX_ATTEMPTS = 8
+# Reminders per digest e-mail: a larger digest goes out in parts, each message of bounded size.
+DIGEST_MAX_REMINDERS = 100
 BACKOFF_SECONDS = 60
 BACKOFF_CAP_SECONDS = 3600
 # Longer than any delivery can take (SMTP timeout included): a row still `sending` after this
@@ -67,6 +75,9 @@ DEFAULT_STEPS = (
 )
 
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
+# Rows the sweep hands to delivery: due ones, and those whose earlier attempt is uncertain.
+CLAIMABLE = (ReminderStatus.SCHEDULED, ReminderStatus.UNCERTAIN)
+DUE_COLUMNS = ("pk", "tasker_id", "step__offset_working_days", "digest", "recipient_id", "status", "message_id")
 
 
 # --- policy --------------------------------------------------------------------------------
@@ -153,16 +164,19 @@ def _plan(taskers: list[Tasker]) -> int:
         if row is None:
             to_create.append(Reminder(tasker_id=key[0], step_id=key[1], recipient_id=key[2], due_at=due_at,
                                       digest=digest))
-        elif row.status in (ReminderStatus.SCHEDULED, ReminderStatus.CANCELLED) and (
-                row.status == ReminderStatus.CANCELLED or row.due_at != due_at or row.digest != digest):
+        elif (row.status == ReminderStatus.CANCELLED
+              # A step skipped as stale comes back when a moved suspense gives it a new day.
+              or (row.status in (ReminderStatus.SCHEDULED, ReminderStatus.SKIPPED) and row.due_at != due_at)
+              or (row.status == ReminderStatus.SCHEDULED and row.digest != digest)):
             row.status, row.due_at, row.digest, row.attempts = ReminderStatus.SCHEDULED, due_at, digest, 0
+            row.status_reason = ""
             to_update.append(row)
     for key, row in existing.items():
         if key not in desired and row.status == ReminderStatus.SCHEDULED:
             to_cancel.append(row.pk)
     # A concurrent planner may have inserted the same row: the unique constraint keeps one.
     Reminder.objects.bulk_create(to_create, ignore_conflicts=True)
-    Reminder.objects.bulk_update(to_update, ["status", "due_at", "digest", "attempts"])
+    Reminder.objects.bulk_update(to_update, ["status", "due_at", "digest", "attempts", "status_reason"])
     if to_cancel:
         Reminder.objects.filter(pk__in=to_cancel, status=ReminderStatus.SCHEDULED).update(
             status=ReminderStatus.CANCELLED)
@@ -212,109 +226,241 @@ def reminders_plan_new(*, limit: int = PLAN_BATCH_SIZE, now: datetime.datetime |
     return len(pending)
 
 
+def reminders_replan_around(*, day: datetime.date) -> int:
+    """After a closure is declared or withdrawn on ``day``: re-date what is still scheduled for
+    the open taskers whose steps may count working days across it (suspense within a window of
+    the largest step offset around it), a batch at a time. Returns how many taskers."""
+    offsets = [abs(step.offset_working_days) for policy in policies_active() for step in policy.active_steps]
+    # Working days to calendar days: weekends, a holiday or two, and the closure itself.
+    window = datetime.timedelta(days=2 * max(offsets, default=5) + 14)
+    taskers = (Tasker.objects.filter(state__in=OPEN_TASKER_STATES, suspense__gte=day - window,
+                                     suspense__lte=day + window).order_by("pk"))
+    count, last = 0, 0
+    while batch := list(taskers.filter(pk__gt=last)[:PLAN_BATCH_SIZE]):
+        reminders_plan(taskers=batch)
+        count, last = count + len(batch), batch[-1].pk
+    return count
+
+
 # --- the sweep -----------------------------------------------------------------------------
 
 def reminders_sweep(*, now: datetime.datetime | None = None, batch: int = BATCH_SIZE) -> list[int]:
     """Plan taskers created in bulk, take back rows whose worker died, and claim up to ``batch``
-    due reminders for delivery, each handed to a worker once this transaction commits.
-    With nothing due it runs a fixed number of indexed queries. Returns the claimed ids."""
+    due reminders for delivery, each handed to a worker once this transaction commits. After
+    downtime only the most recent due step of each tasker is sent: earlier ones are skipped
+    with the reason. Digest reminders being retried go out here too (the daily digest does
+    not wait a day for them). With nothing due it runs a fixed number of indexed queries.
+    Returns the claimed ids (of single reminders)."""
     from .tasks import deliver
 
     now = now or timezone.now()
     reminders_plan_new(now=now)
     with transaction.atomic():
         _reclaim_expired_leases(now=now, batch=batch)
-        claimed = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(status=ReminderStatus.SCHEDULED, digest=False, due_at__lte=now)
-            .order_by("due_at", "pk").values_list("pk", flat=True)[:batch]
+        due = list(
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(Q(digest=False) | Q(attempts__gt=0), status__in=CLAIMABLE, due_at__lte=now,
+                    attempts__lt=MAX_ATTEMPTS)
+            .order_by("due_at", "pk").values_list(*DUE_COLUMNS)[:batch]
         )
+        keep = set(_skip_stale(due, now=now))
+        claimed = [row[0] for row in due if row[0] in keep and not row[3]]
         if claimed:
             Reminder.objects.filter(pk__in=claimed).update(status=ReminderStatus.SENDING, claimed_at=now,
                                                            attempts=F("attempts") + 1)
             for pk in claimed:
                 enqueue_on_commit(deliver, pk)
+        _digest_enqueue([row for row in due if row[0] in keep and row[3]], now=now)
     return claimed
 
 
+def _skip_stale(due: list[tuple], *, now: datetime.datetime) -> list[int]:
+    """Of due rows (``DUE_COLUMNS``), those still worth sending; the others, whose
+    tasker has a later step already due (the sweep did not run for a while), are marked
+    skipped with the reason. One query to find them (none when nothing is due), one to mark."""
+    if not due:
+        return []
+    came_due = (Q(due_at__lte=now) | Q(attempts__gt=0)
+                | Q(status__in=(ReminderStatus.SENDING, ReminderStatus.SENT, ReminderStatus.FAILED,
+                                ReminderStatus.UNCERTAIN)))
+    latest = dict(
+        Reminder.objects.filter(came_due, tasker_id__in={row[1] for row in due})
+        .exclude(status__in=(ReminderStatus.CANCELLED, ReminderStatus.SKIPPED))
+        .order_by().values("tasker_id").annotate(latest=Max("step__offset_working_days"))
+        .values_list("tasker_id", "latest")
+    )
+    keep, stale = [], defaultdict(list)
+    for pk, tasker_id, offset, *_ in due:
+        if offset < latest.get(tasker_id, offset):
+            stale[latest[tasker_id]].append(pk)
+        else:
+            keep.append(pk)
+    for later, ids in stale.items():
+        Reminder.objects.filter(pk__in=ids, status__in=CLAIMABLE).update(
+            status=ReminderStatus.SKIPPED, claimed_at=None,
+            status_reason=f"Skipped on {timezone.localtime(now):%d %b %Y %H:%M}: a later step of this tasker "
+                          f"({_when(later)}) was already due, and only the most recent is sent.")
+    if stale:
+        logger.warning("reminders: skipped %d stale reminders", sum(len(ids) for ids in stale.values()))
+    return keep
+
+
+def _when(offset: int) -> str:
+    days = abs(offset)
+    if days == 0:
+        return "the suspense date"
+    return f"{days} working day{'s' if days != 1 else ''} {'before the suspense' if offset < 0 else 'overdue'}"
+
+
 def _reclaim_expired_leases(*, now: datetime.datetime, batch: int) -> None:
-    """Rows a dead worker (or a lost message) left in ``sending`` go back on the schedule;
-    those that exhausted their attempts are marked failed instead of looping forever."""
+    """Rows a dead worker (or a lost message) left in ``sending``: those whose SMTP attempt never
+    began go back on the schedule; those with an attempt recorded but no outcome may have been
+    delivered (the server's "250" may have come before the worker died), so they are marked
+    uncertain and sent again only with the same Message-ID and a header saying it may be a
+    duplicate. Those that exhausted their attempts are marked failed instead of looping."""
     expired = list(
         Reminder.objects.select_for_update(skip_locked=True)
         .filter(status=ReminderStatus.SENDING, claimed_at__lt=now - LEASE)
-        .order_by("claimed_at", "pk").values_list("pk", "attempts")[:batch]
+        .order_by("claimed_at", "pk").values_list("pk", "attempts", "attempted_at", "message_id")[:batch]
     )
     if not expired:
         return
-    exhausted = [pk for pk, attempts in expired if attempts >= MAX_ATTEMPTS]
-    again = [pk for pk, attempts in expired if attempts < MAX_ATTEMPTS]
-    Reminder.objects.filter(pk__in=again).update(status=ReminderStatus.SCHEDULED, claimed_at=None)
+    never_began = [pk for pk, attempts, attempted_at, _ in expired if attempted_at is None and attempts < MAX_ATTEMPTS]
+    exhausted = [pk for pk, attempts, attempted_at, _ in expired if attempted_at is None and attempts >= MAX_ATTEMPTS]
+    Reminder.objects.filter(pk__in=never_began).update(status=ReminderStatus.SCHEDULED, claimed_at=None)
     Reminder.objects.filter(pk__in=exhausted).update(
         status=ReminderStatus.FAILED, claimed_at=None,
         last_error=f"No worker finished delivering it in {MAX_ATTEMPTS} attempts.")
+    for pk, _, attempted_at, message_id in expired:
+        if attempted_at is None:
+            continue
+        Reminder.objects.filter(pk=pk).update(
+            status=ReminderStatus.UNCERTAIN, claimed_at=None, attempted_at=None, possible_duplicate=True,
+            status_reason=f"Uncertain — possibly delivered: the attempt begun at "
+                          f"{timezone.localtime(attempted_at):%d %b %Y %H:%M:%S} (Message-ID {message_id}) "
+                          "has no recorded outcome; sent again with the same Message-ID, marked as a possible "
+                          "duplicate.")
     logger.warning("reminders: took back %d reminders whose delivery lease expired", len(expired))
 
 
 # --- delivery ------------------------------------------------------------------------------
 
+@dataclass
+class _Attempt:
+    """One e-mail being sent: its rows, recorded as attempted (committed) before SMTP begins."""
+
+    rows: list[Reminder]
+    recipient: object
+    message_id: str
+    attempted_at: datetime.datetime
+    subject: str
+    body: str
+    possible_duplicate: bool
+    digest: bool
+
+
 def reminder_deliver(*, reminder_id: int) -> str:
-    """Send one claimed reminder and mark it sent, atomically under its row lock: a task run
-    twice (a retry, a redelivered message, a reclaimed lease) finds it sent and does nothing.
-    A tasker closed (or a recipient deactivated) meanwhile cancels it. An SMTP failure reschedules it with backoff, or
-    marks it failed with the error after ``MAX_ATTEMPTS``. Returns the outcome."""
+    """Send one claimed reminder, exactly once as far as SMTP allows: the attempt (Message-ID,
+    time) is committed before the SMTP conversation, so a task run twice (a retry, a redelivered
+    message) finds it attempted and does nothing, and a worker that dies mid-conversation leaves
+    a row that is known to be possibly delivered. A tasker closed (or a recipient deactivated)
+    meanwhile cancels it. A permanent refusal (5xx) fails it at once, with a notification to the
+    recipient; a temporary one (4xx, no connection) reschedules it with backoff until
+    ``MAX_ATTEMPTS``. Returns the outcome."""
+    return _deliver([reminder_id], digest_of=None)
+
+
+def reminders_digest_claim(*, now: datetime.datetime | None = None, limit: int = 5000,
+                           retries_only: bool = False) -> dict[int, list[int]]:
+    """Claim the due reminders of users who chose a daily digest and hand each user's to
+    delivery tasks, at most ``DIGEST_MAX_REMINDERS`` per e-mail (a digest of any size goes out,
+    in several parts if it must). Reminders to send again after an uncertain attempt keep the
+    grouping of that attempt, so they go out under its Message-ID. After downtime only the most
+    recent due step of each tasker is sent. ``retries_only``: only rows already attempted (the
+    sweep sends those without waiting for tomorrow's digest). Returns {user id: reminder ids}."""
+    now = now or timezone.now()
     with transaction.atomic():
-        reminder = Reminder.objects.select_for_update().filter(pk=reminder_id).first()
-        if reminder is None or reminder.status != ReminderStatus.SENDING:
-            return "nothing to do"
-        reminder = Reminder.objects.select_related("step", "recipient", "tasker__organization",
-                                                   "tasker__content_type").get(pk=reminder_id)
-        tasker = reminder.tasker
-        if not tasker.is_open or not reminder.recipient.is_active:
-            _close(reminder, ReminderStatus.CANCELLED)
-            return "cancelled"
-        text, link = _reminder_text(reminder), document_link(tasker.content_type, tasker.object_id)
-        Notification.objects.get_or_create(reminder=reminder, defaults={
-            "user_id": reminder.recipient_id, "text": text[:500], "link": link})
-        try:
-            _send(reminder.recipient, subject=_subject(reminder), body=f"{text}\n\n{link}\n",
-                  message_id=f"<reminder-{reminder.pk}@{_mail_domain()}>", reminder_ids=[reminder.pk])
-        except MAIL_ERRORS as exc:
-            _retry_or_fail([reminder], exc)
-            return "retry" if reminder.status == ReminderStatus.SCHEDULED else "failed"
-        _close(reminder, ReminderStatus.SENT)
-    return "sent"
+        return _digest_claim(now=now, limit=limit, retries_only=retries_only)
 
 
-def reminders_digest_claim(*, now: datetime.datetime | None = None, limit: int = 5000) -> dict[int, list[int]]:
-    """Claim the due reminders of users who chose a daily digest and hand each user's to one
-    delivery task. Returns {user id: reminder ids}."""
+def _digest_claim(*, now: datetime.datetime, limit: int, retries_only: bool) -> dict[int, list[int]]:
+    due = Reminder.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        status__in=CLAIMABLE, digest=True, due_at__lte=now, attempts__lt=MAX_ATTEMPTS)
+    if retries_only:
+        due = due.filter(attempts__gt=0)
+    rows = list(due.order_by("due_at", "pk").values_list(*DUE_COLUMNS)[:limit])
+    keep = set(_skip_stale(rows, now=now))
+    return _digest_enqueue([row for row in rows if row[0] in keep], now=now)
+
+
+def _digest_enqueue(rows: list[tuple], *, now: datetime.datetime) -> dict[int, list[int]]:
+    """Mark these due digest rows (``DUE_COLUMNS``) sending and hand them to delivery tasks, at
+    most ``DIGEST_MAX_REMINDERS`` per e-mail; rows of an uncertain attempt keep its grouping."""
     from .tasks import deliver_digest
 
-    now = now or timezone.now()
     by_user: dict[int, list[int]] = defaultdict(list)
-    with transaction.atomic():
-        rows = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(status=ReminderStatus.SCHEDULED, digest=True, due_at__lte=now)
-            .order_by("due_at", "pk").values_list("pk", "recipient_id")[:limit]
-        )
-        for pk, user_id in rows:
-            by_user[user_id].append(pk)
-        if rows:
-            Reminder.objects.filter(pk__in=[pk for pk, _ in rows]).update(
-                status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-            for user_id, ids in by_user.items():
-                enqueue_on_commit(deliver_digest, user_id, ids)
+    uncertain: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for pk, _, _, _, user_id, status, message_id in rows:
+        by_user[user_id].append(pk)
+        if status == ReminderStatus.UNCERTAIN and message_id:
+            uncertain[(user_id, message_id)].append(pk)
+    messages = [(user_id, ids) for (user_id, _), ids in uncertain.items()]
+    regrouped = {pk for ids in uncertain.values() for pk in ids}
+    for user_id, ids in by_user.items():
+        fresh = [pk for pk in ids if pk not in regrouped]
+        messages.extend((user_id, fresh[i:i + DIGEST_MAX_REMINDERS])
+                        for i in range(0, len(fresh), DIGEST_MAX_REMINDERS))
+    if rows:
+        Reminder.objects.filter(pk__in=[row[0] for row in rows]).update(
+            status=ReminderStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        parts: dict[int, int] = defaultdict(int)
+        for user_id, _ in messages:
+            parts[user_id] += 1
+        numbered: dict[int, int] = defaultdict(int)
+        for user_id, ids in messages:
+            numbered[user_id] += 1
+            enqueue_on_commit(deliver_digest, user_id, ids, numbered[user_id], parts[user_id])
     return dict(by_user)
 
 
-def digest_deliver(*, user_id: int, reminder_ids: list[int]) -> str:
-    """One e-mail listing the user's claimed reminders; each row marked sent with it, under
-    the rows' locks (the same exactly-once rule as single reminders)."""
+def digest_deliver(*, user_id: int, reminder_ids: list[int], part: int = 1, parts: int = 1) -> str:
+    """One e-mail listing some of the user's claimed reminders (part ``part`` of ``parts`` of the
+    day's digest), with the same guarantees as ``reminder_deliver``; its Message-ID is a
+    fixed-length digest of its rows, so it is stable for the same rows and fits any header."""
+    return _deliver(reminder_ids, digest_of=user_id, part=part, parts=parts)
+
+
+def _deliver(reminder_ids: list[int], *, digest_of: int | None, part: int = 1, parts: int = 1) -> str:
+    attempt = _attempt_begin(reminder_ids, digest_of=digest_of, part=part, parts=parts)
+    if isinstance(attempt, str):
+        return attempt
+    connection = get_connection()
+    try:
+        try:
+            _send(attempt, connection=connection)
+        except MAIL_ERRORS as exc:
+            return _attempt_refused(attempt, exc)
+        # Recorded before QUIT, while the connection is still open: the span in which a crash
+        # leaves the outcome unknown is only the server's "250" and this one statement.
+        _attempt_sent(attempt)
+        return "sent"
+    finally:
+        with contextlib.suppress(*MAIL_ERRORS):  # a failed QUIT changes nothing that was recorded
+            connection.close()
+
+
+def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int, parts: int) -> _Attempt | str:
+    """Lock the claimed rows, cancel those no longer due, write the in-app notifications, and
+    commit the attempt (Message-ID, time) before any SMTP conversation. Rows already attempted
+    are another worker's: nothing to do."""
     with transaction.atomic():
-        locked = list(Reminder.objects.select_for_update().filter(
-            pk__in=reminder_ids, recipient_id=user_id, status=ReminderStatus.SENDING).values_list("pk", flat=True))
+        locked = Reminder.objects.select_for_update().filter(
+            pk__in=reminder_ids, status=ReminderStatus.SENDING, attempted_at__isnull=True)
+        if digest_of is not None:
+            locked = locked.filter(recipient_id=digest_of)
+        locked = list(locked.values_list("pk", flat=True))
+        if not locked:
+            return "nothing to do"
         rows = list(Reminder.objects.filter(pk__in=locked).select_related(
             "step", "recipient", "tasker__organization", "tasker__content_type").order_by("due_at", "pk"))
         closed = [r for r in rows if not (r.tasker.is_open and r.recipient.is_active)]
@@ -322,59 +468,159 @@ def digest_deliver(*, user_id: int, reminder_ids: list[int]) -> str:
             _close(reminder, ReminderStatus.CANCELLED)
         rows = [r for r in rows if r not in closed]
         if not rows:
-            return "nothing to do"
-        lines = []
+            return "cancelled"
+        documents = documents_of([r.tasker for r in rows])
+        texts, notifications = [], []
         for reminder in rows:
-            text = _reminder_text(reminder)
-            link = document_link(reminder.tasker.content_type, reminder.tasker.object_id)
-            Notification.objects.get_or_create(reminder=reminder, defaults={
-                "user_id": user_id, "text": text[:500], "link": link})
-            lines.append(f"- {text}\n  {link}")
-        subject = f"Daily suspense digest: {len(rows)} reminder{'s' if len(rows) != 1 else ''}"
-        try:
-            _send(rows[0].recipient, subject=subject, body="\n".join(lines) + "\n",
-                  message_id=f"<digest-{'-'.join(str(r.pk) for r in rows)}@{_mail_domain()}>",
-                  reminder_ids=[r.pk for r in rows])
-        except MAIL_ERRORS as exc:
-            _retry_or_fail(rows, exc)
-            return "retry"
+            tasker = reminder.tasker
+            text = _reminder_text(reminder, documents.get((tasker.content_type_id, tasker.object_id)))
+            link = document_link(tasker.content_type, tasker.object_id)
+            texts.append((text, link))
+            notifications.append(Notification(user_id=reminder.recipient_id, reminder=reminder, text=text[:500],
+                                              link=link))
+        # One notification per reminder whatever happens to the e-mail (the reminder is unique).
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+        earlier = {r.message_id for r in rows if r.possible_duplicate and r.message_id}
+        if len(earlier) == 1:
+            message_id = earlier.pop()  # the uncertain attempt's: a mail system can drop the copy
+        elif digest_of is None:
+            message_id = f"<reminder-{rows[0].pk}@{_mail_domain()}>"
+        else:
+            message_id = _digest_message_id([r.pk for r in rows])
+        if digest_of is None:
+            subject, body = _subject(rows[0]), f"{texts[0][0]}\n\n{texts[0][1]}\n"
+        else:
+            count = f"{len(rows)} reminder{'s' if len(rows) != 1 else ''}"
+            subject = f"Daily suspense digest: {count}" + (f" (part {part} of {parts})" if parts > 1 else "")
+            body = "\n".join(f"- {text}\n  {link}" for text, link in texts) + "\n"
+        attempted_at = timezone.now()
+        Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(attempted_at=attempted_at, message_id=message_id)
+    return _Attempt(rows=rows, recipient=rows[0].recipient, message_id=message_id, attempted_at=attempted_at,
+                    subject=subject, body=body, possible_duplicate=any(r.possible_duplicate for r in rows),
+                    digest=digest_of is not None)
+
+
+def _attempt_sent(attempt: _Attempt) -> int:
+    """Mark the rows of this attempt sent: one UPDATE, committed on its own (the shortest step
+    after the server's "250"). Rows another worker took over after a lease ran out are left
+    alone; a resend after an uncertain attempt keeps the reason that says so."""
+    return Reminder.objects.filter(
+        pk__in=[r.pk for r in attempt.rows], status=ReminderStatus.SENDING, attempted_at=attempt.attempted_at,
+    ).update(status=ReminderStatus.SENT, sent_at=timezone.now(), claimed_at=None, last_error="",
+             status_reason=Case(When(possible_duplicate=True, then=F("status_reason")), default=Value("")))
+
+
+def _attempt_outcome(attempt: _Attempt, status: str, *, error: str = "", reason: str = "") -> list[Reminder]:
+    """Record a refusal on the rows of this attempt (those another worker took over after a lease
+    ran out are left alone): failed, with a notification to the recipient, or scheduled again
+    with backoff and the attempt cleared."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(Reminder.objects.select_for_update().filter(
+            pk__in=[r.pk for r in attempt.rows], status=ReminderStatus.SENDING, attempted_at=attempt.attempted_at))
         for reminder in rows:
-            _close(reminder, ReminderStatus.SENT)
-    return "sent"
+            reminder.status, reminder.claimed_at = status, None
+            reminder.last_error, reminder.status_reason = error, reason
+            fields = ["status", "claimed_at", "last_error", "status_reason"]
+            if status == ReminderStatus.SCHEDULED:
+                delay = min(BACKOFF_SECONDS * 2 ** (reminder.attempts - 1), BACKOFF_CAP_SECONDS)
+                reminder.due_at, reminder.attempted_at = now + datetime.timedelta(seconds=delay), None
+                fields += ["due_at", "attempted_at"]
+            reminder.save(update_fields=fields)
+        if status == ReminderStatus.FAILED and rows:
+            _failure_notify(attempt, error)
+    return rows
+
+
+def _attempt_refused(attempt: _Attempt, exc: Exception) -> str:
+    error = _error_text(exc)
+    if _is_permanent(exc):
+        _attempt_outcome(attempt, ReminderStatus.FAILED, error=error,
+                         reason="The mail server refused it permanently; it is not sent again.")
+        outcome = "failed"
+    elif min(r.attempts for r in attempt.rows) >= MAX_ATTEMPTS:
+        _attempt_outcome(attempt, ReminderStatus.FAILED, error=error,
+                         reason=f"The mail server did not take it in {MAX_ATTEMPTS} attempts.")
+        outcome = "failed"
+    else:
+        _attempt_outcome(attempt, ReminderStatus.SCHEDULED, error=error)
+        outcome = "retry"
+    logger.warning("reminders: mail not taken for %s (%s): %s", [r.pk for r in attempt.rows], outcome, error)
+    return outcome
+
+
+def _smtp_codes(exc: Exception) -> list[int]:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return [code for code, _ in exc.recipients.values()]
+    code = getattr(exc, "smtp_code", None)
+    return [code] if isinstance(code, int) else []
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """A 5xx answer is the server's final word (RFC 5321 4.2.1): sending again changes nothing.
+    A 4xx, a dropped connection or no connection at all may pass."""
+    codes = _smtp_codes(exc)
+    return bool(codes) and all(500 <= code < 600 for code in codes)
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        text = "; ".join(f"{address}: {code} {message.decode(errors='replace') if isinstance(message, bytes) else message}"
+                         for address, (code, message) in exc.recipients.items())
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        message = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+        text = f"{exc.smtp_code} {message}"
+    else:
+        text = str(exc)
+    return f"{type(exc).__name__}: {text}"[:2000]
+
+
+def _failure_notify(attempt: _Attempt, error: str) -> None:
+    """The recipient learns in the application that an e-mail meant for them did not arrive."""
+    what = (f"Your daily suspense digest ({len(attempt.rows)} reminders)" if attempt.digest
+            else "The e-mail of a suspense reminder")
+    Notification.objects.create(
+        user_id=attempt.recipient.pk, link=_notifications_link(),
+        text=(f"{what} could not be delivered to {attempt.recipient.email} ({error.partition(': ')[2]}). "
+              "The reminders are in your notifications; ask an administrator to check your e-mail address.")[:500])
+
+
+def _notifications_link() -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return settings.SITE_URL.rstrip("/") + reverse("admin:reminders_notification_changelist")
+    except NoReverseMatch:
+        return ""
 
 
 def _close(reminder: Reminder, status: str) -> None:
     reminder.status = status
     reminder.claimed_at = None
-    if status == ReminderStatus.SENT:
-        reminder.sent_at = timezone.now()
-        reminder.last_error = ""
-    reminder.save(update_fields=["status", "claimed_at", "sent_at", "last_error"])
+    reminder.save(update_fields=["status", "claimed_at"])
 
 
-def _retry_or_fail(reminders: list[Reminder], exc: Exception) -> None:
-    now = timezone.now()
-    error = f"{type(exc).__name__}: {exc}"[:2000]
-    for reminder in reminders:
-        reminder.last_error, reminder.claimed_at = error, None
-        if reminder.attempts >= MAX_ATTEMPTS:
-            reminder.status = ReminderStatus.FAILED
-        else:
-            delay = min(BACKOFF_SECONDS * 2 ** (reminder.attempts - 1), BACKOFF_CAP_SECONDS)
-            reminder.status, reminder.due_at = ReminderStatus.SCHEDULED, now + datetime.timedelta(seconds=delay)
-        reminder.save(update_fields=["status", "due_at", "last_error", "claimed_at"])
-    logger.warning("reminders: mail not taken for %s (%s)", [r.pk for r in reminders], error)
+def _digest_message_id(reminder_ids: list[int]) -> str:
+    """Fixed length whatever the number of rows, and the same for the same rows."""
+    rows = ",".join(str(pk) for pk in sorted(reminder_ids))
+    return f"<digest-{hashlib.sha256(rows.encode()).hexdigest()[:40]}@{_mail_domain()}>"
 
 
-def _send(recipient, *, subject: str, body: str, message_id: str, reminder_ids: list[int]) -> None:
-    if not recipient.email:
+def _send(attempt: _Attempt, *, connection=None) -> None:
+    if not attempt.recipient.email:
         return  # the in-app notification is the only channel this user has
-    EmailMessage(subject=subject, body=body, to=[recipient.email], headers={
-        # A stable Message-ID lets mail systems drop the one duplicate a crash between the
-        # server's "250 OK" and our commit could produce.
-        "Message-ID": message_id,
-        "X-Reminder-Ids": ",".join(str(pk) for pk in reminder_ids),
-    }).send()
+    if connection is not None:
+        connection.open()  # opened here, so sending does not close it (QUIT) before the outcome is recorded
+    headers = {
+        # Stable for the same rows: a mail system can drop the copy of an uncertain attempt.
+        "Message-ID": attempt.message_id,
+        # At most DIGEST_MAX_REMINDERS ids, separated by ", " so the header folds within the limit.
+        "X-Reminder-Ids": ", ".join(str(r.pk) for r in attempt.rows),
+    }
+    if attempt.possible_duplicate:
+        headers["X-Possible-Duplicate"] = "yes; an earlier attempt with this Message-ID may have been delivered"
+    EmailMessage(subject=attempt.subject, body=attempt.body, to=[attempt.recipient.email], headers=headers,
+                 connection=connection).send()
 
 
 def _mail_domain() -> str:
@@ -386,10 +632,10 @@ def _subject(reminder: Reminder) -> str:
     return f"{kind}: {reminder.tasker.get_step_display().lower()} tasker due {reminder.tasker.suspense:%d %b %Y}"
 
 
-def _reminder_text(reminder: Reminder) -> str:
+def _reminder_text(reminder: Reminder, document) -> str:
     tasker, step = reminder.tasker, reminder.step
     what = f"{tasker.get_step_display()} tasker for {tasker.organization.acronym}"
-    if mail_may_carry_title(tasker.document):
+    if mail_may_carry_title(document):
         what += f" on “{tasker.document_title}”"
     else:
         what += " on a document whose title this e-mail may not carry (open the link to see it)"

@@ -2,10 +2,11 @@
 services save with ``save()``/``save(update_fields=...)``). Taskers created with
 ``bulk_create`` send no signal; the sweep's planning pass finds those."""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from workflow.models import Tasker
+from config.celery_app import enqueue_on_commit
+from workflow.models import Closure, Tasker
 
 from .services import reminders_plan
 
@@ -21,3 +22,15 @@ def plan_reminders_of_saved_tasker(sender, instance: Tasker, created: bool, raw:
         return
     # In the saving transaction: the tasker and its reminders commit (or roll back) together.
     reminders_plan(taskers=[instance])
+
+
+@receiver(post_save, sender=Closure, dispatch_uid="reminders_replan_on_closure_saved")
+@receiver(post_delete, sender=Closure, dispatch_uid="reminders_replan_on_closure_deleted")
+def replan_reminders_around_closure(sender, instance: Closure, raw: bool = False, **kwargs) -> None:
+    """A declared (or withdrawn) closure moves the working days reminders count: re-date what is
+    scheduled around it, once the closure is committed (a task: there may be many taskers)."""
+    if raw:
+        return
+    from .tasks import replan_around
+
+    enqueue_on_commit(replan_around, instance.date.isoformat())

@@ -22,5 +22,12 @@ def digest() -> int:
 
 
 @shared_task(name="reminders.tasks.deliver_digest", ignore_result=True)
-def deliver_digest(user_id: int, reminder_ids: list[int]) -> str:
-    return services.digest_deliver(user_id=user_id, reminder_ids=reminder_ids)
+def deliver_digest(user_id: int, reminder_ids: list[int], part: int = 1, parts: int = 1) -> str:
+    return services.digest_deliver(user_id=user_id, reminder_ids=reminder_ids, part=part, parts=parts)
+
+
+@shared_task(name="reminders.tasks.replan_around")
+def replan_around(day: str) -> int:
+    import datetime
+
+    return services.reminders_replan_around(day=datetime.date.fromisoformat(day))

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from .admin_views import TaskerAdmin  # noqa: F401 (registers "my taskers")
-from .models import HistoryEntry, Route, RouteStep
+from .models import Closure, HistoryEntry, Route, RouteStep
 
 
 class RouteStepInline(admin.TabularInline):
@@ -44,3 +44,22 @@ class HistoryEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    """Ad-hoc closures (an executive-order holiday) count like federal holidays in every
+    suspense and reminder. System administrators declare them; staff may look them up."""
+
+    list_display = ("date", "reason")
+    date_hierarchy = "date"
+    search_fields = ("reason",)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser

@@ -307,3 +307,20 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.key} ({self.status_code})"
+
+
+class Closure(models.Model):
+    """A day the offices are closed beyond the federal calendar (an executive-order holiday, a
+    base closure): counted like a U.S. federal holiday in every working-day computation."""
+
+    date = models.DateField(unique=True)
+    reason = models.CharField(max_length=200, help_text="Shown to users when a suspense is moved off this day, "
+                                                        "e.g. “Executive order: Federal offices closed”.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "closure"
+
+    def __str__(self) -> str:
+        return f"{self.date:%a %d %b %Y}: {self.reason}"

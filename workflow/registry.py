@@ -1,12 +1,20 @@
 """The kinds of document the engine serves, each with its own visibility selector, so that the
 engine's generic lists (taskers, history, notifications) show only documents the user may
-see, without the engine knowing any kind (``planning`` and ``assessments`` register theirs)."""
+see, without the engine knowing any kind (``planning`` and ``assessments`` register theirs).
+
+Each kind also says who its reviewing authority is, the organizations an overdue tasker on one
+of its documents escalates to (the escalation contract): either the document answers
+``escalation_organization_ids()`` itself (naming in ``escalation_select_related`` the relations
+that answer reads, so a batch of documents is loaded in one query), or its route snapshot names
+the review and approval organizations (``route_snapshot``). A kind offering neither is refused
+at registration."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.lookups import IsNull
 
@@ -19,6 +27,9 @@ def register_document(model, *, visible: Callable[[object], QuerySet],
     """``visible(user)``: the documents the user may see (need-to-know and markings).
     ``cleared(user)``: those whose marking the user may see, for rows that already prove
     need-to-know (the user's own taskers); None when the kind carries no marking."""
+    if not callable(getattr(model, "escalation_organization_ids", None)) and not _has_route_snapshot(model):
+        raise ImproperlyConfigured(f"{model.__name__} names no reviewing authority: give it an "
+                                   "escalation_organization_ids() method or a route_snapshot field.")
     _visible[model] = visible
     _cleared[model] = cleared
 
@@ -81,3 +92,34 @@ def cleared_documents(model, user) -> QuerySet:
 def _content_types() -> dict[type, ContentType]:
     # One query for every kind on a cold cache, not one per kind.
     return ContentType.objects.get_for_models(*_visible)
+
+
+# --- the escalation contract ---------------------------------------------------------------
+
+REVIEWING_STEPS = ("review", "approval")
+
+
+def _has_route_snapshot(model) -> bool:
+    return any(field.name == "route_snapshot" for field in model._meta.get_fields())
+
+
+def escalation_organization_ids(document) -> list[int]:
+    """The reviewing authority of ``document``: the organizations its overdue taskers escalate
+    to, as its kind declares them (see the module's docstring). Without a document, none."""
+    if document is None:
+        return []
+    declared = getattr(document, "escalation_organization_ids", None)
+    if callable(declared):
+        ids = declared()
+    else:
+        snapshot = getattr(document, "route_snapshot", None) or {}
+        ids = [step["organization_id"] for step in snapshot.get("steps") or []
+               if step.get("step") in REVIEWING_STEPS and step.get("organization_id")]
+    return list(dict.fromkeys(pk for pk in ids if pk))
+
+
+def escalation_documents(model) -> QuerySet:
+    """Documents of ``model`` loaded with what their escalation contract reads."""
+    related = tuple(getattr(model, "escalation_select_related", ()))
+    # select_related() with no names would follow every foreign key.
+    return model._default_manager.select_related(*related) if related else model._default_manager.all()

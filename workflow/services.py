@@ -30,7 +30,7 @@ from django_fsm import ConcurrentTransition
 from organizations.models import Organization, Role
 from organizations.selectors import Capacity, acting_capacity
 
-from .calendar import add_working_days
+from .calendar import add_working_days, working_day_on_or_after
 from .exceptions import (
     ActionRefused,
     Conflict,
@@ -408,9 +408,12 @@ def taskers_issue(*, document, step: str, participants: list[tuple[Organization,
     (U.S. federal holidays excluded). A suspense shorter than the standard needs a reason.
     Issued by the system (``by`` None), the history names ``caused_by``."""
     standard = suspense_for(working_days=working_days if working_days is not None else step_suspense_days(document, step))
+    moved = ""
     if suspense is None:
         suspense = standard
-    elif suspense < standard and not suspense_reason.strip():
+    else:
+        suspense, moved = working_day_on_or_after(suspense)
+    if suspense < standard and not suspense_reason.strip():
         raise InvalidInput(
             f"A suspense of {suspense:%d %b %Y} is shorter than the standard {standard:%d %b %Y}; give the reason.",
             {"suspense_reason": ["Required when the suspense is shorter than the standard."]},
@@ -420,7 +423,7 @@ def taskers_issue(*, document, step: str, participants: list[tuple[Organization,
     content_type = ContentType.objects.get_for_model(type(document))
     taskers = [
         Tasker(content_type=content_type, object_id=document.pk, step=step, organization=organization,
-               suspense=suspense, suspense_reason=suspense_reason if suspense < standard else "",
+               suspense=suspense, suspense_reason=_with_note(suspense_reason if suspense < standard else "", moved),
                is_seam=organization.pk in seam_ids, added_reason=reason, document_title=str(document.title)[:300])
         for organization, reason in participants
     ]
@@ -429,11 +432,17 @@ def taskers_issue(*, document, step: str, participants: list[tuple[Organization,
     if created:
         names = ", ".join(t.organization.acronym for t in created)
         history_record(document=document, action=f"{step}_taskers_issued",
-                       description=f"{Step(step).label} taskers issued to {names}, suspense {suspense:%d %b %Y}",
-                       actor=by, capacity=capacity, data={"suspense": suspense.isoformat(),
+                       description=f"{Step(step).label} taskers issued to {names}, suspense {suspense:%d %b %Y}"
+                                   + (f" ({moved})" if moved else ""),
+                       actor=by, capacity=capacity, data={"suspense": suspense.isoformat(), "suspense_note": moved,
                                                           "organizations": [t.organization.acronym for t in created]},
                        caused_by=caused_by)
     return created
+
+
+def _with_note(reason: str, note: str) -> str:
+    """The suspense reason with the note that the date was moved to a working day."""
+    return "; ".join(part for part in (reason.strip(), note) if part)[:300]
 
 
 def taskers_cancel_open(*, document, reason: str, step: str | None = None) -> int:
@@ -626,11 +635,13 @@ def tasker_remove(*, tasker: Tasker, by, reason: str) -> Tasker:
 
 @retried_on_lock_failure
 def tasker_change_suspense(*, tasker: Tasker, by, suspense: datetime.date, reason: str) -> Tasker:
-    """The owner moves a suspense, with a reason; recorded in the history."""
+    """The owner moves a suspense, with a reason; recorded in the history. A date that is not a
+    working day becomes the next working day, and the history and the reason say so."""
     if not reason.strip():
         raise InvalidInput("Moving a suspense needs a reason.", {"reason": ["Required."]})
     if suspense < timezone.localdate():
         raise InvalidInput("The suspense cannot be in the past.", {"suspense": ["Must be today or later."]})
+    suspense, moved = working_day_on_or_after(suspense)
     with transaction.atomic():
         document, tasker = _lock_tasker(tasker)
         capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
@@ -639,12 +650,13 @@ def tasker_change_suspense(*, tasker: Tasker, by, suspense: datetime.date, reaso
         if not tasker.is_open:
             raise ActionRefused("Only an open tasker's suspense can be moved.")
         old = tasker.suspense
-        tasker.suspense, tasker.suspense_reason = suspense, reason.strip()[:300]
+        tasker.suspense, tasker.suspense_reason = suspense, _with_note(reason, moved)
         tasker.save(update_fields=["suspense", "suspense_reason"])
         history_record(document=document, action="suspense_changed",
-                       description=f"Suspense for {tasker.organization} moved from {old:%d %b %Y} to {suspense:%d %b %Y}",
+                       description=f"Suspense for {tasker.organization} moved from {old:%d %b %Y} to {suspense:%d %b %Y}"
+                                   + (f" ({moved})" if moved else ""),
                        actor=by, capacity=capacity, comment=reason.strip(),
-                       data={"from": old.isoformat(), "to": suspense.isoformat()})
+                       data={"from": old.isoformat(), "to": suspense.isoformat(), "note": moved})
     return tasker
 
 

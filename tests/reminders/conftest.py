@@ -5,6 +5,7 @@ task on, and a real SMTP server (aiosmtpd) that can refuse or be slow on demand.
 from __future__ import annotations
 
 import datetime
+import email.policy
 import socket
 import threading
 import time
@@ -96,19 +97,29 @@ class Received:
     body: str
     reminder_ids: list[int]
     at: datetime.datetime
+    message_id: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    longest_line: int = 0    # octets, CRLF included, as the server read them
 
 
 @dataclass
 class RecordingHandler:
-    """Takes every message it is given, unless told to refuse (451) or to be slow."""
+    """Takes every message it is given, unless told to refuse (451), to refuse an address for
+    good (550), or to be slow. aiosmtpd itself answers "500 Line too long" to a line over 1,000
+    octets, as real servers do."""
 
     refuse: int = 0          # refuse this many deliveries with a temporary error
     delay: float = 0.0       # seconds to wait before accepting MAIL FROM
+    unknown: set[str] = field(default_factory=set)  # addresses refused for good: 550 user unknown
     received: list[Received] = field(default_factory=list)
     refused: int = 0
+    attempts: list[str] = field(default_factory=list)  # every RCPT TO, accepted or not
+    conversations: int = 0   # MAIL FROM commands received
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        with self.lock:
+            self.conversations += 1
         if self.delay:
             time.sleep(self.delay)  # blocks the server loop: one delivery at a time, like a slow relay
         envelope.mail_from = address
@@ -116,6 +127,9 @@ class RecordingHandler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         with self.lock:
+            self.attempts.append(address)
+            if address in self.unknown:
+                return "550 5.1.1 user unknown"
             if self.refused < self.refuse:
                 self.refused += 1
                 return "451 4.3.0 Mail system busy, try again later"
@@ -123,12 +137,14 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        message = message_from_bytes(envelope.original_content)
-        ids = [int(i) for i in (message.get("X-Reminder-Ids") or "").split(",") if i]
-        body = message.get_payload(decode=True).decode()
+        message = message_from_bytes(envelope.original_content, policy=email.policy.SMTP)
+        ids = [int(i) for i in (message.get("X-Reminder-Ids") or "").split(",") if i.strip()]
+        body = message.get_content()
+        longest = max(len(line) + 2 for line in envelope.original_content.split(b"\r\n"))
         with self.lock:
-            self.received.append(Received(list(envelope.rcpt_tos), message["Subject"], body, ids,
-                                          timezone.now()))
+            self.received.append(Received(list(envelope.rcpt_tos), str(message["Subject"]), body, ids,
+                                          timezone.now(), str(message["Message-ID"]),
+                                          {name: str(value) for name, value in message.items()}, longest))
         return "250 Message accepted"
 
     def count(self) -> int:
@@ -175,3 +191,13 @@ def purged_broker():
 
     app.control.purge()
     yield
+
+
+@pytest.fixture(autouse=True)
+def closures_read_afresh():
+    """Each test sees the closures of its own database: none left cached by an earlier test."""
+    from workflow.calendar import closures_forget
+
+    closures_forget()
+    yield
+    closures_forget()
