@@ -5,13 +5,15 @@ never shown: the database holds only its digest (django-rest-knox); keys are iss
 from django.contrib import admin, messages
 from knox.models import AuthToken
 
+from security.admin_mixins import ReadOnlyAdminMixin
+
 from .services import api_token_revoke
 
 admin.site.unregister(AuthToken)  # knox's own admin lists digests and issues keys in a message
 
 
 @admin.register(AuthToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("user", "created", "expiry")
     list_filter = ("expiry",)
     search_fields = ("user__username",)
@@ -20,14 +22,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     ordering = ("-created",)
     actions = ["revoke"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_revoke_permission(self, request):
         return request.user.has_perm("knox.delete_authtoken")

@@ -4,6 +4,8 @@ and the signed-in user's own notifications with an unread count."""
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from security.admin_mixins import ReadOnlyAdminMixin
+
 from .models import Notification, Reminder, ReminderPolicy, ReminderStep, UserPreference
 from .selectors import notifications_of, notifications_unread_count
 from .services import notifications_mark_read, user_preference_set
@@ -23,7 +25,7 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The outbox, to see what each tasker was (or will be) reminded of. Read-only: only the
     services change a reminder's status."""
 
@@ -50,18 +52,10 @@ class ReminderAdmin(admin.ModelAdmin):
     def tasker_link(self, obj: Reminder) -> str:
         return format_html('<a href="?tasker__id__exact={}">{}</a>', obj.tasker_id, obj.tasker)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every signed-in staff user sees their own notifications, and only those."""
 
     list_display = ["text", "open_link", "created_at", "is_read"]
@@ -79,14 +73,6 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request) and (obj is None or obj.user_id == request.user.pk)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(boolean=True, description="read")
     def is_read(self, obj: Notification) -> bool:

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpResponse
 
+from .admin_mixins import ReadOnlyAdminMixin
 from .audit import audit_events_readable_by, audit_record, may_read_audit
 from .models import AuditAction, AuditEvent, CUICategory, DisseminationControl, SecurityProfile
 from .spreadsheets import csv_writer
@@ -34,7 +35,7 @@ admin.site.register(DisseminationControl)
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Auditors read and export the trail; nobody edits it (the database refuses it too)."""
 
     list_display = ("at", "action", "username", "ip_address", "description")
@@ -56,14 +57,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return self._auditor(request)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description="Export the selected events as CSV")
     def export_csv(self, request, queryset):

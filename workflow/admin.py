@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from security.admin_mixins import ReadOnlyAdminMixin
+
 from .admin_views import TaskerAdmin  # noqa: F401 (registers "my taskers")
 from .models import Closure, HistoryEntry, Route, RouteStep
 
@@ -22,7 +24,7 @@ class RouteAdmin(admin.ModelAdmin):
 
 
 @admin.register(HistoryEntry)
-class HistoryEntryAdmin(admin.ModelAdmin):
+class HistoryEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Append-only: readable by administrators, never editable."""
 
     list_display = ("at", "description", "actor_label", "from_state", "to_state")
@@ -30,14 +32,6 @@ class HistoryEntryAdmin(admin.ModelAdmin):
     search_fields = ("description", "comment")
     list_select_related = ("actor", "acting_for", "on_behalf_of", "caused_by")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_module_permission(self, request):
         return request.user.is_superuser

@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, path, re
 from django.utils import timezone
 
 from organizations.selectors import organization_ids_acting_for
+from security.admin_mixins import ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
 
 from . import services
@@ -332,7 +333,7 @@ def _change_url(content_type, object_id: int) -> str | None:
 
 
 @admin.register(Tasker)
-class TaskerAdmin(BoundedCountAdminMixin, admin.ModelAdmin):
+class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
     """'My taskers': the open taskers of the organizations the signed-in user acts for."""
 
     list_display = ("document_link", "step", "organization", "state", "suspense", "overdue", "is_seam")
@@ -361,14 +362,6 @@ class TaskerAdmin(BoundedCountAdminMixin, admin.ModelAdmin):
         # The list shows no assignee: join only what it shows.
         return taskers_for_user(request.user).select_related(None).select_related(*self.list_select_related)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
