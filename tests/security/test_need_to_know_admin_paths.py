@@ -11,7 +11,9 @@ from django.test import Client
 from django.urls import reverse
 
 from organizations.demo import ACTION_OFFICERS, grant_role_groups
+from organizations.models import Membership, Role
 from planning.models import CampaignPlan, Objective, PlanSection
+from planning.services import support_plan_create
 from security.models import SecurityProfile
 from tests.security.test_need_to_know_side_channels import SECRET_BLOCK, person
 
@@ -132,3 +134,78 @@ def test_portions_releasable_to_no_common_country_are_refused_for_a_foreign_writ
     assert "You may not mark a plan SECRET" in answer.content.decode()
     assert not PlanSection.objects.filter(heading="Released section").exists()
     assert SecurityProfile.objects.get(user=writer).citizenship.code == "GB"
+
+
+# --- the index's recent actions -----------------------------------------------------------
+
+def edit_in_the_admin(client, plan, *, title: str) -> None:
+    url = reverse("admin:planning_campaignplan_change", args=[plan.pk])
+    data = change_form_as_shown(client.get(url))
+    data["title"] = title
+    answer = client.post(url, data)
+    assert answer.status_code == 302, answer.context and answer.context["errors"]
+
+
+def recent_actions_box(client) -> str:
+    page = client.get(reverse("admin:index")).content.decode()
+    return page[page.index('id="recent-actions-module"'):]
+
+
+def test_recent_actions_stop_naming_a_plan_raised_beyond_the_user(world):
+    from planning.services import plan_update
+
+    plan = world.ready_plan()
+    editor = author(world, "eucom_unclassified_editor", clearance="U")
+    client = Client()
+    client.force_login(editor)
+    edit_in_the_admin(client, plan, title="Plan retitled by the unclassified editor")
+    assert "Plan retitled by the unclassified editor" in recent_actions_box(client)
+
+    raiser = author(world, "eucom_secret_editor", clearance="S")
+    plan_update(plan=CampaignPlan.objects.get(pk=plan.pk), by=raiser, title="Plan retitled at secret",
+                classification="S", **SECRET_BLOCK)
+
+    box = recent_actions_box(client)
+    assert "Plan retitled by the unclassified editor" not in box and "Plan retitled at secret" not in box
+    assert "a campaign plan you can no longer see" in box
+    assert reverse("admin:planning_campaignplan_change", args=[plan.pk]) not in box
+    # The plan's own admin history, where the log's titles are listed too, is behind the selector.
+    history = client.get(reverse("admin:planning_campaignplan_history", args=[plan.pk]))
+    assert "Plan retitled by the unclassified editor" not in history.content.decode()
+    # The secret-cleared editor still reads their own action by its title.
+    cleared = Client()
+    cleared.force_login(raiser)
+    edit_in_the_admin(cleared, CampaignPlan.objects.get(pk=plan.pk), title="Plan retitled again at secret")
+    assert "Plan retitled again at secret" in recent_actions_box(cleared)
+
+
+def test_recent_actions_check_visibility_in_one_query_whatever_the_number_of_entries(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    editor = author(world, "eucom_unclassified_editor", clearance="U")
+    Membership.objects.create(user=editor, organization=world.orgs["DA"], role=Role.ACTION_OFFICER,
+                              start=datetime.date(2020, 1, 1))
+    client = Client()
+    client.force_login(editor)
+    plans = [world.ready_plan() for _ in range(4)]
+    support = support_plan_create(by=editor, owner=world.orgs["DA"], title="Support plan before the edit",
+                                  gef=world.gef)
+
+    def index_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("admin:index")).status_code == 200
+        return len(queries)
+
+    # Both kinds of document among the entries: one campaign plan, one support plan.
+    edit_in_the_admin(client, plans[0], title="First edited plan")
+    url = reverse("admin:planning_campaignsupportplan_change", args=[support.pk])
+    data = change_form_as_shown(client.get(url))
+    data["title"] = "Edited support plan"
+    assert client.post(url, data).status_code == 302
+    two_entries = index_queries()
+    for number, plan in enumerate(plans[1:], start=2):
+        edit_in_the_admin(client, plan, title=f"Edited plan number {number}")
+    box = recent_actions_box(client)
+    assert all(f"Edited plan number {number}" in box for number in (2, 3, 4)) and "Edited support plan" in box
+    assert index_queries() == two_entries
