@@ -111,8 +111,9 @@ class MarkedPortionFormSet(BaseInlineFormSet):
                 refused = True
         if refused:
             return
-        # Together the portions can narrow the release beyond the writer even when none alone does
-        # (REL TO lists with nothing shared); the formsets already cleaned count with this one.
+        # Under today's combining rule a whole is readable when each portion is with the plan's own
+        # marking; the whole is asked too (with the formsets already cleaned), so that a change to
+        # that rule cannot let a combination through.
         others = [marking for formset in self.marked_formsets
                   if formset is not self and formset._errors is not None and not formset._non_form_errors
                   for _, marking in formset.kept_markings()]

@@ -14,7 +14,6 @@ from organizations.demo import ACTION_OFFICERS, grant_role_groups
 from organizations.models import Membership, Role
 from planning.models import CampaignPlan, Objective, PlanSection
 from planning.services import support_plan_create
-from security.models import SecurityProfile
 from tests.security.test_need_to_know_side_channels import SECRET_BLOCK, person
 
 
@@ -113,7 +112,7 @@ def test_a_section_beyond_the_writers_clearance_added_inline_is_refused_and_one_
     assert CampaignPlan.objects.get(pk=plan.pk).classification == "C"  # the banner rose to the section
 
 
-def test_portions_releasable_to_no_common_country_are_refused_for_a_foreign_writer(world):
+def test_a_section_released_to_the_writer_is_refused_when_the_plan_itself_has_no_release_list(world):
     from organizations.models import Country
 
     Country.objects.get_or_create(code="GB")
@@ -125,15 +124,16 @@ def test_portions_releasable_to_no_common_country_are_refused_for_a_foreign_writ
     client.force_login(writer)
     url = reverse("admin:planning_campaignplan_change", args=[plan.pk])
     data = change_form_as_shown(client.get(url))
-    # Each portion alone is releasable to the writer; the plan is marked UNCLASSIFIED without a
-    # release list, so the banner would become SECRET releasable to nobody abroad.
+    # The section alone is releasable to the writer; the plan is marked UNCLASSIFIED without a
+    # release list, so its banner would become SECRET, releasable to nobody abroad.
     add_inline_row(data, "sections", {"number": "1", "heading": "Released section", "body": "Typed",
                                       "classification": "S", "rel_to": [str(Country.objects.get(code="GB").pk)]})
     answer = client.post(url, data)
     assert answer.status_code == 200
-    assert "You may not mark a plan SECRET" in answer.content.decode()
+    sections = next(inline.formset for inline in answer.context["inline_admin_formsets"]
+                    if inline.formset.prefix == "sections")
+    assert "You may not mark a plan SECRET:" in " ".join(sections.forms[-1].errors.get("classification", []))
     assert not PlanSection.objects.filter(heading="Released section").exists()
-    assert SecurityProfile.objects.get(user=writer).citizenship.code == "GB"
 
 
 # --- the index's recent actions -----------------------------------------------------------
