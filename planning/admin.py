@@ -1,11 +1,16 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 
 from organizations.models import OrganizationKind, Role
 from organizations.selectors import organization_ids_acting_for, organizations_acting_for
 from organizations.widgets import CountryAutocompleteAdminMixin, choices_read_once
+from security.markings import Marking
 from workflow.admin_lists import BoundedCountAdminMixin, VisibleOwnerFilter
 from workflow.admin_views import RoutedDocumentAdminMixin
-from workflow.exceptions import WorkflowError
+from workflow.exceptions import InvalidInput, WorkflowError
 from workflow.selectors import overdue_document_ids
 
 from . import services
@@ -64,8 +69,63 @@ class PartnerInline(CountryAutocompleteAdminMixin, admin.StackedInline):
         return super().get_queryset(request).select_related("country")
 
 
+def _marking_typed(cleaned: dict) -> Marking:
+    return Marking(level=cleaned["classification"], noforn=bool(cleaned.get("noforn")),
+                   rel_to=frozenset(country.code.code for country in cleaned.get("rel_to") or ()))
+
+
+class MarkedPortionFormSet(BaseInlineFormSet):
+    """Sections and objectives raise the plan's banner when saved; a writer may not raise it beyond
+    what they may read. The same rule as the service (``plan_marking_refusal``), asked before
+    anything is saved: the refusal stands beside the row that would raise it, and the whole
+    change form is refused with what was typed kept."""
+
+    writer = None  # set by PlanAdmin._create_formsets, with the other marked formsets of the page
+    marked_formsets: list = []
+
+    def kept_markings(self) -> list[tuple[forms.Form, Marking]]:
+        kept = []
+        for form in self.forms:
+            cleaned = getattr(form, "cleaned_data", None) or {}
+            if not cleaned.get("classification") or (self.can_delete and self._should_delete_form(form)):
+                continue
+            if form in self.extra_forms and not form.has_changed():
+                continue
+            kept.append((form, _marking_typed(cleaned)))
+        return kept
+
+    def clean(self):
+        super().clean()
+        if self.writer is None:
+            return
+        own = getattr(self.instance, "marking_typed", None) or (
+            self.instance.marking() if self.instance.pk else Marking())
+        if services.plan_marking_refusal(by=self.writer, own=own):
+            return  # refused beside the plan's own classification already
+        rows = self.kept_markings()
+        refused = False
+        for form, marking in rows:
+            refusal = services.plan_marking_refusal(by=self.writer, own=own, portions=[marking])
+            if refusal:
+                form.add_error("classification", refusal)
+                refused = True
+        if refused:
+            return
+        # Under today's combining rule a whole is readable when each portion is with the plan's own
+        # marking; the whole is asked too (with the formsets already cleaned), so that a change to
+        # that rule cannot let a combination through.
+        others = [marking for formset in self.marked_formsets
+                  if formset is not self and formset._errors is not None and not formset._non_form_errors
+                  for _, marking in formset.kept_markings()]
+        refusal = services.plan_marking_refusal(by=self.writer, own=own,
+                                                portions=[*others, *(marking for _, marking in rows)])
+        if refusal:
+            raise ValidationError(refusal)
+
+
 class SectionInline(CountryAutocompleteAdminMixin, admin.StackedInline):
     model = PlanSection
+    formset = MarkedPortionFormSet
     extra = 0
     fields = ("number", "heading", ("classification", "noforn"), "rel_to", "body")
     autocomplete_fields = ("rel_to",)
@@ -78,6 +138,7 @@ class SectionInline(CountryAutocompleteAdminMixin, admin.StackedInline):
 
 class ObjectiveInline(CountryAutocompleteAdminMixin, admin.StackedInline):
     model = Objective
+    formset = MarkedPortionFormSet
     extra = 0
     fields = ("code", "title", ("classification", "noforn"), "rel_to", "description", "end_states",
               "measures_of_effectiveness", "measures_of_performance", "indicators")
@@ -167,17 +228,12 @@ class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdm
             def clean(self):
                 cleaned = super().clean()
                 if cleaned.get("classification"):
-                    from django.core.exceptions import ValidationError
-
-                    from security.access import may_see
-                    from security.markings import Marking
-
-                    marking = Marking(level=cleaned["classification"], noforn=bool(cleaned.get("noforn")),
-                                      rel_to=frozenset(c.code.code for c in cleaned.get("rel_to") or ()))
-                    if not may_see(user, marking):
-                        raise ValidationError({"classification": f"You may not mark a plan {marking.banner}: it is "
-                                                                 "beyond what your clearance and citizenship let "
-                                                                 "you read."})
+                    marking = _marking_typed(cleaned)
+                    # The inline portions are checked against the banner as typed here.
+                    self.instance.marking_typed = marking
+                    refusal = services.plan_marking_refusal(by=user, own=marking)
+                    if refusal:
+                        raise ValidationError({"classification": refusal})
                 return cleaned
 
         return MarkedWithinClearance
@@ -204,6 +260,23 @@ class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdm
             shown.append(f"{withheld} plan{'s' if withheld != 1 else ''} you may not see")
         return ", ".join(shown) or "-"
 
+    def _create_formsets(self, request, obj, change):
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        marked = [formset for formset in formsets if isinstance(formset, MarkedPortionFormSet)]
+        for formset in marked:
+            formset.writer, formset.marked_formsets = request.user, marked
+        return formsets, inline_instances
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except InvalidInput as refused:
+            # The forms refuse first; this is the service refusing a write that changed under
+            # them (another writer's portions). The transaction saved nothing.
+            for reason in refused.reasons:
+                messages.error(request, reason)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_related(self, request, form, formsets, change):
         # The form offers only the plans the user may see; links to others stay as they were.
         hidden = {}
@@ -214,7 +287,8 @@ class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdm
         super().save_related(request, form, formsets, change)
         for name, plans in hidden.items():
             getattr(form.instance, name).add(*plans)
-        if services.plan_banner_sync(plan=form.instance):
+        # Read afresh: the page's prefetched portions predate the rows the inlines just saved.
+        if services.plan_banner_sync(plan=type(form.instance).objects.get(pk=form.instance.pk), by=request.user):
             messages.info(request, "The banner was raised to match the highest portion marking.")
 
     def save_model(self, request, obj, form, change):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from organizations.models import Role
 from organizations.selectors import acting_capacity
+from security.markings import Marking
 from workflow.exceptions import ActionRefused, InvalidInput
 from workflow.models import Response, Step
 from workflow.selectors import document_taskers, open_taskers, taskers_of
@@ -196,19 +197,32 @@ def _links_hidden_from(plan: PlanDocument, name: str, by) -> list:
     return list(getattr(plan, name).exclude(pk__in=plans_visible_to(by, target).values("pk")))
 
 
+def plan_marking_refusal(*, by, own: Marking, portions=()) -> str | None:
+    """Why ``by`` may not store a plan marked ``own`` with ``portions`` (their markings): the banner
+    the plan would then carry is beyond what their clearance and citizenship let them read; None
+    when they may. The one rule ``plan_banner_sync`` enforces; forms ask it before saving."""
+    from security.access import may_see
+    from security.services import banner_to_store
+
+    banner = banner_to_store(own=own, portions=list(portions))
+    if may_see(by, banner):
+        return None
+    return (f"You may not mark a plan {banner.banner}: it is beyond what your clearance and citizenship let "
+            "you read.")
+
+
 def plan_banner_sync(*, plan: PlanDocument, by=None) -> bool:
     """Raise the plan's stored banner to its highest portion (level, NOFORN, shared REL TO), in the
     same transaction as the write that changed a portion. Every service that writes a plan or its
     portions calls it, so no caller can store a banner lower than a portion. With ``by``, refuses
     (and the caller's transaction saves nothing) a banner the writer's own clearance does not
     reach: nobody marks content beyond what they may read. Returns whether the banner changed."""
-    from security.access import may_see
     from security.services import document_banner_sync
 
     changed = document_banner_sync(document=plan)
-    if by is not None and not may_see(by, plan.marking()):
-        raise InvalidInput(f"Nothing was saved: the plan would be marked {plan.marking().banner}, beyond what your "
-                           "clearance and citizenship let you read.", {"classification": ["Beyond your clearance."]})
+    refusal = plan_marking_refusal(by=by, own=plan.marking()) if by is not None else None
+    if refusal:
+        raise InvalidInput(f"Nothing was saved. {refusal}", {"classification": ["Beyond your clearance."]})
     return changed
 
 

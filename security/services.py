@@ -7,8 +7,16 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from .markings import RANK, combine
+from .markings import RANK, Marking, combine
 from .models import SecurityProfile
+
+
+def banner_to_store(*, own: Marking, portions) -> Marking:
+    """The banner ``document_banner_sync`` stores for a document marked ``own`` with ``portions``
+    (their markings): forms ask it before saving what the sync would store after."""
+    banner = combine([own, *portions])
+    return Marking(level=banner.level,
+                   noforn=own.noforn or banner.noforn, rel_to=banner.rel_to if own.rel_to else own.rel_to)
 
 
 def document_banner_sync(*, document) -> bool:
@@ -17,7 +25,7 @@ def document_banner_sync(*, document) -> bool:
     Returns whether anything changed. The stored banner is what access control filters on."""
     with transaction.atomic():
         own = document.marking()
-        banner = combine([own, *(portion.marking() for portion in document.portions())])
+        banner = banner_to_store(own=own, portions=[portion.marking() for portion in document.portions()])
         changed = False
         if RANK[banner.level] > RANK[own.level]:
             document.classification = banner.level
