@@ -147,3 +147,15 @@ def test_navys_rejected_critical_comment_lets_only_the_owners_elevation_through_
     assert elevated.status_code == 200, elevated.json()
     plan = CampaignPlan.objects.get(pk=plan.pk)
     assert plan.state == PlanState.REVIEW and plan.elevated
+
+
+def test_a_suspense_given_on_a_saturday_through_the_api_falls_on_the_monday_and_the_tasker_says_why(
+        world, as_member):
+    plan = world.ready_plan()
+    owner = as_member("EUCOM", AO)
+    submitted = owner.post(f"/api/v1/campaign-plans/{plan.pk}/transitions/submit/",
+                           {"comment": "", "expected_state": "draft", "suspense": "2027-03-06"}, format="json")
+    assert submitted.status_code == 200, submitted.json()
+    rows = owner.get(f"/api/v1/taskers/?document_id={plan.pk}&step=coordination").json()["results"]
+    assert rows and {row["suspense"] for row in rows} == {"2027-03-08"}
+    assert all("moved from Sat 6 Mar to Mon 8 Mar: not a working day" in row["suspense_reason"] for row in rows)
