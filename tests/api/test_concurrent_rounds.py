@@ -59,6 +59,7 @@ def _fire(requests_to_send):
     return outcomes
 
 
+@pytest.mark.slow
 def test_a_nonconcurring_organization_re_answering_while_the_owner_sends_to_review_never_gets_a_server_error(
         world, live_server):
     owner, navy = _token(world.user("EUCOM", AO)), _token(world.user("DON", REV))
