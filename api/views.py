@@ -30,6 +30,10 @@ from .idempotency import IdempotentPostMixin
 from .problems import PROBLEM_TYPES
 
 NO_NUL = r"[^/\x00]+"
+# A document's id in its address: ASCII digits only. The router's default ([^/.]+) let through what
+# Python's int() forgives (a trailing newline, spaces, a sign, other scripts' digits), so
+# "/campaign-plans/7%0A/" answered as plan 7.
+ID = r"[0-9]+"
 
 
 @extend_schema(exclude=True)
@@ -91,6 +95,7 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet):
 class GEFViewSet(viewsets.ReadOnlyModelViewSet):
     """The Guidance for Employment of the Force issuances, with their end states."""
 
+    lookup_value_regex = ID
     queryset = GEFGuidance.objects.prefetch_related("end_states")
     serializer_class = serializers.GEFSerializer
     filterset_class = filters.GEFFilter
@@ -119,6 +124,7 @@ def workflow_schema(read_serializer, model):
 class RoutedDocumentViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     """The workflow endpoints every document has: transitions (with reasons) and history."""
 
+    lookup_value_regex = ID
     read_serializer_class = None
 
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -215,6 +221,7 @@ class CampaignSupportPlanViewSet(PlanViewSet):
 class TaskerViewSet(IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
     """Taskers on documents the user may see; ``assigned_to_me=true`` is 'my taskers'."""
 
+    lookup_value_regex = ID
     serializer_class = serializers.TaskerSerializer
     filterset_class = filters.TaskerFilter
     search_fields = ["document_title", "organization__acronym"]
@@ -250,6 +257,7 @@ class TaskerViewSet(IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
 class CommentViewSet(IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
     """The comment resolution matrix rows of documents the user may see."""
 
+    lookup_value_regex = ID
     serializer_class = serializers.CommentSerializer
     filterset_class = filters.CommentFilter
     search_fields = ["text", "section", "proposed_change"]

@@ -163,6 +163,28 @@ def test_an_api_path_with_a_newline_null_byte_or_other_odd_character_is_a_proble
     problem(response, response.status_code)
 
 
+def _fullwidth(number: int) -> str:
+    """The id in full-width digits (U+FF10-U+FF19), percent-encoded as a client would send them."""
+    from urllib.parse import quote
+    return quote("".join(chr(0xFF10 + int(digit)) for digit in str(number)))
+
+
+@pytest.mark.parametrize("odd_id", [lambda pk: f"{pk}%0A", lambda pk: f"{pk}%0D%0A", lambda pk: f"%20{pk}",
+                                    lambda pk: f"+{pk}", lambda pk: f"{pk}_", lambda pk: _fullwidth(pk)],
+                         ids=["newline", "crlf", "space", "plus", "underscore", "fullwidth"])
+def test_an_id_with_a_newline_sign_or_other_character_names_no_document_not_even_a_visible_one(
+        world, as_member, odd_id):
+    """Python's int() forgives whitespace, signs, underscores and other scripts' digits; a
+    document's address is its id in ASCII digits and nothing else."""
+    plan = world.ready_plan()
+    client = as_member("EUCOM", AO)
+    assert client.get(f"/api/v1/campaign-plans/{plan.pk}/").status_code == 200
+    for path in (f"/api/v1/campaign-plans/{odd_id(plan.pk)}/", f"/api/v1/campaign-plans/{odd_id(plan.pk)}/history/"):
+        response = client.get(path)
+        problem(response, 404)
+        assert plan.title not in response.content.decode(), path
+
+
 def test_a_newline_in_an_api_path_asks_a_client_without_credentials_for_them_as_a_problem(world):
     response = APIClient().get("/api/v1/campaign-plans%0A/")
     problem(response, 401)
