@@ -8,12 +8,13 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from django_fsm import FSMField
 
 from organizations.models import Delegation, Membership
 from workflow.models import HistoryEntry
 
 from .audit import audit_record
-from .models import AuditAction
+from .models import AuditAction, MarkingFields
 
 
 @receiver(user_logged_in)
@@ -86,12 +87,23 @@ def _user_flags_changed(sender, instance, created, update_fields=None, **kwargs)
 ADMIN_FLAGS = {1: "Added", 2: "Changed", 3: "Deleted"}
 
 
+def _named_by_reference(model) -> bool:
+    """Marked content (a plan, its sections and objectives) and routed documents (whose names
+    carry their plan's title) are named in audit texts by kind and id, never by title: the
+    trail outlives any marking the document has when the row is written."""
+    if model is None:
+        return True
+    return issubclass(model, MarkingFields) or any(isinstance(f, FSMField) for f in model._meta.concrete_fields)
+
+
 @receiver(post_save, sender="admin.LogEntry")
 def _admin_change(sender, instance, created, **kwargs):
     """Every add, change and delete made through the admin (Django's own LogEntry)."""
     if created:
+        named = (f"#{instance.object_id}" if _named_by_reference(instance.content_type.model_class())
+                 else f"“{instance.object_repr}”")
         audit_record(action=AuditAction.ADMIN_CHANGE, user=instance.user,
                      description=f"{ADMIN_FLAGS.get(instance.action_flag, 'Changed')} in the admin: "
-                                 f"{instance.content_type} “{instance.object_repr}”"[:500],
+                                 f"{instance.content_type} {named}"[:500],
                      detail={"content_type": instance.content_type_id, "object_id": instance.object_id,
                              "change": instance.get_change_message()})

@@ -260,7 +260,7 @@ class RoutedDocumentAdminMixin:
         xlsx_append(sheet, [marking])
         buffer = io.BytesIO()
         workbook.save(buffer)
-        audit_record(action=AuditAction.EXPORT, description=f"Comment resolution matrix exported: {document}",
+        audit_record(action=AuditAction.EXPORT, description=f"Comment resolution matrix exported: {services.kind_label(document)} #{document.pk}",
                      request=request, obj=document)
         response = HttpResponse(buffer.getvalue(),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -80,3 +80,25 @@ def test_every_admin_change_and_every_transition_writes_an_audit_record(world):
     event = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGE).latest("pk")
     assert event.user == admin_user and "Renamed end state" in event.description
     assert AuditEvent.objects.count() > before
+
+
+@pytest.mark.django_db
+def test_admin_changes_and_matrix_exports_name_a_plan_by_reference_never_by_title(world):
+    """The trail outlives the plan's marking: a title written into it today could be read by an
+    auditor the plan is later raised above. Reference data keeps its name (test above)."""
+    admin_user = get_user_model().objects.create_superuser("administrator", password="Tr@ining-only-Passw0rd")
+    plan = world.ready_plan()
+    client = Client()
+    client.force_login(admin_user)
+    response = client.get(reverse("admin:planning_campaignplan_comments_xlsx", args=[plan.pk]))
+    assert response.status_code == 200
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.log_actions(user_id=admin_user.pk, queryset=[plan], action_flag=CHANGE,
+                                 change_message="Changed summary.", single_object=True)
+    texts = list(AuditEvent.objects.filter(action__in=[AuditAction.EXPORT, AuditAction.ADMIN_CHANGE])
+                 .values_list("description", flat=True))
+    assert f"Comment resolution matrix exported: campaign plan #{plan.pk}" in texts
+    assert f"Changed in the admin: {ContentType.objects.get_for_model(plan)} #{plan.pk}" in texts
+    assert not [t for t in texts if plan.title in t]
