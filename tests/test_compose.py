@@ -124,7 +124,21 @@ def commands_of(service: dict) -> list[list[str]]:
 
 
 def program(argv: list[str]) -> list[str]:
-    return argv[1:] if argv and argv[0] == "exec" else argv
+    """The program itself, without ``exec`` and ``env -u NAME`` in front of it."""
+    argv = argv[1:] if argv and argv[0] == "exec" else argv
+    while argv[:2] == ["env", "-u"]:
+        argv = ["env", *argv[3:]] if len(argv) > 3 and argv[3] == "-u" else argv[3:]
+    return argv
+
+
+def unset_before(argv: list[str]) -> set[str]:
+    """The variables ``env -u`` removes before the program starts."""
+    argv = argv[1:] if argv and argv[0] == "exec" else argv
+    names: set[str] = set()
+    while argv[:2] == ["env", "-u"]:
+        names.add(argv[2])
+        argv = ["env", *argv[3:]] if len(argv) > 3 and argv[3] == "-u" else argv[3:]
+    return names
 
 
 def module_file(dotted: str) -> Path:
@@ -297,6 +311,20 @@ def test_web_migrates_then_serves_the_wsgi_application_on_port_8000():
     assert "&&" in web["command"][-1], "gunicorn must not start when the migrations or the grants fail"
     assert ";" not in web["command"][-1]
     assert "8000:8000" in [str(port) for port in web["ports"]]
+
+
+def test_no_long_running_service_holds_the_owner_roles_credentials():
+    """Only migrate and db_roles connect as the owner of the tables; the application itself
+    (gunicorn, the worker, beat) reaches the database only as the application's role, so code
+    running in it cannot truncate, disable triggers or drop."""
+    services = compose()["services"]
+    web = commands_of(services["web"])
+    assert [program(argv)[0] for argv in web][-1] == "gunicorn"
+    assert "MIGRATION_DATABASE_URL" in unset_before(web[-1])
+    assert "MIGRATION_DATABASE_URL" in parse_env_file(ENV_EXAMPLE), "the web service's migrate reads it from .env"
+    for name in ("worker", "beat"):
+        environment = services[name].get("environment", {})
+        assert environment.get("MIGRATION_DATABASE_URL") == "", f"{name} must blank the owner's credentials"
 
 
 def test_worker_and_beat_run_the_celery_app_with_beat_keeping_its_schedule_in_var_dir():
