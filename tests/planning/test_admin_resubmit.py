@@ -5,17 +5,16 @@ something went wrong."""
 
 from __future__ import annotations
 
-import threading
 from html.parser import HTMLParser
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from organizations.models import Role
 from planning.models import CampaignPlan, PlanState
+from tests.concurrency import at_once
 from workflow.models import IdempotencyKey, Response
 from workflow.selectors import comments_of, history_of, open_taskers
 from workflow.services import transition_perform
@@ -160,22 +159,8 @@ def test_a_double_click_on_a_transition_button_makes_one_transition(world):
     user = world.user("EUCOM", AO)
     url = reverse("admin:planning_campaignplan_transition", args=[plan.pk, "submit"])
     form = {**forms_on(client_for(user), plan)[url], "comment": ""}
-    barrier = threading.Barrier(2)
-    said: list[list[str]] = []
 
-    def click():
-        client = client_for(user)
-        try:
-            barrier.wait(timeout=10)
-            said.append(messages_of(client.post(url, form)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=click) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    said = at_once(2, lambda: messages_of(client_for(user).post(url, form)), timeout=30)
 
     done = "Done: Submit for coordination. The campaign plan is now in coordination."
     assert sorted(said) == [[done], [f"This was already submitted: {done}"]]

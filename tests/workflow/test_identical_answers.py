@@ -3,11 +3,9 @@ comments, one history entry, whether the repetition comes later or at the same i
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
+from tests.concurrency import at_once
 from workflow.models import Comment, Response
 from workflow.selectors import comments_of, history_of, taskers_of
 from workflow.services import tasker_respond
@@ -52,26 +50,14 @@ def test_twenty_identical_nonconcurs_at_the_same_instant_are_one_answer(world):
     plan = act(world.ready_plan(), "submit", world.user("EUCOM", AO))
     tasker = taskers_of(plan).get(organization=world.orgs["DON"])
     user = world.user("DON", REV)
-    barrier = threading.Barrier(20)
-    outcomes: list[str] = []
 
     def send():
-        try:
-            barrier.wait(timeout=30)
-            tasker_respond(tasker=tasker, by=user, response=Response.NONCONCUR, rationale="Navy assets double-counted",
-                           comments=critical())
-            outcomes.append("answered")
-        except Exception as exc:  # noqa: BLE001 (every outcome is counted, none may be an error)
-            outcomes.append(repr(exc))
-        finally:
-            connection.close()
+        tasker_respond(tasker=tasker, by=user, response=Response.NONCONCUR, rationale="Navy assets double-counted",
+                       comments=critical())
+        return "answered"
 
-    threads = [threading.Thread(target=send) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert outcomes == ["answered"] * 20
+    outcomes = at_once(20, send)
+    assert [o if isinstance(o, str) else repr(o) for o in outcomes] == ["answered"] * 20
     assert Comment.objects.filter(tasker=tasker).count() == 1
     assert history_of(plan).filter(action="tasker_answered").count() == 1
     assert taskers_of(plan).get(pk=tasker.pk).response == Response.NONCONCUR
