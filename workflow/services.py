@@ -131,19 +131,19 @@ def document_lock(*, model, pk: int, tasker_ids=(), comment_ids=()) -> Locked:
     reference; and rows pointing at them (history, comments) can still be added. Inside a
     transaction only (the caller's ``transaction.atomic``)."""
     document = model.objects.select_for_update(of=("self",), no_key=True).get(pk=pk)
-    taskers = {}
-    if tasker_ids:
-        taskers = {t.pk: t for t in Tasker.objects.select_for_update(of=("self",), no_key=True)
-                   .select_related("organization", "content_type")
-                   .filter(pk__in=tasker_ids, content_type=ContentType.objects.get_for_model(model), object_id=pk)
-                   .order_by("pk")}
-    comments = {}
-    if comment_ids:
-        comments = {c.pk: c for c in Comment.objects.select_for_update(of=("self",), no_key=True)
-                    .select_related("tasker", "organization")
-                    .filter(pk__in=comment_ids, content_type=ContentType.objects.get_for_model(model), object_id=pk)
-                    .order_by("pk")}
-    return Locked(document=document, taskers=taskers, comments=comments)
+
+    def rows_of_document(row_model, ids, related):
+        # The document's own rows only (an id of another document's row locks nothing), by id.
+        if not ids:
+            return {}
+        rows = (row_model.objects.select_for_update(of=("self",), no_key=True).select_related(*related)
+                .filter(pk__in=ids, content_type=ContentType.objects.get_for_model(model), object_id=pk)
+                .order_by("pk"))
+        return {row.pk: row for row in rows}
+
+    return Locked(document=document,
+                  taskers=rows_of_document(Tasker, tasker_ids, ("organization", "content_type")),
+                  comments=rows_of_document(Comment, comment_ids, ("tasker", "organization")))
 
 
 def _document_model(ref):
