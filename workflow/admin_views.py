@@ -280,8 +280,8 @@ class RoutedDocumentAdminMixin:
         for comment in comments:  # where each row stands, and whether the user may agree for its organization
             comment.resolution = comment_resolution(comment)
             comment.may_agree = (comment.organization_id in my_orgs and comment.commenter_agreed_at is None
-                                 and comment.decision in (Decision.PARTIALLY_ACCEPTED, Decision.REJECTED)
-                                 and document.current_step() == comment.tasker.step)
+                                 and services.comment_agree_refusal(comment=comment, document=document,
+                                                                    by=request.user) is None)
         with document_read_once(document, taskers=taskers, comments=comments):
             transitions = services.transitions_available(document=document, user=request.user)
         extra_context.update(

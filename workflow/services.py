@@ -698,6 +698,28 @@ def comment_adjudicate(*, comment: Comment, by, decision: str, rationale: str) -
 
 
 @retried_on_lock_failure
+def _agreeing_capacity(comment: Comment, by) -> Capacity | None:
+    return acting_capacity(user=by, organization=comment.organization, roles=ROLES_WHO_ANSWER,
+                           coordinator=comment.tasker.step == Step.COORDINATION)
+
+
+def comment_agree_refusal(*, comment: Comment, document, by) -> str | None:
+    """Why ``by`` may not agree, for the commenting organization, with the adjudication of
+    ``comment``; None when they may. The one rule ``comment_agree`` enforces and the pages ask
+    before they offer the button."""
+    if _agreeing_capacity(comment, by) is None:
+        return (f"Only a reviewer or approver designated as a coordinator of {comment.organization} "
+                "may agree with the adjudication of its comment.")
+    if document.current_step() != comment.tasker.step:
+        return (f"The {kind_label(document)} is {state_label(document)}; "
+                f"{comment.tasker.get_step_display().lower()} answers are closed.")
+    if comment.decision == "":
+        return "The comment is not adjudicated yet: there is nothing to agree with."
+    if comment.decision == Decision.ACCEPTED:
+        return "The comment was accepted: it needs no agreement."
+    return None
+
+
 def comment_agree(*, comment: Comment, by) -> Comment:
     """The commenting organization agrees with the owner's partial acceptance or rejection of
     its comment: a critical comment agreed with no longer keeps its organization's
@@ -705,19 +727,12 @@ def comment_agree(*, comment: Comment, by) -> Comment:
     approver, or their delegate), while the step is in progress. Agreeing again writes nothing."""
     with transaction.atomic():
         document, comment = _lock_comment(comment)
-        tasker = comment.tasker
-        capacity = acting_capacity(user=by, organization=comment.organization, roles=ROLES_WHO_ANSWER,
-                                   coordinator=tasker.step == Step.COORDINATION)
-        if capacity is None:
-            raise ActionRefused(f"Only a reviewer or approver designated as a coordinator of {comment.organization} "
-                                "may agree with the adjudication of its comment.")
-        _require_step_in_progress(tasker, document)
-        if comment.decision == "":
-            raise ActionRefused("The comment is not adjudicated yet: there is nothing to agree with.")
-        if comment.decision == Decision.ACCEPTED:
-            raise ActionRefused("The comment was accepted: it needs no agreement.")
+        refusal = comment_agree_refusal(comment=comment, document=document, by=by)
+        if refusal:
+            raise ActionRefused(refusal)
         if comment.commenter_agreed_at is not None:
             return comment
+        capacity = _agreeing_capacity(comment, by)
         comment.commenter_agreed_at, comment.commenter_agreed_by = timezone.now(), by
         comment.save(update_fields=["commenter_agreed_at", "commenter_agreed_by"])
         history_record(document=document, action="comment_agreed",

@@ -195,3 +195,19 @@ def test_the_review_step_is_unaffected_by_coordination_comments_once_elevated(wo
     for acronym in ("J5", "USD(P)"):
         answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
     assert act(plan, "approve", world.user("USD(P)", APP)).state == PlanState.APPROVED
+
+
+def test_the_agreement_is_offered_only_to_whom_the_engine_lets_agree(world):
+    """An action officer of the commenting organization may not agree for it (only its
+    coordinators may): the page does not offer the button the service would refuse."""
+    plan = in_coordination(world)
+    comment = don_comments(plan)[0]
+    adjudicate(world, comment, Decision.PARTIALLY_ACCEPTED)
+    url = reverse("admin:planning_campaignplan_change", args=[plan.pk])
+    officer = Client()
+    officer.force_login(world.user("DON", AO))
+    page = officer.get(url)
+    assert page.status_code == 200
+    assert "Agree with the adjudication" not in page.content.decode()
+    with pytest.raises(ActionRefused, match="designated as a coordinator of DON"):
+        comment_agree(comment=comment, by=world.user("DON", AO))
