@@ -243,7 +243,7 @@ class RoutedDocumentAdminMixin:
         xlsx_append(sheet, [marking])
         xlsx_append(sheet, [f"{document} — exported {timezone.now():%d %b %Y %H:%M}"])
         header = ["#", "Organization", "Category", "Section / paragraph", "Comment", "Proposed change",
-                  "Decision", "Rationale", "Adjudicated by", "Adjudicated on"]
+                  "Decision", "Rationale", "Adjudicated by", "Adjudicated on", "Where it stands"]
         xlsx_append(sheet, header)
         for cell in sheet[3]:
             cell.font = Font(bold=True)
@@ -251,11 +251,12 @@ class RoutedDocumentAdminMixin:
             xlsx_append(sheet, [number, str(comment.organization), comment.get_category_display(), comment.section,
                           comment.text, comment.proposed_change, comment.get_decision_display(),
                           comment.decision_rationale, str(comment.adjudicated_by or ""),
-                          comment.adjudicated_at.strftime("%Y-%m-%d") if comment.adjudicated_at else ""])
+                          comment.adjudicated_at.strftime("%Y-%m-%d") if comment.adjudicated_at else "",
+                          comment_resolution(comment)])
         for row in sheet.iter_rows(min_row=4):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for column, width in zip("ABCDEFGHIJ", (5, 14, 14, 16, 50, 40, 18, 40, 20, 14), strict=True):
+        for column, width in zip("ABCDEFGHIJK", (5, 14, 14, 16, 50, 40, 18, 40, 20, 14, 40), strict=True):
             sheet.column_dimensions[column].width = width
         xlsx_append(sheet, [marking])
         buffer = io.BytesIO()

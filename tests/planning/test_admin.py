@@ -13,7 +13,7 @@ from django.urls import reverse
 from organizations.models import Role
 from planning.models import CampaignPlan, PlanState
 from workflow.models import Response
-from workflow.selectors import comments_of, open_taskers
+from workflow.selectors import comment_resolution, comments_of, open_taskers
 
 AO, REV = Role.ACTION_OFFICER, Role.REVIEWER
 
@@ -80,6 +80,7 @@ def test_a_coordinator_answers_and_the_owner_adjudicates_from_the_page(world, pl
         reverse("admin:planning_campaignplan_comments_xlsx", args=[plan.pk])).content))
     rows = list(workbook.active.iter_rows(min_row=4, values_only=True))
     assert rows[0][1:5] == ("DON", "Critical", "3.a", "Remove 3.a") and rows[0][6] == "Accepted"
+    assert rows[0][10] == comment_resolution(comment)  # the same words as the page's matrix and the API
 
 
 def test_a_plan_the_user_may_not_see_does_not_exist_for_them(world, plan):
