@@ -338,3 +338,60 @@ class Delegation(models.Model):
                 f"{self.organization} to {clash.delegate} {_period(clash.start, clash.end)}; "
                 "delegations of one role may not overlap."
             )
+
+
+class Designation(models.TextChoices):
+    """The offices the directive gives a function to, held by one organization at a time. Who
+    reviews, evaluates, issues guidance or owns a procedure follows from these, never from the
+    text of an acronym or from an edit of a route."""
+
+    POLICY_OFFICE = "policy_office", "Policy office (USD(P)): guidance, oversight, evaluation"
+    JOINT_STAFF = "joint_staff", "Joint Staff office (CJCS, J5): plan review, assessment template and review"
+    SECURITY_COOPERATION_AGENCY = "security_cooperation_agency", "Security cooperation agency (DSCA)"
+    PROGRAM_ANALYSIS = "program_analysis", "Program analysis office (PA&E, today CAPE)"
+    PERSONNEL_READINESS = "personnel_readiness", "Personnel and readiness office (USD(P&R))"
+    DEFENSE_INTELLIGENCE = "defense_intelligence", "Defense intelligence office (DIA)"
+
+
+class OrganizationDesignation(models.Model):
+    """One period in which an organization holds a designation. Periods of one designation never
+    overlap; ``end`` is exclusive and empty while current. Rows are written by the reference data
+    loader or, after a second person approved the change, by ``designation_assign``."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="designations")
+    designation = models.CharField(max_length=40, choices=Designation.choices, db_index=True)
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True, help_text="Exclusive; empty while current.")
+    reason = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", editable=False)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["designation", "-start"]
+        verbose_name = "designated office"
+        constraints = [
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")),
+                                   name="designation_end_after_start"),
+            models.UniqueConstraint(fields=["designation", "start"], name="designation_one_holder_per_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.get_designation_display()} {_period(self.start, self.end)}"
+
+    def clean(self) -> None:
+        if not (self.organization_id and self.designation and self.start):
+            return
+        if self.end and self.end <= self.start:
+            raise ValidationError({"end": "The end must be after the start."})
+        clash = _overlapping(
+            OrganizationDesignation.objects.filter(designation=self.designation).exclude(pk=self.pk),
+            start=self.start, end=self.end,
+        ).select_related("organization").first()
+        if clash:
+            raise ValidationError(
+                f"{clash.organization} already holds the designation “{self.get_designation_display()}” "
+                f"{_period(clash.start, clash.end)}; one organization holds a designation at a time."
+            )

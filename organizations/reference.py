@@ -6,7 +6,7 @@ services, so loading twice changes nothing and an edited file updates what it na
 The file (parents listed before their children)::
 
     {"organizations": [{"acronym", "name", "kind", "parent", "supervised_by",
-                        "current_name", "current_acronym", "notes"}, ...],
+                        "current_name", "current_acronym", "notes", "designations": [...]}, ...],
      "aor": [{"country": "IL", "command": "EUCOM", "start": "2008-10-01", "end": "2021-09-01"}, ...]}
 """
 
@@ -23,8 +23,25 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_countries import countries
 
-from .models import AreaOfResponsibility, Country, Organization, OrganizationKind
-from .services import AorPeriodSpec, aor_periods_sync, organization_create, organization_update
+from .models import (
+    AreaOfResponsibility,
+    Country,
+    Designation,
+    Organization,
+    OrganizationDesignation,
+    OrganizationKind,
+)
+from .selectors import designation_holders
+from .services import (
+    AorPeriodSpec,
+    aor_periods_sync,
+    designation_assign,
+    organization_create,
+    organization_update,
+)
+
+# The directive's date: the offices it names hold their functions from then on.
+DIRECTIVE_DATE = datetime.date(2008, 10, 24)
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "reference.json"
 
@@ -54,10 +71,12 @@ class LoadReport:
     countries: Counts = field(default_factory=Counts)
     organizations: Counts = field(default_factory=Counts)
     aor_periods: Counts = field(default_factory=Counts)
+    designations: Counts = field(default_factory=Counts)
 
     @property
     def changes(self) -> int:
-        return self.countries.changes + self.organizations.changes + self.aor_periods.changes
+        return (self.countries.changes + self.organizations.changes + self.aor_periods.changes
+                + self.designations.changes)
 
     def lines(self) -> list[str]:
         return [
@@ -66,6 +85,7 @@ class LoadReport:
             f"{self.organizations.unchanged} unchanged",
             f"areas of responsibility: {self.aor_periods.created} created, {self.aor_periods.updated} updated, "
             f"{self.aor_periods.unchanged} unchanged, {self.aor_periods.removed} removed",
+            f"designated offices: {self.designations.created} created, {self.designations.unchanged} unchanged",
             f"reference data: {self.changes} changes" if self.changes else "reference data: no changes",
         ]
 
@@ -82,6 +102,7 @@ def read(path: Path | str = DEFAULT_PATH) -> dict[str, Any]:
         raise ReferenceDataError([f"{path}: expected an object with lists 'organizations' and 'aor'"])
 
     kinds: dict[str, str] = {}
+    designated: dict[str, str] = {}
     for number, entry in enumerate(data["organizations"], start=1):
         where = f"organization #{number} ({entry.get('acronym') or 'no acronym'})"
         acronym = (entry.get("acronym") or "").strip()
@@ -96,6 +117,18 @@ def read(path: Path | str = DEFAULT_PATH) -> dict[str, Any]:
             target = entry.get(link)
             if target and target.upper() not in kinds:
                 problems.append(f"{where}: {link} {target} must be listed before it")
+        designations = entry.get("designations") or []
+        if not isinstance(designations, list):
+            problems.append(f"{where}: designations must be a list")
+            designations = []
+        for designation in designations:
+            if designation not in Designation.values:
+                problems.append(f"{where}: unknown designation {designation!r}")
+            elif designation in designated:
+                problems.append(f"{where}: {designation} is also given to {designated[designation]}; "
+                                "one organization holds a designation")
+            else:
+                designated[designation] = acronym
         kinds[acronym.upper()] = entry.get("kind")
 
     seen: set[tuple[str, str]] = set()
@@ -171,6 +204,23 @@ def load(*, path: Path | str = DEFAULT_PATH) -> LoadReport:
             raise ReferenceDataError([f"organization {acronym}: {message}" for message in error.messages]) \
                 from error
         by_acronym[acronym.upper()] = organization
+
+    for entry in data["organizations"]:
+        for designation in entry.get("designations") or ():
+            organization = by_acronym[entry["acronym"].strip().upper()]
+            holders = designation_holders().get(designation, ())
+            if organization.pk in holders:
+                report.designations.unchanged += 1
+                continue
+            first = not OrganizationDesignation.objects.filter(designation=designation).exists()
+            start = max(DIRECTIVE_DATE, organization.active_from or DIRECTIVE_DATE) if first else None
+            try:
+                designation_assign(organization=organization, designation=designation, start=start,
+                                   reason="Reference data")
+            except ValidationError as error:
+                raise ReferenceDataError([f"designation {designation} of {entry['acronym']}: {message}"
+                                          for message in error.messages]) from error
+            report.designations.created += 1
 
     wanted: dict[str, list[AorPeriodSpec]] = defaultdict(list)
     for entry in data["aor"]:

@@ -185,3 +185,51 @@ def commands_covering(*, countries, on: datetime.date | None = None) -> dict[int
         Q(end__isnull=True) | Q(end__gt=day), start__lte=day, country__in=countries
     ).select_related("command")
     return {period.country_id: period.command for period in periods}
+
+
+def designation_holders(*, on: datetime.date | None = None) -> dict[str, tuple[int, ...]]:
+    """Every designation with the organizations holding it on ``on`` (today by default): a handful
+    of rows, read once per request."""
+    from .models import OrganizationDesignation
+
+    day = _today(on)
+
+    def read() -> dict[str, tuple[int, ...]]:
+        held: dict[str, list[int]] = {}
+        for designation, organization_id in (
+                OrganizationDesignation.objects.filter(Q(end__isnull=True) | Q(end__gt=day), start__lte=day)
+                .order_by("designation", "start").values_list("designation", "organization_id")):
+            held.setdefault(designation, []).append(organization_id)
+        return {designation: tuple(ids) for designation, ids in held.items()}
+
+    return request_memo(("designation_holders", day), read)
+
+
+def designated_organization(designation: str, *, on: datetime.date | None = None) -> Organization | None:
+    """The organization holding ``designation`` on ``on``, or None when no one holds it."""
+    ids = designation_holders(on=on).get(designation, ())
+    return Organization.objects.filter(pk=ids[0]).first() if ids else None
+
+
+def organization_holds(organization: Organization | int | None, designation: str, *,
+                       on: datetime.date | None = None) -> bool:
+    if organization is None:
+        return False
+    organization_id = organization if isinstance(organization, int) else organization.pk
+    return organization_id in designation_holders(on=on).get(designation, ())
+
+
+def designations_acting_for(user, *, role: Iterable[str] | str | None = None,
+                            on: datetime.date | None = None) -> set[str]:
+    """The designations of the organizations ``user`` acts for (in ``role``, if given)."""
+    organizations = set(organization_ids_acting_for(user, role=role, on=on))
+    if not organizations:
+        return set()
+    return {designation for designation, holders in designation_holders(on=on).items()
+            if organizations.intersection(holders)}
+
+
+def acts_for_designation(user, designation: str, *, role: Iterable[str] | str | None = None,
+                         on: datetime.date | None = None) -> bool:
+    """Does ``user`` act (in ``role``, if given) for the organization holding ``designation``?"""
+    return designation in designations_acting_for(user, role=role, on=on)

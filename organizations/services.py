@@ -23,8 +23,10 @@ from .models import (
     AreaOfResponsibility,
     Country,
     Delegation,
+    Designation,
     Membership,
     Organization,
+    OrganizationDesignation,
     OrganizationNameHistory,
     Role,
 )
@@ -385,3 +387,41 @@ def aor_periods_sync(*, country: Country, periods: Iterable[AorPeriodSpec]) -> A
     for period in touched:  # the rules that look at the neighbours, once every row is in place
         period.full_clean()
     return AorSyncResult(created=created, updated=updated, unchanged=unchanged, removed=removed)
+
+
+# Designations ------------------------------------------------------------------------------------
+
+def designation_assign(*, organization: Organization, designation: str, start: datetime.date | None = None,
+                       requested_by=None, approved_by=None, reason: str = "") -> OrganizationDesignation:
+    """Make ``organization`` the holder of ``designation`` from ``start`` (today by default): the
+    current holder's period ends that day. A person's change needs a second person:
+    ``approved_by`` must be someone other than ``requested_by``. Only the reference data loader
+    (no person) writes without one. Returns the new period, or the current one if unchanged."""
+    if designation not in Designation.values:
+        raise ValidationError({"designation": f"Unknown designation {designation!r}."})
+    if requested_by is not None and (approved_by is None or approved_by.pk == requested_by.pk):
+        raise ValidationError("A change of designation needs a second person's approval; no one approves "
+                              "their own request.")
+    start = _today(start)
+    with transaction.atomic():
+        periods = list(OrganizationDesignation.objects.select_for_update()
+                       .filter(designation=designation).order_by("start"))
+        current = next((p for p in periods if p.start <= start and (p.end is None or p.end > start)), None)
+        if current is not None and current.organization_id == organization.pk:
+            return current
+        later = [p for p in periods if p.start > start]
+        if later:
+            raise ValidationError(
+                f"{later[0].organization} is already designated from {later[0].start}; "
+                "a change must start after the last recorded one.")
+        if current is not None:
+            if current.start == start:
+                raise ValidationError(f"{current.organization} took up this designation on {start}; "
+                                      "choose a later start.")
+            current.end = start
+            _save_validated(current, update_fields=["end"])
+        period = OrganizationDesignation(organization=organization, designation=designation, start=start,
+                                         reason=reason[:300], requested_by=requested_by,
+                                         approved_by=approved_by)
+        _save_validated(period)
+    return period

@@ -10,7 +10,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django_fsm import FSMField
 
-from organizations.models import Delegation, Membership
+from organizations.models import Delegation, Membership, OrganizationDesignation
 from workflow.models import HistoryEntry
 
 from .audit import audit_record
@@ -48,6 +48,7 @@ def _workflow_action(sender, instance, created, **kwargs):
 
 @receiver(post_save, sender=Membership)
 @receiver(post_save, sender=Delegation)
+@receiver(post_save, sender=OrganizationDesignation)
 def _membership_saved(sender, instance, created, **kwargs):
     audit_record(action=AuditAction.MEMBERSHIP, obj=instance,
                  description=f"{sender._meta.verbose_name.capitalize()} {'created' if created else 'changed'}: "
@@ -56,6 +57,7 @@ def _membership_saved(sender, instance, created, **kwargs):
 
 @receiver(post_delete, sender=Membership)
 @receiver(post_delete, sender=Delegation)
+@receiver(post_delete, sender=OrganizationDesignation)
 def _membership_deleted(sender, instance, **kwargs):
     audit_record(action=AuditAction.MEMBERSHIP, description=f"{sender._meta.verbose_name.capitalize()} deleted: "
                                                             f"{instance}")
