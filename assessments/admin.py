@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from planning.models import CampaignPlan, CampaignSupportPlan
+from security.admin_mixins import InlineFollowsParentMixin, ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
 from workflow.admin_views import once_per_form, transition_request
 from workflow.diagrams import state_diagram_svg
@@ -32,7 +33,6 @@ from .models import (
     TemplateSection,
 )
 from .reports import cycle_report, may_view_report, report_xlsx
-from .rules import may_run_cycle
 from .selectors import answer_sheet, documents_visible_to
 
 
@@ -105,18 +105,6 @@ class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
         if obj is not None and obj.state != CycleState.SETUP:
             return self.fields
         return self.readonly_fields
-
-    def has_add_permission(self, request):
-        return may_run_cycle(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return may_run_cycle(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -200,32 +188,7 @@ class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
         return redirect(reverse("admin:assessments_assessmentcycle_change", args=[pk]))
 
 
-class CycleAdministratorsSeeAllMixin:
-    """Administrators of the cycle see every part of it, whatever their model permissions."""
-
-    def has_module_permission(self, request):
-        return may_run_cycle(request.user) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return may_run_cycle(request.user) or super().has_view_permission(request, obj)
-
-
-class FrozenTemplateInlineMixin:
-    def _frozen(self, obj) -> bool:
-        template = obj if isinstance(obj, Template) else getattr(obj, "template", None)
-        return bool(template and template.frozen)
-
-    def has_add_permission(self, request, obj=None):
-        return not self._frozen(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return not self._frozen(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not self._frozen(obj) and super().has_delete_permission(request, obj)
-
-
-class TemplateSectionInline(CycleAdministratorsSeeAllMixin, FrozenTemplateInlineMixin, admin.TabularInline):
+class TemplateSectionInline(InlineFollowsParentMixin, admin.TabularInline):
     model = TemplateSection
     fields = ("position", "title")
     show_change_link = True
@@ -233,7 +196,7 @@ class TemplateSectionInline(CycleAdministratorsSeeAllMixin, FrozenTemplateInline
 
 
 @admin.register(Template)
-class TemplateAdmin(CycleAdministratorsSeeAllMixin, TransitionButtonsMixin, admin.ModelAdmin):
+class TemplateAdmin(TransitionButtonsMixin, admin.ModelAdmin):
     list_display = ("__str__", "cycle", "state", "frozen")
     list_filter = ("cycle", "state")
     fields = ("cycle", "title", "instructions", "version", "owner", "state", "frozen")
@@ -272,14 +235,14 @@ class TemplateAdmin(CycleAdministratorsSeeAllMixin, TransitionButtonsMixin, admi
         obj._state.adding = False
 
 
-class QuestionInline(CycleAdministratorsSeeAllMixin, FrozenTemplateInlineMixin, admin.StackedInline):
+class QuestionInline(InlineFollowsParentMixin, admin.StackedInline):
     model = Question
     fields = (("position", "kind", "required"), "text", "guidance", "scale")
     extra = 0
 
 
 @admin.register(TemplateSection)
-class TemplateSectionAdmin(CycleAdministratorsSeeAllMixin, admin.ModelAdmin):
+class TemplateSectionAdmin(admin.ModelAdmin):
     list_display = ("title", "template", "position")
     list_filter = ("template__cycle",)
     inlines = [QuestionInline]
@@ -288,18 +251,15 @@ class TemplateSectionAdmin(CycleAdministratorsSeeAllMixin, admin.ModelAdmin):
         return ("template", "position", "title") if obj is not None and obj.template.frozen else ()
 
 
-class AnswerInline(CycleAdministratorsSeeAllMixin, admin.TabularInline):
+class AnswerInline(ReadOnlyAdminMixin, InlineFollowsParentMixin, admin.TabularInline):
     model = Answer
     fields = ("question", "objective", "rating", "justification", "text", "answered_by", "updated_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class AssessmentAdminBase(CycleAdministratorsSeeAllMixin, TransitionButtonsMixin, admin.ModelAdmin):
+class AssessmentAdminBase(TransitionButtonsMixin, admin.ModelAdmin):
     """Assessments: transition buttons, and, while the service lets the user change the answers,
     a form under the change form (never inside it) listing every question of the cycle's template
     that POSTs to ``answers_view``."""
@@ -363,20 +323,12 @@ class AssessmentAdminBase(CycleAdministratorsSeeAllMixin, TransitionButtonsMixin
         # Need-to-know and the assessed plan's marking: a document the user may not see is a 404.
         return documents_visible_to(request.user, self.model).select_related("owner", "cycle")
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
     list_filter = ("cycle", "state", "owner")
     search_fields = ("title", "owner__acronym")
     readonly_fields = ("cycle", "owner", "title", "suspense", "state", "strategic_environment_changes",
                        "recommended_guidance_changes", "return_reason", "first_submitted_at", "submitted_at",
                        "accepted_at", "evaluated_at")
     inlines = [AnswerInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Assessment)
@@ -390,6 +342,6 @@ class ProgramAssessmentAdmin(AssessmentAdminBase):
 
 
 @admin.register(Program)
-class ProgramAdmin(CycleAdministratorsSeeAllMixin, admin.ModelAdmin):
+class ProgramAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "administered_by", "active")
     list_filter = ("active",)

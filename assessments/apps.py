@@ -6,6 +6,9 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments"
 
     def ready(self):
+        from . import permissions
+
+        permissions.register()
         from workflow.registry import register_document
 
         from .models import Assessment, AssessmentCycle, ProgramAssessment

@@ -83,8 +83,8 @@ class AssessmentCycle(WorkflowDocument):
     evaluation = models.TextField("evaluation and advice to the Secretary", blank=True, editable=False,
                                   help_text="USD(P)'s advice on the effectiveness of security cooperation.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+                                   related_name="+", editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-fiscal_year"]
@@ -326,7 +326,7 @@ class AssessmentDocument(WorkflowDocument):
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
     evaluated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         abstract = True
@@ -507,7 +507,7 @@ class Answer(models.Model):
     justification = models.TextField(blank=True)
     text = models.TextField(blank=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -8,16 +8,24 @@ from organizations.selectors import Capacity
 from workflow.rules import ActorRule
 
 RUN_CYCLE_PERMISSION = "assessments.run_cycle"
+CYCLE_ADMINISTRATOR_WORDS = ("a system administrator, or an organization administrator of the designated "
+                             "Joint Staff office")
 
 
 def may_run_cycle(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active
-                and (user.is_superuser or user.has_perm(RUN_CYCLE_PERMISSION)))
+    """The cycle's administrators: system administrators, and the organization administrators of
+    the organization designated as the Joint Staff office (who owns the cycle)."""
+    from organizations.models import Designation, Role
+    from organizations.selectors import acts_for_designation
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or acts_for_designation(user, Designation.JOINT_STAFF, role=Role.ORG_ADMIN)
 
 
 @dataclass(frozen=True)
 class CycleAdministrator(ActorRule):
-    """An administrator of the cycle: a superuser, or a holder of ``assessments.run_cycle``.
+    """An administrator of the cycle (``may_run_cycle``).
     Administrators act for no organization, so the history names no ``acting_for``."""
 
     roles: tuple[str, ...] = ()
@@ -29,8 +37,7 @@ class CycleAdministrator(ActorRule):
     def resolve(self, document, user) -> tuple[Capacity | None, str]:
         if may_run_cycle(user):
             return Capacity(user_id=user.pk, organization_id=None, role="administrator"), ""
-        return None, ("Only an administrator of the assessment cycle may do this (a superuser, or someone "
-                      "with the “Can run the assessment cycle” permission).")
+        return None, f"Only an administrator of the assessment cycle may do this ({CYCLE_ADMINISTRATOR_WORDS})."
 
 
 @dataclass(frozen=True)

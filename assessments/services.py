@@ -39,7 +39,7 @@ from .models import (
     TemplateState,
 )
 from .models import Assessment as PlanAssessment
-from .rules import may_run_cycle
+from .rules import CYCLE_ADMINISTRATOR_WORDS, may_run_cycle
 from .selectors import cycle_template
 
 LAUNCH_BATCH_SIZE = 500
@@ -50,8 +50,7 @@ COLLECTING_STATES = (CycleState.LAUNCHED, CycleState.COLLECTION, CycleState.JOIN
 
 def _require_administrator(by) -> None:
     if not may_run_cycle(by):
-        raise ActionRefused("Only an administrator of the assessment cycle may do this (a superuser, or someone "
-                            "with the “Can run the assessment cycle” permission).")
+        raise ActionRefused(f"Only an administrator of the assessment cycle may do this ({CYCLE_ADMINISTRATOR_WORDS}).")
 
 
 def _validated(instance) -> None:

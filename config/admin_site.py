@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from security.admin_mixins import AuthorityAdminMixin
 from security.forms import NOTICE_AND_CONSENT, ConsentAuthenticationForm
 
 
@@ -123,11 +124,14 @@ def _checked(changelist_class: type) -> type:
 
 
 @cache
-def _with_input_checks(admin_class: type) -> type:
+def _with_site_rules(admin_class: type) -> type:
+    """Every model admin registered on the site (its own and third-party ones): the change list's
+    input checks, and the permissions of the declared rules (``organizations.authority``), which
+    come before anything the admin class itself says about permissions."""
     if issubclass(admin_class, ChangeListInputChecks):
         return admin_class
     # As Django's own register() does for options: a subclass of the class given, with its name.
-    return type(admin_class.__name__, (ChangeListInputChecks, admin_class),
+    return type(admin_class.__name__, (ChangeListInputChecks, AuthorityAdminMixin, admin_class),
                 {"__module__": admin_class.__module__, "__qualname__": admin_class.__qualname__,
                  "__doc__": admin_class.__doc__})
 
@@ -179,7 +183,14 @@ class WorkplaceAdminSite(admin.AdminSite):
     login_template = "security/login.html"
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        super().register(model_or_iterable, _with_input_checks(admin_class or admin.ModelAdmin), **options)
+        super().register(model_or_iterable, _with_site_rules(admin_class or admin.ModelAdmin), **options)
+
+    def has_permission(self, request):
+        """Anyone who works here: a current membership (or delegation) or a system administrator.
+        Access follows from who people are; ``is_staff`` need not be ticked by hand."""
+        from organizations.authority import is_staff_member
+
+        return is_staff_member(request.user)
 
     def autocomplete_view(self, request):
         if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):

@@ -86,14 +86,14 @@ class ServiceRefusalsAsMessages:
 class OrganizationScope:
     """Which organizations' people a request may see and change."""
 
-    view_all_permission = "organizations.view_all_memberships"
-
     @staticmethod
     def administered(request):
         return organizations_administered_by(request.user)
 
     def visible_organizations(self, request):
-        if request.user.is_superuser or request.user.has_perm(self.view_all_permission):
+        from .authority import is_auditor, is_system_administrator
+
+        if is_system_administrator(request.user) or is_auditor(request.user):
             return Organization.objects.all()
         return self.administered(request)
 
@@ -305,11 +305,6 @@ class CountryAdmin(admin.ModelAdmin):
             results = results | queryset.filter(code__in=named)
         return results, duplicates
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AreaOfResponsibility)
@@ -357,18 +352,7 @@ class ScopedByOrganizationAdmin(ServiceRefusalsAsMessages, OrganizationScope, ad
     def get_queryset(self, request):
         return super().get_queryset(request).filter(organization__in=self.visible_organizations(request))
 
-    def has_change_permission(self, request, obj=None):
-        allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or self.may_change_in(request, obj.organization_id))
-
-    def has_delete_permission(self, request, obj=None):
-        allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or self.may_change_in(request, obj.organization_id))
-
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or self.visible_organizations(request).filter(
-            pk=obj.organization_id).exists())
+    # Who may see, add, change and delete one: organizations/permissions.py (the site applies it).
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "organization" and not request.user.is_superuser:

@@ -6,6 +6,9 @@ class OrganizationsConfig(AppConfig):
     verbose_name = "Organizations and people"
 
     def ready(self) -> None:
+        from . import permissions
+
+        permissions.register()
         from django.db.models.signals import post_delete, post_save
 
         from config.request_cache import request_memo_clear

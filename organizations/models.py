@@ -128,7 +128,7 @@ class OrganizationNameHistory(models.Model):
     name = models.CharField(max_length=200)
     acronym = models.CharField(max_length=40)
     changed_at = models.DateTimeField(auto_now_add=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, editable=False)
 
     class Meta:
         ordering = ["-changed_at"]
@@ -206,6 +206,7 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", "Reviewer"
     APPROVER = "approver", "Approver"
     ORG_ADMIN = "org_admin", "Organization administrator"
+    AUDITOR = "auditor", "Auditor"
 
 
 class Membership(models.Model):

@@ -4,9 +4,10 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 
-from organizations.models import OrganizationKind, Role
-from organizations.selectors import organization_ids_acting_for, organizations_acting_for
+from organizations.models import Role
+from organizations.selectors import organizations_acting_for
 from organizations.widgets import CountryAutocompleteAdminMixin, choices_read_once
+from security.admin_mixins import InlineFollowsParentMixin
 from security.markings import Marking
 from workflow.admin_lists import BoundedCountAdminMixin, VisibleOwnerFilter
 from workflow.admin_views import RoutedDocumentAdminMixin
@@ -27,7 +28,7 @@ from .models import (
 from .selectors import plans_visible_to
 
 
-class GEFEndStateInline(admin.TabularInline):
+class GEFEndStateInline(InlineFollowsParentMixin, admin.TabularInline):
     model = GEFEndState
     extra = 0
 
@@ -59,7 +60,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PartnerInline(CountryAutocompleteAdminMixin, admin.StackedInline):
+class PartnerInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
     model = PartnerConsideration
     extra = 0
     fields = ("country", "can_support", "can_safeguard", "can_sustain")
@@ -123,7 +124,7 @@ class MarkedPortionFormSet(BaseInlineFormSet):
             raise ValidationError(refusal)
 
 
-class SectionInline(CountryAutocompleteAdminMixin, admin.StackedInline):
+class SectionInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
     model = PlanSection
     formset = MarkedPortionFormSet
     extra = 0
@@ -136,7 +137,7 @@ class SectionInline(CountryAutocompleteAdminMixin, admin.StackedInline):
         return super().get_queryset(request).prefetch_related("rel_to")
 
 
-class ObjectiveInline(CountryAutocompleteAdminMixin, admin.StackedInline):
+class ObjectiveInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
     model = Objective
     formset = MarkedPortionFormSet
     extra = 0
@@ -181,32 +182,12 @@ class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdm
     def visible_queryset(self, request):
         return plans_visible_to(request.user, self.model).select_related("owner")
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request):
-        # Asked several times per page (buttons, inlines, the sidebar): read once per request.
-        return bool(organization_ids_acting_for(request.user, role=Role.ACTION_OFFICER, kinds=self.owner_kinds))
-
-    def has_change_permission(self, request, obj=None):
-        if obj is None:
-            return self.has_add_permission(request)
-        try:
-            services.plan_assert_editable(plan=obj, by=request.user)
-        except WorkflowError:
-            return False
-        return True
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Who may open, add and change a plan: planning/permissions.py (the site applies it).
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":
             kwargs["queryset"] = organizations_acting_for(request.user, role=Role.ACTION_OFFICER).filter(
-                kind__in=self.owner_kinds)
+                kind__in=self.model.owner_kinds)
         elif _points_at_a_plan(db_field):
             # A choice is a title: only the plans the user may see are offered.
             kwargs["queryset"] = plans_visible_to(request.user, db_field.related_model)
@@ -335,7 +316,6 @@ class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdm
 
 @admin.register(CampaignPlan)
 class CampaignPlanAdmin(PlanAdmin):
-    owner_kinds = (OrganizationKind.GEOGRAPHIC_CCMD, OrganizationKind.FUNCTIONAL_CCMD)
     list_display = ("title", "kind", "version", "owner", "state", "classification", "updated_at")
     list_filter = ("state", "kind", *PlanAdmin.list_filter[1:])
     fieldsets = [
@@ -362,8 +342,6 @@ class CampaignPlanAdmin(PlanAdmin):
 
 @admin.register(CampaignSupportPlan)
 class CampaignSupportPlanAdmin(PlanAdmin):
-    owner_kinds = (OrganizationKind.MILITARY_DEPARTMENT, OrganizationKind.DEFENSE_AGENCY,
-                   OrganizationKind.FIELD_ACTIVITY, OrganizationKind.OSD_PSA, OrganizationKind.MILITARY_SERVICE)
     fieldsets = [
         (None, {"fields": ("title", "owner", "supported_plans", "gef",
                            ("period_start", "period_end"), "summary")}),

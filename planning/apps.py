@@ -6,6 +6,9 @@ class PlanningConfig(AppConfig):
     verbose_name = "Campaign planning"
 
     def ready(self):
+        from . import permissions
+
+        permissions.register()
         from workflow.registry import register_document
 
         from .models import CampaignPlan, CampaignSupportPlan

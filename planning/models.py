@@ -108,8 +108,8 @@ class PlanDocument(ConcurrentTransitionMixin, DocumentMarking):
     elevation_rationale = models.TextField(blank=True, editable=False)
     return_reason = models.TextField(blank=True, editable=False)
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -338,6 +338,8 @@ class CampaignPlan(PlanDocument):
     """A combatant command's campaign plan."""
 
     workflow_kind = "campaign_plan"
+    # Who may own one: the combatant commands (organizations.authority reads it, and the admin's choices).
+    owner_kinds = (OrganizationKind.GEOGRAPHIC_CCMD, OrganizationKind.FUNCTIONAL_CCMD)
 
     kind = models.CharField(max_length=20, choices=CampaignPlanKind.choices, default=CampaignPlanKind.THEATER)
     parent_plan = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
@@ -390,6 +392,8 @@ class CampaignSupportPlan(PlanDocument):
     """A DoD Component's campaign support plan, supporting one or more campaign plans."""
 
     workflow_kind = "campaign_support_plan"
+    owner_kinds = (OrganizationKind.MILITARY_DEPARTMENT, OrganizationKind.DEFENSE_AGENCY,
+                   OrganizationKind.FIELD_ACTIVITY, OrganizationKind.OSD_PSA, OrganizationKind.MILITARY_SERVICE)
 
     supported_plans = models.ManyToManyField(CampaignPlan, blank=True, related_name="support_plans")
 

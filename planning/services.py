@@ -110,7 +110,7 @@ def support_plan_create(*, by, owner, title: str, **fields) -> CampaignSupportPl
 
 
 def plan_update(*, plan: PlanDocument, by, **fields) -> PlanDocument:
-    """Edit a draft: only while it is a draft, only by the owner's action officers."""
+    """Edit a draft: only while it is a draft, only by the owner's action officers and approvers."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
@@ -118,10 +118,7 @@ def plan_update(*, plan: PlanDocument, by, **fields) -> PlanDocument:
         _references_checked(fields, by)  # an unchanged parent stays, whoever edits
     with transaction.atomic():
         locked = document_lock(model=type(plan), pk=plan.pk).document
-        if locked.state != PlanState.DRAFT:
-            raise ActionRefused(f"Only a draft can be edited; this version is {locked.get_state_display().lower()}. "
-                                "Start a new version to change it.")
-        _owner_capacity(locked, by)
+        plan_assert_editable(plan=locked, by=by)
         for name, value in fields.items():
             setattr(locked, name, value)
         _validated(locked)
@@ -227,10 +224,12 @@ def plan_banner_sync(*, plan: PlanDocument, by=None) -> bool:
 
 
 def plan_assert_editable(*, plan: PlanDocument, by) -> None:
-    """Raise unless ``by`` may edit the plan's content (drafts, owner's action officers)."""
+    """Raise unless ``by`` may edit the plan's content: a draft, by the owner's action officers and
+    approvers. The admin's and the API's permission to change a plan is this rule."""
     if plan.state != PlanState.DRAFT:
-        raise ActionRefused(f"Only a draft can be edited; this version is {plan.get_state_display().lower()}.")
-    _owner_capacity(plan, by)
+        raise ActionRefused(f"Only a draft can be edited; this version is {plan.get_state_display().lower()}. "
+                            "Start a new version to change it.")
+    _owner_capacity(plan, by, roles=(Role.ACTION_OFFICER, Role.APPROVER))
 
 
 # --- effects of transitions ---------------------------------------------------------------

@@ -4,14 +4,14 @@ and the signed-in user's own notifications with an unread count."""
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from security.admin_mixins import ReadOnlyAdminMixin
+from security.admin_mixins import InlineFollowsParentMixin, ReadOnlyAdminMixin
 
 from .models import Notification, Reminder, ReminderPolicy, ReminderStep, UserPreference
 from .selectors import notifications_of, notifications_unread_count
 from .services import notifications_mark_read, user_preference_set
 
 
-class ReminderStepInline(admin.TabularInline):
+class ReminderStepInline(InlineFollowsParentMixin, admin.TabularInline):
     model = ReminderStep
     extra = 0
     fields = ["kind", "offset_working_days", "audience", "is_active"]
@@ -66,12 +66,6 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return notifications_of(request.user)
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request) and (obj is None or obj.user_id == request.user.pk)
 
 
     @admin.display(boolean=True, description="read")

@@ -6,4 +6,7 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminders: suspense reminders, escalations and notifications"
 
     def ready(self) -> None:
+        from . import permissions
+
+        permissions.register()
         from . import signals  # noqa: F401 (connects the receivers)

@@ -108,12 +108,12 @@ class Reminder(models.Model):
     tasker = models.ForeignKey(Tasker, on_delete=models.CASCADE, related_name="reminders")
     step = models.ForeignKey(ReminderStep, on_delete=models.PROTECT, related_name="reminders")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reminders")
-    due_at = models.DateTimeField()
+    due_at = models.DateTimeField(editable=False)
     digest = models.BooleanField(default=False, help_text="Goes out in the recipient's daily digest.")
     status = models.CharField(max_length=20, choices=ReminderStatus.choices, default=ReminderStatus.SCHEDULED)
     attempts = models.PositiveSmallIntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True,
-                                      help_text="When a sweep handed it to a worker (the lease starts).")
+                                      help_text="When a sweep handed it to a worker (the lease starts).", editable=False)
     last_error = models.TextField(blank=True)
     status_reason = models.CharField(max_length=500, blank=True,
                                      help_text="Why it was skipped, failed, or may have been delivered twice.")
@@ -122,12 +122,12 @@ class Reminder(models.Model):
     attempted_at = models.DateTimeField(null=True, blank=True,
                                         help_text="When the last SMTP attempt began, committed before the "
                                                   "attempt: a row with an attempt and no outcome may have "
-                                                  "been delivered.")
+                                                  "been delivered.", editable=False)
     possible_duplicate = models.BooleanField(default=False,
                                              help_text="Sent again after an attempt whose outcome is unknown, "
                                                        "with the same Message-ID and a header saying so.")
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["due_at", "pk"]
@@ -149,7 +149,7 @@ class ReminderSchedule(models.Model):
 
     tasker = models.OneToOneField(Tasker, on_delete=models.CASCADE, related_name="reminder_schedule")
     suspense = models.DateField()
-    planned_at = models.DateTimeField(default=timezone.now)
+    planned_at = models.DateTimeField(default=timezone.now, editable=False)
 
     def __str__(self) -> str:
         return f"Reminders of tasker {self.tasker_id} planned for {self.suspense}"
@@ -183,8 +183,8 @@ class Notification(models.Model):
                                     related_name="notification")
     text = models.CharField(max_length=500)
     link = models.URLField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

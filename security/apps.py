@@ -6,4 +6,7 @@ class SecurityConfig(AppConfig):
     verbose_name = "Security: markings, access and audit"
 
     def ready(self):
+        from . import permissions
+
+        permissions.register()
         from . import signals  # noqa: F401 (audit of sign-in, history, memberships, permissions)

@@ -53,9 +53,12 @@ def audit_record(*, action: str, description: str, user=None, request=None, obj=
 
 
 def may_read_audit(user) -> bool:
-    """Auditors (the permission, held by the Auditors group only) and system administrators."""
+    """Auditors (members in the auditor role of an organization) and system administrators."""
+    from organizations.models import Role
+    from organizations.selectors import organization_ids_acting_for
+
     return bool(user is not None and user.is_authenticated and user.is_active
-                and (user.is_superuser or user.has_perm(AUDIT_READ_PERMISSION)))
+                and (user.is_superuser or organization_ids_acting_for(user, role=Role.AUDITOR)))
 
 
 def audit_events_readable_by(user, events: QuerySet | None = None) -> QuerySet:

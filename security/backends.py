@@ -1,7 +1,8 @@
-"""Django's model backend, reading what every page asks of the signed-in person in fewer
-queries: the user row with their security profile (clearance and citizenship) and, on
-PostgreSQL, the names of their own and their groups' permissions, in one query; elsewhere the
-permissions in a second one."""
+"""Sign-in backends. ``ProfileModelBackend`` is Django's model backend for passwords, reading the
+user with their security profile (clearance and citizenship) in one query. It answers no
+permission: what a person may do is derived from who they are by the declared rules
+(``organizations.authority``, served by django-rules' ``ObjectPermissionBackend``), never from
+Django's hand-assigned user or group permissions."""
 
 from __future__ import annotations
 
@@ -9,10 +10,6 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Permission
-from django.db import connection
-from django.db.models import CharField, OuterRef, Q, Value
-from django.db.models.functions import Concat
 
 from .access import access_remember
 
@@ -20,38 +17,29 @@ from .access import access_remember
 class ProfileModelBackend(ModelBackend):
     def get_user(self, user_id):
         User = get_user_model()
-        users = User._default_manager.select_related("security_profile")
-        if connection.vendor == "postgresql":
-            from django.contrib.postgres.expressions import ArraySubquery
-
-            users = users.annotate(permission_names=ArraySubquery(_permission_names(OuterRef("pk"))))
         try:
-            user = users.get(pk=user_id)
+            user = User._default_manager.select_related("security_profile").get(pk=user_id)
         except User.DoesNotExist:
             return None
         if not self.user_can_authenticate(user):
             return None
         access_remember(user, getattr(user, "security_profile", None))
-        if not user.is_superuser and getattr(user, "permission_names", None) is not None:
-            user._perm_cache = set(user.permission_names)  # what ModelBackend.get_all_permissions keeps
         return user
 
+    def get_user_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_group_permissions(self, user_obj, obj=None):
+        return set()
+
     def get_all_permissions(self, user_obj, obj=None):
-        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
-            return set()
-        if user_obj.is_superuser:
-            return super().get_all_permissions(user_obj, obj)
-        if not hasattr(user_obj, "_perm_cache"):
-            user_obj._perm_cache = set(_permission_names(user_obj.pk))
-        return user_obj._perm_cache
+        return set()
 
+    def has_perm(self, user_obj, perm, obj=None):
+        return False
 
-def _permission_names(user):
-    """"app_label.codename" of the permissions ``user`` (a user id, or a reference to one)
-    holds directly or through a group."""
-    return (Permission.objects.filter(Q(user=user) | Q(group__user=user))
-            .annotate(permission_name=Concat("content_type__app_label", Value("."), "codename", output_field=CharField()))
-            .values_list("permission_name", flat=True).distinct())
+    def with_perm(self, perm, is_active=True, include_superusers=True, obj=None):
+        return get_user_model()._default_manager.none()
 
 
 _EDIPI = re.compile(r"^\d{10}$")

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm
 
 from .services import consent_acknowledge
 
@@ -46,6 +47,16 @@ class ConsentAuthenticationForm(AdminAuthenticationForm):
         if self.smart_card_identity:
             self.fields["username"].required = False
             self.fields["password"].required = False
+
+    def confirm_login_allowed(self, user):
+        """An active account of someone who works here: a current membership or a system
+        administrator (``organizations.authority.is_staff_member``), not a hand-ticked flag."""
+        from organizations.authority import is_staff_member
+
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not is_staff_member(user):
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login",
+                                        params={"username": self.username_field.verbose_name})
 
     def clean(self):
         # Refuse before checking the password, so no attempt is made without consent.

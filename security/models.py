@@ -102,7 +102,7 @@ class SecurityProfile(models.Model):
     clearance = models.CharField(max_length=5, choices=ClassificationLevel.choices,
                                  default=ClassificationLevel.UNCLASSIFIED)
     citizenship = CountryField(default="US")
-    consent_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    consent_acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Smart-card sign-in maps the certificate a trusted proxy presents to this account; set by
     # administrators, never by the header itself.
     certificate_subject = models.CharField(

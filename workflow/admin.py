@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from security.admin_mixins import ReadOnlyAdminMixin
+from security.admin_mixins import InlineFollowsParentMixin, ReadOnlyAdminMixin
 
 from .admin_views import TaskerAdmin  # noqa: F401 (registers "my taskers")
 from .models import Closure, HistoryEntry, Route, RouteStep
 
 
-class RouteStepInline(admin.TabularInline):
+class RouteStepInline(InlineFollowsParentMixin, admin.TabularInline):
     model = RouteStep
     extra = 0
     fields = ("position", "step", "organization", "relation", "suspense_working_days")
@@ -25,19 +25,13 @@ class RouteAdmin(admin.ModelAdmin):
 
 @admin.register(HistoryEntry)
 class HistoryEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Append-only: readable by administrators, never editable."""
+    """Append-only: readable by auditors and system administrators, never editable."""
 
     list_display = ("at", "description", "actor_label", "from_state", "to_state")
     list_filter = ("action",)
     search_fields = ("description", "comment")
     list_select_related = ("actor", "acting_for", "on_behalf_of", "caused_by")
 
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
 
 
 @admin.register(Closure)
@@ -48,12 +42,3 @@ class ClosureAdmin(admin.ModelAdmin):
     list_display = ("date", "reason")
     date_hierarchy = "date"
     search_fields = ("reason",)
-
-    def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser

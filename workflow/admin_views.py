@@ -134,6 +134,10 @@ class RoutedDocumentAdminMixin:
                 cache[key] = super().get_object(request, object_id, from_field)
             finally:
                 request._workflow_reading_object = False
+            if cache[key] is not None:
+                from organizations.authority import read_as_visible
+
+                read_as_visible(cache[key], request.user)  # it came through the need-to-know queryset
         return cache[key]
 
     def get_urls(self):
@@ -362,13 +366,6 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
 
         # The list shows no assignee: join only what it shows.
         return taskers_for_user(request.user).select_related(None).select_related(*self.list_select_related)
-
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
 
     @admin.display(description="Document")
     def document_link(self, tasker):

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class WorkflowConfig(AppConfig):
     name = "workflow"
     verbose_name = "Workflow: routes, taskers, comments, history"
+
+    def ready(self) -> None:
+        from . import permissions
+
+        permissions.register()

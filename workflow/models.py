@@ -130,19 +130,19 @@ class Tasker(FSMModelMixin, DocumentRef):
     response = models.CharField(max_length=30, choices=Response.choices, blank=True)
     rationale = models.TextField(blank=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", editable=False)
     answered_on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                               on_delete=models.PROTECT, related_name="+")
-    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True, editable=False)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                        related_name="+")
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
+                                        related_name="+", editable=False)
+    acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_seam = models.BooleanField(default=False, help_text="Added because a partner country lies in this "
                                                            "command's area of responsibility.")
     added_reason = models.CharField(max_length=300, blank=True)
     closed_reason = models.CharField(max_length=300, blank=True)
     document_title = models.CharField(max_length=300, help_text="Copied at issue, for lists and reminders.")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["suspense", "pk"]
@@ -211,14 +211,14 @@ class Comment(DocumentRef):
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
     decision_rationale = models.TextField(blank=True)
     adjudicated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                       related_name="+")
-    adjudicated_at = models.DateTimeField(null=True, blank=True)
+                                       related_name="+", editable=False)
+    adjudicated_at = models.DateTimeField(null=True, blank=True, editable=False)
     commenter_agreed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the commenting organization agreed with the adjudication; cleared "
-                                         "when the adjudication changes.")
+                                         "when the adjudication changes.", editable=False)
     commenter_agreed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                            related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+                                            related_name="+", editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -231,7 +231,7 @@ class Comment(DocumentRef):
 class HistoryEntry(DocumentRef):
     """Append-only: who did what to a document, acting for which organization, on whose delegation."""
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     action = models.CharField(max_length=50)
     description = models.CharField(max_length=300)
     from_state = models.CharField(max_length=30, blank=True)
@@ -243,7 +243,7 @@ class HistoryEntry(DocumentRef):
                                      related_name="+", help_text="The delegator, when the actor acted under delegation.")
     caused_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="+", help_text="For an entry of the system (no actor): the person "
-                                                              "whose action caused it.")
+                                                              "whose action caused it.", editable=False)
     comment = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 
@@ -297,8 +297,8 @@ class IdempotencyKey(models.Model):
     status_code = models.PositiveSmallIntegerField(default=0)
     headers = models.JSONField(default=dict, blank=True, help_text="Content-Type and Location of the first answer.")
     body = models.BinaryField(default=b"", blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(db_index=True, editable=False)
 
     class Meta:
         constraints = [

@@ -96,8 +96,11 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     *(["security.backends.SmartCardBackend"] if env_bool("REMOTE_USER_AUTH", False) else []),
-    # Django's ModelBackend, reading the security profile with the user (security/backends.py).
+    # Django's ModelBackend for passwords, reading the security profile with the user; it grants
+    # no permission (security/backends.py).
     "security.backends.ProfileModelBackend",
+    # Every permission, derived from memberships and designations (organizations/authority.py).
+    "rules.permissions.ObjectPermissionBackend",
 ]
 ADMIN_URL = (env("ADMIN_URL", "admin/").strip("/") + "/")
 

@@ -1,0 +1,104 @@
+"""Who may open, add and change the assessment cycle's records (``organizations.authority``).
+
+- The cycle is run by its administrators (``rules.may_run_cycle``: system administrators and the
+  designated Joint Staff office); its phase plan is changed only while it is being set up.
+- The template is the Joint Staff office's, USD(P) consulted: the owning office's action officers
+  and approvers change it while it is a draft; in consultation, once approved and after launch it
+  is frozen for everyone (a revision goes back to draft through the workflow, a correction is a
+  new version).
+- An assessment's texts and answers are its owner's action officers' and approvers' while it is
+  in progress (``services.answers_edit_check``); submitted, accepted or evaluated, no one's. The
+  launch creates assessments; no one adds or deletes one by hand.
+- Security cooperation programs are reference data of the policy office and DSCA.
+"""
+
+from __future__ import annotations
+
+from rules import Predicate
+
+from config.request_cache import request_memo
+from organizations.authority import (
+    acting_for_designation,
+    declare,
+    is_staff_member,
+    never,
+    was_read_as_visible,
+)
+from organizations.models import Designation
+from organizations.selectors import acting_capacity
+
+from .models import (
+    ANSWER_ROLES,
+    Assessment,
+    AssessmentCycle,
+    CycleState,
+    Program,
+    ProgramAssessment,
+    Template,
+    TemplateSection,
+    TemplateState,
+)
+from .rules import may_run_cycle
+
+cycle_administrator = Predicate(may_run_cycle, name="may_run_cycle")
+joint_staff_office = acting_for_designation(Designation.JOINT_STAFF, roles=ANSWER_ROLES)
+program_offices = (acting_for_designation(Designation.POLICY_OFFICE, roles=ANSWER_ROLES)
+                   | acting_for_designation(Designation.SECURITY_COOPERATION_AGENCY, roles=ANSWER_ROLES))
+
+
+def _cycle_in_setup(user, cycle: AssessmentCycle | None = None) -> bool:
+    return cycle is None or cycle.state == CycleState.SETUP
+
+
+def _template_editable(user, template: Template | None = None) -> bool:
+    if template is None:
+        return bool(joint_staff_office(user))
+    if template.frozen or template.state != TemplateState.DRAFT:
+        return False
+    return acting_capacity(user=user, organization=template.owner_id, roles=ANSWER_ROLES) is not None
+
+
+def _section_editable(user, section: TemplateSection | None = None) -> bool:
+    return _template_editable(user, section.template if section is not None else None)
+
+
+def document_visible(model) -> Predicate:
+    def check(user, document=None) -> bool:
+        if not is_staff_member(user):
+            return False
+        if document is None or was_read_as_visible(document, user):
+            return True
+        from .selectors import documents_visible_to
+
+        return request_memo(("assessment_visible", user.pk, model._meta.label, document.pk),
+                            lambda: documents_visible_to(user, model).filter(pk=document.pk).exists())
+
+    return Predicate(check, name=f"document_visible({model.__name__})")
+
+
+def _answers_editable(user, document=None) -> bool:
+    from workflow.exceptions import WorkflowError
+
+    from .services import answers_edit_check
+
+    if document is None:
+        return False  # the list pages offer no editing; a document's page asks with the document
+    try:
+        answers_edit_check(document=document, by=user)
+    except WorkflowError:
+        return False
+    return True
+
+
+def register() -> None:
+    declare(AssessmentCycle, view=document_visible(AssessmentCycle), add=cycle_administrator,
+            change=cycle_administrator & Predicate(_cycle_in_setup), delete=never)
+    template_editable = Predicate(_template_editable, name="template_editable")
+    declare(Template, view=is_staff_member, add=joint_staff_office, change=template_editable, delete=never)
+    declare(TemplateSection, view=is_staff_member, add=joint_staff_office,
+            change=Predicate(_section_editable, name="section_editable"),
+            delete=Predicate(_section_editable, name="section_editable"))
+    for model in (Assessment, ProgramAssessment):
+        declare(model, view=document_visible(model), add=never,
+                change=Predicate(_answers_editable, name="answers_editable"), delete=never)
+    declare(Program, view=is_staff_member, add=program_offices, change=program_offices, delete=program_offices)

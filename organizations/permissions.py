@@ -1,0 +1,50 @@
+"""Who may open and change organizations, people and designations (``organizations.authority``).
+
+Organizations, countries and areas of responsibility are the installation's reference data:
+system administrators change them (``load_reference_data`` keeps them in step with the file).
+An organization administrator manages the memberships and delegations of the organizations they
+administer; auditors and system administrators read all of them. Designations change only
+through a request approved by a second person, never by editing a row."""
+
+from __future__ import annotations
+
+from rules import Predicate
+
+from .authority import declare, is_auditor, is_staff_member, is_system_administrator
+from .models import (
+    AreaOfResponsibility,
+    Country,
+    Delegation,
+    Membership,
+    Organization,
+    OrganizationDesignation,
+    OrganizationNameHistory,
+    Role,
+)
+
+
+def _administers(user, row=None) -> bool:
+    """An organization administrator of the row's organization (of any, without a row)."""
+    from .selectors import organization_ids_acting_for
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    administered = organization_ids_acting_for(user, role=Role.ORG_ADMIN)
+    if row is None:
+        return bool(administered)
+    return row.organization_id in administered
+
+
+administers = Predicate(_administers, name="administers_the_organization")
+
+
+def register() -> None:
+    for model in (Organization, AreaOfResponsibility):
+        declare(model, view=is_staff_member, add=is_system_administrator, change=is_system_administrator,
+                delete=is_system_administrator)
+    declare(Country, view=is_staff_member)  # ISO 3166, from django-countries: no one edits it
+    declare(OrganizationNameHistory, view=is_staff_member)
+    declare(OrganizationDesignation, view=is_staff_member)
+    for model in (Membership, Delegation):
+        manage = is_system_administrator | administers
+        declare(model, view=manage | is_auditor, add=manage, change=manage, delete=manage)

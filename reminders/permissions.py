@@ -1,0 +1,26 @@
+"""Who may open and change reminders (``organizations.authority``): the reminder policy is the
+installation's (system administrators); the outbox is written by the services only; a person's
+notifications and notification preferences are their own."""
+
+from __future__ import annotations
+
+from rules import Predicate
+
+from organizations.authority import declare, is_staff_member, is_system_administrator, never
+
+from .models import Notification, Reminder, ReminderPolicy, UserPreference
+
+
+def _own(user, row=None) -> bool:
+    return bool(is_staff_member(user) and (row is None or row.user_id == user.pk))
+
+
+own = Predicate(_own, name="own_record")
+
+
+def register() -> None:
+    declare(ReminderPolicy, view=is_staff_member, add=is_system_administrator, change=is_system_administrator,
+            delete=is_system_administrator)
+    declare(Reminder, view=is_staff_member)
+    declare(Notification, view=own)
+    declare(UserPreference, view=own, add=own, change=own, delete=never)

@@ -1,0 +1,42 @@
+"""Who may open and change security records, and the third-party records the admin lists
+(``organizations.authority``): people's accounts and clearances are the system administrators';
+the audit trail and the sign-in records are read by auditors and system administrators, never
+changed; the marking vocabularies are reference data of the system administrators."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from rules import Predicate
+
+from organizations.authority import (
+    declare,
+    declare_permission,
+    is_auditor,
+    is_staff_member,
+    is_system_administrator,
+    never,
+)
+
+from .models import AuditEvent, CUICategory, DisseminationControl, SecurityProfile
+
+
+def register() -> None:
+    from .audit import may_read_audit
+
+    reads_audit = Predicate(may_read_audit, name="may_read_audit")
+    declare(SecurityProfile, view=is_system_administrator, add=is_system_administrator,
+            change=is_system_administrator, delete=never)
+    for model in (CUICategory, DisseminationControl):
+        declare(model, view=is_staff_member, add=is_system_administrator, change=is_system_administrator,
+                delete=is_system_administrator)
+    declare(AuditEvent, view=reads_audit)
+    declare_permission("security.export_auditevent", reads_audit)
+    declare(get_user_model(), view=is_system_administrator | is_auditor, add=is_system_administrator,
+            change=is_system_administrator, delete=never)
+    if apps.is_installed("axes"):
+        for name in ("AccessAttempt", "AccessLog", "AccessFailureLog"):
+            declare(apps.get_model("axes", name), view=is_system_administrator | is_auditor,
+                    delete=is_system_administrator)
+    if apps.is_installed("django_fsm_log"):
+        declare(apps.get_model("django_fsm_log", "StateLog"), view=is_system_administrator | is_auditor)

@@ -1,0 +1,62 @@
+"""Who may open and change the engine's records (``organizations.authority``).
+
+- A kind's route belongs to the office that owns that kind's procedure (``PROCEDURE_OWNERS``):
+  its action officers and approvers change it; a document in flight keeps its snapshot.
+- Taskers, comments and history are written by the engine's services only: no one adds, changes
+  or deletes them in a form. Everyone who works here opens their taskers; the history list is for
+  auditors and system administrators (each document shows its own history on its page).
+- Closures (an executive-order holiday) are the installation's calendar: system administrators.
+"""
+
+from __future__ import annotations
+
+from rules import Predicate
+
+from organizations.authority import (
+    WORK_ROLES,
+    declare,
+    is_auditor,
+    is_staff_member,
+    is_system_administrator,
+    never,
+)
+from organizations.models import Designation
+from organizations.selectors import acts_for_designation
+
+from .models import Closure, HistoryEntry, Route, Tasker
+
+# The office that owns each kind's procedure: USD(P) issues the policy for campaign plans and
+# campaign support plans; the Joint Staff runs the assessment cycle's procedure, USD(P) consulted.
+PROCEDURE_OWNERS = {
+    "campaign_plan": Designation.POLICY_OFFICE,
+    "campaign_support_plan": Designation.POLICY_OFFICE,
+    "assessment_cycle": Designation.JOINT_STAFF,
+    "assessment_template": Designation.JOINT_STAFF,
+    "assessment": Designation.JOINT_STAFF,
+    "program_assessment": Designation.JOINT_STAFF,
+}
+
+
+def procedure_owner(document_kind: str) -> str | None:
+    return PROCEDURE_OWNERS.get(document_kind)
+
+
+def _owns_procedure(user, route: Route | None = None) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if route is None:
+        return any(acts_for_designation(user, designation, role=WORK_ROLES)
+                   for designation in set(PROCEDURE_OWNERS.values()))
+    designation = procedure_owner(route.document_kind)
+    return designation is not None and acts_for_designation(user, designation, role=WORK_ROLES)
+
+
+owns_procedure = Predicate(_owns_procedure, name="owns_the_procedure")
+
+
+def register() -> None:
+    declare(Route, view=is_staff_member, add=owns_procedure, change=owns_procedure, delete=never)
+    declare(Tasker, view=is_staff_member)
+    declare(HistoryEntry, view=is_system_administrator | is_auditor)
+    declare(Closure, view=is_staff_member, add=is_system_administrator, change=is_system_administrator,
+            delete=is_system_administrator)
