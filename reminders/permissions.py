@@ -18,9 +18,15 @@ def _own(user, row=None) -> bool:
 own = Predicate(_own, name="own_record")
 
 
+def _reminder_visible(user, reminder: Reminder | None = None) -> bool:
+    from workflow.permissions import tasker_document_visible
+
+    return tasker_document_visible(user, reminder.tasker if reminder is not None else None)
+
+
 def register() -> None:
     declare(ReminderPolicy, view=is_staff_member, add=is_system_administrator, change=is_system_administrator,
             delete=is_system_administrator)
-    declare(Reminder, view=is_staff_member)
+    declare(Reminder, view=Predicate(_reminder_visible, name="reminder_visible"))
     declare(Notification, view=own)
     declare(UserPreference, view=own, add=own, change=own, delete=never)

@@ -54,9 +54,26 @@ def _owns_procedure(user, route: Route | None = None) -> bool:
 owns_procedure = Predicate(_owns_procedure, name="owns_the_procedure")
 
 
+def _tasker_document_visible(user, tasker: Tasker | None = None) -> bool:
+    """A tasker is seen by those who may see its document (need-to-know and markings)."""
+    if not is_staff_member(user):
+        return False
+    if tasker is None:
+        return True
+    from config.request_cache import request_memo
+
+    from .registry import document_visible
+
+    return request_memo(("tasker_document_visible", user.pk, tasker.content_type_id, tasker.object_id),
+                        lambda: document_visible(user, tasker.document))
+
+
+tasker_document_visible = Predicate(_tasker_document_visible, name="tasker_document_visible")
+
+
 def register() -> None:
     declare(Route, view=is_staff_member, add=owns_procedure, change=owns_procedure, delete=never)
-    declare(Tasker, view=is_staff_member)
+    declare(Tasker, view=tasker_document_visible)
     declare(HistoryEntry, view=is_system_administrator | is_auditor)
     declare(Closure, view=is_staff_member, add=is_system_administrator, change=is_system_administrator,
             delete=is_system_administrator)

@@ -1,0 +1,497 @@
+"""The authorization matrix: every admin model × view / add / change / delete × every role ×
+the organization's relation to the record, written out below as the reviewer reads it, and every
+cell exercised twice: through the declared rule (``organizations.authority.may``, which the admin
+and the API ask) and through the admin itself over HTTP (the page answers, or refuses).
+
+Columns: the six roles. Each cell is four marks for the member's organization relative to the
+record, in this order:
+
+    O  owning     the organization whose record it is (the plan's owner, the GEF's issuing office,
+                  the route's procedure owner, the membership's organization, the person's own)
+    T  tasked     an organization tasked on it (coordinating on the plan, consulted...)
+    R  reviewing  the designated office that reviews every record of the kind (J5 for plans)
+    U  unrelated  an organization with nothing to do with it
+
+``y`` allowed, ``.`` refused. A system administrator belongs to no organization: one mark.
+``add`` is asked of the model (no record yet), so its marks say which organizations' members
+may add one at all.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from knox.models import AuthToken
+
+from assessments.models import (
+    Assessment,
+    AssessmentCycle,
+    AssessmentState,
+    Program,
+    ProgramAssessment,
+    Template,
+    TemplateSection,
+)
+from assessments.services import cycle_create, template_create
+from organizations.authority import may
+from organizations.models import (
+    AreaOfResponsibility,
+    Country,
+    Delegation,
+    Membership,
+    Organization,
+    OrganizationDesignation,
+    Role,
+)
+from planning.models import (
+    CampaignPlan,
+    CampaignSupportPlan,
+    GEFEndState,
+    GEFGuidance,
+    Objective,
+    PartnerConsideration,
+)
+from planning.services import campaign_plan_create, support_plan_create
+from reminders.models import Notification, Reminder, ReminderPolicy, UserPreference
+from security.models import AuditEvent, CUICategory, DisseminationControl, SecurityProfile
+from workflow.models import Closure, HistoryEntry, Route, Tasker
+from workflow.services import transition_perform
+
+ROLES = ("action_officer", "reviewer", "approver", "org_admin", "auditor", "sysadmin")
+RELATIONS = ("owning", "tasked", "reviewing", "unrelated")
+
+MATRIX = """
+record                         action  action_officer reviewer approver org_admin auditor sysadmin
+organization                   view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+organization                   add     ....   ....   ....   ....   ....   y
+organization                   change  ....   ....   ....   ....   ....   y
+organization                   delete  ....   ....   ....   ....   ....   y
+country                        view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+country                        add     ....   ....   ....   ....   ....   .
+country                        change  ....   ....   ....   ....   ....   .
+country                        delete  ....   ....   ....   ....   ....   .
+aor_period                     view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+aor_period                     add     ....   ....   ....   ....   ....   y
+aor_period                     change  ....   ....   ....   ....   ....   y
+aor_period                     delete  ....   ....   ....   ....   ....   y
+designation                    view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+designation                    add     ....   ....   ....   ....   ....   .
+designation                    change  ....   ....   ....   ....   ....   .
+designation                    delete  ....   ....   ....   ....   ....   .
+membership                     view    ....   ....   ....   y...   yyyy   y
+membership                     add     ....   ....   ....   yyyy   ....   y
+membership                     change  ....   ....   ....   y...   ....   y
+membership                     delete  ....   ....   ....   y...   ....   y
+delegation                     view    ....   ....   ....   y...   yyyy   y
+delegation                     add     ....   ....   ....   yyyy   ....   y
+delegation                     change  ....   ....   ....   y...   ....   y
+delegation                     delete  ....   ....   ....   y...   ....   y
+cui_category                   view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+cui_category                   add     ....   ....   ....   ....   ....   y
+cui_category                   change  ....   ....   ....   ....   ....   y
+cui_category                   delete  ....   ....   ....   ....   ....   y
+dissemination_control          view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+dissemination_control          change  ....   ....   ....   ....   ....   y
+security_profile               view    ....   ....   ....   ....   ....   y
+security_profile               add     ....   ....   ....   ....   ....   y
+security_profile               change  ....   ....   ....   ....   ....   y
+security_profile               delete  ....   ....   ....   ....   ....   .
+audit_event                    view    ....   ....   ....   ....   yyyy   y
+audit_event                    add     ....   ....   ....   ....   ....   .
+audit_event                    change  ....   ....   ....   ....   ....   .
+audit_event                    delete  ....   ....   ....   ....   ....   .
+user                           view    ....   ....   ....   ....   yyyy   y
+user                           add     ....   ....   ....   ....   ....   y
+user                           change  ....   ....   ....   ....   ....   y
+user                           delete  ....   ....   ....   ....   ....   .
+gef                            view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+gef                            add     y...   ....   y...   ....   ....   .
+gef                            change  y...   ....   y...   ....   ....   .
+gef                            delete  y...   ....   y...   ....   ....   .
+gef_end_state                  view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+gef_end_state                  change  y...   ....   y...   ....   ....   .
+campaign_plan_draft            view    y.y.   y.y.   y.y.   y.y.   y.y.   y
+campaign_plan_draft            add     y..y   ....   ....   ....   ....   .
+campaign_plan_draft            change  y...   ....   y...   ....   ....   .
+campaign_plan_draft            delete  ....   ....   ....   ....   ....   .
+campaign_plan_coordination     view    yyy.   yyy.   yyy.   yyy.   yyy.   y
+campaign_plan_coordination     change  ....   ....   ....   ....   ....   .
+campaign_plan_coordination     delete  ....   ....   ....   ....   ....   .
+support_plan_draft             view    y.y.   y.y.   y.y.   y.y.   y.y.   y
+support_plan_draft             add     y...   ....   ....   ....   ....   .
+support_plan_draft             change  y...   ....   y...   ....   ....   .
+support_plan_draft             delete  ....   ....   ....   ....   ....   .
+route                          view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+route                          add     y.y.   ....   y.y.   ....   ....   .
+route                          change  y...   ....   y...   ....   ....   .
+route                          delete  ....   ....   ....   ....   ....   .
+tasker                         view    yyy.   yyy.   yyy.   yyy.   yyy.   y
+tasker                         add     ....   ....   ....   ....   ....   .
+tasker                         change  ....   ....   ....   ....   ....   .
+tasker                         delete  ....   ....   ....   ....   ....   .
+history_entry                  view    ....   ....   ....   ....   yyyy   y
+history_entry                  change  ....   ....   ....   ....   ....   .
+history_entry                  delete  ....   ....   ....   ....   ....   .
+closure                        view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+closure                        add     ....   ....   ....   ....   ....   y
+closure                        change  ....   ....   ....   ....   ....   y
+closure                        delete  ....   ....   ....   ....   ....   y
+reminder_policy                view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+reminder_policy                add     ....   ....   ....   ....   ....   y
+reminder_policy                change  ....   ....   ....   ....   ....   y
+reminder_policy                delete  ....   ....   ....   ....   ....   y
+reminder                       view    yyy.   yyy.   yyy.   yyy.   yyy.   y
+reminder                       change  ....   ....   ....   ....   ....   .
+notification                   view    y...   ....   ....   ....   ....   .
+notification                   change  ....   ....   ....   ....   ....   .
+notification                   delete  ....   ....   ....   ....   ....   .
+user_preference                view    y...   ....   ....   ....   ....   .
+user_preference                change  y...   ....   ....   ....   ....   .
+user_preference                delete  ....   ....   ....   ....   ....   .
+api_token                      view    y...   ....   ....   ....   ....   y
+api_token                      add     ....   ....   ....   ....   ....   .
+api_token                      change  ....   ....   ....   ....   ....   .
+api_token                      delete  y...   ....   ....   ....   ....   y
+cycle_setup                    view    yy..   yy..   yy..   yy..   yy..   y
+cycle_setup                    add     ....   ....   ....   y...   ....   y
+cycle_setup                    change  ....   ....   ....   y...   ....   y
+cycle_setup                    delete  ....   ....   ....   ....   ....   .
+cycle_launched                 change  ....   ....   ....   ....   ....   .
+template_draft                 view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+template_draft                 add     y...   ....   y...   ....   ....   .
+template_draft                 change  y...   ....   y...   ....   ....   .
+template_draft                 delete  ....   ....   ....   ....   ....   .
+template_consultation          change  ....   ....   ....   ....   ....   .
+template_approved              change  ....   ....   ....   ....   ....   .
+template_section_draft         view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+template_section_draft         change  y...   ....   y...   ....   ....   .
+template_section_draft         delete  y...   ....   y...   ....   ....   .
+template_section_approved      change  ....   ....   ....   ....   ....   .
+template_section_approved      delete  ....   ....   ....   ....   ....   .
+assessment_in_progress         view    yyy.   yyy.   yyy.   yyy.   yyy.   y
+assessment_in_progress         add     ....   ....   ....   ....   ....   .
+assessment_in_progress         change  y...   ....   y...   ....   ....   .
+assessment_in_progress         delete  ....   ....   ....   ....   ....   .
+assessment_submitted           change  ....   ....   ....   ....   ....   .
+program_assessment             view    y.y.   y.y.   y.y.   y.y.   y.y.   y
+program_assessment             change  y...   ....   y...   ....   ....   .
+program                        view    yyyy   yyyy   yyyy   yyyy   yyyy   y
+program                        add     y...   ....   y...   ....   ....   .
+program                        change  y...   ....   y...   ....   ....   .
+program                        delete  y...   ....   y...   ....   ....   .
+"""
+
+# Which organization plays each relation to each record (the owning one first).
+RELATION_ORGANIZATIONS = {
+    "default": ("EUCOM", "DA", "J5", "SOCOM"),
+    "gef": ("USD(P)", "DA", "J5", "SOCOM"),
+    "gef_end_state": ("USD(P)", "DA", "J5", "SOCOM"),
+    "route": ("USD(P)", "DA", "J5", "SOCOM"),
+    "program": ("USD(P)", "DA", "J5", "SOCOM"),
+    "support_plan_draft": ("DA", "EUCOM", "J5", "SOCOM"),
+    "cycle_setup": ("J5", "USD(P)", "EUCOM", "SOCOM"),
+    "cycle_launched": ("J5", "USD(P)", "EUCOM", "SOCOM"),
+    "template_draft": ("J5", "USD(P)", "EUCOM", "SOCOM"),
+    "template_consultation": ("J5", "USD(P)", "EUCOM", "SOCOM"),
+    "template_approved": ("J5", "USD(P)", "EUCOM", "SOCOM"),
+    "template_section_draft": ("J5", "USD(P)", "EUCOM", "SOCOM"),
+    "template_section_approved": ("J5", "USD(P)", "EUCOM", "SOCOM"),
+    "assessment_in_progress": ("EUCOM", "USD(P)", "J5", "SOCOM"),
+    "assessment_submitted": ("EUCOM", "USD(P)", "J5", "SOCOM"),
+    "program_assessment": ("USD(P)", "DA", "J5", "SOCOM"),
+}
+
+
+def parse_matrix(text: str) -> dict[tuple[str, str, str, str], bool]:
+    """{(record, action, role, relation or "any"): allowed} from the table above."""
+    cells = {}
+    lines = [line.split() for line in text.strip().splitlines()]
+    header, rows = lines[0], lines[1:]
+    assert tuple(header[2:]) == ROLES, header
+    for row in rows:
+        record, action, marks = row[0], row[1], row[2:]
+        assert len(marks) == len(ROLES), row
+        for role, mark in zip(ROLES, marks, strict=True):
+            if role == "sysadmin":
+                assert len(mark) == 1, row
+                cells[(record, action, role, "any")] = mark == "y"
+            else:
+                assert len(mark) == 4 and set(mark) <= {"y", "."}, row
+                for relation, one in zip(RELATIONS, mark, strict=True):
+                    cells[(record, action, role, relation)] = one == "y"
+    return cells
+
+
+EXPECTED = parse_matrix(MATRIX)
+USER = get_user_model()
+
+
+class Cast:
+    """The people: one member per role in each organization of the matrix, and a system administrator."""
+
+    def __init__(self):
+        self.people: dict[tuple[str, str], object] = {}
+        self.sysadmin = USER.objects.create_superuser("matrix_sysadmin", password="x" * 20)
+
+    def member(self, acronym: str, role: str):
+        key = (acronym, role)
+        if key not in self.people:
+            name = "".join(ch for ch in acronym.lower() if ch.isalnum()) + "_" + role
+            user = USER.objects.create_user(name, password="x" * 20)
+            Membership.objects.create(user=user, organization=Organization.objects.get(acronym=acronym, active=True),
+                                      role=role, is_coordinator=role in (Role.REVIEWER, Role.APPROVER),
+                                      start=datetime.date(2020, 1, 1))
+            self.people[key] = user
+        return self.people[key]
+
+    def person(self, record: str, role: str, relation: str):
+        if role == "sysadmin":
+            return self.sysadmin
+        acronyms = RELATION_ORGANIZATIONS.get(record, RELATION_ORGANIZATIONS["default"])
+        return self.member(acronyms[RELATIONS.index(relation)], role)
+
+
+def _plan(cast: Cast, *, owner="EUCOM", gef=None) -> CampaignPlan:
+    plan = campaign_plan_create(
+        by=cast.member(owner, Role.ACTION_OFFICER), owner=Organization.objects.get(acronym=owner, active=True),
+        title=f"{owner} theater campaign plan (training data)", gef=gef,
+        period_start=datetime.date(2027, 1, 1), period_end=datetime.date(2031, 1, 1),
+        summary="Build partner capacity (training data).", complementary_usg_activities="State programs.",
+        resources_needed="Funding.", risk_if_not_resourced="Gaps.",
+    )
+    return plan
+
+
+@pytest.fixture
+def records(db):
+    call_command("load_reference_data", verbosity=0)
+    cast = Cast()
+    # Everyone of the matrix exists before any record, as members of their organizations.
+    for record in {*RELATION_ORGANIZATIONS.values()}:
+        for acronym in record:
+            for role in ROLES[:-1]:
+                cast.member(acronym, role)
+    eucom = Organization.objects.get(acronym="EUCOM", active=True)
+    gef = GEFGuidance.objects.create(year=2027, title="GEF (training data)", issued_on=datetime.date(2026, 10, 1))
+    end_state = GEFEndState.objects.create(gef=gef, code="ES-1", title="Partners secure their borders")
+
+    draft = _plan(cast, gef=gef)
+    coordinating = _plan(cast, gef=gef)
+    coordinating.supporting_organizations.set([Organization.objects.get(acronym="DA", active=True)])
+    PartnerConsideration.objects.create(campaign_plan=coordinating, country=Country.objects.get(code="PL"),
+                                        can_support="Yes", can_safeguard="Yes", can_sustain="Yes")
+    Objective.objects.create(campaign_plan=coordinating, code="OBJ-1", title="Interoperability").end_states.add(
+        end_state)
+    coordinating = transition_perform(document=coordinating, name="submit", by=cast.member("EUCOM", "action_officer"))
+    assert Tasker.objects.filter(object_id=coordinating.pk, organization__acronym="DA").exists()
+    support = support_plan_create(by=cast.member("DA", "action_officer"),
+                                  owner=Organization.objects.get(acronym="DA", active=True),
+                                  title="Army campaign support plan (training data)")
+
+    def cycle(year):
+        return cycle_create(by=cast.sysadmin, fiscal_year=year, owner=Organization.objects.get(acronym="J5"),
+                            policy_office=Organization.objects.get(acronym="USD(P)"),
+                            template_suspense=datetime.date(2027, 1, 4), collection_suspense=datetime.date(2027, 3, 1),
+                            joint_review_suspense=datetime.date(2027, 5, 3),
+                            evaluation_suspense=datetime.date(2027, 6, 30))
+
+    setup = cycle(2027)
+    running = cycle(2028)
+    running = transition_perform(document=running, name="start_template", by=cast.sysadmin)
+    template = template_create(cycle=running, by=cast.member("J5", "action_officer"), title="FY2028 template")
+    section = TemplateSection.objects.create(template=template, title="Execution of the GEF", position=1)
+    in_consultation = template_create(cycle=running, by=cast.member("J5", "action_officer"), title="Second draft")
+    Template.objects.filter(pk=in_consultation.pk).update(state="consultation")
+    approved = template_create(cycle=running, by=cast.member("J5", "action_officer"), title="Approved one")
+    Template.objects.filter(pk=approved.pk).update(state="approved")
+    approved_section = TemplateSection.objects.create(template=Template.objects.get(pk=approved.pk),
+                                                      title="Approved section", position=1)
+    AssessmentCycle.objects.filter(pk=running.pk).update(state="launched")
+    # Assessments as the launch makes them (the launch itself is tested in tests/assessments).
+    in_progress = Assessment.objects.create(cycle=running, owner=eucom, campaign_plan=coordinating, title="EUCOM",
+                                            suspense=datetime.date(2027, 3, 1), state=AssessmentState.IN_PROGRESS)
+    submitted = Assessment.objects.create(cycle=running, owner=eucom, campaign_plan=draft, title="EUCOM draft",
+                                          suspense=datetime.date(2027, 3, 1), state=AssessmentState.SUBMITTED)
+    program = Program.objects.create(code="TRN", name="Training program (training data)")
+    program_assessment = ProgramAssessment.objects.create(
+        cycle=running, owner=Organization.objects.get(acronym="USD(P)"), program=program, title="TRN",
+        suspense=datetime.date(2027, 3, 1), state=AssessmentState.IN_PROGRESS)
+
+    eucom_officer = cast.member("EUCOM", "action_officer")
+    membership = Membership.objects.get(user=eucom_officer, organization=eucom)
+    delegation = Delegation.objects.create(organization=eucom, role=Role.APPROVER,
+                                           delegator=cast.member("EUCOM", "approver"), delegate=eucom_officer,
+                                           start=datetime.date(2026, 1, 1), end=datetime.date(2030, 1, 1))
+    notification = Notification.objects.create(user=eucom_officer, text="A tasker for you (training data)")
+    preference = UserPreference.objects.create(user=eucom_officer)
+    token, _key = AuthToken.objects.create(user=eucom_officer)
+    profile, _ = SecurityProfile.objects.get_or_create(user=eucom_officer)
+    tasker = Tasker.objects.filter(object_id=coordinating.pk).first()
+    from django.utils import timezone
+
+    from reminders.models import ReminderStep
+    Reminder.objects.get_or_create(tasker=tasker, step=ReminderStep.objects.first(),
+                                   recipient=cast.member("DA", "reviewer"), defaults={"due_at": timezone.now()})
+    objects = {
+        # No one refers to it yet, so it may really be deleted.
+        "organization": Organization.objects.create(acronym="TRNCELL", name="Training cell (training data)",
+                                                    kind="other"),
+        "country": Country.objects.get(code="PL"),
+        "aor_period": AreaOfResponsibility.objects.filter(country__code="PL").first(),
+        "designation": OrganizationDesignation.objects.first(),
+        "membership": membership,
+        "delegation": delegation,
+        "cui_category": CUICategory.objects.first() or CUICategory.objects.create(code="PRVCY", name="Privacy"),
+        "dissemination_control": DisseminationControl.objects.first()
+        or DisseminationControl.objects.create(code="FEDCON", name="Federal employees and contractors only"),
+        "security_profile": profile,
+        "audit_event": AuditEvent.objects.first(),
+        "user": eucom_officer,
+        "gef": gef,
+        "gef_end_state": end_state,
+        "campaign_plan_draft": draft,
+        "campaign_plan_coordination": coordinating,
+        "support_plan_draft": support,
+        "route": Route.objects.get(document_kind="campaign_plan", is_default=True),
+        "tasker": tasker,
+        "history_entry": HistoryEntry.objects.first(),
+        "closure": Closure.objects.create(date=datetime.date(2027, 12, 24), reason="Executive order (training data)"),
+        "reminder_policy": ReminderPolicy.objects.first(),
+        "reminder": Reminder.objects.first(),
+        "notification": notification,
+        "user_preference": preference,
+        "api_token": token,
+        "cycle_setup": setup,
+        "cycle_launched": AssessmentCycle.objects.get(pk=running.pk),
+        "template_draft": template,
+        "template_consultation": Template.objects.get(pk=in_consultation.pk),
+        "template_approved": Template.objects.get(pk=approved.pk),
+        "template_section_draft": section,
+        "template_section_approved": approved_section,
+        "assessment_in_progress": in_progress,
+        "assessment_submitted": submitted,
+        "program_assessment": program_assessment,
+        "program": program,
+    }
+    missing = [name for name, obj in objects.items() if obj is None]
+    assert not missing, f"the fixture made no {missing}"
+    return cast, objects
+
+
+def _cells():
+    for (record, action, role, relation), allowed in EXPECTED.items():
+        yield record, action, role, relation, allowed
+
+
+def test_the_table_covers_every_registered_admin_model_and_every_action():
+    from django.contrib import admin
+
+    names = {record for record, *_ in _cells()}
+    covered = {RECORD_MODELS[name]._meta.label_lower for name in names}
+    registered = {model._meta.label_lower for model in admin.site._registry}
+    third_party = {"auth.group", "axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"}
+    assert registered - covered - third_party == set()
+    for name in names:
+        # Every record the table names has a row for "change"; every model one for each action.
+        assert "change" in {action for record, action, *_ in _cells() if record == name}, name
+    for model in {RECORD_MODELS[name] for name in names}:
+        actions = {action for record, action, *_ in _cells() if RECORD_MODELS[record] is model}
+        assert actions >= {"view", "change"}, model
+
+
+RECORD_MODELS = {
+    "organization": Organization, "country": Country, "aor_period": AreaOfResponsibility,
+    "designation": OrganizationDesignation, "membership": Membership, "delegation": Delegation,
+    "cui_category": CUICategory, "dissemination_control": DisseminationControl,
+    "security_profile": SecurityProfile, "audit_event": AuditEvent, "user": USER, "gef": GEFGuidance,
+    "gef_end_state": GEFEndState, "campaign_plan_draft": CampaignPlan, "campaign_plan_coordination": CampaignPlan,
+    "support_plan_draft": CampaignSupportPlan, "route": Route, "tasker": Tasker, "history_entry": HistoryEntry,
+    "closure": Closure, "reminder_policy": ReminderPolicy, "reminder": Reminder, "notification": Notification,
+    "user_preference": UserPreference, "api_token": AuthToken, "cycle_setup": AssessmentCycle,
+    "cycle_launched": AssessmentCycle, "template_draft": Template, "template_consultation": Template,
+    "template_approved": Template, "template_section_draft": TemplateSection,
+    "template_section_approved": TemplateSection, "assessment_in_progress": Assessment,
+    "assessment_submitted": Assessment, "program_assessment": ProgramAssessment, "program": Program,
+}
+
+
+@pytest.mark.postgres
+def test_every_cell_of_the_matrix_holds_in_the_rules(records):
+    cast, objects = records
+    wrong = []
+    for record, action, role, relation, allowed in _cells():
+        user = cast.person(record, role, relation)
+        model = RECORD_MODELS[record]
+        actual = may(user, action, model) if action == "add" else may(user, action, model, objects[record])
+        if actual != allowed:
+            wrong.append(f"{record} {action} by {role} of the {relation} organization: "
+                         f"{'allowed' if actual else 'refused'}, the table says {'allowed' if allowed else 'refused'}")
+    assert not wrong, "\n".join(wrong)
+
+
+def _admin_url(obj_or_model, view: str) -> str:
+    opts = obj_or_model._meta
+    name = f"admin:{opts.app_label}_{opts.model_name}_{view}"
+    return reverse(name) if view in ("add", "changelist") else reverse(name, args=[obj_or_model.pk])
+
+
+@pytest.mark.postgres
+def test_the_admin_pages_answer_as_the_matrix_says(records):
+    """The admin itself, over HTTP: a record's page opens only for those the table lets view it
+    (others get a 403 or "not found"), its form saves only for those it lets change it, and its
+    delete page opens only for those it lets delete it; the add page only for those who may add."""
+    from django.contrib import admin
+
+    cast, objects = records
+    wrong = []
+    clients: dict[int, Client] = {}
+    pages: dict[tuple, object] = {}
+    for record, action, role, relation, allowed in _cells():
+        model = RECORD_MODELS[record]
+        if model not in admin.site._registry:
+            continue
+        user = cast.person(record, role, relation)
+        client = clients.get(user.pk)
+        if client is None:
+            client = clients[user.pk] = Client()
+            client.force_login(user)
+        obj = objects[record]
+
+        def get(url, user=user, client=client, **params):
+            key = (user.pk, url, tuple(sorted(params.items())))
+            if key not in pages:  # the change page answers both "view" and "change": ask once
+                pages[key] = client.get(url, params)
+            return pages[key]
+
+        if action == "add":
+            response = get(_admin_url(model, "add"))
+            actual = response.status_code == 200
+        elif model is Tasker:
+            # A tasker is shown on its document's page (the "my taskers" list is a work list of
+            # one's own organizations', and links there); no page writes one.
+            if action == "view":
+                response = get(_admin_url(obj.document, "change"))
+                actual = response.status_code == 200 and f'id="tasker-{obj.pk}"' in response.content.decode()
+            else:
+                response = get(_admin_url(model, "changelist"))
+                actual = bool(getattr(response, "context_data", {}).get(f"has_{action}_permission"))
+        elif action == "view":
+            response = get(_admin_url(obj, "change"))
+            actual = response.status_code == 200
+        elif action == "change":
+            response = get(_admin_url(obj, "change"))
+            actual = response.status_code == 200 and bool(response.context_data.get("has_change_permission"))
+        else:
+            response = get(_admin_url(obj, "delete"))
+            actual = response.status_code == 200
+        assert response.status_code < 500, (record, action, role, relation, response.status_code)
+        if actual != allowed:
+            wrong.append(f"{record} {action} by {role} of the {relation} organization: admin "
+                         f"{'allowed' if actual else 'refused'} ({response.status_code}), the table says "
+                         f"{'allowed' if allowed else 'refused'}")
+    assert not wrong, "\n".join(wrong)
