@@ -99,7 +99,10 @@ class AssessmentCycleForm(forms.ModelForm):
             if field is None:
                 continue
             saved = getattr(self.instance, f"{name}_id", None)
-            field.queryset = Organization.objects.filter(pk__in={*ids, *([saved] if saved else [])})
+            # The select offers the holders; any other organization sent is answered by the
+            # designation rule in ``clean`` (naming the designation), not as an unknown choice.
+            offered = Organization.objects.filter(pk__in={*ids, *([saved] if saved else [])})
+            field.choices = [("", field.empty_label or "---------")] + [(o.pk, str(o)) for o in offered]
             if self.instance.pk is None and ids:
                 self.fields[name].initial = ids[0]
 
