@@ -4,6 +4,7 @@ back as messages with their reasons. The launch shows a progress bar that refres
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
@@ -12,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from organizations.models import Organization
 from planning.models import CampaignPlan, CampaignSupportPlan
 from security.admin_mixins import InlineFollowsParentMixin, ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
@@ -33,6 +35,7 @@ from .models import (
     TemplateSection,
 )
 from .reports import cycle_report, may_view_report, report_xlsx
+from .rules import cycle_office_holders, cycle_offices_refusals
 from .selectors import answer_sheet, documents_visible_to
 
 
@@ -78,8 +81,46 @@ def progress_bar(cycle: AssessmentCycle) -> str:
                        " (launching…)" if cycle.launch_in_progress else "")
 
 
+class AssessmentCycleForm(forms.ModelForm):
+    """The cycle's offices are the designated ones: each field offers the organizations holding its
+    designation today (and the value already saved), a new cycle starts with them filled in, and
+    the form asks ``cycle_offices_refusals`` (the service's rule) before saving."""
+
+    class Meta:
+        model = AssessmentCycle
+        fields = ("fiscal_year", "owner", "policy_office", "program_coordinator",
+                                                "template_suspense", "collection_suspense",
+                                                "joint_review_suspense", "evaluation_suspense")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        holders = cycle_office_holders()
+        for name, ids in holders.items():
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            saved = getattr(self.instance, f"{name}_id", None)
+            # The select offers the holders; any other organization sent is answered by the
+            # designation rule in ``clean`` (naming the designation), not as an unknown choice.
+            offered = Organization.objects.filter(pk__in={*ids, *([saved] if saved else [])})
+            field.choices = [("", field.empty_label or "---------")] + [(o.pk, str(o)) for o in offered]
+            if self.instance.pk is None and ids:
+                self.fields[name].initial = ids[0]
+
+    def clean(self):
+        cleaned = super().clean()
+        if all(name in self.fields for name in ("owner", "policy_office")):
+            refusals = cycle_offices_refusals(owner=cleaned.get("owner"), policy_office=cleaned.get("policy_office"),
+                                              program_coordinator=cleaned.get("program_coordinator"))
+            for name, message in refusals.items():
+                if name in self.fields:
+                    self.add_error(name, message)
+        return cleaned
+
+
 @admin.register(AssessmentCycle)
 class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
+    form = AssessmentCycleForm
     change_form_template = "admin/assessments/assessmentcycle/change_form.html"
     change_list_template = "admin/assessments/assessmentcycle/change_list.html"
     list_display = ("__str__", "state", "launch_progress", "collection_suspense", "report_link")

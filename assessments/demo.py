@@ -15,7 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from organizations.models import Organization
+from organizations.models import Designation
+from organizations.selectors import designated_organization
 from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
 from workflow.models import Response, Step
 from workflow.selectors import open_taskers
@@ -45,6 +46,10 @@ QUESTIONS = (
         (QuestionKind.NARRATIVE, "Which partner capabilities can the partner sustain without U.S. support (4.b)?"),
     ]),
 )
+
+
+def _slug(acronym: str) -> str:
+    return "".join(ch for ch in acronym.lower() if ch.isalnum())
 
 
 def _user(username: str):
@@ -106,8 +111,9 @@ def _answer(document, questions, index: int) -> None:
 def _run_cycle(*, fiscal_year: int, close: bool, admin, j5_user, usdp_user, organizations) -> AssessmentCycle:
     today = timezone.localdate()
     cycle = services.cycle_create(
-        by=admin, fiscal_year=fiscal_year, owner=organizations["J5"], policy_office=organizations["USD(P)"],
-        program_coordinator=organizations.get("PA&E"), template_suspense=today + datetime.timedelta(days=30),
+        by=admin, fiscal_year=fiscal_year, owner=organizations[Designation.JOINT_STAFF],
+        policy_office=organizations[Designation.POLICY_OFFICE],
+        program_coordinator=organizations.get(Designation.PROGRAM_ANALYSIS), template_suspense=today + datetime.timedelta(days=30),
         collection_suspense=today + datetime.timedelta(days=120), joint_review_suspense=today + datetime.timedelta(days=180),
         evaluation_suspense=today + datetime.timedelta(days=240),
     )
@@ -170,12 +176,17 @@ def load(*, stdout) -> None:
     approved = (CampaignPlan.objects.filter(state=PlanState.APPROVED).exists()
                 or CampaignSupportPlan.objects.filter(state=PlanState.APPROVED).exists())
     admin = _user("administrator") or get_user_model().objects.filter(is_superuser=True).first()
-    organizations = {o.acronym: o for o in Organization.objects.filter(acronym__in=("J5", "USD(P)", "PA&E"))}
-    if not approved or admin is None or not {"J5", "USD(P)"} <= set(organizations):
-        stdout.write("assessment cycles: skipped (needs approved plans, an administrator, J5 and USD(P))")
+    # The cycle's offices are the designated ones, whoever holds them (never looked up by acronym).
+    organizations = {designation: designated_organization(designation) for designation in (
+        Designation.JOINT_STAFF, Designation.POLICY_OFFICE, Designation.PROGRAM_ANALYSIS)}
+    organizations = {designation: org for designation, org in organizations.items() if org is not None}
+    if not approved or admin is None or not {Designation.JOINT_STAFF, Designation.POLICY_OFFICE} <= set(organizations):
+        stdout.write("assessment cycles: skipped (needs approved plans, an administrator, and the designated "
+                     "Joint Staff office and policy office)")
         return
     reference.load(stdout=stdout)
-    j5_user, usdp_user = _user("j5_approver"), _user("usdp_approver")
+    j5_user = _user(f"{_slug(organizations[Designation.JOINT_STAFF].acronym)}_approver")
+    usdp_user = _user(f"{_slug(organizations[Designation.POLICY_OFFICE].acronym)}_approver")
     current = _fiscal_year(timezone.localdate())
     outcome = {}
     for fiscal_year, close in ((current - 1, True), (current, False)):

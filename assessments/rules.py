@@ -2,14 +2,54 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
-from organizations.selectors import Capacity
+from organizations.models import Designation
+from organizations.selectors import Capacity, designation_holders, designation_name
 from workflow.rules import ActorRule
 
 RUN_CYCLE_PERMISSION = "assessments.run_cycle"
 CYCLE_ADMINISTRATOR_WORDS = ("a system administrator, or an organization administrator of the designated "
                              "Joint Staff office")
+
+
+# The offices of a cycle and the designation each must hold: the Joint Staff office runs it,
+# the policy office is consulted and evaluates, the program analysis office coordinates the
+# program assessments (Encl. 2, 1.d, 1.k and 10.c).
+CYCLE_OFFICES = (
+    ("owner", Designation.JOINT_STAFF, "Joint Staff office"),
+    ("policy_office", Designation.POLICY_OFFICE, "policy office"),
+    ("program_coordinator", Designation.PROGRAM_ANALYSIS, "program coordinator"),
+)
+
+
+def cycle_office_holders(*, on: datetime.date | None = None) -> dict[str, tuple[int, ...]]:
+    """For each office field of a cycle, the organizations that may fill it on ``on`` (today):
+    the holders of its designation (one memoized query)."""
+    held = designation_holders(on=on)
+    return {name: held.get(designation, ()) for name, designation, _ in CYCLE_OFFICES}
+
+
+def cycle_offices_refusals(*, owner, policy_office, program_coordinator=None,
+                           on: datetime.date | None = None) -> dict[str, str]:
+    """Why these organizations cannot be a cycle's offices, by field (nothing when they can): each
+    must hold its designation on ``on`` (today), so a command cannot evaluate its own assessments.
+    The program coordinator is optional."""
+    given = {"owner": owner, "policy_office": policy_office, "program_coordinator": program_coordinator}
+    holders = cycle_office_holders(on=on)
+    refusals = {}
+    for name, designation, label in CYCLE_OFFICES:
+        organization = given[name]
+        if organization is None or organization.pk in holders[name]:
+            continue
+        if not holders[name]:
+            refusals[name] = (f"No organization holds the designation of the {designation_name(designation)}; "
+                              f"the cycle's {label} must be the organization holding it.")
+        else:
+            refusals[name] = (f"{organization.acronym} is not the designated {designation_name(designation)}; "
+                              f"the cycle's {label} must be the organization holding that designation.")
+    return refusals
 
 
 def may_run_cycle(user) -> bool:

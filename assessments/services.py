@@ -39,7 +39,7 @@ from .models import (
     TemplateState,
 )
 from .models import Assessment as PlanAssessment
-from .rules import CYCLE_ADMINISTRATOR_WORDS, may_run_cycle
+from .rules import CYCLE_ADMINISTRATOR_WORDS, cycle_offices_refusals, may_run_cycle
 from .selectors import cycle_template
 
 LAUNCH_BATCH_SIZE = 500
@@ -68,8 +68,13 @@ def cycle_create(*, by, fiscal_year: int, owner: Organization, policy_office: Or
                  template_suspense: datetime.date, collection_suspense: datetime.date,
                  joint_review_suspense: datetime.date, evaluation_suspense: datetime.date,
                  program_coordinator: Organization | None = None) -> AssessmentCycle:
-    """Set up one fiscal year's cycle with its phase suspenses; administrators only; one per year."""
+    """Set up one fiscal year's cycle with its phase suspenses; administrators only; one per year.
+    Its offices hold their designations (``cycle_offices_refusals``)."""
     _require_administrator(by)
+    refusals = cycle_offices_refusals(owner=owner, policy_office=policy_office,
+                                      program_coordinator=program_coordinator)
+    if refusals:
+        raise InvalidInput(list(refusals.values()), {name: [message] for name, message in refusals.items()})
     cycle = AssessmentCycle(
         fiscal_year=fiscal_year, owner=owner, policy_office=policy_office, program_coordinator=program_coordinator,
         template_suspense=template_suspense, collection_suspense=collection_suspense,

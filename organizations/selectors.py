@@ -233,3 +233,24 @@ def acts_for_designation(user, designation: str, *, role: Iterable[str] | str | 
                          on: datetime.date | None = None) -> bool:
     """Does ``user`` act (in ``role``, if given) for the organization holding ``designation``?"""
     return designation in designations_acting_for(user, role=role, on=on)
+
+
+DESIGNATION_NAMES = {
+    "policy_office": "policy office (USD(P))",
+    "joint_staff": "Joint Staff office (J5)",
+    "security_cooperation_agency": "security cooperation agency (DSCA)",
+    "program_analysis": "program analysis office (PA&E)",
+    "personnel_readiness": "personnel and readiness office (USD(P&R))",
+    "defense_intelligence": "defense intelligence office (DIA)",
+}
+
+
+def designation_name(designation: str) -> str:
+    """A designation in a sentence: "policy office (USD(P))" (refusals name the designation)."""
+    return DESIGNATION_NAMES.get(designation, designation.replace("_", " "))
+
+
+def designation_holder_ids(designations: Iterable[str], *, on: datetime.date | None = None) -> set[int]:
+    """The organizations holding any of ``designations`` on ``on`` (from ``designation_holders``)."""
+    holders = designation_holders(on=on)
+    return {pk for designation in designations for pk in holders.get(designation, ())}

@@ -9,11 +9,16 @@ class PlanningConfig(AppConfig):
         from . import permissions
 
         permissions.register()
+        from organizations.models import Designation
         from workflow.registry import register_document
 
         from .models import CampaignPlan, CampaignSupportPlan
         from .selectors import plans_cleared_for, plans_visible_to
 
+        # The Joint Staff (J5) reviews every campaign plan and support plan, in conjunction with
+        # the policy office (Encl. 2, 1.d and 10.c); a support plan is signed by its owner.
+        reviewing = (Designation.JOINT_STAFF, Designation.POLICY_OFFICE)
         for model in (CampaignPlan, CampaignSupportPlan):
             register_document(model, visible=lambda user, model=model: plans_visible_to(user, model),
-                              cleared=lambda user, model=model: plans_cleared_for(user, model))
+                              cleared=lambda user, model=model: plans_cleared_for(user, model),
+                              reviewing_designations=reviewing, owner_approves=model is CampaignSupportPlan)

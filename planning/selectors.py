@@ -6,17 +6,19 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
-from organizations.selectors import organization_ids_acting_for
+from organizations.selectors import designation_holder_ids, organization_ids_acting_for
 from security.access import marking_q
-from workflow.models import RouteStep, Step, Tasker
-from workflow.registry import exists_row_by_row
+from workflow.models import Tasker
+from workflow.registry import exists_row_by_row, reviewing_designations
 
 
 def plans_visible_to(user, model) -> QuerySet:
     """Plans of ``model`` that ``user`` may see: cleared for the level and released to their
-    country, and their organizations own it, are tasked on it, or are its reviewing authority
-    (the review and approval organizations of its kind's routes). Superusers (system
-    administrators) have need-to-know for all, but not a clearance they do not hold."""
+    country, and their organizations own it, are tasked on it, or hold a designation that reviews
+    every plan of the kind (``reviewing_designations`` registered with ``workflow.registry``).
+    Naming oneself in a route grants nothing: reviewing authority is granted, not implied.
+    Superusers (system administrators) have need-to-know for all, but not a clearance they do
+    not hold."""
     if user is None or not user.is_authenticated or not user.is_active:
         return model.objects.none()
     cleared = model.objects.filter(marking_q(user, model))
@@ -24,9 +26,8 @@ def plans_visible_to(user, model) -> QuerySet:
         return cleared
     # A short list of ids, not a subquery: keeps the planner on the indexes at any size.
     organizations = organization_ids_acting_for(user)
-    reviewing = RouteStep.objects.filter(route__document_kind=model.workflow_kind,
-                                         step__in=(Step.REVIEW, Step.APPROVAL), organization__in=organizations)
-    if reviewing.exists():
+    # The designated offices: one query, read once per request.
+    if organizations and designation_holder_ids(reviewing_designations(model)).intersection(organizations):
         return cleared
     # Tasked, row by row: a page of plans probes its own taskers instead of reading every
     # tasker of the organizations first (as many as the documents they were ever tasked on).

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from organizations.models import Organization, Role
+from organizations.models import Designation, Organization, Role
 
 
 class Step(models.TextChoices):
@@ -28,6 +28,9 @@ class Step(models.TextChoices):
     CONSULTATION = "consultation", "Consultation"
     COMPLETION = "completion", "Completion"
     EVALUATION = "evaluation", "Evaluation"
+
+
+ONE_PARTICIPANT = "Name one participant: an organization, a designated office or a relation."
 
 
 class Route(models.Model):
@@ -52,13 +55,19 @@ class Route(models.Model):
 
 
 class RouteStep(models.Model):
-    """One participant of one step: a named organization, or a relation of the document
-    (``owner``, ``supporting_organizations``, ``supported_commands``...) resolved when the step starts."""
+    """One participant of one step: a named organization, a designated office (whoever holds the
+    designation when a document's route is snapshotted: the snapshot keeps that organization), or
+    a relation of the document (``owner``, ``supporting_organizations``, ``supported_commands``...)
+    resolved when the step starts. Review and approval steps name designated offices
+    (``workflow.services.route_steps_refusals``)."""
 
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="steps")
     step = models.CharField(max_length=20, choices=Step.choices)
     organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="route_steps")
+    designation = models.CharField(max_length=40, choices=Designation.choices, blank=True,
+                                   help_text="Instead of an organization: the designated office, whoever "
+                                             "holds it when a document starts its route.")
     relation = models.CharField(max_length=50, blank=True,
                                 help_text="Instead of an organization: who, relative to the document.")
     suspense_working_days = models.PositiveSmallIntegerField(default=10)
@@ -68,19 +77,26 @@ class RouteStep(models.Model):
         ordering = ["route", "position", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(organization__isnull=False) & Q(relation="")) | (Q(organization__isnull=True) & ~Q(relation="")),
-                name="route_step_organization_or_relation",
-                violation_error_message="Name either an organization or a relation, not both.",
+                condition=(Q(organization__isnull=False) & Q(relation="") & Q(designation=""))
+                | (Q(organization__isnull=True) & ~Q(relation="") & Q(designation=""))
+                | (Q(organization__isnull=True) & Q(relation="") & ~Q(designation="")),
+                name="route_step_one_participant",
+                violation_error_message=ONE_PARTICIPANT,
             ),
         ]
 
     def __str__(self) -> str:
-        who = self.organization.acronym if self.organization_id else self.relation.replace("_", " ")
+        if self.organization_id:
+            who = self.organization.acronym
+        elif self.designation:
+            who = f"the {self.get_designation_display()}"
+        else:
+            who = self.relation.replace("_", " ")
         return f"{self.get_step_display()}: {who}"
 
     def clean(self) -> None:
-        if bool(self.organization_id) == bool(self.relation):
-            raise ValidationError("Name either an organization or a relation, not both.")
+        if sum(map(bool, (self.organization_id, self.relation, self.designation))) != 1:
+            raise ValidationError(ONE_PARTICIPANT)
 
 
 class TaskerState(models.TextChoices):

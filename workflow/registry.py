@@ -7,11 +7,18 @@ of its documents escalates to (the escalation contract): either the document ans
 ``escalation_organization_ids()`` itself (naming in ``escalation_select_related`` the relations
 that answer reads, so a batch of documents is loaded in one query), or its route snapshot names
 the review and approval organizations (``route_snapshot``). A kind offering neither is refused
-at registration."""
+at registration.
+
+Reviewing authority over *every* document of a kind is granted, never implied by a route: a kind
+declares here the designations that review all its documents (``reviewing_designations``, e.g.
+the Joint Staff office and the policy office for campaign plans); anyone else sees a document
+because they own it or are tasked on it. A kind also says whether its owner may approve its own
+documents (``owner_approves``: a campaign support plan is signed by its owning component; a
+campaign plan never by its combatant command)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
@@ -20,18 +27,46 @@ from django.db.models.lookups import IsNull
 
 _visible: dict[type, Callable[[object], QuerySet]] = {}
 _cleared: dict[type, Callable[[object], QuerySet] | None] = {}
+_reviewing: dict[type, tuple[str, ...]] = {}
+_owner_approves: dict[type, bool] = {}
 
 
 def register_document(model, *, visible: Callable[[object], QuerySet],
-                      cleared: Callable[[object], QuerySet] | None = None) -> None:
+                      cleared: Callable[[object], QuerySet] | None = None,
+                      reviewing_designations: Iterable[str] = (), owner_approves: bool = False) -> None:
     """``visible(user)``: the documents the user may see (need-to-know and markings).
     ``cleared(user)``: those whose marking the user may see, for rows that already prove
-    need-to-know (the user's own taskers); None when the kind carries no marking."""
+    need-to-know (the user's own taskers); None when the kind carries no marking.
+    ``reviewing_designations``: the designated offices that review every document of the kind.
+    ``owner_approves``: whether a route may make the document's owner its approver."""
     if not callable(getattr(model, "escalation_organization_ids", None)) and not _has_route_snapshot(model):
         raise ImproperlyConfigured(f"{model.__name__} names no reviewing authority: give it an "
                                    "escalation_organization_ids() method or a route_snapshot field.")
     _visible[model] = visible
     _cleared[model] = cleared
+    _reviewing[model] = tuple(reviewing_designations)
+    _owner_approves[model] = owner_approves
+
+
+def _model_of(kind) -> type | None:
+    if isinstance(kind, type):
+        return kind
+    return next((model for model in _visible if getattr(model, "workflow_kind", None) == kind), None)
+
+
+def reviewing_designations(kind) -> tuple[str, ...]:
+    """The designations that review every document of ``kind`` (a model or its ``workflow_kind``)."""
+    return _reviewing.get(_model_of(kind), ())
+
+
+def owner_approves(kind) -> bool:
+    """Whether the owner of a document of ``kind`` (a model or its ``workflow_kind``) approves it."""
+    return _owner_approves.get(_model_of(kind), False)
+
+
+def document_kinds() -> dict[str, type]:
+    """Every registered kind with a route, by its ``workflow_kind``."""
+    return {model.workflow_kind: model for model in _visible if getattr(model, "workflow_kind", None)}
 
 
 def registered_documents() -> list[type]:

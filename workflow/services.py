@@ -22,13 +22,14 @@ import time
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
 from django.db.models import JSONField
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from organizations.models import Organization, Role
-from organizations.selectors import Capacity, acting_capacity
+from organizations.selectors import Capacity, acting_capacity, designation_holders, designation_name
 
 from .calendar import add_working_days, working_day_on_or_after
 from .exceptions import (
@@ -52,6 +53,7 @@ from .models import (
     Tasker,
     TaskerState,
 )
+from .registry import REVIEWING_STEPS, document_kinds, owner_approves
 from .rules import TransitionRules
 from .selectors import document_read_once, document_taskers, document_taskers_forget
 
@@ -189,23 +191,52 @@ def route_default(kind: str) -> Route | None:
 
 
 def route_snapshot_take(*, document) -> None:
-    """Freeze the route a document starts with: later edits of the route don't touch it."""
+    """Freeze the route a document starts with: later edits of the route, and later changes of
+    who holds a designation, don't touch it. A step naming a designated office is stored with the
+    organization holding it now. Refused when no one holds a designation the route names, or
+    when the route would make the document's owner approve its own document (unless the kind's
+    owner approves, as a support plan's)."""
     route = route_default(document.workflow_kind)
     if route is None:
         raise TransitionRefused(f"No route is configured for a {kind_label(document)}; an administrator "
                                 "must set one up under Workflow › Routes.")
+    steps = _route_steps_resolved(route)
+    reasons = [f"No organization holds the designation of the {designation_name(s['designation'])}; an "
+               "administrator must assign it before this route can be used."
+               for s in steps if s["designation"] and not s["organization_id"]]
+    owner_id = getattr(document, "owner_id", None)
+    if owner_id and not owner_approves(document.workflow_kind) and any(
+            s["step"] == Step.APPROVAL and s["organization_id"] == owner_id for s in steps):
+        reasons.append(f"The route makes {document.owner} the approver of its own {kind_label(document)}; "
+                       "an administrator must correct the route.")
+    if reasons:
+        raise TransitionRefused(reasons)
     document.route = route
     document.route_snapshot = {
         "route_id": route.pk,
         "route_name": route.name,
         "taken_at": timezone.now().isoformat(),
-        "steps": [
-            {"step": s.step, "organization_id": s.organization_id,
-             "organization": s.organization.acronym if s.organization_id else "",
-             "relation": s.relation, "suspense_working_days": s.suspense_working_days}
-            for s in route.steps.all()
-        ],
+        "steps": steps,
     }
+
+
+def _route_steps_resolved(route: Route) -> list[dict]:
+    """The route's steps as a snapshot stores them: a designated office resolved to the
+    organization holding it today (one memoized query)."""
+    holders = designation_holders() if any(s.designation for s in route.steps.all()) else {}
+    resolved = {pk: None for ids in holders.values() for pk in ids}
+    resolved.update(Organization.objects.in_bulk(list(resolved)) if resolved else {})
+    steps = []
+    for s in route.steps.all():
+        organization = s.organization if s.organization_id else None
+        if s.designation:
+            ids = holders.get(s.designation, ())
+            organization = resolved.get(ids[0]) if ids else None
+        steps.append({"step": s.step, "organization_id": organization.pk if organization else None,
+                      "organization": organization.acronym if organization else "",
+                      "designation": s.designation, "relation": s.relation,
+                      "suspense_working_days": s.suspense_working_days})
+    return steps
 
 
 def _snapshot_steps(document) -> list[dict]:
@@ -215,8 +246,111 @@ def _snapshot_steps(document) -> list[dict]:
     route = route_default(document.workflow_kind)
     if route is None:
         return []
-    return [{"step": s.step, "organization_id": s.organization_id, "relation": s.relation,
-             "suspense_working_days": s.suspense_working_days} for s in route.steps.all()]
+    return [s for s in _route_steps_resolved(route) if s["organization_id"] or s["relation"]]
+
+
+@dataclass(frozen=True)
+class RouteStepSpec:
+    """One step of a route as an editor gives it: exactly one of ``organization``,
+    ``designation`` and ``relation``."""
+
+    step: str
+    organization: Organization | None = None
+    designation: str = ""
+    relation: str = ""
+    suspense_working_days: int = 10
+
+
+def _step_who(spec) -> str:
+    if spec.organization is not None:
+        return str(spec.organization.acronym)
+    if spec.designation:
+        return f"the {designation_name(spec.designation)}"
+    return f"“{spec.relation.replace('_', ' ')}”"
+
+
+def route_steps_refusals(*, document_kind: str, steps) -> list[str]:
+    """Why these steps cannot be the route of ``document_kind`` (nothing when they can), in the
+    editors' words. Review and approval are reviewing authority, which is a designated office
+    (``organizations.Designation``), never an organization named at will: the step follows the
+    designation when it moves. A kind whose owner signs its documents (a support plan) may name
+    "owner" as its approval; no other route makes the owner approve its own document."""
+    from .registry import reviewing_designations
+
+    model = document_kinds().get(document_kind)
+    kind = str(model._meta.verbose_name) if model is not None else document_kind.replace("_", " ")
+    offices = " or ".join(f"the {designation_name(d)}" for d in reviewing_designations(document_kind))
+    example = f" (for a {kind}: {offices})" if offices else ""
+    reasons = []
+    for number, spec in enumerate(steps, start=1):
+        if spec.step not in REVIEWING_STEPS or spec.designation:
+            continue
+        label = f"Step {number} ({Step(spec.step).label.lower()})"
+        if spec.step == Step.APPROVAL and spec.relation == "owner":
+            if not owner_approves(document_kind):
+                reasons.append(f"{label}: a {kind}'s owner may not approve its own document; name a designated "
+                               f"office{example}.")
+            continue
+        article = "an" if spec.step == Step.APPROVAL else "a"
+        reasons.append(f"{label} names {_step_who(spec)}: {article} {Step(spec.step).label.lower()} step must name a "
+                       f"designated office{example}, so that it follows the designation"
+                       + (", or “owner” for the owner's signature." if spec.step == Step.APPROVAL
+                          and owner_approves(document_kind) else "."))
+    return reasons
+
+
+def route_describe(route: Route) -> dict:
+    """What a route says, in words, for the audit trail (before and after a change)."""
+    return {"name": route.name, "document_kind": route.document_kind, "is_default": route.is_default,
+            "steps": [f"{s.get_step_display()}: {_step_who(s)} ({s.suspense_working_days} working days)"
+                      for s in route.steps.select_related("organization").order_by("position", "pk")]}
+
+
+def route_change_record(*, route: Route, by, before: dict | None, request=None) -> None:
+    """Record in the audit trail who changed ``route`` and how (nothing when nothing changed).
+    The change applies to documents that start their route afterwards: those in flight keep
+    their snapshot."""
+    from security.audit import audit_record
+    from security.models import AuditAction
+
+    after = route_describe(route)
+    if before == after:
+        return
+    what = "created" if before is None else "changed"
+    audit_record(action=AuditAction.ADMIN_CHANGE, user=by, request=request, obj=route,
+                 description=f"Route “{route.name}” ({route.document_kind}) {what}; applies to documents that "
+                             "start their route from now on (documents in flight keep their snapshot).",
+                 detail={"route": route.pk, "before": before, "after": after})
+
+
+def route_update(*, route: Route, by, steps: list[RouteStepSpec], name: str | None = None,
+                 is_default: bool | None = None, request=None) -> Route:
+    """Replace the steps of ``route`` (and its name or default flag), validated by
+    ``route_steps_refusals`` and recorded in the audit trail. Documents already routed keep their
+    snapshot; the route applies to those that start after it."""
+    reasons = route_steps_refusals(document_kind=route.document_kind, steps=steps)
+    if reasons:
+        raise InvalidInput(reasons, {"steps": reasons})
+    with transaction.atomic():
+        route = Route.objects.select_for_update().get(pk=route.pk)
+        before = route_describe(route)
+        if name is not None:
+            route.name = name
+        if is_default is not None:
+            route.is_default = is_default
+        route.save()
+        route.steps.all().delete()
+        for position, spec in enumerate(steps):
+            step = route.steps.model(route=route, step=spec.step, organization=spec.organization,
+                                     designation=spec.designation, relation=spec.relation,
+                                     suspense_working_days=spec.suspense_working_days, position=position)
+            try:
+                step.full_clean(exclude=["route"])
+            except ValidationError as error:
+                raise InvalidInput([f"Step {position + 1}: {m}" for m in error.messages]) from error
+            step.save()
+        route_change_record(route=route, by=by, before=before, request=request)
+    return route
 
 
 def route_participants(document, step: str) -> list[tuple[Organization, str]]:

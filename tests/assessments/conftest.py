@@ -22,7 +22,8 @@ from assessments.models import (
     TemplateSection,
 )
 from assessments.services import cycle_create, template_create
-from organizations.models import Membership, Organization, OrganizationKind, Role
+from organizations.models import Designation, Membership, Organization, OrganizationKind, Role
+from organizations.services import designation_assign
 from planning.models import (
     CampaignPlan,
     CampaignSupportPlan,
@@ -118,6 +119,9 @@ def world(db, at_start) -> World:
             for acronym, kind in ORGS.items()}
     orgs["J5"].parent = orgs["JS"]
     orgs["J5"].save()
+    for acronym, designation in (("J5", Designation.JOINT_STAFF), ("USD(P)", Designation.POLICY_OFFICE),
+                                 ("PA&E", Designation.PROGRAM_ANALYSIS)):
+        designation_assign(organization=orgs[acronym], designation=designation, start=datetime.date(2008, 10, 24))
     gef = GEFGuidance.objects.create(year=2026, title="GEF 2026 (training data)", issued_on=datetime.date(2026, 1, 15))
     end_states = [GEFEndState.objects.create(gef=gef, code="ES-1", title="Capable, interoperable partners"),
                   GEFEndState.objects.create(gef=gef, code="ES-2", title="Access and influence")]

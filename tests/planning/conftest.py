@@ -12,11 +12,13 @@ from django.contrib.auth import get_user_model
 from organizations.models import (
     AreaOfResponsibility,
     Country,
+    Designation,
     Membership,
     Organization,
     OrganizationKind,
     Role,
 )
+from organizations.services import designation_assign
 from planning import reference
 from planning.models import GEFEndState, GEFGuidance, Objective, PartnerConsideration
 from planning.services import campaign_plan_create
@@ -80,6 +82,9 @@ def world(db) -> World:
                                         end=datetime.date(2021, 9, 1))
     AreaOfResponsibility.objects.create(country=Country.objects.get(code="IL"), command=orgs["CENTCOM"],
                                         start=datetime.date(2021, 9, 1))
+    # The designated offices the default routes name (as the reference data assigns them).
+    designation_assign(organization=orgs["J5"], designation=Designation.JOINT_STAFF, start=start)
+    designation_assign(organization=orgs["USD(P)"], designation=Designation.POLICY_OFFICE, start=start)
     reference.load()
     gef = GEFGuidance.objects.create(year=2026, title="GEF 2026 (training data)", issued_on=datetime.date(2026, 1, 15))
     end_state = GEFEndState.objects.create(gef=gef, code="ES-1", title="Capable, interoperable partners")

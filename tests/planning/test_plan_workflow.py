@@ -9,14 +9,16 @@ import zoneinfo
 import pytest
 import time_machine
 
-from organizations.models import Delegation, Role
+from organizations.models import Delegation, Designation, Role
 from planning.models import CampaignPlan, PlanState
 from planning.services import plan_new_version, plan_update
 from workflow.exceptions import ActionRefused, InvalidInput, TransitionRefused
-from workflow.models import Decision, HistoryEntry, Response, RouteStep, Step, TaskerState
+from workflow.models import Decision, HistoryEntry, Response, Step, TaskerState
 from workflow.selectors import comments_of, history_of, open_taskers, taskers_of
 from workflow.services import (
+    RouteStepSpec,
     comment_adjudicate,
+    route_update,
     tasker_remove,
     tasker_respond,
     transition_perform,
@@ -234,16 +236,21 @@ def test_approving_a_new_version_supersedes_the_approved_one(world):
 
 
 def test_a_plan_in_flight_keeps_the_route_it_started_with(world):
+    # Rewritten when review steps came to name designated offices (issue #14): the route no longer
+    # names J5 itself, so the change is a route edit through the service, not a row update.
     plan = act(world.ready_plan(), "submit", world.user("EUCOM", AO))
-    # An administrator changes the route: DLA now reviews instead of J5.
-    RouteStep.objects.filter(route__document_kind="campaign_plan", organization=world.orgs["J5"]).update(
-        organization=world.orgs["DLA"])
+    # An administrator changes the route: the policy office no longer reviews (it still approves).
+    route = plan.route
+    route_update(route=route, by=world.user("J5", Role.ORG_ADMIN), steps=[
+        RouteStepSpec(step=s.step, organization=s.organization, designation=s.designation, relation=s.relation,
+                      suspense_working_days=s.suspense_working_days)
+        for s in route.steps.all() if not (s.step == Step.REVIEW and s.designation == Designation.POLICY_OFFICE)])
     for acronym in ("DA", "DON", "USD(AT&L)"):
         answer(world, plan, acronym, Response.CONCUR)
     plan = act(plan, "send_to_review", world.user("EUCOM", AO))
     assert sorted(t.organization.acronym for t in open_taskers(plan, step=Step.REVIEW)) == ["J5", "USD(P)"]
     new_plan = act(world.ready_plan(), "submit", world.user("EUCOM", AO))
-    assert "DLA" in [s["organization"] for s in new_plan.route_snapshot["steps"]]
+    assert [s["organization"] for s in new_plan.route_snapshot["steps"] if s["step"] == Step.REVIEW] == ["J5"]
 
 
 def test_a_delegate_approves_and_the_history_records_both_people(world):
