@@ -103,8 +103,34 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(UserPreference)
 class UserPreferenceAdmin(admin.ModelAdmin):
+    """Each signed-in person's own notification preference, and no one else's (a system
+    administrator's included): the list holds one row at most, another person's is not found."""
+
     list_display = ["user", "daily_digest"]
-    raw_id_fields = ["user"]
+    fields = ["daily_digest"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(user_id=request.user.pk)
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def _own(self, request, obj) -> bool:
+        return self.has_module_permission(request) and (obj is None or obj.user_id == request.user.pk)
+
+    def has_view_permission(self, request, obj=None):
+        return self._own(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._own(request, obj)
+
+    def has_add_permission(self, request):
+        return (self.has_module_permission(request)
+                and not UserPreference.objects.filter(user_id=request.user.pk).exists())
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
-        obj.pk = user_preference_set(user=obj.user, daily_digest=obj.daily_digest).pk
+        saved = user_preference_set(user=request.user, daily_digest=obj.daily_digest, by=request.user)
+        obj.pk, obj.user = saved.pk, saved.user
