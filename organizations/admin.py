@@ -416,8 +416,24 @@ class CurrentFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MembershipForm(forms.ModelForm):
+    """Lengthening a power's period is refused beside the dates, with the input kept (the
+    service refuses it too; this only says it on the form)."""
+
+    def clean(self):
+        data = super().clean()
+        instance = self.instance
+        if instance.pk is not None and not self.errors:
+            wanted = Membership(role=instance.role, start=data.get("start") or instance.start, end=data.get("end"))
+            if services.membership_lengthens_power(wanted, start=instance.start, end=instance.end):
+                raise ValidationError(f"Lengthening the {instance.get_role_display().lower()} role needs a second "
+                                      "person: ask for it under Organizations › Requests for powers.")
+        return data
+
+
 @admin.register(Membership)
 class MembershipAdmin(ScopedByOrganizationAdmin):
+    form = MembershipForm
     list_display = ("user", "organization", "role", "is_coordinator", "start", "end")
     list_filter = (CurrentFilter, "role", "is_coordinator", "organization__kind")
     search_fields = ("user__username", "user__first_name", "user__last_name", "organization__acronym",

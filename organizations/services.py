@@ -231,13 +231,20 @@ def membership_update(*, membership: Membership, data: Mapping[str, Any], by=Non
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     old_start, old_end = locked.start, locked.end
     changed = _apply(locked, data, MEMBERSHIP_UPDATE_FIELDS)
-    lengthened = locked.start < old_start or (old_end is not None and (locked.end is None or locked.end > old_end))
-    if locked.role in POWER_ROLES and lengthened:
+    if membership_lengthens_power(locked, start=old_start, end=old_end):
         _refuse_power_without_second_person(role=locked.role, by=by, approved_by=approved_by, user=locked.user,
                                             lengthening=True)
     if changed:
         _save_validated(locked, update_fields=changed)
     return locked, bool(changed)
+
+
+def membership_lengthens_power(membership: Membership, *, start: datetime.date, end: datetime.date | None) -> bool:
+    """Do ``membership``'s dates hold a power longer than ``start``–``end`` did (an earlier
+    start, a later or no end)? Lengthening a power is granting it, and needs a second person."""
+    if membership.role not in POWER_ROLES:
+        return False
+    return membership.start < start or (end is not None and (membership.end is None or membership.end > end))
 
 
 @transaction.atomic
