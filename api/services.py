@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from knox.models import AuthToken
 from knox.settings import knox_settings
@@ -37,8 +38,18 @@ def api_token_issue(*, user, days: int | None = None) -> IssuedToken:
     return IssuedToken(key=key, expiry=token.expiry, token=token)
 
 
+def api_token_may_revoke(token: AuthToken, by) -> bool:
+    """A token is its holder's own: they revoke it, and a system administrator may revoke anyone's
+    (to shut out a lost or misused key); no one else touches it."""
+    return by is None or (by.is_active and (by.is_superuser or token.user_id == by.pk))
+
+
 def api_token_revoke(*, token: AuthToken, by=None) -> None:
-    """Revoke ``token``: the next request with it is refused (401). Recorded in the audit trail."""
+    """Revoke ``token``: the next request with it is refused (401). Recorded in the audit trail.
+    Refused (PermissionDenied) for someone ``api_token_may_revoke`` does not allow; a command or
+    task (no person) may revoke."""
+    if not api_token_may_revoke(token, by):
+        raise PermissionDenied("An API token is revoked by its holder or a system administrator.")
     with transaction.atomic():
         username = token.user.get_username()
         AuthToken.objects.filter(pk=token.pk).delete()

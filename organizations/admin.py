@@ -6,30 +6,48 @@ on the server, so a change URL typed by hand for another organization finds noth
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django_countries import countries
 
 from . import services
 from .models import (
+    POWER_ROLES,
     AreaOfResponsibility,
     Country,
     Delegation,
     Membership,
     Organization,
     OrganizationNameHistory,
+    PowerRequest,
+    PowerRequestKind,
+    PowerRequestState,
 )
 from .selectors import command_covering, memberships_active, organizations_administered_by
 
 
 def _refusal(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+POWER_HELP = ("Approver and organization administrator are powers: a second person approves them. "
+              "Ask for them under Organizations › Requests for powers.")
+
+
+def _roles_without_powers(db_field, kwargs) -> dict:
+    """The role field of a membership form: the roles one person gives (a power needs a request)."""
+    kwargs["choices"] = [(value, label) for value, label in db_field.get_choices(include_blank=True)
+                         if value not in POWER_ROLES]
+    kwargs["help_text"] = POWER_HELP
+    return kwargs
 
 
 def _active_users():
@@ -132,6 +150,11 @@ class MembershipInline(OrganizationScope, admin.TabularInline):
             kwargs["queryset"] = _active_users()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            kwargs = _roles_without_powers(db_field, kwargs)
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
 
 class NameHistoryInline(admin.TabularInline):
     model = OrganizationNameHistory
@@ -221,7 +244,7 @@ class OrganizationAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
             data = inline_form.cleaned_data
             formset.new_objects.append(services.membership_create(
                 user=data["user"], organization=form.instance, role=data["role"], start=data["start"],
-                end=data.get("end"), is_coordinator=data.get("is_coordinator", False),
+                end=data.get("end"), is_coordinator=data.get("is_coordinator", False), by=request.user,
             ))
 
     def delete_view(self, request, object_id, extra_context=None):
@@ -377,8 +400,24 @@ class CurrentFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MembershipForm(forms.ModelForm):
+    """Lengthening a power's period is refused beside the dates, with the input kept (the
+    service refuses it too; this only says it on the form)."""
+
+    def clean(self):
+        data = super().clean()
+        instance = self.instance
+        if instance.pk is not None and not self.errors:
+            wanted = Membership(role=instance.role, start=data.get("start") or instance.start, end=data.get("end"))
+            if services.membership_lengthens_power(wanted, start=instance.start, end=instance.end):
+                raise ValidationError(f"Lengthening the {instance.get_role_display().lower()} role needs a second "
+                                      "person: ask for it under Organizations › Requests for powers.")
+        return data
+
+
 @admin.register(Membership)
 class MembershipAdmin(ScopedByOrganizationAdmin):
+    form = MembershipForm
     list_display = ("user", "organization", "role", "is_coordinator", "start", "end")
     list_filter = (CurrentFilter, "role", "is_coordinator", "organization__kind")
     search_fields = ("user__username", "user__first_name", "user__last_name", "organization__acronym",
@@ -398,6 +437,11 @@ class MembershipAdmin(ScopedByOrganizationAdmin):
             kwargs["queryset"] = _active_users()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            kwargs = _roles_without_powers(db_field, kwargs)
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     @admin.action(description="End the selected memberships today", permissions=["change"])
     def end_selected(self, request, queryset):
         self.act_on_each(request, queryset, lambda membership: services.membership_end(membership=membership),
@@ -409,11 +453,12 @@ class MembershipAdmin(ScopedByOrganizationAdmin):
             fields = [name for name in form.changed_data if name in services.MEMBERSHIP_UPDATE_FIELDS]
             saved, _changed = services.membership_update(
                 membership=Membership.objects.get(pk=obj.pk),
-                data={name: form.cleaned_data[name] for name in fields},
+                data={name: form.cleaned_data[name] for name in fields}, by=request.user,
             )
         else:
             saved = services.membership_create(user=obj.user, organization=obj.organization, role=obj.role,
-                                               start=obj.start, end=obj.end, is_coordinator=obj.is_coordinator)
+                                               start=obj.start, end=obj.end, is_coordinator=obj.is_coordinator,
+                                               by=request.user)
         _adopt(obj, saved)
 
     def delete_model(self, request, obj):
@@ -450,9 +495,167 @@ class DelegationAdmin(ScopedByOrganizationAdmin):
             return  # every field is read-only once recorded
         saved = services.delegation_create(
             organization=obj.organization, delegator=obj.delegator, delegate=obj.delegate, role=obj.role,
-            start=obj.start, end=obj.end, reason=obj.reason,
+            start=obj.start, end=obj.end, reason=obj.reason, by=request.user,
         )
         _adopt(obj, saved)
 
     def delete_model(self, request, obj):
         services.delegation_delete(delegation=obj)
+
+
+# Requests for powers: two people -----------------------------------------------------------------
+
+class PowerRequestForm(forms.ModelForm):
+    """Asking is the service's: the form hands the whole request to ``power_request_create`` while
+    it validates, so a refusal shows beside the field it concerns and the input stays on the page
+    (the admin runs this inside the save's transaction)."""
+
+    class Meta:
+        model = PowerRequest
+        fields = ("kind", "organization", "user", "role", "is_coordinator", "designation", "start", "end", "reason")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            self.created = services.power_request_create(
+                requested_by=self.requested_by, kind=data.get("kind"), organization=data.get("organization"),
+                start=data.get("start"), reason=data.get("reason") or "", user=data.get("user"),
+                role=data.get("role") or "", end=data.get("end"), is_coordinator=data.get("is_coordinator", False),
+                designation=data.get("designation") or "",
+            )
+        except ValidationError as error:
+            try:
+                self.add_error(None, error)
+            except (ValueError, KeyError):  # a field this form does not show
+                self.add_error(None, _refusal(error))
+        return data
+
+    def _post_clean(self):
+        pass  # the service validated (and wrote) the request; the form's instance is not the row
+
+
+class PowerRequestShown(admin.SimpleListFilter):
+    title = "requests"
+    parameter_name = "shown"
+
+    def lookups(self, request, model_admin):
+        return (("decide", "Awaiting my decision"), ("mine", "Asked by me"), ("open", "Open"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(requested_by=request.user)
+        if self.value() == "open":
+            return queryset.filter(state=PowerRequestState.REQUESTED)
+        if self.value() == "decide":
+            ids = [r.pk for r in queryset.filter(state=PowerRequestState.REQUESTED).select_related("organization")
+                   if services.power_request_decision_refusal(r, request.user) is None]
+            return queryset.filter(pk__in=ids)
+        return queryset
+
+
+@admin.register(PowerRequest)
+class PowerRequestAdmin(admin.ModelAdmin):
+    """Requests for powers: an organization administrator (or a system administrator) asks for
+    someone to become approver or organization administrator, or a system administrator asks to
+    move a designated office; another administrator of that organization or a system
+    administrator approves or refuses on the request's page. Requests are never edited or
+    deleted; the requester may withdraw an open one."""
+
+    form = PowerRequestForm
+    list_display = ("pk", "subject", "kind", "state", "requested_by", "requested_at", "decided_by", "decided_at")
+    list_display_links = ("pk", "subject")
+    list_filter = (PowerRequestShown, "state", "kind")
+    list_select_related = ("organization", "user", "requested_by", "decided_by")
+    search_fields = ("user__username", "organization__acronym", "reason")
+    readonly_fields = ("kind", "organization", "user", "role", "is_coordinator", "designation", "start", "end",
+                       "reason", "state", "requested_by", "requested_at", "decided_by", "decided_at",
+                       "decision_note", "membership", "organization_designation")
+    add_fields = PowerRequestForm.Meta.fields
+
+    @admin.display(description="request")
+    def subject(self, obj: PowerRequest) -> str:
+        return obj.subject()
+
+    def get_queryset(self, request):
+        requests = super().get_queryset(request)
+        if request.user.is_superuser:
+            return requests
+        return requests.filter(Q(organization__in=organizations_administered_by(request.user),
+                                 kind=PowerRequestKind.GRANT_ROLE)
+                               | Q(requested_by=request.user) | Q(user=request.user))
+
+    # Who may see and ask: organizations/permissions.py; deciding: services.power_request_decision_refusal.
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            form = type("PowerRequestAddForm", (form,), {"requested_by": request.user})
+        return form
+
+    def get_changeform_initial_data(self, request):
+        return {"start": timezone.localdate(), "kind": PowerRequestKind.GRANT_ROLE,
+                **super().get_changeform_initial_data(request)}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization" and not request.user.is_superuser:
+            kwargs["queryset"] = organizations_administered_by(request.user)
+        if db_field.name == "user":
+            kwargs["queryset"] = _active_users()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "kind" and not request.user.is_superuser:
+            kwargs["choices"] = [(PowerRequestKind.GRANT_ROLE.value, PowerRequestKind.GRANT_ROLE.label)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        _adopt(obj, form.created)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(request, f"Request {obj} recorded. It awaits a second person: another administrator "
+                                   "of the organization or a system administrator approves or refuses it.",
+                          messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:organizations_powerrequest_change", args=[obj.pk]))
+
+    def get_urls(self):
+        return [path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view),
+                     name="organizations_powerrequest_decide"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if obj is not None and obj.state == PowerRequestState.REQUESTED:
+            refusal = services.power_request_decision_refusal(obj, request.user)
+            context.update(power_request=obj, may_decide=refusal is None, decision_refusal=refusal,
+                           may_withdraw=obj.requested_by_id == request.user.pk)
+        return super().change_view(request, object_id, form_url, context)
+
+    def decide_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_queryset(request).filter(pk=pk).first()
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404("No such request.")
+        action, note = request.POST.get("decision"), request.POST.get("decision_note", "")
+        act = {"approve": services.power_request_approve, "refuse": services.power_request_refuse,
+               "withdraw": services.power_request_withdraw}.get(action)
+        if act is None:
+            raise PermissionDenied("Unknown decision.")
+        try:
+            with transaction.atomic():
+                decided = act(request=obj, by=request.user, note=note)
+        except ValidationError as error:
+            self.message_user(request, f"Nothing was done: {_refusal(error)}", messages.ERROR)
+        else:
+            done = {"approve": "approved and applied", "refuse": "refused",
+                    "withdraw": "withdrawn"}[action]
+            self.message_user(request, f"Request {decided} {done}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:organizations_powerrequest_change", args=[obj.pk]))

@@ -396,3 +396,86 @@ class OrganizationDesignation(models.Model):
                 f"{clash.organization} already holds the designation “{self.get_designation_display()}” "
                 f"{_period(clash.start, clash.end)}; one organization holds a designation at a time."
             )
+
+
+POWER_ROLES = (Role.APPROVER, Role.ORG_ADMIN)
+
+
+class PowerRequestKind(models.TextChoices):
+    GRANT_ROLE = "grant_role", "Grant the approver or organization-administrator role"
+    CHANGE_DESIGNATION = "change_designation", "Change a designated office"
+
+
+class PowerRequestState(models.TextChoices):
+    REQUESTED = "requested", "Requested (awaiting a second person)"
+    APPROVED = "approved", "Approved and applied"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class PowerRequest(models.Model):
+    """A request for a power: making someone an approver or organization administrator of an
+    organization, or moving a designated office to another organization. One person asks, a
+    second person (another administrator of that organization, or a system administrator)
+    decides; only an approval applies the change, through the services. Written only by
+    ``organizations.services.power_request_*``."""
+
+    kind = models.CharField(max_length=30, choices=PowerRequestKind.choices)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="power_requests",
+        help_text="Where the role is granted, or the organization to hold the designated office.",
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="power_requests_about", verbose_name="person",
+                             help_text="Who receives the role (a role request only).")
+    role = models.CharField(max_length=20, blank=True, choices=[(r.value, r.label) for r in POWER_ROLES])
+    is_coordinator = models.BooleanField("designated coordinator", default=False)
+    designation = models.CharField(max_length=40, blank=True, choices=Designation.choices,
+                                   help_text="The designated office that changes hands (a designation request only).")
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True, help_text="Exclusive; empty for open-ended (a role only).")
+    reason = models.TextField()
+    state = models.CharField(max_length=20, choices=PowerRequestState.choices, default=PowerRequestState.REQUESTED,
+                             db_index=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                   help_text="The membership the approval created.")
+    organization_designation = models.ForeignKey(OrganizationDesignation, null=True, blank=True,
+                                                 on_delete=models.PROTECT, related_name="+",
+                                                 help_text="The designation period the approval created.")
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = "request for a power"
+        verbose_name_plural = "requests for powers"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="grant_role", user__isnull=False, role__in=[r.value for r in POWER_ROLES],
+                             designation="")
+                           | Q(kind="change_designation", user__isnull=True, role="", end__isnull=True)
+                           & ~Q(designation="")),
+                name="power_request_fields_of_its_kind"),
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")),
+                                   name="power_request_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(state="requested", decided_by__isnull=True) | ~Q(state="requested")
+                & Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="power_request_decided_by_someone"),
+            models.CheckConstraint(condition=~Q(decided_by=models.F("requested_by")) | Q(state="withdrawn"),
+                                   name="power_request_second_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk or 'new'}: {self.subject()}"
+
+    def subject(self) -> str:
+        if self.kind == PowerRequestKind.GRANT_ROLE:
+            role = dict(Role.choices).get(self.role, self.role).lower()
+            return f"{self.user} as {role} of {self.organization} from {self.start}"
+        designation = dict(Designation.choices).get(self.designation, self.designation)
+        return f"{self.organization} to hold “{designation}” from {self.start}"

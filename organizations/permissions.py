@@ -8,6 +8,7 @@ through a request approved by a second person, never by editing a row."""
 
 from __future__ import annotations
 
+from django.db.models import Q
 from rules import Predicate
 
 from .authority import declare, is_auditor, is_staff_member, is_system_administrator
@@ -19,6 +20,8 @@ from .models import (
     Organization,
     OrganizationDesignation,
     OrganizationNameHistory,
+    PowerRequest,
+    PowerRequestKind,
     Role,
 )
 
@@ -38,6 +41,29 @@ def _administers(user, row=None) -> bool:
 administers = Predicate(_administers, name="administers_the_organization")
 
 
+def _sees_power_request(user, request=None) -> bool:
+    """System administrators see every request; others the role requests of the organizations
+    they administer, and those they asked or that name them."""
+    from .selectors import organization_ids_acting_for
+
+    if not is_staff_member(user):
+        return False
+    if user.is_superuser:
+        return True
+    if request is None:
+        return bool(organization_ids_acting_for(user, role=Role.ORG_ADMIN)) or PowerRequest.objects.filter(
+            Q(requested_by=user) | Q(user=user)).exists()
+    return (request.requested_by_id == user.pk or request.user_id == user.pk
+            or (request.kind == PowerRequestKind.GRANT_ROLE
+                and request.organization_id in organization_ids_acting_for(user, role=Role.ORG_ADMIN)))
+
+
+def _may_ask_for_power(user) -> bool:
+    from .services import may_request_power
+
+    return may_request_power(user, kind=PowerRequestKind.GRANT_ROLE)
+
+
 def register() -> None:
     for model in (Organization, AreaOfResponsibility):
         declare(model, view=is_staff_member, add=is_system_administrator, change=is_system_administrator,
@@ -48,3 +74,7 @@ def register() -> None:
     for model in (Membership, Delegation):
         manage = is_system_administrator | administers
         declare(model, view=manage | is_auditor, add=manage, change=manage, delete=manage)
+    # Requests for powers are asked in a form and decided with the buttons on their page, never
+    # edited or deleted.
+    declare(PowerRequest, view=Predicate(_sees_power_request, name="sees_the_request"),
+            add=Predicate(_may_ask_for_power, name="may_ask_for_a_power"))

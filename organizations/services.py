@@ -20,6 +20,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
 from .models import (
+    POWER_ROLES,
     AreaOfResponsibility,
     Country,
     Delegation,
@@ -28,9 +29,12 @@ from .models import (
     Organization,
     OrganizationDesignation,
     OrganizationNameHistory,
+    PowerRequest,
+    PowerRequestKind,
+    PowerRequestState,
     Role,
 )
-from .selectors import memberships_active, organization_references
+from .selectors import memberships_active, organization_references, organizations_administered_by
 
 ORGANIZATION_UPDATE_FIELDS = frozenset({
     "name", "acronym", "kind", "parent", "supervised_by", "active_from",
@@ -197,12 +201,17 @@ def _lock_organization(organization: Organization) -> Organization:
 @transaction.atomic
 def membership_create(
     *, user, organization: Organization, role: str, start: datetime.date | None = None,
-    end: datetime.date | None = None, is_coordinator: bool = False,
+    end: datetime.date | None = None, is_coordinator: bool = False, by=None, approved_by=None,
 ) -> Membership:
     """Make ``user`` a member of ``organization`` in ``role`` from ``start`` (today by default)
     until ``end`` (exclusive; open when empty). Guarantees: the period lies within the
     organization's active period, does not overlap another membership of the user in the same
-    role there, and the account is active."""
+    role there, and the account is active. A power (approver, organization administrator)
+    granted by a person (``by``) needs a second person's approval (``approved_by``, neither
+    ``by`` nor ``user``): ``power_request_approve`` passes it. Only loaders (no person) write
+    without one."""
+    if role in POWER_ROLES:
+        _refuse_power_without_second_person(role=role, by=by, approved_by=approved_by, user=user)
     _lock_organization(organization)
     membership = Membership(user=user, organization=organization, role=role, start=_today(start), end=end,
                             is_coordinator=is_coordinator)
@@ -211,16 +220,31 @@ def membership_create(
 
 
 @transaction.atomic
-def membership_update(*, membership: Membership, data: Mapping[str, Any]) -> tuple[Membership, bool]:
+def membership_update(*, membership: Membership, data: Mapping[str, Any], by=None,
+                      approved_by=None) -> tuple[Membership, bool]:
     """Change the coordinator designation or the dates of a membership; return (membership,
     whether anything changed). Who, where and which role never change: end the membership and
-    create another. Guarantees the same checks as ``membership_create``."""
+    create another. Guarantees the same checks as ``membership_create``; lengthening a power
+    (an earlier start, a later or no end) is granting it for longer and, made by a person
+    (``by``), needs a second person (``approved_by``) as ``membership_create`` does."""
     _lock_organization(membership.organization)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    old_start, old_end = locked.start, locked.end
     changed = _apply(locked, data, MEMBERSHIP_UPDATE_FIELDS)
+    if membership_lengthens_power(locked, start=old_start, end=old_end):
+        _refuse_power_without_second_person(role=locked.role, by=by, approved_by=approved_by, user=locked.user,
+                                            lengthening=True)
     if changed:
         _save_validated(locked, update_fields=changed)
     return locked, bool(changed)
+
+
+def membership_lengthens_power(membership: Membership, *, start: datetime.date, end: datetime.date | None) -> bool:
+    """Do ``membership``'s dates hold a power longer than ``start``–``end`` did (an earlier
+    start, a later or no end)? Lengthening a power is granting it, and needs a second person."""
+    if membership.role not in POWER_ROLES:
+        return False
+    return membership.start < start or (end is not None and (membership.end is None or membership.end > end))
 
 
 @transaction.atomic
@@ -265,13 +289,23 @@ def membership_delete(*, membership: Membership) -> None:
 @transaction.atomic
 def delegation_create(
     *, organization: Organization, delegator, delegate, start: datetime.date, end: datetime.date,
-    role: str = Role.APPROVER, reason: str = "",
+    role: str = Role.APPROVER, reason: str = "", by=None,
 ) -> Delegation:
     """Let ``delegate`` act in ``delegator``'s ``role`` for ``organization`` from ``start`` until
     ``end`` (exclusive). Guarantees: the delegator holds the role there on ``start`` and until
     ``end``, the delegate is a member of the organization on ``start`` (and is someone else), and
     the delegator has no other delegation of that role in the same window. Actions under it
-    record both people (``acting_capacity`` returns the delegator as ``on_behalf_of``)."""
+    record both people (``acting_capacity`` returns the delegator as ``on_behalf_of``). A power
+    (approver, organization administrator) is lent by its holder: made by a person (``by``), such
+    a delegation is the delegator's own act or a system administrator's, never the delegate's."""
+    if role in POWER_ROLES and by is not None:
+        label = Role(role).label.lower()
+        if by.pk == getattr(delegate, "pk", None):
+            raise ValidationError({"delegate": f"No one delegates the {label} role to themselves."})
+        if by.pk != getattr(delegator, "pk", None) and not by.is_superuser:
+            raise ValidationError({"delegator": f"Only the {label} who lends the role (or a system "
+                                                "administrator) delegates it; an organization administrator "
+                                                "cannot hand another person's power to a third."})
     _lock_organization(organization)
     delegation = Delegation(organization=organization, delegator=delegator, delegate=delegate, role=role,
                             start=start, end=end, reason=reason or "")
@@ -425,3 +459,201 @@ def designation_assign(*, organization: Organization, designation: str, start: d
                                          approved_by=approved_by)
         _save_validated(period)
     return period
+
+
+# Powers: two people ------------------------------------------------------------------------------
+
+class PowerRequestConflict(ValidationError):
+    """The request was decided (or withdrawn) by someone else first: nothing was done."""
+
+
+def _role_label(role: str) -> str:
+    return Role(role).label.lower()
+
+
+def _refuse_power_without_second_person(*, role: str, by, approved_by, user, lengthening: bool = False) -> None:
+    """The one rule for granting a power: a person's grant needs a second person, and no one
+    approves a grant to themselves."""
+    if by is None:
+        return  # a loader (reference or demo data), not a person
+    label = _role_label(role)
+    if approved_by is None:
+        what = f"Lengthening the {label} role" if lengthening else f"Granting the {label} role"
+        raise ValidationError(f"{what} needs a second person: ask for it under Organizations › Requests for "
+                              "powers, where another administrator of the organization or a system "
+                              "administrator approves it.")
+    if approved_by.pk == by.pk:
+        raise ValidationError("No one approves their own request: a second person must approve it.")
+    if user is not None and approved_by.pk == user.pk:
+        raise ValidationError(f"No one approves the {label} role for themselves.")
+
+
+def may_request_power(user, *, kind: str, organization: Organization | None = None) -> bool:
+    """Who may ask: for a role, a system administrator or an organization administrator of that
+    organization (today); for a designated office, a system administrator."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if kind != PowerRequestKind.GRANT_ROLE:
+        return False
+    administered = organizations_administered_by(user)
+    return administered.exists() if organization is None else administered.filter(pk=organization.pk).exists()
+
+
+def power_request_decision_refusal(request: PowerRequest, user) -> str | None:
+    """Why ``user`` may not approve or refuse ``request`` (None: they may). The one rule the
+    admin's buttons and the services ask: a second person, administrator of that organization
+    (for a role) or a system administrator, who is neither the requester nor the one receiving
+    the role."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return "Sign in to decide a request."
+    if request.requested_by_id == user.pk:
+        return "No one decides their own request: a second person must approve or refuse it."
+    if request.kind == PowerRequestKind.GRANT_ROLE and request.user_id == user.pk:
+        return f"No one decides a request that makes them {_role_label(request.role)}."
+    if user.is_superuser:
+        return None
+    if request.kind == PowerRequestKind.CHANGE_DESIGNATION:
+        return "A change of designated office is decided by a system administrator."
+    if not organizations_administered_by(user).filter(pk=request.organization_id).exists():
+        return (f"Only another organization administrator of {request.organization} or a system administrator "
+                "decides this request.")
+    return None
+
+
+def _membership_to_grant(request: PowerRequest) -> Membership:
+    return Membership(user=request.user, organization=request.organization, role=request.role, start=request.start,
+                      end=request.end, is_coordinator=request.is_coordinator)
+
+
+@transaction.atomic
+def power_request_create(
+    *, requested_by, kind: str, organization: Organization, start: datetime.date | None = None,
+    reason: str, user=None, role: str = "", end: datetime.date | None = None, is_coordinator: bool = False,
+    designation: str = "",
+) -> PowerRequest:
+    """Ask for a power: ``user`` as ``role`` (approver or organization administrator) of
+    ``organization`` from ``start``, or ``organization`` to hold ``designation`` from ``start``.
+    Nothing changes until a second person approves. Guarantees: the requester may ask (see
+    ``may_request_power``); a reason is given; the grant would be valid today (checked again on
+    approval); one open request per person, organization and role (or per designation). Someone
+    may ask for a role for themselves; another person still decides."""
+    if not may_request_power(requested_by, kind=kind, organization=organization):
+        if kind == PowerRequestKind.CHANGE_DESIGNATION:
+            raise ValidationError("A change of designated office is requested by a system administrator.")
+        raise ValidationError({"organization": f"Only an organization administrator of {organization} or a system "
+                                               "administrator asks for a role there."})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why: the second person decides on this reason."})
+    request = PowerRequest(kind=kind, organization=organization, user=user, role=role or "",
+                           is_coordinator=is_coordinator, designation=designation or "", start=_today(start), end=end,
+                           reason=reason.strip(), requested_by=requested_by)
+    open_requests = PowerRequest.objects.filter(state=PowerRequestState.REQUESTED)
+    if kind == PowerRequestKind.GRANT_ROLE:
+        if role not in POWER_ROLES:
+            raise ValidationError({"role": "Ask here for the approver or organization-administrator role; other "
+                                           "roles are given directly in the memberships."})
+        if user is None:
+            raise ValidationError({"user": "Choose the person who is to receive the role."})
+        if end is not None and end <= request.start:
+            raise ValidationError({"end": "The end must be after the start."})
+        _lock_organization(organization)
+        _membership_to_grant(request).full_clean()
+        if open_requests.filter(kind=kind, user=user, organization=organization, role=role).exists():
+            raise ValidationError(f"{user} already has an open request to become {_role_label(role)} of "
+                                  f"{organization}; decide or withdraw it first.")
+    elif kind == PowerRequestKind.CHANGE_DESIGNATION:
+        if designation not in Designation.values:
+            raise ValidationError({"designation": "Choose the designated office that changes hands."})
+        if user is not None or role or end is not None:
+            raise ValidationError("A change of designated office names an organization and a start, not a person, "
+                                  "role or end.")
+        list(OrganizationDesignation.objects.select_for_update().filter(designation=designation))
+        if open_requests.filter(kind=kind, designation=designation).exists():
+            raise ValidationError({"designation": "This designated office already has an open request for a change; "
+                                                  "decide or withdraw it first."})
+        if organization_holds_on(organization, designation, request.start):
+            raise ValidationError({"organization": f"{organization} already holds this designated office on "
+                                                   f"{request.start}."})
+    else:
+        raise ValidationError({"kind": "Choose what is asked for."})
+    request.full_clean()
+    request.save()
+    return request
+
+
+def organization_holds_on(organization: Organization, designation: str, day: datetime.date) -> bool:
+    return OrganizationDesignation.objects.filter(
+        Q(end__isnull=True) | Q(end__gt=day), organization=organization, designation=designation, start__lte=day,
+    ).exists()
+
+
+def _lock_open(request: PowerRequest, verb: str) -> PowerRequest:
+    """Lock the request's row; a request no longer open is a conflict, naming who closed it."""
+    locked = PowerRequest.objects.select_for_update().get(pk=request.pk)  # no join: re-read as committed
+    if locked.state != PowerRequestState.REQUESTED:
+        who = f" by {locked.decided_by}" if locked.decided_by else ""
+        when = f" at {timezone.localtime(locked.decided_at):%Y-%m-%d %H:%M}" if locked.decided_at else ""
+        raise PowerRequestConflict(f"This request was already {locked.get_state_display().split(' ')[0].lower()}"
+                                   f"{who}{when}; it cannot be {verb} now.")
+    return locked
+
+
+def _decided(locked: PowerRequest, *, state: str, by, note: str, fields: list[str]) -> PowerRequest:
+    locked.state = state
+    locked.decided_by = by
+    locked.decided_at = timezone.now()
+    locked.decision_note = (note or "").strip()
+    locked.full_clean()
+    locked.save(update_fields=["state", "decided_by", "decided_at", "decision_note", *fields])
+    return locked
+
+
+@transaction.atomic
+def power_request_approve(*, request: PowerRequest, by, note: str = "") -> PowerRequest:
+    """A second person approves: the change is applied, in the same transaction, through
+    ``membership_create`` or ``designation_assign`` (naming both people), and the request is
+    marked approved. Guarantees: the row is locked, so two approvals at one moment give one
+    membership and the later one a ``PowerRequestConflict``; the decider passes
+    ``power_request_decision_refusal``; a grant no longer valid (an overlapping membership
+    since) is refused with the reason and nothing changes."""
+    locked = _lock_open(request, "approved")
+    refusal = power_request_decision_refusal(locked, by)
+    if refusal:
+        raise ValidationError(refusal)
+    if locked.kind == PowerRequestKind.GRANT_ROLE:
+        locked.membership = membership_create(
+            user=locked.user, organization=locked.organization, role=locked.role, start=locked.start,
+            end=locked.end, is_coordinator=locked.is_coordinator, by=locked.requested_by, approved_by=by,
+        )
+        field = "membership"
+    else:
+        locked.organization_designation = designation_assign(
+            organization=locked.organization, designation=locked.designation, start=locked.start,
+            requested_by=locked.requested_by, approved_by=by, reason=locked.reason,
+        )
+        field = "organization_designation"
+    return _decided(locked, state=PowerRequestState.APPROVED, by=by, note=note, fields=[field])
+
+
+@transaction.atomic
+def power_request_refuse(*, request: PowerRequest, by, note: str) -> PowerRequest:
+    """A second person refuses, saying why; nothing changes. Same decider rule and locking as
+    ``power_request_approve``."""
+    locked = _lock_open(request, "refused")
+    refusal = power_request_decision_refusal(locked, by)
+    if refusal:
+        raise ValidationError(refusal)
+    if not (note or "").strip():
+        raise ValidationError({"decision_note": "Say why the request is refused: the requester reads it."})
+    return _decided(locked, state=PowerRequestState.REFUSED, by=by, note=note, fields=[])
+
+
+@transaction.atomic
+def power_request_withdraw(*, request: PowerRequest, by, note: str = "") -> PowerRequest:
+    """The requester withdraws their open request; nothing changes."""
+    locked = _lock_open(request, "withdrawn")
+    if by is None or locked.requested_by_id != by.pk:
+        raise ValidationError("Only the person who asked withdraws a request.")
+    return _decided(locked, state=PowerRequestState.WITHDRAWN, by=by, note=note, fields=[])

@@ -97,8 +97,17 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(UserPreference)
 class UserPreferenceAdmin(admin.ModelAdmin):
+    """Each signed-in person's own notification preference, and no one else's (a system
+    administrator's included): the list holds one row at most, another person's is not found."""
+
     list_display = ["user", "daily_digest"]
-    raw_id_fields = ["user"]
+    fields = ["daily_digest"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(user_id=request.user.pk)
+
+    # Only the person's own: reminders/permissions.py.
 
     def save_model(self, request, obj, form, change):
-        obj.pk = user_preference_set(user=obj.user, daily_digest=obj.daily_digest).pk
+        saved = user_preference_set(user=request.user, daily_digest=obj.daily_digest, by=request.user)
+        obj.pk, obj.user = saved.pk, saved.user

@@ -29,4 +29,6 @@ def register() -> None:
             delete=is_system_administrator)
     declare(Reminder, view=Predicate(_reminder_visible, name="reminder_visible"))
     declare(Notification, view=own)
-    declare(UserPreference, view=own, add=own, change=own, delete=never)
+    first_preference = Predicate(lambda user: not UserPreference.objects.filter(user_id=user.pk).exists(),
+                                 name="no_preference_yet")
+    declare(UserPreference, view=own, add=own & first_preference, change=own, delete=never)

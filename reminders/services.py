@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Case, F, Max, Q, Value, When
@@ -652,8 +653,12 @@ def _reminder_text(reminder: Reminder, document) -> str:
 
 # --- preferences and notifications ---------------------------------------------------------
 
-def user_preference_set(*, user, daily_digest: bool) -> UserPreference:
-    """Choose a daily digest or single messages; reminders still scheduled follow the choice."""
+def user_preference_set(*, user, daily_digest: bool, by=None) -> UserPreference:
+    """Choose a daily digest or single messages; reminders still scheduled follow the choice.
+    Preferences are the person's own: made by a person (``by``), only ``user`` themselves sets
+    them (PermissionDenied for anyone else, a system administrator included)."""
+    if by is not None and by.pk != user.pk:
+        raise PermissionDenied("Notification preferences are the person's own: only they change them.")
     with transaction.atomic():
         preference, _ = UserPreference.objects.update_or_create(user=user, defaults={"daily_digest": daily_digest})
         Reminder.objects.filter(recipient=user, status=ReminderStatus.SCHEDULED).update(digest=daily_digest)

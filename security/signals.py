@@ -10,7 +10,13 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django_fsm import FSMField
 
-from organizations.models import Delegation, Membership, OrganizationDesignation
+from organizations.models import (
+    Delegation,
+    Membership,
+    OrganizationDesignation,
+    PowerRequest,
+    PowerRequestState,
+)
 from workflow.models import HistoryEntry
 
 from .audit import audit_record
@@ -61,6 +67,25 @@ def _membership_saved(sender, instance, created, **kwargs):
 def _membership_deleted(sender, instance, **kwargs):
     audit_record(action=AuditAction.MEMBERSHIP, description=f"{sender._meta.verbose_name.capitalize()} deleted: "
                                                             f"{instance}")
+
+
+@receiver(post_save, sender=PowerRequest)
+def _power_request_saved(sender, instance, created, **kwargs):
+    """Asked, approved, refused or withdrawn: the event names both people (the requester and the
+    one who decided) and is written by the one who acted."""
+    if created:
+        verb, actor = "requested", instance.requested_by
+    else:
+        verb, actor = {PowerRequestState.APPROVED: "approved", PowerRequestState.REFUSED: "refused",
+                       PowerRequestState.WITHDRAWN: "withdrawn"}.get(instance.state, "changed"), instance.decided_by
+    decided = f"; {verb} by {instance.decided_by}" if instance.decided_by_id else ""
+    audit_record(action=AuditAction.MEMBERSHIP, obj=instance, user=actor,
+                 description=f"Request for a power {verb}: {instance.subject()}; requested by "
+                             f"{instance.requested_by}{decided}",
+                 detail={"kind": instance.kind, "state": instance.state, "requested_by": instance.requested_by_id,
+                         "decided_by": instance.decided_by_id, "reason": instance.reason,
+                         "decision_note": instance.decision_note, "membership": instance.membership_id,
+                         "organization_designation": instance.organization_designation_id})
 
 
 def _permissions_changed(sender, instance, action, pk_set, **kwargs):

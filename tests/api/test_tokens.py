@@ -176,3 +176,23 @@ def test_an_anonymous_client_cannot_escape_its_rate_limit_by_writing_x_forwarded
             request.user = AnonymousUser()
             allowed.append(AnonRateThrottle().allow_request(request, view=None))
     assert allowed == [True, True, False]
+
+
+def test_a_person_sees_and_revokes_only_their_own_tokens(world):
+    officer, other = world.user("EUCOM", AO), world.user("DA", AO)
+    for user in (officer, other):
+        user.is_staff = True
+        user.save()
+    own_key, other_key = issue(officer.username), issue(other.username)
+    own, theirs = AuthToken.objects.get(user=officer), AuthToken.objects.get(user=other)
+    client = Client()
+    client.force_login(officer)
+
+    assert list(client.get("/admin/knox/authtoken/").context["cl"].result_list) == [own]
+    assert client.get(f"/admin/knox/authtoken/{theirs.pk}/change/").status_code == 302  # not found
+    client.post("/admin/knox/authtoken/", {"action": "revoke", "_selected_action": [theirs.pk]})
+    assert answers(other_key) == 200
+
+    client.post("/admin/knox/authtoken/", {"action": "revoke", "_selected_action": [own.pk]})
+    assert answers(own_key) == 401
+    assert answers(other_key) == 200

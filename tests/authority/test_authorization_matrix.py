@@ -46,6 +46,8 @@ from organizations.models import (
     Membership,
     Organization,
     OrganizationDesignation,
+    PowerRequest,
+    PowerRequestKind,
     Role,
 )
 from planning.models import (
@@ -184,6 +186,10 @@ program                        view    yyyy   yyyy   yyyy   yyyy   yyyy   y
 program                        add     y...   ....   y...   ....   ....   .
 program                        change  y...   ....   y...   ....   ....   .
 program                        delete  y...   ....   y...   ....   ....   .
+power_request                  view    ....   ....   ....   y...   ....   y
+power_request                  add     ....   ....   ....   yyyy   ....   y
+power_request                  change  ....   ....   ....   ....   ....   .
+power_request                  delete  ....   ....   ....   ....   ....   .
 """
 
 # Which organization plays each relation to each record (the owning one first).
@@ -337,7 +343,15 @@ def records(db):
     from reminders.models import ReminderStep
     Reminder.objects.get_or_create(tasker=tasker, step=ReminderStep.objects.first(),
                                    recipient=cast.member("DA", "reviewer"), defaults={"due_at": timezone.now()})
+    newcomer = USER.objects.create_user("eucom_newcomer", password="x" * 20)
+    Membership.objects.create(user=newcomer, organization=eucom, role=Role.REVIEWER, start=datetime.date(2020, 1, 1))
+    from organizations.services import power_request_create
+
+    power_request = power_request_create(requested_by=cast.member("EUCOM", "org_admin"),
+                                         kind=PowerRequestKind.GRANT_ROLE, organization=eucom, user=newcomer,
+                                         role=Role.APPROVER, reason="Acting approver while deployed (training)")
     objects = {
+        "power_request": power_request,
         # No one refers to it yet, so it may really be deleted.
         "organization": Organization.objects.create(acronym="TRNCELL", name="Training cell (training data)",
                                                     kind="other"),
@@ -417,6 +431,7 @@ RECORD_MODELS = {
     "template_approved": Template, "template_section_draft": TemplateSection,
     "template_section_approved": TemplateSection, "assessment_in_progress": Assessment,
     "assessment_submitted": Assessment, "program_assessment": ProgramAssessment, "program": Program,
+    "power_request": PowerRequest,
 }
 
 

@@ -149,7 +149,7 @@ def test_an_organization_administrator_adds_a_member_through_the_service(client,
     client.force_login(eucom_org_admin)
     newcomer = StaffUserFactory()
     response = client.post(_url("membership_add"), {
-        "user": newcomer.pk, "organization": eucom.pk, "role": Role.APPROVER, "start": "2024-01-01",
+        "user": newcomer.pk, "organization": eucom.pk, "role": Role.REVIEWER, "start": "2024-01-01",
         "is_coordinator": "on",
     })
     assert response.status_code == 302
@@ -307,7 +307,7 @@ def test_a_new_organization_with_a_member_is_created_through_the_services(superu
     response = superuser_client.post(_url("organization_add"), {
         "acronym": "DPAA", "name": "Defense POW/MIA Accounting Agency", "kind": OrganizationKind.DEFENSE_AGENCY,
         "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "0",
-        "memberships-0-user": member.pk, "memberships-0-role": Role.APPROVER,
+        "memberships-0-user": member.pk, "memberships-0-role": Role.ACTION_OFFICER,
         "memberships-0-start": "2024-01-01",
         "name_history-TOTAL_FORMS": "0", "name_history-INITIAL_FORMS": "0",
     })
