@@ -327,7 +327,18 @@ def route_update(*, route: Route, by, steps: list[RouteStepSpec], name: str | No
                  is_default: bool | None = None, request=None) -> Route:
     """Replace the steps of ``route`` (and its name or default flag), validated by
     ``route_steps_refusals`` and recorded in the audit trail. Documents already routed keep their
-    snapshot; the route applies to those that start after it."""
+    snapshot; the route applies to those that start after it. Only the office that owns the
+    kind's procedure changes it (``workflow/permissions.py``); ``by=None`` is the reference data loader."""
+    if by is not None:
+        from organizations.authority import may
+
+        from .permissions import procedure_owner
+
+        if not may(by, "change", route):
+            owner = procedure_owner(route.document_kind)
+            office = f"the {designation_name(owner)}" if owner else "no one"
+            raise ActionRefused(f"Only the action officers and approvers of the office that owns this "
+                                f"procedure ({office}) may change its route.")
     reasons = route_steps_refusals(document_kind=route.document_kind, steps=steps)
     if reasons:
         raise InvalidInput(reasons, {"steps": reasons})

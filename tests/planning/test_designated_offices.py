@@ -19,7 +19,7 @@ from organizations.services import designation_assign
 from planning.models import CampaignPlan, PlanState
 from planning.selectors import plans_visible_to
 from security.models import AuditEvent
-from workflow.exceptions import InvalidInput, TransitionRefused
+from workflow.exceptions import ActionRefused, InvalidInput, TransitionRefused
 from workflow.models import Response, Route, RouteStep, Step
 from workflow.selectors import open_taskers
 from workflow.services import RouteStepSpec, route_update, tasker_respond, transition_perform
@@ -123,7 +123,7 @@ def test_a_route_that_makes_the_owner_its_own_approver_is_refused(world):
     before = [str(s) for s in route.steps.all()]
     not_approval = lambda s: s.step == Step.APPROVAL  # noqa: E731
     with pytest.raises(InvalidInput) as refusal:
-        route_update(route=route, by=system_administrator(), steps=specs(
+        route_update(route=route, by=world.user("USD(P)", AO), steps=specs(
             route, without=not_approval, extra=[RouteStepSpec(step=Step.APPROVAL, relation="owner")]))
     assert "a campaign plan's owner may not approve its own document; name a designated office" in \
         refusal.value.reasons[0]
@@ -149,7 +149,11 @@ def test_a_route_written_past_the_rules_cannot_make_a_command_approve_its_own_pl
 
 def test_a_route_change_is_recorded_and_applies_to_plans_that_start_after_it(world):
     in_flight = act(world.ready_plan(), "submit", world.user("EUCOM", AO))
-    administrator = system_administrator()
+    for outsider in (system_administrator(), world.user("EUCOM", AO), world.user("J5", AO)):
+        with pytest.raises(ActionRefused, match=r"office that owns this procedure \(the policy office"):
+            route_update(route=campaign_route(), by=outsider, steps=specs(campaign_route()))
+    assert not AuditEvent.objects.filter(object_type="workflow.Route").exists()
+    administrator = world.user("USD(P)", AO)
     route_update(route=campaign_route(), by=administrator, steps=specs(
         campaign_route(), without=lambda s: s.step == Step.REVIEW and s.designation == Designation.POLICY_OFFICE))
     event = AuditEvent.objects.get(object_type="workflow.Route")
@@ -177,7 +181,8 @@ def _route_form(route, steps):
 
 def test_the_route_admin_refuses_a_command_as_approver_and_records_a_valid_change(world):
     route = campaign_route()
-    administrator = system_administrator()
+    # The campaign plan's procedure is the policy office's: its action officer edits the route.
+    administrator = world.user("USD(P)", Role.ACTION_OFFICER)
     client = Client()
     client.force_login(administrator)
     url = reverse("admin:workflow_route_change", args=[route.pk])
