@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Mutation testing of the code that decides who may act (README "Mutation testing").
+#
+#   tests/mutation/run_authority_mutants.sh            # the authority functions listed below
+#   tests/mutation/run_authority_mutants.sh 'workflow.services.x_comment_adjudicate*'   # named ones
+#   MUTATION_ALL=1 tests/mutation/run_authority_mutants.sh   # every mutant of the configured files (hours)
+#
+# Runs on SQLite (no DATABASE_URL, no Redis); tests marked postgres/redis/browser/slow are left
+# out. The database is migrated once here and each pytest session mutmut starts copies it
+# (tests/mutation/sqlite_copy.py). Then `.venv/bin/mutmut results` lists survivors and
+# `.venv/bin/mutmut show NAME` shows one.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+unset DATABASE_URL MIGRATION_DATABASE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND REQUIRE_SERVICES
+export VAR_DIR="${VAR_DIR:-${TMPDIR:-/tmp}/mutation-var}"
+mkdir -p "$VAR_DIR"
+export MUTATION_DB_TEMPLATE="$VAR_DIR/template.sqlite3"
+rm -f "$MUTATION_DB_TEMPLATE"
+DATABASE_URL="sqlite:///$MUTATION_DB_TEMPLATE" .venv/bin/python manage.py migrate --noinput -v 0
+
+# The functions that decide who may act: membership and designation selectors, the transition
+# actor rules, every tasker and comment action, plan ownership and editability, assessment
+# cycle administration and answer editing, need-to-know markings and the audit trail's readers.
+AUTHORITY=(
+  'organizations.selectors.*'
+  'workflow.rules.*'
+  'workflow.services.x__evaluate*' 'workflow.services.x_transitions_available*'
+  'workflow.services.x_transition_perform*' 'workflow.services.x__perform_locked*'
+  'workflow.services.x_route_participant*'
+  'workflow.services.x__require_*' 'workflow.services.x_tasker_*' 'workflow.services.x_comment_*'
+  'workflow.services.x__agreeing_capacity*'
+  'planning.selectors.*'
+  'planning.services.x__owner_capacity*' 'planning.services.x__references_checked*'
+  'planning.services.x_plan_create*' 'planning.services.x_plan_update*'
+  'planning.services.x_plan_lists_replace*' 'planning.services.x__links_hidden_from*'
+  'planning.services.x_plan_marking_refusal*' 'planning.services.x_plan_assert_editable*'
+  'planning.services.x_plan_new_version*'
+  'assessments.rules.*'
+  'assessments.services.x__require_*' 'assessments.services.x_cycle_create*'
+  'assessments.services.x_cycle_add_plan*' 'assessments.services.x_template_create*'
+  'assessments.services.x__owner_capacity*' 'assessments.services.x_answers_edit_check*'
+  'assessments.services.x_answer_save*' 'assessments.services.x_assessment_update*'
+  'assessments.services.x_assessment_answers_save*' 'assessments.services.x_cycle_transition*'
+  'security.access.*'
+  'security.audit.x_may_read_audit*' 'security.audit.x_audit_events_readable_by*'
+)
+if [ "$#" -gt 0 ]; then
+  TARGETS=("$@")
+elif [ -n "${MUTATION_ALL:-}" ]; then
+  TARGETS=()
+else
+  TARGETS=("${AUTHORITY[@]}")
+fi
+
+rm -rf mutants
+.venv/bin/mutmut run --max-children "${MUTATION_CHILDREN:-2}" "${TARGETS[@]}"
+.venv/bin/mutmut results
