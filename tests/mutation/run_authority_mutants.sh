@@ -7,7 +7,7 @@
 #
 # Runs on SQLite (no DATABASE_URL, no Redis); tests marked postgres/redis/browser/slow are left
 # out. The database is migrated once here and each pytest session mutmut starts copies it
-# (tests/mutation/sqlite_copy.py). Then `.venv/bin/mutmut results` lists survivors and
+# (tests/mutation/sqlite_copy.py). Then `.venv/bin/python tests/mutation/mutmut_cli.py results` lists survivors and
 # `.venv/bin/mutmut show NAME` shows one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,28 +20,27 @@ rm -f "$MUTATION_DB_TEMPLATE"
 DATABASE_URL="sqlite:///$MUTATION_DB_TEMPLATE" .venv/bin/python manage.py migrate --noinput -v 0
 
 # The functions that decide who may act: membership and designation selectors, the transition
-# actor rules, every tasker and comment action, plan ownership and editability, assessment
-# cycle administration and answer editing, need-to-know markings and the audit trail's readers.
+# actor rules and the check of every transition, every tasker and comment action, plan ownership,
+# editability and visibility, assessment cycle administration and answer editing, need-to-know
+# markings and who reads the audit trail.
 AUTHORITY=(
-  'organizations.selectors.*'
+  'organizations.selectors.x_acting_capacity_among*' 'organizations.selectors.x_may_act*'
+  'organizations.selectors.x_organizations_acting_for*' 'organizations.selectors.x_acting_roles*'
+  'organizations.selectors.x_organization_ids_acting_for*' 'organizations.selectors.x_organization_holds*'
+  'organizations.selectors.x_designations_acting_for*' 'organizations.selectors.x_acts_for_designation*'
+  'organizations.selectors.x_memberships_active*' 'organizations.selectors.x_delegations_active*'
   'workflow.rules.*'
-  'workflow.services.x__evaluate*' 'workflow.services.x_transitions_available*'
-  'workflow.services.x_transition_perform*' 'workflow.services.x__perform_locked*'
-  'workflow.services.x_route_participant*'
+  'workflow.services.x__evaluate*' 'workflow.services.x__perform_locked*' 'workflow.services.x_transition_perform*'
   'workflow.services.x__require_*' 'workflow.services.x_tasker_*' 'workflow.services.x_comment_*'
   'workflow.services.x__agreeing_capacity*'
   'planning.selectors.*'
   'planning.services.x__owner_capacity*' 'planning.services.x__references_checked*'
-  'planning.services.x_plan_create*' 'planning.services.x_plan_update*'
-  'planning.services.x_plan_lists_replace*' 'planning.services.x__links_hidden_from*'
-  'planning.services.x_plan_marking_refusal*' 'planning.services.x_plan_assert_editable*'
-  'planning.services.x_plan_new_version*'
+  'planning.services.x_plan_create*' 'planning.services.x_plan_update*' 'planning.services.x_plan_assert_editable*'
+  'planning.services.x__links_hidden_from*' 'planning.services.x_plan_marking_refusal*'
   'assessments.rules.*'
-  'assessments.services.x__require_*' 'assessments.services.x_cycle_create*'
-  'assessments.services.x_cycle_add_plan*' 'assessments.services.x_template_create*'
-  'assessments.services.x__owner_capacity*' 'assessments.services.x_answers_edit_check*'
-  'assessments.services.x_answer_save*' 'assessments.services.x_assessment_update*'
-  'assessments.services.x_assessment_answers_save*' 'assessments.services.x_cycle_transition*'
+  'assessments.services.x__require_*' 'assessments.services.x_cycle_create*' 'assessments.services.x_cycle_add_plan*'
+  'assessments.services.x_template_create_check*' 'assessments.services.x__owner_capacity*'
+  'assessments.services.x_answers_edit_check*'
   'security.access.*'
   'security.audit.x_may_read_audit*' 'security.audit.x_audit_events_readable_by*'
 )
@@ -53,6 +52,7 @@ else
   TARGETS=("${AUTHORITY[@]}")
 fi
 
-rm -rf mutants
-.venv/bin/mutmut run --max-children "${MUTATION_CHILDREN:-2}" "${TARGETS[@]}"
-.venv/bin/mutmut results
+# A full run starts afresh; a run of named mutants reuses mutants/ and re-runs just those.
+[ "$#" -gt 0 ] || rm -rf mutants
+.venv/bin/python tests/mutation/mutmut_cli.py run --max-children "${MUTATION_CHILDREN:-2}" "${TARGETS[@]}"
+.venv/bin/python tests/mutation/mutmut_cli.py results
