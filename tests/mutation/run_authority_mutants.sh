@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Mutation testing of the code that decides who may act (README "Mutation testing").
 #
-#   tests/mutation/run_authority_mutants.sh            # the authority functions listed below
-#   tests/mutation/run_authority_mutants.sh 'workflow.services.x_comment_adjudicate*'   # named ones
-#   MUTATION_ALL=1 tests/mutation/run_authority_mutants.sh   # every mutant of the configured files (hours)
+#   tests/mutation/run_authority_mutants.sh   # the mutants that change a check in the functions below
+#   tests/mutation/run_authority_mutants.sh 'workflow.services.x_comment_adjudicate*'   # named ones again
+#   MUTATION_ALL=1 tests/mutation/run_authority_mutants.sh   # every mutant of those functions (hours)
 #
 # Runs on SQLite (no DATABASE_URL, no Redis); tests marked postgres/redis/browser/slow are left
 # out. The database is migrated once here and each pytest session mutmut starts copies it
@@ -29,7 +29,7 @@ AUTHORITY=(
   'organizations.selectors.x_organization_ids_acting_for*' 'organizations.selectors.x_organization_holds*'
   'organizations.selectors.x_designations_acting_for*' 'organizations.selectors.x_acts_for_designation*'
   'organizations.selectors.x_memberships_active*' 'organizations.selectors.x_delegations_active*'
-  'workflow.rules.*'
+  'workflow.rules.xǁ*'
   'workflow.services.x__evaluate*' 'workflow.services.x__perform_locked*' 'workflow.services.x_transition_perform*'
   'workflow.services.x__require_*' 'workflow.services.x_tasker_*' 'workflow.services.x_comment_*'
   'workflow.services.x__agreeing_capacity*'
@@ -45,14 +45,16 @@ AUTHORITY=(
   'security.audit.x_may_read_audit*' 'security.audit.x_audit_events_readable_by*'
 )
 if [ "$#" -gt 0 ]; then
-  TARGETS=("$@")
-elif [ -n "${MUTATION_ALL:-}" ]; then
-  TARGETS=()
+  TARGETS=("$@")  # named mutants or patterns: run as given, reusing mutants/
 else
-  TARGETS=("${AUTHORITY[@]}")
+  rm -rf mutants
+  if [ -n "${MUTATION_ALL:-}" ]; then
+    TARGETS=("${AUTHORITY[@]}")  # every mutant of those functions, wording included (hours)
+  else
+    # Only the mutants that change a check: not those rewording a refusal or a history entry.
+    mapfile -t TARGETS < <(.venv/bin/python tests/mutation/mutmut_cli.py checks "${AUTHORITY[@]}" | grep '__mutmut_')
+  fi
 fi
-
-# A full run starts afresh; a run of named mutants reuses mutants/ and re-runs just those.
-[ "$#" -gt 0 ] || rm -rf mutants
+echo "Running ${#TARGETS[@]} mutants or patterns"
 .venv/bin/python tests/mutation/mutmut_cli.py run --max-children "${MUTATION_CHILDREN:-2}" "${TARGETS[@]}"
-.venv/bin/python tests/mutation/mutmut_cli.py results
+.venv/bin/python tests/mutation/authority_summary.py "${TARGETS[@]}"
