@@ -245,7 +245,8 @@ def test_a_person_acts_for_a_designation_only_while_their_organization_holds_it_
     OrganizationDesignation.objects.create(organization=policy, designation=Designation.POLICY_OFFICE,
                                            start=JAN, end=JUN)
     OrganizationDesignation.objects.create(organization=other, designation=Designation.POLICY_OFFICE, start=JUN)
-    reviewer = MembershipFactory(organization=policy, role=Role.REVIEWER, start=JAN).user
+    # A member until June: asked about March, what counts is March, not today.
+    reviewer = MembershipFactory(organization=policy, role=Role.REVIEWER, start=JAN, end=JUN).user
     outsider = MembershipFactory(organization=other, role=Role.REVIEWER, start=JAN).user
 
     assert organization_holds(policy, Designation.POLICY_OFFICE, on=MAR)

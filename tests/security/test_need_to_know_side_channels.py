@@ -277,3 +277,24 @@ def test_the_admin_refuses_a_banner_beyond_the_writers_clearance_beside_the_fiel
     answer = client.post(reverse("admin:planning_campaignplan_add"), data)
     assert answer.status_code == 302, answer.context["adminform"].form.errors
     assert CampaignPlan.objects.filter(title="Beyond my clearance", classification="U").exists()
+
+
+def test_an_auditor_reads_every_event_about_no_document_and_a_document_event_only_when_cleared(world):
+    from security.audit import audit_events_readable_by
+    from security.models import AuditEvent
+
+    grant_role_groups()
+    plan = world.ready_plan()
+    secret = marked(world.ready_plan(), title="Audited secret plan", level="S")
+    signed_in = audit_record(action=AuditAction.SIGN_IN, description="Signed in")
+    about_plan = audit_record(action=AuditAction.EXPORT, description="Plan exported", obj=plan)
+    about_secret = audit_record(action=AuditAction.EXPORT, description="Secret plan exported", obj=secret)
+    mine = {signed_in.pk, about_plan.pk, about_secret.pk}
+
+    def readable(user):
+        return set(audit_events_readable_by(user, AuditEvent.objects.filter(pk__in=mine)).values_list("pk", flat=True))
+
+    assert readable(person("auditor_unclassified", clearance="U", groups=[AUDITORS])) == {signed_in.pk, about_plan.pk}
+    assert readable(person("auditor_secret", clearance="S", groups=[AUDITORS])) == mine
+    assert readable(person("reviewer_secret", clearance="S", acronym="EUCOM", world=world,
+                           role=Role.REVIEWER, groups=[REVIEWERS])) == set()

@@ -10,7 +10,7 @@ import pytest
 
 from workflow.exceptions import ActionRefused, InvalidInput
 from workflow.models import Decision, HistoryEntry, Step, TaskerState
-from workflow.selectors import taskers_of
+from workflow.selectors import history_of, taskers_of
 from workflow.services import (
     comment_adjudicate,
     tasker_acknowledge,
@@ -21,6 +21,12 @@ from workflow.services import (
 )
 
 from .helpers import AO, APP, REV, act, don_comments, in_coordination
+
+
+def recorded(plan, action):
+    """Who the plan's history says did ``action``, and for which organization."""
+    entry = history_of(plan).filter(action=action).latest("pk")
+    return entry.actor, entry.acting_for
 
 
 def test_only_a_member_of_the_tasked_organization_acknowledges_its_tasker(world):
@@ -39,6 +45,7 @@ def test_only_a_member_of_the_tasked_organization_acknowledges_its_tasker(world)
     tasker_acknowledge(tasker=tasker, by=member)
     tasker.refresh_from_db()
     assert tasker.state == TaskerState.ACKNOWLEDGED and tasker.acknowledged_by == member
+    assert recorded(plan, "tasker_acknowledged") == (member, world.orgs["DA"])
 
 
 def test_only_the_owners_action_officers_and_approvers_adjudicate_a_comment(world):
@@ -75,6 +82,7 @@ def test_only_a_member_of_the_tasked_organization_reassigns_its_tasker_and_only_
     tasker_reassign(tasker=tasker, by=world.user("DA", AO), assignee=colleague)
     tasker.refresh_from_db()
     assert tasker.assignee == colleague
+    assert recorded(plan, "tasker_reassigned") == (world.user("DA", AO), world.orgs["DA"])
 
 
 def test_only_a_reviewer_or_approver_of_the_tasked_organization_returns_its_tasker_as_misrouted(world):
@@ -93,6 +101,7 @@ def test_only_a_reviewer_or_approver_of_the_tasked_organization_returns_its_task
     tasker_return_misrouted(tasker=tasker, by=world.user("DA", REV), reason="Not an Army matter")
     tasker.refresh_from_db()
     assert tasker.state == TaskerState.MISROUTED and tasker.closed_reason == "Not an Army matter"
+    assert recorded(plan, "tasker_misrouted") == (world.user("DA", REV), world.orgs["DA"])
 
 
 def test_only_the_owners_action_officers_and_approvers_remove_a_participant(world):
@@ -111,6 +120,7 @@ def test_only_the_owners_action_officers_and_approvers_remove_a_participant(worl
     tasker_remove(tasker=tasker, by=world.user("EUCOM", APP), reason="Army not needed")
     tasker.refresh_from_db()
     assert tasker.state == TaskerState.CANCELLED
+    assert recorded(plan, "tasker_removed") == (world.user("EUCOM", APP), world.orgs["EUCOM"])
 
 
 def test_only_the_owners_action_officers_and_approvers_move_a_suspense(world):
@@ -130,3 +140,4 @@ def test_only_the_owners_action_officers_and_approvers_move_a_suspense(world):
     tasker_change_suspense(tasker=tasker, by=world.user("EUCOM", AO), suspense=later, reason="More time needed")
     tasker.refresh_from_db()
     assert tasker.suspense >= later
+    assert recorded(plan, "suspense_changed") == (world.user("EUCOM", AO), world.orgs["EUCOM"])
