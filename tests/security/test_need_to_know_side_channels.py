@@ -298,3 +298,24 @@ def test_an_auditor_reads_every_event_about_no_document_and_a_document_event_onl
     assert readable(person("auditor_secret", clearance="S", groups=[AUDITORS])) == mine
     assert readable(person("reviewer_secret", clearance="S", acronym="EUCOM", world=world,
                            role=Role.REVIEWER, groups=[REVIEWERS])) == set()
+
+
+def test_a_deactivated_account_sees_no_plan_and_acts_for_no_organization(world):
+    from organizations.selectors import organizations_acting_for
+    from planning.selectors import plans_cleared_for, plans_visible_to
+
+    plan = world.ready_plan()
+    member = person("eucom_deactivated_officer", acronym="EUCOM", world=world, clearance="TS")
+    administrator = person("deactivated_system_administrator", clearance="TS")
+    administrator.is_superuser = True
+    for user in (member, administrator):
+        assert plans_visible_to(user, CampaignPlan).filter(pk=plan.pk).exists()  # while active
+        user.is_active = False
+        user.save()
+        user = get_user_model().objects.get(pk=user.pk)
+        assert not plans_visible_to(user, CampaignPlan).exists()
+        assert not plans_cleared_for(user, CampaignPlan).exists()
+        assert not organizations_acting_for(user).exists()
+    assert not plans_visible_to(None, CampaignPlan).exists()
+    assert not plans_cleared_for(None, CampaignPlan).exists()
+    assert not organizations_acting_for(None).exists()
