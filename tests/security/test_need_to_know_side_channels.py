@@ -319,3 +319,40 @@ def test_a_deactivated_account_sees_no_plan_and_acts_for_no_organization(world):
     assert not plans_visible_to(None, CampaignPlan).exists()
     assert not plans_cleared_for(None, CampaignPlan).exists()
     assert not organizations_acting_for(None).exists()
+
+
+def test_need_to_know_for_a_campaign_plan_comes_from_that_plan_not_from_another_kind_or_organization(world):
+    from planning.models import CampaignSupportPlan
+    from planning.selectors import plans_visible_to
+    from workflow.models import Route, RouteStep, Step
+    from workflow.services import taskers_issue, transition_perform
+
+    in_coordination = transition_perform(document=world.ready_plan(), name="submit",
+                                         by=world.user("EUCOM", Role.ACTION_OFFICER))
+    socom = person("socom_officer", acronym="SOCOM", world=world, clearance="TS")
+    tasked = person("da_officer", acronym="DA", world=world, clearance="TS")
+    # Other organizations' taskers on the plan give SOCOM nothing; DA's give DA the plan.
+    assert not plans_visible_to(socom, CampaignPlan).filter(pk=in_coordination.pk).exists()
+    assert plans_visible_to(tasked, CampaignPlan).filter(pk=in_coordination.pk).exists()
+
+    # A review step on the support plans' route is no reviewing authority over campaign plans.
+    route = Route.objects.create(document_kind=CampaignSupportPlan.workflow_kind, name="Support plans (test)",
+                                 is_default=False)
+    RouteStep.objects.create(route=route, step=Step.REVIEW, organization=world.orgs["SOCOM"])
+    assert not plans_visible_to(socom, CampaignPlan).filter(pk=in_coordination.pk).exists()
+
+    # Tasked on a support plan whose number is the campaign plan's: still not the campaign plan.
+    support = CampaignSupportPlan.objects.create(title="Army support plan", owner=world.orgs["DA"], gef=world.gef,
+                                                 created_by=world.user("DA", Role.ACTION_OFFICER))
+    plan = in_coordination
+    for _ in range(200):
+        if support.pk == plan.pk:
+            break
+        if support.pk < plan.pk:
+            support = CampaignSupportPlan.objects.create(title="Army support plan", owner=world.orgs["DA"],
+                                                         gef=world.gef, created_by=support.created_by)
+        else:
+            plan = world.ready_plan()
+    assert support.pk == plan.pk
+    taskers_issue(document=support, step=Step.COORDINATION, participants=[(world.orgs["SOCOM"], "test")])
+    assert not plans_visible_to(socom, CampaignPlan).filter(pk=plan.pk).exists()
