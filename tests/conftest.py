@@ -15,6 +15,11 @@ from django.conf import settings
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0", "false")
 
+if os.environ.get("MUTATION_DB_TEMPLATE"):
+    # Mutation runs (tests/mutation/run_authority_mutants.sh): each session copies one migrated
+    # SQLite database instead of migrating its own.
+    from tests.mutation.sqlite_copy import django_db_setup  # noqa: F401
+
 
 def _redis_reachable() -> tuple[bool, str]:
     url = settings.CELERY_BROKER_URL

@@ -238,3 +238,24 @@ def test_a_plan_approved_after_launch_is_added_by_an_administrator(world):
 
 def world_date(month, day):
     return datetime.date(2026, month, day)
+
+
+def test_only_the_owners_action_officers_and_approvers_may_edit_an_assessment_and_only_in_progress(world):
+    from assessments.services import answers_edit_check, assessment_update
+
+    world.approved_plan("EUCOM")
+    launched(world, world.cycle())
+    assessment = Assessment.objects.get(owner=world.orgs["EUCOM"])
+    with pytest.raises(ActionRefused, match="answers can be changed only while it is in progress"):
+        answers_edit_check(document=assessment, by=world.user("EUCOM"))
+    assessment = act(assessment, "start", world.user("EUCOM"))
+    for outsider in (world.user("CENTCOM"), world.user("EUCOM", REV), world.user("J5", APP)):
+        with pytest.raises(ActionRefused, match="Only an action officer or approver of EUCOM"):
+            answers_edit_check(document=assessment, by=outsider)
+        with pytest.raises(ActionRefused, match="Only an action officer or approver of EUCOM"):
+            assessment_update(document=assessment, by=outsider, strategic_environment_changes="Not mine")
+    assert Assessment.objects.get(pk=assessment.pk).strategic_environment_changes == ""
+    assert answers_edit_check(document=assessment, by=world.user("EUCOM", APP)).organization_id == world.orgs[
+        "EUCOM"].pk
+    assessment_update(document=assessment, by=world.user("EUCOM"), strategic_environment_changes="New basing")
+    assert Assessment.objects.get(pk=assessment.pk).strategic_environment_changes == "New basing"

@@ -235,3 +235,30 @@ def test_outside_a_request_acting_in_ones_own_right_is_one_query_and_own_right_c
     assert capacity == Capacity(own.user.pk, own.organization_id, Role.APPROVER)
     assert acting_capacity_among(user=own.user, organizations=[elsewhere.organization], roles=[Role.APPROVER]) == \
         Capacity(own.user.pk, elsewhere.organization_id, Role.APPROVER, on_behalf_of_id=holder.user.pk)
+
+
+def test_a_person_acts_for_a_designation_only_while_their_organization_holds_it_and_in_the_role_asked():
+    from organizations.models import Designation, OrganizationDesignation
+    from organizations.selectors import acts_for_designation, designations_acting_for, organization_holds
+
+    policy, other = OrganizationFactory(acronym="USD(P)"), OrganizationFactory(acronym="EUCOM")
+    OrganizationDesignation.objects.create(organization=policy, designation=Designation.POLICY_OFFICE,
+                                           start=JAN, end=JUN)
+    OrganizationDesignation.objects.create(organization=other, designation=Designation.POLICY_OFFICE, start=JUN)
+    # A member until June: asked about March, what counts is March, not today.
+    reviewer = MembershipFactory(organization=policy, role=Role.REVIEWER, start=JAN, end=JUN).user
+    outsider = MembershipFactory(organization=other, role=Role.REVIEWER, start=JAN).user
+
+    assert organization_holds(policy, Designation.POLICY_OFFICE, on=MAR)
+    assert organization_holds(policy.pk, Designation.POLICY_OFFICE, on=MAR)
+    assert not organization_holds(policy, Designation.POLICY_OFFICE, on=SEP)
+    assert not organization_holds(policy, Designation.JOINT_STAFF, on=MAR)
+    assert not organization_holds(None, Designation.POLICY_OFFICE, on=MAR)
+
+    assert designations_acting_for(reviewer, on=MAR) == {Designation.POLICY_OFFICE}
+    assert acts_for_designation(reviewer, Designation.POLICY_OFFICE, role=Role.REVIEWER, on=MAR)
+    assert not acts_for_designation(reviewer, Designation.POLICY_OFFICE, role=Role.APPROVER, on=MAR)
+    assert not acts_for_designation(reviewer, Designation.POLICY_OFFICE, on=SEP)
+    assert not acts_for_designation(outsider, Designation.POLICY_OFFICE, on=MAR)
+    assert acts_for_designation(outsider, Designation.POLICY_OFFICE, on=SEP)
+    assert designations_acting_for(UserFactory(), on=MAR) == set()

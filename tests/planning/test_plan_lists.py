@@ -58,3 +58,23 @@ def test_only_the_owners_action_officers_change_a_draft_and_only_a_draft(world):
     with pytest.raises(ActionRefused, match="Only a draft"):
         plan_lists_replace(plan=plan, by=world.user("EUCOM", AO), partners=[{"country": gb}])
     assert [p.country.code.code for p in plan.partner_considerations.all()] != ["DE"]
+
+
+def test_a_writer_replaces_the_supported_plans_they_see_and_keeps_those_they_may_not_see(world):
+    from planning.models import CampaignSupportPlan
+    from planning.selectors import plans_visible_to
+
+    tasked_on = transition_perform(document=world.ready_plan(), name="submit", by=world.user("EUCOM", AO))
+    other_draft = world.ready_plan(owner="SOCOM", supporting=())
+    writer = world.user("DA", AO)
+    visible = plans_visible_to(writer, type(tasked_on))
+    assert visible.filter(pk=tasked_on.pk).exists() and not visible.filter(pk=other_draft.pk).exists()
+    support = CampaignSupportPlan.objects.create(title="Army support plan", owner=world.orgs["DA"], gef=world.gef,
+                                                 created_by=writer)
+    support.supported_plans.set([other_draft])
+
+    plan_lists_replace(plan=support, by=writer, links={"supported_plans": [tasked_on]})
+    assert set(support.supported_plans.all()) == {tasked_on, other_draft}
+
+    plan_lists_replace(plan=support, by=writer, links={"supported_plans": []})
+    assert set(support.supported_plans.all()) == {other_draft}

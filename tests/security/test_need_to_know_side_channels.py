@@ -277,3 +277,82 @@ def test_the_admin_refuses_a_banner_beyond_the_writers_clearance_beside_the_fiel
     answer = client.post(reverse("admin:planning_campaignplan_add"), data)
     assert answer.status_code == 302, answer.context["adminform"].form.errors
     assert CampaignPlan.objects.filter(title="Beyond my clearance", classification="U").exists()
+
+
+def test_an_auditor_reads_every_event_about_no_document_and_a_document_event_only_when_cleared(world):
+    from security.audit import audit_events_readable_by
+    from security.models import AuditEvent
+
+    grant_role_groups()
+    plan = world.ready_plan()
+    secret = marked(world.ready_plan(), title="Audited secret plan", level="S")
+    signed_in = audit_record(action=AuditAction.SIGN_IN, description="Signed in")
+    about_plan = audit_record(action=AuditAction.EXPORT, description="Plan exported", obj=plan)
+    about_secret = audit_record(action=AuditAction.EXPORT, description="Secret plan exported", obj=secret)
+    mine = {signed_in.pk, about_plan.pk, about_secret.pk}
+
+    def readable(user):
+        return set(audit_events_readable_by(user, AuditEvent.objects.filter(pk__in=mine)).values_list("pk", flat=True))
+
+    assert readable(person("auditor_unclassified", clearance="U", groups=[AUDITORS])) == {signed_in.pk, about_plan.pk}
+    assert readable(person("auditor_secret", clearance="S", groups=[AUDITORS])) == mine
+    assert readable(person("reviewer_secret", clearance="S", acronym="EUCOM", world=world,
+                           role=Role.REVIEWER, groups=[REVIEWERS])) == set()
+
+
+def test_a_deactivated_account_sees_no_plan_and_acts_for_no_organization(world):
+    from organizations.selectors import organizations_acting_for
+    from planning.selectors import plans_cleared_for, plans_visible_to
+
+    plan = world.ready_plan()
+    member = person("eucom_deactivated_officer", acronym="EUCOM", world=world, clearance="TS")
+    administrator = person("deactivated_system_administrator", clearance="TS")
+    administrator.is_superuser = True
+    for user in (member, administrator):
+        assert plans_visible_to(user, CampaignPlan).filter(pk=plan.pk).exists()  # while active
+        user.is_active = False
+        user.save()
+        user = get_user_model().objects.get(pk=user.pk)
+        assert not plans_visible_to(user, CampaignPlan).exists()
+        assert not plans_cleared_for(user, CampaignPlan).exists()
+        assert not organizations_acting_for(user).exists()
+    assert not plans_visible_to(None, CampaignPlan).exists()
+    assert not plans_cleared_for(None, CampaignPlan).exists()
+    assert not organizations_acting_for(None).exists()
+
+
+def test_need_to_know_for_a_campaign_plan_comes_from_that_plan_not_from_another_kind_or_organization(world):
+    from planning.models import CampaignSupportPlan
+    from planning.selectors import plans_visible_to
+    from workflow.models import Route, RouteStep, Step
+    from workflow.services import taskers_issue, transition_perform
+
+    in_coordination = transition_perform(document=world.ready_plan(), name="submit",
+                                         by=world.user("EUCOM", Role.ACTION_OFFICER))
+    socom = person("socom_officer", acronym="SOCOM", world=world, clearance="TS")
+    tasked = person("da_officer", acronym="DA", world=world, clearance="TS")
+    # Other organizations' taskers on the plan give SOCOM nothing; DA's give DA the plan.
+    assert not plans_visible_to(socom, CampaignPlan).filter(pk=in_coordination.pk).exists()
+    assert plans_visible_to(tasked, CampaignPlan).filter(pk=in_coordination.pk).exists()
+
+    # A review step on the support plans' route is no reviewing authority over campaign plans.
+    route = Route.objects.create(document_kind=CampaignSupportPlan.workflow_kind, name="Support plans (test)",
+                                 is_default=False)
+    RouteStep.objects.create(route=route, step=Step.REVIEW, organization=world.orgs["SOCOM"])
+    assert not plans_visible_to(socom, CampaignPlan).filter(pk=in_coordination.pk).exists()
+
+    # Tasked on a support plan whose number is the campaign plan's: still not the campaign plan.
+    support = CampaignSupportPlan.objects.create(title="Army support plan", owner=world.orgs["DA"], gef=world.gef,
+                                                 created_by=world.user("DA", Role.ACTION_OFFICER))
+    plan = in_coordination
+    for _ in range(200):
+        if support.pk == plan.pk:
+            break
+        if support.pk < plan.pk:
+            support = CampaignSupportPlan.objects.create(title="Army support plan", owner=world.orgs["DA"],
+                                                         gef=world.gef, created_by=support.created_by)
+        else:
+            plan = world.ready_plan()
+    assert support.pk == plan.pk
+    taskers_issue(document=support, step=Step.COORDINATION, participants=[(world.orgs["SOCOM"], "test")])
+    assert not plans_visible_to(socom, CampaignPlan).filter(pk=plan.pk).exists()

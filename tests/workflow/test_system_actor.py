@@ -4,6 +4,7 @@ caused it, in the admin's history and the API's."""
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -54,3 +55,16 @@ def test_supersession_is_recorded_as_the_system_on_behalf_of_the_approver(world)
     assert (entry.actor, entry.caused_by) == (None, world.user("USD(P)", APP))
     assert entry.actor_label == "System (on behalf of usdp_approver)"
     assert history_of(second).get(action="approve").actor_label == "usdp_approver for USD(P)"
+
+
+def test_nobody_supersedes_an_approved_version_by_hand(world):
+    from workflow.exceptions import TransitionRefused
+
+    plan = approved(world, to_review(world, world.ready_plan()))
+    history_before = history_of(plan).count()
+    for person in (world.user("EUCOM", AO), world.user("USD(P)", APP)):
+        with pytest.raises(TransitionRefused) as refused:
+            act(plan, "supersede", person)
+        assert refused.value.reasons == ["This step happens automatically; nobody makes it by hand."]
+    assert CampaignPlan.objects.get(pk=plan.pk).state == PlanState.APPROVED
+    assert history_of(plan).count() == history_before

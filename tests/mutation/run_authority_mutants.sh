@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Mutation testing of the code that decides who may act (README "Mutation testing").
+#
+#   tests/mutation/run_authority_mutants.sh   # the mutants that change a check in the functions below
+#   tests/mutation/run_authority_mutants.sh 'workflow.services.x_comment_adjudicate*'   # named ones again
+#   MUTATION_ALL=1 tests/mutation/run_authority_mutants.sh   # every mutant of those functions (hours)
+#
+# Runs on SQLite (no DATABASE_URL, no Redis); tests marked postgres/redis/browser/slow are left
+# out. The database is migrated once here and each pytest session mutmut starts copies it
+# (tests/mutation/sqlite_copy.py). Then `.venv/bin/python tests/mutation/mutmut_cli.py results` lists survivors and
+# `.venv/bin/mutmut show NAME` shows one.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+unset DATABASE_URL MIGRATION_DATABASE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND REQUIRE_SERVICES
+export VAR_DIR="${VAR_DIR:-${TMPDIR:-/tmp}/mutation-var}"
+mkdir -p "$VAR_DIR"
+export MUTATION_DB_TEMPLATE="$VAR_DIR/template.sqlite3"
+rm -f "$MUTATION_DB_TEMPLATE"
+DATABASE_URL="sqlite:///$MUTATION_DB_TEMPLATE" .venv/bin/python manage.py migrate --noinput -v 0
+
+# The functions that decide who may act: membership and designation selectors, the transition
+# actor rules and the check of every transition, every tasker and comment action, plan ownership,
+# editability and visibility, assessment cycle administration and answer editing, need-to-know
+# markings and who reads the audit trail.
+AUTHORITY=(
+  'organizations.selectors.x_acting_capacity_among*' 'organizations.selectors.x_may_act*'
+  'organizations.selectors.x_organizations_acting_for*' 'organizations.selectors.x_acting_roles*'
+  'organizations.selectors.x_organization_ids_acting_for*' 'organizations.selectors.x_organization_holds*'
+  'organizations.selectors.x_designations_acting_for*' 'organizations.selectors.x_acts_for_designation*'
+  'organizations.selectors.x_memberships_active*' 'organizations.selectors.x_delegations_active*'
+  'workflow.rules.xǁ*'
+  'workflow.services.x__evaluate*' 'workflow.services.x__perform_locked*' 'workflow.services.x_transition_perform*'
+  'workflow.services.x__require_*' 'workflow.services.x_tasker_*' 'workflow.services.x_comment_*'
+  'workflow.services.x__agreeing_capacity*'
+  'planning.selectors.*'
+  'planning.services.x__owner_capacity*' 'planning.services.x__references_checked*'
+  'planning.services.x_plan_create*' 'planning.services.x_plan_update*' 'planning.services.x_plan_assert_editable*'
+  'planning.services.x__links_hidden_from*' 'planning.services.x_plan_marking_refusal*'
+  'assessments.rules.*'
+  'assessments.services.x__require_*' 'assessments.services.x_cycle_create*' 'assessments.services.x_cycle_add_plan*'
+  'assessments.services.x_template_create_check*' 'assessments.services.x__owner_capacity*'
+  'assessments.services.x_answers_edit_check*'
+  'security.access.*'
+  'security.audit.x_may_read_audit*' 'security.audit.x_audit_events_readable_by*'
+)
+if [ "$#" -gt 0 ]; then
+  TARGETS=("$@")  # named mutants or patterns: run as given, reusing mutants/
+else
+  rm -rf mutants
+  if [ -n "${MUTATION_ALL:-}" ]; then
+    TARGETS=("${AUTHORITY[@]}")  # every mutant of those functions, wording included (hours)
+  else
+    # Only the mutants that change a check: not those rewording a refusal or a history entry.
+    mapfile -t TARGETS < <(.venv/bin/python tests/mutation/mutmut_cli.py checks "${AUTHORITY[@]}" | grep '__mutmut_')
+  fi
+fi
+echo "Running ${#TARGETS[@]} mutants or patterns"
+.venv/bin/python tests/mutation/mutmut_cli.py run --max-children "${MUTATION_CHILDREN:-2}" "${TARGETS[@]}"
+.venv/bin/python tests/mutation/authority_summary.py "${TARGETS[@]}"
