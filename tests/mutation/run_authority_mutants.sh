@@ -43,6 +43,9 @@ AUTHORITY=(
   'assessments.services.x_answers_edit_check*'
   'security.access.*'
   'security.audit.x_may_read_audit*' 'security.audit.x_audit_events_readable_by*'
+  # The declared rules: who may view, add, change and delete each model (the authorization matrix).
+  'organizations.authority.*' 'organizations.permissions.*' 'planning.permissions.*' 'assessments.permissions.*'
+  'workflow.permissions.*' 'reminders.permissions.*' 'security.permissions.*' 'api.permissions.*'
 )
 if [ "$#" -gt 0 ]; then
   TARGETS=("$@")  # named mutants or patterns: run as given, reusing mutants/
