@@ -12,11 +12,13 @@ from django.contrib.auth import get_user_model
 from organizations.models import (
     AreaOfResponsibility,
     Country,
+    Designation,
     Membership,
     Organization,
     OrganizationKind,
     Role,
 )
+from organizations.services import designation_assign
 from planning import reference
 from planning.models import GEFEndState, GEFGuidance, Objective, PartnerConsideration
 from planning.services import campaign_plan_create
@@ -64,6 +66,16 @@ class World:
         return plan
 
 
+DESIGNATED = {Designation.JOINT_STAFF: "J5", Designation.POLICY_OFFICE: "USD(P)"}
+
+
+def designate(orgs: dict[str, Organization], designations: dict[str, str] = DESIGNATED) -> None:
+    """The designated offices, as the reference data holds them (J5 the Joint Staff office, USD(P)
+    the policy office): who may edit routes, GEF guidance and run the cycle follows from them."""
+    for designation, acronym in designations.items():
+        designation_assign(organization=orgs[acronym], designation=designation, start=datetime.date(2000, 1, 1))
+
+
 @pytest.fixture
 def world(db) -> World:
     orgs = {}
@@ -81,6 +93,7 @@ def world(db) -> World:
     AreaOfResponsibility.objects.create(country=Country.objects.get(code="IL"), command=orgs["CENTCOM"],
                                         start=datetime.date(2021, 9, 1))
     reference.load()
+    designate(orgs)
     gef = GEFGuidance.objects.create(year=2026, title="GEF 2026 (training data)", issued_on=datetime.date(2026, 1, 15))
     end_state = GEFEndState.objects.create(gef=gef, code="ES-1", title="Capable, interoperable partners")
     return World(orgs=orgs, gef=gef, end_state=end_state)

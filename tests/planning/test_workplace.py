@@ -204,16 +204,12 @@ def test_my_taskers_rows_show_the_document_link_step_organization_state_suspense
 
 
 def test_the_authors_draft_page_costs_the_same_queries_however_many_rows_its_inlines_hold(world):
-    """Sections, objectives and partners as editable inlines (the author has the role group's
-    permissions): their countries and end states are read once per page, not once per row."""
-    from django.contrib.auth.models import Group
-
-    from organizations.demo import ROLE_GROUPS, grant_role_groups
+    """Sections, objectives and partners as editable inlines (the author is an action officer of
+    the owning command and the plan a draft): their countries and end states are read once per
+    page, not once per row."""
     from planning.models import PartnerConsideration
 
-    grant_role_groups()
     author = world.user("EUCOM", AO)
-    author.groups.add(Group.objects.get(name=ROLE_GROUPS[AO]))
     counts = []
     for rows, countries in ((1, ["DE"]), (4, ["DE", "IL", "PL"])):
         plan = _plan_with_portions(world, rows)
