@@ -8,13 +8,15 @@ from django.db import IntegrityError, InternalError, ProgrammingError, connectio
 from django.test import Client
 from django.urls import reverse
 
+from organizations.models import Role
 from security.audit import audit_record
 from security.models import AuditAction, AuditEvent
+from tests.factories import staff_member
 
 
 @pytest.mark.django_db
 def test_sign_in_and_sign_out_are_recorded_with_the_address():
-    get_user_model().objects.create_user("j5_reviewer", password="Tr@ining-only-Passw0rd", is_staff=True)
+    staff_member("j5_reviewer", acronym="J5", role=Role.REVIEWER, password="Tr@ining-only-Passw0rd", is_staff=True)
     client = Client(REMOTE_ADDR="10.1.2.3")
     client.post(reverse("admin:login"), {"username": "j5_reviewer", "password": "Tr@ining-only-Passw0rd",
                                          "consent": "on"})
