@@ -71,8 +71,8 @@ def test_every_admin_change_and_every_transition_writes_an_audit_record(world):
     transition_perform(document=plan, name="submit", by=officer)
     workflow_events = AuditEvent.objects.filter(action=AuditAction.WORKFLOW, user=officer)
     assert workflow_events.filter(description="Submit for coordination").count() == 1
-    # An administrator changes a GEF end state in the admin.
-    admin_user = get_user_model().objects.create_superuser("administrator", password="Tr@ining-only-Passw0rd")
+    # The policy office (USD(P), whose GEF guidance it is) changes a GEF end state in the admin.
+    admin_user = world.user("USD(P)", Role.ACTION_OFFICER)
     client = Client()
     client.force_login(admin_user)
     end_state = world.end_state
