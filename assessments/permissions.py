@@ -20,6 +20,7 @@ from config.request_cache import request_memo
 from organizations.authority import (
     acting_for_designation,
     declare,
+    declare_permission,
     is_staff_member,
     never,
     was_read_as_visible,
@@ -38,7 +39,7 @@ from .models import (
     TemplateSection,
     TemplateState,
 )
-from .rules import may_run_cycle
+from .rules import RUN_CYCLE_PERMISSION, may_run_cycle
 
 cycle_administrator = Predicate(may_run_cycle, name="may_run_cycle")
 joint_staff_office = acting_for_designation(Designation.JOINT_STAFF, roles=ANSWER_ROLES)
@@ -93,6 +94,7 @@ def _answers_editable(user, document=None) -> bool:
 def register() -> None:
     declare(AssessmentCycle, view=document_visible(AssessmentCycle), add=cycle_administrator,
             change=cycle_administrator & Predicate(_cycle_in_setup), delete=never)
+    declare_permission(RUN_CYCLE_PERMISSION, cycle_administrator)
     template_editable = Predicate(_template_editable, name="template_editable")
     declare(Template, view=is_staff_member, add=joint_staff_office, change=template_editable, delete=never)
     declare(TemplateSection, view=is_staff_member, add=joint_staff_office,

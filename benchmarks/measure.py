@@ -261,16 +261,17 @@ def launch_measure(*, world) -> tuple[float, int, int] | None:
         from assessments.services import cycle_create, cycle_launch, template_create
     except ImportError:
         return None
-    from django.contrib.auth.models import Permission
-
-    from organizations.models import Organization, Role
+    from organizations.models import Designation, Membership, Organization, Role
+    from organizations.selectors import designated_organization
     from workflow.models import Response, Step
     from workflow.selectors import open_taskers
     from workflow.services import tasker_respond, transition_perform
 
     User = get_user_model()
+    # A cycle administrator: an organization administrator of the designated Joint Staff office.
     administrator = User.objects.create(username="cycle_administrator", is_staff=True)
-    administrator.user_permissions.add(Permission.objects.get(codename="run_cycle"))
+    Membership.objects.create(user=administrator, organization=designated_organization(Designation.JOINT_STAFF),
+                              role=Role.ORG_ADMIN, start=datetime.date(2020, 1, 1))
     administrator = User.objects.get(pk=administrator.pk)
     orgs = world.org_ids
     today = timezone.localdate()

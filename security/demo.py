@@ -1,5 +1,5 @@
-"""Security data for the demo (training only): the demo users' clearance and citizenship, the
-auditor's permissions, and the CUI categories and dissemination controls used by the demo.
+"""Security data for the demo (training only): the demo users' clearance and citizenship, and
+the CUI categories and dissemination controls used by the demo.
 
 Only the demo's own log-ins get a profile here. Anyone else without one has no clearance and no
 nationality (``security.access``) until an administrator sets their profile."""
@@ -7,7 +7,6 @@ nationality (``security.access``) until an administrator sets their profile."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from organizations.demo import logins
@@ -38,11 +37,7 @@ def load(*, stdout=None) -> None:
     restored = (SecurityProfile.objects.filter(user__in=demo_users)
                 .exclude(clearance=DEMO_CLEARANCE, citizenship=DEMO_CITIZENSHIP)
                 .update(clearance=DEMO_CLEARANCE, citizenship=DEMO_CITIZENSHIP))
-    auditors, _ = Group.objects.get_or_create(name="Auditors")
-    auditors.permissions.add(*Permission.objects.filter(content_type__app_label="security",
-                                                        codename__in=["view_auditevent", "export_auditevent"]))
-    for auditor in get_user_model().objects.filter(username="auditor"):
-        auditor.groups.add(auditors)
+    # The auditor reads the audit trail by their membership in the auditor role (organizations.demo).
     if stdout:
         stdout.write(f"security profiles of the demo log-ins: {len(created)} created, {restored} restored "
                      "(TOP SECRET, U.S.; training data)")

@@ -103,3 +103,14 @@ class DelegationFactory(factory.django.DjangoModelFactory):
     delegate = factory.SubFactory(UserFactory)
     start = LONG_AGO
     end = datetime.date(2099, 1, 1)
+
+
+def staff_member(username: str, *, acronym: str = "EUCOM", role: str = Role.ACTION_OFFICER, **fields):
+    """A person who works here: an account with a current membership, which is what opens the
+    admin and its sign-in (``is_staff`` alone does not). The organization is created if missing."""
+    user = get_user_model().objects.create_user(username, **fields)
+    organization = (Organization.objects.filter(acronym=acronym, active=True).first()
+                    or OrganizationFactory(acronym=acronym))
+    MembershipFactory(user=user, organization=organization, role=role,
+                      is_coordinator=role in (Role.REVIEWER, Role.APPROVER))
+    return user

@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from api.services import api_token_issue
 from assessments.models import Assessment, AssessmentCycle
+from organizations.models import Membership, Role
 from planning.models import PlanState
 
 from .conftest import AO, REV
@@ -30,16 +30,18 @@ def cycle_body(**overrides) -> dict:
     return body
 
 
-def administrator() -> APIClient:
+def administrator(world) -> APIClient:
+    """A cycle administrator: an organization administrator of the designated Joint Staff office."""
     user = get_user_model().objects.create_user(username="cycle_admin", password="x" * 16)
-    user.user_permissions.add(Permission.objects.get(codename="run_cycle"))
+    Membership.objects.create(user=user, organization=world.orgs["J5"], role=Role.ORG_ADMIN,
+                              start=datetime.date(2020, 1, 1))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=user).key}")
     return client
 
 
 def test_a_cycle_is_set_up_by_its_administrator_and_seen_by_the_organizations_taking_part(world, as_member):
-    created = administrator().post(f"{V1}/assessment-cycles/", cycle_body(), format="json")
+    created = administrator(world).post(f"{V1}/assessment-cycles/", cycle_body(), format="json")
     assert created.status_code == 201, created.json()
     assert (created.json()["state"], created.json()["owner"]) == ("setup", "J5")
     assert [c["id"] for c in as_member("J5", REV).get(f"{V1}/assessment-cycles/").json()["results"]] == [
@@ -52,7 +54,7 @@ def test_a_cycle_is_set_up_by_its_administrator_and_seen_by_the_organizations_ta
 def test_only_an_administrator_sets_up_a_cycle_and_phases_must_follow_one_another(world, as_member):
     refused = as_member("J5", AO).post(f"{V1}/assessment-cycles/", cycle_body(), format="json")
     assert refused.status_code == 403 and "administrator of the assessment cycle" in refused.json()["detail"]
-    disordered = administrator().post(f"{V1}/assessment-cycles/", cycle_body(
+    disordered = administrator(world).post(f"{V1}/assessment-cycles/", cycle_body(
         evaluation_suspense=FUTURE.isoformat()), format="json")
     assert disordered.status_code == 400
     assert disordered["Content-Type"] == "application/problem+json"

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 
 from assessments.models import (
     DEFAULT_SCALE,
@@ -23,7 +22,6 @@ from assessments.models import (
 )
 from assessments.services import cycle_create, template_create
 from organizations.models import Designation, Membership, Organization, OrganizationKind, Role
-from organizations.services import designation_assign
 from planning.models import (
     CampaignPlan,
     CampaignSupportPlan,
@@ -32,6 +30,7 @@ from planning.models import (
     Objective,
     PlanState,
 )
+from tests.planning.conftest import designate
 from workflow.models import Response, Step
 from workflow.selectors import open_taskers
 from workflow.services import tasker_respond, transition_perform
@@ -67,8 +66,10 @@ class World:
     @property
     def admin(self):
         if "admin" not in self.users:
+            # A cycle administrator: an organization administrator of the designated Joint Staff office.
             user = get_user_model().objects.create_user(username="cycle_admin", password="x" * 16, is_staff=True)
-            user.user_permissions.add(Permission.objects.get(codename="run_cycle"))
+            Membership.objects.create(user=user, organization=self.orgs["J5"], role=Role.ORG_ADMIN,
+                                      start=datetime.date(2020, 1, 1))
             self.users["admin"] = get_user_model().objects.get(pk=user.pk)
         return self.users["admin"]
 
@@ -119,9 +120,8 @@ def world(db, at_start) -> World:
             for acronym, kind in ORGS.items()}
     orgs["J5"].parent = orgs["JS"]
     orgs["J5"].save()
-    for acronym, designation in (("J5", Designation.JOINT_STAFF), ("USD(P)", Designation.POLICY_OFFICE),
-                                 ("PA&E", Designation.PROGRAM_ANALYSIS)):
-        designation_assign(organization=orgs[acronym], designation=designation, start=datetime.date(2008, 10, 24))
+    designate(orgs, {Designation.JOINT_STAFF: "J5", Designation.POLICY_OFFICE: "USD(P)",
+                     Designation.PROGRAM_ANALYSIS: "PA&E"})
     gef = GEFGuidance.objects.create(year=2026, title="GEF 2026 (training data)", issued_on=datetime.date(2026, 1, 15))
     end_states = [GEFEndState.objects.create(gef=gef, code="ES-1", title="Capable, interoperable partners"),
                   GEFEndState.objects.create(gef=gef, code="ES-2", title="Access and influence")]

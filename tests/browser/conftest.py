@@ -18,11 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from organizations.demo import ROLE_GROUPS, grant_role_groups
-from organizations.models import Membership
 from tests.planning.conftest import world  # noqa: F401 (the planning world, reused as a fixture here)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -141,13 +138,10 @@ def browser(request, chromium, live_server):
 
 @pytest.fixture
 def person(transactional_db):
-    """``person(user)``: give a user the demo role groups of their memberships (what opens the
-    admin screens to them) and a strong password, as an administrator would."""
-    grant_role_groups()
+    """``person(user)``: give a user a strong password, as an administrator would. What opens to
+    them follows from their memberships."""
 
     def make(user):
-        roles = Membership.objects.filter(user=user).values_list("role", flat=True)
-        user.groups.add(*Group.objects.filter(name__in=[ROLE_GROUPS[r] for r in roles if r in ROLE_GROUPS]))
         user.set_password(PASSWORD)
         user.save()
         return user

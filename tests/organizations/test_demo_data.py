@@ -9,8 +9,10 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from organizations import demo
+from organizations.authority import is_staff_member
 from organizations.models import Membership, Organization, Role
 from organizations.selectors import may_act
 
@@ -37,11 +39,11 @@ def test_every_key_organization_gets_one_demo_user_per_role(reference_data, monk
     output = _load_demo()
     for acronym in demo.DEMO_ORGANIZATIONS:
         organization = Organization.objects.get(acronym=acronym, active=True)
-        for role in Role.values:
+        for role in demo.DEMO_ROLES:
             user = User.objects.get(username=demo.username_for(acronym, role))
             assert user.is_staff and not user.is_superuser
             assert may_act(user=user, organization=organization, role=role)
-            assert user.groups.filter(name=demo.ROLE_GROUPS[role]).exists()
+            assert is_staff_member(user)  # the membership opens the admin to them
             assert user.username in output
     assert User.objects.filter(username__endswith="_approver").count() == len(demo.DEMO_ORGANIZATIONS)
     assert User.objects.get(username="eucom_approver").check_password("A-Password-For-This-Test-7")
@@ -56,31 +58,55 @@ def test_demo_users_are_named_by_role_never_as_invented_people(reference_data):
 def test_reviewers_and_approvers_are_designated_coordinators_and_the_others_are_not(reference_data):
     _load_demo()
     eucom = Organization.objects.get(acronym="EUCOM")
-    for role in Role.values:
+    for role in demo.DEMO_ROLES:
         user = User.objects.get(username=f"eucom_{role}")
         assert may_act(user=user, organization=eucom, role=role, coordinator=True) == (
             role in (Role.REVIEWER, Role.APPROVER)
         )
 
 
-def test_the_administrator_is_a_superuser_and_the_auditor_reads_everything(reference_data):
+def test_the_administrator_is_a_superuser_and_the_auditor_reads_everything(reference_data, client):
     _load_demo()
     administrator = User.objects.get(username="administrator")
     auditor = User.objects.get(username="auditor")
     assert administrator.is_superuser and administrator.is_staff
     assert auditor.is_staff and not auditor.is_superuser
-    assert auditor.has_perm("organizations.view_all_memberships")
+    assert may_act(user=auditor, organization=Organization.objects.get(acronym="OSD", active=True),
+                   role=Role.AUDITOR)
+    assert auditor.has_perm("security.view_auditevent")
     assert auditor.has_perm("organizations.view_membership")
+    someone_elses = Membership.objects.exclude(user=auditor).first()
     assert not auditor.has_perm("organizations.change_membership")
+    assert not auditor.has_perm("organizations.change_membership", someone_elses)
+    client.force_login(auditor)
+    assert client.get(reverse("admin:security_auditevent_changelist")).status_code == 200
+    listed = client.get(reverse("admin:organizations_membership_changelist")).context["cl"]
+    assert listed.result_count == Membership.objects.count()  # every organization's
+    answer = client.post(reverse("admin:organizations_membership_change", args=[someone_elses.pk]),
+                         {"start": "2024-01-01", "end": "2024-02-01"})
+    assert answer.status_code == 403
+    assert Membership.objects.get(pk=someone_elses.pk).end is None
 
 
-def test_organization_administrators_manage_memberships_and_delegations_only(reference_data):
+def test_organization_administrators_manage_memberships_and_delegations_only(reference_data, client):
     _load_demo()
     org_admin = User.objects.get(username="eucom_org_admin")
+    eucom = Organization.objects.get(acronym="EUCOM", active=True)
+    own = Membership.objects.filter(organization=eucom).exclude(user=org_admin).first()
+    other = Membership.objects.exclude(organization=eucom).first()
     assert org_admin.has_perm("organizations.change_membership")
+    assert org_admin.has_perm("organizations.change_membership", own)
+    assert not org_admin.has_perm("organizations.change_membership", other)
     assert org_admin.has_perm("organizations.add_delegation")
     assert not org_admin.has_perm("organizations.change_organization")
-    assert not org_admin.has_perm("organizations.view_all_memberships")
+    assert not org_admin.has_perm("organizations.change_organization", eucom)
+    assert not org_admin.has_perm("security.view_auditevent")
+    client.force_login(org_admin)
+    listed = client.get(reverse("admin:organizations_membership_changelist")).context["cl"]
+    assert {membership.organization for membership in listed.result_list} == {eucom}  # their own only
+    assert own in listed.result_list
+    assert client.post(reverse("admin:organizations_organization_change", args=[eucom.pk]),
+                       {"acronym": "CHANGED"}).status_code == 403
 
 
 def test_the_command_prints_the_log_ins_table(reference_data):
@@ -96,8 +122,7 @@ def test_a_second_run_changes_nothing_and_says_so(reference_data):
     with CaptureQueriesContext(connection) as queries:
         demo.load(stdout=out)
     assert "demo users: 0 created, 0 updated, 42 unchanged" in out.getvalue()
-    assert "demo memberships: 0 created, 0 updated, 40 unchanged" in out.getvalue()
-    assert "role group permissions: 0 added" in out.getvalue()
+    assert "demo memberships: 0 created, 0 updated, 41 unchanged" in out.getvalue()  # the auditor's too
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(
         ("INSERT", "UPDATE", "DELETE"))]
     assert writes == []
@@ -107,7 +132,7 @@ def test_a_run_restores_what_was_changed_since(reference_data):
     _load_demo()
     user = User.objects.get(username="j5_reviewer")
     Membership.objects.filter(user=user).update(is_coordinator=False)
-    user.groups.clear()
+    User.objects.filter(pk=user.pk).update(is_staff=False)
     out = StringIO()
     demo.load(stdout=out)
     assert "demo users: 0 created, 1 updated" in out.getvalue()
@@ -118,17 +143,15 @@ def test_a_run_restores_what_was_changed_since(reference_data):
 def test_without_the_reference_data_the_demo_refuses_and_writes_nothing():
     with pytest.raises(CommandError, match="run `python manage.py load_reference_data` first"):
         _load_demo()
-    assert not User.objects.exists() and not Group.objects.exists()
+    assert not User.objects.exists() and not Membership.objects.exists()
 
 
-def test_grant_gives_a_group_every_model_of_an_app_for_the_actions_and_is_idempotent():
-    added = demo.grant("Readers", app_label="organizations", actions=("view",))
-    group = Group.objects.get(name="Readers")
-    codenames = set(group.permissions.values_list("codename", flat=True))
-    assert {"view_organization", "view_membership", "view_delegation", "view_country",
-            "view_areaofresponsibility", "view_organizationnamehistory"} <= codenames
-    assert added == len(codenames)
-    assert demo.grant("Readers", app_label="organizations", actions=("view",)) == 0
+def test_the_demo_assigns_no_permission_what_each_log_in_may_do_follows_from_its_membership(reference_data):
+    _load_demo()
+    assert not Group.objects.exists()
+    assert not User.user_permissions.through.objects.exists()
+    assert User.objects.get(username="eucom_action_officer").has_perm("planning.add_campaignplan")
+    assert not User.objects.get(username="eucom_reviewer").has_perm("planning.add_campaignplan")
 
 
 # Other apps' demo modules --------------------------------------------------------------------------

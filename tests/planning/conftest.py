@@ -66,6 +66,16 @@ class World:
         return plan
 
 
+DESIGNATED = {Designation.JOINT_STAFF: "J5", Designation.POLICY_OFFICE: "USD(P)"}
+
+
+def designate(orgs: dict[str, Organization], designations: dict[str, str] = DESIGNATED) -> None:
+    """The designated offices, as the reference data holds them (J5 the Joint Staff office, USD(P)
+    the policy office): who may edit routes, GEF guidance and run the cycle follows from them."""
+    for designation, acronym in designations.items():
+        designation_assign(organization=orgs[acronym], designation=designation, start=datetime.date(2000, 1, 1))
+
+
 @pytest.fixture
 def world(db) -> World:
     orgs = {}

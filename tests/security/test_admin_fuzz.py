@@ -16,13 +16,11 @@ from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from organizations.demo import ROLE_GROUPS, grant_role_groups
 from organizations.models import Role
 from workflow.models import Response
 from workflow.selectors import open_taskers
@@ -86,9 +84,7 @@ def populated(world):
 @pytest.fixture
 def people(populated):
     superuser = get_user_model().objects.create_superuser("fuzz_administrator", password="x" * 16)
-    grant_role_groups()
-    staff = populated.user("EUCOM", Role.ACTION_OFFICER)
-    staff.groups.add(Group.objects.get(name=ROLE_GROUPS[Role.ACTION_OFFICER]))
+    staff = populated.user("EUCOM", Role.ACTION_OFFICER)  # what opens to them follows from the membership
     return {"superuser": superuser, "action officer": staff}
 
 

@@ -8,13 +8,15 @@ from django.db import IntegrityError, InternalError, ProgrammingError, connectio
 from django.test import Client
 from django.urls import reverse
 
+from organizations.models import Role
 from security.audit import audit_record
 from security.models import AuditAction, AuditEvent
+from tests.factories import staff_member
 
 
 @pytest.mark.django_db
 def test_sign_in_and_sign_out_are_recorded_with_the_address():
-    get_user_model().objects.create_user("j5_reviewer", password="Tr@ining-only-Passw0rd", is_staff=True)
+    staff_member("j5_reviewer", acronym="J5", role=Role.REVIEWER, password="Tr@ining-only-Passw0rd", is_staff=True)
     client = Client(REMOTE_ADDR="10.1.2.3")
     client.post(reverse("admin:login"), {"username": "j5_reviewer", "password": "Tr@ining-only-Passw0rd",
                                          "consent": "on"})
@@ -69,8 +71,8 @@ def test_every_admin_change_and_every_transition_writes_an_audit_record(world):
     transition_perform(document=plan, name="submit", by=officer)
     workflow_events = AuditEvent.objects.filter(action=AuditAction.WORKFLOW, user=officer)
     assert workflow_events.filter(description="Submit for coordination").count() == 1
-    # An administrator changes a GEF end state in the admin.
-    admin_user = get_user_model().objects.create_superuser("administrator", password="Tr@ining-only-Passw0rd")
+    # The policy office (USD(P), whose GEF guidance it is) changes a GEF end state in the admin.
+    admin_user = world.user("USD(P)", Role.ACTION_OFFICER)
     client = Client()
     client.force_login(admin_user)
     end_state = world.end_state

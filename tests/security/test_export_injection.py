@@ -17,12 +17,10 @@ import openpyxl
 import pytest
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Assessment, AssessmentCycle
-from organizations.demo import ROLE_GROUPS, grant_role_groups
 from organizations.models import Organization, Role
 from planning.models import CampaignPlan
 from security.audit import audit_record
@@ -83,9 +81,7 @@ def poisoned(world):
 def tasked_reviewer(poisoned):
     """A reviewer of the Army, whose coordination of every plan is still open."""
     world = poisoned[0]
-    grant_role_groups()
     user = world.user("DA", Role.REVIEWER)
-    user.groups.add(Group.objects.get(name=ROLE_GROUPS[Role.REVIEWER]))
     client = Client()
     client.force_login(user)
     return client

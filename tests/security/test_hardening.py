@@ -2,18 +2,18 @@
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
 from security.models import AuditAction, AuditEvent
+from tests.factories import staff_member
 
 PASSWORD = "Tr@ining-only-Passw0rd"
 
 
 @pytest.fixture
 def staff(db):
-    return get_user_model().objects.create_user("eucom_action_officer", password=PASSWORD, is_staff=True)
+    return staff_member("eucom_action_officer", password=PASSWORD, is_staff=True)
 
 
 def login(client, username, password, consent=True):

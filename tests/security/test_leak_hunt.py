@@ -11,7 +11,6 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -220,13 +219,11 @@ def hunt_world(world, django_capture_on_commit_callbacks, mailoutbox):
     from django.contrib.admin.models import CHANGE, LogEntry
 
     from assessments.models import Assessment, AssessmentCycle
-    from organizations.demo import ACTION_OFFICERS, REVIEWERS, grant_role_groups
     from reminders.services import reminders_plan, reminders_sweep
     from security.audit import audit_record
     from security.models import AuditAction
     from workflow.models import Tasker
 
-    grant_role_groups()
     Country.objects.get_or_create(code="GB")
     officer = world.user("EUCOM", Role.ACTION_OFFICER)
     SecurityProfile.objects.create(user=officer, clearance="TS", citizenship="US")
@@ -265,7 +262,6 @@ def hunt_world(world, django_capture_on_commit_callbacks, mailoutbox):
             Membership.objects.create(user=user, organization=world.orgs["DON"], role=Role.REVIEWER,
                                       is_coordinator=True, start=datetime.date(2020, 1, 1))
         SecurityProfile.objects.create(user=user, clearance=clearance, citizenship=citizenship)
-        user.groups.add(*Group.objects.filter(name__in=[ACTION_OFFICERS, REVIEWERS]))
         hunters[name] = get_user_model().objects.get(pk=user.pk)
     # Every reminder of every open tasker, due or not, is sent now: e-mails and notifications.
     with django_capture_on_commit_callbacks(execute=True):

@@ -6,24 +6,18 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
-from organizations.demo import ACTION_OFFICERS, grant_role_groups
 from organizations.models import Membership, Role
 from planning.models import CampaignPlan, Objective, PlanSection
 from planning.services import support_plan_create
 from tests.security.test_need_to_know_side_channels import SECRET_BLOCK, person
 
 
-@pytest.fixture(autouse=True)
-def role_groups(db):
-    grant_role_groups()  # the action officers' group opens the inline forms
-
-
 def author(world, username, **profile):
-    return person(username, acronym="EUCOM", world=world, groups=(ACTION_OFFICERS,), **profile)
+    """An action officer of the owning command: the plan's inline forms are theirs while it is a draft."""
+    return person(username, acronym="EUCOM", world=world, **profile)
 
 
 def _text(value) -> str | list[str] | None:

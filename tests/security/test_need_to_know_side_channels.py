@@ -8,12 +8,10 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from organizations.demo import AUDITORS, REVIEWERS, grant_role_groups
 from organizations.models import Membership, Role
 from planning.models import CampaignPlan, Objective
 from security.audit import audit_record
@@ -22,15 +20,13 @@ from security.models import AuditAction, SecurityProfile
 SECRET_BLOCK = {"classified_by": "Training authority", "derived_from": "Training source", "declassify_on": "20501231"}
 
 
-def person(username, *, acronym=None, world=None, clearance="U", citizenship="US", role=Role.ACTION_OFFICER,
-           groups=()):
+def person(username, *, acronym=None, world=None, clearance="U", citizenship="US", role=Role.ACTION_OFFICER):
     user = get_user_model().objects.create_user(username, is_staff=True)
     if acronym:
         Membership.objects.create(user=user, organization=world.orgs[acronym], role=role,
-                                  is_coordinator=role != Role.ACTION_OFFICER, start=datetime.date(2020, 1, 1))
+                                  is_coordinator=role in (Role.REVIEWER, Role.APPROVER),
+                                  start=datetime.date(2020, 1, 1))
     SecurityProfile.objects.create(user=user, clearance=clearance, citizenship=citizenship)
-    for name in groups:
-        user.groups.add(Group.objects.get(name=name))
     return get_user_model().objects.get(pk=user.pk)
 
 
@@ -146,7 +142,6 @@ def test_a_writer_cannot_mark_a_plan_beyond_their_own_clearance_and_nothing_is_s
 def test_an_unrelated_commands_user_cannot_read_the_assessment_of_a_noforn_plan(world):
     from assessments.models import Assessment, AssessmentCycle
 
-    grant_role_groups()  # every role group opens the assessment screens (view_assessment)
     plan = marked(world.ready_plan(), title="Noforn plan", level="S", noforn=True)
     day = datetime.date(2030, 1, 1)
     cycle = AssessmentCycle.objects.create(fiscal_year=2030, owner=world.orgs["J5"], policy_office=world.orgs["USD(P)"],
@@ -154,11 +149,9 @@ def test_an_unrelated_commands_user_cannot_read_the_assessment_of_a_noforn_plan(
                                           evaluation_suspense=day)
     assessment = Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], campaign_plan=plan, suspense=day,
                                            title="Assessment of the noforn plan")
-    outsider = person("socom_secret_reviewer", acronym="SOCOM", world=world, clearance="TS", role=Role.REVIEWER,
-                      groups=[REVIEWERS])
-    assert outsider.has_perm("assessments.view_assessment")
-    owner = person("eucom_secret_reviewer", acronym="EUCOM", world=world, clearance="S", role=Role.REVIEWER,
-                   groups=[REVIEWERS])
+    outsider = person("socom_secret_reviewer", acronym="SOCOM", world=world, clearance="TS", role=Role.REVIEWER)
+    assert outsider.has_perm("assessments.view_assessment")  # the screens open; this assessment does not
+    owner = person("eucom_secret_reviewer", acronym="EUCOM", world=world, clearance="S", role=Role.REVIEWER)
     for user, may_read in ((outsider, False), (owner, True)):
         api = APIClient()
         api.force_authenticate(user)
@@ -169,8 +162,8 @@ def test_an_unrelated_commands_user_cannot_read_the_assessment_of_a_noforn_plan(
         page = client.get(reverse("admin:assessments_assessment_changelist")).content.decode()
         assert ("Assessment of the noforn plan" in page) is may_read
     # A cycle administrator is a real, narrow authority, and still obeys the plan's marking.
-    liaison = person("cycle_administrator_gb", clearance="TS", citizenship="GB",
-                     groups=["Cycle administrators"])
+    liaison = person("cycle_administrator_gb", acronym="J5", world=world, clearance="TS", citizenship="GB",
+                     role=Role.ORG_ADMIN)
     assert liaison.has_perm("assessments.run_cycle")
     api = APIClient()
     api.force_authenticate(liaison)
@@ -182,7 +175,6 @@ def test_an_unrelated_commands_user_cannot_read_the_assessment_of_a_noforn_plan(
 def test_only_auditors_read_the_audit_trail_and_only_the_rows_they_are_cleared_for(world):
     from django.contrib.admin.models import ADDITION, LogEntry
 
-    grant_role_groups()
     secret = marked(world.ready_plan(), title="Audited secret plan", level="S")
     top_secret = marked(world.ready_plan(), title="Audited top secret plan", level="TS")
     noforn = marked(world.ready_plan(), title="Audited noforn plan", level="S", noforn=True)
@@ -195,8 +187,7 @@ def test_only_auditors_read_the_audit_trail_and_only_the_rows_they_are_cleared_f
     audit_record(action=AuditAction.SIGN_IN, description="Signed in")
     url = reverse("admin:security_auditevent_changelist")
 
-    reviewer = person("eucom_reviewer_role", acronym="EUCOM", world=world, clearance="TS", role=Role.REVIEWER,
-                      groups=[REVIEWERS])
+    reviewer = person("eucom_reviewer_role", acronym="EUCOM", world=world, clearance="TS", role=Role.REVIEWER)
     client = Client()
     client.force_login(reviewer)
     assert client.get(url).status_code == 403
@@ -204,7 +195,8 @@ def test_only_auditors_read_the_audit_trail_and_only_the_rows_they_are_cleared_f
     seen = {}
     for name, clearance, citizenship in (("auditor_secret", "S", "US"), ("auditor_top_secret", "TS", "US"),
                                          ("auditor_gb_top_secret", "TS", "GB")):
-        auditor = person(name, clearance=clearance, citizenship=citizenship, groups=[AUDITORS])
+        auditor = person(name, acronym="USD(P)", world=world, clearance=clearance, citizenship=citizenship,
+                         role=Role.AUDITOR)
         client = Client()
         client.force_login(auditor)
         answer = client.get(url + "?q=Audited")
@@ -217,20 +209,21 @@ def test_only_auditors_read_the_audit_trail_and_only_the_rows_they_are_cleared_f
                     "auditor_gb_top_secret": set()}
 
 
-def test_no_role_group_holds_the_audit_or_cycle_permissions_and_a_second_run_changes_nothing(world):
-    from django.contrib.auth.models import Permission
-
-    grant_role_groups()
-    # A database where every role group held the audit permission, as before.
-    view_audit = Permission.objects.get(codename="view_auditevent")
-    for group in Group.objects.exclude(name__in=[AUDITORS]):
-        group.permissions.add(view_audit)
-    grant_role_groups()
-    holders = set(Group.objects.filter(permissions__codename="view_auditevent").values_list("name", flat=True))
-    assert holders == {AUDITORS}
-    runners = set(Group.objects.filter(permissions__codename="run_cycle").values_list("name", flat=True))
-    assert runners == {"Cycle administrators"}
-    assert grant_role_groups() == 0
+def test_only_auditors_and_cycle_administrators_hold_the_audit_and_cycle_authorities(world):
+    """Reading the audit trail is the auditors'; running the cycle the Joint Staff office's
+    organization administrators': no other role of any organization holds either."""
+    holders = {role: person(f"{role}_of_j5", acronym="J5", world=world, role=role) for role in Role.values}
+    holders["eucom_org_admin"] = person("org_admin_of_eucom", acronym="EUCOM", world=world, role=Role.ORG_ADMIN)
+    readers = {name for name, user in holders.items() if user.has_perm("security.view_auditevent")}
+    exporters = {name for name, user in holders.items() if user.has_perm("security.export_auditevent")}
+    runners = {name for name, user in holders.items() if user.has_perm("assessments.run_cycle")}
+    assert readers == exporters == {Role.AUDITOR}
+    assert runners == {Role.ORG_ADMIN}
+    url = reverse("admin:security_auditevent_changelist")
+    for name, user in holders.items():
+        client = Client()
+        client.force_login(user)
+        assert (client.get(url).status_code == 200) is (name == Role.AUDITOR), name
 
 
 @pytest.fixture(autouse=True)

@@ -12,12 +12,13 @@ import io
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from organizations.models import Role
 from security.models import AuditAction, AuditEvent, SecurityProfile
+from tests.factories import staff_member
 
 PASSWORD = "Tr@ining-only-Passw0rd"
 PROXY = "10.0.0.5"
@@ -25,9 +26,8 @@ PROXY = "10.0.0.5"
 
 @pytest.fixture
 def people(db):
-    User = get_user_model()
-    return (User.objects.create_user("eucom_action_officer", password=PASSWORD, is_staff=True),
-            User.objects.create_user("j5_reviewer", password=PASSWORD, is_staff=True))
+    return (staff_member("eucom_action_officer", password=PASSWORD, is_staff=True),
+            staff_member("j5_reviewer", acronym="J5", role=Role.REVIEWER, password=PASSWORD, is_staff=True))
 
 
 def sign_in(client, username, password, **headers):

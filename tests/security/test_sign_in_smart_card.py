@@ -9,7 +9,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from organizations.models import Role
 from security.models import AuditAction, AuditEvent, SecurityProfile
+from tests.factories import staff_member
 
 PROXY = "10.20.0.2"
 SUBJECT = "CN=ACTION.OFFICER.EUCOM.1234567890,OU=USA,OU=PKI,OU=DoD,O=U.S. Government,C=US"
@@ -30,7 +32,7 @@ def smart_card(settings):
 
 @pytest.fixture
 def officer(db):
-    user = get_user_model().objects.create_user("eucom_action_officer", password=PASSWORD, is_staff=True)
+    user = staff_member("eucom_action_officer", password=PASSWORD, is_staff=True)
     SecurityProfile.objects.create(user=user, certificate_subject=SUBJECT)
     return user
 
@@ -69,7 +71,7 @@ def test_from_a_trusted_proxy_the_card_signs_in_its_mapped_account_after_the_con
 
 
 def test_the_edipi_alone_maps_too(smart_card, db):
-    user = get_user_model().objects.create_user("j5_reviewer", is_staff=True)
+    user = staff_member("j5_reviewer", acronym="J5", role=Role.REVIEWER, is_staff=True)
     SecurityProfile.objects.create(user=user, edipi="1234567890")
     client = card()  # the subject's common name ends with the EDIPI
     assert sign_in_with_card(client).status_code == 302
