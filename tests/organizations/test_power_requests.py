@@ -8,14 +8,13 @@ services and on every admin path that could grant a power."""
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from organizations import demo, services
+from organizations import services
 from organizations.models import (
     Delegation,
     Designation,
@@ -61,9 +60,7 @@ def indopacom():
 
 
 def _org_admin(organization, username):
-    demo.grant_role_groups()
     user = StaffUserFactory(username=username)
-    user.groups.add(Group.objects.get(name=demo.ORGANIZATION_ADMINISTRATORS))
     MembershipFactory(user=user, organization=organization, role=Role.ORG_ADMIN, start=JAN)
     return user
 

@@ -3,12 +3,10 @@ changes their own preference only; another person's (a system administrator's in
 found and not written; the service refuses anyone but the person."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
-from organizations import demo
 from organizations.models import Role
 from reminders.models import UserPreference
 from reminders.services import user_preference_set
@@ -26,10 +24,8 @@ def approver():
 
 @pytest.fixture
 def officer():
-    """An action officer in the demo's role group, which may change the reminders app's records."""
-    demo.grant_role_groups()
+    """An action officer: a member who works here, with no power over anyone's settings."""
     user = StaffUserFactory(username="eucom_action_officer")
-    user.groups.add(Group.objects.get(name=demo.ACTION_OFFICERS))
     MembershipFactory(user=user, role=Role.ACTION_OFFICER)
     return user
 

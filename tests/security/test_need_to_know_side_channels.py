@@ -276,7 +276,6 @@ def test_an_auditor_reads_every_event_about_no_document_and_a_document_event_onl
     from security.audit import audit_events_readable_by
     from security.models import AuditEvent
 
-    grant_role_groups()
     plan = world.ready_plan()
     secret = marked(world.ready_plan(), title="Audited secret plan", level="S")
     signed_in = audit_record(action=AuditAction.SIGN_IN, description="Signed in")
@@ -287,10 +286,12 @@ def test_an_auditor_reads_every_event_about_no_document_and_a_document_event_onl
     def readable(user):
         return set(audit_events_readable_by(user, AuditEvent.objects.filter(pk__in=mine)).values_list("pk", flat=True))
 
-    assert readable(person("auditor_unclassified", clearance="U", groups=[AUDITORS])) == {signed_in.pk, about_plan.pk}
-    assert readable(person("auditor_secret", clearance="S", groups=[AUDITORS])) == mine
+    assert readable(person("auditor_unclassified", clearance="U", acronym="USD(P)", world=world,
+                           role=Role.AUDITOR)) == {signed_in.pk, about_plan.pk}
+    assert readable(person("auditor_secret", clearance="S", acronym="USD(P)", world=world,
+                           role=Role.AUDITOR)) == mine
     assert readable(person("reviewer_secret", clearance="S", acronym="EUCOM", world=world,
-                           role=Role.REVIEWER, groups=[REVIEWERS])) == set()
+                           role=Role.REVIEWER)) == set()
 
 
 def test_a_deactivated_account_sees_no_plan_and_acts_for_no_organization(world):
