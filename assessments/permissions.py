@@ -41,7 +41,8 @@ from .models import (
 )
 from .rules import RUN_CYCLE_PERMISSION, may_run_cycle
 
-cycle_administrator = Predicate(may_run_cycle, name="may_run_cycle")
+# Predicates take (user, record) explicitly: django-rules counts a function's arguments.
+cycle_administrator = Predicate(lambda user, _record=None: may_run_cycle(user), name="may_run_cycle")
 joint_staff_office = acting_for_designation(Designation.JOINT_STAFF, roles=ANSWER_ROLES)
 program_offices = (acting_for_designation(Designation.POLICY_OFFICE, roles=ANSWER_ROLES)
                    | acting_for_designation(Designation.SECURITY_COOPERATION_AGENCY, roles=ANSWER_ROLES))

@@ -58,7 +58,7 @@ def _sees_power_request(user, request=None) -> bool:
                 and request.organization_id in organization_ids_acting_for(user, role=Role.ORG_ADMIN)))
 
 
-def _may_ask_for_power(user) -> bool:
+def _may_ask_for_power(user, _request=None) -> bool:
     from .services import may_request_power
 
     return may_request_power(user, kind=PowerRequestKind.GRANT_ROLE)

@@ -24,7 +24,7 @@ from .models import AuditEvent, CUICategory, DisseminationControl, SecurityProfi
 def register() -> None:
     from .audit import may_read_audit
 
-    reads_audit = Predicate(may_read_audit, name="may_read_audit")
+    reads_audit = Predicate(lambda user, _record=None: may_read_audit(user), name="may_read_audit")
     declare(SecurityProfile, view=is_system_administrator, add=is_system_administrator,
             change=is_system_administrator, delete=never)
     for model in (CUICategory, DisseminationControl):

@@ -611,3 +611,46 @@ def test_the_api_answers_as_the_matrix_says(records):
     assert not wrong, "\n".join(wrong)
     assert [key for key, answers in offered.items() if len(answers) > 1] == [], "405 to some and not others"
     assert any(answers == {False} for (_record, action), answers in offered.items() if action == "change")
+
+
+def _matrix_misses(cast, objects) -> list[str]:
+    misses = []
+    for record, action, role, relation, allowed in _cells():
+        user = cast.person(record, role, relation)
+        model = RECORD_MODELS[record]
+        actual = may(user, action, model) if action == "add" else may(user, action, model, objects[record])
+        if actual != allowed:
+            misses.append(f"{record} {action} {role} {relation}")
+    return misses
+
+
+def test_deleting_or_blocking_any_declared_rule_breaks_a_cell_of_the_matrix(records):
+    """Mutation testing of the declared rules, in process: each rule the table covers is replaced in
+    turn by "anyone" (a deleted check) and by "no one" (a broken grant); the matrix must notice
+    each replacement that changes anything, so no rule is there without a cell that pins it."""
+    import rules
+    from rules.permissions import permissions as registry
+
+    from organizations.authority import permission_name
+
+    cast, objects = records
+    assert _matrix_misses(cast, objects) == []
+    names = sorted({permission_name(RECORD_MODELS[record], action) for record, action, *_ in _cells()})
+    unnoticed = []
+    for name in names:
+        original = registry[name]
+        for replacement, words in ((rules.always_allow, "anyone"), (rules.always_deny, "no one")):
+            if original is replacement or (replacement is rules.always_deny and original is rules.always_deny):
+                continue
+            rules.set_perm(name, replacement)
+            try:
+                if not _matrix_misses(cast, objects):
+                    unnoticed.append(f"{name} given to {words}")
+            finally:
+                rules.set_perm(name, original)
+    # "no one" for a rule that already allows no one in the table changes nothing: not a miss.
+    unnoticed = [u for u in unnoticed
+                 if not (u.endswith("no one") and not any(
+                     allowed for record, action, _role, _relation, allowed in _cells()
+                     if permission_name(RECORD_MODELS[record], action) == u.split(" given")[0]))]
+    assert unnoticed == [], "\n".join(unnoticed)
