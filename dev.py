@@ -70,11 +70,11 @@ def pip_install(*args: str, total: int | None = None) -> None:
     lines, count, started = [], 0, time.monotonic()
     for line in process.stdout:
         lines.append(line)
-        found = re.match(r"\s*Collecting (\S+)", line)
+        found = re.match(r"\s*(?:Collecting|Processing) (\S+)", line)
         if found:
             count += 1
             say(f"[{count}/{total}] {found.group(1)}" if total else f"[{count}] {found.group(1)}")
-        elif line.startswith(("Installing collected packages", "Successfully installed")):
+        elif line.startswith(("Installing collected packages", "Successfully installed", "Would install")):
             say(line.strip()[:160] + ("…" if len(line.strip()) > 160 else ""))
     if process.wait() != 0:
         sys.stderr.write("".join(lines))

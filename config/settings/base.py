@@ -349,7 +349,15 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Campaign plans API",
     "DESCRIPTION": (
         "Campaign plans, campaign support plans and their workflow (DoDD 5132.03), under the same rules "
-        "as the admin. Authenticate with `Authorization: Token <key>` (`manage.py issue_api_token`)."
+        "as the admin. Authenticate with `Authorization: Token <key>` (`python3 dev.py manage issue_api_token "
+        "<username>`); `GET /api/v1/` links every collection, and `GET /api/v1/me/` says whom the token acts for "
+        "(memberships, delegations, clearance, nationality).\n\n"
+        "**Errors** are `application/problem+json` (RFC 9457); each `type` is a public URI describing it "
+        "(`/api/problems/`). **403** means you may not (you are not one of those who may, whatever the state); "
+        "**409** means not now (the state or a condition does not allow it yet, or someone else changed the "
+        "document), with `reasons` in the admin's words; nothing was saved.\n\n"
+        "**Query parameters** are strict: one the endpoint does not take, or a bad value (`page_size=abc`), is a "
+        "400 naming it."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
