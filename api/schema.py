@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from django_countries import countries
+
+# One enum for country codes wherever a country is named (a partner's ``country``, ``rel_to`` of a
+# plan, section or objective): SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CountryEnum"].
+COUNTRY_CHOICES = [(code, name) for code, name in countries]
+
 PROBLEM_SCHEMA = {
     "type": "object",
     "description": "RFC 9457 problem details.",

@@ -376,6 +376,7 @@ SPECTACULAR_SETTINGS = {
         "CampaignPlanKindEnum": "planning.models.CampaignPlanKind",
         "CycleStateEnum": "assessments.models.CycleState",
         "AssessmentStateEnum": "assessments.models.AssessmentState",
+        "CountryEnum": "api.schema.COUNTRY_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
