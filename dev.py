@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """The two commands of the README, with nothing but Python 3.11+ and pip installed:
 
-    python3 dev.py up     run the product: web admin, Celery worker and Celery beat
-    python3 dev.py test   run the whole test suite (arguments go to pytest)
+    python3 dev.py up       run the product: web admin, Celery worker and Celery beat
+    python3 dev.py test     run the whole test suite (arguments go to pytest)
+    python3 dev.py manage   any manage.py command (arguments go to manage.py)
 
-Both create ``.venv`` and install the exact versions of ``requirements.lock`` when needed
+Each creates ``.venv`` and installs the exact versions of ``requirements.lock`` when needed
 (again only when the lock changes), so a second run reuses what exists. Standard library only.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,7 +34,52 @@ DEMO_PASSWORD_DEFAULT = "Training-Only-Demo-1"  # noqa: S105 (demo data, printed
 
 
 def say(message: str) -> None:
-    print(f"[dev] {message}", flush=True)
+    # On stderr: what a pass-through command prints on stdout (a token, JSON) stays its own.
+    print(f"[dev] {message}", file=sys.stderr, flush=True)
+
+
+LOCK_CHECK = """
+import re, sys
+from importlib.metadata import PackageNotFoundError, version
+def norm(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+missing = []
+for line in open(sys.argv[1]):
+    found = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\\[[^]]*\\])?==([^\\s;#]+)", line)
+    if found:
+        try:
+            ok = version(norm(found.group(1))) == found.group(2)
+        except PackageNotFoundError:
+            ok = False
+        if not ok:
+            missing.append(found.group(0))
+sys.exit(1 if missing else 0)
+"""
+
+
+def lock_satisfied() -> bool:
+    """Whether every ``name==version`` of the lock is installed in ``.venv`` already."""
+    return subprocess.run([str(PYTHON), "-c", LOCK_CHECK, str(LOCK)], capture_output=True).returncode == 0
+
+
+def pip_install(*args: str, total: int | None = None) -> None:
+    """pip, showing one line per package as it is fetched ("[dev] [12/85] Django==5.2.8"), then
+    pip's own summary; the full output only when it fails."""
+    command = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines, count, started = [], 0, time.monotonic()
+    for line in process.stdout:
+        lines.append(line)
+        found = re.match(r"\s*(?:Collecting|Processing) (\S+)", line)
+        if found:
+            count += 1
+            say(f"[{count}/{total}] {found.group(1)}" if total else f"[{count}] {found.group(1)}")
+        elif line.startswith(("Installing collected packages", "Successfully installed", "Would install")):
+            say(line.strip()[:160] + ("…" if len(line.strip()) > 160 else ""))
+    if process.wait() != 0:
+        sys.stderr.write("".join(lines))
+        raise subprocess.CalledProcessError(process.returncode, command)
+    say(f"done in {time.monotonic() - started:.0f} s")
 
 
 def ensure_environment() -> None:
@@ -45,14 +92,28 @@ def ensure_environment() -> None:
     digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()
     if STAMP.exists() and STAMP.read_text().strip() == digest:
         return
-    say("installing the locked dependencies (first run only; later runs reuse them)")
-    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
-    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-r", str(LOCK)], check=True)
+    if lock_satisfied():  # e.g. an environment shared by several checkouts: nothing to install
+        STAMP.write_text(digest)
+        return
+    total = sum(1 for line in LOCK.read_text().splitlines() if re.match(r"[A-Za-z0-9]", line))
+    say(f"installing the {total} locked dependencies (first run, or the lock changed; later runs reuse them)")
+    pip_install("--upgrade", "pip")
+    pip_install("-r", str(LOCK), total=total)
     STAMP.write_text(digest)
 
 
 def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def demo_data_load(env: dict[str, str]) -> str:
+    """``load_demo_data``, showing its counts now and returning its table of log-ins, which
+    ``up`` prints at the end beside the URL."""
+    out = subprocess.run([str(PYTHON), "manage.py", "load_demo_data"], cwd=ROOT, env=env, check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    counts, _, logins = out.partition("\nDemo log-ins")
+    print(counts.rstrip(), flush=True)
+    return "Demo log-ins" + logins if logins else ""
 
 
 def wait_for_http(url: str, processes: list[subprocess.Popen], timeout: float = 120) -> None:
@@ -112,7 +173,7 @@ def up() -> int:
     manage("migrate", "--no-input", "-v", "0", env=env)
     say("loading reference data and demo data")
     manage("load_reference_data", env=env)
-    manage("load_demo_data", env=env)
+    logins = demo_data_load(env)
 
     var_dir = Path(env.get("VAR_DIR", ROOT / "var"))
     commands = {
@@ -139,10 +200,11 @@ def up() -> int:
         seconds = health_check(env)
         say(f"Celery health check: ok (worker answered in {seconds} s)")
         print(
-            "\n"
+            f"\n{logins.rstrip()}\n\n"
+            f"  Password for all (training data only): {env['DEMO_PASSWORD']}; "
+            "'administrator' runs assessment cycles.\n"
             f"  Campaign plan workflow engine is running: {admin_url}\n"
-            f"  Demo log-ins (training data only), password for all: {env['DEMO_PASSWORD']}\n"
-            "  See the list printed by load_demo_data above; 'administrator' runs assessment cycles.\n"
+            f"  API: http://{host}:{port}/api/v1/ (docs: http://{host}:{port}/api/docs/)\n"
             "  Ctrl-C stops the web server, the worker and beat.\n",
             flush=True,
         )
@@ -168,8 +230,15 @@ def test(args: list[str]) -> int:
     return subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT).returncode
 
 
+def manage_command(args: list[str]) -> int:
+    """``python3 dev.py manage CMD ...`` is ``.venv/bin/python manage.py CMD ...`` once the
+    environment exists: the README's commands run on a fresh machine as written."""
+    ensure_environment()
+    return subprocess.run([str(PYTHON), "manage.py", *args], cwd=ROOT).returncode
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"up", "test", "install"}:
+    if not argv or argv[0] not in {"up", "test", "install", "manage"}:
         print(__doc__)
         return 2
     if argv[0] == "up":
@@ -177,6 +246,8 @@ def main(argv: list[str]) -> int:
     if argv[0] == "install":
         ensure_environment()
         return 0
+    if argv[0] == "manage":
+        return manage_command(argv[1:])
     return test(argv[1:])
 
 

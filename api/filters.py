@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters as filters
+from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import timezone
@@ -20,9 +21,29 @@ from .documents import DOCUMENT_KINDS, kind_by_resource
 ID_MAX = 2**63 - 1
 
 
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (or ``1``/``0``); anything else is a 400 naming the parameter, where
+    django-filter's own boolean quietly ignores it (``overdue=perhaps`` listed everything)."""
+
+    widget = forms.TextInput
+    WORDS = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        word = str(value).strip().lower()
+        if word not in self.WORDS:
+            raise forms.ValidationError("Must be true or false.")
+        return self.WORDS[word]
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class OrganizationFilter(filters.FilterSet):
     kind = filters.ChoiceFilter(choices=OrganizationKind.choices)
-    active = filters.BooleanFilter()
+    active = StrictBooleanFilter()
     parent = filters.CharFilter(field_name="parent__acronym", help_text="Acronym of the parent organization.")
 
     class Meta:
@@ -62,7 +83,7 @@ def _has_overdue_tasker(queryset):
 class PlanFilter(filters.FilterSet):
     state = filters.ChoiceFilter(choices=PlanState.choices)
     owner = filters.CharFilter(field_name="owner__acronym", help_text="Acronym of the owning organization.")
-    overdue = filters.BooleanFilter(method="filter_overdue", help_text="Has (or has no) overdue taskers.")
+    overdue = StrictBooleanFilter(method="filter_overdue", help_text="Has (or has no) overdue taskers.")
 
     def filter_overdue(self, queryset, name, value):
         condition = _has_overdue_tasker(queryset)
@@ -96,11 +117,11 @@ class _DocumentFilter(filters.FilterSet):
 
 
 class TaskerFilter(_DocumentFilter):
-    assigned_to_me = filters.BooleanFilter(method="filter_assigned_to_me",
+    assigned_to_me = StrictBooleanFilter(method="filter_assigned_to_me",
                                            help_text="My taskers: open, for me or an organization I act for.")
     state = filters.ChoiceFilter(choices=TaskerState.choices)
     step = filters.ChoiceFilter(choices=Step.choices)
-    overdue = filters.BooleanFilter(method="filter_overdue", help_text="Open and past its suspense.")
+    overdue = StrictBooleanFilter(method="filter_overdue", help_text="Open and past its suspense.")
     due_before = filters.DateFilter(field_name="suspense", lookup_expr="lt",
                                     help_text="Suspense before this date (YYYY-MM-DD).")
 
@@ -121,7 +142,7 @@ class TaskerFilter(_DocumentFilter):
 class CommentFilter(_DocumentFilter):
     category = filters.ChoiceFilter(choices=CommentCategory.choices)
     decision = filters.ChoiceFilter(choices=Decision.choices)
-    adjudicated = filters.BooleanFilter(method="filter_adjudicated")
+    adjudicated = StrictBooleanFilter(method="filter_adjudicated")
     tasker = filters.NumberFilter(field_name="tasker_id", min_value=1, max_value=ID_MAX)
 
     class Meta:

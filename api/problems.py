@@ -22,6 +22,7 @@ from workflow.exceptions import (
     ActionRefused,
     Conflict,
     InvalidInput,
+    NotPermitted,
     TransitionRefused,
     UnknownTransition,
     WorkflowError,
@@ -49,15 +50,20 @@ PROBLEM_TYPES = {p.slug: p for p in (
     ProblemType("not-authenticated", "Not authenticated", 401,
                 "Send `Authorization: Token <key>` (see `manage.py issue_api_token`) or sign in."),
     ProblemType("action-refused", "Action refused", 403,
-                "You may not do this (who or when); `reasons` says why, in the same words as the admin."),
+                "You may not do this: you are not one of those who may (role, organization, permission), whatever "
+                "the document's state; `reasons` says who may, in the same words as the admin. Repeating the "
+                "request will not help; someone who may has to do it."),
     ProblemType("forbidden", "Forbidden", 403, "The request is not allowed."),
     ProblemType("not-found", "Not found", 404,
                 "There is no such resource, or you may not see it (need-to-know)."),
     ProblemType("method-not-allowed", "Method not allowed", 405, "This resource does not accept that method."),
     ProblemType("not-acceptable", "Not acceptable", 406, "The API answers in JSON only."),
     ProblemType("transition-refused", "Transition refused", 409,
-                "The step exists but is not allowed now (state, permission or a condition); `reasons` lists "
-                "every one."),
+                "Not now: you may make this step, but the document's state or a condition does not allow it yet; "
+                "`reasons` lists every one, in the admin's words. Nothing was saved."),
+    ProblemType("not-now", "Not now", 409,
+                "Not now: the action is not possible in the current state of the document, tasker or cycle (e.g. "
+                "only a draft can be edited); `reasons` says why, in the admin's words. Nothing was saved."),
     ProblemType("conflict", "Conflict", 409,
                 "Someone else changed the document since you read it; nothing was saved. Reload and retry."),
     ProblemType("unsupported-media-type", "Unsupported media type", 415, "Send application/json."),
@@ -116,12 +122,13 @@ def _workflow_problem(exc: WorkflowError) -> Response:
         return problem_response("invalid-input", detail, errors=errors)
     if isinstance(exc, UnknownTransition):
         return problem_response("not-found", detail)
-    if isinstance(exc, ActionRefused):
+    # One status for "you may not" (403) and one for "not now" (409), on every write and transition.
+    if isinstance(exc, NotPermitted) or (isinstance(exc, TransitionRefused) and exc.forbidden):
         return problem_response("action-refused", detail, reasons=exc.reasons)
     if isinstance(exc, Conflict):
         return problem_response("conflict", detail, reasons=exc.reasons)
-    if isinstance(exc, TransitionRefused):
-        return problem_response("transition-refused", detail, reasons=exc.reasons)
+    if isinstance(exc, ActionRefused):
+        return problem_response("not-now", detail, reasons=exc.reasons)
     return problem_response("transition-refused", detail, reasons=exc.reasons)
 
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from django_countries import countries
+
+# One enum for country codes wherever a country is named (a partner's ``country``, ``rel_to`` of a
+# plan, section or objective): SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CountryEnum"].
+COUNTRY_CHOICES = [(code, name) for code, name in countries]
+
 PROBLEM_SCHEMA = {
     "type": "object",
     "description": "RFC 9457 problem details.",
@@ -18,9 +24,13 @@ PROBLEM_SCHEMA = {
     "required": ["type", "title", "status", "detail"],
 }
 
-ALWAYS = {"400": "Invalid input (field errors in `errors`).", "401": "Not authenticated.",
-          "403": "Not allowed.", "404": "Not found, or not visible to you.", "429": "Too many requests."}
-WRITES = {"409": "Not allowed in the current state, or changed by someone else (`reasons`)."}
+ALWAYS = {"400": "Invalid input (field errors in `errors`), or an unknown query parameter or value (named in "
+                 "`errors`).",
+          "401": "Not authenticated.",
+          "403": "You may not: you are not one of those who may do this, whatever the state (`reasons`).",
+          "404": "Not found, or not visible to you.", "429": "Too many requests."}
+WRITES = {"409": "Not now: the state or a condition does not allow it yet, or someone else changed the document "
+                 "since you read it (`reasons`). Nothing was saved."}
 
 
 def add_problem_responses(result, generator, request, public):

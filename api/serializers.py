@@ -17,7 +17,7 @@ from assessments.models import (
     ProgramAssessment,
     QuestionKind,
 )
-from organizations.models import AreaOfResponsibility, Country, Organization
+from organizations.models import AreaOfResponsibility, Country, Delegation, Membership, Organization
 from planning import services as planning_services
 from planning.models import (
     CampaignPlan,
@@ -26,9 +26,11 @@ from planning.models import (
     GEFGuidance,
     Objective,
     PartnerConsideration,
+    PlanSection,
     PlanState,
 )
 from planning.selectors import plans_visible_to
+from security.models import CUICategory, DisseminationControl
 from workflow.models import Comment as WorkflowComment
 from workflow.models import CommentCategory, Decision, HistoryEntry, Response, Tasker
 from workflow.selectors import comment_blocks, comment_resolution
@@ -107,6 +109,44 @@ class CountrySerializer(serializers.ModelSerializer):
     class Meta:
         model = Country
         fields = ["code", "name", "aor_periods"]
+
+
+# --- who the token acts for ------------------------------------------------------------------
+
+class MembershipSerializer(serializers.ModelSerializer):
+    organization = AcronymField(read_only=True)
+    coordinator = serializers.BooleanField(source="is_coordinator", read_only=True,
+                                           help_text="Designated coordinator: answers the organization's taskers.")
+
+    class Meta:
+        model = Membership
+        fields = ["organization", "role", "coordinator", "start", "end"]
+
+
+class DelegationSerializer(serializers.ModelSerializer):
+    organization = AcronymField(read_only=True)
+    delegator = UsernameField()
+    delegate = UsernameField()
+
+    class Meta:
+        model = Delegation
+        fields = ["id", "organization", "role", "delegator", "delegate", "start", "end", "reason"]
+
+
+class DelegationsSerializer(serializers.Serializer):
+    received = DelegationSerializer(many=True, help_text="Active today: you act in these roles for the delegator.")
+    given = DelegationSerializer(many=True, help_text="Active today: the delegate acts in your role.")
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    is_superuser = serializers.BooleanField()
+    clearance = serializers.CharField(allow_null=True, help_text="From the security profile; null without one "
+                                                                 "(then only UNCLASSIFIED, releasable to anyone).")
+    nationality = serializers.CharField(allow_null=True, help_text="ISO 3166-1 alpha-2 citizenship, from the "
+                                                                   "security profile; null without one.")
+    memberships = MembershipSerializer(many=True, help_text="Current memberships (started, not ended).")
+    delegations = DelegationsSerializer()
 
 
 # --- GEF -----------------------------------------------------------------------------------
@@ -258,12 +298,44 @@ class PartnerConsiderationSerializer(serializers.ModelSerializer):
 class ObjectiveSerializer(serializers.ModelSerializer):
     end_states = serializers.PrimaryKeyRelatedField(many=True, queryset=GEFEndState.objects.all(),
                                                     help_text="Ids of the GEF end states it serves.")
+    rel_to = CountryCodeField(many=True, required=False, help_text="ISO 3166-1 alpha-2 codes (REL TO).")
 
     class Meta:
         model = Objective
         fields = ["id", "code", "title", "description", "end_states", "measures_of_effectiveness",
-                  "measures_of_performance", "indicators", "classification"]
+                  "measures_of_performance", "indicators", "classification", "noforn", "rel_to"]
         read_only_fields = ["id"]
+
+
+class CUICodeField(NoNullCharactersMixin, serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", CUICategory.objects.all())
+        super().__init__(**kwargs)
+
+
+class DisseminationCodeField(NoNullCharactersMixin, serializers.SlugRelatedField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "code")
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", DisseminationControl.objects.all())
+        super().__init__(**kwargs)
+
+
+class PlanSectionSerializer(serializers.ModelSerializer):
+    """A portion-marked section; its marking raises the plan's banner (``plan_banner_sync``)."""
+
+    rel_to = CountryCodeField(many=True, required=False, help_text="ISO 3166-1 alpha-2 codes (REL TO).")
+    marking = serializers.SerializerMethodField(help_text="The portion marking, e.g. (S//REL TO USA, GBR).")
+
+    class Meta:
+        model = PlanSection
+        fields = ["id", "number", "heading", "classification", "noforn", "rel_to", "body", "marking"]
+        read_only_fields = ["id", "marking"]
+
+    def get_marking(self, section) -> str:
+        return section.marking().portion
 
 
 _PLAN_RECORD = ["id", "series", "version", "previous_version", "owner", "state", "marking", "directive_version",
@@ -271,11 +343,19 @@ _PLAN_RECORD = ["id", "series", "version", "previous_version", "owner", "state",
                 "submitted_at", "approved_at"]
 
 
+_MARKING_PARTS = ["rel_to", "cui_categories", "dissemination_controls"]
+
+
 class _PlanReadSerializer(serializers.ModelSerializer):
     owner = AcronymField(read_only=True)
     created_by = UsernameField()
     marking = serializers.SerializerMethodField(help_text="The banner marking of the document.")
+    rel_to = CountryCodeField(many=True, read_only=True, help_text="REL TO: ISO 3166-1 alpha-2 codes.")
+    cui_categories = CUICodeField(many=True, read_only=True, help_text="CUI categories, by CUI Registry code.")
+    dissemination_controls = DisseminationCodeField(many=True, read_only=True,
+                                                    help_text="Limited dissemination controls, by code.")
     partner_considerations = PartnerConsiderationSerializer(many=True, read_only=True)
+    sections = PlanSectionSerializer(many=True, read_only=True)
     objectives = ObjectiveSerializer(many=True, read_only=True)
 
     def get_marking(self, plan) -> str:
@@ -290,8 +370,8 @@ class CampaignPlanSerializer(_PlanReadSerializer):
 
     class Meta:
         model = CampaignPlan
-        fields = [*_PLAN_RECORD, *editable_fields(CampaignPlan), "supporting_organizations",
-                  "partner_considerations", "objectives"]
+        fields = [*_PLAN_RECORD, *editable_fields(CampaignPlan), *_MARKING_PARTS, "supporting_organizations",
+                  "partner_considerations", "sections", "objectives"]
         read_only_fields = fields
 
 
@@ -301,8 +381,8 @@ class CampaignSupportPlanSerializer(_PlanReadSerializer):
 
     class Meta:
         model = CampaignSupportPlan
-        fields = [*_PLAN_RECORD, *editable_fields(CampaignSupportPlan), "supported_plans",
-                  "partner_considerations", "objectives"]
+        fields = [*_PLAN_RECORD, *editable_fields(CampaignSupportPlan), *_MARKING_PARTS, "supported_plans",
+                  "partner_considerations", "sections", "objectives"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
@@ -318,7 +398,12 @@ class _PlanWriteSerializer(serializers.ModelSerializer):
     through ``plan_lists_replace`` (each checks the state and the author), in one transaction."""
 
     partner_considerations = PartnerConsiderationSerializer(many=True, required=False)
+    sections = PlanSectionSerializer(many=True, required=False)
     objectives = ObjectiveSerializer(many=True, required=False)
+    rel_to = CountryCodeField(many=True, required=False, help_text="REL TO: ISO 3166-1 alpha-2 codes.")
+    cui_categories = CUICodeField(many=True, required=False, help_text="CUI categories, by CUI Registry code.")
+    dissemination_controls = DisseminationCodeField(many=True, required=False,
+                                                    help_text="Limited dissemination controls, by code.")
     m2m_fields: tuple[str, ...] = ()
 
     def validate_partner_considerations(self, partners):
@@ -335,19 +420,27 @@ class _PlanWriteSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(errors)
         return objectives
 
+    def validate_sections(self, sections):
+        errors = planning_services.section_list_errors(sections)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return sections
+
     def _visible_campaign_plans(self):
         request = self.context.get("request")
         return plans_visible_to(getattr(request, "user", None), CampaignPlan)
 
     def _split(self, validated_data: dict) -> tuple[dict, dict]:
-        related = {name: validated_data.pop(name) for name in (*self.m2m_fields, "partner_considerations",
-                                                               "objectives") if name in validated_data}
+        related = {name: validated_data.pop(name) for name in (*self.m2m_fields, *_MARKING_PARTS,
+                                                               "partner_considerations", "sections", "objectives")
+                   if name in validated_data}
         return validated_data, related
 
     def _write_related(self, plan, related: dict) -> None:
+        links = {n: related[n] for n in (*self.m2m_fields, *_MARKING_PARTS) if n in related}
         planning_services.plan_lists_replace(
             plan=plan, by=self.context["request"].user, partners=related.get("partner_considerations"),
-            objectives=related.get("objectives"), links={n: related[n] for n in self.m2m_fields if n in related})
+            sections=related.get("sections"), objectives=related.get("objectives"), links=links)
 
     def create(self, validated_data):
         fields, related = self._split(validated_data)
@@ -373,7 +466,8 @@ class CampaignPlanUpdateSerializer(_PlanWriteSerializer):
 
     class Meta:
         model = CampaignPlan
-        fields = [*editable_fields(CampaignPlan), "supporting_organizations", "partner_considerations", "objectives"]
+        fields = [*editable_fields(CampaignPlan), *_MARKING_PARTS, "supporting_organizations",
+                  "partner_considerations", "sections", "objectives"]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -396,7 +490,8 @@ class CampaignSupportPlanUpdateSerializer(_PlanWriteSerializer):
 
     class Meta:
         model = CampaignSupportPlan
-        fields = [*editable_fields(CampaignSupportPlan), "supported_plans", "partner_considerations", "objectives"]
+        fields = [*editable_fields(CampaignSupportPlan), *_MARKING_PARTS, "supported_plans",
+                  "partner_considerations", "sections", "objectives"]
 
     def get_fields(self):
         fields = super().get_fields()

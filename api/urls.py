@@ -1,7 +1,6 @@
 """/api/schema/ (OpenAPI 3), /api/docs/ (Swagger UI), /api/v1/... (the resources)."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -21,9 +20,12 @@ router.register("program-assessments", views.ProgramAssessmentViewSet, basename=
 
 app_name = "api"
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
+    path("docs/", views.DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("problems/", views.ProblemTypeListView.as_view(), name="problem-types"),
     path("problems/<slug:slug>/", views.ProblemTypeView.as_view(), name="problem-type"),
+    path("v1/", views.IndexView.as_view(), name="index"),
+    path("v1/me/", views.MeView.as_view(), name="me"),
     path("v1/", include(router.urls)),
     # Anything else under /api/ is a 404 in the API's own format, not Django's HTML page: whatever
     # its characters (``.`` alone stops at a newline, which left such paths to Django's HTML 404).

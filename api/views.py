@@ -5,10 +5,15 @@ result; refusals are translated once, in ``api.problems``."""
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
+from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action, api_view
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,7 +21,10 @@ from assessments import services as assessment_services
 from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, Question
 from assessments.selectors import answer_sheet
 from organizations.models import AreaOfResponsibility, Country, Organization
-from planning.models import CampaignPlan, CampaignSupportPlan, GEFGuidance, Objective
+from organizations.selectors import delegations_active, memberships_active
+from planning import services as planning_services
+from planning.models import CampaignPlan, CampaignSupportPlan, GEFGuidance, Objective, PlanSection
+from security.models import SecurityProfile
 from workflow import services as workflow_services
 from workflow.exceptions import InvalidInput, WorkflowError
 from workflow.models import Comment as WorkflowComment
@@ -27,7 +35,8 @@ from workflow.selectors import history_of
 from . import filters, serializers
 from .documents import visible_to
 from .idempotency import IdempotentPostMixin
-from .problems import PROBLEM_TYPES
+from .problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPES
+from .query import StrictQueryMixin
 
 NO_NUL = r"[^/\x00]+"
 # A document's id in its address: ASCII digits only. The router's default ([^/.]+) let through what
@@ -36,16 +45,51 @@ NO_NUL = r"[^/\x00]+"
 ID = r"[0-9]+"
 
 
+class ProblemsAsJSON:
+    """An error of a view that answers in another format (the schema's YAML, the docs' HTML) is
+    still problem+json with a JSON body, as everywhere else in the API."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response) and response.status_code >= 400:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), PROBLEM_CONTENT_TYPE
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class SchemaView(ProblemsAsJSON, SpectacularAPIView):
+    """The OpenAPI description: public, like the docs (it holds the API's shape, no data)."""
+
+
+class DocsView(ProblemsAsJSON, SpectacularSwaggerSplitView):
+    """Swagger UI, served from this site; public (its *Authorize* button takes a token)."""
+
+
 @extend_schema(exclude=True)
-class ProblemTypeView(APIView):
-    """What a problem ``type`` means, for a person following the link."""
+class ProblemTypeView(StrictQueryMixin, APIView):
+    """What a problem ``type`` means, for a person following the link: public, so that a client
+    that was refused (e.g. a 401) can read what the refusal means."""
+
+    permission_classes = [AllowAny]
 
     def get(self, request, slug):
         problem = PROBLEM_TYPES.get(slug)
         if problem is None:
             raise NotFound(f"There is no problem type {slug!r}.")
-        return Response({"type": problem.uri, "title": problem.title, "status": problem.status,
-                         "description": problem.description})
+        return Response(_problem_type(problem))
+
+
+def _problem_type(problem) -> dict:
+    return {"type": problem.uri, "title": problem.title, "status": problem.status,
+            "description": problem.description}
+
+
+@extend_schema(exclude=True)
+class ProblemTypeListView(StrictQueryMixin, APIView):
+    """Every problem type the API answers with. Public."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response([_problem_type(problem) for problem in PROBLEM_TYPES.values()])
 
 
 @extend_schema(exclude=True)
@@ -54,7 +98,54 @@ def not_found(request, *args, **kwargs):
     raise NotFound("There is no such resource in the API.")
 
 
-class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
+# The collections of /api/v1/, in the order the index lists them (router basename).
+COLLECTIONS = ("organizations", "countries", "gef", "campaign-plans", "campaign-support-plans", "taskers",
+               "comments", "assessment-cycles", "assessments", "program-assessments")
+
+
+class IndexView(StrictQueryMixin, APIView):
+    """Where everything is: each collection, the signed-in user (``me``), the docs, the schema and
+    the problem types. Public: it shows addresses only."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="Links to every collection, me, the docs and the schema",
+                   responses=inline_serializer("ApiIndex", {
+                       "collections": drf_serializers.DictField(child=drf_serializers.CharField()),
+                       "me": drf_serializers.CharField(), "docs": drf_serializers.CharField(),
+                       "schema": drf_serializers.CharField(), "problems": drf_serializers.CharField()}))
+    def get(self, request):
+        link = request.build_absolute_uri
+        return Response({
+            "collections": {name: link(f"{reverse('api:index')}{name}/") for name in COLLECTIONS},
+            "me": link(reverse("api:me")), "docs": link(reverse("api:docs")), "schema": link(reverse("api:schema")),
+            "problems": link(reverse("api:problem-types")),
+        })
+
+
+class MeView(StrictQueryMixin, APIView):
+    """Who the token (or session) acts for: the user, their current memberships, the delegations
+    active today that they received or gave, and the clearance and nationality of their security
+    profile (null without one)."""
+
+    @extend_schema(summary="The user the credentials act for, with memberships, delegations, clearance and "
+                           "nationality", responses=serializers.MeSerializer)
+    def get(self, request):
+        user = request.user
+        profile = SecurityProfile.objects.filter(user=user).first()
+        delegations = delegations_active().select_related("organization", "delegator", "delegate").order_by(
+            "organization__acronym", "role", "pk")
+        return Response(serializers.MeSerializer({
+            "username": user.get_username(), "is_superuser": user.is_superuser,
+            "clearance": profile.clearance if profile is not None else None,
+            "nationality": profile.citizenship.code if profile is not None else None,
+            "memberships": memberships_active().filter(user=user).select_related("organization").order_by(
+                "organization__acronym", "role"),
+            "delegations": {"received": delegations.filter(delegate=user), "given": delegations.filter(delegator=user)},
+        }).data)
+
+
+class OrganizationViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """Organizations (who): combatant commands, Components, OSD, the Joint Staff. Looked up by acronym."""
 
     queryset = Organization.objects.select_related("parent", "supervised_by")
@@ -73,7 +164,7 @@ class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
         return organization
 
 
-class CountryViewSet(viewsets.ReadOnlyModelViewSet):
+class CountryViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """Countries by ISO 3166-1 alpha-2 code, with the commands whose area of responsibility covered them."""
 
     queryset = Country.objects.prefetch_related(
@@ -92,7 +183,7 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet):
         return country
 
 
-class GEFViewSet(viewsets.ReadOnlyModelViewSet):
+class GEFViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
     """The Guidance for Employment of the Force issuances, with their end states."""
 
     lookup_value_regex = ID
@@ -121,7 +212,7 @@ def workflow_schema(read_serializer, model):
     )
 
 
-class RoutedDocumentViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
+class RoutedDocumentViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.GenericViewSet):
     """The workflow endpoints every document has: transitions (with reasons) and history."""
 
     lookup_value_regex = ID
@@ -164,8 +255,9 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
 
     def get_queryset(self):
         return visible_to(self.request.user, self.resource).select_related("owner", "created_by").prefetch_related(
-            "partner_considerations__country",
-            Prefetch("objectives", queryset=Objective.objects.prefetch_related("end_states")),
+            "partner_considerations__country", "rel_to", "cui_categories", "dissemination_controls",
+            Prefetch("objectives", queryset=Objective.objects.prefetch_related("end_states", "rel_to")),
+            Prefetch("sections", queryset=PlanSection.objects.prefetch_related("rel_to")),
             *self.prefetch,
         )
 
@@ -189,9 +281,22 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
         given.is_valid(raise_exception=True)
         return self._answer(given.save())
 
+    @action(detail=True, methods=["post"], url_path="new-version", filter_backends=[])
+    def new_version(self, request, pk=None):
+        """``plan_new_version``: a new draft from a returned or approved version, by the owner's
+        action officers; 201 with the new version and its address in ``Location``."""
+        plan = planning_services.plan_new_version(plan=self.get_object(), by=request.user)
+        response = self._answer(plan, status.HTTP_201_CREATED)
+        response["Location"] = reverse(f"api:{self.basename}-detail", args=[plan.pk])
+        return response
+
 
 @extend_schema_view(create=extend_schema(responses={201: serializers.CampaignPlanSerializer}),
-                    partial_update=extend_schema(responses=serializers.CampaignPlanSerializer))
+                    partial_update=extend_schema(responses=serializers.CampaignPlanSerializer),
+                    new_version=extend_schema(
+                        request=None, responses={201: serializers.CampaignPlanSerializer},
+                        summary="Start a new draft version of a returned or approved plan (owner's action "
+                                "officers); the earlier version stays as it is"))
 @workflow_schema(serializers.CampaignPlanSerializer, CampaignPlan)
 class CampaignPlanViewSet(PlanViewSet):
     model = CampaignPlan
@@ -204,7 +309,11 @@ class CampaignPlanViewSet(PlanViewSet):
 
 
 @extend_schema_view(create=extend_schema(responses={201: serializers.CampaignSupportPlanSerializer}),
-                    partial_update=extend_schema(responses=serializers.CampaignSupportPlanSerializer))
+                    partial_update=extend_schema(responses=serializers.CampaignSupportPlanSerializer),
+                    new_version=extend_schema(
+                        request=None, responses={201: serializers.CampaignSupportPlanSerializer},
+                        summary="Start a new draft version of a returned or approved plan (owner's action "
+                                "officers); the earlier version stays as it is"))
 @workflow_schema(serializers.CampaignSupportPlanSerializer, CampaignSupportPlan)
 class CampaignSupportPlanViewSet(PlanViewSet):
     model = CampaignSupportPlan
@@ -218,7 +327,7 @@ class CampaignSupportPlanViewSet(PlanViewSet):
 
 # --- taskers and comments ------------------------------------------------------------------
 
-class TaskerViewSet(IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
+class TaskerViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
     """Taskers on documents the user may see; ``assigned_to_me=true`` is 'my taskers'."""
 
     lookup_value_regex = ID
@@ -254,7 +363,7 @@ class TaskerViewSet(IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=tasker.pk)).data)
 
 
-class CommentViewSet(IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
+class CommentViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
     """The comment resolution matrix rows of documents the user may see."""
 
     lookup_value_regex = ID

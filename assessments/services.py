@@ -19,7 +19,7 @@ from organizations.models import Organization
 from organizations.selectors import Capacity, acting_capacity
 from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
 from workflow.calendar import working_day_on_or_after
-from workflow.exceptions import ActionRefused, Conflict, InvalidInput
+from workflow.exceptions import ActionRefused, Conflict, InvalidInput, NotPermitted
 from workflow.models import HistoryEntry, Response, Step, Tasker, TaskerState
 from workflow.selectors import document_taskers
 from workflow.services import history_record, suspense_for, taskers_issue, transition_perform
@@ -50,7 +50,7 @@ COLLECTING_STATES = (CycleState.LAUNCHED, CycleState.COLLECTION, CycleState.JOIN
 
 def _require_administrator(by) -> None:
     if not may_run_cycle(by):
-        raise ActionRefused(f"Only an administrator of the assessment cycle may do this ({CYCLE_ADMINISTRATOR_WORDS}).")
+        raise NotPermitted(f"Only an administrator of the assessment cycle may do this ({CYCLE_ADMINISTRATOR_WORDS}).")
 
 
 def _validated(instance) -> None:
@@ -301,7 +301,7 @@ def template_create_check(*, cycle: AssessmentCycle, by) -> Capacity:
     """Raise unless ``by`` may draft a template version for ``cycle`` now."""
     capacity = acting_capacity(user=by, organization=cycle.owner, roles=ANSWER_ROLES)
     if capacity is None:
-        raise ActionRefused(f"Only an action officer or approver of {cycle.owner} drafts the template.")
+        raise NotPermitted(f"Only an action officer or approver of {cycle.owner} drafts the template.")
     if cycle.state != CycleState.TEMPLATE:
         raise ActionRefused(f"The {cycle} is {cycle.get_state_display().lower()}; templates are drafted in the "
                             "template phase.")
@@ -320,7 +320,7 @@ def template_enter_consultation(*, template: Template, by, capacity: Capacity | 
 def _owner_capacity(document: AssessmentDocument, by) -> Capacity:
     capacity = acting_capacity(user=by, organization=document.owner, roles=ANSWER_ROLES)
     if capacity is None:
-        raise ActionRefused(f"Only an action officer or approver of {document.owner} may answer this assessment.")
+        raise NotPermitted(f"Only an action officer or approver of {document.owner} may answer this assessment.")
     return capacity
 
 

@@ -25,7 +25,7 @@ def require_postgresql() -> None:
         raise CommandError(
             f"bench measures PostgreSQL, the production database; the configured database is {engine} "
             "(SQLite is not supported). Point DATABASE_URL at a PostgreSQL server, e.g. "
-            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python manage.py bench"
+            "DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python3 dev.py manage bench"
         )
 
 

@@ -194,7 +194,7 @@ class OrganizationAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
             _children=Count("children", distinct=True),
             _members=Count("memberships", distinct=True, filter=Q(memberships__start__lte=timezone.localdate())
                            & (Q(memberships__end__isnull=True) | Q(memberships__end__gt=timezone.localdate()))),
-        )
+        ).order_by(*Organization._meta.ordering)  # a GROUP BY drops Meta.ordering: the autocomplete paged unordered
 
     @admin.display(description="organization", ordering="acronym")
     def tree_path(self, obj: Organization) -> str:

@@ -159,7 +159,7 @@ def load(*, stdout) -> None:
     missing = [acronym for acronym in wanted if acronym not in organizations]
     if missing:
         raise DemoDataError(f"the demo needs the organizations {', '.join(missing)}: "
-                                   "run `python manage.py load_reference_data` first")
+                                   "run `python3 dev.py manage load_reference_data` first")
     passwords = _Passwords(demo_password())
     users = {"created": 0, "updated": 0, "unchanged": 0}
     memberships = {"created": 0, "updated": 0, "unchanged": 0}

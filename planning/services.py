@@ -12,7 +12,7 @@ from django.utils import timezone
 from organizations.models import Role
 from organizations.selectors import acting_capacity
 from security.markings import Marking
-from workflow.exceptions import ActionRefused, InvalidInput
+from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
 from workflow.models import Response, Step
 from workflow.selectors import document_taskers, open_taskers, taskers_of
 from workflow.services import (
@@ -32,6 +32,7 @@ from .models import (
     Objective,
     PartnerConsideration,
     PlanDocument,
+    PlanSection,
     PlanState,
 )
 
@@ -58,7 +59,7 @@ def _owner_capacity(plan: PlanDocument, by, roles=(Role.ACTION_OFFICER,)):
     capacity = acting_capacity(user=by, organization=plan.owner, roles=roles)
     if capacity is None:
         words = " or ".join(Role(r).label.lower() for r in roles)
-        raise ActionRefused(f"Only an {words} of {plan.owner} may do this.")
+        raise NotPermitted(f"Only an {words} of {plan.owner} may do this.")
     return capacity
 
 
@@ -127,7 +128,10 @@ def plan_update(*, plan: PlanDocument, by, **fields) -> PlanDocument:
     return locked
 
 
-LINKS = {CampaignPlan: {"supporting_organizations"}, CampaignSupportPlan: {"supported_plans"}}
+# The marking's parts kept as lists (REL TO countries, CUI categories, dissemination controls).
+MARKING_PARTS = {"rel_to", "cui_categories", "dissemination_controls"}
+LINKS = {CampaignPlan: {"supporting_organizations", *MARKING_PARTS},
+         CampaignSupportPlan: {"supported_plans", *MARKING_PARTS}}
 
 
 def partner_list_errors(partners: list[dict]) -> list[str]:
@@ -146,13 +150,34 @@ def objective_list_errors(objectives: list[dict]) -> list[str]:
     return []
 
 
+def section_list_errors(sections: list[dict]) -> list[str]:
+    """What is wrong with a plan's list of sections (empty: nothing)."""
+    if any(not s.get("number") or not s.get("heading") for s in sections):
+        return ["Each section needs its number and heading."]
+    numbers = [s["number"] for s in sections]
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    return [f"Each section number once: {', '.join(repeated)} repeated."] if repeated else []
+
+
+def _portions_replace(manager, model, link: dict, items: list[dict], many: tuple[str, ...]) -> None:
+    manager.all().delete()
+    for item in items:
+        portion = model.objects.create(**link, **{k: v for k, v in item.items() if k not in many})
+        for name in many:
+            getattr(portion, name).set(item.get(name, []))
+
+
 def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = None,
-                       objectives: list[dict] | None = None, links: dict[str, list] | None = None) -> PlanDocument:
+                       objectives: list[dict] | None = None, sections: list[dict] | None = None,
+                       links: dict[str, list] | None = None) -> PlanDocument:
     """Replace a draft's lists, as the admin's inlines do: its partner considerations (4.b; one
-    dict per country), its objectives (code, title, ..., ``end_states``) and its many-to-many
-    links (a campaign plan's ``supporting_organizations``, a support plan's
-    ``supported_plans``). A list left ``None`` stays as it is. Drafts only, by the owner's action
-    officers; all or nothing."""
+    dict per country), its portion-marked sections (number, heading, body, classification,
+    noforn, ``rel_to``) and objectives (code, title, ..., ``end_states``, ``rel_to``) and its
+    many-to-many links (a campaign plan's ``supporting_organizations``, a support plan's
+    ``supported_plans``, and the marking's parts: ``rel_to``, ``cui_categories``,
+    ``dissemination_controls``). A list left ``None`` stays as it is. Drafts only, by the owner's
+    action officers; the banner is raised to the highest portion and refused beyond the writer's
+    clearance (``plan_banner_sync``); all or nothing."""
     links = links or {}
     unknown = set(links) - LINKS[type(plan)]
     if unknown:
@@ -162,6 +187,8 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
         errors["partner_considerations"] = partner_list_errors(partners)
     if objectives is not None and objective_list_errors(objectives):
         errors["objectives"] = objective_list_errors(objectives)
+    if sections is not None and section_list_errors(sections):
+        errors["sections"] = section_list_errors(sections)
     if errors:
         raise InvalidInput([m for messages in errors.values() for m in messages], errors)
     with transaction.atomic():
@@ -174,10 +201,9 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
             locked.partner_considerations.all().delete()
             PartnerConsideration.objects.bulk_create([PartnerConsideration(**{link: locked}, **p) for p in partners])
         if objectives is not None:
-            locked.objectives.all().delete()
-            for item in objectives:
-                fields = {k: v for k, v in item.items() if k != "end_states"}
-                Objective.objects.create(**{link: locked}, **fields).end_states.set(item.get("end_states", []))
+            _portions_replace(locked.objectives, Objective, {link: locked}, objectives, ("end_states", "rel_to"))
+        if sections is not None:
+            _portions_replace(locked.sections, PlanSection, {link: locked}, sections, ("rel_to",))
         plan_banner_sync(plan=locked, by=by)
     return locked
 
@@ -346,6 +372,13 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
             objective.save()
             objective.end_states.set(end_states)
             objective.rel_to.set(released_to)
+        for section in plan.sections.prefetch_related("rel_to"):
+            released_to = list(section.rel_to.all())
+            section.pk = None
+            section._prefetched_objects_cache = {}
+            setattr(section, "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan", copy)
+            section.save()
+            section.rel_to.set(released_to)
         copy.rel_to.set(plan.rel_to.all())
         copy.cui_categories.set(plan.cui_categories.all())
         copy.dissemination_controls.set(plan.dissemination_controls.all())

@@ -46,6 +46,11 @@ def test_run_command_serves_the_admin_with_worker_and_beat_and_stops_on_ctrl_c(t
             time.sleep(1)
         assert "Celery health check: ok" in output, output[-4000:]
         assert f"http://127.0.0.1:{port}/admin/" in output
+        # The log-ins and the URL together at the end, not dozens of lines apart.
+        end = output[output.rindex("Celery health check: ok"):]
+        assert "Demo log-ins" in end and "eucom_action_officer" in end and "administrator" in end, end
+        assert f"running: http://127.0.0.1:{port}/admin/" in end and "Password for all" in end
+        assert output.count("eucom_action_officer") == 1  # printed once, there
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=10) as response:
             assert response.status == 200
             assert b"Log in" in response.read()

@@ -13,7 +13,12 @@ class WorkflowError(Exception):
 
 
 class TransitionRefused(WorkflowError):
-    """The transition exists but is not allowed now: state, permission or a condition."""
+    """The transition exists but is not allowed: ``forbidden`` when the user is not one who may
+    make it ("you may not"), otherwise its state or a condition does not allow it now ("not now")."""
+
+    def __init__(self, reasons: list[str] | str, *, forbidden: bool = False):
+        super().__init__(reasons)
+        self.forbidden = forbidden
 
 
 class UnknownTransition(WorkflowError):
@@ -25,7 +30,13 @@ class Conflict(WorkflowError):
 
 
 class ActionRefused(WorkflowError):
-    """A tasker answer, adjudication or other workflow action is not allowed (who or when)."""
+    """A tasker answer, adjudication or other action is not allowed now (the state of the
+    document, tasker or cycle): "not now". ``NotPermitted`` is the "you may not" kind."""
+
+
+class NotPermitted(ActionRefused):
+    """The user is not one who may do this (role, organization, permission): "you may not",
+    whatever the state. The edges answer it as such (API: 403); other refusals are "not now" (409)."""
 
 
 class InvalidInput(WorkflowError):

@@ -36,6 +36,7 @@ from .exceptions import (
     ActionRefused,
     Conflict,
     InvalidInput,
+    NotPermitted,
     TransitionRefused,
     UnknownTransition,
     lock_conflict,
@@ -337,7 +338,7 @@ def route_update(*, route: Route, by, steps: list[RouteStepSpec], name: str | No
         if not may(by, "change", route):
             owner = procedure_owner(route.document_kind)
             office = f"the {designation_name(owner)}" if owner else "no one"
-            raise ActionRefused(f"Only the action officers and approvers of the office that owns this "
+            raise NotPermitted(f"Only the action officers and approvers of the office that owns this "
                                 f"procedure ({office}) may change its route.")
     reasons = route_steps_refusals(document_kind=route.document_kind, steps=steps)
     if reasons:
@@ -498,19 +499,23 @@ def _perform_locked(locked, document, rules: TransitionRules, *, name: str, by, 
             f"Someone else changed this {kind_label(locked)} while you were working on it: it is now "
             f"{state_label(locked)}. Nothing was saved; reload the page and try again."
         )
+    sources = next(s for r, s in declared_transitions(model) if r.name == name)
+    in_state = locked.state in sources or "*" in sources
     if system:
         capacity, reasons = None, []
-        if locked.state not in next(s for r, s in declared_transitions(model) if r.name == name):
+        if not in_state:
             reasons = [f"Not possible while the {kind_label(locked)} is {state_label(locked)}."]
     else:
-        capacity, reasons = _evaluate(locked, rules, None, by)
+        capacity, reasons = _evaluate(locked, rules, sources, by)
     if rules.comment_required and not (comment or "").strip():
         reasons.append(f"{rules.comment_label} is required.")
     if reasons:
         if expected_state is None and document.state != locked.state:
             raise Conflict([f"Someone else changed this {kind_label(locked)}: it is now "
                             f"{state_label(locked)}."] + reasons)
-        raise TransitionRefused(reasons)
+        # "You may not" when the step is possible now but the user is not one who may make it;
+        # otherwise "not now" (state, a condition, a missing comment).
+        raise TransitionRefused(reasons, forbidden=not system and in_state and capacity is None)
     source = locked.state
     context = TransitionContext(by=by, capacity=capacity, comment=comment or "", data=data or {})
     before = _field_values(locked)
@@ -612,7 +617,7 @@ def _require_member(tasker: Tasker, by, roles, *, coordinator: bool = False) -> 
     if capacity is None:
         role_words = " or ".join(Role(r).label.lower() for r in roles)
         extra = " designated as a coordinator" if coordinator else ""
-        raise ActionRefused(f"Only a {role_words}{extra} of {tasker.organization} may do this.")
+        raise NotPermitted(f"Only a {role_words}{extra} of {tasker.organization} may do this.")
     return capacity
 
 
@@ -765,7 +770,7 @@ def tasker_remove(*, tasker: Tasker, by, reason: str) -> Tasker:
         document, tasker = _lock_tasker(tasker)
         capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
         if capacity is None:
-            raise ActionRefused(f"Only an action officer or approver of {document.owner} may remove a participant.")
+            raise NotPermitted(f"Only an action officer or approver of {document.owner} may remove a participant.")
         if not tasker.is_open:
             raise ActionRefused("Only an open tasker can be removed.")
         tasker.mark_cancelled()
@@ -791,7 +796,7 @@ def tasker_change_suspense(*, tasker: Tasker, by, suspense: datetime.date, reaso
         document, tasker = _lock_tasker(tasker)
         capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
         if capacity is None:
-            raise ActionRefused(f"Only an action officer or approver of {document.owner} may move a suspense.")
+            raise NotPermitted(f"Only an action officer or approver of {document.owner} may move a suspense.")
         if not tasker.is_open:
             raise ActionRefused("Only an open tasker's suspense can be moved.")
         old = tasker.suspense
@@ -827,7 +832,7 @@ def comment_adjudicate(*, comment: Comment, by, decision: str, rationale: str) -
         document, comment = _lock_comment(comment)
         capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
         if capacity is None:
-            raise ActionRefused(f"Only an action officer or approver of {document.owner} adjudicates comments.")
+            raise NotPermitted(f"Only an action officer or approver of {document.owner} adjudicates comments.")
         _require_step_in_progress(comment.tasker, document)
         if (comment.decision, comment.decision_rationale) != (decision, rationale.strip()):
             comment.commenter_agreed_at = comment.commenter_agreed_by = None
@@ -874,7 +879,7 @@ def comment_agree(*, comment: Comment, by) -> Comment:
         document, comment = _lock_comment(comment)
         refusal = comment_agree_refusal(comment=comment, document=document, by=by)
         if refusal:
-            raise ActionRefused(refusal)
+            raise (NotPermitted if _agreeing_capacity(comment, by) is None else ActionRefused)(refusal)
         if comment.commenter_agreed_at is not None:
             return comment
         capacity = _agreeing_capacity(comment, by)

@@ -252,6 +252,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves from it; it exists (empty until collectstatic) so that no process warns of it.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -350,11 +352,21 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Campaign plans API",
     "DESCRIPTION": (
         "Campaign plans, campaign support plans and their workflow (DoDD 5132.03), under the same rules "
-        "as the admin. Authenticate with `Authorization: Token <key>` (`manage.py issue_api_token`)."
+        "as the admin. Authenticate with `Authorization: Token <key>` (`python3 dev.py manage issue_api_token "
+        "<username>`); `GET /api/v1/` links every collection, and `GET /api/v1/me/` says whom the token acts for "
+        "(memberships, delegations, clearance, nationality).\n\n"
+        "**Errors** are `application/problem+json` (RFC 9457); each `type` is a public URI describing it "
+        "(`/api/problems/`). **403** means you may not (you are not one of those who may, whatever the state); "
+        "**409** means not now (the state or a condition does not allow it yet, or someone else changed the "
+        "document), with `reasons` in the admin's words; nothing was saved.\n\n"
+        "**Query parameters** are strict: one the endpoint does not take, or a bad value (`page_size=abc`), is a "
+        "400 naming it."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema and the docs are public: they hold the API's shape, no data, and an integrator
+    # reads them before holding a token (the docs' *Authorize* button then takes one).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -367,6 +379,7 @@ SPECTACULAR_SETTINGS = {
         "CampaignPlanKindEnum": "planning.models.CampaignPlanKind",
         "CycleStateEnum": "assessments.models.CycleState",
         "AssessmentStateEnum": "assessments.models.AssessmentState",
+        "CountryEnum": "api.schema.COUNTRY_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

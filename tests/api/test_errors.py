@@ -95,12 +95,14 @@ def test_answering_for_another_organization_is_a_403_with_the_reason(world, as_m
     assert body["reasons"] == ["Only a reviewer or approver designated as a coordinator of DA may do this."]
 
 
-def test_editing_a_plan_once_submitted_is_refused_with_403(world, as_member):
+def test_editing_a_plan_once_submitted_is_not_now_a_409(world, as_member):
     plan = world.ready_plan()
     eucom = as_member("EUCOM", AO)
     eucom.post(f"{V1}/campaign-plans/{plan.pk}/transitions/submit/", {}, format="json")
-    body = problem(eucom.patch(f"{V1}/campaign-plans/{plan.pk}/", {"title": "Changed"}, format="json"), 403)
-    assert "Only a draft can be edited" in body["detail"]
+    body = problem(eucom.patch(f"{V1}/campaign-plans/{plan.pk}/", {"title": "Changed"}, format="json"), 409)
+    assert body["type"] == "/api/problems/not-now/"
+    assert "Only a draft can be edited" in body["reasons"][0]
+    assert CampaignPlan.objects.get(pk=plan.pk).title == plan.title
 
 
 def test_without_credentials_the_answer_is_401_asking_for_a_token(world):

@@ -61,7 +61,8 @@ def test_lists_page_by_cursor(world, as_member):
     following = client.get(page["next"]).json()
     seen += [p["id"] for p in following["results"]]
     assert len(set(seen)) == 3 and following["next"] is None
-    assert client.get(f"{V1}/campaign-plans/", {"cursor": "bogus"}).status_code == 404
+    bogus = client.get(f"{V1}/campaign-plans/", {"cursor": "bogus"})
+    assert bogus.status_code == 400 and list(bogus.json()["errors"]) == ["cursor"]
 
 
 def test_organizations_by_acronym_and_countries_by_code(world, as_member):

@@ -20,6 +20,8 @@ FIGURES = {
 }
 
 
+# The test switches the engine on purpose, to show the refusal; Django warns of any such override.
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES:UserWarning")
 def test_bench_refuses_sqlite_and_says_it_needs_postgresql(settings):
     settings.DATABASES = {**settings.DATABASES,
                           "default": {**settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3"}}

@@ -417,3 +417,17 @@ def test_every_admin_list_opens_for_a_superuser(superuser_client, eucom_member):
     assert superuser_client.get(_url("delegation_add")).status_code == 200
     assert superuser_client.get(_url("organization_add")).status_code == 200
     assert Delegation.objects.count() == 1
+
+
+def test_the_organization_autocomplete_pages_in_acronym_order_without_a_warning(admin_client, eucom, indopacom):
+    import warnings
+
+    from django.core.paginator import UnorderedObjectListWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnorderedObjectListWarning)
+        answer = admin_client.get(reverse("admin:autocomplete"), {
+            "app_label": "organizations", "model_name": "organization", "field_name": "parent", "term": ""})
+    assert answer.status_code == 200
+    texts = [row["text"] for row in answer.json()["results"]]
+    assert texts == sorted(texts, key=lambda text: text.split(" ")[0]) and len(texts) >= 2

@@ -141,7 +141,7 @@ def test_a_run_restores_what_was_changed_since(reference_data):
 
 
 def test_without_the_reference_data_the_demo_refuses_and_writes_nothing():
-    with pytest.raises(CommandError, match="run `python manage.py load_reference_data` first"):
+    with pytest.raises(CommandError, match="run `python3 dev.py manage load_reference_data` first"):
         _load_demo()
     assert not User.objects.exists() and not Membership.objects.exists()
 
