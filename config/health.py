@@ -26,14 +26,20 @@ from health_check.views import HealthCheckView
 
 @dataclasses.dataclass
 class Broker(HealthCheck):
-    """The Celery broker (Redis in production) accepts a connection."""
+    """The Celery broker (Redis in production) accepts a connection and answers."""
+
+    url: str | None = dataclasses.field(default=None, repr=False)  # default: the app's broker
 
     def run(self):
         from config.celery_app import app
 
         try:
-            with app.connection_for_write() as connection:
+            with app.connection_for_write(self.url) as connection:
                 connection.ensure_connection(max_retries=1, timeout=3)
+                # Kombu's Redis transport connects lazily: ask the server itself.
+                client = getattr(connection.default_channel, "client", None)
+                if client is not None and hasattr(client, "ping"):
+                    client.ping()
         except Exception as error:  # kombu raises its own and the transport's errors alike
             raise ServiceUnavailable(f"broker unreachable: {type(error).__name__}") from error
 

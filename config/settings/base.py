@@ -337,6 +337,9 @@ LOG_FORMAT = env("LOG_FORMAT", "plain")
 LOG_LEVEL = env("LOG_LEVEL", "INFO")
 LOGGING = logging_settings(LOG_FORMAT, LOG_LEVEL)
 DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# The request id is the X-Request-ID the proxy sets (Caddy and ingress-nginx replace or generate it),
+# so one id follows a request from the proxy's log through Django's to the tasks it sent.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
 
 # Operations (config/health.py, config/metrics.py).
 # /metrics answers only a request carrying "Authorization: Bearer <METRICS_TOKEN>"; empty: 404 for
