@@ -228,11 +228,22 @@ def test_the_application_runs_the_image_the_dockerfile_builds_with_the_compose_c
         "DJANGO_SETTINGS_MODULE"]
 
 
-def test_only_the_init_job_holds_the_owners_credentials(rendered):
+def test_only_the_init_job_and_postgresql_hold_the_owners_credentials(rendered):
     _overlay, resources = rendered
+
+    def secrets_of(workload: dict) -> set[str]:
+        found = set()
+        for container in pod_spec(workload)["containers"]:
+            found |= {source["secretRef"]["name"] for source in container.get("envFrom", []) if "secretRef" in source}
+            found |= {item["valueFrom"]["secretKeyRef"]["name"] for item in container.get("env", [])
+                      if "secretKeyRef" in item.get("valueFrom", {})}
+        found |= {volume["secret"]["secretName"] for volume in pod_spec(workload).get("volumes", []) if "secret" in volume}
+        return found
+
+    holders = {name for name, workload in workloads(resources).items() if "campaign-owner-secrets" in secrets_of(workload)}
+    assert holders == {"init", "postgres"}
     for name in ("web", "worker", "beat"):
-        environment = {item["name"]: item.get("value") for item in pod_spec(workloads(resources)[name])["containers"][0]["env"]}
-        assert environment["MIGRATION_DATABASE_URL"] == "" and environment["INIT_ADMIN_PASSWORD"] == "", name
+        assert secrets_of(workloads(resources)[name]) == {"campaign-secrets"}, name
 
 
 def test_health_probes_use_the_readiness_and_liveness_urls_and_celery_ping(rendered):
