@@ -709,7 +709,7 @@ def test_dockerignore_keeps_local_state_secrets_and_caches_out_of_the_image():
         for line in DOCKERIGNORE.read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    for name in (".venv", "var", ".git", ".env", ".pytest_cache", ".ruff_cache", "test-artifacts"):
+    for name in (".venv", "var", ".git", ".env", ".pytest_cache", ".ruff_cache", "test-artifacts", "deploy"):
         assert _ignored(name, patterns), f"{name} would be copied into the image"
     local_apps = [app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()]
     for name in ("manage.py", "config", "requirements.runtime.txt", ".env.example", *local_apps):

@@ -249,8 +249,8 @@ def test_only_the_init_job_and_postgresql_hold_the_owners_credentials(rendered):
 def test_health_probes_use_the_readiness_and_liveness_urls_and_celery_ping(rendered):
     _overlay, resources = rendered
     web = pod_spec(workloads(resources)["web"])["containers"][0]
-    assert web["readinessProbe"]["exec"]["command"][-1] == "/health/ready/"
-    assert web["livenessProbe"]["exec"]["command"][-1] == "/health/live/"
+    assert web["readinessProbe"]["httpGet"] == {"path": "/health/ready/", "port": "http"}
+    assert web["livenessProbe"]["httpGet"] == {"path": "/health/live/", "port": "http"}
     worker = pod_spec(workloads(resources)["worker"])["containers"][0]
     assert "inspect ping" in worker["livenessProbe"]["exec"]["command"][-1]
     beat = pod_spec(workloads(resources)["beat"])["containers"][0]

@@ -81,6 +81,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Liveness, readiness and metrics for probes and Prometheus, which reach a pod by its address
+    # over plain HTTP: before host validation and the HTTPS redirect (config/operations.py).
+    "config.operations.OperationsEndpointsMiddleware",
     # Request counts and latencies by view and status (django-prometheus): first and (but for axes) last.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -81,3 +81,17 @@ def test_readiness_fails_when_reminders_wait_longer_than_the_outbox_lag(world, s
     # Handed to a worker: the lag is gone.
     planned.update(status=ReminderStatus.SENDING, claimed_at=timezone.now())
     assert ready()[0] == 200
+
+
+def test_probes_and_prometheus_reach_a_pod_by_its_address_over_plain_http(db, settings):
+    """As the production profile: only the site's host name, HTTPS required."""
+    settings.ALLOWED_HOSTS = ["plans.example.mil"]
+    settings.SECURE_SSL_REDIRECT = True
+    settings.METRICS_TOKEN = "scrape-token"
+    pod = Client(HTTP_HOST="10.1.2.3:8000")
+    assert pod.get("/health/live/", HTTP_ACCEPT="application/json").status_code == 200
+    assert pod.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token").status_code == 200
+    assert pod.get("/metrics").status_code == 404
+    # Everything else still refuses the address and redirects plain HTTP.
+    assert pod.get("/admin/login/").status_code == 400
+    assert Client(HTTP_HOST="plans.example.mil").get("/admin/login/").status_code == 301
