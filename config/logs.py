@@ -52,5 +52,10 @@ def logging_settings(log_format: str, level: str) -> dict:
         },
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "INFO"}},
+        "loggers": {
+            "django.db.backends": {"level": "INFO"},
+            # A line per request is the access log in production (JSON, with the request id); in
+            # development runserver prints its own, so only failures are added there.
+            "django_structlog.middlewares.request": {"level": "INFO" if log_format == "json" else "WARNING"},
+        },
     }
