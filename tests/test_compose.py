@@ -714,3 +714,35 @@ def test_dockerignore_keeps_local_state_secrets_and_caches_out_of_the_image():
     local_apps = [app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()]
     for name in ("manage.py", "config", "requirements.runtime.txt", ".env.example", *local_apps):
         assert not _ignored(name, patterns), f"{name} is needed in the image but .dockerignore drops it"
+
+
+# --- the proxy's configuration, adapted by Caddy itself -------------------------------------------
+
+
+@pytest.mark.parametrize("tls, expected", [
+    ("internal", '"issuers":[{"module":"internal"}]'),
+    ("/certs/site.crt /certs/site.key", '"load_files":[{"certificate":"/certs/site.crt","key":"/certs/site.key"'),
+], ids=["self-signed-by-default", "operators-certificate"])
+def test_caddy_reads_the_caddyfile_with_either_certificate(tls, expected):
+    """Debian's caddy (apt-get install caddy; .ci/run installs it) turns the Caddyfile into its JSON
+    configuration offline, as the proxy container does at start."""
+    import json
+    import shutil
+
+    from tests.conftest import REQUIRE_SERVICES
+
+    caddy = shutil.which("caddy")
+    if not caddy:
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1 and caddy is not installed (apt-get install caddy)")
+        pytest.skip("needs Debian's caddy (apt-get install caddy)")
+    result = subprocess.run([caddy, "adapt", "--config", str(ROOT / "deploy" / "Caddyfile"), "--adapter", "caddyfile"],
+                            env={**os.environ, "SITE_HOST": "plans.example.mil", "CADDY_TLS": tls},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    configuration = json.loads(result.stdout)
+    assert expected in result.stdout.replace(" ", "")
+    site = configuration["apps"]["http"]["servers"]["srv0"]
+    assert site["listen"] == [":443"]
+    assert site["routes"][0]["match"] == [{"host": ["plans.example.mil"]}]
+    assert "web:8000" in result.stdout and '"/metrics"' in result.stdout
