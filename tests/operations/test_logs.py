@@ -17,7 +17,7 @@ from tests.test_compose import ROOT
 def test_a_request_logs_json_lines_carrying_its_request_id(tmp_path):
     request_id = str(uuid.uuid4())
     code = ("import django; django.setup(); from django.test import Client; "
-            f"Client().get('/health/live/', HTTP_X_REQUEST_ID='{request_id}')")
+            f"Client().get('/no-such-page/', HTTP_X_REQUEST_ID='{request_id}')")
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "LOG_FORMAT": "json",
                    "VAR_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
@@ -28,7 +28,8 @@ def test_a_request_logs_json_lines_carrying_its_request_id(tmp_path):
     finished = [line for line in lines if line["event"] == "request_finished"]
     assert len(finished) == 1
     assert finished[0]["request_id"] == request_id
-    assert finished[0]["code"] == 200 and finished[0]["level"] == "info"
+    assert finished[0]["code"] == 404 and finished[0]["level"] == "warning"
+    assert finished[0]["request"] == "GET /no-such-page/"
     assert finished[0]["logger"] == "django_structlog.middlewares.request" and finished[0]["timestamp"].endswith("Z")
 
 

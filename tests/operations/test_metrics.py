@@ -40,13 +40,13 @@ def test_metrics_are_a_404_without_the_right_token(db, settings, configured, sen
 
 def test_metrics_with_the_token_carry_request_counts_and_the_products_gauges(db, settings):
     settings.METRICS_TOKEN = TOKEN
-    Client().get("/health/live/")
+    Client().get("/admin/login/")
     response = scrape()
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=")
     body = response.content.decode()
     assert re.search(r'^django_http_responses_total_by_status_view_method_total\{method="GET",status="200",'
-                     r'view="health-live"\} [1-9]', body, re.MULTILINE)
+                     r'view="admin:login"\} [1-9]', body, re.MULTILINE)
     for name in ("campaign_taskers_open", "campaign_reminder_outbox", "campaign_reminder_outbox_due",
                  "campaign_reminder_outbox_oldest_due_seconds", "campaign_transitions_last_minute"):
         assert f"# TYPE {name} gauge" in body
