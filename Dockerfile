@@ -1,4 +1,5 @@
-# One image for the web server, the Celery worker and Celery beat (see docker-compose.yml).
+# One image for the web server, the Celery worker, Celery beat and the init step (docker-compose.yml,
+# k8s/).
 #   docker build -t campaign-plans .
 # Runtime configuration comes from the environment (.env.example lists every variable).
 FROM python:3.11-slim
@@ -10,19 +11,21 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     VAR_DIR=/app/var
 
-# An unprivileged user runs everything. The code stays owned by root (read-only for the app);
-# only VAR_DIR (collected static files, the beat schedule) is writable.
-RUN groupadd --system app \
-    && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
+# An unprivileged user (uid 10001, the one k8s/ runs as) runs everything. The code stays owned by
+# root (read-only for the app); only VAR_DIR's beat/ (the beat schedule, a volume) is written at
+# run time.
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
 WORKDIR /app
 
-# Dependencies first, so that code changes reuse this layer.
-COPY requirements.lock ./
-RUN pip install -r requirements.lock
+# Runtime dependencies only (no test or development tools), first, so that code changes reuse this
+# layer; --no-deps installs exactly the pinned list, and pip check proves it complete.
+COPY requirements.runtime.txt ./
+RUN pip install --no-deps -r requirements.runtime.txt && pip check
 
 COPY . .
-RUN install -d -o app -g app /app/var
+RUN install -d -o app -g app /app/var /app/var/beat
 
 USER app
 

@@ -29,3 +29,14 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
     from django.db import transaction
 
     transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
+
+
+def _structured_logs_in_the_worker() -> None:
+    """django-structlog's worker step: each task's log lines carry its ``task_id`` and the
+    ``request_id`` of the request that sent it (from the task's headers)."""
+    from django_structlog.celery.steps import DjangoStructLogInitStep
+
+    app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+_structured_logs_in_the_worker()

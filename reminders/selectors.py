@@ -118,3 +118,33 @@ def notifications_of(user) -> QuerySet[Notification]:
 
 def notifications_unread_count(user) -> int:
     return notifications_of(user).filter(read_at__isnull=True).count()
+
+
+def outbox_backlog(*, now: datetime.datetime | None = None) -> tuple[int, float]:
+    """(how many, age in seconds of the oldest) reminders due now and not yet handed to a worker:
+    scheduled or uncertain, due, and not waiting for the daily digest. What the sweep (every 2
+    minutes) should keep near zero; one aggregate over the ``reminder_due`` index."""
+    from django.db.models import Count, Min, Q
+    from django.utils import timezone
+
+    from .models import Reminder
+    from .services import CLAIMABLE
+
+    now = now or timezone.now()
+    row = (Reminder.objects.filter(Q(digest=False) | Q(attempts__gt=0), status__in=CLAIMABLE, due_at__lte=now)
+           .aggregate(count=Count("pk"), oldest=Min("due_at")))
+    age = (now - row["oldest"]).total_seconds() if row["oldest"] else 0.0
+    return row["count"], age
+
+
+def outbox_by_status() -> dict[str, int]:
+    """{status: count} of the reminders not yet finished (scheduled, sending, uncertain)."""
+    from django.db.models import Count
+
+    from .models import Reminder, ReminderStatus
+
+    live = (ReminderStatus.SCHEDULED, ReminderStatus.SENDING, ReminderStatus.UNCERTAIN)
+    counts = {str(status): 0 for status in live}
+    counts.update(dict(Reminder.objects.filter(status__in=live).values_list("status")
+                       .annotate(count=Count("pk")).order_by().values_list("status", "count")))
+    return counts

@@ -52,3 +52,38 @@ def consent_acknowledge(*, user, at: datetime.datetime | None = None) -> datetim
     at = at or timezone.now()
     SecurityProfile.objects.filter(user_id=user.pk).update(consent_acknowledged_at=at)
     return at
+
+
+class AdministratorError(Exception):
+    """The first administrator cannot be created as asked; the message says why and what to change."""
+
+
+def first_administrator_ensure(*, username: str, email: str, password: str) -> tuple[object, bool]:
+    """The installation's first administrator (a superuser and staff member): created with
+    ``password`` when no account ``username`` exists; an existing administrator of that name is left
+    as it is (its password is never reset here), so running the set-up again changes nothing.
+    Returns (user, created). Refuses, changing nothing, a password the validators reject and a name
+    that belongs to an account that is not an administrator."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    user_model = get_user_model()
+    username = (username or "").strip()
+    if not username:
+        raise AdministratorError("no user name for the first administrator: set INIT_ADMIN_USERNAME")
+    with transaction.atomic():
+        existing = user_model.objects.select_for_update().filter(username=username).first()
+        if existing is not None:
+            if not (existing.is_superuser and existing.is_staff and existing.is_active):
+                raise AdministratorError(
+                    f"an account {username!r} exists and is not an active administrator; choose another "
+                    "INIT_ADMIN_USERNAME, or make that account an administrator in the admin")
+            return existing, False
+        candidate = user_model(username=username, email=email or "")
+        try:
+            validate_password(password or "", user=candidate)
+        except ValidationError as error:
+            raise AdministratorError("INIT_ADMIN_PASSWORD is not accepted: " + " ".join(error.messages)) from error
+        user = user_model.objects.create_superuser(username=username, email=email or "", password=password)
+    return user, True

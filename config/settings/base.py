@@ -10,6 +10,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logs import logging_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var")).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -70,9 +72,20 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "api",
     "benchmarks",
+    # Operations (config/health.py, config/metrics.py, config/logs.py): readiness and liveness
+    # through django-health-check, Prometheus metrics through django-prometheus, JSON logs with a
+    # request id carried into Celery tasks through django-structlog.
+    "health_check",
+    "django_prometheus",
+    "django_structlog",
 ]
 
 MIDDLEWARE = [
+    # Liveness, readiness and metrics for probes and Prometheus, which reach a pod by its address
+    # over plain HTTP: before host validation and the HTTPS redirect (config/operations.py).
+    "config.operations.OperationsEndpointsMiddleware",
+    # Request counts and latencies by view and status (django-prometheus): first and (but for axes) last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -84,11 +97,15 @@ MIDDLEWARE = [
     "config.request_cache.RequestCacheMiddleware",
     *(["security.middleware.SmartCardMiddleware"] if env_bool("REMOTE_USER_AUTH", False) else []),
     "security.middleware.RequestContextMiddleware",
+    # A request id (the X-Request-ID header if the proxy sent one, else a new UUID) and the user on
+    # every log line of the request, and carried in the headers of the Celery tasks it sends.
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # A database lock failure a view did not handle is a conflict (409), not a server error.
     "workflow.middleware.LockConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Lockout after repeated failures: last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -207,6 +224,13 @@ TEMPLATES = [
     },
 ]
 
+# Behind PgBouncer in transaction mode (Kubernetes, k8s/): consecutive transactions of one Django
+# connection may run on different server connections, so nothing may outlive a transaction: no
+# server-side cursors (a named cursor lives across fetches), no prepared statements (psycopg prepares
+# a query after 5 runs), no connection startup options (PgBouncer refuses them; k8s/ sets jit=off
+# on the server instead). DB_CONN_MAX_AGE then keeps the cheap connection to PgBouncer, whose own
+# pool holds the server connections.
+DB_PGBOUNCER = env_bool("DB_PGBOUNCER", False)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
@@ -217,6 +241,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, worker and beat share the file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+elif "postgresql" in DATABASES["default"]["ENGINE"] and DB_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 elif "postgresql" in DATABASES["default"]["ENGINE"]:
     # Pages run short queries; PostgreSQL's JIT compiles a plan whose estimated cost looks high
     # (visibility filters over large tables can), which costs from tens of milliseconds to
@@ -299,6 +326,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
+# The worker and beat log through Django's LOGGING (JSON in production), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "health-check": {"task": "config.health_check", "schedule": 300.0},
@@ -309,14 +338,24 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-keys-expire": {"task": "workflow.tasks.idempotency_keys_expire", "schedule": 3600.0},
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Logs (config/logs.py, structlog through django-structlog): one JSON object per line in production
+# (LOG_FORMAT=json: timestamp, level, logger, event, request_id, user_id, task_id...), readable
+# key=value lines in development. Django's own and every library's log records go the same way.
+LOG_FORMAT = env("LOG_FORMAT", "plain")
+LOG_LEVEL = env("LOG_LEVEL", "INFO")
+LOGGING = logging_settings(LOG_FORMAT, LOG_LEVEL)
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+# The request id is the X-Request-ID the proxy sets (Caddy and ingress-nginx replace or generate it),
+# so one id follows a request from the proxy's log through Django's to the tasks it sent.
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+
+# Operations (config/health.py, config/metrics.py).
+# /metrics answers only a request carrying "Authorization: Bearer <METRICS_TOKEN>"; empty: 404 for
+# everyone. The TLS proxy does not route it either: Prometheus scrapes the web pods directly.
+METRICS_TOKEN = env("METRICS_TOKEN", "")
+# Readiness fails when the oldest reminder due but not sent is older than this (the sweep runs
+# every 2 minutes: a lag of many minutes means no worker or no beat).
+OUTBOX_LAG_SECONDS = env_int("OUTBOX_LAG_SECONDS", 900)
 
 # Repeated submissions: an API Idempotency-Key or an admin form's one-time token is remembered
 # this long (workflow.idempotency); a repeat within it returns the first result and writes nothing.

@@ -7,12 +7,14 @@ from .base import *  # noqa: F403
 from .base import (
     CACHE_URL,
     CELERY_BROKER_URL,
+    LOG_LEVEL,
     REMOTE_USER_AUTH,
     SECRET_KEY,
     SMART_CARD_TRUSTED_PROXIES,
     env,
     env_bool,
     env_int,
+    logging_settings,
 )
 
 if not SECRET_KEY or SECRET_KEY.startswith("insecure-") or len(set(SECRET_KEY)) < 5 or len(SECRET_KEY) < 50:
@@ -22,6 +24,8 @@ if not SECRET_KEY or SECRET_KEY.startswith("insecure-") or len(set(SECRET_KEY)) 
     )
 
 DEBUG = env_bool("DEBUG", False)
+# One JSON object per log line (config/logs.py), unless LOG_FORMAT says otherwise.
+LOGGING = logging_settings(env("LOG_FORMAT", "json"), LOG_LEVEL)
 # flush, sqlflush and load_demo_data refuse to run: no demo users and no wiped trail in production.
 PRODUCTION = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
