@@ -2,7 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from security.oidc import OIDCCallbackView, OIDCInitView, oidc_refused, oidc_start
+
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/", include("api.urls")),
+    # OpenID Connect sign-in (OIDC_ENABLED; answers 404 otherwise). The names are mozilla-django-oidc's.
+    path("oidc/start/", oidc_start, name="oidc_start"),
+    path("oidc/authenticate/", OIDCInitView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", OIDCCallbackView.as_view(), name="oidc_authentication_callback"),
+    path("oidc/refused/", oidc_refused, name="oidc_refused"),
 ]

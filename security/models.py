@@ -112,10 +112,29 @@ class SecurityProfile(models.Model):
     edipi = models.CharField(
         "EDIPI", max_length=10, blank=True, validators=[RegexValidator(r"^\d{10}$", "An EDIPI is 10 digits.")],
         help_text="DoD ID number (10 digits, the end of the certificate's common name).")
+    # OpenID Connect sign-in maps the identity provider's subject (unique per issuer) to this
+    # account; set by administrators, never by the provider itself (security/oidc.py).
+    oidc_issuer = models.CharField(
+        "OpenID Connect issuer", max_length=300, blank=True,
+        help_text="The identity provider's issuer, exactly as its tokens name it (the \"iss\" claim); "
+                  "the sign-in refusal page shows it to the person.")
+    oidc_subject = models.CharField(
+        "OpenID Connect subject", max_length=255, blank=True,
+        help_text="The person's subject at that provider (the \"sub\" claim), as the sign-in refusal page "
+                  "showed it to them.")
 
     class Meta:
         verbose_name = "security profile"
         constraints = [
+            models.UniqueConstraint(fields=["oidc_issuer", "oidc_subject"], condition=~models.Q(oidc_subject=""),
+                                    name="security_profile_oidc_identity_unique",
+                                    violation_error_message="Another account is already linked to this OpenID Connect "
+                                                            "identity."),
+            models.CheckConstraint(condition=models.Q(oidc_issuer="", oidc_subject="")
+                                   | (~models.Q(oidc_issuer="") & ~models.Q(oidc_subject="")),
+                                   name="security_profile_oidc_issuer_with_subject",
+                                   violation_error_message="Give both the OpenID Connect issuer and subject, or "
+                                                           "neither."),
             models.UniqueConstraint(fields=["certificate_subject"], condition=~models.Q(certificate_subject=""),
                                     name="security_profile_certificate_subject_unique"),
             models.UniqueConstraint(fields=["edipi"], condition=~models.Q(edipi=""),

@@ -1,0 +1,182 @@
+"""OpenID Connect sign-in against a real provider (django-oauth-toolkit, tests/oidc/provider.py) run
+in its own process: the application (pytest-django's live server) sends the person there, the
+provider signs them in and sends them back with a code, the application redeems it, checks the ID
+token's signature against the provider's keys, and signs in the account an administrator linked
+to the provider's subject, after the consent banner. An unlinked subject gets a page saying what
+to ask the administrator, and no account."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+from html import unescape
+from pathlib import Path
+
+import pytest
+import requests
+from axes.models import AccessAttempt
+from django.contrib.auth import get_user_model
+
+from security.models import AuditAction, AuditEvent, SecurityProfile
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+PROVIDER = Path(__file__).with_name("provider.py")
+CLIENT_ID, CLIENT_SECRET = "campaign-plans", "provider-test-secret-0123456789"  # noqa: S105 (test only)
+PEOPLE = {"linked_officer": "provider-password-1", "unlinked_officer": "provider-password-2",
+          "superuser_at_provider": "provider-password-3"}
+PASSWORD = "Tr@ining-only-Passw0rd"  # noqa: S105 (a test password)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def provider(live_server, tmp_path_factory):
+    """The provider process, its discovery document and the subjects of its people."""
+    folder = tmp_path_factory.mktemp("provider")
+    port = _free_port()
+    config = folder / "config.json"
+    config.write_text(json.dumps({
+        "port": port, "database": str(folder / "provider.sqlite3"),
+        "client": {"id": CLIENT_ID, "secret": CLIENT_SECRET, "redirect_uri": f"{live_server.url}/oidc/callback/"},
+        "people": [{"username": name, "password": password} for name, password in PEOPLE.items()],
+    }))
+    log = (folder / "provider.log").open("w")
+    process = subprocess.Popen([sys.executable, str(PROVIDER), str(config)], stdout=log, stderr=subprocess.STDOUT)
+    discovery_url = f"http://127.0.0.1:{port}/o/.well-known/openid-configuration"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, (folder / "provider.log").read_text()
+            try:
+                discovery = requests.get(discovery_url, timeout=5).json()
+                break
+            except requests.RequestException:
+                assert time.monotonic() < deadline, "the provider did not start within 90 s"
+                time.sleep(0.3)
+        yield {"discovery": discovery, "subjects": json.loads(config.read_text())["subjects"]}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture
+def oidc(settings, provider):
+    """The settings OIDC_ENABLED=true with the provider's endpoints produce (README: Configuration)."""
+    discovery = provider["discovery"]
+    settings.OIDC_ENABLED = True
+    settings.OIDC_PROVIDER_NAME = "Test Enterprise ID"
+    settings.OIDC_OP_ISSUER = discovery["issuer"]
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = discovery["authorization_endpoint"]
+    settings.OIDC_OP_TOKEN_ENDPOINT = discovery["token_endpoint"]
+    settings.OIDC_OP_JWKS_ENDPOINT = discovery["jwks_uri"]
+    settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = CLIENT_ID, CLIENT_SECRET
+    settings.AUTHENTICATION_BACKENDS = ["security.oidc.OIDCBackend", *settings.AUTHENTICATION_BACKENDS]
+    return provider
+
+
+@pytest.fixture
+def officer(transactional_db, oidc):
+    """An account whose security profile an administrator linked to linked_officer's subject."""
+    user = get_user_model().objects.create_user("eucom_action_officer", password=PASSWORD, is_staff=True)
+    SecurityProfile.objects.create(user=user, oidc_issuer=oidc["discovery"]["issuer"],
+                                   oidc_subject=oidc["subjects"]["linked_officer"])
+    return user
+
+
+def _field(page: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', page) or re.search(rf'value="([^"]*)" name="{name}"', page)
+    assert match, f"no {name} on the page"
+    return unescape(match.group(1))
+
+
+def sign_in_with_provider(base_url: str, person: str, consent: bool = True) -> requests.Response:
+    """What the person does in a browser: the sign-in page, the consent box and the provider's
+    button, the provider's own sign-in form; then wherever the application sends them."""
+    browser = requests.Session()
+    page = browser.get(f"{base_url}/admin/login/?next=/admin/", timeout=30)
+    assert "Sign in with Test Enterprise ID" in page.text and "DoD Notice and Consent Banner" in page.text
+    form = {"csrfmiddlewaretoken": _field(page.text, "csrfmiddlewaretoken"), "next": "/admin/"}
+    if consent:
+        form["consent"] = "on"
+    at_provider = browser.post(f"{base_url}/oidc/start/", data=form, timeout=30)
+    if not consent:
+        return at_provider
+    assert at_provider.url.startswith("http://127.0.0.1:") and "/accounts/login/" in at_provider.url
+    back = browser.post(at_provider.url, timeout=60, data={
+        "csrfmiddlewaretoken": _field(at_provider.text, "csrfmiddlewaretoken"), "username": person,
+        "password": PEOPLE[person], "next": _field(at_provider.text, "next")})
+    back.session = browser
+    return back
+
+
+def test_the_linked_subject_signs_in_its_account_after_the_consent_banner(officer, oidc, live_server):
+    users_before = get_user_model().objects.count()
+    landed = sign_in_with_provider(live_server.url, "linked_officer")
+    assert landed.status_code == 200 and landed.url == f"{live_server.url}/admin/"
+    assert "eucom_action_officer" in landed.text  # the admin's "Welcome, …"
+    event = AuditEvent.objects.get(action=AuditAction.SIGN_IN, user=officer)
+    assert event.detail["oidc"] == {"issuer": oidc["discovery"]["issuer"],
+                                    "subject": oidc["subjects"]["linked_officer"]}
+    profile = SecurityProfile.objects.get(user=officer)
+    assert profile.consent_acknowledged_at is not None
+    assert event.detail["consent_acknowledged_at"] == profile.consent_acknowledged_at.isoformat()
+    assert get_user_model().objects.count() == users_before
+    # The session is the application's own: it goes on without the provider.
+    assert landed.session.get(f"{live_server.url}/admin/", timeout=30).url == f"{live_server.url}/admin/"
+
+
+def test_without_the_consent_box_nobody_is_sent_to_the_provider(officer, live_server):
+    refused = sign_in_with_provider(live_server.url, "linked_officer", consent=False)
+    assert refused.url.startswith(f"{live_server.url}/admin/login/")
+    assert "Acknowledge the DoD Notice and Consent Banner to sign in." in unescape(refused.text)
+    assert not AuditEvent.objects.filter(action=AuditAction.SIGN_IN).exists()
+    assert SecurityProfile.objects.get(user=officer).consent_acknowledged_at is None
+
+
+def test_an_unlinked_subject_gets_the_page_saying_what_to_ask_and_no_account(officer, oidc, live_server):
+    users_before = get_user_model().objects.count()
+    refused = sign_in_with_provider(live_server.url, "unlinked_officer")
+    page = unescape(refused.text)
+    assert refused.status_code == 403 and refused.url == f"{live_server.url}/oidc/refused/"
+    assert "Your identity at Test Enterprise ID is not yet linked to an account here." in page
+    assert "No account was created." in page and "Security profiles" in page
+    assert oidc["discovery"]["issuer"] in page and f"<code>{oidc['subjects']['unlinked_officer']}</code>" in page
+    assert get_user_model().objects.count() == users_before
+    assert refused.session.get(f"{live_server.url}/admin/", timeout=30).url.startswith(
+        f"{live_server.url}/admin/login/")  # not signed in
+    identity = f"{oidc['subjects']['unlinked_officer']} at {oidc['discovery']['issuer']}"
+    failure = AuditEvent.objects.get(action=AuditAction.SIGN_IN_FAILED)
+    assert failure.username == identity and failure.detail["oidc"] == "not_linked"
+    assert AccessAttempt.objects.get(username=identity).failures_since_start == 1
+
+
+def test_a_locked_out_account_is_not_signed_in_by_the_provider_either(officer, live_server):
+    browser = requests.Session()
+    for _ in range(3):
+        page = browser.get(f"{live_server.url}/admin/login/", timeout=30)
+        browser.post(f"{live_server.url}/admin/login/", timeout=30, data={
+            "csrfmiddlewaretoken": _field(page.text, "csrfmiddlewaretoken"), "username": officer.username,
+            "password": "a-wrong-password", "consent": "on"})
+    assert AccessAttempt.objects.get(username=officer.username).failures_since_start == 3
+    refused = sign_in_with_provider(live_server.url, "linked_officer")
+    assert refused.status_code == 403 and "This account is locked" in unescape(refused.text)
+    assert not AuditEvent.objects.filter(action=AuditAction.SIGN_IN).exists()
+
+
+def test_a_superuser_is_never_signed_in_by_the_provider(transactional_db, oidc, live_server):
+    admin = get_user_model().objects.create_superuser("site_administrator", password=PASSWORD)
+    SecurityProfile.objects.create(user=admin, oidc_issuer=oidc["discovery"]["issuer"],
+                                   oidc_subject=oidc["subjects"]["superuser_at_provider"])
+    refused = sign_in_with_provider(live_server.url, "superuser_at_provider")
+    assert refused.status_code == 403 and "may not sign in with Test Enterprise ID" in unescape(refused.text)
+    assert not AuditEvent.objects.filter(action=AuditAction.SIGN_IN).exists()
