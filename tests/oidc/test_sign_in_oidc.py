@@ -180,3 +180,19 @@ def test_a_superuser_is_never_signed_in_by_the_provider(transactional_db, oidc, 
     refused = sign_in_with_provider(live_server.url, "superuser_at_provider")
     assert refused.status_code == 403 and "may not sign in with Test Enterprise ID" in unescape(refused.text)
     assert not AuditEvent.objects.filter(action=AuditAction.SIGN_IN).exists()
+
+
+def test_going_to_the_provider_without_the_banner_leads_back_to_the_sign_in_page(officer, live_server):
+    browser = requests.Session()
+    sent_back = browser.get(f"{live_server.url}/oidc/authenticate/?next=/admin/", timeout=30)
+    assert sent_back.url == f"{live_server.url}/admin/login/?next=%2Fadmin%2F"
+    assert "DoD Notice and Consent Banner" in sent_back.text
+
+
+def test_an_id_token_from_another_issuer_signs_in_nobody(officer, settings, live_server):
+    settings.OIDC_OP_ISSUER = "https://another-provider.example.mil/o"
+    refused = sign_in_with_provider(live_server.url, "linked_officer")
+    assert refused.status_code == 403
+    assert "Test Enterprise ID did not complete the sign-in." in unescape(refused.text)
+    assert not AuditEvent.objects.filter(action=AuditAction.SIGN_IN).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.SIGN_IN_FAILED, detail__oidc="provider").exists()
