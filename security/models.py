@@ -148,6 +148,32 @@ class SecurityProfile(models.Model):
         return RANK[self.clearance] >= RANK[level]
 
 
+class OIDCLinkRequest(models.Model):
+    """A person the OpenID Connect provider vouched for whose identity no account is linked to yet
+    (recorded when they try to sign in). An administrator links it to an existing account
+    (``security.services.oidc_link_approve``); nothing here creates an account."""
+
+    issuer = models.CharField("OpenID Connect issuer", max_length=300)
+    subject = models.CharField("OpenID Connect subject", max_length=255)
+    name = models.CharField("name at the provider", max_length=150, blank=True,
+                            help_text="What the provider called the person (preferred user name or e-mail), if "
+                                      "it said; only a hint: the subject is what is linked.")
+    requested_at = models.DateTimeField("last tried to sign in", default=timezone.now)
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", help_text="The existing account this identity signs in to.")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "OpenID Connect link request"
+        ordering = ["decided_at", "-requested_at"]
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_link_request_identity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}" + (f" ({self.name})" if self.name else "")
+
+
 class AuditAction(models.TextChoices):
     SIGN_IN = "sign_in", "Signed in"
     SIGN_OUT = "sign_out", "Signed out"

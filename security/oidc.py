@@ -35,7 +35,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from .backends import ProfileModelBackend
-from .services import consent_acknowledge
+from .services import consent_acknowledge, oidc_link_request_record
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +107,9 @@ class OIDCBackend(OIDCAuthenticationBackend, ProfileModelBackend):
             return None
         user = oidc_account(issuer=issuer, subject=subject)
         if user is None:
-            named = payload.get("preferred_username") or payload.get("email") or ""
-            _refuse(request, "not_linked", **identity, name=str(named)[:150])
+            named = str(payload.get("preferred_username") or payload.get("email") or "")[:150]
+            oidc_link_request_record(issuer=issuer, subject=subject, name=named)
+            _refuse(request, "not_linked", **identity, name=named)
             return None
         if user.is_superuser or not self.user_can_authenticate(user):
             _refuse(request, "not_allowed", **identity)

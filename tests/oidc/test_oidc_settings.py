@@ -83,3 +83,53 @@ def test_the_admin_links_an_identity_once_and_with_both_parts(administrator):
     assert "Another account is already linked to this OpenID Connect identity." in twice.content.decode()
     assert SecurityProfile.objects.get(oidc_subject="248289761001").user == first
     assert not SecurityProfile.objects.filter(user=second).exists()
+
+
+@pytest.fixture
+def pending(db):
+    from security.services import oidc_link_request_record
+
+    return oidc_link_request_record(issuer=ENDPOINTS["OIDC_OP_ISSUER"], subject="248289761002",
+                                    name="planner@example.mil")
+
+
+def _approve(client: Client, link_request, account):
+    return client.post(reverse("admin:security_oidclinkrequest_change", args=[link_request.pk]),
+                       {"account": account.pk if account else ""})
+
+
+def test_a_link_request_is_approved_by_another_administrator_for_an_account_with_a_profile(administrator, pending):
+    from security.models import OIDCLinkRequest
+
+    client = Client()
+    client.force_login(administrator)
+    SecurityProfile.objects.create(user=administrator)
+    bare = get_user_model().objects.create_user("eucom_planner")
+    other_administrator = get_user_model().objects.create_superuser("second_administrator")
+    SecurityProfile.objects.create(user=other_administrator)
+    refusals = {
+        "own account": (administrator, "You may not link an identity to your own account: another administrator "
+                                       "must."),
+        "no profile": (bare, "eucom_planner has no security profile: create one with their clearance and "
+                             "citizenship first."),
+        "superuser": (other_administrator, "second_administrator is a superuser, who never signs in with OpenID "
+                                           "Connect."),
+    }
+    for account, message in refusals.values():
+        assert message in _approve(client, pending, account).content.decode()
+    assert OIDCLinkRequest.objects.get().decided_at is None
+    assert not SecurityProfile.objects.exclude(oidc_subject="").exists()
+
+    SecurityProfile.objects.create(user=bare)
+    assert _approve(client, pending, bare).status_code == 302
+    assert SecurityProfile.objects.get(user=bare).oidc_subject == "248289761002"
+    # Decided: read-only from then on.
+    assert _approve(client, pending, other_administrator).status_code == 403
+
+
+def test_only_administrators_see_link_requests(pending):
+    staff = get_user_model().objects.create_user("eucom_action_officer", is_staff=True)
+    client = Client()
+    client.force_login(staff)
+    assert client.get(reverse("admin:security_oidclinkrequest_changelist")).status_code == 403
+    assert _approve(client, pending, staff).status_code == 403

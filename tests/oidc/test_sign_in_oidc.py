@@ -77,7 +77,8 @@ def test_an_unlinked_subject_gets_the_page_saying_what_to_ask_and_no_account(off
     page = unescape(refused.text)
     assert refused.status_code == 403 and refused.url == f"{live_server.url}/oidc/refused/"
     assert "Your identity at Test Enterprise ID is not yet linked to an account here." in page
-    assert "No account was created." in page and "Security profiles" in page
+    assert "No account was created. Your request to link this identity is recorded" in " ".join(page.split())
+    assert "OpenID Connect link requests" in page
     assert oidc["discovery"]["issuer"] in page and f"<code>{oidc['subjects']['unlinked_officer']}</code>" in page
     assert get_user_model().objects.count() == users_before
     assert refused.session.get(f"{live_server.url}/admin/", timeout=30).url.startswith(
@@ -124,3 +125,35 @@ def test_an_id_token_from_another_issuer_signs_in_nobody(officer, settings, live
     assert "Test Enterprise ID did not complete the sign-in." in unescape(refused.text)
     assert not AuditEvent.objects.filter(action=AuditAction.SIGN_IN).exists()
     assert AuditEvent.objects.filter(action=AuditAction.SIGN_IN_FAILED, detail__oidc="provider").exists()
+
+
+def test_an_administrator_links_the_recorded_request_and_then_the_person_signs_in(transactional_db, oidc,
+                                                                                   live_server):
+    from django.test import Client
+    from django.urls import reverse
+
+    from security.models import OIDCLinkRequest
+
+    planner = get_user_model().objects.create_user("eucom_planner", password=PASSWORD, is_staff=True)
+    SecurityProfile.objects.create(user=planner)
+    administrator = get_user_model().objects.create_superuser("site_administrator", password=PASSWORD)
+    refused = sign_in_with_provider(live_server.url, "unlinked_officer")
+    assert refused.status_code == 403 and "Your request to link this identity is recorded" in unescape(refused.text)
+    pending = OIDCLinkRequest.objects.get()
+    assert (pending.issuer, pending.subject) == (oidc["discovery"]["issuer"], oidc["subjects"]["unlinked_officer"])
+    assert pending.account is None and pending.decided_at is None
+
+    admin = Client()
+    admin.force_login(administrator, backend="security.backends.ProfileModelBackend")  # with the password
+    change = reverse("admin:security_oidclinkrequest_change", args=[pending.pk])
+    saved = admin.post(change, {"account": planner.pk})
+    assert saved.status_code == 302 and saved["Location"] == reverse("admin:security_oidclinkrequest_changelist")
+    linked = OIDCLinkRequest.objects.get()
+    assert (linked.account, linked.decided_by) == (planner, administrator) and linked.decided_at is not None
+    event = AuditEvent.objects.get(action=AuditAction.PERMISSION, description__contains="OpenID Connect identity")
+    assert event.user_id == administrator.pk and event.detail["account"] == planner.pk
+
+    landed = sign_in_with_provider(live_server.url, "unlinked_officer")
+    assert landed.url == f"{live_server.url}/admin/" and "eucom_planner" in landed.text
+    signed_in = AuditEvent.objects.get(action=AuditAction.SIGN_IN, user=planner)
+    assert signed_in.detail["oidc"]["subject"] == oidc["subjects"]["unlinked_officer"]
