@@ -34,7 +34,9 @@ from django.views.decorators.http import require_POST
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from .audit import audit_record
 from .backends import ProfileModelBackend
+from .models import AuditAction
 from .services import consent_acknowledge, oidc_link_request_record
 
 logger = logging.getLogger(__name__)
@@ -192,8 +194,12 @@ class OIDCCallbackView(OIDCAuthenticationCallbackView):
         return self.request.session.get("oidc_login_next") or reverse("admin:index")
 
     def login_failure(self):
-        if self.request.GET.get("error") and REFUSAL_SESSION_KEY not in self.request.session:
+        error = self.request.GET.get("error")
+        if error:  # the provider said no (or the person cancelled there): no identity to count
             self.request.session[REFUSAL_SESSION_KEY] = {"reason": "provider"}
+            audit_record(action=AuditAction.SIGN_IN_FAILED, request=self.request,
+                         description=f"Failed sign-in with {settings.OIDC_PROVIDER_NAME}: the provider answered "
+                                     f"{error[:100]!r}", detail={"oidc": "provider", "error": error[:100]})
         return super().login_failure()
 
 

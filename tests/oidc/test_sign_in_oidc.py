@@ -8,6 +8,7 @@ to ask the administrator, and no account."""
 from __future__ import annotations
 
 import re
+import time
 from html import unescape
 
 import pytest
@@ -27,7 +28,7 @@ def _field(page: str, name: str) -> str:
     return unescape(match.group(1))
 
 
-def sign_in_with_provider(base_url: str, person: str, consent: bool = True) -> requests.Response:
+def sign_in_with_provider(base_url: str, person: str, consent: bool = True, pause: float = 0) -> requests.Response:
     """What the person does in a browser: the sign-in page, the consent box and the provider's
     button, the provider's own sign-in form; then wherever the application sends them."""
     browser = requests.Session()
@@ -40,6 +41,7 @@ def sign_in_with_provider(base_url: str, person: str, consent: bool = True) -> r
     if not consent:
         return at_provider
     assert at_provider.url.startswith("http://127.0.0.1:") and "/accounts/login/" in at_provider.url
+    time.sleep(pause)  # the person takes their time at the provider
     back = browser.post(at_provider.url, timeout=60, data={
         "csrfmiddlewaretoken": _field(at_provider.text, "csrfmiddlewaretoken"), "username": person,
         "password": PEOPLE[person], "next": _field(at_provider.text, "next")})
@@ -157,3 +159,24 @@ def test_an_administrator_links_the_recorded_request_and_then_the_person_signs_i
     assert landed.url == f"{live_server.url}/admin/" and "eucom_planner" in landed.text
     signed_in = AuditEvent.objects.get(action=AuditAction.SIGN_IN, user=planner)
     assert signed_in.detail["oidc"]["subject"] == oidc["subjects"]["unlinked_officer"]
+
+
+def test_a_consent_older_than_one_trip_to_the_provider_signs_in_nobody(officer, settings, live_server):
+    settings.OIDC_CONSENT_SECONDS = 2
+    refused = sign_in_with_provider(live_server.url, "linked_officer", pause=3)
+    assert refused.status_code == 403
+    assert "Acknowledge the DoD Notice and Consent Banner on the sign-in page" in unescape(refused.text)
+    assert not AuditEvent.objects.filter(action=AuditAction.SIGN_IN).exists()
+    assert SecurityProfile.objects.get(user=officer).consent_acknowledged_at is None
+
+
+def test_a_provider_error_is_audited_and_explained(officer, live_server):
+    browser = requests.Session()
+    page = browser.get(f"{live_server.url}/admin/login/", timeout=30)
+    browser.post(f"{live_server.url}/oidc/start/", timeout=30, allow_redirects=False, data={
+        "csrfmiddlewaretoken": _field(page.text, "csrfmiddlewaretoken"), "consent": "on"})
+    refused = browser.get(f"{live_server.url}/oidc/callback/?error=access_denied&state=unknown", timeout=30)
+    assert refused.status_code == 403
+    assert "Test Enterprise ID did not complete the sign-in. Try again" in unescape(refused.text)
+    failure = AuditEvent.objects.get(action=AuditAction.SIGN_IN_FAILED)
+    assert failure.detail == {"oidc": "provider", "error": "access_denied"}
