@@ -56,13 +56,13 @@ REFUSALS = {
 
 
 def oidc_account(*, issuer: str, subject: str):
-    """The active account an administrator linked to the provider's ``subject`` at ``issuer`` on its
-    security profile; None when none is. Never creates one."""
+    """The account an administrator linked to the provider's ``subject`` at ``issuer`` on its
+    security profile (active or not: the backend refuses an inactive one); None when none is.
+    Never creates one."""
     if not issuer or not subject:
         return None
     return (get_user_model()._default_manager
-            .filter(is_active=True, security_profile__oidc_issuer=issuer, security_profile__oidc_subject=subject)
-            .first())
+            .filter(security_profile__oidc_issuer=issuer, security_profile__oidc_subject=subject).first())
 
 
 def _refuse(request, reason: str, **facts) -> None:

@@ -180,3 +180,14 @@ def test_a_provider_error_is_audited_and_explained(officer, live_server):
     assert "Test Enterprise ID did not complete the sign-in. Try again" in unescape(refused.text)
     failure = AuditEvent.objects.get(action=AuditAction.SIGN_IN_FAILED)
     assert failure.detail == {"oidc": "provider", "error": "access_denied"}
+
+
+def test_a_deactivated_account_is_not_signed_in_and_asks_for_no_new_link(officer, live_server):
+    from security.models import OIDCLinkRequest
+
+    officer.is_active = False
+    officer.save()
+    refused = sign_in_with_provider(live_server.url, "linked_officer")
+    assert refused.status_code == 403 and "may not sign in with Test Enterprise ID" in unescape(refused.text)
+    assert not OIDCLinkRequest.objects.exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.SIGN_IN).exists()
