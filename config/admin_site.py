@@ -7,6 +7,7 @@ import datetime
 from functools import cache
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
@@ -200,6 +201,7 @@ class WorkplaceAdminSite(admin.AdminSite):
     def each_context(self, request):
         context = super().each_context(request)
         context["consent_text"] = NOTICE_AND_CONSENT
+        context["oidc_provider"] = settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""
         return context
 
     def index(self, request, extra_context=None):

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.metrics import metrics_view
+from security.oidc import OIDCCallbackView, OIDCInitView, oidc_refused, oidc_start
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
@@ -10,4 +11,9 @@ urlpatterns = [
     # Operations (README: Health and metrics): liveness, readiness and Prometheus metrics.
     path("health/", include("config.health")),
     path("metrics", metrics_view, name="metrics"),
+    # OpenID Connect sign-in (OIDC_ENABLED; answers 404 otherwise). The names are mozilla-django-oidc's.
+    path("oidc/start/", oidc_start, name="oidc_start"),
+    path("oidc/authenticate/", OIDCInitView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", OIDCCallbackView.as_view(), name="oidc_authentication_callback"),
+    path("oidc/refused/", oidc_refused, name="oidc_refused"),
 ]

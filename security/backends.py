@@ -42,6 +42,17 @@ class ProfileModelBackend(ModelBackend):
         return get_user_model()._default_manager.none()
 
 
+def sign_in_username(request, credentials=None):
+    """The name django-axes counts a sign-in's failures under (``AXES_USERNAME_CALLABLE``): the user
+    name given, as axes reads it by default, or else the identity an OpenID Connect provider vouched
+    for ("<sub> at <iss>", ``request.sign_in_identity``, set by ``security.oidc.OIDCBackend``)."""
+    if credentials:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "data", request.POST).get("username") if request is not None else None
+    return username or getattr(request, "sign_in_identity", None) or username
+
+
 _EDIPI = re.compile(r"^\d{10}$")
 _EDIPI_IN_COMMON_NAME = re.compile(r"(?:^|[,/])\s*CN=[^,/]*\.(\d{10})\s*(?:[,/]|$)", re.IGNORECASE)
 

@@ -112,10 +112,29 @@ class SecurityProfile(models.Model):
     edipi = models.CharField(
         "EDIPI", max_length=10, blank=True, validators=[RegexValidator(r"^\d{10}$", "An EDIPI is 10 digits.")],
         help_text="DoD ID number (10 digits, the end of the certificate's common name).")
+    # OpenID Connect sign-in maps the identity provider's subject (unique per issuer) to this
+    # account; set by administrators, never by the provider itself (security/oidc.py).
+    oidc_issuer = models.CharField(
+        "OpenID Connect issuer", max_length=300, blank=True,
+        help_text="The identity provider's issuer, exactly as its tokens name it (the \"iss\" claim); "
+                  "the sign-in refusal page shows it to the person.")
+    oidc_subject = models.CharField(
+        "OpenID Connect subject", max_length=255, blank=True,
+        help_text="The person's subject at that provider (the \"sub\" claim), as the sign-in refusal page "
+                  "showed it to them.")
 
     class Meta:
         verbose_name = "security profile"
         constraints = [
+            models.UniqueConstraint(fields=["oidc_issuer", "oidc_subject"], condition=~models.Q(oidc_subject=""),
+                                    name="security_profile_oidc_identity_unique",
+                                    violation_error_message="Another account is already linked to this OpenID Connect "
+                                                            "identity."),
+            models.CheckConstraint(condition=models.Q(oidc_issuer="", oidc_subject="")
+                                   | (~models.Q(oidc_issuer="") & ~models.Q(oidc_subject="")),
+                                   name="security_profile_oidc_issuer_with_subject",
+                                   violation_error_message="Give both the OpenID Connect issuer and subject, or "
+                                                           "neither."),
             models.UniqueConstraint(fields=["certificate_subject"], condition=~models.Q(certificate_subject=""),
                                     name="security_profile_certificate_subject_unique"),
             models.UniqueConstraint(fields=["edipi"], condition=~models.Q(edipi=""),
@@ -127,6 +146,32 @@ class SecurityProfile(models.Model):
 
     def may_see_level(self, level: str) -> bool:
         return RANK[self.clearance] >= RANK[level]
+
+
+class OIDCLinkRequest(models.Model):
+    """A person the OpenID Connect provider vouched for whose identity no account is linked to yet
+    (recorded when they try to sign in). An administrator links it to an existing account
+    (``security.services.oidc_link_approve``); nothing here creates an account."""
+
+    issuer = models.CharField("OpenID Connect issuer", max_length=300)
+    subject = models.CharField("OpenID Connect subject", max_length=255)
+    name = models.CharField("name at the provider", max_length=150, blank=True,
+                            help_text="What the provider called the person (preferred user name or e-mail), if "
+                                      "it said; only a hint: the subject is what is linked.")
+    requested_at = models.DateTimeField("last tried to sign in", default=timezone.now)
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", help_text="The existing account this identity signs in to.")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "OpenID Connect link request"
+        ordering = ["decided_at", "-requested_at"]
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_link_request_identity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}" + (f" ({self.name})" if self.name else "")
 
 
 class AuditAction(models.TextChoices):

@@ -18,7 +18,7 @@ from organizations.authority import (
     never,
 )
 
-from .models import AuditEvent, CUICategory, DisseminationControl, SecurityProfile
+from .models import AuditEvent, CUICategory, DisseminationControl, OIDCLinkRequest, SecurityProfile
 
 
 def register() -> None:
@@ -31,6 +31,11 @@ def register() -> None:
         declare(model, view=is_staff_member, add=is_system_administrator, change=is_system_administrator,
                 delete=is_system_administrator)
     declare(AuditEvent, view=reads_audit)
+    # Pending OpenID Connect identities: a system administrator links one (while undecided) to an
+    # existing account, or declines it; sign-in attempts create them, never a form.
+    undecided = Predicate(lambda user, link=None: link is None or link.decided_at is None, name="undecided")
+    declare(OIDCLinkRequest, view=is_system_administrator, change=is_system_administrator & undecided,
+            delete=is_system_administrator)
     declare_permission("security.export_auditevent", reads_audit)
     declare(get_user_model(), view=is_system_administrator | is_auditor, add=is_system_administrator,
             change=is_system_administrator, delete=never)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .audit import audit_record
 from .markings import RANK, Marking, combine
-from .models import SecurityProfile
+from .models import AuditAction, OIDCLinkRequest, SecurityProfile
 
 
 def banner_to_store(*, own: Marking, portions) -> Marking:
@@ -87,3 +89,68 @@ def first_administrator_ensure(*, username: str, email: str, password: str) -> t
             raise AdministratorError("INIT_ADMIN_PASSWORD is not accepted: " + " ".join(error.messages)) from error
         user = user_model.objects.create_superuser(username=username, email=email or "", password=password)
     return user, True
+
+
+def oidc_link_request_record(*, issuer: str, subject: str, name: str = "") -> OIDCLinkRequest:
+    """Remember that the provider's ``subject`` at ``issuer`` tried to sign in with no account
+    linked, for an administrator to link (``oidc_link_approve``). One request per identity; a
+    request linked before whose link has since been removed is pending again."""
+    with transaction.atomic():
+        link_request, created = OIDCLinkRequest.objects.select_for_update().get_or_create(
+            issuer=issuer, subject=subject, defaults={"name": name[:150]})
+        if not created:
+            link_request.requested_at = timezone.now()
+            link_request.name = name[:150] or link_request.name
+            link_request.account = link_request.decided_by = link_request.decided_at = None
+            link_request.save()
+    return link_request
+
+
+def oidc_link_refusal(*, link_request: OIDCLinkRequest, account, by) -> str | None:
+    """Why ``by`` may not link ``link_request``'s identity to ``account``, in the administrator's
+    words; None when they may. The approval is another person's: never the account's own."""
+    if not by.is_superuser:
+        return "Only an administrator may link an OpenID Connect identity to an account."
+    if link_request.decided_at is not None:
+        return "This identity is already linked; change the link on the security profile."
+    if account is None:
+        return "Choose the existing account this identity signs in to."
+    if account.pk == by.pk:
+        return "You may not link an identity to your own account: another administrator must."
+    if not account.is_active:
+        return f"{account.get_username()} is not active."
+    if account.is_superuser:
+        return f"{account.get_username()} is a superuser, who never signs in with OpenID Connect."
+    profile = SecurityProfile.objects.filter(user=account).first()
+    if profile is None:
+        return (f"{account.get_username()} has no security profile: create one with their clearance and "
+                "citizenship first.")
+    if profile.oidc_subject:
+        return (f"{account.get_username()} is already linked to {profile.oidc_subject} at {profile.oidc_issuer}; "
+                "clear that on the security profile first.")
+    other = SecurityProfile.objects.filter(oidc_issuer=link_request.issuer, oidc_subject=link_request.subject).first()
+    if other is not None:
+        return f"This identity is already linked to {other.user.get_username()}."
+    return None
+
+
+def oidc_link_approve(*, link_request: OIDCLinkRequest, account, by) -> SecurityProfile:
+    """Link the identity of ``link_request`` to ``account`` (its security profile's OpenID Connect
+    issuer and subject), approved by ``by``, another person; recorded in the audit trail."""
+    with transaction.atomic():
+        link_request = OIDCLinkRequest.objects.select_for_update().get(pk=link_request.pk)
+        SecurityProfile.objects.select_for_update().filter(user=account).first()
+        refusal = oidc_link_refusal(link_request=link_request, account=account, by=by)
+        if refusal:
+            raise ValidationError(refusal)
+        profile = SecurityProfile.objects.get(user=account)
+        profile.oidc_issuer, profile.oidc_subject = link_request.issuer, link_request.subject
+        profile.save(update_fields=["oidc_issuer", "oidc_subject"])
+        link_request.account, link_request.decided_by, link_request.decided_at = account, by, timezone.now()
+        link_request.save(update_fields=["account", "decided_by", "decided_at"])
+        audit_record(action=AuditAction.PERMISSION, obj=profile, user=by,
+                     description=f"OpenID Connect identity {link_request.subject} at {link_request.issuer} linked "
+                                 f"to {account.get_username()}"[:500],
+                     detail={"issuer": link_request.issuer, "subject": link_request.subject, "account": account.pk,
+                             "request": link_request.pk})
+    return profile

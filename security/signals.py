@@ -37,9 +37,10 @@ def _signed_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def _sign_in_failed(sender, credentials, request=None, **kwargs):
-    username = str(credentials.get("username", ""))[:150]
+    # An OpenID Connect sign-in names the provider's identity and why it was refused (security.oidc).
+    username = str(credentials.get("username") or getattr(request, "sign_in_identity", ""))[:150]
     audit_record(action=AuditAction.SIGN_IN_FAILED, description=f"Failed sign-in as {username!r}",
-                 request=request, username=username)
+                 request=request, username=username, detail=getattr(request, "sign_in_failure", None))
 
 
 @receiver(post_save, sender=HistoryEntry)

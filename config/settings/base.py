@@ -5,6 +5,7 @@ but Python: a SQLite file and a file-system Celery broker under ``var/``."""
 import datetime
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -111,6 +112,9 @@ MIDDLEWARE = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # OpenID Connect first: it answers only the provider's callback and checks the lockout of the
+    # account it maps to itself (the identity is known only after the provider's token is verified).
+    *(["security.oidc.OIDCBackend"] if env_bool("OIDC_ENABLED", False) else []),
     "axes.backends.AxesStandaloneBackend",
     *(["security.backends.SmartCardBackend"] if env_bool("REMOTE_USER_AUTH", False) else []),
     # Django's ModelBackend for passwords, reading the security profile with the user; it grants
@@ -147,6 +151,8 @@ AXES_LOCKOUT_CALLABLE = "security.views.lockout_response"
 # Whom a locked-out person should contact, shown on the lockout page.
 SIGN_IN_HELP_CONTACT = env("SIGN_IN_HELP_CONTACT", "your account administrator or the help desk")
 
+# Failures are counted under the user name typed or, for OpenID Connect, the provider's identity.
+AXES_USERNAME_CALLABLE = "security.backends.sign_in_username"
 # Smart-card (CAC/PIV) sign-in through a reverse proxy that terminated mutual TLS and passes the
 # certificate's subject (or the EDIPI) in REMOTE_USER_HEADER. The header is read only on
 # connections from SMART_CARD_TRUSTED_PROXIES (addresses or CIDR ranges), maps to an existing
@@ -154,6 +160,34 @@ SIGN_IN_HELP_CONTACT = env("SIGN_IN_HELP_CONTACT", "your account administrator o
 REMOTE_USER_AUTH = env_bool("REMOTE_USER_AUTH", False)
 REMOTE_USER_HEADER = env("REMOTE_USER_HEADER", "HTTP_X_SSL_CLIENT_USER")
 SMART_CARD_TRUSTED_PROXIES = env_list("SMART_CARD_TRUSTED_PROXIES")
+
+# OpenID Connect sign-in (mozilla-django-oidc, security/oidc.py), off by default. The provider's
+# subject ("sub", with its issuer) maps to an existing account through its security profile, set by
+# an administrator; an unknown subject creates no account. The consent banner is acknowledged on
+# the sign-in page before the person is sent to the provider.
+OIDC_ENABLED = env_bool("OIDC_ENABLED", False)
+OIDC_PROVIDER_NAME = env("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = ""  # the library asks for it; never called: the ID token carries sub and iss
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid")
+OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", True)
+OIDC_VERIFY_SSL = env_bool("OIDC_VERIFY_SSL", True)
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_CREATE_USER = False  # never: an administrator links each identity to an existing account
+OIDC_CONSENT_SECONDS = 600  # the banner's acknowledgment is good for one trip to the provider
+if OIDC_ENABLED:
+    _missing = [name for name in ("OIDC_OP_ISSUER", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT",
+                                  "OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET") if not globals()[name]]
+    if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")) and not OIDC_OP_JWKS_ENDPOINT:
+        _missing.append("OIDC_OP_JWKS_ENDPOINT")
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_ENABLED=true needs {', '.join(_missing)}")
 
 # --- Cache and API tokens (api/) ---------------------------------------------------------------
 # The cache counts API request rates (api.throttling). With CACHE_URL (redis://host:6379/N, a
@@ -184,6 +218,12 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+
+def _origins(url: str) -> list[str]:
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
 # Content Security Policy (django-csp): scripts only from this site.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -194,7 +234,8 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        # The sign-in form's "Sign in with <provider>" ends in a redirect to the provider.
+        "form-action": ["'self'", *_origins(OIDC_OP_AUTHORIZATION_ENDPOINT if OIDC_ENABLED else "")],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],
     },

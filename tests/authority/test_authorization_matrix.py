@@ -60,7 +60,7 @@ from planning.models import (
 )
 from planning.services import campaign_plan_create, support_plan_create
 from reminders.models import Notification, Reminder, ReminderPolicy, UserPreference
-from security.models import AuditEvent, CUICategory, DisseminationControl, SecurityProfile
+from security.models import AuditEvent, CUICategory, DisseminationControl, OIDCLinkRequest, SecurityProfile
 from workflow.models import Closure, HistoryEntry, Route, Tasker
 from workflow.services import transition_perform
 
@@ -190,6 +190,10 @@ power_request                  view    ....   ....   ....   y...   ....   y
 power_request                  add     ....   ....   ....   yyyy   ....   y
 power_request                  change  ....   ....   ....   ....   ....   .
 power_request                  delete  ....   ....   ....   ....   ....   .
+oidc_link_request              view    ....   ....   ....   ....   ....   y
+oidc_link_request              add     ....   ....   ....   ....   ....   .
+oidc_link_request              change  ....   ....   ....   ....   ....   y
+oidc_link_request              delete  ....   ....   ....   ....   ....   y
 """
 
 # Which organization plays each relation to each record (the owning one first).
@@ -351,6 +355,8 @@ def records(db):
                                          kind=PowerRequestKind.GRANT_ROLE, organization=eucom, user=newcomer,
                                          role=Role.APPROVER, reason="Acting approver while deployed (training)")
     objects = {
+        "oidc_link_request": OIDCLinkRequest.objects.create(issuer="https://idp.example.mil", subject="trainee-1",
+                                                            name="Trainee (training data)"),
         "power_request": power_request,
         # No one refers to it yet, so it may really be deleted.
         "organization": Organization.objects.create(acronym="TRNCELL", name="Training cell (training data)",
@@ -431,7 +437,7 @@ RECORD_MODELS = {
     "template_approved": Template, "template_section_draft": TemplateSection,
     "template_section_approved": TemplateSection, "assessment_in_progress": Assessment,
     "assessment_submitted": Assessment, "program_assessment": ProgramAssessment, "program": Program,
-    "power_request": PowerRequest,
+    "power_request": PowerRequest, "oidc_link_request": OIDCLinkRequest,
 }
 
 
