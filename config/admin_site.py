@@ -7,6 +7,7 @@ import datetime
 from functools import cache
 
 from django.apps import apps
+from django.contrib.auth.signals import user_logged_in
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
@@ -18,6 +19,31 @@ from django.urls import path
 from django.utils import timezone
 
 from security.forms import NOTICE_AND_CONSENT, ConsentAuthenticationForm
+
+# What the header says about the signed-in person (their roles), kept in the session at sign-in
+# so that no page pays a query for it.
+PERSON_ROLES = "person_roles"
+
+
+def person_roles_text(user) -> str:
+    """The person's roles in words for the header: "Action officer, EUCOM; Reviewer, J5"."""
+    from organizations.models import Role
+    from organizations.selectors import memberships_active
+
+    rows = (memberships_active().filter(user_id=user.pk).order_by("organization__acronym", "role")
+            .values_list("role", "organization__acronym"))
+    words = [f"{Role(role).label}, {acronym}" for role, acronym in rows]
+    if not words and user.is_superuser:
+        words = ["System administrator"]
+    return "; ".join(words)
+
+
+def remember_person(sender, request, user, **kwargs):  # noqa: ARG001 (a signal receiver)
+    if request is not None and hasattr(request, "session"):
+        request.session[PERSON_ROLES] = person_roles_text(user)
+
+
+user_logged_in.connect(remember_person, dispatch_uid="config.admin_site.remember_person")
 
 
 def _cycle_progress(request) -> dict | None:
@@ -189,6 +215,11 @@ class WorkplaceAdminSite(admin.AdminSite):
     def each_context(self, request):
         context = super().each_context(request)
         context["consent_text"] = NOTICE_AND_CONSENT
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            context["person_name"] = user.get_full_name() or user.get_username()
+            context["person_roles"] = request.session.get(PERSON_ROLES, "")
+            context["person_time_zone"] = timezone.get_current_timezone_name()
         return context
 
     def index(self, request, extra_context=None):
