@@ -7,10 +7,10 @@ import datetime
 from functools import cache
 
 from django.apps import apps
-from django.contrib.auth.signals import user_logged_in
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
+from django.contrib.auth.signals import user_logged_in
 from django.db import DataError
 from django.db.models import Count
 from django.http import Http404, JsonResponse
