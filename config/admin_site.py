@@ -7,6 +7,7 @@ import datetime
 from functools import cache
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
@@ -18,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from config.middleware import PERSON_TIME_ZONE
 from security.forms import NOTICE_AND_CONSENT, ConsentAuthenticationForm
 
 # What the header says about the signed-in person (their roles), kept in the session at sign-in
@@ -41,6 +43,10 @@ def person_roles_text(user) -> str:
 def remember_person(sender, request, user, **kwargs):  # noqa: ARG001 (a signal receiver)
     if request is not None and hasattr(request, "session"):
         request.session[PERSON_ROLES] = person_roles_text(user)
+        if apps.is_installed("reminders"):
+            from reminders.services import user_time_zone
+
+            request.session[PERSON_TIME_ZONE] = user_time_zone(user)
 
 
 user_logged_in.connect(remember_person, dispatch_uid="config.admin_site.remember_person")
@@ -244,6 +250,7 @@ class WorkplaceAdminSite(admin.AdminSite):
         return [
             path("workflow-help/<str:app_label>/<str:model_name>/", self.admin_view(self.workflow_help),
                  name="workflow_help"),
+            path("preferences/", self.admin_view(self.preferences), name="preferences"),
         ] + super().get_urls()
 
     def workflow_help(self, request, app_label, model_name):
@@ -272,3 +279,28 @@ class WorkplaceAdminSite(admin.AdminSite):
                    "diagram": state_diagram_svg(model), "transitions": transitions, "model_name": model_name,
                    "opts": model._meta}
         return TemplateResponse(request, "admin/workflow_help.html", context)
+
+    def preferences(self, request):
+        """The person's own preferences: the time zone of the times on the pages."""
+        import zoneinfo
+
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import redirect
+
+        from reminders.services import user_time_zone, user_time_zone_set
+
+        error = ""
+        if request.method == "POST":
+            try:
+                preference = user_time_zone_set(user=request.user, time_zone=request.POST.get("time_zone", ""))
+            except ValidationError as refusal:
+                error = " ".join(refusal.messages)
+            else:
+                request.session[PERSON_TIME_ZONE] = preference.time_zone
+                shown = preference.time_zone or f"the installation's ({settings.TIME_ZONE})"
+                messages.success(request, f"Times are now shown in {shown}.")
+                return redirect("admin:preferences")
+        context = {**self.each_context(request), "title": "My preferences", "error": error,
+                   "chosen": request.POST.get("time_zone") if error else user_time_zone(request.user),
+                   "zones": sorted(zoneinfo.available_timezones()), "installation_zone": settings.TIME_ZONE}
+        return TemplateResponse(request, "admin/preferences.html", context, status=400 if error else 200)

@@ -103,7 +103,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(UserPreference)
 class UserPreferenceAdmin(admin.ModelAdmin):
-    list_display = ["user", "daily_digest"]
+    list_display = ["user", "daily_digest", "time_zone"]
     raw_id_fields = ["user"]
 
     def save_model(self, request, obj, form, change):

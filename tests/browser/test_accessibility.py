@@ -48,12 +48,17 @@ def axe_violations(page) -> list[dict]:
     return result
 
 
-def too_wide(page) -> tuple[int, int] | None:
-    """At a 420 px window: (document's scroll width, window width) if the page scrolls sideways."""
+DIAGRAM_CHECK = (Path(__file__).resolve().parent / "diagram_check.js").read_text()
+
+
+def too_wide(page) -> tuple[tuple[int, int] | None, list[str]]:
+    """At a 420 px window: (document's scroll width, window width) if the page scrolls sideways,
+    and what is wrong with its diagrams there (labels under 12 px: a diagram that shrank)."""
     page.set_viewport_size({"width": NARROW, "height": 900})
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    diagrams = page.evaluate(DIAGRAM_CHECK)
     page.set_viewport_size(DESKTOP)
-    return tuple(widths) if widths[0] > widths[1] else None
+    return (tuple(widths) if widths[0] > widths[1] else None), diagrams
 
 
 class Audit:
@@ -65,6 +70,7 @@ class Audit:
         self.wide: list[str] = []
         self.visited: list[str] = []
         self.wrong: list[str] = []
+        self.diagrams: list[str] = []
 
     def check(self, name: str, url: str | None = None, *, status: int | None = 200, narrow: bool = True):
         page = self.browser.page
@@ -77,10 +83,12 @@ class Audit:
             for node in violation["nodes"]:
                 self.found.append(f"{name} ({page.url}): {violation['id']} [{violation['impact']}] "
                                   f"{violation['help']} — {node['target']}\n    {node['summary']}")
+        self.diagrams.extend(f"{name}: {problem}" for problem in page.evaluate(DIAGRAM_CHECK))
         if narrow:
-            widths = too_wide(page)
+            widths, diagrams = too_wide(page)
             if widths:
                 self.wide.append(f"{name} ({page.url}): {widths[0]} px wide in a {widths[1]} px window")
+            self.diagrams.extend(f"{name} at {NARROW} px: {problem}" for problem in diagrams)
 
     def assert_clean(self):
         report = "\n".join(self.found)
@@ -89,6 +97,7 @@ class Audit:
         assert not self.wrong, "\n".join(self.wrong)
         assert not self.found, f"{len(self.found)} axe-core violations:\n{report}"
         assert not self.wide, "pages wider than a 420 px screen:\n" + "\n".join(self.wide)
+        assert not self.diagrams, "diagrams hard to read:\n" + "\n".join(self.diagrams)
 
 
 def demo_world():
@@ -166,6 +175,9 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
             report = None
         if report:
             audit.check(f"cycle report FY{cycle.fiscal_year}", report)
+            audit.check(f"printable cycle report FY{cycle.fiscal_year}",
+                        reverse("admin:assessments_assessmentcycle_report_print", args=[cycle.pk]))
+    audit.check("my preferences", reverse("admin:preferences"))
     audit.check("not found, signed in", "/admin/planning/campaignplan/999999/change/", status=None)
 
     # The plan owner's action officer: the plan in each state (the comment matrix with its
@@ -192,7 +204,7 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
     open_tasker = Tasker.objects.filter(organization__acronym="DA", state="open").order_by("pk").first()
     if open_tasker is not None:
         audit.check("plan with the reviewer's answer form", change_url(open_tasker.document))
-    audit.check("taskers list (reviewer)", reverse("admin:workflow_tasker_changelist"))
+    audit.check("My work: taskers list (reviewer)", reverse("admin:workflow_tasker_changelist"))
     for plan in CampaignSupportPlan.objects.filter(owner__acronym="DA").order_by("pk")[:2]:
         audit.check(f"support plan, {plan.state} (owner's reviewer)", change_url(plan))
 

@@ -127,7 +127,20 @@
     }
   }
 
+  // A diagram's current state is scrolled into view inside the diagram's own box.
+  function showCurrentState() {
+    document.querySelectorAll(".wf-diagram-wrap").forEach(function (box) {
+      var current = box.querySelector(".wf-current");
+      if (current && box.scrollWidth > box.clientWidth) {
+        var shown = box.getBoundingClientRect();
+        var state = current.getBoundingClientRect();
+        box.scrollLeft += state.left + state.width / 2 - (shown.left + shown.width / 2);
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    showCurrentState();
     // Times on the pages are in the person's own time zone (the site's middleware); the admin's
     // "You are N hours ahead of server time" notice compares the browser's clock instead and
     // would contradict them, so the offset it reads is removed before its script starts.
