@@ -79,6 +79,8 @@ class Audit:
             if status is not None and response.status != status:
                 self.wrong.append(f"{name}: {url} answered {response.status}, not {status}")
         self.visited.append(name)
+        if page.locator(".timezonewarning").count():
+            self.wrong.append(f"{name}: the admin's “hours ahead of server time” notice is shown")
         for violation in axe_violations(page):
             for node in violation["nodes"]:
                 self.found.append(f"{name} ({page.url}): {violation['id']} [{violation['impact']}] "
@@ -112,6 +114,16 @@ def demo_world():
     return users
 
 
+def photograph(browser, name: str) -> None:
+    """The README's pictures of this page: the whole page at 1366 px, the first screen at 420 px
+    (with UPDATE_SCREENSHOTS=1)."""
+    page = browser.page
+    browser.step(f"{name}-1366", readme=f"{name}-1366")
+    page.set_viewport_size({"width": NARROW, "height": 900})
+    browser.step(f"{name}-420", readme=f"{name}-420", full_page=False)
+    page.set_viewport_size(DESKTOP)
+
+
 def change_url(obj):
     return reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
 
@@ -143,10 +155,6 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
     # The administrator: start page, every change list, an add form and a change page of each model.
     page = browser.sign_in(users["administrator"], viewport=DESKTOP)
     audit.check("start page (administrator)")
-    browser.step("start-page-wide", readme="start-page")
-    page.set_viewport_size({"width": NARROW, "height": 900})
-    browser.step("start-page-narrow", readme="start-page-narrow")
-    page.set_viewport_size(DESKTOP)
     audit.check("root URL", "/")
     assert page.url.endswith(reverse("admin:index")), f"the root URL led to {page.url}"
     for model, model_admin in admin.site._registry.items():
@@ -159,16 +167,18 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
         first = model_admin.get_queryset(_request_of(users["administrator"])).order_by("pk").first()
         if first is not None:
             audit.check(f"change page {label}", change_url(first))
+    for model in registered_documents():  # each kind of document in each state it is found in
+        for state, _ in model._meta.get_field("state").choices:
+            document = model.objects.filter(state=state).order_by("pk").first()
+            if document is not None:
+                audit.check(f"{model._meta.label_lower} {state}", change_url(document))
     for model in registered_documents():
         audit.check(f"help page {model._meta.label_lower}",
                     reverse("admin:workflow_help", args=[model._meta.app_label, model._meta.model_name]))
     for cycle in AssessmentCycle.objects.order_by("fiscal_year"):
         audit.check(f"cycle page FY{cycle.fiscal_year} ({cycle.state})", change_url(cycle))
-        if cycle.state == "closed":
-            browser.step("cycle-wide", readme="cycle-page")
-            page.set_viewport_size({"width": NARROW, "height": 900})
-            browser.step("cycle-narrow", readme="cycle-page-narrow")
-            page.set_viewport_size(DESKTOP)
+        if cycle.state == "collection":
+            photograph(browser, "cycle-page")
         try:
             report = reverse("admin:assessments_assessmentcycle_report", args=[cycle.pk])
         except NoReverseMatch:
@@ -184,15 +194,17 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
     # adjudication form where comments are open).
     page = browser.sign_in(users["eucom_action_officer"], viewport=DESKTOP)
     audit.check("start page (action officer)")
+    # Full width, the person's open taskers first: not squeezed beside "Recent actions".
+    taskers = page.locator("#my-taskers").bounding_box()
+    assert taskers["width"] > DESKTOP["width"] * 0.8, f"the open taskers are {taskers['width']:.0f} px wide"
+    assert taskers["y"] < page.locator("#recent-actions-module").bounding_box()["y"]
+    photograph(browser, "start-page")
     for state in PlanState.values:
         plan = CampaignPlan.objects.filter(owner__acronym="EUCOM", state=state).order_by("pk").first()
         if plan is not None:
             audit.check(f"campaign plan, {state} (owner)", change_url(plan))
             if state == PlanState.COORDINATION:
-                browser.step("plan-wide", readme="plan-change-page")
-                page.set_viewport_size({"width": NARROW, "height": 900})
-                browser.step("plan-narrow", readme="plan-change-page-narrow")
-                page.set_viewport_size(DESKTOP)
+                photograph(browser, "plan-page")
     audit.check("add campaign plan", reverse("admin:planning_campaignplan_add"))
     assessment = Assessment.objects.filter(owner__acronym="EUCOM").order_by("-pk").first()
     if assessment is not None:
@@ -259,6 +271,24 @@ def test_sign_in_header_and_error_pages_in_plain_words(browser, world, person, s
     expect(page.locator("#user-tools")).to_contain_text("Action officer, EUCOM")
     expect(page.locator("#user-tools")).not_to_contain_text("Welcome, EUCOM")
     expect(page.locator("#person-time-zone")).to_contain_text(settings.TIME_ZONE)
+
+    # Keyboard: a skip link leads to the workflow panel; what has the focus shows a ring.
+    from workflow.services import transition_perform
+
+    plan = transition_perform(document=world.ready_plan(), name="submit", by=officer)
+    page.goto(change_url(plan))
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => [document.activeElement.textContent.trim(), "
+                                "getComputedStyle(document.activeElement).outlineStyle]")
+        assert focused[1] != "none", f"“{focused[0]}” has the focus but no visible ring"
+        if focused[0] == "Skip to the workflow panel":
+            break
+    else:
+        raise AssertionError("no “Skip to the workflow panel” link within 40 presses of Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "workflow-state"
+    expect(page.locator("#workflow-state")).to_be_in_viewport()
 
     for name, url, status, heading in (
         ("404 page", "/admin/planning/campaignplan/999999/change/", None, None),

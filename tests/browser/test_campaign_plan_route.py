@@ -252,7 +252,7 @@ def test_the_start_page_a_plan_in_coordination_and_the_route_diagram(browser, wo
     page = browser.sign_in(reviewer)
     expect(page.locator("#my-taskers")).to_contain_text(plan.title)
     expect(page.locator("#my-taskers .wf-dot").first).to_be_visible()
-    browser.step("start-page", readme="start-page")
+    browser.step("start-page")
 
     open_from_start_page(page, plan)
     expect(state_of(page)).to_have_text("In coordination")
@@ -261,7 +261,7 @@ def test_the_start_page_a_plan_in_coordination_and_the_route_diagram(browser, wo
     expect(page.locator("#workflow-history")).to_contain_text("DON answered non-concur")
     expect(page.locator("#workflow-diagram-box svg .wf-current")).to_have_attribute("data-state", "coordination")
     assert_panels_outside_the_change_form(page)
-    browser.step("plan-in-coordination", readme="plan-change-page")
+    browser.step("plan-in-coordination")
 
     page.get_by_role("link", name="How this kind of document moves").click()
     expect(page.locator("#workflow-diagram svg")).to_be_visible()
