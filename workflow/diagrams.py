@@ -11,7 +11,7 @@ from html import escape
 
 from .services import declared_transitions
 
-BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 170, 46, 250, 76, 24
+BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 200, 46, 240, 76, 24
 LABEL_PX, STATE_PX, LINE_PX = 13, 14, 16  # at the default zoom the SVG is drawn 1:1 (it scrolls, never shrinks)
 LOOP_PX = 40  # how far a backward arrow runs above or below the boxes
 
@@ -151,14 +151,20 @@ def state_diagram_svg(model, *, current: str | None = None) -> str:
             sx, tx = (x1 + BOX_W, x2) if tx > sx else (x1, x2 + BOX_W)
         else:
             sy, ty = (y1 + BOX_H, y2) if ty > sy else (y1, y2 + BOX_H)
-        bend = 0 if (merged.get((target, source)) is None) else 18
+        # Two arrows between the same boxes: the one going right (or down) bends up with its
+        # label above, the one coming back bends down with its label below.
+        returning = (tx, ty) < (sx, sy)
+        bend = 0 if merged.get((target, source)) is None else (-24 if returning else 24)
         mx, my = (sx + tx) / 2, (sy + ty) / 2 - bend
         parts.append(f'<path d="M {sx:.0f} {sy:.0f} Q {mx:.0f} {my:.0f} {tx:.0f} {ty:.0f}" fill="none" '
                      f'stroke="#444" stroke-width="1.5"{style} marker-end="url(#arrow)"/>')
+        curve_y = (sy + ty) / 4 + my / 2  # the quadratic curve's middle
         if sx == tx:  # a vertical arrow: the label beside it
             parts.append(label_text(mx + 8, my + 4 - LINE_PX * (len(names) - 1) / 2, names, anchor="start"))
+        elif bend < 0:  # below the curve
+            parts.append(label_text(mx, curve_y + LINE_PX + 2, names))
         else:  # one line per transition, stacked above the curve's midpoint
-            parts.append(label_text(mx, my - 7 - LINE_PX * (len(names) - 1), names))
+            parts.append(label_text(mx, curve_y - 7 - LINE_PX * (len(names) - 1), names))
     current_mark = ' aria-current="step"'
     for state, _ in position.items():
         x, y = box(state)
