@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +30,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 LOCK = ROOT / "requirements.lock"
 STAMP = VENV / ".requirements.lock.sha256"
+AXE = ROOT / "tests" / "browser" / "axe"  # axe-core for the browser tests' accessibility checks (npm)
 
 DEMO_PASSWORD_DEFAULT = "Training-Only-Demo-1"  # noqa: S105 (demo data, printed on purpose)
 
@@ -100,6 +102,23 @@ def ensure_environment() -> None:
     pip_install("--upgrade", "pip")
     pip_install("-r", str(LOCK), total=total)
     STAMP.write_text(digest)
+
+
+def ensure_axe() -> None:
+    """Install the browser tests' axe-core from the npm registry (the exact version of
+    ``tests/browser/axe/package-lock.json``), once per lock; without npm the browser tests say so."""
+    lock = AXE / "package-lock.json"
+    stamp = AXE / "node_modules" / ".package-lock.sha256"
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text().strip() == digest:
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        say("npm is not installed: the browser tests' accessibility checks (axe-core) cannot run")
+        return
+    say("installing axe-core for the browser tests (npm ci, first run only)")
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=AXE, check=True)
+    stamp.write_text(digest)
 
 
 def manage(*args: str, env: dict[str, str]) -> None:
@@ -227,6 +246,7 @@ def up() -> int:
 
 def test(args: list[str]) -> int:
     ensure_environment()
+    ensure_axe()
     return subprocess.run([str(PYTHON), "-m", "pytest", *args], cwd=ROOT).returncode
 
 
@@ -245,6 +265,7 @@ def main(argv: list[str]) -> int:
         return up()
     if argv[0] == "install":
         ensure_environment()
+        ensure_axe()
         return 0
     if argv[0] == "manage":
         return manage_command(argv[1:])

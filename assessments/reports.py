@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from config.dates import date_words
 from organizations.models import COMBATANT_COMMAND_KINDS
 
 from .models import Answer, Assessment, AssessmentCycle, ProgramAssessment
@@ -196,7 +197,7 @@ def report_xlsx(report: CycleReport) -> bytes:
     sheet = workbook.active
     sheet.title = "Completion"
     xlsx_append(sheet, [report.banner])
-    xlsx_append(sheet, [f"{report.cycle} — report as of {report.as_of:%d %b %Y} (training data)"])
+    xlsx_append(sheet, [f"{report.cycle} — report as of {date_words(report.as_of)} (training data)"])
     xlsx_append(sheet, COMPLETION_HEADERS)
     for row in [*report.completion, report.totals]:
         xlsx_append(sheet, completion_cells(row))

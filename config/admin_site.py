@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
+from django.contrib.auth.signals import user_logged_in
 from django.db import DataError
 from django.db.models import Count
 from django.http import Http404, JsonResponse
@@ -18,8 +19,38 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from config.middleware import PERSON_TIME_ZONE
 from security.admin_mixins import AuthorityAdminMixin
 from security.forms import NOTICE_AND_CONSENT, ConsentAuthenticationForm
+
+# What the header says about the signed-in person (their roles), kept in the session at sign-in
+# so that no page pays a query for it.
+PERSON_ROLES = "person_roles"
+
+
+def person_roles_text(user) -> str:
+    """The person's roles in words for the header: "Action officer, EUCOM; Reviewer, J5"."""
+    from organizations.models import Role
+    from organizations.selectors import memberships_active
+
+    rows = (memberships_active().filter(user_id=user.pk).order_by("organization__acronym", "role")
+            .values_list("role", "organization__acronym"))
+    words = [f"{Role(role).label}, {acronym}" for role, acronym in rows]
+    if not words and user.is_superuser:
+        words = ["System administrator"]
+    return "; ".join(words)
+
+
+def remember_person(sender, request, user, **kwargs):  # noqa: ARG001 (a signal receiver)
+    if request is not None and hasattr(request, "session"):
+        request.session[PERSON_ROLES] = person_roles_text(user)
+        if apps.is_installed("reminders"):
+            from reminders.services import user_time_zone
+
+            request.session[PERSON_TIME_ZONE] = user_time_zone(user)
+
+
+user_logged_in.connect(remember_person, dispatch_uid="config.admin_site.remember_person")
 
 
 def _cycle_progress(request) -> dict | None:
@@ -202,6 +233,11 @@ class WorkplaceAdminSite(admin.AdminSite):
         context = super().each_context(request)
         context["consent_text"] = NOTICE_AND_CONSENT
         context["oidc_provider"] = settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            context["person_name"] = user.get_full_name() or user.get_username()
+            context["person_roles"] = request.session.get(PERSON_ROLES, "")
+            context["person_time_zone"] = timezone.get_current_timezone_name()
         return context
 
     def index(self, request, extra_context=None):
@@ -226,6 +262,7 @@ class WorkplaceAdminSite(admin.AdminSite):
         return [
             path("workflow-help/<str:app_label>/<str:model_name>/", self.admin_view(self.workflow_help),
                  name="workflow_help"),
+            path("preferences/", self.admin_view(self.preferences), name="preferences"),
         ] + super().get_urls()
 
     def workflow_help(self, request, app_label, model_name):
@@ -254,3 +291,28 @@ class WorkplaceAdminSite(admin.AdminSite):
                    "diagram": state_diagram_svg(model), "transitions": transitions, "model_name": model_name,
                    "opts": model._meta}
         return TemplateResponse(request, "admin/workflow_help.html", context)
+
+    def preferences(self, request):
+        """The person's own preferences: the time zone of the times on the pages."""
+        import zoneinfo
+
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import redirect
+
+        from reminders.services import user_time_zone, user_time_zone_set
+
+        error = ""
+        if request.method == "POST":
+            try:
+                preference = user_time_zone_set(user=request.user, time_zone=request.POST.get("time_zone", ""))
+            except ValidationError as refusal:
+                error = " ".join(refusal.messages)
+            else:
+                request.session[PERSON_TIME_ZONE] = preference.time_zone
+                shown = preference.time_zone or f"the installation's ({settings.TIME_ZONE})"
+                messages.success(request, f"Times are now shown in {shown}.")
+                return redirect("admin:preferences")
+        context = {**self.each_context(request), "title": "My preferences", "error": error,
+                   "chosen": request.POST.get("time_zone") if error else user_time_zone(request.user),
+                   "zones": sorted(zoneinfo.available_timezones()), "installation_zone": settings.TIME_ZONE}
+        return TemplateResponse(request, "admin/preferences.html", context, status=400 if error else 200)

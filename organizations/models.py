@@ -272,9 +272,13 @@ def _period(start, end) -> str:
     return f"from {start} to {end}" if end else f"from {start} (open-ended)"
 
 
-def _article(noun: str) -> str:
+def with_article(noun: str) -> str:
+    """``noun`` lower-cased after "a" or "an" as it is spoken: "an action officer", "a reviewer"."""
     noun = noun.lower()
-    return ("an " if noun[0] in "aeiou" else "a ") + noun
+    return ("an " if noun[:1] in ("a", "e", "i", "o", "u") else "a ") + noun
+
+
+_article = with_article
 
 
 class Delegation(models.Model):

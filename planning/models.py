@@ -80,6 +80,10 @@ class PlanDocument(ConcurrentTransitionMixin, DocumentMarking):
     """What campaign plans and campaign support plans share: content, versions, and the workflow
     ``draft → coordination → review → approved`` with ``returned``, ``withdrawn``, ``superseded``."""
 
+    # The way forward from a returned plan is a new version (``plan_new_version``, a new draft),
+    # not a transition of this one: the diagram draws it as a dashed arrow.
+    workflow_diagram_ways_forward = (("returned", "draft", "Start a new version"),)
+
     series = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True,
                               help_text="All versions of one plan share it.")
     version = models.PositiveSmallIntegerField(default=1, editable=False)

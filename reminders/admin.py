@@ -100,8 +100,8 @@ class UserPreferenceAdmin(admin.ModelAdmin):
     """Each signed-in person's own notification preference, and no one else's (a system
     administrator's included): the list holds one row at most, another person's is not found."""
 
-    list_display = ["user", "daily_digest"]
-    fields = ["daily_digest"]
+    list_display = ["user", "daily_digest", "time_zone"]
+    fields = ["daily_digest"]  # the time zone is chosen on "My preferences" (/admin/preferences/)
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(user_id=request.user.pk)

@@ -170,6 +170,9 @@ class UserPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference")
     daily_digest = models.BooleanField(default=False,
                                        help_text="One e-mail a day listing the reminders due, instead of one each.")
+    time_zone = models.CharField(max_length=64, blank=True, default="",
+                                 help_text="Times on the pages are shown in this time zone; empty: the "
+                                           "installation's (TIME_ZONE).")
 
     def __str__(self) -> str:
         return f"Reminder preference of {self.user}"

@@ -31,6 +31,7 @@ from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
 from config.celery_app import enqueue_on_commit
+from config.dates import datetime_words
 from workflow.calendar import add_working_days
 from workflow.models import OPEN_TASKER_STATES, Tasker
 
@@ -299,7 +300,7 @@ def _skip_stale(due: list[tuple], *, now: datetime.datetime) -> list[int]:
     for later, ids in stale.items():
         Reminder.objects.filter(pk__in=ids, status__in=CLAIMABLE).update(
             status=ReminderStatus.SKIPPED, claimed_at=None,
-            status_reason=f"Skipped on {timezone.localtime(now):%d %b %Y %H:%M}: a later step of this tasker "
+            status_reason=f"Skipped on {datetime_words(now)}: a later step of this tasker "
                           f"({_when(later)}) was already due, and only the most recent is sent.")
     if stale:
         logger.warning("reminders: skipped %d stale reminders", sum(len(ids) for ids in stale.values()))
@@ -338,7 +339,7 @@ def _reclaim_expired_leases(*, now: datetime.datetime, batch: int) -> None:
         Reminder.objects.filter(pk=pk).update(
             status=ReminderStatus.UNCERTAIN, claimed_at=None, attempted_at=None, possible_duplicate=True,
             status_reason=f"Uncertain — possibly delivered: the attempt begun at "
-                          f"{timezone.localtime(attempted_at):%d %b %Y %H:%M:%S} (Message-ID {message_id}) "
+                          f"{datetime_words(attempted_at)} (Message-ID {message_id}) "
                           "has no recorded outcome; sent again with the same Message-ID, marked as a possible "
                           "duplicate.")
     logger.warning("reminders: took back %d reminders whose delivery lease expired", len(expired))
@@ -663,6 +664,25 @@ def user_preference_set(*, user, daily_digest: bool, by=None) -> UserPreference:
         preference, _ = UserPreference.objects.update_or_create(user=user, defaults={"daily_digest": daily_digest})
         Reminder.objects.filter(recipient=user, status=ReminderStatus.SCHEDULED).update(digest=daily_digest)
     return preference
+
+
+def user_time_zone_set(*, user, time_zone: str) -> UserPreference:
+    """The person's own time zone for the pages ("" for the installation's); an unknown name is
+    refused in words."""
+    import zoneinfo
+
+    from django.core.exceptions import ValidationError
+
+    time_zone = (time_zone or "").strip()
+    if time_zone and time_zone not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{time_zone[:64]}” is not a time zone; choose one from the list.")
+    preference, _ = UserPreference.objects.update_or_create(user=user, defaults={"time_zone": time_zone})
+    return preference
+
+
+def user_time_zone(user) -> str:
+    """The person's chosen time zone, or "" for the installation's."""
+    return UserPreference.objects.filter(user_id=user.pk).values_list("time_zone", flat=True).first() or ""
 
 
 def notifications_mark_read(*, user, notification_ids: Iterable[int]) -> int:

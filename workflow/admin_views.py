@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, path, reverse
 from django.utils import timezone
 
+from config.dates import datetime_words
 from organizations.selectors import organization_ids_acting_for
 from security.admin_mixins import ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
@@ -245,7 +246,7 @@ class RoutedDocumentAdminMixin:
         marking = getattr(document, "banner", "")
         # Every cell through security.spreadsheets: titles and comments are typed by users.
         xlsx_append(sheet, [marking])
-        xlsx_append(sheet, [f"{document} — exported {timezone.now():%d %b %Y %H:%M}"])
+        xlsx_append(sheet, [f"{document} — exported {datetime_words()}"])
         header = ["#", "Organization", "Category", "Section / paragraph", "Comment", "Proposed change",
                   "Decision", "Rationale", "Adjudicated by", "Adjudicated on", "Where it stands"]
         xlsx_append(sheet, header)
@@ -255,7 +256,7 @@ class RoutedDocumentAdminMixin:
             xlsx_append(sheet, [number, str(comment.organization), comment.get_category_display(), comment.section,
                           comment.text, comment.proposed_change, comment.get_decision_display(),
                           comment.decision_rationale, str(comment.adjudicated_by or ""),
-                          comment.adjudicated_at.strftime("%Y-%m-%d") if comment.adjudicated_at else "",
+                          datetime_words(comment.adjudicated_at) if comment.adjudicated_at else "",
                           comment_resolution(comment)])
         for row in sheet.iter_rows(min_row=4):
             for cell in row:

@@ -11,7 +11,9 @@ from html import escape
 
 from .services import declared_transitions
 
-BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 160, 44, 210, 60, 24
+BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 200, 46, 240, 76, 24
+LABEL_PX, STATE_PX, LINE_PX = 13, 14, 16  # at the default zoom the SVG is drawn 1:1 (it scrolls, never shrinks)
+LOOP_PX = 40  # how far a backward arrow runs above or below the boxes
 
 
 def workflow_edges(model) -> list[tuple[str, str, str]]:
@@ -56,30 +58,92 @@ def _layers(model, edges) -> dict[str, tuple[int, int]]:
 
 
 def state_diagram_svg(model, *, current: str | None = None) -> str:
-    """The whole route of ``model`` as inline SVG; ``current`` is highlighted."""
+    """The whole route of ``model`` as inline SVG; ``current`` is highlighted.
+
+    Forward arrows run between the facing sides of two boxes, their labels above the arrow's
+    middle. Backward arrows (rework, resuming) loop above the first row or below the last one,
+    so they never cross a box, with their label beside the loop. A model's
+    ``workflow_diagram_ways_forward`` ((source, target, label), ...) adds dashed arrows for ways
+    forward that are not transitions of the same document (a new version)."""
     field = model._meta.get_field("state")
     labels = dict(field.choices)
     edges = workflow_edges(model)
-    position = _layers(model, edges)
+    extra = [(s, t, label) for s, t, label in getattr(model, "workflow_diagram_ways_forward", ())
+             if s in labels and t in labels]
+    position = _layers(model, edges + extra)
+    rows = max(r for _, r in position.values()) + 1
+    columns = max(c for c, _ in position.values()) + 1
+
+    merged: dict[tuple[str, str], list[str]] = defaultdict(list)
+    dashed: set[tuple[str, str]] = set()
+    for source, target, label in edges + extra:
+        if label not in merged[(source, target)]:
+            merged[(source, target)].append(label)
+        if (source, target, label) in extra:
+            dashed.add((source, target))
+    def corner(state):
+        column, row = position[state]
+        return MARGIN + column * (BOX_W + GAP_X), row * (BOX_H + GAP_Y)
+
+    def crosses_a_box(source, target) -> bool:
+        """Whether the straight arrow from ``source`` to ``target`` would run through another box."""
+        (x1, y1), (x2, y2) = corner(source), corner(target)
+        ax, ay, bx, by = x1 + BOX_W / 2, y1 + BOX_H / 2, x2 + BOX_W / 2, y2 + BOX_H / 2
+        others = [corner(state) for state in position if state not in (source, target)]
+        for step in range(1, 60):
+            px, py = ax + (bx - ax) * step / 60, ay + (by - ay) * step / 60
+            if any(x - 4 <= px <= x + BOX_W + 4 and y - 4 <= py <= y + BOX_H + 4 for x, y in others):
+                return True
+        return False
+
+    # Backward arrows that would cross a box, and the ways forward by a new document, loop around.
+    backward = [key for key in merged
+                if key in dashed or (position[key[1]][0] < position[key[0]][0] and crosses_a_box(*key))]
+    above = [key for key in backward if position[key[0]][1] == 0 and position[key[1]][1] == 0]
+    below = [key for key in backward if key not in above]
+    top = MARGIN + (LOOP_PX + LINE_PX * 2) * len(above)  # room for the loops over the first row
+    boxes_bottom = top + rows * (BOX_H + GAP_Y) - GAP_Y
 
     def box(state):
         column, row = position[state]
-        return MARGIN + column * (BOX_W + GAP_X), MARGIN + row * (BOX_H + GAP_Y)
+        return MARGIN + column * (BOX_W + GAP_X), top + row * (BOX_H + GAP_Y)
 
-    width = MARGIN * 2 + (max(c for c, _ in position.values()) + 1) * (BOX_W + GAP_X) - GAP_X
-    height = MARGIN * 2 + (max(r for _, r in position.values()) + 1) * (BOX_H + GAP_Y) - GAP_Y + 20
-    merged: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for source, target, label in edges:
-        if label not in merged[(source, target)]:
-            merged[(source, target)].append(label)
+    width = MARGIN * 2 + columns * (BOX_W + GAP_X) - GAP_X
+    height = boxes_bottom + MARGIN + (LOOP_PX * 2 + LINE_PX * 2) * len(below)
+    current_words = f"; current state: {labels[current]}" if current in labels else ""
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="wf-diagram" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="Workflow of {escape(str(model._meta.verbose_name))}">',
+        f'width="{width}" height="{height}" role="img" '
+        f'aria-label="Workflow of {escape(str(model._meta.verbose_name))}{escape(current_words)}">',
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>',
+        'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#444"/></marker></defs>',
     ]
+
+    def label_text(x, y, names, anchor="middle"):
+        lines = "".join(f'<tspan x="{x:.0f}" dy="{0 if i == 0 else LINE_PX}">{escape(name)}</tspan>'
+                        for i, name in enumerate(names))
+        return (f'<text x="{x:.0f}" y="{y:.0f}" font-size="{LABEL_PX}" text-anchor="{anchor}" fill="#1b1b1b" '
+                f'paint-order="stroke" stroke="#fff" stroke-width="4">{lines}</text>')
+
     for (source, target), names in merged.items():
         (x1, y1), (x2, y2) = box(source), box(target)
+        style = ' stroke-dasharray="6 4"' if (source, target) in dashed else ""
+        if (source, target) in backward:
+            sx, tx = x1 + BOX_W / 2, x2 + BOX_W / 2
+            if (source, target) in above:
+                level = MARGIN + (LOOP_PX + LINE_PX * 2) * above.index((source, target)) + LINE_PX * 2
+                sy, ty = y1, y2
+                # The curve's highest point is 3/4 of the way to the level: the label just above it.
+                label_y = (sy + ty) / 8 + level * 3 / 4 - 6 - LINE_PX * (len(names) - 1)
+            else:
+                level = boxes_bottom + LOOP_PX * 2 + (LOOP_PX + LINE_PX * 2) * below.index((source, target))
+                sy, ty = y1 + BOX_H, y2 + BOX_H
+                # The curve's lowest point is 3/4 of the way to the level, half-way across: below it.
+                label_y = (sy + ty) / 8 + level * 3 / 4 + LINE_PX
+            parts.append(f'<path d="M {sx:.0f} {sy:.0f} C {sx:.0f} {level:.0f}, {tx:.0f} {level:.0f}, {tx:.0f} '
+                         f'{ty:.0f}" fill="none" stroke="#444" stroke-width="1.5"{style} marker-end="url(#arrow)"/>')
+            parts.append(label_text((sx + tx) / 2, label_y, names))
+            continue
         sx, sy = x1 + BOX_W / 2, y1 + BOX_H / 2
         tx, ty = x2 + BOX_W / 2, y2 + BOX_H / 2
         # Leave and enter at the box edges facing each other.
@@ -87,26 +151,32 @@ def state_diagram_svg(model, *, current: str | None = None) -> str:
             sx, tx = (x1 + BOX_W, x2) if tx > sx else (x1, x2 + BOX_W)
         else:
             sy, ty = (y1 + BOX_H, y2) if ty > sy else (y1, y2 + BOX_H)
-        bend = 0 if (merged.get((target, source)) is None) else 18
+        # Two arrows between the same boxes: the one going right (or down) bends up with its
+        # label above, the one coming back bends down with its label below.
+        returning = (tx, ty) < (sx, sy)
+        bend = 0 if merged.get((target, source)) is None else (-24 if returning else 24)
         mx, my = (sx + tx) / 2, (sy + ty) / 2 - bend
         parts.append(f'<path d="M {sx:.0f} {sy:.0f} Q {mx:.0f} {my:.0f} {tx:.0f} {ty:.0f}" fill="none" '
-                     f'stroke="#555" stroke-width="1.4" marker-end="url(#arrow)"/>')
-        # One line per transition, stacked above the curve's midpoint.
-        lines = "".join(f'<tspan x="{mx:.0f}" dy="{0 if i == 0 else 12}">{escape(name)}</tspan>'
-                        for i, name in enumerate(names))
-        parts.append(f'<text x="{mx:.0f}" y="{my - 6 - 12 * (len(names) - 1):.0f}" font-size="11" '
-                     f'text-anchor="middle" fill="#222" paint-order="stroke" stroke="#fff" stroke-width="3">'
-                     f'{lines}</text>')
+                     f'stroke="#444" stroke-width="1.5"{style} marker-end="url(#arrow)"/>')
+        curve_y = (sy + ty) / 4 + my / 2  # the quadratic curve's middle
+        if sx == tx:  # a vertical arrow: the label beside it
+            parts.append(label_text(mx + 8, my + 4 - LINE_PX * (len(names) - 1) / 2, names, anchor="start"))
+        elif bend < 0:  # below the curve
+            parts.append(label_text(mx, curve_y + LINE_PX + 2, names))
+        else:  # one line per transition, stacked above the curve's midpoint
+            parts.append(label_text(mx, curve_y - 7 - LINE_PX * (len(names) - 1), names))
+    current_mark = ' aria-current="step"'
     for state, _ in position.items():
         x, y = box(state)
         is_current = state == current
         parts.append(
-            f'<g class="wf-node{" wf-current" if is_current else ""}" data-state="{escape(state)}">'
+            f'<g class="wf-node{" wf-current" if is_current else ""}" data-state="{escape(state)}"'
+            f'{current_mark if is_current else ""}>'
             f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="8" '
-            f'fill="{"#ffd24d" if is_current else "#f4f6f8"}" stroke="{"#b8860b" if is_current else "#667"}" '
+            f'fill="{"#ffd24d" if is_current else "#f4f6f8"}" stroke="{"#7a5a00" if is_current else "#667"}" '
             f'stroke-width="{3 if is_current else 1.2}"/>'
-            f'<text x="{x + BOX_W / 2}" y="{y + BOX_H / 2 + 4}" font-size="12" text-anchor="middle" '
-            f'font-weight="{"bold" if is_current else "normal"}">{escape(str(labels[state]))}</text></g>'
+            f'<text x="{x + BOX_W / 2}" y="{y + BOX_H / 2 + 5}" font-size="{STATE_PX}" text-anchor="middle" '
+            f'fill="#1b1b1b" font-weight="{"bold" if is_current else "normal"}">{escape(str(labels[state]))}</text></g>'
         )
     parts.append("</svg>")
     return "".join(parts)

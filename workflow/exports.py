@@ -10,6 +10,7 @@ import io
 from django.http import HttpResponse
 from django.utils import timezone
 
+from config.dates import datetime_words
 from security.audit import AuditAction, audit_record
 from security.markings import combine
 from security.spreadsheets import csv_writer, xlsx_append
@@ -20,7 +21,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def export_response(*, request, name: str, header: list[str], rows: list[list], markings: list, fmt: str):
     banner = combine(markings).banner if markings else "UNCLASSIFIED"
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    lines = [[banner], [f"{name} — exported {timezone.now():%d %b %Y %H:%M} — TRAINING DATA"], header, *rows,
+    lines = [[banner], [f"{name} — exported {datetime_words()} — TRAINING DATA"], header, *rows,
              [banner]]
     if fmt == "xlsx":
         from openpyxl import Workbook

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django_fsm import transition as fsm_transition
 from django_fsm_log.decorators import fsm_log_by
 
-from organizations.models import Role
+from organizations.models import Role, with_article
 from organizations.selectors import Capacity, acting_capacity_among
 
 Condition = Callable[[object], list[str]]
@@ -42,7 +42,7 @@ class ActorRule:
         organizations = self.organizations(document)  # named in the refusal
         roles = " or ".join(Role(r).label.lower() for r in self.roles)
         names = ", ".join(str(o) for o in organizations) or "no organization"
-        return None, f"Only {self.description} may do this: a {roles} of {names}."
+        return None, f"Only {self.description} may do this: {with_article(roles)} of {names}."
 
 
 @dataclass(frozen=True)

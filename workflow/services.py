@@ -28,7 +28,7 @@ from django.db.models import JSONField
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
-from organizations.models import Organization, Role
+from organizations.models import Organization, Role, with_article
 from organizations.selectors import Capacity, acting_capacity, designation_holders, designation_name
 
 from .calendar import add_working_days, working_day_on_or_after
@@ -177,8 +177,11 @@ def declared_transitions(model) -> list[tuple[TransitionRules, set[str]]]:
 
 
 def state_label(document, state: str | None = None) -> str:
+    """The state's label as the model writes it, for the middle of a sentence: only its first
+    letter lower-cased ("in consultation with USD(P)", never "in consultation with usd(p)")."""
     state = document.state if state is None else state
-    return dict(type(document)._meta.get_field("state").choices).get(state, state).lower()
+    label = str(dict(type(document)._meta.get_field("state").choices).get(state, state))
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 
 def kind_label(document) -> str:
@@ -617,7 +620,7 @@ def _require_member(tasker: Tasker, by, roles, *, coordinator: bool = False) -> 
     if capacity is None:
         role_words = " or ".join(Role(r).label.lower() for r in roles)
         extra = " designated as a coordinator" if coordinator else ""
-        raise NotPermitted(f"Only a {role_words}{extra} of {tasker.organization} may do this.")
+        raise NotPermitted(f"Only {with_article(role_words)}{extra} of {tasker.organization} may do this.")
     return capacity
 
 

@@ -137,7 +137,7 @@ def test_only_the_owners_members_answer_and_submit(world):
     with pytest.raises(TransitionRefused) as refused:
         act(assessment, "start", world.user("CENTCOM"))
     assert refused.value.reasons == [
-        "Only the owning organization may do this: a action officer or approver of EUCOM."]
+        "Only the owning organization may do this: an action officer or approver of EUCOM."]
     act(assessment, "start", world.user("EUCOM"))
     question = template_questions(cycle_template(cycle)).filter(kind=QuestionKind.NARRATIVE).get()
     with pytest.raises(ActionRefused, match="Only an action officer or approver of EUCOM"):

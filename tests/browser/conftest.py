@@ -90,10 +90,11 @@ class Browser:
         self.step(f"{user.username}-signed-in")
         return page
 
-    def step(self, label: str, *, readme: str | None = None) -> None:
+    def step(self, label: str, *, readme: str | None = None, full_page: bool = True) -> None:
         """Photograph the page (kept in memory; written out only if the test fails) and, with
-        UPDATE_SCREENSHOTS=1, write it as the README picture ``readme``."""
-        image = self.page.screenshot(full_page=True)
+        UPDATE_SCREENSHOTS=1, write it as the README picture ``readme`` (the whole page, or
+        what the window shows with ``full_page=False``)."""
+        image = self.page.screenshot(full_page=full_page)
         self.shots.append((label, image))
         if readme and UPDATE_SCREENSHOTS:
             README_SHOTS.mkdir(parents=True, exist_ok=True)

@@ -138,7 +138,7 @@ def test_a_campaign_plan_from_draft_to_approval_through_the_pages(browser, world
     assert [p.country.code.code for p in plan.partner_considerations.all()] == ["PL"]
     expect(state_of(page)).to_have_text("Draft")
     expect(page.locator(".wf-banner").first).to_contain_text("UNCLASSIFIED")
-    expect(page.locator("#workflow-route svg .wf-current")).to_have_attribute("data-state", "draft")
+    expect(page.locator("#workflow-diagram-box svg .wf-current")).to_have_attribute("data-state", "draft")
     browser.step("draft-saved")
     # ... and submits it for coordination.
     transition_button(page, "Submit for coordination").click()
@@ -212,7 +212,7 @@ def test_a_campaign_plan_from_draft_to_approval_through_the_pages(browser, world
     expect(page.locator("ul.messagelist")).to_contain_text("The campaign plan is now approved.")
     assert dialogs and "Approval is final" in dialogs[0]
     expect(state_of(page)).to_have_text("Approved")
-    expect(page.locator("#workflow-route svg .wf-current")).to_have_attribute("data-state", "approved")
+    expect(page.locator("#workflow-diagram-box svg .wf-current")).to_have_attribute("data-state", "approved")
 
     history = page.locator("#workflow-history .wf-timeline li")
     text = " ".join(history.all_inner_texts())
@@ -252,16 +252,16 @@ def test_the_start_page_a_plan_in_coordination_and_the_route_diagram(browser, wo
     page = browser.sign_in(reviewer)
     expect(page.locator("#my-taskers")).to_contain_text(plan.title)
     expect(page.locator("#my-taskers .wf-dot").first).to_be_visible()
-    browser.step("start-page", readme="start-page")
+    browser.step("start-page")
 
     open_from_start_page(page, plan)
     expect(state_of(page)).to_have_text("In coordination")
     expect(page.locator("#workflow-taskers")).to_contain_text("Answer for DA (coordination)")
     expect(page.locator("#workflow-comments table")).to_contain_text("Remove the carrier presence assumption.")
     expect(page.locator("#workflow-history")).to_contain_text("DON answered non-concur")
-    expect(page.locator("#workflow-route svg .wf-current")).to_have_attribute("data-state", "coordination")
+    expect(page.locator("#workflow-diagram-box svg .wf-current")).to_have_attribute("data-state", "coordination")
     assert_panels_outside_the_change_form(page)
-    browser.step("plan-in-coordination", readme="plan-change-page")
+    browser.step("plan-in-coordination")
 
     page.get_by_role("link", name="How this kind of document moves").click()
     expect(page.locator("#workflow-diagram svg")).to_be_visible()

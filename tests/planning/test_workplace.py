@@ -206,7 +206,7 @@ def test_my_taskers_rows_show_the_document_link_step_organization_state_suspense
     assert f'<td class="field-document_link"><a href="{link}">{plan.title}</a></td>' in row
     assert '<td class="field-step">Coordination</td>' in row
     assert '<td class="field-organization">DA</td>' in row
-    assert '<td class="field-suspense nowrap">March 2, 2020</td>' in row
+    assert '<td class="field-suspense nowrap">02 Mar 2020</td>' in row
     assert 'class="field-overdue"><img src="/static/admin/img/icon-yes.svg" alt="True"' in row
     assert 'class="field-is_seam"><img src="/static/admin/img/icon-no.svg" alt="False"' in row
     assert len(re.findall(r"<td", row)) == 8  # the checkbox and the seven columns
