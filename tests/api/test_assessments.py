@@ -80,7 +80,8 @@ def test_an_assessment_is_visible_to_its_owner_and_reviewers_only_and_edited_thr
 
 
 def test_a_command_named_as_the_cycles_policy_office_is_refused_naming_the_designation(world, as_member):
-    refused = administrator().post(f"{V1}/assessment-cycles/", cycle_body(policy_office="EUCOM"), format="json")
+    refused = administrator(world).post(f"{V1}/assessment-cycles/", cycle_body(policy_office="EUCOM"),
+                                        format="json")
     assert refused.status_code == 400
     assert "EUCOM is not the designated policy office (USD(P))" in refused.content.decode()
     assert not AssessmentCycle.objects.exists()

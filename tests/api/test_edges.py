@@ -210,4 +210,4 @@ def test_a_new_plan_draft_created_then_patched_by_someone_else_is_403(world, as_
     plan = eucom.post(f"{V1}/campaign-plans/", plan_payload(world), format="json").json()
     body = problem(as_member("EUCOM", REV).patch(f"{V1}/campaign-plans/{plan['id']}/", {"title": "Mine"},
                                                  format="json"), 403)
-    assert "Only an action officer of EUCOM" in body["reasons"][0]
+    assert "Only an action officer or approver of EUCOM" in body["reasons"][0]

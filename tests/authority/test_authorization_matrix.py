@@ -12,7 +12,8 @@ record, in this order:
     R  reviewing  the designated office that reviews every record of the kind (J5 for plans)
     U  unrelated  an organization with nothing to do with it
 
-``y`` allowed, ``.`` refused. A system administrator belongs to no organization: one mark.
+``y`` allowed, ``.`` refused. A system administrator belongs to no organization: one mark. So
+does ``former``, an active account whose membership has ended: someone who no longer works here.
 ``add`` is asked of the model (no record yet), so its marks say which organizations' members
 may add one at all.
 """
@@ -64,136 +65,136 @@ from security.models import AuditEvent, CUICategory, DisseminationControl, OIDCL
 from workflow.models import Closure, HistoryEntry, Route, Tasker
 from workflow.services import transition_perform
 
-ROLES = ("action_officer", "reviewer", "approver", "org_admin", "auditor", "sysadmin")
+ROLES = ("action_officer", "reviewer", "approver", "org_admin", "auditor", "sysadmin", "former")
 RELATIONS = ("owning", "tasked", "reviewing", "unrelated")
 
 MATRIX = """
-record                         action  action_officer reviewer approver org_admin auditor sysadmin
-organization                   view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-organization                   add     ....   ....   ....   ....   ....   y
-organization                   change  ....   ....   ....   ....   ....   y
-organization                   delete  ....   ....   ....   ....   ....   y
-country                        view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-country                        add     ....   ....   ....   ....   ....   .
-country                        change  ....   ....   ....   ....   ....   .
-country                        delete  ....   ....   ....   ....   ....   .
-aor_period                     view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-aor_period                     add     ....   ....   ....   ....   ....   y
-aor_period                     change  ....   ....   ....   ....   ....   y
-aor_period                     delete  ....   ....   ....   ....   ....   y
-designation                    view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-designation                    add     ....   ....   ....   ....   ....   .
-designation                    change  ....   ....   ....   ....   ....   .
-designation                    delete  ....   ....   ....   ....   ....   .
-membership                     view    ....   ....   ....   y...   yyyy   y
-membership                     add     ....   ....   ....   yyyy   ....   y
-membership                     change  ....   ....   ....   y...   ....   y
-membership                     delete  ....   ....   ....   y...   ....   y
-delegation                     view    ....   ....   ....   y...   yyyy   y
-delegation                     add     ....   ....   ....   yyyy   ....   y
-delegation                     change  ....   ....   ....   y...   ....   y
-delegation                     delete  ....   ....   ....   y...   ....   y
-cui_category                   view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-cui_category                   add     ....   ....   ....   ....   ....   y
-cui_category                   change  ....   ....   ....   ....   ....   y
-cui_category                   delete  ....   ....   ....   ....   ....   y
-dissemination_control          view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-dissemination_control          change  ....   ....   ....   ....   ....   y
-security_profile               view    ....   ....   ....   ....   ....   y
-security_profile               add     ....   ....   ....   ....   ....   y
-security_profile               change  ....   ....   ....   ....   ....   y
-security_profile               delete  ....   ....   ....   ....   ....   .
-audit_event                    view    ....   ....   ....   ....   yyyy   y
-audit_event                    add     ....   ....   ....   ....   ....   .
-audit_event                    change  ....   ....   ....   ....   ....   .
-audit_event                    delete  ....   ....   ....   ....   ....   .
-user                           view    ....   ....   ....   ....   yyyy   y
-user                           add     ....   ....   ....   ....   ....   y
-user                           change  ....   ....   ....   ....   ....   y
-user                           delete  ....   ....   ....   ....   ....   .
-gef                            view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-gef                            add     y...   ....   y...   ....   ....   .
-gef                            change  y...   ....   y...   ....   ....   .
-gef                            delete  y...   ....   y...   ....   ....   .
-gef_end_state                  view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-gef_end_state                  change  y...   ....   y...   ....   ....   .
-campaign_plan_draft            view    y.y.   y.y.   y.y.   y.y.   y.y.   y
-campaign_plan_draft            add     y..y   ....   ....   ....   ....   .
-campaign_plan_draft            change  y...   ....   y...   ....   ....   .
-campaign_plan_draft            delete  ....   ....   ....   ....   ....   .
-campaign_plan_coordination     view    yyy.   yyy.   yyy.   yyy.   yyy.   y
-campaign_plan_coordination     change  ....   ....   ....   ....   ....   .
-campaign_plan_coordination     delete  ....   ....   ....   ....   ....   .
-support_plan_draft             view    y.y.   y.y.   y.y.   y.y.   y.y.   y
-support_plan_draft             add     y...   ....   ....   ....   ....   .
-support_plan_draft             change  y...   ....   y...   ....   ....   .
-support_plan_draft             delete  ....   ....   ....   ....   ....   .
-route                          view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-route                          add     y.y.   ....   y.y.   ....   ....   .
-route                          change  y...   ....   y...   ....   ....   .
-route                          delete  ....   ....   ....   ....   ....   .
-tasker                         view    yyy.   yyy.   yyy.   yyy.   yyy.   y
-tasker                         add     ....   ....   ....   ....   ....   .
-tasker                         change  ....   ....   ....   ....   ....   .
-tasker                         delete  ....   ....   ....   ....   ....   .
-history_entry                  view    ....   ....   ....   ....   yyyy   y
-history_entry                  change  ....   ....   ....   ....   ....   .
-history_entry                  delete  ....   ....   ....   ....   ....   .
-closure                        view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-closure                        add     ....   ....   ....   ....   ....   y
-closure                        change  ....   ....   ....   ....   ....   y
-closure                        delete  ....   ....   ....   ....   ....   y
-reminder_policy                view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-reminder_policy                add     ....   ....   ....   ....   ....   y
-reminder_policy                change  ....   ....   ....   ....   ....   y
-reminder_policy                delete  ....   ....   ....   ....   ....   y
-reminder                       view    yyy.   yyy.   yyy.   yyy.   yyy.   y
-reminder                       change  ....   ....   ....   ....   ....   .
-notification                   view    y...   ....   ....   ....   ....   .
-notification                   change  ....   ....   ....   ....   ....   .
-notification                   delete  ....   ....   ....   ....   ....   .
-user_preference                view    y...   ....   ....   ....   ....   .
-user_preference                change  y...   ....   ....   ....   ....   .
-user_preference                delete  ....   ....   ....   ....   ....   .
-api_token                      view    y...   ....   ....   ....   ....   y
-api_token                      add     ....   ....   ....   ....   ....   .
-api_token                      change  ....   ....   ....   ....   ....   .
-api_token                      delete  y...   ....   ....   ....   ....   y
-cycle_setup                    view    yy..   yy..   yy..   yy..   yy..   y
-cycle_setup                    add     ....   ....   ....   y...   ....   y
-cycle_setup                    change  ....   ....   ....   y...   ....   y
-cycle_setup                    delete  ....   ....   ....   ....   ....   .
-cycle_launched                 change  ....   ....   ....   ....   ....   .
-template_draft                 view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-template_draft                 add     y...   ....   y...   ....   ....   .
-template_draft                 change  y...   ....   y...   ....   ....   .
-template_draft                 delete  ....   ....   ....   ....   ....   .
-template_consultation          change  ....   ....   ....   ....   ....   .
-template_approved              change  ....   ....   ....   ....   ....   .
-template_section_draft         view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-template_section_draft         change  y...   ....   y...   ....   ....   .
-template_section_draft         delete  y...   ....   y...   ....   ....   .
-template_section_approved      change  ....   ....   ....   ....   ....   .
-template_section_approved      delete  ....   ....   ....   ....   ....   .
-assessment_in_progress         view    yyy.   yyy.   yyy.   yyy.   yyy.   y
-assessment_in_progress         add     ....   ....   ....   ....   ....   .
-assessment_in_progress         change  y...   ....   y...   ....   ....   .
-assessment_in_progress         delete  ....   ....   ....   ....   ....   .
-assessment_submitted           change  ....   ....   ....   ....   ....   .
-program_assessment             view    y.y.   y.y.   y.y.   y.y.   y.y.   y
-program_assessment             change  y...   ....   y...   ....   ....   .
-program                        view    yyyy   yyyy   yyyy   yyyy   yyyy   y
-program                        add     y...   ....   y...   ....   ....   .
-program                        change  y...   ....   y...   ....   ....   .
-program                        delete  y...   ....   y...   ....   ....   .
-power_request                  view    ....   ....   ....   y...   ....   y
-power_request                  add     ....   ....   ....   yyyy   ....   y
-power_request                  change  ....   ....   ....   ....   ....   .
-power_request                  delete  ....   ....   ....   ....   ....   .
-oidc_link_request              view    ....   ....   ....   ....   ....   y
-oidc_link_request              add     ....   ....   ....   ....   ....   .
-oidc_link_request              change  ....   ....   ....   ....   ....   y
-oidc_link_request              delete  ....   ....   ....   ....   ....   y
+record                         action  action_officer reviewer approver org_admin auditor sysadmin former
+organization                   view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+organization                   add     ....   ....   ....   ....   ....   y      .
+organization                   change  ....   ....   ....   ....   ....   y      .
+organization                   delete  ....   ....   ....   ....   ....   y      .
+country                        view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+country                        add     ....   ....   ....   ....   ....   .      .
+country                        change  ....   ....   ....   ....   ....   .      .
+country                        delete  ....   ....   ....   ....   ....   .      .
+aor_period                     view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+aor_period                     add     ....   ....   ....   ....   ....   y      .
+aor_period                     change  ....   ....   ....   ....   ....   y      .
+aor_period                     delete  ....   ....   ....   ....   ....   y      .
+designation                    view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+designation                    add     ....   ....   ....   ....   ....   .      .
+designation                    change  ....   ....   ....   ....   ....   .      .
+designation                    delete  ....   ....   ....   ....   ....   .      .
+membership                     view    ....   ....   ....   y...   yyyy   y      .
+membership                     add     ....   ....   ....   yyyy   ....   y      .
+membership                     change  ....   ....   ....   y...   ....   y      .
+membership                     delete  ....   ....   ....   y...   ....   y      .
+delegation                     view    ....   ....   ....   y...   yyyy   y      .
+delegation                     add     ....   ....   ....   yyyy   ....   y      .
+delegation                     change  ....   ....   ....   y...   ....   y      .
+delegation                     delete  ....   ....   ....   y...   ....   y      .
+cui_category                   view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+cui_category                   add     ....   ....   ....   ....   ....   y      .
+cui_category                   change  ....   ....   ....   ....   ....   y      .
+cui_category                   delete  ....   ....   ....   ....   ....   y      .
+dissemination_control          view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+dissemination_control          change  ....   ....   ....   ....   ....   y      .
+security_profile               view    ....   ....   ....   ....   ....   y      .
+security_profile               add     ....   ....   ....   ....   ....   y      .
+security_profile               change  ....   ....   ....   ....   ....   y      .
+security_profile               delete  ....   ....   ....   ....   ....   .      .
+audit_event                    view    ....   ....   ....   ....   yyyy   y      .
+audit_event                    add     ....   ....   ....   ....   ....   .      .
+audit_event                    change  ....   ....   ....   ....   ....   .      .
+audit_event                    delete  ....   ....   ....   ....   ....   .      .
+user                           view    ....   ....   ....   ....   yyyy   y      .
+user                           add     ....   ....   ....   ....   ....   y      .
+user                           change  ....   ....   ....   ....   ....   y      .
+user                           delete  ....   ....   ....   ....   ....   .      .
+gef                            view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+gef                            add     y...   ....   y...   ....   ....   .      .
+gef                            change  y...   ....   y...   ....   ....   .      .
+gef                            delete  y...   ....   y...   ....   ....   .      .
+gef_end_state                  view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+gef_end_state                  change  y...   ....   y...   ....   ....   .      .
+campaign_plan_draft            view    y.y.   y.y.   y.y.   y.y.   y.y.   y      .
+campaign_plan_draft            add     y..y   ....   ....   ....   ....   .      .
+campaign_plan_draft            change  y...   ....   y...   ....   ....   .      .
+campaign_plan_draft            delete  ....   ....   ....   ....   ....   .      .
+campaign_plan_coordination     view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+campaign_plan_coordination     change  ....   ....   ....   ....   ....   .      .
+campaign_plan_coordination     delete  ....   ....   ....   ....   ....   .      .
+support_plan_draft             view    y.y.   y.y.   y.y.   y.y.   y.y.   y      .
+support_plan_draft             add     y...   ....   ....   ....   ....   .      .
+support_plan_draft             change  y...   ....   y...   ....   ....   .      .
+support_plan_draft             delete  ....   ....   ....   ....   ....   .      .
+route                          view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+route                          add     y.y.   ....   y.y.   ....   ....   .      .
+route                          change  y...   ....   y...   ....   ....   .      .
+route                          delete  ....   ....   ....   ....   ....   .      .
+tasker                         view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+tasker                         add     ....   ....   ....   ....   ....   .      .
+tasker                         change  ....   ....   ....   ....   ....   .      .
+tasker                         delete  ....   ....   ....   ....   ....   .      .
+history_entry                  view    ....   ....   ....   ....   yyyy   y      .
+history_entry                  change  ....   ....   ....   ....   ....   .      .
+history_entry                  delete  ....   ....   ....   ....   ....   .      .
+closure                        view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+closure                        add     ....   ....   ....   ....   ....   y      .
+closure                        change  ....   ....   ....   ....   ....   y      .
+closure                        delete  ....   ....   ....   ....   ....   y      .
+reminder_policy                view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+reminder_policy                add     ....   ....   ....   ....   ....   y      .
+reminder_policy                change  ....   ....   ....   ....   ....   y      .
+reminder_policy                delete  ....   ....   ....   ....   ....   y      .
+reminder                       view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+reminder                       change  ....   ....   ....   ....   ....   .      .
+notification                   view    y...   ....   ....   ....   ....   .      .
+notification                   change  ....   ....   ....   ....   ....   .      .
+notification                   delete  ....   ....   ....   ....   ....   .      .
+user_preference                view    y...   ....   ....   ....   ....   .      .
+user_preference                change  y...   ....   ....   ....   ....   .      .
+user_preference                delete  ....   ....   ....   ....   ....   .      .
+api_token                      view    y...   ....   ....   ....   ....   y      .
+api_token                      add     ....   ....   ....   ....   ....   .      .
+api_token                      change  ....   ....   ....   ....   ....   .      .
+api_token                      delete  y...   ....   ....   ....   ....   y      .
+cycle_setup                    view    yy..   yy..   yy..   yy..   yy..   y      .
+cycle_setup                    add     ....   ....   ....   y...   ....   y      .
+cycle_setup                    change  ....   ....   ....   y...   ....   y      .
+cycle_setup                    delete  ....   ....   ....   ....   ....   .      .
+cycle_launched                 change  ....   ....   ....   ....   ....   .      .
+template_draft                 view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+template_draft                 add     y...   ....   y...   ....   ....   .      .
+template_draft                 change  y...   ....   y...   ....   ....   .      .
+template_draft                 delete  ....   ....   ....   ....   ....   .      .
+template_consultation          change  ....   ....   ....   ....   ....   .      .
+template_approved              change  ....   ....   ....   ....   ....   .      .
+template_section_draft         view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+template_section_draft         change  y...   ....   y...   ....   ....   .      .
+template_section_draft         delete  y...   ....   y...   ....   ....   .      .
+template_section_approved      change  ....   ....   ....   ....   ....   .      .
+template_section_approved      delete  ....   ....   ....   ....   ....   .      .
+assessment_in_progress         view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+assessment_in_progress         add     ....   ....   ....   ....   ....   .      .
+assessment_in_progress         change  y...   ....   y...   ....   ....   .      .
+assessment_in_progress         delete  ....   ....   ....   ....   ....   .      .
+assessment_submitted           change  ....   ....   ....   ....   ....   .      .
+program_assessment             view    y.y.   y.y.   y.y.   y.y.   y.y.   y      .
+program_assessment             change  y...   ....   y...   ....   ....   .      .
+program                        view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+program                        add     y...   ....   y...   ....   ....   .      .
+program                        change  y...   ....   y...   ....   ....   .      .
+program                        delete  y...   ....   y...   ....   ....   .      .
+power_request                  view    ....   ....   ....   y...   ....   y      .
+power_request                  add     ....   ....   ....   yyyy   ....   y      .
+power_request                  change  ....   ....   ....   ....   ....   .      .
+power_request                  delete  ....   ....   ....   ....   ....   .      .
+oidc_link_request              view    ....   ....   ....   ....   ....   y      .
+oidc_link_request              add     ....   ....   ....   ....   ....   .      .
+oidc_link_request              change  ....   ....   ....   ....   ....   y      .
+oidc_link_request              delete  ....   ....   ....   ....   ....   y      .
 """
 
 # Which organization plays each relation to each record (the owning one first).
@@ -227,7 +228,7 @@ def parse_matrix(text: str) -> dict[tuple[str, str, str, str], bool]:
         record, action, marks = row[0], row[1], row[2:]
         assert len(marks) == len(ROLES), row
         for role, mark in zip(ROLES, marks, strict=True):
-            if role == "sysadmin":
+            if role in ("sysadmin", "former"):
                 assert len(mark) == 1, row
                 cells[(record, action, role, "any")] = mark == "y"
             else:
@@ -247,6 +248,10 @@ class Cast:
     def __init__(self):
         self.people: dict[tuple[str, str], object] = {}
         self.sysadmin = USER.objects.create_superuser("matrix_sysadmin", password="x" * 20)
+        self.former = USER.objects.create_user("former_eucom_action_officer", password="x" * 20)
+        Membership.objects.create(user=self.former, organization=Organization.objects.get(acronym="EUCOM", active=True),
+                                  role=Role.ACTION_OFFICER, start=datetime.date(2020, 1, 1),
+                                  end=datetime.date(2024, 1, 1))
 
     def member(self, acronym: str, role: str):
         key = (acronym, role)
@@ -262,6 +267,8 @@ class Cast:
     def person(self, record: str, role: str, relation: str):
         if role == "sysadmin":
             return self.sysadmin
+        if role == "former":
+            return self.former
         acronyms = RELATION_ORGANIZATIONS.get(record, RELATION_ORGANIZATIONS["default"])
         return self.member(acronyms[RELATIONS.index(relation)], role)
 
@@ -284,7 +291,7 @@ def records(db):
     # Everyone of the matrix exists before any record, as members of their organizations.
     for record in {*RELATION_ORGANIZATIONS.values()}:
         for acronym in record:
-            for role in ROLES[:-1]:
+            for role in ROLES[:-2]:
                 cast.member(acronym, role)
     eucom = Organization.objects.get(acronym="EUCOM", active=True)
     gef = GEFGuidance.objects.create(year=2027, title="GEF (training data)", issued_on=datetime.date(2026, 10, 1))
@@ -345,7 +352,14 @@ def records(db):
     from django.utils import timezone
 
     from reminders.models import ReminderStep
-    Reminder.objects.get_or_create(tasker=tasker, step=ReminderStep.objects.first(),
+
+    # The default policy comes with a data migration, which an earlier transactional test may have
+    # flushed away: make sure one policy with a step exists.
+    step = ReminderStep.objects.first()
+    if step is None:
+        policy = ReminderPolicy.objects.create(name="Default (training data)", is_active=False)
+        step = ReminderStep.objects.create(policy=policy, offset_working_days=-5)
+    Reminder.objects.get_or_create(tasker=tasker, step=step,
                                    recipient=cast.member("DA", "reviewer"), defaults={"due_at": timezone.now()})
     newcomer = USER.objects.create_user("eucom_newcomer", password="x" * 20)
     Membership.objects.create(user=newcomer, organization=eucom, role=Role.REVIEWER, start=datetime.date(2020, 1, 1))
@@ -607,7 +621,8 @@ def test_the_api_answers_as_the_matrix_says(records):
         assert response.status_code < 500, (record, action, role, relation, response.status_code)
         # An action the endpoint offers no one (405 for everyone: GEF, organizations and a cycle's
         # phase plan are written in the admin) is not a refusal of this person.
-        offered.setdefault((record, action), set()).add(response.status_code == 405)
+        if role != "former":  # DRF refuses someone who does not work here before it looks at the method
+            offered.setdefault((record, action), set()).add(response.status_code == 405)
         if response.status_code == 405:
             continue
         if actual != allowed:
@@ -619,9 +634,14 @@ def test_the_api_answers_as_the_matrix_says(records):
     assert any(answers == {False} for (_record, action), answers in offered.items() if action == "change")
 
 
-def _matrix_misses(cast, objects) -> list[str]:
+def _matrix_misses(cast, objects, only: str | None = None) -> list[str]:
+    """The cells (of permission ``only``, if given) where the rules disagree with the table."""
+    from organizations.authority import permission_name
+
     misses = []
     for record, action, role, relation, allowed in _cells():
+        if only is not None and permission_name(RECORD_MODELS[record], action) != only:
+            continue
         user = cast.person(record, role, relation)
         model = RECORD_MODELS[record]
         actual = may(user, action, model) if action == "add" else may(user, action, model, objects[record])
@@ -650,7 +670,7 @@ def test_deleting_or_blocking_any_declared_rule_breaks_a_cell_of_the_matrix(reco
                 continue
             rules.set_perm(name, replacement)
             try:
-                if not _matrix_misses(cast, objects):
+                if not _matrix_misses(cast, objects, only=name):
                     unnoticed.append(f"{name} given to {words}")
             finally:
                 rules.set_perm(name, original)
