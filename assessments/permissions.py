@@ -16,17 +16,16 @@ from __future__ import annotations
 
 from rules import Predicate
 
-from config.request_cache import request_memo
 from organizations.authority import (
     acting_for_designation,
     declare,
     declare_permission,
     is_staff_member,
     never,
-    was_read_as_visible,
 )
 from organizations.models import Designation
 from organizations.selectors import acting_capacity
+from workflow.permissions import registered_document_visible
 
 from .models import (
     ANSWER_ROLES,
@@ -64,20 +63,6 @@ def _section_editable(user, section: TemplateSection | None = None) -> bool:
     return _template_editable(user, section.template if section is not None else None)
 
 
-def document_visible(model) -> Predicate:
-    def check(user, document=None) -> bool:
-        if not is_staff_member(user):
-            return False
-        if document is None or was_read_as_visible(document, user):
-            return True
-        from .selectors import documents_visible_to
-
-        return request_memo(("assessment_visible", user.pk, model._meta.label, document.pk),
-                            lambda: documents_visible_to(user, model).filter(pk=document.pk).exists())
-
-    return Predicate(check, name=f"document_visible({model.__name__})")
-
-
 def _answers_editable(user, document=None) -> bool:
     from workflow.exceptions import WorkflowError
 
@@ -93,7 +78,7 @@ def _answers_editable(user, document=None) -> bool:
 
 
 def register() -> None:
-    declare(AssessmentCycle, view=document_visible(AssessmentCycle), add=cycle_administrator,
+    declare(AssessmentCycle, view=registered_document_visible, add=cycle_administrator,
             change=cycle_administrator & Predicate(_cycle_in_setup), delete=never)
     declare_permission(RUN_CYCLE_PERMISSION, cycle_administrator)
     template_editable = Predicate(_template_editable, name="template_editable")
@@ -102,6 +87,6 @@ def register() -> None:
             change=Predicate(_section_editable, name="section_editable"),
             delete=Predicate(_section_editable, name="section_editable"))
     for model in (Assessment, ProgramAssessment):
-        declare(model, view=document_visible(model), add=never,
+        declare(model, view=registered_document_visible, add=never,
                 change=Predicate(_answers_editable, name="answers_editable"), delete=never)
     declare(Program, view=is_staff_member, add=program_offices, change=program_offices, delete=program_offices)

@@ -402,7 +402,8 @@ class OrganizationDesignation(models.Model):
             )
 
 
-POWER_ROLES = (Role.APPROVER, Role.ORG_ADMIN)
+# Roles whose grant needs a second person: approving, administering people, reading the whole audit trail.
+POWER_ROLES = (Role.APPROVER, Role.ORG_ADMIN, Role.AUDITOR)
 
 
 class PowerRequestKind(models.TextChoices):

@@ -8,7 +8,6 @@ through a request approved by a second person, never by editing a row."""
 
 from __future__ import annotations
 
-from django.db.models import Q
 from rules import Predicate
 
 from .authority import declare, is_auditor, is_staff_member, is_system_administrator
@@ -42,17 +41,16 @@ administers = Predicate(_administers, name="administers_the_organization")
 
 
 def _sees_power_request(user, request=None) -> bool:
-    """System administrators see every request; others the role requests of the organizations
-    they administer, and those they asked or that name them."""
+    """System administrators see every request; organization administrators the role requests of
+    the organizations they administer and those they asked; a person the one that names them."""
     from .selectors import organization_ids_acting_for
 
     if not is_staff_member(user):
         return False
     if user.is_superuser:
         return True
-    if request is None:
-        return bool(organization_ids_acting_for(user, role=Role.ORG_ADMIN)) or PowerRequest.objects.filter(
-            Q(requested_by=user) | Q(user=user)).exists()
+    if request is None:  # the menu and the list: those who may ask (the list shows what each may see)
+        return bool(organization_ids_acting_for(user, role=Role.ORG_ADMIN))
     return (request.requested_by_id == user.pk or request.user_id == user.pk
             or (request.kind == PowerRequestKind.GRANT_ROLE
                 and request.organization_id in organization_ids_acting_for(user, role=Role.ORG_ADMIN)))

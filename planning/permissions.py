@@ -15,34 +15,19 @@ from __future__ import annotations
 
 from rules import Predicate
 
-from config.request_cache import request_memo
 from organizations.authority import (
     acting_for_designation,
     acting_in,
     declare,
     is_staff_member,
     never,
-    was_read_as_visible,
 )
 from organizations.models import Designation, Role
+from workflow.permissions import registered_document_visible
 
 from .models import CampaignPlan, CampaignSupportPlan, GEFEndState, GEFGuidance, PlanDocument
 
 policy_office = acting_for_designation(Designation.POLICY_OFFICE, roles=(Role.ACTION_OFFICER, Role.APPROVER))
-
-
-def plan_visible(model) -> Predicate:
-    def check(user, plan=None) -> bool:
-        if not is_staff_member(user):
-            return False
-        if plan is None or was_read_as_visible(plan, user):
-            return True
-        from .selectors import plans_visible_to
-
-        return request_memo(("plan_visible", user.pk, model._meta.label, plan.pk),
-                            lambda: plans_visible_to(user, model).filter(pk=plan.pk).exists())
-
-    return Predicate(check, name=f"plan_visible({model.__name__})")
 
 
 def plan_addable(model) -> Predicate:
@@ -72,5 +57,5 @@ def register() -> None:
     for model in (GEFGuidance, GEFEndState):
         declare(model, view=is_staff_member, add=policy_office, change=policy_office, delete=policy_office)
     for model in (CampaignPlan, CampaignSupportPlan):
-        declare(model, view=plan_visible(model), add=plan_addable(model), change=plan_editable(model),
+        declare(model, view=registered_document_visible, add=plan_addable(model), change=plan_editable(model),
                 delete=never)

@@ -108,6 +108,15 @@ class UserPreferenceAdmin(admin.ModelAdmin):
 
     # Only the person's own: reminders/permissions.py.
 
+    def add_view(self, request, form_url="", extra_context=None):
+        # One preference each: where it exists, "add" opens it.
+        own = UserPreference.objects.filter(user_id=request.user.pk).first()
+        if own is not None:
+            from django.shortcuts import redirect
+
+            return redirect("admin:reminders_userpreference_change", own.pk)
+        return super().add_view(request, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         saved = user_preference_set(user=request.user, daily_digest=obj.daily_digest, by=request.user)
         obj.pk, obj.user = saved.pk, saved.user

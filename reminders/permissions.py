@@ -18,10 +18,6 @@ def _own(user, row=None) -> bool:
 own = Predicate(_own, name="own_record")
 
 
-def _no_preference_yet(user, _preference=None) -> bool:
-    return not UserPreference.objects.filter(user_id=user.pk).exists()
-
-
 def _reminder_visible(user, reminder: Reminder | None = None) -> bool:
     from workflow.permissions import tasker_document_visible
 
@@ -33,5 +29,5 @@ def register() -> None:
             delete=is_system_administrator)
     declare(Reminder, view=Predicate(_reminder_visible, name="reminder_visible"))
     declare(Notification, view=own)
-    first_preference = Predicate(_no_preference_yet, name="no_preference_yet")
-    declare(UserPreference, view=own, add=own & first_preference, change=own, delete=never)
+    # Adding one's preference when it exists saves over it (user_preference_set): no second row.
+    declare(UserPreference, view=own, add=own, change=own, delete=never)

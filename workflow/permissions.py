@@ -19,6 +19,7 @@ from organizations.authority import (
     is_staff_member,
     is_system_administrator,
     never,
+    was_read_as_visible,
 )
 from organizations.models import Designation
 from organizations.selectors import acts_for_designation
@@ -54,18 +55,27 @@ def _owns_procedure(user, route: Route | None = None) -> bool:
 owns_procedure = Predicate(_owns_procedure, name="owns_the_procedure")
 
 
-def _tasker_document_visible(user, tasker: Tasker | None = None) -> bool:
-    """A tasker is seen by those who may see its document (need-to-know and markings)."""
+def _registered_document_visible(user, document=None) -> bool:
+    """A document of any registered kind is seen by those its kind's need-to-know selector lets
+    see it (``workflow.registry``: plans, cycles, assessments); read once per request."""
     if not is_staff_member(user):
         return False
-    if tasker is None:
+    if document is None or was_read_as_visible(document, user):
         return True
     from config.request_cache import request_memo
 
     from .registry import document_visible
 
-    return request_memo(("tasker_document_visible", user.pk, tasker.content_type_id, tasker.object_id),
-                        lambda: document_visible(user, tasker.document))
+    return request_memo(("document_visible", user.pk, document._meta.label, document.pk),
+                        lambda: document_visible(user, document))
+
+
+registered_document_visible = Predicate(_registered_document_visible, name="registered_document_visible")
+
+
+def _tasker_document_visible(user, tasker: Tasker | None = None) -> bool:
+    """A tasker is seen by those who may see its document (need-to-know and markings)."""
+    return _registered_document_visible(user, tasker.document if tasker is not None else None)
 
 
 tasker_document_visible = Predicate(_tasker_document_visible, name="tasker_document_visible")
