@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from security.models import SecurityProfile
+from tests.factories import staff_member
 
 ROOT = Path(__file__).resolve().parents[2]
 ENDPOINTS = {
@@ -128,7 +129,7 @@ def test_a_link_request_is_approved_by_another_administrator_for_an_account_with
 
 
 def test_only_administrators_see_link_requests(pending):
-    staff = get_user_model().objects.create_user("eucom_action_officer", is_staff=True)
+    staff = staff_member("eucom_action_officer")  # works here, is no administrator
     client = Client()
     client.force_login(staff)
     assert client.get(reverse("admin:security_oidclinkrequest_changelist")).status_code == 403

@@ -19,7 +19,7 @@ from organizations.services import designation_assign
 from planning.models import CampaignPlan, PlanState
 from planning.selectors import plans_visible_to
 from security.models import AuditEvent
-from workflow.exceptions import ActionRefused, InvalidInput, TransitionRefused
+from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted, TransitionRefused
 from workflow.models import Response, Route, RouteStep, Step
 from workflow.selectors import open_taskers
 from workflow.services import RouteStepSpec, route_update, tasker_respond, transition_perform
@@ -61,10 +61,14 @@ def test_a_socom_action_officer_who_adds_socom_as_a_review_step_still_sees_only_
     socom_ao = world.user("SOCOM", AO)
     assert list(plans_visible_to(socom_ao, CampaignPlan).values_list("owner__acronym", flat=True)) == ["SOCOM"]
 
-    # The route service refuses it, naming the designation a review step needs...
+    # The route service refuses it: the route is the policy office's, not SOCOM's...
+    socom_step = [RouteStepSpec(step=Step.REVIEW, organization=world.orgs["SOCOM"])]
+    with pytest.raises(NotPermitted, match=r"office that owns this procedure \(the policy office"):
+        route_update(route=campaign_route(), by=socom_ao, steps=specs(campaign_route(), extra=socom_step))
+    # ...and the owning office itself may not name SOCOM a reviewer: it names the designation needed.
     with pytest.raises(InvalidInput) as refusal:
-        route_update(route=campaign_route(), by=socom_ao,
-                     steps=specs(campaign_route(), extra=[RouteStepSpec(step=Step.REVIEW, organization=world.orgs["SOCOM"])]))
+        route_update(route=campaign_route(), by=world.user("USD(P)", AO),
+                     steps=specs(campaign_route(), extra=socom_step))
     assert ("names SOCOM: a review step must name a designated office (for a campaign plan: the Joint Staff "
             "office (J5) or the policy office (USD(P)))") in " ".join(refusal.value.reasons)
     assert not campaign_route().steps.filter(organization=world.orgs["SOCOM"]).exists()
@@ -128,7 +132,7 @@ def test_a_route_that_makes_the_owner_its_own_approver_is_refused(world):
     assert "a campaign plan's owner may not approve its own document; name a designated office" in \
         refusal.value.reasons[0]
     with pytest.raises(InvalidInput) as refusal:
-        route_update(route=route, by=system_administrator("other"), steps=specs(
+        route_update(route=route, by=world.user("USD(P)", Role.APPROVER), steps=specs(
             route, without=not_approval, extra=[RouteStepSpec(step=Step.APPROVAL, organization=world.orgs["EUCOM"])]))
     assert "names EUCOM: an approval step must name a designated office" in refusal.value.reasons[0]
     assert [str(s) for s in campaign_route().steps.all()] == before
@@ -136,7 +140,7 @@ def test_a_route_that_makes_the_owner_its_own_approver_is_refused(world):
 
     # A support plan is signed by its owning component, as the directive says.
     support = Route.objects.get(document_kind="campaign_support_plan")
-    route_update(route=support, by=system_administrator("third"), steps=specs(support))
+    route_update(route=support, by=world.user("USD(P)", AO), steps=specs(support))
     assert support.steps.filter(step=Step.APPROVAL, relation="owner").exists()
 
 

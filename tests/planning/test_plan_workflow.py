@@ -239,9 +239,9 @@ def test_a_plan_in_flight_keeps_the_route_it_started_with(world):
     # Rewritten when review steps came to name designated offices (issue #14): the route no longer
     # names J5 itself, so the change is a route edit through the service, not a row update.
     plan = act(world.ready_plan(), "submit", world.user("EUCOM", AO))
-    # An administrator changes the route: the policy office no longer reviews (it still approves).
+    # The policy office, which owns the procedure, changes the route: it no longer reviews (it still approves).
     route = plan.route
-    route_update(route=route, by=world.user("J5", Role.ORG_ADMIN), steps=[
+    route_update(route=route, by=world.user("USD(P)", Role.ACTION_OFFICER), steps=[
         RouteStepSpec(step=s.step, organization=s.organization, designation=s.designation, relation=s.relation,
                       suspense_working_days=s.suspense_working_days)
         for s in route.steps.all() if not (s.step == Step.REVIEW and s.designation == Designation.POLICY_OFFICE)])
