@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.http import HttpResponse
 
 from .admin_mixins import ReadOnlyAdminMixin
@@ -65,6 +66,8 @@ class OIDCLinkRequestAdmin(admin.ModelAdmin):
     # System administrators link or decline pending identities: security/permissions.py.
 
 
+# Groups grant nothing here (who may do what is derived: organizations/authority.py): no page for them.
+admin.site.unregister(Group)
 admin.site.register(CUICategory)
 admin.site.register(DisseminationControl)
 

@@ -37,6 +37,10 @@ NOT_RUN = {
     r"^docker compose\b": "no Docker engine on the development machines; tests/test_compose.py validates the file",
     r"^cp \.env\.example \.env\b": "writes the operator's .env of the Docker topology (see the line after it)",
     r"^createdb\b": "creates a database on the PostgreSQL server for the test suite of the line after it",
+    r"^git clone <this repository>": "the operator's own checkout of the repository",
+    r"^\$EDITOR\b": "the operator edits their .env by hand",
+    r"^kubectl\b": "needs a Kubernetes cluster; tests/test_kubernetes.py renders and validates the manifests",
+    r"^curl .*/(health/ready/|metrics)\b": "needs the deployment's broker and METRICS_TOKEN; tests/operations checks both",
 }
 DEV_SUBCOMMANDS = {"up", "test", "manage", "install"}
 WEB_ADDRESS = "127.0.0.1:8000"

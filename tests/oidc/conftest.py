@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from django.contrib.auth import get_user_model
 
 from security.models import SecurityProfile
+from tests.factories import staff_member
 
 PROVIDER = Path(__file__).with_name("provider.py")
 CLIENT_ID, CLIENT_SECRET = "campaign-plans", "provider-test-secret-0123456789"  # noqa: S105 (test only)
@@ -84,8 +84,9 @@ def oidc(settings, provider):
 
 @pytest.fixture
 def officer(transactional_db, oidc):
-    """An account whose security profile an administrator linked to linked_officer's subject."""
-    user = get_user_model().objects.create_user("eucom_action_officer", password=PASSWORD, is_staff=True)
+    """An account whose security profile an administrator linked to linked_officer's subject: an
+    action officer of EUCOM (a current membership is what lets a person into the admin)."""
+    user = staff_member("eucom_action_officer", password=PASSWORD)
     SecurityProfile.objects.create(user=user, oidc_issuer=oidc["discovery"]["issuer"],
                                    oidc_subject=oidc["subjects"]["linked_officer"])
     return user

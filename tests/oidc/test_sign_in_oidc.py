@@ -17,6 +17,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 
 from security.models import AuditAction, AuditEvent, SecurityProfile
+from tests.factories import staff_member
 from tests.oidc.conftest import PASSWORD, PEOPLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -136,7 +137,7 @@ def test_an_administrator_links_the_recorded_request_and_then_the_person_signs_i
 
     from security.models import OIDCLinkRequest
 
-    planner = get_user_model().objects.create_user("eucom_planner", password=PASSWORD, is_staff=True)
+    planner = staff_member("eucom_planner", password=PASSWORD)
     SecurityProfile.objects.create(user=planner)
     administrator = get_user_model().objects.create_superuser("site_administrator", password=PASSWORD)
     refused = sign_in_with_provider(live_server.url, "unlinked_officer")
