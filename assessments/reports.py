@@ -17,11 +17,9 @@ from organizations.models import COMBATANT_COMMAND_KINDS
 from .models import Answer, Assessment, AssessmentCycle, ProgramAssessment
 from .rules import may_run_cycle
 
-REPORT_PERMISSION = "assessments.view_cycle_report"
-
 
 def may_view_report(user, cycle: AssessmentCycle) -> bool:
-    """Administrators, holders of ``view_cycle_report``, and members of the Joint Staff office,
+    """The cycle's administrators (``may_run_cycle``) and members of the Joint Staff office,
     USD(P) or PA&E of the cycle; in every case only when cleared for the report's marking (the
     highest of the plans it aggregates)."""
     from organizations.selectors import organization_ids_acting_for
@@ -31,7 +29,7 @@ def may_view_report(user, cycle: AssessmentCycle) -> bool:
         return False
     if not may_see(user, _marking(cycle)):
         return False
-    if may_run_cycle(user) or user.has_perm(REPORT_PERMISSION):
+    if may_run_cycle(user):
         return True
     ids = {cycle.owner_id, cycle.policy_office_id, cycle.program_coordinator_id} - {None}
     return bool(ids.intersection(organization_ids_acting_for(user)))
