@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from organizations.models import Designation
@@ -24,20 +23,19 @@ CYCLE_OFFICES = (
 )
 
 
-def cycle_office_holders(*, on: datetime.date | None = None) -> dict[str, tuple[int, ...]]:
-    """For each office field of a cycle, the organizations that may fill it on ``on`` (today):
-    the holders of its designation (one memoized query)."""
-    held = designation_holders(on=on)
+def cycle_office_holders() -> dict[str, tuple[int, ...]]:
+    """For each office field of a cycle, the organizations that may fill it today: the holders of
+    its designation (one memoized query)."""
+    held = designation_holders()
     return {name: held.get(designation, ()) for name, designation, _ in CYCLE_OFFICES}
 
 
-def cycle_offices_refusals(*, owner, policy_office, program_coordinator=None,
-                           on: datetime.date | None = None) -> dict[str, str]:
+def cycle_offices_refusals(*, owner, policy_office, program_coordinator=None) -> dict[str, str]:
     """Why these organizations cannot be a cycle's offices, by field (nothing when they can): each
-    must hold its designation on ``on`` (today), so a command cannot evaluate its own assessments.
+    must hold its designation today, so a command cannot evaluate its own assessments.
     The program coordinator is optional."""
     given = {"owner": owner, "policy_office": policy_office, "program_coordinator": program_coordinator}
-    holders = cycle_office_holders(on=on)
+    holders = cycle_office_holders()
     refusals = {}
     for name, designation, label in CYCLE_OFFICES:
         organization = given[name]
@@ -56,9 +54,9 @@ def may_run_cycle(user) -> bool:
     """The cycle's administrators: system administrators, and the organization administrators of
     the organization designated as the Joint Staff office (who owns the cycle)."""
     from organizations.models import Designation, Role
-    from organizations.selectors import acts_for_designation
+    from organizations.selectors import active_account, acts_for_designation
 
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return False
     return user.is_superuser or acts_for_designation(user, Designation.JOINT_STAFF, role=Role.ORG_ADMIN)
 

@@ -29,7 +29,9 @@ WORK_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
 
 
 def _active(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
+    from .selectors import active_account
+
+    return active_account(user)
 
 
 @predicate

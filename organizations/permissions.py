@@ -27,9 +27,9 @@ from .models import (
 
 def _administers(user, row=None) -> bool:
     """An organization administrator of the row's organization (of any, without a row)."""
-    from .selectors import organization_ids_acting_for
+    from .selectors import active_account, organization_ids_acting_for
 
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return False
     administered = organization_ids_acting_for(user, role=Role.ORG_ADMIN)
     if row is None:

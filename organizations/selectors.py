@@ -14,6 +14,11 @@ from config.request_cache import request_memo, request_memo_active
 from .models import AreaOfResponsibility, Delegation, Membership, Organization, Role
 
 
+def active_account(user) -> bool:
+    """A signed-in account that is switched on: the first thing every rule of who may act asks."""
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
 def _today(on: datetime.date | None) -> datetime.date:
     return on or timezone.localdate()
 
@@ -57,7 +62,7 @@ def acting_capacity_among(
     right, else the first they may act for by delegation. In a request it is answered from
     ``acting_roles`` (read once); elsewhere (a task, a command, a service called directly) the
     common case, an own membership, is one simple query."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return None
     roles = {roles} if isinstance(roles, str) else set(roles)
     org_ids = list(dict.fromkeys(o if isinstance(o, int) else o.pk for o in organizations))
@@ -95,7 +100,7 @@ def organizations_acting_for(user, *, role: Iterable[str] | str | None = None,
     """The organizations ``user`` acts for on ``on``: own memberships, and delegations received that
     ``acting_capacity`` would honour (the delegator holds the role that day, the delegate is a member).
     The rule is ``acting_roles``'s; this is its organizations as a queryset."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return Organization.objects.none()
     return Organization.objects.filter(pk__in=organization_ids_acting_for(user, role=role, on=on))
 
@@ -116,7 +121,7 @@ class Acting:
 def acting_roles(user, *, on: datetime.date | None = None) -> tuple[Acting, ...]:
     """Every organization ``user`` acts for on ``on`` with the roles they hold there, as
     ``organizations_acting_for`` counts them, in one query; read once per request."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return ()
     day = _today(on)
 

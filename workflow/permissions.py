@@ -22,7 +22,7 @@ from organizations.authority import (
     was_read_as_visible,
 )
 from organizations.models import Designation
-from organizations.selectors import acts_for_designation
+from organizations.selectors import active_account, acts_for_designation
 
 from .models import Closure, HistoryEntry, Route, Tasker
 
@@ -43,7 +43,7 @@ def procedure_owner(document_kind: str) -> str | None:
 
 
 def _owns_procedure(user, route: Route | None = None) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return False
     if route is None:
         return any(acts_for_designation(user, designation, role=WORK_ROLES)

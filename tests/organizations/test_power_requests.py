@@ -407,3 +407,18 @@ def test_a_system_administrator_requests_a_change_of_designated_office_from_the_
     assert response.status_code == 302
     assert PowerRequest.objects.get().designation == Designation.JOINT_STAFF
     assert not OrganizationDesignation.objects.exists()
+
+
+def test_only_administrators_open_the_list_of_power_requests():
+    """The menu entry and the list (no particular request): organization and system
+    administrators, who decide requests; not the office's other members."""
+    from organizations.authority import may
+
+    officer = MembershipFactory(role=Role.ACTION_OFFICER).user
+    approver = MembershipFactory(role=Role.APPROVER).user
+    administrator = MembershipFactory(role=Role.ORG_ADMIN).user
+
+    assert not may(officer, "view", PowerRequest)
+    assert not may(approver, "view", PowerRequest)
+    assert may(administrator, "view", PowerRequest)
+    assert may(SuperuserFactory(), "view", PowerRequest)
