@@ -100,6 +100,26 @@ def test_a_parent_plan_the_writer_may_not_see_is_refused_like_one_that_does_not_
     assert CampaignPlan.objects.get(pk=draft.pk).parent_plan_id is None
 
 
+def test_a_parent_plan_the_writer_may_see_is_taken(world):
+    """The other side of the rule above: the command's own theater plan is a parent its contingency
+    plan may name, through the API and through the service the admin calls."""
+    from planning.services import plan_create
+
+    theater = world.ready_plan(supporting=())
+    draft = world.ready_plan()
+    writer = world.user("EUCOM", Role.ACTION_OFFICER)
+    api = APIClient()
+    api.force_authenticate(writer)
+    answer = api.patch(f"/api/v1/campaign-plans/{draft.pk}/", {"kind": "contingency", "parent_plan": theater.pk},
+                       format="json")
+    assert answer.status_code == 200, answer.content
+    assert CampaignPlan.objects.get(pk=draft.pk).parent_plan_id == theater.pk
+
+    created = plan_create(model=CampaignPlan, by=writer, owner=theater.owner, title="Contingency plan B",
+                          kind="contingency", parent_plan=theater)
+    assert created.parent_plan_id == theater.pk
+
+
 def test_an_api_patch_adding_a_secret_objective_raises_the_banner_and_the_unclassified_user_gets_404(world):
     plan = world.ready_plan()
     writer = person("eucom_secret_writer", acronym="EUCOM", world=world, clearance="S")
