@@ -19,10 +19,11 @@ RUN groupadd --system --gid 10001 app \
 
 WORKDIR /app
 
-# Runtime dependencies only (no test or development tools), first, so that code changes reuse this
-# layer; --no-deps installs exactly the pinned list, and pip check proves it complete.
-COPY requirements.runtime.txt ./
-RUN pip install --no-deps -r requirements.runtime.txt && pip check
+# Runtime dependencies only (requirements/runtime.txt: no test or development tools), first, so
+# that code changes reuse this layer; --require-hashes refuses any file whose sha256 the lock does
+# not list, --no-deps installs exactly the pinned list, and pip check proves it complete.
+COPY requirements/runtime.txt requirements/
+RUN pip install --no-deps --require-hashes -r requirements/runtime.txt && pip check
 
 COPY . .
 RUN install -d -o app -g app /app/var /app/var/beat

@@ -4,9 +4,13 @@
     python3 dev.py up       run the product: web admin, Celery worker and Celery beat
     python3 dev.py test     run the whole test suite (arguments go to pytest)
     python3 dev.py manage   any manage.py command (arguments go to manage.py)
+    python3 dev.py install  only create ``.venv`` (and the browser tests' axe-core)
+    python3 dev.py lock     rewrite the lock files from pyproject.toml, then install them
+                            (arguments go to uv: ``--upgrade-package NAME`` upgrades NAME)
 
-Each creates ``.venv`` and installs the exact versions of ``requirements.lock`` when needed
-(again only when the lock changes), so a second run reuses what exists. Standard library only.
+Each creates ``.venv`` and installs the exact versions of ``requirements/dev.txt`` (with pip's
+--require-hashes) when needed (again only when the lock changes), so a second run reuses what
+exists. Standard library only.
 """
 
 from __future__ import annotations
@@ -28,8 +32,21 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
-LOCK = ROOT / "requirements.lock"
-STAMP = VENV / ".requirements.lock.sha256"
+# The lock files, written by uv (``python3 dev.py lock``) from pyproject.toml, every file with its
+# sha256: the runtime dependencies (what the image installs) and, with the same versions, those plus
+# the development extra (what .venv installs).
+RUNTIME_LOCK = ROOT / "requirements" / "runtime.txt"
+LOCK = ROOT / "requirements" / "dev.txt"
+STAMP = VENV / ".requirements-dev.txt.sha256"
+# How the lock files are made: for every platform (markers keep what only some need) from Python 3.11
+# on, keeping the versions they already pin (uv reads its output file) unless told to upgrade.
+LOCK_COMPILE = ("pip", "compile", "--universal", "--python-version", "3.11", "--generate-hashes", "--quiet",
+                "--custom-compile-command", "python3 dev.py lock")
+LOCK_TARGETS = (
+    ("pyproject.toml", "--output-file", "requirements/runtime.txt"),
+    ("pyproject.toml", "--extra", "dev", "--constraint", "requirements/runtime.txt",
+     "--output-file", "requirements/dev.txt"),
+)
 AXE = ROOT / "tests" / "browser" / "axe"  # axe-core for the browser tests' accessibility checks (npm)
 
 DEMO_PASSWORD_DEFAULT = "Training-Only-Demo-1"  # noqa: S105 (demo data, printed on purpose)
@@ -43,12 +60,16 @@ def say(message: str) -> None:
 LOCK_CHECK = """
 import re, sys
 from importlib.metadata import PackageNotFoundError, version
+try:
+    from packaging.markers import Marker
+except ImportError:  # a new environment: pip carries its own copy
+    from pip._vendor.packaging.markers import Marker
 def norm(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 missing = []
 for line in open(sys.argv[1]):
-    found = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\\[[^]]*\\])?==([^\\s;#]+)", line)
-    if found:
+    found = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\\[[^]]*\\])?==([^\\s;#]+)\\s*(?:;([^\\\\#]+))?", line)
+    if found and (found.group(3) is None or Marker(found.group(3).strip()).evaluate()):
         try:
             ok = version(norm(found.group(1))) == found.group(2)
         except PackageNotFoundError:
@@ -100,8 +121,19 @@ def ensure_environment() -> None:
     total = sum(1 for line in LOCK.read_text().splitlines() if re.match(r"[A-Za-z0-9]", line))
     say(f"installing the {total} locked dependencies (first run, or the lock changed; later runs reuse them)")
     pip_install("--upgrade", "pip")
-    pip_install("-r", str(LOCK), total=total)
+    pip_install("--require-hashes", "-r", str(LOCK), total=total)
     STAMP.write_text(digest)
+
+
+def lock(args: list[str]) -> int:
+    """Rewrite both lock files from pyproject.toml with the pinned uv (the development extra), the
+    runtime one first (the development one keeps its versions), then install the result."""
+    ensure_environment()
+    for target in LOCK_TARGETS:
+        say("uv " + " ".join(target[1:] + tuple(args)))
+        subprocess.run([str(BIN / "uv"), *LOCK_COMPILE, *target, *args], cwd=ROOT, check=True)
+    ensure_environment()
+    return 0
 
 
 def ensure_axe() -> None:
@@ -258,7 +290,7 @@ def manage_command(args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"up", "test", "install", "manage"}:
+    if not argv or argv[0] not in {"up", "test", "install", "manage", "lock"}:
         print(__doc__)
         return 2
     if argv[0] == "up":
@@ -269,6 +301,8 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[0] == "manage":
         return manage_command(argv[1:])
+    if argv[0] == "lock":
+        return lock(argv[1:])
     return test(argv[1:])
 
 

@@ -131,7 +131,7 @@ def load_run(*, world: World, database: str, seconds: int, people: int, approval
     locust = BIN / "locust"
     gunicorn = BIN / "gunicorn"
     if not locust.exists():
-        return LoadFigures(note="locust is not installed in this environment (pip install -r requirements.lock)")
+        return LoadFigures(note="locust is not installed in this environment (python3 dev.py install)")
     from .measure import api_taskers_url
 
     secret_key = secrets.token_urlsafe(60)

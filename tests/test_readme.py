@@ -42,7 +42,7 @@ NOT_RUN = {
     r"^kubectl\b": "needs a Kubernetes cluster; tests/test_kubernetes.py renders and validates the manifests",
     r"^curl .*/(health/ready/|metrics)\b": "needs the deployment's broker and METRICS_TOKEN; tests/operations checks both",
 }
-DEV_SUBCOMMANDS = {"up", "test", "manage", "install"}
+DEV_SUBCOMMANDS = {"up", "test", "manage", "install", "lock"}
 WEB_ADDRESS = "127.0.0.1:8000"
 
 
@@ -189,7 +189,7 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
 
 @pytest.mark.slow
 def test_readme_shell_blocks_run_as_written(tmp_path):
-    assert dev.lock_satisfied(), "the environment is installed from requirements.lock (dev.py would install it)"
+    assert dev.lock_satisfied(), "the environment is installed from requirements/dev.txt (dev.py would install it)"
     env = {k: v for k, v in os.environ.items()
            if k not in {"DATABASE_URL", "MIGRATION_DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
                         "DJANGO_SETTINGS_MODULE", "CACHE_URL", "REQUIRE_SERVICES"}}
