@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
-from config.request_cache import request_memo, request_memo_active
+from runtime.request_memo import request_memo, request_memo_active
 
 from .models import AreaOfResponsibility, Delegation, Membership, Organization, Role
 

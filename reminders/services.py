@@ -30,8 +30,8 @@ from django.db import transaction
 from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
-from config.celery_app import enqueue_on_commit
-from config.dates import datetime_words
+from runtime.dates import datetime_words
+from runtime.task_queue import enqueue_on_commit
 from workflow.calendar import add_working_days
 from workflow.models import OPEN_TASKER_STATES, Tasker
 

@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, path, reverse
 from django.utils import timezone
 
-from config.dates import datetime_words
 from organizations.selectors import organization_ids_acting_for
+from runtime.dates import datetime_words
 from security.admin_mixins import ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
 
