@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from config.middleware import PERSON_TIME_ZONE
+from runtime.time_zone import PERSON_TIME_ZONE
 from security.admin_mixins import AuthorityAdminMixin
 from security.forms import NOTICE_AND_CONSENT, ConsentAuthenticationForm
 

@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "config.middleware.PersonTimeZoneMiddleware",
+    "runtime.time_zone.PersonTimeZoneMiddleware",
     "runtime.request_memo.RequestCacheMiddleware",
     *(["security.middleware.SmartCardMiddleware"] if env_bool("REMOTE_USER_AUTH", False) else []),
     "security.middleware.RequestContextMiddleware",
