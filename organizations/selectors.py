@@ -254,3 +254,13 @@ def designation_holder_ids(designations: Iterable[str], *, on: datetime.date | N
     """The organizations holding any of ``designations`` on ``on`` (from ``designation_holders``)."""
     holders = designation_holders(on=on)
     return {pk for designation in designations for pk in holders.get(designation, ())}
+
+
+def person_roles_text(user) -> str:
+    """The person's roles in words for the header: "Action officer, EUCOM; Reviewer, J5"."""
+    rows = (memberships_active().filter(user_id=user.pk).order_by("organization__acronym", "role")
+            .values_list("role", "organization__acronym"))
+    words = [f"{Role(role).label}, {acronym}" for role, acronym in rows]
+    if not words and user.is_superuser:
+        words = ["System administrator"]
+    return "; ".join(words)
