@@ -19,8 +19,7 @@ def _today(on: datetime.date | None) -> datetime.date:
 
 
 def memberships_active(*, on: datetime.date | None = None) -> QuerySet[Membership]:
-    day = _today(on)
-    return Membership.objects.filter(Q(end__isnull=True) | Q(end__gt=day), start__lte=day)
+    return Membership.objects.active(on=on)
 
 
 def delegations_active(*, on: datetime.date | None = None) -> QuerySet[Delegation]:

@@ -37,6 +37,7 @@ from workflow.models import OPEN_TASKER_STATES, Tasker
 
 from .marking import mail_may_carry_title
 from .models import (
+    CLAIMABLE,
     Audience,
     Notification,
     PlanningMark,
@@ -77,8 +78,6 @@ DEFAULT_STEPS = (
 )
 
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
-# Rows the sweep hands to delivery: due ones, and those whose earlier attempt is uncertain.
-CLAIMABLE = (ReminderStatus.SCHEDULED, ReminderStatus.UNCERTAIN)
 DUE_COLUMNS = ("pk", "tasker_id", "step__offset_working_days", "digest", "recipient_id", "status", "message_id")
 
 
