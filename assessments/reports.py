@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from config.dates import date_words
 from organizations.models import COMBATANT_COMMAND_KINDS
+from runtime.dates import date_words
 
 from .models import Answer, Assessment, AssessmentCycle, ProgramAssessment
 from .rules import may_run_cycle

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.utils import timezone
 
-from .models import Answer, AssessmentCycle, Question, QuestionKind, Template, TemplateState
+from .models import (
+    Answer,
+    Assessment,
+    AssessmentCycle,
+    AssessmentState,
+    Question,
+    QuestionKind,
+    Template,
+    TemplateState,
+)
+from .rules import may_run_cycle
 
 
 def cycle_template(cycle: AssessmentCycle) -> Template | None:
@@ -122,3 +133,21 @@ def _plan_cleared_q(user):
 
     return (Q(campaign_plan__isnull=False) & marking_q(user, CampaignPlan, prefix="campaign_plan__")) | (
         Q(support_plan__isnull=False) & marking_q(user, CampaignSupportPlan, prefix="support_plan__"))
+
+
+def cycle_progress(user) -> dict | None:
+    """The start page's panel for those who run the cycle: the current assessment cycle, its
+    assessments counted by state, and the organizations with late ones (None for anyone else)."""
+    if not may_run_cycle(user):
+        return None
+    cycle = AssessmentCycle.objects.exclude(state="closed").order_by("-fiscal_year").first()
+    if cycle is None:
+        return None
+    labels = dict(AssessmentState.choices)
+    counts = (Assessment.objects.filter(cycle=cycle).values("state").annotate(n=Count("pk")).order_by())
+    late = (Assessment.objects.filter(cycle=cycle, suspense__lt=timezone.localdate(),
+                                      state__in=(AssessmentState.ASSIGNED, AssessmentState.IN_PROGRESS,
+                                                 AssessmentState.RETURNED))
+            .values("owner__acronym").annotate(n=Count("pk")).order_by("owner__acronym"))
+    return {"cycle": cycle, "states": [{"label": labels.get(r["state"], r["state"]), "count": r["n"]} for r in counts],
+            "late": list(late)}

@@ -14,10 +14,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config.celery_app import enqueue_on_commit
 from organizations.models import Organization
 from organizations.selectors import Capacity, acting_capacity
 from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
+from runtime.task_queue import enqueue_on_commit
 from workflow.calendar import working_day_on_or_after
 from workflow.exceptions import ActionRefused, Conflict, InvalidInput, NotPermitted
 from workflow.models import HistoryEntry, Response, Step, Tasker, TaskerState

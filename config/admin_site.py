@@ -1,10 +1,13 @@
-"""The admin site staff work in: a start page per person, workflow help pages with diagrams,
-the DoD consent banner at sign-in, a configurable URL. Wiring: it composes the apps' selectors."""
+"""The admin site staff work in: the DoD consent banner at sign-in, the rules every model admin
+follows, and its pages wired to the apps that own them: the start page (a layout of panels, each
+read and drawn by the app whose data it shows: ``workflow.dashboard``, ``reminders.selectors``,
+``assessments.selectors``), the workflow help pages (``workflow.admin_views``) and My preferences
+(``reminders.admin_views``). Wiring only: it holds no read of its own."""
 
 from __future__ import annotations
 
 import datetime
-from functools import cache
+from functools import cache, partial
 
 from django.apps import apps
 from django.conf import settings
@@ -13,13 +16,12 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
 from django.contrib.auth.signals import user_logged_in
 from django.db import DataError
-from django.db.models import Count
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from config.middleware import PERSON_TIME_ZONE
+from runtime.time_zone import PERSON_TIME_ZONE
 from security.admin_mixins import AuthorityAdminMixin
 from security.forms import NOTICE_AND_CONSENT, ConsentAuthenticationForm
 
@@ -28,21 +30,10 @@ from security.forms import NOTICE_AND_CONSENT, ConsentAuthenticationForm
 PERSON_ROLES = "person_roles"
 
 
-def person_roles_text(user) -> str:
-    """The person's roles in words for the header: "Action officer, EUCOM; Reviewer, J5"."""
-    from organizations.models import Role
-    from organizations.selectors import memberships_active
-
-    rows = (memberships_active().filter(user_id=user.pk).order_by("organization__acronym", "role")
-            .values_list("role", "organization__acronym"))
-    words = [f"{Role(role).label}, {acronym}" for role, acronym in rows]
-    if not words and user.is_superuser:
-        words = ["System administrator"]
-    return "; ".join(words)
-
-
 def remember_person(sender, request, user, **kwargs):  # noqa: ARG001 (a signal receiver)
     if request is not None and hasattr(request, "session"):
+        from organizations.selectors import person_roles_text
+
         request.session[PERSON_ROLES] = person_roles_text(user)
         if apps.is_installed("reminders"):
             from reminders.services import user_time_zone
@@ -51,28 +42,6 @@ def remember_person(sender, request, user, **kwargs):  # noqa: ARG001 (a signal 
 
 
 user_logged_in.connect(remember_person, dispatch_uid="config.admin_site.remember_person")
-
-
-def _cycle_progress(request) -> dict | None:
-    """For administrators: the current assessment cycle, counts by state and late organizations."""
-    if not apps.is_installed("assessments"):
-        return None
-    from assessments.models import Assessment, AssessmentCycle, AssessmentState
-    from assessments.rules import may_run_cycle
-
-    if not may_run_cycle(request.user):
-        return None
-    cycle = AssessmentCycle.objects.exclude(state="closed").order_by("-fiscal_year").first()
-    if cycle is None:
-        return None
-    labels = dict(AssessmentState.choices)
-    counts = (Assessment.objects.filter(cycle=cycle).values("state").annotate(n=Count("pk")).order_by())
-    late = (Assessment.objects.filter(cycle=cycle, suspense__lt=timezone.localdate(),
-                                      state__in=(AssessmentState.ASSIGNED, AssessmentState.IN_PROGRESS,
-                                                 AssessmentState.RETURNED))
-            .values("owner__acronym").annotate(n=Count("pk")).order_by("owner__acronym"))
-    return {"cycle": cycle, "states": [{"label": labels.get(r["state"], r["state"]), "count": r["n"]} for r in counts],
-            "late": list(late)}
 
 
 # No list has a billion pages; past that a page number only overflows the database's LIMIT.
@@ -168,44 +137,6 @@ def _with_site_rules(admin_class: type) -> type:
                  "__doc__": admin_class.__doc__})
 
 
-def recent_actions(user, *, limit: int = 10) -> list[dict]:
-    """The user's latest admin actions for the index's "Recent actions" box. Django's log keeps the
-    title a document had when the action was taken; a document's banner may since have risen
-    beyond the user, so a document is named only if the user may see it now (one query checks
-    every listed document), otherwise by its kind."""
-    from django.contrib.admin.models import LogEntry
-    from django.db.models import IntegerField, Value
-
-    from workflow.registry import registered_documents, visible_documents
-
-    entries = list(LogEntry.objects.filter(user_id=user.pk).select_related("content_type")
-                   .order_by("-action_time")[:limit])
-    kinds = {model._meta.label_lower: model for model in registered_documents()}
-    asked: dict[type, list[int]] = {}
-    for entry in entries:
-        model = kinds.get(f"{entry.content_type.app_label}.{entry.content_type.model}") if entry.content_type else None
-        if model is not None and str(entry.object_id).isdigit():
-            asked.setdefault(model, []).append(int(entry.object_id))
-    seen: set[tuple[str, int]] = set()
-    if asked:
-        models = list(asked)
-        checks = [visible_documents(model, user).filter(pk__in=asked[model]).order_by()
-                  .annotate(listed_kind=Value(index, output_field=IntegerField())).values_list("pk", "listed_kind")
-                  for index, model in enumerate(models)]
-        union = checks[0].union(*checks[1:], all=True) if len(checks) > 1 else checks[0]
-        seen = {(models[index]._meta.label_lower, pk) for pk, index in union}
-    lines = []
-    for entry in entries:
-        label = f"{entry.content_type.app_label}.{entry.content_type.model}" if entry.content_type else ""
-        model = kinds.get(label)
-        if model is not None and (label, int(entry.object_id) if str(entry.object_id).isdigit() else None) not in seen:
-            lines.append({"entry": entry, "text": f"a {model._meta.verbose_name} you can no longer see", "url": ""})
-        else:
-            lines.append({"entry": entry, "text": entry.object_repr,
-                          "url": "" if entry.is_deletion() else entry.get_admin_url()})
-    return lines
-
-
 class WorkplaceAdminSite(admin.AdminSite):
     site_header = "Campaign plan workflow"
     site_title = "Campaign plans"
@@ -242,14 +173,17 @@ class WorkplaceAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         from organizations.selectors import organizations_acting_for
-        from workflow.dashboard import documents_by_state, tasker_lines
+        from workflow.dashboard import documents_by_state, recent_actions, tasker_lines
 
         extra_context = extra_context or {}
         if request.user.is_authenticated:
             organizations = list(organizations_acting_for(request.user).values_list("pk", flat=True))
             extra_context["taskers"] = tasker_lines(request.user, organizations=organizations)
             extra_context["documents_by_state"] = documents_by_state(request.user, organizations=organizations)
-            extra_context["cycle_progress"] = _cycle_progress(request)
+            if apps.is_installed("assessments"):
+                from assessments.selectors import cycle_progress
+
+                extra_context["cycle_progress"] = cycle_progress(request.user)
             extra_context["recent_actions"] = recent_actions(request.user)
             if apps.is_installed("reminders"):
                 from reminders.selectors import notifications_of, notifications_unread_count
@@ -259,60 +193,11 @@ class WorkplaceAdminSite(admin.AdminSite):
         return super().index(request, extra_context)
 
     def get_urls(self):
+        from reminders.admin_views import preferences_view
+        from workflow.admin_views import workflow_help_view
+
         return [
-            path("workflow-help/<str:app_label>/<str:model_name>/", self.admin_view(self.workflow_help),
-                 name="workflow_help"),
-            path("preferences/", self.admin_view(self.preferences), name="preferences"),
+            path("workflow-help/<str:app_label>/<str:model_name>/",
+                 self.admin_view(partial(workflow_help_view, self)), name="workflow_help"),
+            path("preferences/", self.admin_view(partial(preferences_view, self)), name="preferences"),
         ] + super().get_urls()
-
-    def workflow_help(self, request, app_label, model_name):
-        """The whole route of one kind of document: its diagram and every transition's rules."""
-        from workflow.diagrams import state_diagram_svg
-        from workflow.registry import registered_documents
-        from workflow.services import declared_transitions
-
-        model = next((m for m in registered_documents()
-                      if (m._meta.app_label, m._meta.model_name) == (app_label, model_name)), None)
-        if model is None:
-            raise Http404
-        labels = dict(model._meta.get_field("state").choices)
-        transitions = []
-        for rules, sources in declared_transitions(model):
-            target = next(t.target for t in model._meta.get_field("state").get_all_transitions(model)
-                          if t.name == rules.name)
-            transitions.append({
-                "label": rules.label, "from": ", ".join(labels.get(s, s) for s in sorted(sources)),
-                "to": labels.get(target, target), "who": "; ".join(a.description for a in rules.actors),
-                "conditions": [(c.__doc__ or c.__name__.replace("_", " ")).strip().splitlines()[0].rstrip(".")
-                               for c in rules.conditions],
-                "comment": rules.comment_label if rules.comment_required else "",
-            })
-        context = {**self.each_context(request), "title": f"How a {model._meta.verbose_name} moves",
-                   "diagram": state_diagram_svg(model), "transitions": transitions, "model_name": model_name,
-                   "opts": model._meta}
-        return TemplateResponse(request, "admin/workflow_help.html", context)
-
-    def preferences(self, request):
-        """The person's own preferences: the time zone of the times on the pages."""
-        import zoneinfo
-
-        from django.core.exceptions import ValidationError
-        from django.shortcuts import redirect
-
-        from reminders.services import user_time_zone, user_time_zone_set
-
-        error = ""
-        if request.method == "POST":
-            try:
-                preference = user_time_zone_set(user=request.user, time_zone=request.POST.get("time_zone", ""))
-            except ValidationError as refusal:
-                error = " ".join(refusal.messages)
-            else:
-                request.session[PERSON_TIME_ZONE] = preference.time_zone
-                shown = preference.time_zone or f"the installation's ({settings.TIME_ZONE})"
-                messages.success(request, f"Times are now shown in {shown}.")
-                return redirect("admin:preferences")
-        context = {**self.each_context(request), "title": "My preferences", "error": error,
-                   "chosen": request.POST.get("time_zone") if error else user_time_zone(request.user),
-                   "zones": sorted(zoneinfo.available_timezones()), "installation_zone": settings.TIME_ZONE}
-        return TemplateResponse(request, "admin/preferences.html", context, status=400 if error else 200)

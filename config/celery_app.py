@@ -1,5 +1,6 @@
 """Celery wiring (cookiecutter-django's shape): configuration from Django settings under
-the CELERY_ namespace, tasks autodiscovered from each app's ``tasks.py``."""
+the CELERY_ namespace, tasks autodiscovered from each app's ``tasks.py``. Apps send tasks with
+``runtime.task_queue.enqueue_on_commit``."""
 
 import os
 
@@ -21,14 +22,6 @@ def health_check(token: str = "ping") -> dict:  # noqa: S107 (not a secret)
         cursor.execute("SELECT 1")
         (one,) = cursor.fetchone()
     return {"token": token, "database": one == 1}
-
-
-def enqueue_on_commit(task, *args, **kwargs) -> None:
-    """Send ``task`` only when the current transaction commits: a rolled-back change never
-    runs a task, and the worker always finds the rows it was told about."""
-    from django.db import transaction
-
-    transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
 
 
 def _structured_logs_in_the_worker() -> None:

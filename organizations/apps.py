@@ -11,7 +11,7 @@ class OrganizationsConfig(AppConfig):
         permissions.register()
         from django.db.models.signals import post_delete, post_save
 
-        from config.request_cache import request_memo_clear
+        from runtime.request_memo import request_memo_clear
 
         from .models import Delegation, Membership
 

@@ -3,11 +3,14 @@ memberships with roles, and delegations ("acting for")."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django_countries.fields import CountryField
 
 
@@ -209,6 +212,14 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
 
 
+class MembershipQuerySet(models.QuerySet):
+    def active(self, *, on: datetime.date | None = None) -> MembershipQuerySet:
+        """The memberships current on ``on`` (today by default): started, and not ended (``end``
+        is exclusive). Read through ``organizations.selectors.memberships_active``."""
+        day = on or timezone.localdate()
+        return self.filter(Q(end__isnull=True) | Q(end__gt=day), start__lte=day)
+
+
 class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
@@ -219,6 +230,8 @@ class Membership(models.Model):
     )
     start = models.DateField()
     end = models.DateField(null=True, blank=True, help_text="Exclusive; empty while current.")
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization", "role", "user"]
@@ -307,25 +320,23 @@ class Delegation(models.Model):
         return f"{self.delegator} → {self.delegate} ({self.get_role_display()}, {self.organization})"
 
     def clean(self) -> None:
-        from .selectors import memberships_active
-
         if not (self.organization_id and self.delegator_id and self.delegate_id and self.start and self.end):
             return
         if self.end <= self.start:
             raise ValidationError({"end": "The end must be after the start."})
         if self.delegator_id == self.delegate_id:
             raise ValidationError({"delegate": "A delegation must be to another person."})
-        if not memberships_active(on=self.start).filter(
+        if not Membership.objects.active(on=self.start).filter(
             user_id=self.delegator_id, organization_id=self.organization_id, role=self.role
         ).exists():
             raise ValidationError({"delegator": f"The delegator is not {_article(self.get_role_display())} "
                                                 f"of {self.organization} on {self.start}."})
-        if not memberships_active(on=self.start).filter(
+        if not Membership.objects.active(on=self.start).filter(
             user_id=self.delegate_id, organization_id=self.organization_id
         ).exists():
             raise ValidationError({"delegate": f"The delegate is not a member of {self.organization} on "
                                                f"{self.start}; a delegation can only go to a member."})
-        holding = memberships_active(on=self.start).filter(
+        holding = Membership.objects.active(on=self.start).filter(
             user_id=self.delegator_id, organization_id=self.organization_id, role=self.role
         ).first()
         if holding and holding.end and holding.end < self.end:

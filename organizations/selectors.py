@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
-from config.request_cache import request_memo, request_memo_active
+from runtime.request_memo import request_memo, request_memo_active
 
 from .models import AreaOfResponsibility, Delegation, Membership, Organization, Role
 
@@ -24,8 +24,7 @@ def _today(on: datetime.date | None) -> datetime.date:
 
 
 def memberships_active(*, on: datetime.date | None = None) -> QuerySet[Membership]:
-    day = _today(on)
-    return Membership.objects.filter(Q(end__isnull=True) | Q(end__gt=day), start__lte=day)
+    return Membership.objects.active(on=on)
 
 
 def delegations_active(*, on: datetime.date | None = None) -> QuerySet[Delegation]:
@@ -259,3 +258,13 @@ def designation_holder_ids(designations: Iterable[str], *, on: datetime.date | N
     """The organizations holding any of ``designations`` on ``on`` (from ``designation_holders``)."""
     holders = designation_holders(on=on)
     return {pk for designation in designations for pk in holders.get(designation, ())}
+
+
+def person_roles_text(user) -> str:
+    """The person's roles in words for the header: "Action officer, EUCOM; Reviewer, J5"."""
+    rows = (memberships_active().filter(user_id=user.pk).order_by("organization__acronym", "role")
+            .values_list("role", "organization__acronym"))
+    words = [f"{Role(role).label}, {acronym}" for role, acronym in rows]
+    if not words and user.is_superuser:
+        words = ["System administrator"]
+    return "; ".join(words)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.admin.widgets import AutocompleteMixin, AutocompleteSelect, AutocompleteSelectMultiple
 from django.forms.models import ModelChoiceIterator
 
-from config.request_cache import request_memo
+from runtime.request_memo import request_memo
 
 
 class _ReadOnceAutocomplete(AutocompleteMixin):

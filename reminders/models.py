@@ -101,6 +101,10 @@ class ReminderStatus(models.TextChoices):
     UNCERTAIN = "uncertain", "Uncertain — possibly delivered"
 
 
+# Rows the sweep hands to delivery: due ones, and those whose earlier attempt is uncertain.
+CLAIMABLE = (ReminderStatus.SCHEDULED, ReminderStatus.UNCERTAIN)
+
+
 class Reminder(models.Model):
     """The outbox: one row per (tasker, step, recipient), so a reminder exists once whatever
     retries, crashes or concurrent sweeps happen. Its status is the single source of truth."""

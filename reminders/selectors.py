@@ -127,8 +127,7 @@ def outbox_backlog(*, now: datetime.datetime | None = None) -> tuple[int, float]
     from django.db.models import Count, Min, Q
     from django.utils import timezone
 
-    from .models import Reminder
-    from .services import CLAIMABLE
+    from .models import CLAIMABLE, Reminder
 
     now = now or timezone.now()
     row = (Reminder.objects.filter(Q(digest=False) | Q(attempts__gt=0), status__in=CLAIMABLE, due_at__lte=now)

@@ -30,13 +30,14 @@ from django.db import transaction
 from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
-from config.celery_app import enqueue_on_commit
-from config.dates import datetime_words
+from runtime.dates import datetime_words
+from runtime.task_queue import enqueue_on_commit
 from workflow.calendar import add_working_days
 from workflow.models import OPEN_TASKER_STATES, Tasker
 
 from .marking import mail_may_carry_title
 from .models import (
+    CLAIMABLE,
     Audience,
     Notification,
     PlanningMark,
@@ -77,8 +78,6 @@ DEFAULT_STEPS = (
 )
 
 MAIL_ERRORS = (smtplib.SMTPException, OSError)
-# Rows the sweep hands to delivery: due ones, and those whose earlier attempt is uncertain.
-CLAIMABLE = (ReminderStatus.SCHEDULED, ReminderStatus.UNCERTAIN)
 DUE_COLUMNS = ("pk", "tasker_id", "step__offset_working_days", "digest", "recipient_id", "status", "message_id")
 
 

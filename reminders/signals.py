@@ -5,7 +5,7 @@ services save with ``save()``/``save(update_fields=...)``). Taskers created with
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from config.celery_app import enqueue_on_commit
+from runtime.task_queue import enqueue_on_commit
 from workflow.models import Closure, Tasker
 
 from .services import reminders_plan

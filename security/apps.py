@@ -9,4 +9,4 @@ class SecurityConfig(AppConfig):
         from . import permissions
 
         permissions.register()
-        from . import signals  # noqa: F401 (audit of sign-in, history, memberships, permissions)
+        from . import signals  # noqa: F401 (audit of sign-in, memberships, permissions, admin changes)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from config.celery_app import enqueue_on_commit, health_check
+from config.celery_app import health_check
+from runtime.task_queue import enqueue_on_commit
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,6 +4,7 @@ from django.forms.models import BaseInlineFormSet
 
 from security.admin_mixins import InlineFollowsParentMixin, ReadOnlyAdminMixin
 
+from .admin_audit import AuditEventAdmin  # noqa: F401 (registers the audit trail's page)
 from .admin_views import TaskerAdmin  # noqa: F401 (registers "my taskers")
 from .models import Closure, HistoryEntry, Route, RouteStep
 from .services import RouteStepSpec, route_change_record, route_describe, route_steps_refusals

@@ -12,11 +12,12 @@ from django.contrib import admin, messages
 from django.db import OperationalError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, path, reverse
 from django.utils import timezone
 
-from config.dates import datetime_words
 from organizations.selectors import organization_ids_acting_for
+from runtime.dates import datetime_words
 from security.admin_mixins import ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
 
@@ -26,6 +27,7 @@ from .diagrams import state_diagram_svg
 from .exceptions import WorkflowError, lock_conflict
 from .idempotency import Outcome, request_fingerprint, submission_once
 from .models import CommentCategory, Decision, IdempotencyKey, Response, SubmissionChannel, Tasker
+from .registry import registered_documents
 from .selectors import comment_resolution, comments_of, document_read_once, history_of, taskers_of
 
 
@@ -449,3 +451,26 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
         messages.success(request, f"{done} tasker{'s' if done != 1 else ''} acknowledged.")
 
 
+def workflow_help_view(admin_site, request, app_label, model_name):
+    """The admin site's help page for one kind of document (``admin:workflow_help``): its whole
+    route, the diagram and every transition's rules."""
+    model = next((m for m in registered_documents()
+                  if (m._meta.app_label, m._meta.model_name) == (app_label, model_name)), None)
+    if model is None:
+        raise Http404
+    labels = dict(model._meta.get_field("state").choices)
+    transitions = []
+    for rules, sources in services.declared_transitions(model):
+        target = next(t.target for t in model._meta.get_field("state").get_all_transitions(model)
+                      if t.name == rules.name)
+        transitions.append({
+            "label": rules.label, "from": ", ".join(labels.get(s, s) for s in sorted(sources)),
+            "to": labels.get(target, target), "who": "; ".join(a.description for a in rules.actors),
+            "conditions": [(c.__doc__ or c.__name__.replace("_", " ")).strip().splitlines()[0].rstrip(".")
+                           for c in rules.conditions],
+            "comment": rules.comment_label if rules.comment_required else "",
+        })
+    context = {**admin_site.each_context(request), "title": f"How a {model._meta.verbose_name} moves",
+               "diagram": state_diagram_svg(model), "transitions": transitions, "model_name": model_name,
+               "opts": model._meta}
+    return TemplateResponse(request, "admin/workflow_help.html", context)

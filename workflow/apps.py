@@ -6,6 +6,6 @@ class WorkflowConfig(AppConfig):
     verbose_name = "Workflow: routes, taskers, comments, history"
 
     def ready(self) -> None:
-        from . import permissions
+        from . import audit, permissions  # noqa: F401 (audit: every history entry is audited)
 
         permissions.register()

@@ -1,11 +1,13 @@
 """The start page's reads: a person's open taskers with a stoplight, their organizations'
-documents by state. Bounded queries whatever the amount of data."""
+documents by state, their recent admin actions (naming only documents they may still see).
+Bounded queries whatever the amount of data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Value
+from django.contrib.admin.models import LogEntry
+from django.db.models import Count, IntegerField, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -13,7 +15,7 @@ from organizations.selectors import organization_ids_acting_for
 
 from .calendar import add_working_days
 from .models import Tasker
-from .registry import cleared_documents, registered_documents
+from .registry import cleared_documents, registered_documents, visible_documents
 from .selectors import taskers_for_user
 
 WARNING_WORKING_DAYS = 3
@@ -78,3 +80,36 @@ def documents_by_state(user, *, organizations: list[int] | None = None) -> list[
                        for state in labels if state in by_state],
         })
     return result
+
+
+def recent_actions(user, *, limit: int = 10) -> list[dict]:
+    """The user's latest admin actions for the index's "Recent actions" box. Django's log keeps the
+    title a document had when the action was taken; a document's banner may since have risen
+    beyond the user, so a document is named only if the user may see it now (one query checks
+    every listed document), otherwise by its kind."""
+    entries = list(LogEntry.objects.filter(user_id=user.pk).select_related("content_type")
+                   .order_by("-action_time")[:limit])
+    kinds = {model._meta.label_lower: model for model in registered_documents()}
+    asked: dict[type, list[int]] = {}
+    for entry in entries:
+        model = kinds.get(f"{entry.content_type.app_label}.{entry.content_type.model}") if entry.content_type else None
+        if model is not None and str(entry.object_id).isdigit():
+            asked.setdefault(model, []).append(int(entry.object_id))
+    seen: set[tuple[str, int]] = set()
+    if asked:
+        models = list(asked)
+        checks = [visible_documents(model, user).filter(pk__in=asked[model]).order_by()
+                  .annotate(listed_kind=Value(index, output_field=IntegerField())).values_list("pk", "listed_kind")
+                  for index, model in enumerate(models)]
+        union = checks[0].union(*checks[1:], all=True) if len(checks) > 1 else checks[0]
+        seen = {(models[index]._meta.label_lower, pk) for pk, index in union}
+    lines = []
+    for entry in entries:
+        label = f"{entry.content_type.app_label}.{entry.content_type.model}" if entry.content_type else ""
+        model = kinds.get(label)
+        if model is not None and (label, int(entry.object_id) if str(entry.object_id).isdigit() else None) not in seen:
+            lines.append({"entry": entry, "text": f"a {model._meta.verbose_name} you can no longer see", "url": ""})
+        else:
+            lines.append({"entry": entry, "text": entry.object_repr,
+                          "url": "" if entry.is_deletion() else entry.get_admin_url()})
+    return lines

@@ -10,7 +10,7 @@ import io
 from django.http import HttpResponse
 from django.utils import timezone
 
-from config.dates import datetime_words
+from runtime.dates import datetime_words
 from security.audit import AuditAction, audit_record
 from security.markings import combine
 from security.spreadsheets import csv_writer, xlsx_append

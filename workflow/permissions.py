@@ -62,7 +62,7 @@ def _registered_document_visible(user, document=None) -> bool:
         return False
     if document is None or was_read_as_visible(document, user):
         return True
-    from config.request_cache import request_memo
+    from runtime.request_memo import request_memo
 
     from .registry import document_visible
 

@@ -94,8 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "config.middleware.PersonTimeZoneMiddleware",
-    "config.request_cache.RequestCacheMiddleware",
+    "runtime.time_zone.PersonTimeZoneMiddleware",
+    "runtime.request_memo.RequestCacheMiddleware",
     *(["security.middleware.SmartCardMiddleware"] if env_bool("REMOTE_USER_AUTH", False) else []),
     "security.middleware.RequestContextMiddleware",
     # A request id (the X-Request-ID header if the proxy sent one, else a new UUID) and the user on

@@ -29,6 +29,7 @@ AUTHORITY=(
   'organizations.selectors.x_organization_ids_acting_for*' 'organizations.selectors.x_organization_holds*'
   'organizations.selectors.x_designations_acting_for*' 'organizations.selectors.x_acts_for_designation*'
   'organizations.selectors.x_memberships_active*' 'organizations.selectors.x_delegations_active*'
+  'organizations.models.xǁMembershipQuerySetǁactive*'
   'workflow.rules.xǁ*'
   'workflow.services.x__evaluate*' 'workflow.services.x__perform_locked*' 'workflow.services.x_transition_perform*'
   'workflow.services.x__require_*' 'workflow.services.x_tasker_*' 'workflow.services.x_comment_*'
@@ -42,7 +43,7 @@ AUTHORITY=(
   'assessments.services.x_template_create_check*' 'assessments.services.x__owner_capacity*'
   'assessments.services.x_answers_edit_check*'
   'security.access.*'
-  'security.audit.x_may_read_audit*' 'security.audit.x_audit_events_readable_by*'
+  'security.audit.x_may_read_audit*' 'workflow.audit.x_audit_events_readable_by*'
   # The declared rules: who may view, add, change and delete each model (the authorization matrix).
   'organizations.authority.*' 'organizations.permissions.*' 'planning.permissions.*' 'assessments.permissions.*'
   'workflow.permissions.*' 'reminders.permissions.*' 'security.permissions.*' 'api.permissions.*'

@@ -199,8 +199,8 @@ def test_who_acts_for_whom_is_read_afresh_outside_a_request():
 
 
 def test_within_a_request_it_is_read_once_and_again_after_a_membership_changes(django_assert_num_queries):
-    from config.request_cache import RequestCacheMiddleware
     from organizations.selectors import acting_capacity_among, organization_ids_acting_for
+    from runtime.request_memo import RequestCacheMiddleware
 
     first = MembershipFactory(role=Role.REVIEWER, start=JAN)
     other = OrganizationFactory()

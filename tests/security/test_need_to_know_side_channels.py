@@ -293,8 +293,8 @@ def test_the_admin_refuses_a_banner_beyond_the_writers_clearance_beside_the_fiel
 
 
 def test_an_auditor_reads_every_event_about_no_document_and_a_document_event_only_when_cleared(world):
-    from security.audit import audit_events_readable_by
     from security.models import AuditEvent
+    from workflow.audit import audit_events_readable_by
 
     plan = world.ready_plan()
     secret = marked(world.ready_plan(), title="Audited secret plan", level="S")

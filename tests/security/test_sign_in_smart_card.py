@@ -22,7 +22,7 @@ PASSWORD = "Tr@ining-only-Passw0rd"
 def smart_card(settings):
     """The settings REMOTE_USER_AUTH=true and SMART_CARD_TRUSTED_PROXIES=10.20.0.0/30 produce."""
     settings.MIDDLEWARE = [*settings.MIDDLEWARE]
-    settings.MIDDLEWARE.insert(settings.MIDDLEWARE.index("config.request_cache.RequestCacheMiddleware") + 1,
+    settings.MIDDLEWARE.insert(settings.MIDDLEWARE.index("runtime.request_memo.RequestCacheMiddleware") + 1,
                                "security.middleware.SmartCardMiddleware")
     settings.AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "security.backends.SmartCardBackend",
                                         "security.backends.ProfileModelBackend"]

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from config.production_guard import refuse_in_production
 from organizations import demo
+from runtime.production_guard import refuse_in_production
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from django.core.management.commands import flush
 from django.db import connections
 
-from config.production_guard import refuse_in_production
+from runtime.production_guard import refuse_in_production
 
 
 @contextmanager

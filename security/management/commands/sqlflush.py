@@ -1,6 +1,6 @@
 from django.core.management.commands import sqlflush
 
-from config.production_guard import refuse_in_production
+from runtime.production_guard import refuse_in_production
 
 
 class Command(sqlflush.Command):

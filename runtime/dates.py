@@ -1,6 +1,6 @@
 """Dates and times in words, as the pages show them (``config/formats/en/formats.py``): for
 exports, e-mails and messages built in Python. Times are in the active time zone, which is the
-person's own on a page (``config.middleware.PersonTimeZoneMiddleware``) and the installation's
+person's own on a page (``runtime.time_zone.PersonTimeZoneMiddleware``) and the installation's
 (``TIME_ZONE``) elsewhere."""
 
 from __future__ import annotations
