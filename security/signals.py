@@ -1,5 +1,6 @@
 """Audit of what happens outside the workflow services: sign-in, sign-out, failed sign-in,
-membership, delegation and permission changes; and every history entry of a document."""
+membership, delegation and permission changes. (Every history entry of a document gets its
+audit event from the engine, which writes both: ``workflow.services.history_append``.)"""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from organizations.models import (
     PowerRequest,
     PowerRequestState,
 )
-from workflow.models import HistoryEntry
 
 from .audit import audit_record
 from .models import AuditAction, MarkingFields
@@ -41,16 +41,6 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username") or getattr(request, "sign_in_identity", ""))[:150]
     audit_record(action=AuditAction.SIGN_IN_FAILED, description=f"Failed sign-in as {username!r}",
                  request=request, username=username, detail=getattr(request, "sign_in_failure", None))
-
-
-@receiver(post_save, sender=HistoryEntry)
-def _workflow_action(sender, instance, created, **kwargs):
-    if created:
-        audit_record(action=AuditAction.WORKFLOW, description=instance.description, user=instance.actor,
-                     detail={"document_type": instance.content_type_id, "document_id": instance.object_id,
-                             "action": instance.action, "from": instance.from_state, "to": instance.to_state,
-                             "acting_for": instance.acting_for_id, "on_behalf_of": instance.on_behalf_of_id,
-                             "caused_by": instance.caused_by_id})
 
 
 @receiver(post_save, sender=Membership)
