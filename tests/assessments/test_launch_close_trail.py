@@ -24,7 +24,8 @@ def one_audit_event_each(entries) -> bool:
 
 
 def test_launch_and_close_write_one_history_entry_per_event_and_one_audit_event_per_entry(world):
-    eucom, army = world.approved_plan("EUCOM"), world.approved_plan("DA", support=True)
+    eucom = world.approved_plan("EUCOM")
+    world.approved_plan("DA", support=True)
     world.approved_plan("CENTCOM")
     cycle = world.cycle()
     world.approved_template(cycle)
