@@ -998,7 +998,6 @@ def comment_adjudicate(*, comment: Comment, by, decision: str, rationale: str) -
     return comment
 
 
-@retried_on_lock_failure
 def _agreeing_capacity(comment: Comment, by) -> Capacity | None:
     return acting_capacity(user=by, organization=comment.organization, roles=ROLES_WHO_ANSWER,
                            coordinator=comment.tasker.step == Step.COORDINATION)
@@ -1021,6 +1020,7 @@ def comment_agree_refusal(*, comment: Comment, document, by) -> str | None:
     return None
 
 
+@retried_on_lock_failure
 def comment_agree(*, comment: Comment, by) -> Comment:
     """The commenting organization agrees with the owner's partial acceptance or rejection of
     its comment: a critical comment agreed with no longer keeps its organization's
