@@ -20,7 +20,7 @@ from organizations.selectors import designated_organization
 from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
 from workflow.models import Response, Step
 from workflow.selectors import open_taskers
-from workflow.services import transition_perform
+from workflow.services import tasker_respond, transition_perform
 
 from . import reference, services
 from .models import (
@@ -78,9 +78,7 @@ def _approved_template(cycle: AssessmentCycle, j5_user, usdp_user) -> Template:
         ])
     template = _act(template, "consult", j5_user)
     for tasker in open_taskers(template, step=Step.CONSULTATION):
-        tasker.mark_answered()
-        tasker.response, tasker.answered_by, tasker.answered_at = Response.CONCUR, usdp_user, timezone.now()
-        tasker.save()
+        tasker_respond(tasker=tasker, by=usdp_user, response=Response.CONCUR)  # the engine's one path
     return _act(template, "approve", j5_user)
 
 

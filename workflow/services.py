@@ -623,13 +623,22 @@ def taskers_issue_bulk(*, issues: Sequence[tuple[object, Sequence[tuple[Organiza
     ``description`` with ``{step}``, ``{organizations}`` and ``{suspense}`` filled in; ``to_state``
     when the issue is the document's first state) and each entry exactly one audit event. The
     statements do not depend on the number of documents or taskers: one INSERT of the taskers,
-    then ``history_append``'s three. Call inside the transaction that holds the documents (a
-    transition's lock, or a launch's lock on its cycle). Issued by the system (``by`` None), the
+    then ``history_append``'s three; all or nothing. Call inside the transaction that holds the
+    documents (a transition's lock, or a launch's lock on its cycle). Issued by the system (``by`` None), the
     history names ``caused_by``. Reminders are planned by the sweep (``bulk_create`` sends no
     signal)."""
     suspense, moved = working_day_on_or_after(suspense)
     if suspense < timezone.localdate():
         raise InvalidInput("The suspense cannot be in the past.", {"suspense": ["Must be today or later."]})
+    with transaction.atomic(savepoint=False):
+        return _taskers_issue(issues, step=step, suspense=suspense, moved=moved, suspense_reason=suspense_reason,
+                              by=by, capacity=capacity, caused_by=caused_by, seam_ids=seam_ids, action=action,
+                              description=description, to_state=to_state)
+
+
+def _taskers_issue(issues, *, step: str, suspense: datetime.date, moved: str, suspense_reason: str, by,
+                   capacity: Capacity | None, caused_by, seam_ids, action: str, description: str,
+                   to_state: str) -> list[Tasker]:
     content_types = {}
     taskers: list[Tasker] = []
     for document, participants in issues:
@@ -668,8 +677,8 @@ def _with_note(reason: str, note: str) -> str:
 def _taskers_close(taskers: list[Tasker], *, close, fields: Sequence[str]) -> list[Tasker]:
     """Move ``taskers`` through their state machine (``close(tasker)`` makes the transition and
     sets the other ``fields``), write them in one UPDATE, and tell what depends on them
-    (``workflow.signals.taskers_closed``: their reminders are cancelled). The engine's one
-    writer of a closed tasker's state."""
+    (``workflow.signals.taskers_closed``: their reminders are cancelled). How the engine closes
+    taskers as a transition's effect or in bulk (one at a time, a service saves the tasker)."""
     if not taskers:
         return []
     for tasker in taskers:
