@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from organizations.models import Organization
@@ -20,9 +20,16 @@ from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
 from runtime.task_queue import enqueue_on_commit
 from workflow.calendar import working_day_on_or_after
 from workflow.exceptions import ActionRefused, Conflict, InvalidInput, NotPermitted
-from workflow.models import HistoryEntry, Response, Step, Tasker, TaskerState
-from workflow.selectors import document_taskers
-from workflow.services import history_record, suspense_for, taskers_issue, transition_perform
+from workflow.models import Response, Step, Tasker
+from workflow.services import (
+    history_record,
+    suspense_for,
+    taskers_cancel_bulk,
+    taskers_close_answered,
+    taskers_issue,
+    taskers_issue_bulk,
+    transition_perform,
+)
 
 from .models import (
     ANSWER_ROLES,
@@ -88,17 +95,10 @@ def cycle_create(*, by, fiscal_year: int, owner: Organization, policy_office: Or
     return cycle
 
 
-def _close_cycle_taskers(cycle: AssessmentCycle, by) -> None:
-    for tasker in document_taskers(cycle, open_only=True):
-        tasker.mark_answered()
-        tasker.response, tasker.answered_by, tasker.answered_at = Response.COMPLETED, by, timezone.now()
-        tasker.save(update_fields=["state", "response", "answered_by", "answered_at"])
-
-
 def cycle_enter_phase(*, cycle: AssessmentCycle, step: str, organization: Organization,
                       suspense: datetime.date, by=None) -> None:
     """Close the previous phase's tasker and task ``organization`` with the phase set at setup."""
-    _close_cycle_taskers(cycle, by)
+    taskers_close_answered(document=cycle, by=by, response=Response.COMPLETED)
     taskers_issue(document=cycle, step=step, participants=[(organization, "phase of the assessment cycle")],
                   by=by, suspense=max(suspense, timezone.localdate()),
                   suspense_reason="Phase suspense set at the cycle's setup.")
@@ -106,13 +106,15 @@ def cycle_enter_phase(*, cycle: AssessmentCycle, step: str, organization: Organi
 
 def cycle_enter_closed(*, cycle: AssessmentCycle, by) -> None:
     """Close the evaluation tasker; assessments never submitted stay in the report as missing
-    and their completion taskers are cancelled."""
-    _close_cycle_taskers(cycle, by)
+    and their completion taskers are cancelled (through the engine: each such assessment's
+    history says so, on behalf of whoever closed the cycle)."""
+    taskers_close_answered(document=cycle, by=by, response=Response.COMPLETED)
+    never_submitted = Q()
     for model in (PlanAssessment, ProgramAssessment):
-        never_submitted = model.objects.filter(cycle=cycle, first_submitted_at__isnull=True).values("pk")
-        Tasker.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id__in=never_submitted,
-                              state__in=(TaskerState.OPEN, TaskerState.ACKNOWLEDGED)).update(
-            state=TaskerState.CANCELLED, closed_reason=f"{cycle} closed without this assessment.")
+        never_submitted |= Q(content_type=ContentType.objects.get_for_model(model),
+                             object_id__in=model.objects.filter(cycle=cycle, first_submitted_at__isnull=True).values("pk"))
+    taskers_cancel_bulk(taskers=Tasker.objects.filter(never_submitted),
+                        reason=f"{cycle} closed without this assessment.", caused_by=by)
 
 
 def cycle_enter_launch(*, cycle: AssessmentCycle, by, enqueue: bool = True) -> None:
@@ -154,38 +156,29 @@ def _pending_count(cycle: AssessmentCycle) -> int:
 
 
 def _assessments_create(*, cycle: AssessmentCycle, items: list[dict], by, suspense: datetime.date) -> int:
-    """Create the assessments of ``items`` with their completion taskers and history, in bulk:
-    a fixed number of queries whatever the number of items. Call inside a transaction that
-    holds the cycle's row lock (so two launches cannot both create the same assessment)."""
+    """Create the assessments of ``items`` with their completion taskers and history, in bulk
+    (the taskers, their history and its audit through ``taskers_issue_bulk``): a fixed number
+    of queries whatever the number of items. Call inside a transaction that holds the cycle's
+    row lock (so two launches cannot both create the same assessment)."""
     created = 0
-    now = timezone.now()
     # The cycle's collection suspense may fall on a weekend, holiday or closure: each tasker's
     # falls on the next working day, and the assignment says so.
-    suspense, moved = working_day_on_or_after(suspense)
+    moved_suspense, _note = working_day_on_or_after(suspense)
+    owners = Organization.objects.in_bulk({item["owner_id"] for item in items})
     for model, fields in ((PlanAssessment, ("campaign_plan", "support_plan")), (ProgramAssessment, ("program",))):
         mine = [item for item in items if item["field"] in fields]
         if not mine:
             continue
         documents = model.objects.bulk_create([
-            model(cycle=cycle, owner_id=item["owner_id"], title=item["title"], suspense=suspense,
+            model(cycle=cycle, owner_id=item["owner_id"], title=item["title"], suspense=moved_suspense,
                   **{f"{item['field']}_id": item["plan_id"]})
             for item in mine
         ])
-        content_type = ContentType.objects.get_for_model(model)
-        Tasker.objects.bulk_create([
-            Tasker(content_type=content_type, object_id=document.pk, step=Step.COMPLETION,
-                   organization_id=document.owner_id, suspense=suspense, document_title=document.title,
-                   suspense_reason=moved,
-                   added_reason="owner of the assessed plan" if model is PlanAssessment else "conducts it (1.k)")
-            for document in documents
-        ])
-        HistoryEntry.objects.bulk_create([
-            HistoryEntry(content_type=content_type, object_id=document.pk, at=now, action="assigned",
-                         description=(f"Assigned to {item['acronym']} by the {cycle}, suspense {suspense:%d %b %Y}"
-                                      + (f" ({moved})" if moved else ""))[:300],
-                         actor=by, to_state=AssessmentState.ASSIGNED)
-            for document, item in zip(documents, mine, strict=True)
-        ])
+        why = "owner of the assessed plan" if model is PlanAssessment else "conducts it (1.k)"
+        taskers_issue_bulk(issues=[(document, [(owners[document.owner_id], why)]) for document in documents],
+                           step=Step.COMPLETION, suspense=suspense, by=by, action="assigned",
+                           description=f"Assigned to {{organizations}} by the {cycle}, suspense {{suspense}}",
+                           to_state=AssessmentState.ASSIGNED)
         created += len(documents)
     return created
 
@@ -440,11 +433,8 @@ def assessment_enter_submitted(*, assessment: AssessmentDocument, by, capacity: 
     now = timezone.now()
     assessment.submitted_at = now
     assessment.first_submitted_at = assessment.first_submitted_at or now
-    for tasker in document_taskers(assessment, step=Step.COMPLETION, open_only=True):
-        tasker.mark_answered()
-        tasker.response, tasker.answered_by, tasker.answered_at = Response.COMPLETED, by, now
-        tasker.answered_on_behalf_of_id = capacity.on_behalf_of_id if capacity else None
-        tasker.save(update_fields=["state", "response", "answered_by", "answered_at", "answered_on_behalf_of"])
+    taskers_close_answered(document=assessment, step=Step.COMPLETION, by=by, response=Response.COMPLETED,
+                           capacity=capacity)
 
 
 def assessment_enter_returned(*, assessment: AssessmentDocument, by, capacity: Capacity | None) -> None:

@@ -14,7 +14,7 @@ from organizations.selectors import acting_capacity
 from security.markings import Marking
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
 from workflow.models import Response, Step
-from workflow.selectors import document_taskers, open_taskers, taskers_of
+from workflow.selectors import open_taskers, taskers_of
 from workflow.services import (
     TransitionContext,
     document_lock,
@@ -22,6 +22,7 @@ from workflow.services import (
     route_participants,
     route_snapshot_take,
     taskers_cancel_open,
+    taskers_close_answered,
     taskers_issue,
     transition_perform,
 )
@@ -294,17 +295,9 @@ def plan_return(*, plan: PlanDocument, context: TransitionContext) -> None:
 
 def plan_approve(*, plan: PlanDocument, context: TransitionContext) -> None:
     """Close the approval tasker and supersede the version approved before this one."""
-    for tasker in document_taskers(plan, open_only=True):
-        if tasker.step == Step.APPROVAL:
-            tasker.mark_answered()
-            tasker.response = Response.APPROVED
-            tasker.answered_by, tasker.answered_at = context.by, timezone.now()
-            tasker.answered_on_behalf_of_id = context.capacity.on_behalf_of_id if context.capacity else None
-            tasker.save(update_fields=["state", "response", "answered_by", "answered_at", "answered_on_behalf_of"])
-        else:
-            tasker.mark_cancelled()
-            tasker.closed_reason = "Plan approved"
-            tasker.save(update_fields=["state", "closed_reason"])
+    taskers_close_answered(document=plan, step=Step.APPROVAL, by=context.by, response=Response.APPROVED,
+                           capacity=context.capacity)
+    taskers_cancel_open(document=plan, reason="Plan approved")
     plan.approved_at = timezone.now()
     if plan.version == 1:
         return  # nothing earlier to supersede

@@ -1,12 +1,14 @@
 """Keeps a tasker's reminders in line with it whenever it is saved one at a time (the workflow
-services save with ``save()``/``save(update_fields=...)``). Taskers created with
-``bulk_create`` send no signal; the sweep's planning pass finds those."""
+services save with ``save()``/``save(update_fields=...)``) or closed in bulk by the engine
+(``workflow.signals.taskers_closed``). Taskers created with ``bulk_create`` send no signal; the
+sweep's planning pass finds those."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from runtime.task_queue import enqueue_on_commit
 from workflow.models import Closure, Tasker
+from workflow.signals import taskers_closed
 
 from .services import reminders_plan
 
@@ -22,6 +24,12 @@ def plan_reminders_of_saved_tasker(sender, instance: Tasker, created: bool, raw:
         return
     # In the saving transaction: the tasker and its reminders commit (or roll back) together.
     reminders_plan(taskers=[instance])
+
+
+@receiver(taskers_closed, dispatch_uid="reminders_plan_on_taskers_closed")
+def plan_reminders_of_closed_taskers(sender, taskers: list[Tasker], **kwargs) -> None:
+    # In the closing transaction, for the whole batch at once: what is scheduled is cancelled.
+    reminders_plan(taskers=taskers)
 
 
 @receiver(post_save, sender=Closure, dispatch_uid="reminders_replan_on_closure_saved")

@@ -4,6 +4,7 @@ current thread is serving (set by ``security.middleware.RequestContextMiddleware
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Sequence
 
 from .models import AuditAction, AuditEvent
 from .network import client_address
@@ -33,11 +34,27 @@ def client_ip(request) -> str | None:
 def audit_record(*, action: str, description: str, user=None, request=None, obj=None,
                  detail: dict | None = None, username: str = "") -> AuditEvent:
     """Append one audit event. ``user`` and ``request`` default to the current request's."""
+    event = audit_event(action=action, description=description, user=user, request=request, obj=obj,
+                        detail=detail, username=username)
+    event.save()
+    return event
+
+
+def audit_records_append(events: Sequence[AuditEvent]) -> list[AuditEvent]:
+    """Append ``events`` (made by ``audit_event``) on the chain, in their order, in one INSERT:
+    the same trail as one ``audit_record`` per event, in a number of statements that does not
+    grow with theirs. Inside a transaction, all or none."""
+    return AuditEvent.objects.bulk_create(events) if events else []
+
+
+def audit_event(*, action: str, description: str, user=None, request=None, obj=None,
+                detail: dict | None = None, username: str = "") -> AuditEvent:
+    """The unsaved event ``audit_record`` appends (``audit_records_append`` appends many)."""
     request = request or _current_request.get()
     if user is None and request is not None and getattr(request, "user", None) is not None \
             and request.user.is_authenticated:
         user = request.user
-    return AuditEvent.objects.create(
+    return AuditEvent(
         action=action, description=description[:500],
         user_id=user.pk if user is not None and user.pk else None,
         username=username or (user.get_username() if user is not None and user.pk else ""),
@@ -57,5 +74,6 @@ def may_read_audit(user) -> bool:
                 and (user.is_superuser or organization_ids_acting_for(user, role=Role.AUDITOR)))
 
 
-__all__ = ["AuditAction", "audit_record", "may_read_audit", "set_current_request",
+__all__ = ["AuditAction", "audit_event", "audit_record", "audit_records_append", "may_read_audit",
+           "set_current_request",
            "reset_current_request"]

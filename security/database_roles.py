@@ -1,7 +1,7 @@
 """Two database roles on PostgreSQL: the owner of the tables (MIGRATION_DATABASE_URL), which runs
 the migrations, and the application's role (DATABASE_URL), which reads and writes rows but
 cannot truncate, disable a trigger, drop or alter a table, and only reads and appends to the
-append-only tables (audit trail, document history, state log).
+append-only tables (audit trail, document history).
 
 The append-only tables are the ones a migration gave the ``refuse_audit_rewrite`` trigger
 (security/migrations): the database itself says which they are, so a table protected later is

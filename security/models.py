@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from .markings import RANK, ClassificationLevel, Marking
-from .trail import chain_append
+from .trail import chain_append, chain_extend
 
 
 class CUICategory(models.Model):
@@ -185,12 +185,61 @@ class AuditAction(models.TextChoices):
     ADMIN_CHANGE = "admin_change", "Record changed in the admin"
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def bulk_create(self, *args, **kwargs):
-        raise ValidationError("Audit events are chained one at a time: write them with security.audit.audit_record.")
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows that are only ever added: no UPDATE or DELETE through the ORM (``AppendOnly``)."""
+
+    def _refuse(self, *args, **kwargs):
+        raise ValidationError(f"{self.model.append_only_name} is append-only: rows are added, never changed or "
+                              "deleted.")
+
+    update = delete = bulk_update = update_or_create = _refuse
 
 
-class AuditEvent(models.Model):
+class AppendOnly(models.Model):
+    """The one rule of the append-only trails (the audit trail, ``security.AuditEvent``, and each
+    document's history, ``workflow.HistoryEntry``): a row is added and never changed or deleted.
+    The application refuses it here (``save`` of a stored row, ``delete``, and the queryset's
+    ``update``, ``delete``, ``bulk_update``); on PostgreSQL the database refuses it too, whoever
+    asks: the ``refuse_audit_rewrite`` triggers (security migrations 0002 and 0005) and the
+    application's role, which may only read and insert on those tables (``manage.py db_roles``)."""
+
+    append_only_name = "This trail"
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(f"{self.append_only_name} is append-only: a row cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(f"{self.append_only_name} is append-only: a row cannot be deleted.")
+
+
+class AuditEventQuerySet(AppendOnlyQuerySet):
+    def bulk_create(self, objs, batch_size=None, **kwargs):
+        """Append ``objs`` on the chain, in their order, in one transaction: one read of the
+        chain's head whatever their number (``security.trail.chain_extend``). No conflict
+        options: an event is never skipped or merged."""
+        if kwargs:
+            raise ValidationError("Audit events are appended on the chain as they are: no conflict options.")
+        objs = list(objs)
+        if any(not obj._state.adding or obj.pk is not None for obj in objs):
+            raise ValidationError("The audit trail is append-only: only new events are appended.")
+        with transaction.atomic(using=self.db, savepoint=False):
+            chain_extend(objs, using=self.db)
+            created = super().bulk_create(objs, batch_size=batch_size)
+            keys = [obj.pk for obj in created]
+            if None not in keys and keys != sorted(keys):
+                # The chain is walked in key order: keys must follow the order of the chain.
+                raise ValidationError("Audit events were given keys out of the order of their chain.")
+        return created
+
+
+class AuditEvent(AppendOnly):
     """Append-only and hash-chained. On PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE
     (migrations 0002 and 0005) and the application's role may only read and insert
     (``manage.py db_roles``); each event's ``hash`` covers its content and the previous event's
@@ -212,6 +261,8 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64, editable=False,
                             help_text="SHA-256 of this event's content and the previous event's hash.")
 
+    append_only_name = "The audit trail"
+
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
@@ -222,13 +273,10 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.description}"
 
     def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("The audit trail is append-only.")
+        if not self._state.adding or self.pk is not None:
+            raise ValidationError("The audit trail is append-only: an event cannot be changed.")
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         # No savepoint of its own: a failed append fails the caller's transaction anyway.
         with transaction.atomic(using=using, savepoint=False):
             chain_append(self, using=using)
             super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("The audit trail is append-only.")

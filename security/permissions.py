@@ -43,5 +43,3 @@ def register() -> None:
         for name in ("AccessAttempt", "AccessLog", "AccessFailureLog"):
             declare(apps.get_model("axes", name), view=is_system_administrator | is_auditor,
                     delete=is_system_administrator)
-    if apps.is_installed("django_fsm_log"):
-        declare(apps.get_model("django_fsm_log", "StateLog"), view=is_system_administrator | is_auditor)

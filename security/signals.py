@@ -1,6 +1,6 @@
 """Audit of what happens outside the workflow services: sign-in, sign-out, failed sign-in,
-membership, delegation and permission changes, admin changes. (Every history entry of a document
-is audited by the engine: ``workflow.audit``.)"""
+membership, delegation and permission changes, admin changes. (Every history entry of a document gets its
+audit event from the engine, which writes both: ``workflow.services.history_append``.)"""
 
 from __future__ import annotations
 

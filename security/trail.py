@@ -57,6 +57,15 @@ def chain_hash(event, previous_hash: str) -> str:
 
 def chain_append(event, *, using: str) -> None:
     """Link the unsaved ``event`` to the last one; call inside the transaction that inserts it."""
+    chain_extend([event], using=using)
+
+
+def chain_extend(events: list, *, using: str) -> None:
+    """Link the unsaved ``events``, in their order, after the last one: one read of the chain's
+    head (holding its lock) whatever their number; call inside the transaction that inserts
+    them, in this order (keys are drawn in the order of the chain)."""
+    if not events:
+        return
     connection = connections[using]
     if connection.vendor == "postgresql":
         # One statement: audit_chain_head() (migration 0004) takes the lock, then reads the last
@@ -66,12 +75,14 @@ def chain_append(event, *, using: str) -> None:
             row = cursor.fetchone()
         previous = row[0] if row else None
     else:
-        previous = (type(event)._default_manager.using(using).order_by("-pk")
+        previous = (type(events[0])._default_manager.using(using).order_by("-pk")
                     .values_list("hash", flat=True).first())
-    if event.at is None:
-        event.at = timezone.now()
-    event.previous_hash = previous or GENESIS
-    event.hash = chain_hash(event, event.previous_hash)
+    previous = previous or GENESIS
+    for event in events:
+        if event.at is None:
+            event.at = timezone.now()
+        event.previous_hash = previous
+        event.hash = previous = chain_hash(event, event.previous_hash)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
-"""The audit trail as the engine's documents meet it: every history entry of a document is
-audited as it is written, and auditors read the events about a document only while they are
-cleared for it (through each kind's registered selector). Here, above ``security`` (which keeps
+"""The audit trail as the engine's documents meet it: auditors read the events about a document
+only while they are cleared for it (through each kind's registered selector). Here, above ``security`` (which keeps
 the trail itself and who may read it), because only the engine knows the kinds of document."""
 
 from __future__ import annotations
@@ -9,25 +8,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, CharField, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, NullIf
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 
-from security.audit import audit_record, may_read_audit
-from security.models import AuditAction, AuditEvent
+from security.audit import may_read_audit
+from security.models import AuditEvent
 
-from .models import HistoryEntry
 from .registry import cleared_documents, registered_documents
-
-
-@receiver(post_save, sender=HistoryEntry, dispatch_uid="workflow.audit.history_entry_audited")
-def history_entry_audited(sender, instance, created, **kwargs):
-    """One audit event for each history entry written."""
-    if created:
-        audit_record(action=AuditAction.WORKFLOW, description=instance.description, user=instance.actor,
-                     detail={"document_type": instance.content_type_id, "document_id": instance.object_id,
-                             "action": instance.action, "from": instance.from_state, "to": instance.to_state,
-                             "acting_for": instance.acting_for_id, "on_behalf_of": instance.on_behalf_of_id,
-                             "caused_by": instance.caused_by_id})
 
 
 def audit_events_readable_by(user, events: QuerySet | None = None) -> QuerySet:

@@ -85,21 +85,6 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
     return day
 
 
-def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
-    if end == start:
-        return 0
-    sign = 1 if end > start else -1
-    low, high = (start, end) if sign > 0 else (end, start)
-    count = 0
-    day = low
-    while day < high:
-        day += datetime.timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return sign * count
-
-
 def working_day_on_or_after(day: datetime.date) -> tuple[datetime.date, str]:
     """A suspense falls on a working day: ``day`` itself when it is one, otherwise the next
     working day and the note that tells the user so, e.g. “moved from Sat 5 Dec to Mon 7 Dec:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from organizations.models import Designation, Organization, Role
+from security.models import AppendOnly
 
 
 class Step(models.TextChoices):
@@ -244,8 +245,12 @@ class Comment(DocumentRef):
         return f"{self.get_category_display()} comment from {self.organization} on {self.section or 'the document'}"
 
 
-class HistoryEntry(DocumentRef):
-    """Append-only: who did what to a document, acting for which organization, on whose delegation."""
+class HistoryEntry(AppendOnly, DocumentRef):
+    """Who did what to a document, acting for which organization, on whose delegation: the one
+    trail of a document's events (append-only: ``security.models.AppendOnly``). The engine writes
+    every entry, each with exactly one audit event (``workflow.services.history_append``)."""
+
+    append_only_name = "History"
 
     at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     action = models.CharField(max_length=50)
@@ -270,14 +275,6 @@ class HistoryEntry(DocumentRef):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.description}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValidationError("History is append-only: an entry cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("History is append-only: an entry cannot be deleted.")
 
     @property
     def actor_label(self) -> str:

@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django_fsm import transition as fsm_transition
-from django_fsm_log.decorators import fsm_log_by
 
 from organizations.models import Role, with_article
 from organizations.selectors import Capacity, acting_capacity_among
@@ -140,11 +139,8 @@ def workflow_transition(*, field, source, target, label: str, actors: Sequence[A
             return not rules.unmet(instance)
 
         fsm_condition.__name__ = f"{func.__name__}_conditions"
-        # fsm_log_by outside the transition: django-fsm-log's state log is written after the
-        # transition's body returns, and reads who acted from what fsm_log_by set.
         wrapped = fsm_transition(field=field, source=source, target=target, conditions=[fsm_condition],
                                  custom={"label": label, "rules": rules})(func)
-        wrapped = fsm_log_by(wrapped)
         wrapped.workflow_rules = rules
         return wrapped
 

@@ -19,12 +19,13 @@ import datetime
 import functools
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
-from django.db.models import JSONField
+from django.db.models import JSONField, QuerySet
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
@@ -57,6 +58,7 @@ from .models import (
 from .registry import REVIEWING_STEPS, document_kinds, owner_approves
 from .rules import TransitionRules
 from .selectors import document_read_once, document_taskers, document_taskers_forget
+from .signals import taskers_closed
 
 RESPONSES_BY_STEP = {
     Step.COORDINATION: (Response.CONCUR, Response.CONCUR_WITH_COMMENT, Response.NONCONCUR),
@@ -416,15 +418,47 @@ def history_record(*, document, action: str, description: str, actor=None, capac
                    from_state: str = "", to_state: str = "", comment: str = "", data: dict | None = None,
                    caused_by=None) -> HistoryEntry:
     """Append one entry to the document's history (who, for which organization, on whose
-    delegation). An event of the system itself (no ``actor``) names ``caused_by``, the person
-    whose action caused it."""
-    return HistoryEntry.objects.create(
+    delegation), with its audit event (``history_append``). An event of the system itself (no
+    ``actor``) names ``caused_by``, the person whose action caused it."""
+    return history_append([history_entry(
+        document=document, action=action, description=description, actor=actor, capacity=capacity,
+        from_state=from_state, to_state=to_state, comment=comment, data=data, caused_by=caused_by)])[0]
+
+
+def history_entry(*, document, action: str, description: str, actor=None, capacity: Capacity | None = None,
+                  from_state: str = "", to_state: str = "", comment: str = "", data: dict | None = None,
+                  caused_by=None, at: datetime.datetime | None = None) -> HistoryEntry:
+    """The unsaved entry ``history_record`` appends (``history_append`` appends many)."""
+    return HistoryEntry(
         content_type=ContentType.objects.get_for_model(type(document)), object_id=document.pk,
         action=action, description=description[:300], from_state=from_state, to_state=to_state,
         actor=actor, acting_for_id=capacity.organization_id if capacity else None,
         on_behalf_of_id=capacity.on_behalf_of_id if capacity else None, comment=comment, data=data or {},
-        caused_by=caused_by if actor is None else None,
+        caused_by=caused_by if actor is None else None, **({"at": at} if at is not None else {}),
     )
+
+
+def history_append(entries: list[HistoryEntry]) -> list[HistoryEntry]:
+    """Append ``entries`` to the documents' history, and exactly one audit event per entry (the
+    audit trail's copy of the event, chained, naming the entry): the one writer of both trails.
+    Statements: one INSERT of the entries, one read of the audit chain's head and one INSERT of
+    the events, whatever the number of entries (SQLite splits long INSERTs into batches). All or
+    nothing (inside the caller's transaction, or one of its own)."""
+    from security.audit import audit_event, audit_records_append
+    from security.models import AuditAction
+
+    if not entries:
+        return []
+    with transaction.atomic(savepoint=False):
+        created = HistoryEntry.objects.bulk_create(entries)
+        audit_records_append([
+            audit_event(action=AuditAction.WORKFLOW, description=entry.description, user=entry.actor,
+                        detail={"document_type": entry.content_type_id, "document_id": entry.object_id,
+                                "history": entry.pk, "action": entry.action, "from": entry.from_state,
+                                "to": entry.to_state, "acting_for": entry.acting_for_id,
+                                "on_behalf_of": entry.on_behalf_of_id, "caused_by": entry.caused_by_id})
+            for entry in created])
+    return created
 
 
 # --- transitions ---------------------------------------------------------------------------
@@ -561,35 +595,77 @@ def taskers_issue(*, document, step: str, participants: list[tuple[Organization,
     (U.S. federal holidays excluded). A suspense shorter than the standard needs a reason.
     Issued by the system (``by`` None), the history names ``caused_by``."""
     standard = suspense_for(working_days=working_days if working_days is not None else step_suspense_days(document, step))
-    moved = ""
-    if suspense is None:
-        suspense = standard
-    else:
-        suspense, moved = working_day_on_or_after(suspense)
-    if suspense < standard and not suspense_reason.strip():
+    suspense = standard if suspense is None else suspense
+    effective = working_day_on_or_after(suspense)[0]  # the standard is a working day already
+    if effective < standard and not suspense_reason.strip():
         raise InvalidInput(
-            f"A suspense of {suspense:%d %b %Y} is shorter than the standard {standard:%d %b %Y}; give the reason.",
+            f"A suspense of {effective:%d %b %Y} is shorter than the standard {standard:%d %b %Y}; give the reason.",
             {"suspense_reason": ["Required when the suspense is shorter than the standard."]},
         )
+    return taskers_issue_bulk(issues=[(document, participants)], step=step, suspense=suspense,
+                              suspense_reason=suspense_reason if effective < standard else "", by=by,
+                              capacity=capacity, caused_by=caused_by, seam_ids=seam_ids)
+
+
+ISSUED = "{step} taskers issued to {organizations}, suspense {suspense}"
+
+
+def taskers_issue_bulk(*, issues: Sequence[tuple[object, Sequence[tuple[Organization, str]]]], step: str,
+                       suspense: datetime.date, suspense_reason: str = "", by=None,
+                       capacity: Capacity | None = None, caused_by=None,
+                       seam_ids: set[int] | frozenset = frozenset(), action: str = "", description: str = ISSUED,
+                       to_state: str = "") -> list[Tasker]:
+    """Issue taskers for ``step`` on many documents at once: ``issues`` pairs each document with
+    its participants (organization, why it takes part). Guarantees: every tasker has the one
+    ``suspense``, moved to the next working day when it is none (the reason and the history say
+    so), never in the past (``InvalidInput``, nothing written); each document whose participants
+    are not empty gets exactly one history entry (``action``, by default ``<step>_taskers_issued``;
+    ``description`` with ``{step}``, ``{organizations}`` and ``{suspense}`` filled in; ``to_state``
+    when the issue is the document's first state) and each entry exactly one audit event. The
+    statements do not depend on the number of documents or taskers: one INSERT of the taskers,
+    then ``history_append``'s three; all or nothing. Call inside the transaction that holds the
+    documents (a transition's lock, or a launch's lock on its cycle). Issued by the system (``by`` None), the
+    history names ``caused_by``. Reminders are planned by the sweep (``bulk_create`` sends no
+    signal)."""
+    suspense, moved = working_day_on_or_after(suspense)
     if suspense < timezone.localdate():
         raise InvalidInput("The suspense cannot be in the past.", {"suspense": ["Must be today or later."]})
-    content_type = ContentType.objects.get_for_model(type(document))
-    taskers = [
-        Tasker(content_type=content_type, object_id=document.pk, step=step, organization=organization,
-               suspense=suspense, suspense_reason=_with_note(suspense_reason if suspense < standard else "", moved),
-               is_seam=organization.pk in seam_ids, added_reason=reason, document_title=str(document.title)[:300])
-        for organization, reason in participants
-    ]
+    with transaction.atomic(savepoint=False):
+        return _taskers_issue(issues, step=step, suspense=suspense, moved=moved, suspense_reason=suspense_reason,
+                              by=by, capacity=capacity, caused_by=caused_by, seam_ids=seam_ids, action=action,
+                              description=description, to_state=to_state)
+
+
+def _taskers_issue(issues, *, step: str, suspense: datetime.date, moved: str, suspense_reason: str, by,
+                   capacity: Capacity | None, caused_by, seam_ids, action: str, description: str,
+                   to_state: str) -> list[Tasker]:
+    content_types = {}
+    taskers: list[Tasker] = []
+    for document, participants in issues:
+        content_type = content_types.setdefault(type(document), ContentType.objects.get_for_model(type(document)))
+        taskers.extend(
+            Tasker(content_type=content_type, object_id=document.pk, step=step, organization=organization,
+                   suspense=suspense, suspense_reason=_with_note(suspense_reason, moved),
+                   is_seam=organization.pk in seam_ids, added_reason=reason, document_title=str(document.title)[:300])
+            for organization, reason in participants)
     created = Tasker.objects.bulk_create(taskers)
-    document_taskers_forget(document)
-    if created:
-        names = ", ".join(t.organization.acronym for t in created)
-        history_record(document=document, action=f"{step}_taskers_issued",
-                       description=f"{Step(step).label} taskers issued to {names}, suspense {suspense:%d %b %Y}"
-                                   + (f" ({moved})" if moved else ""),
-                       actor=by, capacity=capacity, data={"suspense": suspense.isoformat(), "suspense_note": moved,
-                                                          "organizations": [t.organization.acronym for t in created]},
-                       caused_by=caused_by)
+    by_document: dict[tuple[int, int], list[Tasker]] = {}
+    for tasker in created:
+        by_document.setdefault((tasker.content_type_id, tasker.object_id), []).append(tasker)
+    entries = []
+    for document, _participants in issues:
+        document_taskers_forget(document)
+        mine = by_document.get((content_types[type(document)].pk, document.pk))
+        if not mine:
+            continue
+        acronyms = [t.organization.acronym for t in mine]
+        text = (description.replace("{step}", str(Step(step).label)).replace("{organizations}", ", ".join(acronyms))
+                .replace("{suspense}", f"{suspense:%d %b %Y}" + (f" ({moved})" if moved else "")))
+        entries.append(history_entry(
+            document=document, action=action or f"{step}_taskers_issued", description=text, actor=by,
+            capacity=capacity, to_state=to_state, caused_by=caused_by,
+            data={"suspense": suspense.isoformat(), "suspense_note": moved, "organizations": acronyms}))
+    history_append(entries)
     return created
 
 
@@ -598,15 +674,98 @@ def _with_note(reason: str, note: str) -> str:
     return "; ".join(part for part in (reason.strip(), note) if part)[:300]
 
 
-def taskers_cancel_open(*, document, reason: str, step: str | None = None) -> int:
-    """Close every open tasker of the document (or of one step), e.g. on withdrawal or return."""
-    count = 0
-    for tasker in document_taskers(document, step=step, open_only=True):
+def _taskers_close(taskers: list[Tasker], *, close, fields: Sequence[str]) -> list[Tasker]:
+    """Move ``taskers`` through their state machine (``close(tasker)`` makes the transition and
+    sets the other ``fields``), write them in one UPDATE, and tell what depends on them
+    (``workflow.signals.taskers_closed``: their reminders are cancelled). How the engine closes
+    taskers as a transition's effect or in bulk (one at a time, a service saves the tasker)."""
+    if not taskers:
+        return []
+    for tasker in taskers:
+        close(tasker)
+    Tasker.objects.bulk_update(taskers, ["state", *fields])
+    taskers_closed.send(sender=Tasker, taskers=taskers)
+    return taskers
+
+
+def _answered(tasker: Tasker, *, by, response: str, capacity: Capacity | None, at: datetime.datetime) -> None:
+    tasker.mark_answered()
+    tasker.response, tasker.answered_by, tasker.answered_at = response, by, at
+    tasker.answered_on_behalf_of_id = capacity.on_behalf_of_id if capacity else None
+
+
+ANSWERED_FIELDS = ("response", "answered_by", "answered_at", "answered_on_behalf_of")
+
+
+def taskers_close_answered(*, document, by, response: str, capacity: Capacity | None = None,
+                           step: str | None = None) -> list[Tasker]:
+    """Close the document's open taskers (of ``step``) as answered with ``response`` by ``by``
+    (in ``capacity``): the approval tasker when a plan is approved, the completion tasker when
+    an assessment is submitted, a phase's tasker when the cycle moves on. An effect of a
+    transition: call it from the transition's body, under the lock ``transition_perform``
+    holds; the transition's history entry records the event. Returns the taskers closed."""
+    now = timezone.now()
+    return _taskers_close(document_taskers(document, step=step, open_only=True), fields=ANSWERED_FIELDS,
+                          close=lambda t: _answered(t, by=by, response=response, capacity=capacity, at=now))
+
+
+def _cancelled(reason: str):
+    def close(tasker: Tasker) -> None:
         tasker.mark_cancelled()
         tasker.closed_reason = reason[:300]
-        tasker.save(update_fields=["state", "closed_reason"])
-        count += 1
-    return count
+    return close
+
+
+def taskers_cancel_open(*, document, reason: str, step: str | None = None) -> int:
+    """Close every open tasker of the document (or of one step), e.g. on withdrawal or return.
+    An effect of a transition (as ``taskers_close_answered``): the transition's history entry
+    records the event. Returns how many were cancelled."""
+    return len(_taskers_close(document_taskers(document, step=step, open_only=True), fields=("closed_reason",),
+                              close=_cancelled(reason)))
+
+
+def taskers_cancel_bulk(*, taskers: QuerySet[Tasker], reason: str, by=None, capacity: Capacity | None = None,
+                        caused_by=None) -> list[Tasker]:
+    """Cancel, with ``reason``, the taskers ``taskers`` selects that are still open, on however
+    many documents (e.g. the completion taskers of every assessment a closing cycle never
+    received). Guarantees: the documents, then the taskers, are locked in the engine's order
+    (``document_lock``'s), so a tasker answered meanwhile is not cancelled; each tasker goes
+    through its state machine; their reminders are cancelled; each document gets exactly one
+    history entry naming the organizations and the reason, and each entry exactly one audit
+    event. The statements depend on the number of kinds of document, not of taskers. Done by
+    the system (``by`` None), the history names ``caused_by``. Returns the taskers cancelled."""
+    with transaction.atomic():
+        kinds: dict[int, set[int]] = {}
+        for content_type_id, object_id in taskers.filter(state__in=OPEN_TASKER_STATES).values_list(
+                "content_type_id", "object_id").distinct().order_by():
+            kinds.setdefault(content_type_id, set()).add(object_id)
+        locked: list[Tasker] = []
+        documents: dict[tuple[int, int], object] = {}
+        for content_type_id in sorted(kinds):
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+            for document in model.objects.select_for_update(of=("self",), no_key=True).filter(
+                    pk__in=kinds[content_type_id]).order_by("pk"):
+                documents[(content_type_id, document.pk)] = document
+            locked.extend(Tasker.objects.select_for_update(of=("self",), no_key=True).select_related("organization")
+                          .filter(pk__in=taskers.filter(content_type_id=content_type_id).values("pk"),
+                                  state__in=OPEN_TASKER_STATES).order_by("pk"))
+        _taskers_close(locked, fields=("closed_reason",), close=_cancelled(reason))
+        by_document: dict[tuple[int, int], list[Tasker]] = {}
+        for tasker in locked:
+            by_document.setdefault((tasker.content_type_id, tasker.object_id), []).append(tasker)
+        entries = []
+        for key, cancelled in by_document.items():
+            document = documents[key]
+            document_taskers_forget(document)
+            steps = " and ".join(dict.fromkeys(t.get_step_display().lower() for t in cancelled))
+            names = ", ".join(t.organization.acronym for t in cancelled)
+            entries.append(history_entry(
+                document=document, action="taskers_cancelled", actor=by, capacity=capacity, caused_by=caused_by,
+                description=f"{steps.capitalize()} tasker{'s' if len(cancelled) != 1 else ''} of {names} "
+                            f"cancelled: {reason}", comment=reason,
+                data={"taskers": [t.pk for t in cancelled], "organizations": [t.organization.acronym for t in cancelled]}))
+        history_append(entries)
+    return locked
 
 
 def _lock_tasker(tasker: Tasker) -> tuple[object, Tasker]:
@@ -703,10 +862,8 @@ def tasker_respond(*, tasker: Tasker, by, response: str, rationale: str = "",
                 and tasker.rationale == rationale.strip() and not new):
             return tasker
         previous = tasker.response
-        tasker.mark_answered()
-        tasker.response, tasker.rationale = response, rationale.strip()
-        tasker.answered_by, tasker.answered_at = by, timezone.now()
-        tasker.answered_on_behalf_of_id = capacity.on_behalf_of_id
+        _answered(tasker, by=by, response=response, capacity=capacity, at=timezone.now())
+        tasker.rationale = rationale.strip()
         tasker.save()
         Comment.objects.bulk_create([
             Comment(content_type=tasker.content_type, object_id=tasker.object_id, tasker=tasker,
@@ -850,7 +1007,6 @@ def comment_adjudicate(*, comment: Comment, by, decision: str, rationale: str) -
     return comment
 
 
-@retried_on_lock_failure
 def _agreeing_capacity(comment: Comment, by) -> Capacity | None:
     return acting_capacity(user=by, organization=comment.organization, roles=ROLES_WHO_ANSWER,
                            coordinator=comment.tasker.step == Step.COORDINATION)
@@ -873,6 +1029,7 @@ def comment_agree_refusal(*, comment: Comment, document, by) -> str | None:
     return None
 
 
+@retried_on_lock_failure
 def comment_agree(*, comment: Comment, by) -> Comment:
     """The commenting organization agrees with the owner's partial acceptance or rejection of
     its comment: a critical comment agreed with no longer keeps its organization's

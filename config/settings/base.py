@@ -57,7 +57,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_fsm",
-    "django_fsm_log",
     "django_countries",
     "axes",
     "organizations",
@@ -242,10 +241,6 @@ CONTENT_SECURITY_POLICY = {
 }
 # Permissions-Policy header (django-permissions-policy): browser features no page here uses, off.
 PERMISSIONS_POLICY = {"geolocation": [], "camera": [], "microphone": []}
-
-# django-fsm-log keeps the log of the documents' transitions; a tasker's own small state
-# machine is recorded in the document's history instead (one row per answer, not two).
-DJANGO_FSM_LOG_IGNORED_MODELS = ("workflow.models.Tasker",)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

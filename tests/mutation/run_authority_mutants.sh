@@ -17,7 +17,9 @@ export VAR_DIR="${VAR_DIR:-${TMPDIR:-/tmp}/mutation-var}"
 mkdir -p "$VAR_DIR"
 export MUTATION_DB_TEMPLATE="$VAR_DIR/template.sqlite3"
 rm -f "$MUTATION_DB_TEMPLATE"
-DATABASE_URL="sqlite:///$MUTATION_DB_TEMPLATE" .venv/bin/python manage.py migrate --noinput -v 0
+# The tests' settings (pyproject.toml): the local profile plus the engine's test kind (tests/workflow/kindapp).
+DATABASE_URL="sqlite:///$MUTATION_DB_TEMPLATE" DJANGO_SETTINGS_MODULE=tests.settings \
+  .venv/bin/python manage.py migrate --noinput -v 0
 
 # The functions that decide who may act: membership and designation selectors, the transition
 # actor rules and the check of every transition, every tasker and comment action, plan ownership,

@@ -53,9 +53,30 @@ def test_audit_verify_passes_an_intact_chain_and_says_what_it_checked():
 
 
 @pytest.mark.django_db
-def test_audit_events_cannot_be_written_around_the_chain_in_bulk():
-    with pytest.raises(ValidationError, match="chained one at a time"):
-        AuditEvent.objects.bulk_create([AuditEvent(action=AuditAction.EXPORT, description="bulk")])
+def test_audit_events_written_in_bulk_are_chained_in_their_order_and_verify():
+    from security.audit import audit_event, audit_records_append
+
+    before = _events(2)
+    appended = audit_records_append([audit_event(action=AuditAction.EXPORT, description=f"bulk {n}")
+                                     for n in range(5)])
+    stored = list(AuditEvent.objects.filter(pk__in=[e.pk for e in appended]).order_by("pk"))
+    assert [e.description for e in stored] == [f"bulk {n}" for n in range(5)]
+    assert stored[0].previous_hash == before[-1].hash
+    assert all(later.previous_hash == earlier.hash for earlier, later in zip(stored, stored[1:], strict=False))
+    assert "0 broken" in _verify()
+
+
+@pytest.mark.django_db
+def test_audit_events_cannot_be_rewritten_or_merged_in_bulk():
+    event = _events(1)[0]
+    with pytest.raises(ValidationError, match="append-only"):
+        AuditEvent.objects.bulk_create([event])
+    with pytest.raises(ValidationError, match="no conflict options"):
+        AuditEvent.objects.bulk_create([AuditEvent(action=AuditAction.EXPORT, description="x")], ignore_conflicts=True)
+    with pytest.raises(ValidationError, match="append-only"):
+        AuditEvent.objects.filter(pk=event.pk).update(description="changed")
+    with pytest.raises(ValidationError, match="append-only"):
+        AuditEvent.objects.filter(pk=event.pk).delete()
 
 
 @pytest.mark.postgres

@@ -1,6 +1,6 @@
 """The trail resists the application itself: on PostgreSQL the application's role (set up by
-``manage.py db_roles``, as .ci/run and docker compose do) may read and append to the audit trail,
-the history and the state log, but not truncate, disable their triggers, drop them, rewrite
+``manage.py db_roles``, as .ci/run and docker compose do) may read and append to the audit trail
+and the history, but not truncate, disable their triggers, drop them, rewrite
 them or flush the database; and TRUNCATE is refused on them even for the owner."""
 
 from io import StringIO
@@ -16,7 +16,7 @@ from security.models import AuditAction
 
 APPLICATION_ROLE = "campaign_app_test"
 APPLICATION_PASSWORD = "Application-Role-Test-1"  # trust authentication here; a real password elsewhere
-TRAIL_TABLES = ("security_auditevent", "workflow_historyentry", "django_fsm_log_statelog")
+TRAIL_TABLES = ("security_auditevent", "workflow_historyentry")
 
 
 def _count(table: str) -> int:
@@ -46,8 +46,7 @@ def test_the_application_role_cannot_truncate_disable_triggers_drop_rewrite_or_f
     from workflow.services import transition_perform
 
     assert f"application role {APPLICATION_ROLE}" in application_role
-    assert "3 append-only tables (django_fsm_log_statelog, security_auditevent, workflow_historyentry)" \
-        in application_role
+    assert "2 append-only tables (security_auditevent, workflow_historyentry)" in application_role
     plan = world.ready_plan()
     transition_perform(document=plan, name="submit", by=world.user("EUCOM", Role.ACTION_OFFICER))
     before = {table: _count(table) for table in TRAIL_TABLES}
@@ -84,7 +83,7 @@ def test_the_application_role_cannot_truncate_disable_triggers_drop_rewrite_or_f
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_truncate_is_refused_on_the_audit_trail_history_and_state_log_even_for_the_owner(world):
+def test_truncate_is_refused_on_the_audit_trail_and_history_even_for_the_owner(world):
     from organizations.models import Role
     from workflow.services import transition_perform
 
@@ -104,19 +103,27 @@ def test_truncate_is_refused_on_the_audit_trail_history_and_state_log_even_for_t
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_the_state_log_refuses_update_and_delete_like_the_audit_trail(world):
-    from django_fsm_log.models import StateLog
-
+def test_the_history_refuses_update_and_delete_like_the_audit_trail(world):
     from organizations.models import Role
+    from workflow.models import HistoryEntry
     from workflow.services import transition_perform
 
     plan = transition_perform(document=world.ready_plan(), name="submit", by=world.user("EUCOM", Role.ACTION_OFFICER))
-    logged = StateLog.objects.for_(plan).get()
-    for statement in ("UPDATE django_fsm_log_statelog SET state = 'approved'", "DELETE FROM django_fsm_log_statelog"):
+    entry = HistoryEntry.objects.get(object_id=plan.pk, action="submit")
+    for statement in ("UPDATE workflow_historyentry SET to_state = 'approved'", "DELETE FROM workflow_historyentry"):
         with pytest.raises((InternalError, ProgrammingError, IntegrityError), match="append-only"), \
                 transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
-    assert StateLog.objects.get(pk=logged.pk).state == "coordination"
+    assert HistoryEntry.objects.get(pk=entry.pk).to_state == "coordination"
+
+
+@pytest.mark.django_db
+def test_the_state_log_is_gone_the_history_is_the_one_trail_of_transitions():
+    """django-fsm-log's state log repeated the history: its table is dropped (security 0009)."""
+    from django.apps import apps
+
+    assert not apps.is_installed("django_fsm_log")
+    assert "django_fsm_log_statelog" not in connection.introspection.table_names()
 
 
 @pytest.mark.postgres

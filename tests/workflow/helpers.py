@@ -45,5 +45,30 @@ def don_comments(plan):
     return list(comments_of(plan).filter(organization__acronym="DON").order_by("pk"))
 
 
-__all__ = ["AO", "APP", "REV", "Step", "act", "answer", "critical", "don_comments", "in_coordination",
-           "open_taskers", "to_review"]
+__all__ = ["AO", "APP", "REV", "Step", "act", "answer", "audit_events_of", "critical", "don_comments",
+           "in_coordination", "last_history_pk", "new_history", "open_taskers", "to_review"]
+
+
+def audit_events_of(entries) -> dict[int, int]:
+    """How many audit events name each history entry (the trail's copy of each event)."""
+    from collections import Counter
+
+    from security.models import AuditAction, AuditEvent
+
+    ids = [entry.pk for entry in entries]
+    named = AuditEvent.objects.filter(action=AuditAction.WORKFLOW, detail__history__in=ids)
+    counted = Counter(event.detail["history"] for event in named)
+    return {pk: counted.get(pk, 0) for pk in ids}
+
+
+def new_history(since: int):
+    """The history entries written after entry ``since`` (a primary key), oldest first."""
+    from workflow.models import HistoryEntry
+
+    return list(HistoryEntry.objects.filter(pk__gt=since).order_by("pk"))
+
+
+def last_history_pk() -> int:
+    from workflow.models import HistoryEntry
+
+    return HistoryEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

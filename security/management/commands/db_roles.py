@@ -9,8 +9,8 @@ from security.database_roles import RolesError, owner_credentials, roles_apply
 
 class Command(BaseCommand):
     help = ("Create or update the application's role (the user of DATABASE_URL) so that it reads and writes "
-            "rows but cannot truncate, disable triggers or drop, and only appends to the audit trail, history "
-            "and state log; connected as the owner of the tables (MIGRATION_DATABASE_URL). Run it after "
+            "rows but cannot truncate, disable triggers or drop, and only appends to the audit trail and the "
+            "document history; connected as the owner of the tables (MIGRATION_DATABASE_URL). Run it after "
             "`migrate`. Idempotent.")
 
     def add_arguments(self, parser):

@@ -1,6 +1,6 @@
 """``flush`` refuses the production profile. Elsewhere (development, tests) it empties every table,
 the append-only ones included, when connected as a superuser: the statement-level triggers that
-refuse TRUNCATE on the audit trail, history and state log are ordinary triggers, which PostgreSQL
+refuse TRUNCATE on the audit trail and the history are ordinary triggers, which PostgreSQL
 skips under ``session_replication_role = replica``, a setting only a superuser may change. The
 application's role can do neither and is refused."""
 

@@ -1,0 +1,7 @@
+"""The tests' settings: the local profile, plus the engine's made-up document kind
+(tests/workflow/kindapp), which exists only here."""
+
+from config.settings.local import *  # noqa: F403
+from config.settings.local import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.workflow.kindapp"]
