@@ -20,6 +20,7 @@ from planning.models import CampaignPlan, CampaignSupportPlan
 from security.admin_mixins import InlineFollowsParentMixin, ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
 from workflow.admin_views import once_per_form, transition_request
+from workflow.admin_writes import ServiceWriteAdminMixin, row_values, submitted_rows
 from workflow.diagrams import state_diagram_svg
 from workflow.exceptions import InvalidInput, WorkflowError
 from workflow.services import transitions_available
@@ -121,7 +122,9 @@ class AssessmentCycleForm(forms.ModelForm):
 
 
 @admin.register(AssessmentCycle)
-class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
+class AssessmentCycleAdmin(ServiceWriteAdminMixin, TransitionButtonsMixin, admin.ModelAdmin):
+    """Saved by ``cycle_create`` and ``cycle_update`` (``workflow.admin_writes``)."""
+
     form = AssessmentCycleForm
     change_form_template = "admin/assessments/assessmentcycle/change_form.html"
     change_list_template = "admin/assessments/assessmentcycle/change_list.html"
@@ -149,15 +152,11 @@ class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
             return self.fields
         return self.readonly_fields
 
-    def save_model(self, request, obj, form, change):
+    def service_write(self, request, form, formsets, change):
+        fields = {name: form.cleaned_data[name] for name in services.CYCLE_FIELDS if name in form.cleaned_data}
         if change:
-            super().save_model(request, obj, form, change)
-            return
-        cycle = services.cycle_create(by=request.user, **{name: form.cleaned_data[name] for name in (
-            "fiscal_year", "owner", "policy_office", "program_coordinator", "template_suspense",
-            "collection_suspense", "joint_review_suspense", "evaluation_suspense")})
-        obj.pk = cycle.pk
-        obj._state.adding = False
+            return services.cycle_update(cycle=form.instance, by=request.user, **fields)
+        return services.cycle_create(by=request.user, **fields)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = dict(extra_context or {})
@@ -239,7 +238,9 @@ class TemplateSectionInline(InlineFollowsParentMixin, admin.TabularInline):
 
 
 @admin.register(Template)
-class TemplateAdmin(TransitionButtonsMixin, admin.ModelAdmin):
+class TemplateAdmin(ServiceWriteAdminMixin, TransitionButtonsMixin, admin.ModelAdmin):
+    """Saved by ``template_create`` and ``template_update`` (``workflow.admin_writes``)."""
+
     list_display = ("__str__", "cycle", "state", "frozen")
     list_filter = ("cycle", "state")
     fields = ("cycle", "title", "instructions", "version", "owner", "state", "frozen")
@@ -268,14 +269,15 @@ class TemplateAdmin(TransitionButtonsMixin, admin.ModelAdmin):
 
         return NewVersionForm
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        template = services.template_create(cycle=obj.cycle, by=request.user, title=obj.title)
-        Template.objects.filter(pk=template.pk).update(instructions=obj.instructions)
-        obj.pk = template.pk
-        obj._state.adding = False
+    def service_write(self, request, form, formsets, change):
+        cleaned = form.cleaned_data
+        if not change:
+            return services.template_create(cycle=cleaned["cycle"], by=request.user, title=cleaned.get("title", ""),
+                                            instructions=cleaned.get("instructions", ""))
+        sections = next(([row_values(row) for row in submitted_rows(formset)] for formset in formsets
+                         if formset.model is TemplateSection), None)
+        return services.template_update(template=form.instance, by=request.user, title=cleaned.get("title"),
+                                        instructions=cleaned.get("instructions"), sections=sections)
 
 
 class QuestionInline(InlineFollowsParentMixin, admin.StackedInline):
