@@ -4,7 +4,6 @@ acronym, countries by ISO 3166 alpha-2 code, users by username."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -394,8 +393,9 @@ class CampaignSupportPlanSerializer(_PlanReadSerializer):
 
 
 class _PlanWriteSerializer(serializers.ModelSerializer):
-    """Content of a draft. Scalar fields go through ``plan_create``/``plan_update``, lists given
-    through ``plan_lists_replace`` (each checks the state and the author), in one transaction."""
+    """Content of a draft, written by ``plan_write`` (the admin's change form calls it too): scalar
+    fields through ``plan_create``/``plan_update``, lists given through ``plan_lists_replace``
+    (each checks the state and the author), in one transaction."""
 
     partner_considerations = PartnerConsiderationSerializer(many=True, required=False)
     sections = PlanSectionSerializer(many=True, required=False)
@@ -436,26 +436,20 @@ class _PlanWriteSerializer(serializers.ModelSerializer):
                    if name in validated_data}
         return validated_data, related
 
-    def _write_related(self, plan, related: dict) -> None:
+    def _write(self, validated_data: dict, *, plan=None):
+        fields, related = self._split(validated_data)
         links = {n: related[n] for n in (*self.m2m_fields, *_MARKING_PARTS) if n in related}
-        planning_services.plan_lists_replace(
-            plan=plan, by=self.context["request"].user, partners=related.get("partner_considerations"),
-            sections=related.get("sections"), objectives=related.get("objectives"), links=links)
+        owner = fields.pop("owner", None)
+        return planning_services.plan_write(
+            by=self.context["request"].user, plan=plan, model=self.Meta.model, owner=owner, fields=fields,
+            partners=related.get("partner_considerations"), sections=related.get("sections"),
+            objectives=related.get("objectives"), links=links)
 
     def create(self, validated_data):
-        fields, related = self._split(validated_data)
-        with transaction.atomic():
-            plan = planning_services.plan_create(model=self.Meta.model, by=self.context["request"].user,
-                                                 owner=fields.pop("owner"), title=fields.pop("title"), **fields)
-            self._write_related(plan, related)
-        return plan
+        return self._write(validated_data)
 
     def update(self, instance, validated_data):
-        fields, related = self._split(validated_data)
-        with transaction.atomic():
-            plan = planning_services.plan_update(plan=instance, by=self.context["request"].user, **fields)
-            self._write_related(plan, related)
-        return plan
+        return self._write(validated_data, plan=instance)
 
 
 class CampaignPlanUpdateSerializer(_PlanWriteSerializer):

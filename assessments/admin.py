@@ -4,6 +4,8 @@ back as messages with their reasons. The launch shows a progress bar that refres
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,8 +20,9 @@ from planning.models import CampaignPlan, CampaignSupportPlan
 from security.admin_mixins import InlineFollowsParentMixin, ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
 from workflow.admin_views import once_per_form, transition_request
+from workflow.admin_writes import ServiceWriteAdminMixin, row_values, submitted_rows
 from workflow.diagrams import state_diagram_svg
-from workflow.exceptions import WorkflowError
+from workflow.exceptions import InvalidInput, WorkflowError
 from workflow.services import transitions_available
 
 from . import services
@@ -119,7 +122,9 @@ class AssessmentCycleForm(forms.ModelForm):
 
 
 @admin.register(AssessmentCycle)
-class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
+class AssessmentCycleAdmin(ServiceWriteAdminMixin, TransitionButtonsMixin, admin.ModelAdmin):
+    """Saved by ``cycle_create`` and ``cycle_update`` (``workflow.admin_writes``)."""
+
     form = AssessmentCycleForm
     change_form_template = "admin/assessments/assessmentcycle/change_form.html"
     change_list_template = "admin/assessments/assessmentcycle/change_list.html"
@@ -147,15 +152,11 @@ class AssessmentCycleAdmin(TransitionButtonsMixin, admin.ModelAdmin):
             return self.fields
         return self.readonly_fields
 
-    def save_model(self, request, obj, form, change):
+    def service_write(self, request, form, formsets, change):
+        fields = {name: form.cleaned_data[name] for name in services.CYCLE_FIELDS if name in form.cleaned_data}
         if change:
-            super().save_model(request, obj, form, change)
-            return
-        cycle = services.cycle_create(by=request.user, **{name: form.cleaned_data[name] for name in (
-            "fiscal_year", "owner", "policy_office", "program_coordinator", "template_suspense",
-            "collection_suspense", "joint_review_suspense", "evaluation_suspense")})
-        obj.pk = cycle.pk
-        obj._state.adding = False
+            return services.cycle_update(cycle=form.instance, by=request.user, **fields)
+        return services.cycle_create(by=request.user, **fields)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = dict(extra_context or {})
@@ -237,7 +238,9 @@ class TemplateSectionInline(InlineFollowsParentMixin, admin.TabularInline):
 
 
 @admin.register(Template)
-class TemplateAdmin(TransitionButtonsMixin, admin.ModelAdmin):
+class TemplateAdmin(ServiceWriteAdminMixin, TransitionButtonsMixin, admin.ModelAdmin):
+    """Saved by ``template_create`` and ``template_update`` (``workflow.admin_writes``)."""
+
     list_display = ("__str__", "cycle", "state", "frozen")
     list_filter = ("cycle", "state")
     fields = ("cycle", "title", "instructions", "version", "owner", "state", "frozen")
@@ -266,14 +269,15 @@ class TemplateAdmin(TransitionButtonsMixin, admin.ModelAdmin):
 
         return NewVersionForm
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        template = services.template_create(cycle=obj.cycle, by=request.user, title=obj.title)
-        Template.objects.filter(pk=template.pk).update(instructions=obj.instructions)
-        obj.pk = template.pk
-        obj._state.adding = False
+    def service_write(self, request, form, formsets, change):
+        cleaned = form.cleaned_data
+        if not change:
+            return services.template_create(cycle=cleaned["cycle"], by=request.user, title=cleaned.get("title", ""),
+                                            instructions=cleaned.get("instructions", ""))
+        sections = next(([row_values(row) for row in submitted_rows(formset)] for formset in formsets
+                         if formset.model is TemplateSection), None)
+        return services.template_update(template=form.instance, by=request.user, title=cleaned.get("title"),
+                                        instructions=cleaned.get("instructions"), sections=sections)
 
 
 class QuestionInline(InlineFollowsParentMixin, admin.StackedInline):
@@ -317,22 +321,41 @@ class AssessmentAdminBase(TransitionButtonsMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         document = self.get_object(request, object_id)
         extra_context = dict(extra_context or {})
+        # Django's change form holds nothing anyone edits here (the answers have their own form
+        # and button below it): no Save button that would report a save and drop what was typed.
+        extra_context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        typed = extra_context.pop("answers_typed", None)
         if document is not None:
             try:
                 services.answers_edit_check(document=document, by=request.user)
                 extra_context["answers_editable"], extra_context["answers_refusal"] = True, []
             except WorkflowError as exc:
                 extra_context["answers_editable"], extra_context["answers_refusal"] = False, exc.reasons
-            extra_context["answer_rows"] = [
-                {**row, "key": f"{row['question'].pk}-{getattr(row['objective'], 'pk', 0)}"}
-                for row in answer_sheet(document)]
+            rows = []
+            for row in answer_sheet(document):
+                key = f"{row['question'].pk}-{getattr(row['objective'], 'pk', 0)}"
+                shown = (typed["answers"].get(key) if typed else None) or {
+                    name: getattr(row["answer"], name, "") for name in ("rating", "justification", "text")}
+                rows.append({**row, "key": key, "shown": shown, "errors": typed["errors"].get(key, []) if typed else []})
+            extra_context["answer_rows"] = rows
+            extra_context["answer_texts"] = typed["texts"] if typed else {
+                name: getattr(document, name) for name in self.text_fields}
             extra_context["answers_url"] = reverse(f"admin:{self._url_name('answers')}", args=[document.pk])
         return super().change_view(request, object_id, form_url, extra_context=extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            messages.warning(request, "Nothing was saved: the answers and texts are saved with their own button, "
+                                      "“Save answers”.")
+            return redirect(reverse(f"admin:{self._url_name('change')}", args=[object_id]))
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     @once_per_form
     def answers_view(self, request, pk: int):
         """Save the answer form: the texts and every answer filled or changed, through
-        ``assessment_answers_save`` (one transaction: a refusal saves nothing)."""
+        ``assessment_answers_save`` (one transaction: a refusal saves nothing). Answers refused
+        for what they say bring the page back with everything as typed, each reason beside its
+        question; other refusals (not the owner, not in progress) come back as messages."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         document = get_object_or_404(self.get_queryset(request), pk=pk)
@@ -340,16 +363,18 @@ class AssessmentAdminBase(TransitionButtonsMixin, admin.ModelAdmin):
             raise PermissionDenied
         fields = {name: request.POST[name] for name in self.text_fields
                   if name in request.POST and request.POST[name].strip() != getattr(document, name)}
-        answers = []
+        answers, keys, typed = [], [], {}
         for row in answer_sheet(document):
             key = f"{row['question'].pk}-{getattr(row['objective'], 'pk', 0)}"
             given = {name: request.POST.get(f"answer-{key}-{name}", "") for name in ("rating", "justification", "text")}
+            typed[key] = given
             current = row["answer"]
             if current is None and not any(value.strip() for value in given.values()):
                 continue  # not answered yet, and left blank
             if current is not None and all(given[name].strip() == getattr(current, name) for name in given):
                 continue  # unchanged
             answers.append({"question": row["question"], "objective": row["objective"], **given})
+            keys.append(key)
         try:
             services.assessment_answers_save(document=document, by=request.user, answers=answers, **fields)
             messages.success(request, f"{document}: {len(answers)} answer{'s' if len(answers) != 1 else ''}"
@@ -358,7 +383,23 @@ class AssessmentAdminBase(TransitionButtonsMixin, admin.ModelAdmin):
             messages.error(request, "Nothing was saved.")
             for reason in exc.reasons:
                 messages.error(request, reason)
+            if isinstance(exc, InvalidInput):
+                errors: dict[str, list[str]] = {}
+                for name, said in exc.field_errors.items():
+                    index = name[len("answers["):name.index("]")] if name.startswith("answers[") else ""
+                    if index.isdigit() and int(index) < len(keys):
+                        errors.setdefault(keys[int(index)], []).extend(said)
+                texts = {name: request.POST.get(name, getattr(document, name)) for name in self.text_fields}
+                return self._page_again(request, pk, {"answers": typed, "errors": errors, "texts": texts})
         return redirect(reverse(f"admin:{self._url_name('change')}", args=[pk]))
+
+    def _page_again(self, request, pk: int, typed: dict):
+        """The change page drawn for this request, with the answers as typed: a refusal loses
+        nothing (Django's change view draws its page for a GET; this request's POST was the
+        answers form's, which saved nothing)."""
+        page = copy.copy(request)
+        page.method = "GET"
+        return self.change_view(page, str(pk), extra_context={"answers_typed": typed})
 
     def get_queryset(self, request):
         # Need-to-know and the assessed plan's marking: a document the user may not see is a 404.

@@ -24,7 +24,6 @@ from organizations.authority import (
     never,
 )
 from organizations.models import Designation
-from organizations.selectors import acting_capacity
 from workflow.permissions import registered_document_visible
 
 from .models import (
@@ -36,7 +35,6 @@ from .models import (
     ProgramAssessment,
     Template,
     TemplateSection,
-    TemplateState,
 )
 from .rules import RUN_CYCLE_PERMISSION, may_run_cycle
 
@@ -54,9 +52,15 @@ def _cycle_in_setup(user, cycle: AssessmentCycle | None = None) -> bool:
 def _template_editable(user, template: Template | None = None) -> bool:
     if template is None:
         return bool(joint_staff_office(user))
-    if template.frozen or template.state != TemplateState.DRAFT:
+    from workflow.exceptions import WorkflowError
+
+    from .services import template_edit_check
+
+    try:
+        template_edit_check(template=template, by=user)  # the rule the service applies to the write
+    except WorkflowError:
         return False
-    return acting_capacity(user=user, organization=template.owner_id, roles=ANSWER_ROLES) is not None
+    return True
 
 
 def _section_editable(user, section: TemplateSection | None = None) -> bool:

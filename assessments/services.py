@@ -43,6 +43,7 @@ from .models import (
     Question,
     QuestionKind,
     Template,
+    TemplateSection,
     TemplateState,
 )
 from .models import Assessment as PlanAssessment
@@ -92,6 +93,38 @@ def cycle_create(*, by, fiscal_year: int, owner: Organization, policy_office: Or
         cycle.save()
         history_record(document=cycle, action="created", description=f"{cycle} set up", actor=by,
                        to_state=cycle.state)
+    return cycle
+
+
+CYCLE_FIELDS = ("fiscal_year", "owner", "policy_office", "program_coordinator", "template_suspense",
+                "collection_suspense", "joint_review_suspense", "evaluation_suspense")
+
+
+def cycle_update(*, cycle: AssessmentCycle, by, **fields) -> AssessmentCycle:
+    """Change a cycle's setup (its year, offices and phase suspenses): administrators only, only
+    while it is set up, its offices holding their designations (``cycle_offices_refusals``), as
+    ``cycle_create`` sets them. Nothing given, nothing changed."""
+    unknown = set(fields) - set(CYCLE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    _require_administrator(by)
+    with transaction.atomic():
+        cycle = AssessmentCycle.objects.select_for_update().get(pk=cycle.pk)
+        changed = {name: value for name, value in fields.items() if getattr(cycle, name) != value}
+        if not changed:
+            return cycle
+        if cycle.state != CycleState.SETUP:
+            raise ActionRefused(f"The {cycle} is {cycle.get_state_display().lower()}; its setup is changed only "
+                                "while it is set up.")
+        offices = {name: changed.get(name, getattr(cycle, name))
+                   for name in ("owner", "policy_office", "program_coordinator")}
+        refusals = cycle_offices_refusals(**offices)
+        if refusals:
+            raise InvalidInput(list(refusals.values()), {name: [message] for name, message in refusals.items()})
+        for name, value in changed.items():
+            setattr(cycle, name, value)
+        _validated(cycle)
+        cycle.save(update_fields=list(changed))
     return cycle
 
 
@@ -268,7 +301,8 @@ def cycle_plans_not_assessed(*, cycle: AssessmentCycle) -> list[dict]:
 
 # --- the template --------------------------------------------------------------------------
 
-def template_create(*, cycle: AssessmentCycle, by, title: str = "", copy_from: Template | None = None) -> Template:
+def template_create(*, cycle: AssessmentCycle, by, title: str = "", instructions: str = "",
+                    copy_from: Template | None = None) -> Template:
     """A new version of the cycle's template, drafted by the Joint Staff, optionally copying the
     sections and questions of ``copy_from`` (e.g. last year's)."""
     cycle = AssessmentCycle.objects.select_related("owner").get(pk=cycle.pk)
@@ -276,7 +310,8 @@ def template_create(*, cycle: AssessmentCycle, by, title: str = "", copy_from: T
     with transaction.atomic():
         last = cycle.templates.order_by("-version").first()
         template = Template.objects.create(cycle=cycle, owner=cycle.owner, version=(last.version + 1) if last else 1,
-                                           title=title or f"FY{cycle.fiscal_year} assessment template")
+                                           title=title or f"FY{cycle.fiscal_year} assessment template",
+                                           instructions=instructions)
         if copy_from is not None:
             for section in copy_from.sections.prefetch_related("questions"):
                 questions = list(section.questions.all())
@@ -299,6 +334,43 @@ def template_create_check(*, cycle: AssessmentCycle, by) -> Capacity:
         raise ActionRefused(f"The {cycle} is {cycle.get_state_display().lower()}; templates are drafted in the "
                             "template phase.")
     return capacity
+
+
+def template_edit_check(*, template: Template, by) -> Capacity:
+    """Raise unless ``by`` may change ``template`` now: a draft not frozen, by an action officer or
+    approver of the office that drafts it. The admin's permission to change a template is this rule."""
+    capacity = acting_capacity(user=by, organization=template.owner_id, roles=ANSWER_ROLES)
+    if capacity is None:
+        raise NotPermitted(f"Only an action officer or approver of {template.owner} changes the template.")
+    if template.frozen or template.state != TemplateState.DRAFT:
+        raise ActionRefused(f"Only a draft template is changed; {template} is "
+                            f"{'frozen' if template.frozen else template.get_state_display().lower()}.")
+    return capacity
+
+
+def template_update(*, template: Template, by, title: str | None = None, instructions: str | None = None,
+                    sections: list[dict] | None = None) -> Template:
+    """Change a draft template: its title, instructions and sections (``position``, ``title``; a
+    section given with its ``id`` keeps that row and its questions; one left out is removed with its
+    questions). All or nothing; ``template_edit_check`` says who and when."""
+    with transaction.atomic():
+        template = Template.objects.select_for_update().select_related("owner").get(pk=template.pk)
+        template_edit_check(template=template, by=by)
+        for name, value in (("title", title), ("instructions", instructions)):
+            if value is not None:
+                setattr(template, name, value)
+        _validated(template)
+        template.save(update_fields=["title", "instructions"])
+        if sections is not None:
+            kept = {item["id"] for item in sections if item.get("id")}
+            template.sections.exclude(pk__in=kept).delete()
+            existing = {section.pk: section for section in template.sections.filter(pk__in=kept)}
+            for item in sections:
+                section = existing.get(item.get("id")) or TemplateSection(template=template)
+                section.position, section.title = item.get("position") or 0, item.get("title") or ""
+                _validated(section)
+                section.save()
+    return template
 
 
 def template_enter_consultation(*, template: Template, by, capacity: Capacity | None) -> None:

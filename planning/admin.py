@@ -1,17 +1,19 @@
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponseRedirect
 
 from organizations.models import Role
 from organizations.selectors import organizations_acting_for
 from organizations.widgets import CountryAutocompleteAdminMixin, choices_read_once
 from security.admin_mixins import InlineFollowsParentMixin
-from security.markings import Marking
 from workflow.admin_lists import BoundedCountAdminMixin, VisibleOwnerFilter
 from workflow.admin_views import RoutedDocumentAdminMixin
-from workflow.exceptions import InvalidInput, WorkflowError
+from workflow.admin_writes import (
+    RowsCheckedByServiceForm,
+    RowsCheckedByServiceFormSet,
+    ServiceWriteAdminMixin,
+    row_values,
+    submitted_rows,
+)
+from workflow.exceptions import WorkflowError
 from workflow.selectors import overdue_document_ids
 
 from . import services
@@ -62,6 +64,9 @@ class OverdueFilter(admin.SimpleListFilter):
 
 class PartnerInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
     model = PartnerConsideration
+    # Each country once is the service's rule (``planning.services.LIST_FAULTS``), told beside the rows.
+    form = RowsCheckedByServiceForm
+    formset = RowsCheckedByServiceFormSet
     extra = 0
     fields = ("country", "can_support", "can_safeguard", "can_sustain")
     autocomplete_fields = ("country",)
@@ -70,63 +75,8 @@ class PartnerInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, adm
         return super().get_queryset(request).select_related("country")
 
 
-def _marking_typed(cleaned: dict) -> Marking:
-    return Marking(level=cleaned["classification"], noforn=bool(cleaned.get("noforn")),
-                   rel_to=frozenset(country.code.code for country in cleaned.get("rel_to") or ()))
-
-
-class MarkedPortionFormSet(BaseInlineFormSet):
-    """Sections and objectives raise the plan's banner when saved; a writer may not raise it beyond
-    what they may read. The same rule as the service (``plan_marking_refusal``), asked before
-    anything is saved: the refusal stands beside the row that would raise it, and the whole
-    change form is refused with what was typed kept."""
-
-    writer = None  # set by PlanAdmin._create_formsets, with the other marked formsets of the page
-    marked_formsets: list = []
-
-    def kept_markings(self) -> list[tuple[forms.Form, Marking]]:
-        kept = []
-        for form in self.forms:
-            cleaned = getattr(form, "cleaned_data", None) or {}
-            if not cleaned.get("classification") or (self.can_delete and self._should_delete_form(form)):
-                continue
-            if form in self.extra_forms and not form.has_changed():
-                continue
-            kept.append((form, _marking_typed(cleaned)))
-        return kept
-
-    def clean(self):
-        super().clean()
-        if self.writer is None:
-            return
-        own = getattr(self.instance, "marking_typed", None) or (
-            self.instance.marking() if self.instance.pk else Marking())
-        if services.plan_marking_refusal(by=self.writer, own=own):
-            return  # refused beside the plan's own classification already
-        rows = self.kept_markings()
-        refused = False
-        for form, marking in rows:
-            refusal = services.plan_marking_refusal(by=self.writer, own=own, portions=[marking])
-            if refusal:
-                form.add_error("classification", refusal)
-                refused = True
-        if refused:
-            return
-        # Under today's combining rule a whole is readable when each portion is with the plan's own
-        # marking; the whole is asked too (with the formsets already cleaned), so that a change to
-        # that rule cannot let a combination through.
-        others = [marking for formset in self.marked_formsets
-                  if formset is not self and formset._errors is not None and not formset._non_form_errors
-                  for _, marking in formset.kept_markings()]
-        refusal = services.plan_marking_refusal(by=self.writer, own=own,
-                                                portions=[*others, *(marking for _, marking in rows)])
-        if refusal:
-            raise ValidationError(refusal)
-
-
 class SectionInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
     model = PlanSection
-    formset = MarkedPortionFormSet
     extra = 0
     fields = ("number", "heading", ("classification", "noforn"), "rel_to", "body")
     autocomplete_fields = ("rel_to",)
@@ -139,7 +89,6 @@ class SectionInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, adm
 
 class ObjectiveInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
     model = Objective
-    formset = MarkedPortionFormSet
     extra = 0
     fields = ("code", "title", ("classification", "noforn"), "rel_to", "description", "end_states",
               "measures_of_effectiveness", "measures_of_performance", "indicators")
@@ -161,9 +110,11 @@ MARKING_FIELDSET = ("Marking", {"fields": (("classification", "noforn"), "rel_to
                                            ("classified_by", "derived_from", "declassify_on"))})
 
 
-class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdmin):
+class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdmin):
     """A plan's page is where the work is done: content while it is a draft, then the workflow
-    panels (transitions with reasons, taskers, comment matrix, history)."""
+    panels (transitions with reasons, taskers, comment matrix, history). The change form and its
+    inlines are saved by ``services.plan_write``, the API's write: every content rule holds in
+    both, and a refusal is shown beside the field or row it concerns (``workflow.admin_writes``)."""
 
     list_display = ("title", "version", "owner", "state", "classification", "noforn", "updated_at")
     list_filter = ("state", "owner__kind", ("owner", VisibleOwnerFilter), OverdueFilter,
@@ -172,7 +123,8 @@ class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdm
     list_select_related = ("owner",)
     inlines = [SectionInline, ObjectiveInline, PartnerInline]
     autocomplete_fields = ("rel_to",)
-    readonly_fields = ("state", "version", "created_by", "submitted_at", "approved_at")
+    # The directive version is the one the plan was written under; neither the admin nor the API edits it.
+    readonly_fields = ("state", "version", "directive_version", "created_by", "submitted_at", "approved_at")
     actions = ["start_new_version", "export_csv", "export_xlsx"]
 
     change_select_related = ("gef", "created_by")
@@ -198,26 +150,10 @@ class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdm
             kwargs["queryset"] = plans_visible_to(request.user, db_field.related_model)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        user = request.user
-
-        class MarkedWithinClearance(form):
-            """The service refuses a banner beyond the writer's clearance; the form says so first,
-            beside the field, instead of failing the save."""
-
-            def clean(self):
-                cleaned = super().clean()
-                if cleaned.get("classification"):
-                    marking = _marking_typed(cleaned)
-                    # The inline portions are checked against the banner as typed here.
-                    self.instance.marking_typed = marking
-                    refusal = services.plan_marking_refusal(by=user, own=marking)
-                    if refusal:
-                        raise ValidationError({"classification": refusal})
-                return cleaned
-
-        return MarkedWithinClearance
+    def get_readonly_fields(self, request, obj=None):
+        # The owner is chosen when the plan is created (``plan_create``); no write changes it after.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "owner") if obj is not None and "owner" not in fields else fields
 
     # Read-only pages show references through these, not the raw relation (which would print
     # every linked plan's title).
@@ -241,47 +177,21 @@ class PlanAdmin(BoundedCountAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdm
             shown.append(f"{withheld} plan{'s' if withheld != 1 else ''} you may not see")
         return ", ".join(shown) or "-"
 
-    def _create_formsets(self, request, obj, change):
-        formsets, inline_instances = super()._create_formsets(request, obj, change)
-        marked = [formset for formset in formsets if isinstance(formset, MarkedPortionFormSet)]
-        for formset in marked:
-            formset.writer, formset.marked_formsets = request.user, marked
-        return formsets, inline_instances
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except InvalidInput as refused:
-            # The forms refuse first; this is the service refusing a write that changed under
-            # them (another writer's portions). The transaction saved nothing.
-            for reason in refused.reasons:
-                messages.error(request, reason)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def save_related(self, request, form, formsets, change):
-        # The form offers only the plans the user may see; links to others stay as they were.
-        hidden = {}
-        for field in self.model._meta.many_to_many:
-            if change and _points_at_a_plan(field) and field.name in form.cleaned_data:
-                visible = plans_visible_to(request.user, field.related_model).values("pk")
-                hidden[field.name] = list(getattr(form.instance, field.name).exclude(pk__in=visible))
-        super().save_related(request, form, formsets, change)
-        for name, plans in hidden.items():
-            getattr(form.instance, name).add(*plans)
-        # Read afresh: the page's prefetched portions predate the rows the inlines just saved.
-        if services.plan_banner_sync(plan=type(form.instance).objects.get(pk=form.instance.pk), by=request.user):
+    def service_write(self, request, form, formsets, change):
+        cleaned = form.cleaned_data
+        lists = {formset.prefix: [row_values(row) for row in submitted_rows(formset)] for formset in formsets}
+        plan = services.plan_write(
+            by=request.user, plan=form.instance if change else None, model=self.model, owner=cleaned.get("owner"),
+            fields={name: cleaned[name] for name in services.EDITABLE_FIELDS if name in cleaned},
+            links={name: list(cleaned[name]) for name in services.LINKS[self.model] if name in cleaned},
+            partners=lists.get("partner_considerations"), objectives=lists.get("objectives"),
+            sections=lists.get("sections"))
+        typed = (cleaned.get("classification"), bool(cleaned.get("noforn")),
+                 {country.pk for country in cleaned.get("rel_to") or ()})
+        if "classification" in cleaned and typed != (plan.classification, plan.noforn,
+                                                      set(plan.rel_to.values_list("pk", flat=True))):
             messages.info(request, "The banner was raised to match the highest portion marking.")
-
-    def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS
-                  if name in form.cleaned_data and name != "title"}
-        if change:
-            services.plan_update(plan=obj, by=request.user, title=form.cleaned_data["title"], **fields)
-        else:
-            created = services.plan_create(model=self.model, by=request.user, owner=form.cleaned_data["owner"],
-                                           title=form.cleaned_data["title"], **fields)
-            obj.pk = obj.id = created.pk
-            obj._state.adding = False
+        return plan
 
     def _export(self, request, queryset, fmt):
         from workflow.exports import export_response

@@ -116,11 +116,14 @@ def plan_update(*, plan: PlanDocument, by, **fields) -> PlanDocument:
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
-    if fields.get("parent_plan") is not None and fields["parent_plan"].pk != getattr(plan, "parent_plan_id", None):
-        _references_checked(fields, by)  # an unchanged parent stays, whoever edits
     with transaction.atomic():
         locked = document_lock(model=type(plan), pk=plan.pk).document
         plan_assert_editable(plan=locked, by=by)
+        # Compared with the stored plan (not the caller's copy, which a form may have changed
+        # already): an unchanged parent stays, whoever edits.
+        if fields.get("parent_plan") is not None and fields["parent_plan"].pk != getattr(locked, "parent_plan_id",
+                                                                                          None):
+            _references_checked(fields, by)
         for name, value in fields.items():
             setattr(locked, name, value)
         _validated(locked)
@@ -135,35 +138,135 @@ LINKS = {CampaignPlan: {"supporting_organizations", *MARKING_PARTS},
          CampaignSupportPlan: {"supported_plans", *MARKING_PARTS}}
 
 
+class PlanContentInvalid(InvalidInput):
+    """A plan's content refused, with the rows at fault: ``rows`` maps a list
+    (``partner_considerations``, ``objectives``, ``sections``, as the plan names them) to
+    ``{row index: {field: [sentences]}}``, so that an edge which shows the rows (the admin's inlines)
+    puts each sentence beside its row. ``reasons`` and ``field_errors`` are those of any
+    ``InvalidInput`` (the API answers with them)."""
+
+    def __init__(self, reasons: list[str] | str, field_errors: dict[str, list[str]] | None = None,
+                 rows: dict[str, dict[int, dict[str, list[str]]]] | None = None):
+        super().__init__(reasons, field_errors)
+        self.rows = rows or {}
+
+
+RowFaults = dict[int, dict[str, list[str]]]
+
+
+def _repeated(values: list) -> list:
+    return sorted({value for value in values if values.count(value) > 1})
+
+
+def _missing(items: list[dict], names: tuple[str, ...], message: str) -> tuple[list[str], RowFaults]:
+    rows = {index: {name: [message] for name in names if not item.get(name)}
+            for index, item in enumerate(items) if any(not item.get(name) for name in names)}
+    return ([message], rows) if rows else ([], {})
+
+
+def partner_list_faults(partners: list[dict]) -> tuple[list[str], RowFaults]:
+    """What is wrong with a plan's list of partner considerations, and in which rows (empty: nothing)."""
+    messages, rows = _missing(partners, ("country",), "Each partner consideration needs its country.")
+    if messages:
+        return messages, rows
+    codes = [p["country"].code.code for p in partners]
+    repeated = _repeated(codes)
+    if not repeated:
+        return [], {}
+    message = f"Each country once: {', '.join(repeated)} repeated."
+    return [message], {index: {"country": [message]} for index, code in enumerate(codes) if code in repeated}
+
+
+def objective_list_faults(objectives: list[dict]) -> tuple[list[str], RowFaults]:
+    """What is wrong with a plan's list of objectives, and in which rows (empty: nothing)."""
+    return _missing(objectives, ("code", "title"), "Each objective needs its code and title.")
+
+
+def section_list_faults(sections: list[dict]) -> tuple[list[str], RowFaults]:
+    """What is wrong with a plan's list of sections, and in which rows (empty: nothing)."""
+    messages, rows = _missing(sections, ("number", "heading"), "Each section needs its number and heading.")
+    if messages:
+        return messages, rows
+    numbers = [s["number"] for s in sections]
+    repeated = _repeated(numbers)
+    if not repeated:
+        return [], {}
+    message = f"Each section number once: {', '.join(repeated)} repeated."
+    return [message], {index: {"number": [message]} for index, number in enumerate(numbers) if number in repeated}
+
+
 def partner_list_errors(partners: list[dict]) -> list[str]:
     """What is wrong with a plan's list of partner considerations (empty: nothing)."""
-    if any(p.get("country") is None for p in partners):
-        return ["Each partner consideration needs its country."]
-    codes = [p["country"].code.code for p in partners]
-    repeated = sorted({c for c in codes if codes.count(c) > 1})
-    return [f"Each country once: {', '.join(repeated)} repeated."] if repeated else []
+    return partner_list_faults(partners)[0]
 
 
 def objective_list_errors(objectives: list[dict]) -> list[str]:
     """What is wrong with a plan's list of objectives (empty: nothing)."""
-    if any(not o.get("code") or not o.get("title") for o in objectives):
-        return ["Each objective needs its code and title."]
-    return []
+    return objective_list_faults(objectives)[0]
 
 
 def section_list_errors(sections: list[dict]) -> list[str]:
     """What is wrong with a plan's list of sections (empty: nothing)."""
-    if any(not s.get("number") or not s.get("heading") for s in sections):
-        return ["Each section needs its number and heading."]
-    numbers = [s["number"] for s in sections]
-    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
-    return [f"Each section number once: {', '.join(repeated)} repeated."] if repeated else []
+    return section_list_faults(sections)[0]
+
+
+LIST_FAULTS = {"partner_considerations": partner_list_faults, "objectives": objective_list_faults,
+               "sections": section_list_faults}
+
+
+def _lists_checked(lists: dict[str, list[dict] | None]) -> None:
+    """Refuse lists that break a rule of theirs, every list's faults at once, naming the rows."""
+    errors, rows = {}, {}
+    for name, items in lists.items():
+        if items is None:
+            continue
+        messages, faults = LIST_FAULTS[name](items)
+        if messages:
+            errors[name], rows[name] = messages, faults
+    if errors:
+        raise PlanContentInvalid([m for messages in errors.values() for m in messages], errors, rows)
+
+
+def _portion_marking(item: dict) -> Marking:
+    return Marking(level=item.get("classification") or "U", noforn=bool(item.get("noforn")),
+                   rel_to=frozenset(country.code.code for country in item.get("rel_to") or ()))
+
+
+def _portions_checked(*, plan: PlanDocument, by, portions: dict[str, list[dict] | None]) -> None:
+    """Refuse, before they are written, portions that would mark the plan beyond what ``by`` may
+    read, naming each row that would (``plan_marking_refusal``, the rule ``plan_banner_sync``
+    applies to the whole once written). The plan's own banner is ``plan_banner_sync``'s to refuse."""
+    own = plan.marking()
+    if plan_marking_refusal(by=by, own=own):
+        return
+    markings = {name: [_portion_marking(item) for item in items] for name, items in portions.items() if items}
+    rows = {}
+    for name, marked in markings.items():
+        for index, marking in enumerate(marked):
+            refusal = plan_marking_refusal(by=by, own=own, portions=[marking])
+            if refusal:
+                rows.setdefault(name, {})[index] = {"classification": [refusal]}
+    if rows:
+        whole = plan_marking_refusal(by=by, own=own, portions=[m for marked in markings.values() for m in marked])
+        raise PlanContentInvalid(f"Nothing was saved. {whole}", {"classification": ["Beyond your clearance."]}, rows)
 
 
 def _portions_replace(manager, model, link: dict, items: list[dict], many: tuple[str, ...]) -> None:
-    manager.all().delete()
+    """Make the plan's portions the ``items``, in order. An item with the ``id`` of one of the
+    plan's portions changes that row (it keeps its id, as an edited row does in the admin); the
+    others are new rows; the plan's portions not named are removed."""
+    kept = {item["id"] for item in items if item.get("id")}
+    manager.exclude(pk__in=kept).delete()
+    existing = {portion.pk: portion for portion in manager.filter(pk__in=kept)}
     for item in items:
-        portion = model.objects.create(**link, **{k: v for k, v in item.items() if k not in many})
+        values = {k: v for k, v in item.items() if k not in (*many, "id")}
+        portion = existing.pop(item.get("id"), None)
+        if portion is None:
+            portion = model.objects.create(**link, **values)
+        else:
+            for name, value in values.items():
+                setattr(portion, name, value)
+            portion.save()
         for name in many:
             getattr(portion, name).set(item.get(name, []))
 
@@ -171,42 +274,60 @@ def _portions_replace(manager, model, link: dict, items: list[dict], many: tuple
 def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = None,
                        objectives: list[dict] | None = None, sections: list[dict] | None = None,
                        links: dict[str, list] | None = None) -> PlanDocument:
-    """Replace a draft's lists, as the admin's inlines do: its partner considerations (4.b; one
-    dict per country), its portion-marked sections (number, heading, body, classification,
-    noforn, ``rel_to``) and objectives (code, title, ..., ``end_states``, ``rel_to``) and its
+    """Replace a draft's lists: its partner considerations (4.b; one dict per country), its
+    portion-marked sections (number, heading, body, classification, noforn, ``rel_to``) and
+    objectives (code, title, ..., ``end_states``, ``rel_to``; an ``id`` keeps that row) and its
     many-to-many links (a campaign plan's ``supporting_organizations``, a support plan's
     ``supported_plans``, and the marking's parts: ``rel_to``, ``cui_categories``,
     ``dissemination_controls``). A list left ``None`` stays as it is. Drafts only, by the owner's
-    action officers; the banner is raised to the highest portion and refused beyond the writer's
-    clearance (``plan_banner_sync``); all or nothing."""
+    action officers; each list's rules (``LIST_FAULTS``) and each portion's marking are checked
+    before anything is written, naming the rows at fault (``PlanContentInvalid``); the banner is
+    raised to the highest portion and refused beyond the writer's clearance
+    (``plan_banner_sync``); all or nothing."""
     links = links or {}
     unknown = set(links) - LINKS[type(plan)]
     if unknown:
         raise InvalidInput(f"Unknown lists: {', '.join(sorted(unknown))}.")
-    errors = {}
-    if partners is not None and partner_list_errors(partners):
-        errors["partner_considerations"] = partner_list_errors(partners)
-    if objectives is not None and objective_list_errors(objectives):
-        errors["objectives"] = objective_list_errors(objectives)
-    if sections is not None and section_list_errors(sections):
-        errors["sections"] = section_list_errors(sections)
-    if errors:
-        raise InvalidInput([m for messages in errors.values() for m in messages], errors)
+    _lists_checked({"partner_considerations": partners, "objectives": objectives, "sections": sections})
     with transaction.atomic():
         locked = document_lock(model=type(plan), pk=plan.pk).document
         plan_assert_editable(plan=locked, by=by)
         link = "campaign_plan" if isinstance(locked, CampaignPlan) else "support_plan"
         for name, values in links.items():
             getattr(locked, name).set([*values, *_links_hidden_from(locked, name, by)])
+        _portions_checked(plan=locked, by=by, portions={"objectives": objectives, "sections": sections})
         if partners is not None:
             locked.partner_considerations.all().delete()
-            PartnerConsideration.objects.bulk_create([PartnerConsideration(**{link: locked}, **p) for p in partners])
+            PartnerConsideration.objects.bulk_create(
+                [PartnerConsideration(**{link: locked}, **{k: v for k, v in p.items() if k != "id"})
+                 for p in partners])
         if objectives is not None:
             _portions_replace(locked.objectives, Objective, {link: locked}, objectives, ("end_states", "rel_to"))
         if sections is not None:
             _portions_replace(locked.sections, PlanSection, {link: locked}, sections, ("rel_to",))
         plan_banner_sync(plan=locked, by=by)
     return locked
+
+
+def plan_write(*, by, plan: PlanDocument | None = None, model: type[PlanDocument] | None = None, owner=None,
+               fields: dict | None = None, partners: list[dict] | None = None, objectives: list[dict] | None = None,
+               sections: list[dict] | None = None, links: dict[str, list] | None = None) -> PlanDocument:
+    """The one write of a plan's content, whichever edge it comes from (the admin's change form,
+    the API's POST and PATCH): create a draft (``plan`` None; ``model``, ``owner``, ``title`` among
+    the ``fields``) or edit one, its fields through ``plan_create``/``plan_update`` and its lists
+    through ``plan_lists_replace``, so every rule of theirs holds. All or nothing; the lists' faults
+    are told before anything is tried, with the rows at fault."""
+    fields = dict(fields or {})
+    _lists_checked({"partner_considerations": partners, "objectives": objectives, "sections": sections})
+    with transaction.atomic():
+        if plan is None:
+            plan = plan_create(model=model, by=by, owner=owner, title=fields.pop("title", ""), **fields)
+        else:
+            plan = plan_update(plan=plan, by=by, **fields)  # with no fields, still the check that it is editable
+        if links or any(items is not None for items in (partners, objectives, sections)):
+            plan = plan_lists_replace(plan=plan, by=by, partners=partners, objectives=objectives,
+                                      sections=sections, links=links)
+    return plan
 
 
 def _links_hidden_from(plan: PlanDocument, name: str, by) -> list:

@@ -1,7 +1,8 @@
 """Staff enter an assessment's answers on its admin page: a form under the change form (never
 nested in it) listing every question of the cycle's template, per-objective ratings expanded to
 each objective of the plan, that POSTs to a view calling the assessment services in one
-transaction. Refusals come back as messages in the services' words."""
+transaction. Refusals come back as messages in the services' words; answers refused for what
+they say bring the page back as typed, each reason beside its question."""
 
 from __future__ import annotations
 
@@ -124,10 +125,16 @@ def test_a_rating_without_justification_is_refused_and_nothing_is_saved(world, c
     client.force_login(world.user("EUCOM"))
     response = client.post(answers_url(assessment), complete_form(
         cycle, assessment, **{f"answer-{rating.pk}-0-justification": "  "}))
-    assert response.status_code == 302
+    # The page again, not a redirect: what was typed is still there, the reason beside its question.
+    assert response.status_code == 200
     shown = messages_of(response)
     assert "Nothing was saved." in shown
     assert "“Overall progress toward the plan's objectives”: A rating needs a justification." in shown
+    page = response.content.decode()
+    assert '<option value="Largely achieved" selected>' in page
+    assert "Partners trained and exercised." in page and "A new partner joined." in page
+    row = next(row for row in response.context["answer_rows"] if row["question"] == rating)
+    assert row["errors"] == ["A rating needs a justification."]
     assert not Answer.objects.exists()
     assert Assessment.objects.get(pk=assessment.pk).strategic_environment_changes == ""
 
@@ -144,3 +151,19 @@ def test_program_assessments_have_the_same_form(world, client):
     response = client.post(url, {f"answer-{narrative.pk}-0-text": "Cases delivered on time."})
     assert any("1 answer saved" in m for m in messages_of(response)), messages_of(response)
     assert program_assessment.answers.get().text == "Cases delivered on time."
+
+
+def test_the_page_offers_no_django_save_that_would_drop_the_typed_answers(world, client, started):
+    """Django's own Save button submitted only its (read-only) change form, reported success and
+    dropped the answers typed in the answer form below it: the page has one save, the answers'."""
+    cycle, assessment = started
+    client.force_login(world.user("EUCOM"))
+    change = reverse("admin:assessments_assessment_change", args=[assessment.pk])
+    page = client.get(change).content.decode()
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert 'value="Save answers"' in page
+    response = client.post(change, {"_save": "Save", **complete_form(cycle, assessment)})
+    assert response.status_code == 302 and response.url == change
+    assert messages_of(response) == ["Nothing was saved: the answers and texts are saved with their own button, "
+                                     "“Save answers”."]
+    assert not Answer.objects.exists()

@@ -1,0 +1,227 @@
+"""One write path for a plan's content: the admin's change form and the API's writes both go
+through ``planning.services.plan_write``. The same content makes the same rows, the same invalid
+content is refused with the same reason, and a refused admin save draws the form again with what
+was typed, saving nothing of it."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from organizations.models import Country, Role
+from planning.models import CampaignPlan, Objective
+from tests.security.test_need_to_know_admin_paths import add_inline_row, change_form_as_shown
+from workflow.selectors import history_of
+
+AO = Role.ACTION_OFFICER
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def api_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def change_url(plan) -> str:
+    return reverse("admin:planning_campaignplan_change", args=[plan.pk])
+
+
+def inline(answer, prefix: str):
+    return next(i.formset for i in answer.context["inline_admin_formsets"] if i.formset.prefix == prefix)
+
+
+def stored(plan) -> dict:
+    """What a reader of the database finds of a plan: its fields, lists and history."""
+    plan = CampaignPlan.objects.get(pk=plan.pk)
+    return {
+        "fields": {name: getattr(plan, name) for name in (
+            "kind", "gef_id", "period_start", "period_end", "summary", "complementary_usg_activities",
+            "resources_needed", "risk_if_not_resourced", "classification", "noforn", "state", "version")},
+        "supporting": sorted(o.acronym for o in plan.supporting_organizations.all()),
+        "partners": sorted((p.country.code.code, p.can_support, p.can_safeguard, p.can_sustain)
+                           for p in plan.partner_considerations.all()),
+        "objectives": [(o.code, o.title, o.description, o.classification, o.noforn, o.measures_of_effectiveness,
+                        sorted(e.code for e in o.end_states.all()), sorted(c.code.code for c in o.rel_to.all()))
+                       for o in plan.objectives.all()],
+        "sections": [(s.number, s.heading, s.body, s.classification) for s in plan.sections.all()],
+        "history": [(h.action, h.description, h.to_state) for h in history_of(plan)],
+    }
+
+
+def test_a_repeated_partner_country_is_refused_by_the_admin_and_the_api_with_the_same_reason(world):
+    plan = world.ready_plan(partners=("PL",))
+    officer = world.user("EUCOM", AO)
+    before = stored(plan)
+
+    answer = api_for(officer).patch(f"/api/v1/campaign-plans/{plan.pk}/", {
+        "summary": "Summary typed in the API",
+        "partner_considerations": [{"country": "de"}, {"country": "de", "can_sustain": "Typed"}]}, format="json")
+    assert answer.status_code == 400, answer.content
+    api_reason = answer.json()["errors"]["partner_considerations"]
+    assert api_reason == ["Each country once: DE repeated."]
+
+    client = signed_in(officer)
+    data = change_form_as_shown(client.get(change_url(plan)))
+    data["summary"] = "Summary typed in the admin"
+    germany = Country.objects.get(code="DE").pk
+    first = add_inline_row(data, "partner_considerations", {"country": germany, "can_support": "Support typed"})
+    second = add_inline_row(data, "partner_considerations", {"country": germany, "can_sustain": "Sustain typed"})
+    refused = client.post(change_url(plan), data)
+
+    assert refused.status_code == 200  # the form again, not a redirect
+    partners = inline(refused, "partner_considerations")
+    assert partners.forms[first].errors["country"] == partners.forms[second].errors["country"] == api_reason
+    assert partners.forms[0].errors == {}  # the Polish row is not at fault
+    page = refused.content.decode()
+    for typed in ("Summary typed in the admin", "Support typed", "Sustain typed"):
+        assert typed in page
+    assert stored(plan) == before
+
+
+def test_an_objective_marked_beyond_the_writer_is_refused_by_both_with_the_same_reason_beside_its_row(world):
+    plan = world.ready_plan()  # the EUCOM action officer has no security profile: UNCLASSIFIED only
+    officer = world.user("EUCOM", AO)
+    before = stored(plan)
+
+    answer = api_for(officer).patch(f"/api/v1/campaign-plans/{plan.pk}/", {"objectives": [
+        {"code": "OBJ-1", "title": "Interoperable air defense", "end_states": [world.end_state.pk]},
+        {"code": "OBJ-9", "title": "Controlled objective", "end_states": [], "classification": "CUI"}]},
+        format="json")
+    assert answer.status_code == 400, answer.content
+    api_reason = answer.json()["detail"]
+    assert api_reason.startswith("Nothing was saved. You may not mark a plan CUI")
+
+    client = signed_in(officer)
+    data = change_form_as_shown(client.get(change_url(plan)))
+    row = add_inline_row(data, "objectives", {"code": "OBJ-9", "title": "Controlled objective typed",
+                                              "classification": "CUI", "end_states": [str(world.end_state.pk)]})
+    refused = client.post(change_url(plan), data)
+
+    assert refused.status_code == 200
+    objectives = inline(refused, "objectives")
+    beside = objectives.forms[row].errors["classification"]
+    assert len(beside) == 1 and beside[0] in api_reason
+    assert objectives.forms[0].errors == {}
+    assert list(refused.context["adminform"].form.non_field_errors()) == [api_reason]
+    assert "Controlled objective typed" in refused.content.decode()
+    assert stored(plan) == before
+
+
+def test_a_plan_added_in_the_admin_has_exactly_the_rows_the_api_makes_of_the_same_content(world):
+    officer = world.user("EUCOM", AO)
+    germany, poland = Country.objects.get(code="DE"), Country.objects.get(code="PL")
+    content = {
+        "kind": "theater", "gef": world.gef.pk, "period_start": "2027-01-01", "period_end": "2032-01-01",
+        "summary": "Build partner capacity (training data).", "complementary_usg_activities": "State INL programs.",
+        "resources_needed": "Security cooperation funding.", "risk_if_not_resourced": "Partner capability gaps.",
+        "classification": "U",
+    }
+    partners = [{"country": poland, "can_support": "Yes", "can_safeguard": "Yes", "can_sustain": "With help"},
+                {"country": germany, "can_support": "Yes", "can_safeguard": "", "can_sustain": ""}]
+    objectives = [{"code": "OBJ-1", "title": "Interoperable air defense", "description": "Integrated",
+                   "measures_of_effectiveness": "Sorties", "end_states": [world.end_state.pk], "rel_to": [germany]},
+                  {"code": "OBJ-2", "title": "Maritime awareness", "end_states": []}]
+    sections = [{"number": "1", "heading": "Strategic environment", "body": "Typed body"}]
+
+    answer = api_for(officer).post("/api/v1/campaign-plans/", {
+        **content, "owner": "EUCOM", "title": "Plan written through the API", "supporting_organizations": ["DA", "DON"],
+        "partner_considerations": [{**p, "country": p["country"].code.code.lower()} for p in partners],
+        "objectives": [{**o, "rel_to": [c.code.code for c in o.get("rel_to", [])]} for o in objectives],
+        "sections": sections}, format="json")
+    assert answer.status_code == 201, answer.content
+    through_api = CampaignPlan.objects.get(pk=answer.json()["id"])
+
+    client = signed_in(officer)
+    add_url = reverse("admin:planning_campaignplan_add")
+    data = change_form_as_shown(client.get(add_url))
+    data |= {**{k: str(v) for k, v in content.items()}, "owner": str(world.orgs["EUCOM"].pk),
+             "title": "Plan written in the admin",
+             "supporting_organizations": [str(world.orgs["DA"].pk), str(world.orgs["DON"].pk)]}
+    for partner in partners:
+        add_inline_row(data, "partner_considerations", {**partner, "country": str(partner["country"].pk)})
+    for objective in objectives:
+        add_inline_row(data, "objectives", {**objective, "classification": "U",
+                                            "end_states": [str(pk) for pk in objective["end_states"]],
+                                            "rel_to": [str(c.pk) for c in objective.get("rel_to", [])]})
+    for section in sections:
+        add_inline_row(data, "sections", {**section, "classification": "U"})
+    saved = client.post(add_url, data)
+    assert saved.status_code == 302, saved.context and saved.context["errors"]
+    in_admin = CampaignPlan.objects.get(title="Plan written in the admin")
+
+    assert stored(in_admin) == stored(through_api)
+    assert stored(in_admin)["history"] == [("created", "Draft created (version 1)", "draft")]
+    assert len(stored(in_admin)["partners"]) == 2 and len(stored(in_admin)["objectives"]) == 2
+
+
+def test_an_admin_edit_keeps_the_rows_it_changes_and_removes_the_rows_deleted(world):
+    plan = world.ready_plan(partners=("PL", "DE"))
+    objective = plan.objectives.get()
+    client = signed_in(world.user("EUCOM", AO))
+    data = change_form_as_shown(client.get(change_url(plan)))
+    data["objectives-0-title"] = "Interoperable air and missile defense"
+    partners = inline(client.get(change_url(plan)), "partner_considerations")
+    germany = next(i for i, form in enumerate(partners.forms) if form.instance.country.code.code == "DE")
+    data[f"partner_considerations-{germany}-DELETE"] = "on"
+
+    saved = client.post(change_url(plan), data)
+
+    assert saved.status_code == 302, saved.context and saved.context["errors"]
+    assert list(Objective.objects.filter(campaign_plan=plan).values_list("pk", "title")) == [
+        (objective.pk, "Interoperable air and missile defense")]
+    assert stored(plan)["partners"] == [("PL", "Yes", "Yes", "With help")]
+
+
+def test_a_refused_admin_save_writes_none_of_the_plan_its_rows_or_its_links(world):
+    from tests.security.test_need_to_know_admin_paths import author
+
+    plan = world.ready_plan()
+    writer = author(world, "eucom_confidential_author", clearance="C")
+    before = stored(plan)
+    client = signed_in(writer)
+    data = change_form_as_shown(client.get(change_url(plan)))
+    data |= {"title": "Retitled with the rest", "summary": "Summary typed",
+             "supporting_organizations": [str(world.orgs["DLA"].pk)]}
+    add_inline_row(data, "partner_considerations", {"country": str(Country.objects.get(code="DE").pk),
+                                                    "can_support": "Valid partner typed"})
+    add_inline_row(data, "objectives", {"code": "OBJ-2", "title": "Valid objective typed", "classification": "U"})
+    add_inline_row(data, "sections", {"number": "1", "heading": "Secret section typed", "classification": "S"})
+
+    refused = client.post(change_url(plan), data)
+
+    assert refused.status_code == 200
+    assert "You may not mark a plan SECRET" in " ".join(inline(refused, "sections").forms[-1].errors["classification"])
+    page = refused.content.decode()
+    for typed in ("Retitled with the rest", "Valid partner typed", "Valid objective typed", "Secret section typed"):
+        assert typed in page
+    assert stored(plan) == before
+    assert CampaignPlan.objects.get(pk=plan.pk).title == "EUCOM theater campaign plan"
+
+
+def test_a_repeated_section_number_is_refused_by_both_with_the_same_reason_beside_the_rows(world):
+    plan = world.ready_plan()
+    officer = world.user("EUCOM", AO)
+    answer = api_for(officer).patch(f"/api/v1/campaign-plans/{plan.pk}/", {"sections": [
+        {"number": "1", "heading": "Strategic environment"}, {"number": "1", "heading": "Ends"}]}, format="json")
+    assert answer.status_code == 400
+    api_reason = answer.json()["errors"]["sections"]
+
+    client = signed_in(officer)
+    data = change_form_as_shown(client.get(change_url(plan)))
+    rows = [add_inline_row(data, "sections", {"number": "1", "heading": heading, "body": "Body typed",
+                                              "classification": "U"})
+            for heading in ("Strategic environment", "Ends")]
+    refused = client.post(change_url(plan), data)
+
+    assert refused.status_code == 200
+    assert [inline(refused, "sections").forms[row].errors["number"] for row in rows] == [api_reason] * 2
+    assert api_reason == ["Each section number once: 1 repeated."]
+    assert "Body typed" in refused.content.decode()
+    assert not plan.sections.exists()
