@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from django_fsm import transition as fsm_transition
@@ -40,7 +40,7 @@ class TransitionContext:
     data: dict = field(default_factory=dict)
 
 
-Effect = Callable[[Any, TransitionContext], None]
+Effect = Callable[["DocumentKind", TransitionContext], None]
 
 
 @dataclass(frozen=True)
@@ -177,9 +177,10 @@ class Workflow:
     kinds that share it), the step whose taskers may answer in each state, its transitions (each
     with who, when and its effect) and what happens once a tasker is answered."""
 
-    models: tuple[type, ...]
+    models: tuple[type[DocumentKind], ...]
     transitions: tuple[TransitionRules, ...]
     answering_steps: Mapping[str, str] = field(default_factory=dict)
+    # ``after_response(document, tasker=..., by=...)``
     after_response: Callable[..., None] | None = None
     # Ways forward that are no transition of this document, drawn dashed on the diagram:
     # (source, target, label), e.g. a returned plan's "Start a new version".
