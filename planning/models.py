@@ -135,7 +135,7 @@ class PlanDocument(RoutedDocument, DocumentMarking):
     def mail_may_carry_title(self) -> bool:
         return self.classification == ClassificationLevel.UNCLASSIFIED and not self.noforn
 
-    # --- the routed-document contract (workflow.models.RoutedDocument) ---------------------
+    # --- what the plan workflow reads (planning.workflows, planning.services) ---------------
 
     def seam_participants(self) -> list[tuple[Organization, str]]:
         return []
