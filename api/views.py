@@ -197,8 +197,7 @@ class GEFViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
 
 def workflow_schema(read_serializer, model):
     """The OpenAPI description of a document resource's workflow endpoints."""
-    names = [rules.name for rules, _sources in workflow_services.declared_transitions(model)
-             if not all(getattr(a, "description", "") == "the system" for a in rules.actors)]
+    names = [rules.name for rules, _sources in workflow_services.declared_transitions(model) if not rules.system_only]
     return extend_schema_view(
         transitions=extend_schema(
             summary="Every transition, whether you may make it now and, if not, why",

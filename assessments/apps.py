@@ -10,9 +10,14 @@ class AssessmentsConfig(AppConfig):
 
         permissions.register()
         from workflow.registry import register_document
+        from workflow.rules import workflow_install
 
         from .models import Assessment, AssessmentCycle, ProgramAssessment
         from .selectors import assessments_cleared_for, documents_visible_to
+        from .workflows import WORKFLOWS
+
+        for workflow in WORKFLOWS:
+            workflow_install(workflow)
 
         for model in (AssessmentCycle, Assessment, ProgramAssessment):
             register_document(model, visible=lambda user, model=model: documents_visible_to(user, model),

@@ -6,6 +6,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from workflow.models import OPEN_TASKER_STATES, Response, Step, TaskerState
+from workflow.selectors import document_taskers
+
+from .models import AssessmentState, CycleState, Question, TemplateState
+from .selectors import answers_missing
 
 
 def suspenses_in_future(cycle) -> list[str]:
@@ -15,8 +19,6 @@ def suspenses_in_future(cycle) -> list[str]:
 
 
 def template_approved(cycle) -> list[str]:
-    from .models import TemplateState
-
     if not cycle.templates.filter(state=TemplateState.APPROVED).exists():
         return ["The Joint Staff has not approved a template yet (after consulting USD(P))."]
     return []
@@ -29,8 +31,6 @@ def launch_finished(cycle) -> list[str]:
 
 
 def no_assessment_awaiting_review(cycle) -> list[str]:
-    from .models import AssessmentState
-
     waiting = (cycle.assessment_set.filter(state=AssessmentState.SUBMITTED).count()
                + cycle.programassessment_set.filter(state=AssessmentState.SUBMITTED).count())
     if waiting:
@@ -40,8 +40,6 @@ def no_assessment_awaiting_review(cycle) -> list[str]:
 
 
 def accepted_assessments_evaluated(cycle) -> list[str]:
-    from .models import AssessmentState
-
     pending = (cycle.assessment_set.filter(state=AssessmentState.ACCEPTED).count()
                + cycle.programassessment_set.filter(state=AssessmentState.ACCEPTED).count())
     if pending:
@@ -50,8 +48,6 @@ def accepted_assessments_evaluated(cycle) -> list[str]:
 
 
 def template_has_questions(template) -> list[str]:
-    from .models import Question
-
     if not Question.objects.filter(section__template=template).exists():
         return ["The template has no questions yet."]
     return []
@@ -62,8 +58,6 @@ def template_not_frozen(template) -> list[str]:
 
 
 def consultation_answered(template) -> list[str]:
-    from workflow.selectors import document_taskers
-
     taskers = [t for t in document_taskers(template, step=Step.CONSULTATION) if t.state != TaskerState.CANCELLED]
     reasons = []
     if not taskers:
@@ -77,8 +71,6 @@ def consultation_answered(template) -> list[str]:
 
 
 def cycle_collecting(assessment) -> list[str]:
-    from .models import CycleState
-
     if assessment.cycle.state not in (CycleState.LAUNCHED, CycleState.COLLECTION, CycleState.JOINT_REVIEW):
         return [f"The {assessment.cycle} is not collecting assessments (it is "
                 f"{assessment.cycle.get_state_display().lower()})."]
@@ -86,24 +78,18 @@ def cycle_collecting(assessment) -> list[str]:
 
 
 def cycle_reviewing(assessment) -> list[str]:
-    from .models import CycleState
-
     if assessment.cycle.state not in (CycleState.COLLECTION, CycleState.JOINT_REVIEW):
         return [f"The {assessment.cycle} is not in collection or joint review."]
     return []
 
 
 def cycle_evaluating(assessment) -> list[str]:
-    from .models import CycleState
-
     if assessment.cycle.state != CycleState.EVALUATION:
         return [f"The {assessment.cycle} is not in evaluation yet."]
     return []
 
 
 def answers_complete(assessment) -> list[str]:
-    from .selectors import answers_missing
-
     reasons = answers_missing(assessment)
     if not assessment.strategic_environment_changes.strip():
         reasons.append("Describe the changes in the strategic environment (or say there were none).")

@@ -1,7 +1,7 @@
 """The annual assessment cycle (DoDD 5132.03, Encl. 2, 1.e, 1.k, 7.c, 8.c, 9.c, 9.d, 10.c): the
 cycle, the Joint Staff's template, one assessment per approved plan and per security
 cooperation program, and their answers. Who may move each document, and when, reads top to
-bottom in its class; the effects live in ``assessments.services``."""
+bottom in ``assessments.workflows`` (the effects live in ``assessments.services``)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField
+from django_fsm import FSMField
 
 from organizations.models import Organization, Role
-from workflow.models import Step
-from workflow.rules import OwnerRole, workflow_transition
-
-from . import conditions
-from .rules import CycleAdministrator, DocumentOrganizationRole
+from workflow.models import RoutedDocument
 
 ANSWER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
 REVIEW_ROLES = (Role.REVIEWER, Role.APPROVER)
@@ -34,26 +30,7 @@ class CycleState(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class WorkflowDocument(ConcurrentTransitionMixin, models.Model):
-    """What the workflow engine asks of a document (see ``workflow.services``)."""
-
-    route = models.ForeignKey("workflow.Route", null=True, blank=True, editable=False, on_delete=models.PROTECT,
-                              related_name="+")
-    route_snapshot = models.JSONField(default=dict, blank=True, editable=False)
-
-    class Meta:
-        abstract = True
-
-    def route_relation(self, relation: str) -> list[Organization]:
-        if relation == "owner":
-            return [self.owner]
-        raise ValueError(f"A {self._meta.verbose_name} has no relation {relation!r}")
-
-    def current_step(self) -> str | None:
-        return None
-
-
-class AssessmentCycle(WorkflowDocument):
+class AssessmentCycle(RoutedDocument):
     """One fiscal year's assessment cycle, run by administrators with the Joint Staff and USD(P)."""
 
     workflow_kind = "assessment_cycle"
@@ -128,62 +105,6 @@ class AssessmentCycle(WorkflowDocument):
             raise ValidationError("The phase suspenses must follow one another: template, collection, joint "
                                   "review, evaluation.")
 
-    # --- the workflow, top to bottom -------------------------------------------------------
-
-    @workflow_transition(field=state, source=CycleState.SETUP, target=CycleState.TEMPLATE,
-                         label="Start the template", actors=[CycleAdministrator()],
-                         conditions=[conditions.suspenses_in_future])
-    def start_template(self, *, by, context):
-        pass
-
-    @workflow_transition(field=state, source=CycleState.TEMPLATE, target=CycleState.LAUNCHED, label="Launch",
-                         actors=[CycleAdministrator()], conditions=[conditions.template_approved],
-                         confirm="Launch freezes the template and tasks every approved plan's owner.")
-    def launch(self, *, by, context):
-        from . import services
-
-        services.cycle_enter_launch(cycle=self, by=by, enqueue=not context.data.get("synchronous"))
-
-    @workflow_transition(field=state, source=CycleState.LAUNCHED, target=CycleState.COLLECTION,
-                         label="Open collection", actors=[CycleAdministrator()],
-                         conditions=[conditions.launch_finished])
-    def open_collection(self, *, by, context):
-        pass
-
-    @workflow_transition(field=state, source=CycleState.COLLECTION, target=CycleState.JOINT_REVIEW,
-                         label="Start the joint review", actors=[CycleAdministrator()])
-    def start_joint_review(self, *, by, context):
-        from . import services
-
-        services.cycle_enter_phase(cycle=self, step=Step.REVIEW, organization=self.owner,
-                                   suspense=self.joint_review_suspense)
-
-    @workflow_transition(field=state, source=CycleState.JOINT_REVIEW, target=CycleState.EVALUATION,
-                         label="Forward the joint review to USD(P)",
-                         actors=[DocumentOrganizationRole(roles=(Role.APPROVER,), attribute="owner",
-                                                          description="the Joint Staff")],
-                         conditions=[conditions.no_assessment_awaiting_review],
-                         comment_required=True, comment_label="Consolidated joint review")
-    def forward_to_evaluation(self, *, by, context):
-        from . import services
-
-        self.joint_review = context.comment.strip()
-        services.cycle_enter_phase(cycle=self, step=Step.EVALUATION, organization=self.policy_office,
-                                   suspense=self.evaluation_suspense, by=by)
-
-    @workflow_transition(field=state, source=CycleState.EVALUATION, target=CycleState.CLOSED,
-                         label="Close with advice to the Secretary",
-                         actors=[DocumentOrganizationRole(roles=(Role.APPROVER,), attribute="policy_office",
-                                                          description="USD(P)")],
-                         conditions=[conditions.accepted_assessments_evaluated],
-                         comment_required=True, comment_label="Evaluation and advice to the Secretary",
-                         confirm="Closing ends the cycle; unanswered assessments are recorded as missing.")
-    def close(self, *, by, context):
-        from . import services
-
-        self.evaluation = context.comment.strip()
-        services.cycle_enter_closed(cycle=self, by=by)
-
 
 # --- the template --------------------------------------------------------------------------
 
@@ -193,7 +114,7 @@ class TemplateState(models.TextChoices):
     APPROVED = "approved", "Approved"
 
 
-class Template(WorkflowDocument):
+class Template(RoutedDocument):
     """The assessment template, produced by the Joint Staff in consultation with USD(P)."""
 
     workflow_kind = "assessment_template"
@@ -215,36 +136,10 @@ class Template(WorkflowDocument):
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"
 
-    def current_step(self) -> str | None:
-        return Step.CONSULTATION if self.state == TemplateState.CONSULTATION else None
-
     # The escalation contract (workflow.registry): an overdue consultation escalates to the Joint
     # Staff office that approves the template.
     def escalation_organization_ids(self) -> list[int]:
         return [self.owner_id]
-
-    @workflow_transition(field=state, source=TemplateState.DRAFT, target=TemplateState.CONSULTATION,
-                         label="Consult USD(P)", actors=[OwnerRole(roles=ANSWER_ROLES)],
-                         conditions=[conditions.template_has_questions, conditions.template_not_frozen])
-    def consult(self, *, by, context):
-        from . import services
-
-        services.template_enter_consultation(template=self, by=by, capacity=context.capacity)
-
-    @workflow_transition(field=state, source=TemplateState.CONSULTATION, target=TemplateState.DRAFT,
-                         label="Revise", actors=[OwnerRole(roles=ANSWER_ROLES)],
-                         comment_required=True, comment_label="What will change")
-    def revise(self, *, by, context):
-        from workflow.services import taskers_cancel_open
-
-        taskers_cancel_open(document=self, reason=f"Template revised: {context.comment}")
-
-    @workflow_transition(field=state, source=TemplateState.CONSULTATION, target=TemplateState.APPROVED,
-                         label="Approve the template",
-                         actors=[OwnerRole(roles=(Role.APPROVER,), description="the Joint Staff")],
-                         conditions=[conditions.consultation_answered])
-    def approve(self, *, by, context):
-        self.approved_at = timezone.now()
 
 
 class TemplateSection(models.Model):
@@ -308,12 +203,12 @@ class AssessmentState(models.TextChoices):
     EVALUATED = "evaluated", "Evaluated"
 
 
-class AssessmentDocument(WorkflowDocument):
+class AssessmentDocument(RoutedDocument):
     """What plan and program assessments share: the answers' workflow
-    ``assigned → in_progress → submitted → accepted → evaluated``, with ``returned``."""
+    ``assigned → in_progress → submitted → accepted → evaluated``, with ``returned``
+    (``assessments.workflows``)."""
 
     cycle = models.ForeignKey(AssessmentCycle, on_delete=models.PROTECT, related_name="%(class)s_set")
-    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="%(class)s_owned")
     title = models.CharField(max_length=300)
     suspense = models.DateField()
     state = FSMField(default=AssessmentState.ASSIGNED, choices=AssessmentState.choices, protected=True,
@@ -335,9 +230,6 @@ class AssessmentDocument(WorkflowDocument):
     def __str__(self) -> str:
         return self.title
 
-    def current_step(self) -> str | None:
-        return Step.COMPLETION if self.state in (AssessmentState.ASSIGNED, AssessmentState.IN_PROGRESS) else None
-
     # The escalation contract (workflow.registry): an overdue assessment escalates to its reviewing
     # authority, the organization that accepts or returns it and USD(P), who evaluates it (as a
     # plan's escalates to its review and approval organizations). Read from the cycle, which the
@@ -351,53 +243,6 @@ class AssessmentDocument(WorkflowDocument):
     @property
     def is_editable(self) -> bool:
         return self.state == AssessmentState.IN_PROGRESS
-
-    @workflow_transition(field=state, source=AssessmentState.ASSIGNED, target=AssessmentState.IN_PROGRESS,
-                         label="Start", actors=[OwnerRole(roles=ANSWER_ROLES)],
-                         conditions=[conditions.cycle_collecting])
-    def start(self, *, by, context):
-        pass
-
-    @workflow_transition(field=state, source=AssessmentState.IN_PROGRESS, target=AssessmentState.SUBMITTED,
-                         label="Submit", actors=[OwnerRole(roles=ANSWER_ROLES)],
-                         conditions=[conditions.cycle_collecting, conditions.answers_complete])
-    def submit(self, *, by, context):
-        from . import services
-
-        services.assessment_enter_submitted(assessment=self, by=by, capacity=context.capacity)
-
-    @workflow_transition(field=state, source=AssessmentState.SUBMITTED, target=AssessmentState.RETURNED,
-                         label="Return for rework",
-                         actors=[DocumentOrganizationRole(roles=REVIEW_ROLES, attribute="reviewing_organization",
-                                                          description="the reviewing organization")],
-                         conditions=[conditions.cycle_reviewing],
-                         comment_required=True, comment_label="Reason for return")
-    def return_for_rework(self, *, by, context):
-        from . import services
-
-        self.return_reason = context.comment.strip()
-        services.assessment_enter_returned(assessment=self, by=by, capacity=context.capacity)
-
-    @workflow_transition(field=state, source=AssessmentState.RETURNED, target=AssessmentState.IN_PROGRESS,
-                         label="Resume work", actors=[OwnerRole(roles=ANSWER_ROLES)])
-    def resume(self, *, by, context):
-        pass
-
-    @workflow_transition(field=state, source=AssessmentState.SUBMITTED, target=AssessmentState.ACCEPTED,
-                         label="Accept",
-                         actors=[DocumentOrganizationRole(roles=REVIEW_ROLES, attribute="reviewing_organization",
-                                                          description="the reviewing organization")],
-                         conditions=[conditions.cycle_reviewing])
-    def accept(self, *, by, context):
-        self.accepted_at = timezone.now()
-
-    @workflow_transition(field=state, source=AssessmentState.ACCEPTED, target=AssessmentState.EVALUATED,
-                         label="Evaluate",
-                         actors=[DocumentOrganizationRole(roles=REVIEW_ROLES, attribute="evaluating_organization",
-                                                          description="USD(P)")],
-                         conditions=[conditions.cycle_evaluating], comment_label="Evaluation note")
-    def evaluate(self, *, by, context):
-        self.evaluated_at = timezone.now()
 
 
 class Assessment(AssessmentDocument):

@@ -1,6 +1,7 @@
 """Writes of the assessment cycle. Every transition goes through
-``workflow.services.transition_perform``; the functions named ``*_enter_*`` are the effects a
-transition has, called from its body. Launch creates assessments and their taskers in bulk."""
+``workflow.services.transition_perform``; the functions taking ``(document, context)`` are the
+effects a transition has, each named beside its transition in ``assessments.workflows`` (the
+engine calls it from there). Launch creates assessments and their taskers in bulk."""
 
 from __future__ import annotations
 
@@ -17,14 +18,15 @@ from django.utils import timezone
 from organizations.models import Organization
 from organizations.selectors import Capacity, acting_capacity
 from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
-from runtime.task_queue import enqueue_on_commit
 from workflow.calendar import working_day_on_or_after
 from workflow.exceptions import ActionRefused, Conflict, InvalidInput, NotPermitted
 from workflow.models import Response, Step, Tasker
+from workflow.rules import TransitionContext
 from workflow.services import (
     history_record,
     suspense_for,
     taskers_cancel_bulk,
+    taskers_cancel_open,
     taskers_close_answered,
     taskers_issue,
     taskers_issue_bulk,
@@ -137,10 +139,24 @@ def cycle_enter_phase(*, cycle: AssessmentCycle, step: str, organization: Organi
                   suspense_reason="Phase suspense set at the cycle's setup.")
 
 
-def cycle_enter_closed(*, cycle: AssessmentCycle, by) -> None:
-    """Close the evaluation tasker; assessments never submitted stay in the report as missing
-    and their completion taskers are cancelled (through the engine: each such assessment's
-    history says so, on behalf of whoever closed the cycle)."""
+def cycle_enter_joint_review(cycle: AssessmentCycle, context: TransitionContext) -> None:
+    """Task the Joint Staff office with the joint review, by the suspense set at setup."""
+    cycle_enter_phase(cycle=cycle, step=Step.REVIEW, organization=cycle.owner, suspense=cycle.joint_review_suspense)
+
+
+def cycle_enter_evaluation(cycle: AssessmentCycle, context: TransitionContext) -> None:
+    """Record the consolidated joint review and task USD(P) with the evaluation."""
+    cycle.joint_review = context.comment.strip()
+    cycle_enter_phase(cycle=cycle, step=Step.EVALUATION, organization=cycle.policy_office,
+                      suspense=cycle.evaluation_suspense, by=context.by)
+
+
+def cycle_enter_closed(cycle: AssessmentCycle, context: TransitionContext) -> None:
+    """Record the advice to the Secretary and close the evaluation tasker; assessments never
+    submitted stay in the report as missing and their completion taskers are cancelled (through
+    the engine: each such assessment's history says so, on behalf of whoever closed the cycle)."""
+    cycle.evaluation = context.comment.strip()
+    by = context.by
     taskers_close_answered(document=cycle, by=by, response=Response.COMPLETED)
     never_submitted = Q()
     for model in (PlanAssessment, ProgramAssessment):
@@ -150,17 +166,13 @@ def cycle_enter_closed(*, cycle: AssessmentCycle, by) -> None:
                         reason=f"{cycle} closed without this assessment.", caused_by=by)
 
 
-def cycle_enter_launch(*, cycle: AssessmentCycle, by, enqueue: bool = True) -> None:
-    """Freeze the approved template and start the launch task once this transaction commits
-    (``enqueue=False``: the caller runs ``cycle_launch`` itself, e.g. the demo loader)."""
-    from . import tasks
-
+def cycle_enter_launch(cycle: AssessmentCycle, context: TransitionContext) -> None:
+    """Freeze the approved template and count the assessments the launch will create (the
+    workflow then starts the launch task: ``assessments.workflows``)."""
     template = cycle.templates.filter(state=TemplateState.APPROVED).order_by("-version").first()
     Template.objects.filter(pk=template.pk).update(frozen=True)
     cycle.launch_total, cycle.launch_done = _pending_count(cycle), 0
     cycle.launch_started_at, cycle.launch_finished_at = timezone.now(), None
-    if enqueue:
-        enqueue_on_commit(tasks.cycle_launch, cycle.pk, getattr(by, "pk", None))
 
 
 def _pending_plans(cycle: AssessmentCycle, *, plan_ids: dict[str, Iterable[int]] | None = None) -> list[dict]:
@@ -373,11 +385,21 @@ def template_update(*, template: Template, by, title: str | None = None, instruc
     return template
 
 
-def template_enter_consultation(*, template: Template, by, capacity: Capacity | None) -> None:
+def template_enter_consultation(template: Template, context: TransitionContext) -> None:
     """Task USD(P) to answer the consultation (concur, concur with comment, non-concur)."""
+    by, capacity = context.by, context.capacity
     taskers_issue(document=template, step=Step.CONSULTATION,
                   participants=[(template.cycle.policy_office, "consulted on the template (Encl. 2, 9.c)")],
                   by=by, working_days=10, capacity=capacity)
+
+
+def template_revise(template: Template, context: TransitionContext) -> None:
+    """Close the consultation: the template goes back to the drafters."""
+    taskers_cancel_open(document=template, reason=f"Template revised: {context.comment}")
+
+
+def template_approve(template: Template, context: TransitionContext) -> None:
+    template.approved_at = timezone.now()
 
 
 # --- assessments ---------------------------------------------------------------------------
@@ -500,8 +522,9 @@ def assessment_answers_save(*, document: AssessmentDocument, by, answers: Iterab
     return document
 
 
-def assessment_enter_submitted(*, assessment: AssessmentDocument, by, capacity: Capacity | None) -> None:
+def assessment_enter_submitted(assessment: AssessmentDocument, context: TransitionContext) -> None:
     """Stamp the submission (the first one decides on time or late) and answer the tasker."""
+    by, capacity = context.by, context.capacity
     now = timezone.now()
     assessment.submitted_at = now
     assessment.first_submitted_at = assessment.first_submitted_at or now
@@ -509,11 +532,21 @@ def assessment_enter_submitted(*, assessment: AssessmentDocument, by, capacity: 
                            capacity=capacity)
 
 
-def assessment_enter_returned(*, assessment: AssessmentDocument, by, capacity: Capacity | None) -> None:
-    """Task the owner again, with a fresh suspense, to rework the assessment."""
+def assessment_enter_returned(assessment: AssessmentDocument, context: TransitionContext) -> None:
+    """Record the reason and task the owner again, with a fresh suspense, to rework the assessment."""
+    by, capacity = context.by, context.capacity
+    assessment.return_reason = context.comment.strip()
     taskers_issue(document=assessment, step=Step.COMPLETION,
                   participants=[(assessment.owner, f"returned for rework by {assessment.reviewing_organization}")],
                   by=by, working_days=10, capacity=capacity)
+
+
+def assessment_accept(assessment: AssessmentDocument, context: TransitionContext) -> None:
+    assessment.accepted_at = timezone.now()
+
+
+def assessment_evaluate(assessment: AssessmentDocument, context: TransitionContext) -> None:
+    assessment.evaluated_at = timezone.now()
 
 
 def cycle_transition(*, cycle: AssessmentCycle, name: str, by, comment: str = "") -> AssessmentCycle:

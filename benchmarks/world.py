@@ -16,7 +16,7 @@ from organizations.models import AreaOfResponsibility, Membership, Organization,
 from planning import reference as planning_reference
 from planning.models import CampaignPlan, CampaignSupportPlan, GEFEndState, GEFGuidance
 from workflow.models import Route
-from workflow.services import _snapshot_steps
+from workflow.selectors import _snapshot_steps
 
 K = OrganizationKind
 STAFF_ROLES = (Role.ACTION_OFFICER, Role.REVIEWER, Role.APPROVER)

@@ -11,9 +11,13 @@ class PlanningConfig(AppConfig):
         permissions.register()
         from organizations.models import Designation
         from workflow.registry import register_document
+        from workflow.rules import workflow_install
 
         from .models import CampaignPlan, CampaignSupportPlan
         from .selectors import plans_cleared_for, plans_visible_to
+        from .workflows import PLAN_WORKFLOW
+
+        workflow_install(PLAN_WORKFLOW)
 
         # The Joint Staff (J5) reviews every campaign plan and support plan, in conjunction with
         # the policy office (Encl. 2, 1.d and 10.c); a support plan is signed by its owner.

@@ -48,7 +48,7 @@ def content_complete(plan) -> list[str]:
 
 def route_configured(plan) -> list[str]:
     """A route is configured for this kind of document."""
-    from workflow.services import route_default
+    from workflow.selectors import route_default
 
     if plan.route_snapshot or route_default(plan.workflow_kind):
         return []

@@ -1,5 +1,5 @@
-"""The Secretary's guidance (GEF), campaign plans and campaign support plans: their data and
-their state machines. Who may move a plan, and when, reads top to bottom in ``PlanDocument``."""
+"""The Secretary's guidance (GEF), campaign plans and campaign support plans: their data. Who
+may move a plan, when, and what happens then reads top to bottom in ``planning.workflows``."""
 
 from __future__ import annotations
 
@@ -10,15 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField
+from django_fsm import FSMField
 
-from organizations.models import Country, Organization, OrganizationKind, Role
+from organizations.models import Country, Organization, OrganizationKind
 from security.markings import RANK, ClassificationLevel, combine
 from security.models import DocumentMarking, MarkingFields
-from workflow.models import Step
-from workflow.rules import OwnerRole, RouteRole, SystemOnly, TaskedRole, workflow_transition
-
-from . import conditions
+from workflow.models import RoutedDocument
 
 DIRECTIVE_VERSION = "DoDD 5132.03, 24 October 2008"
 
@@ -72,17 +69,12 @@ class PlanState(models.TextChoices):
 
 
 IN_FLIGHT = (PlanState.DRAFT, PlanState.COORDINATION, PlanState.REVIEW)
-OWNER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
-ANSWER_ROLES = (Role.REVIEWER, Role.APPROVER)
 
 
-class PlanDocument(ConcurrentTransitionMixin, DocumentMarking):
+class PlanDocument(RoutedDocument, DocumentMarking):
     """What campaign plans and campaign support plans share: content, versions, and the workflow
-    ``draft → coordination → review → approved`` with ``returned``, ``withdrawn``, ``superseded``."""
-
-    # The way forward from a returned plan is a new version (``plan_new_version``, a new draft),
-    # not a transition of this one: the diagram draws it as a dashed arrow.
-    workflow_diagram_ways_forward = (("returned", "draft", "Start a new version"),)
+    ``draft → coordination → review → approved`` with ``returned``, ``withdrawn``, ``superseded``
+    (``planning.workflows``)."""
 
     series = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True,
                               help_text="All versions of one plan share it.")
@@ -90,7 +82,6 @@ class PlanDocument(ConcurrentTransitionMixin, DocumentMarking):
     previous_version = models.ForeignKey("self", null=True, blank=True, editable=False, on_delete=models.PROTECT,
                                          related_name="next_versions")
     title = models.CharField(max_length=300)
-    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="%(class)s_owned")
     gef = models.ForeignKey(GEFGuidance, on_delete=models.PROTECT, null=True, blank=True,
                             related_name="%(class)s_set", verbose_name="GEF guidance")
     period_start = models.DateField(null=True, blank=True)
@@ -105,9 +96,6 @@ class PlanDocument(ConcurrentTransitionMixin, DocumentMarking):
     directive_version = models.CharField(max_length=100, default=DIRECTIVE_VERSION)
 
     state = FSMField(default=PlanState.DRAFT, choices=PlanState.choices, protected=True, db_index=True)
-    route = models.ForeignKey("workflow.Route", null=True, blank=True, editable=False, on_delete=models.PROTECT,
-                              related_name="+")
-    route_snapshot = models.JSONField(default=dict, blank=True, editable=False)
     elevated = models.BooleanField(default=False, editable=False)
     elevation_rationale = models.TextField(blank=True, editable=False)
     return_reason = models.TextField(blank=True, editable=False)
@@ -147,15 +135,7 @@ class PlanDocument(ConcurrentTransitionMixin, DocumentMarking):
     def mail_may_carry_title(self) -> bool:
         return self.classification == ClassificationLevel.UNCLASSIFIED and not self.noforn
 
-    # --- what the workflow engine asks of a document ---------------------------------------
-
-    def current_step(self) -> str | None:
-        return {PlanState.COORDINATION: Step.COORDINATION, PlanState.REVIEW: Step.REVIEW}.get(self.state)
-
-    def route_relation(self, relation: str) -> list[Organization]:
-        if relation == "owner":
-            return [self.owner]
-        raise ValueError(f"A {self._meta.verbose_name} has no relation {relation!r}")
+    # --- what the plan workflow reads (planning.workflows, planning.services) ---------------
 
     def seam_participants(self) -> list[tuple[Organization, str]]:
         return []
@@ -163,88 +143,6 @@ class PlanDocument(ConcurrentTransitionMixin, DocumentMarking):
     @property
     def is_editable(self) -> bool:
         return self.state == PlanState.DRAFT
-
-    def after_response(self, *, tasker, by) -> None:
-        from . import services
-
-        services.plan_after_response(plan=self, tasker=tasker, by=by)
-
-    # --- the workflow, top to bottom -------------------------------------------------------
-
-    @workflow_transition(
-        field=state, source=PlanState.DRAFT, target=PlanState.COORDINATION, label="Submit for coordination",
-        actors=[OwnerRole(roles=(Role.ACTION_OFFICER,))],
-        conditions=[conditions.content_complete, conditions.route_configured],
-        fields=("suspense", "suspense_reason"),
-    )
-    def submit(self, *, by, context):
-        from . import services
-
-        services.plan_enter_coordination(plan=self, context=context)
-
-    @workflow_transition(
-        field=state, source=PlanState.COORDINATION, target=PlanState.REVIEW, label="Send to review",
-        actors=[OwnerRole(roles=OWNER_ROLES)],
-        conditions=[conditions.coordination_answers_complete, conditions.critical_comments_resolved],
-        fields=("suspense", "suspense_reason"),
-    )
-    def send_to_review(self, *, by, context):
-        from . import services
-
-        services.plan_enter_review(plan=self, context=context)
-
-    @workflow_transition(
-        field=state, source=PlanState.COORDINATION, target=PlanState.REVIEW,
-        label="Elevate non-concurrence to review",
-        actors=[OwnerRole(roles=(Role.APPROVER,), description="the owning organization's approver")],
-        conditions=[conditions.coordination_answers_complete, conditions.has_unresolved_nonconcur],
-        comment_required=True, comment_label="Rationale for elevation",
-        confirm="The reviewing authority will see the unresolved non-concurrence and your rationale.",
-        fields=("suspense", "suspense_reason"),
-    )
-    def elevate(self, *, by, context):
-        from . import services
-
-        services.plan_elevate(plan=self, context=context)
-
-    @workflow_transition(
-        field=state, source=PlanState.REVIEW, target=PlanState.RETURNED, label="Return for rework",
-        actors=[TaskedRole(roles=ANSWER_ROLES, step=Step.REVIEW, description="a reviewing organization"),
-                RouteRole(roles=(Role.APPROVER,), step=Step.APPROVAL, description="the approving organization")],
-        comment_required=True, comment_label="Reason for return",
-    )
-    def return_for_rework(self, *, by, context):
-        from . import services
-
-        services.plan_return(plan=self, context=context)
-
-    @workflow_transition(
-        field=state, source=PlanState.REVIEW, target=PlanState.APPROVED, label="Approve",
-        actors=[RouteRole(roles=(Role.APPROVER,), step=Step.APPROVAL, description="the approving organization")],
-        conditions=[conditions.reviews_complete],
-        confirm="Approval is final: this version becomes the plan of record and supersedes the previous one.",
-    )
-    def approve(self, *, by, context):
-        from . import services
-
-        services.plan_approve(plan=self, context=context)
-
-    @workflow_transition(
-        field=state, source=[PlanState.DRAFT, PlanState.COORDINATION, PlanState.REVIEW, PlanState.RETURNED],
-        target=PlanState.WITHDRAWN, label="Withdraw",
-        actors=[OwnerRole(roles=OWNER_ROLES)],
-        comment_required=True, comment_label="Reason for withdrawal",
-        confirm="Withdrawal ends this version's workflow and closes its open taskers.",
-    )
-    def withdraw(self, *, by, context):
-        from workflow.services import taskers_cancel_open
-
-        taskers_cancel_open(document=self, reason=f"Plan withdrawn: {context.comment}")
-
-    @workflow_transition(field=state, source=PlanState.APPROVED, target=PlanState.SUPERSEDED,
-                         label="Supersede", actors=[SystemOnly()])
-    def supersede(self, *, by, context):
-        pass
 
 
 class PartnerConsideration(models.Model):

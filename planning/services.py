@@ -1,5 +1,6 @@
 """Writes on plans. Transitions go through ``workflow.services.transition_perform``; the
-functions named ``plan_enter_*`` are the effects a transition has, called from its body."""
+functions under "effects of transitions" are what a transition does, each named beside its
+transition in ``planning.workflows`` (the engine calls it from there)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,11 @@ from organizations.selectors import acting_capacity
 from security.markings import Marking
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
 from workflow.models import Response, Step
-from workflow.selectors import open_taskers, taskers_of
+from workflow.rules import TransitionContext
+from workflow.selectors import open_taskers, route_participants, taskers_of
 from workflow.services import (
-    TransitionContext,
     document_lock,
     history_record,
-    route_participants,
     route_snapshot_take,
     taskers_cancel_open,
     taskers_close_answered,
@@ -382,7 +382,7 @@ def plan_assert_editable(*, plan: PlanDocument, by) -> None:
 
 # --- effects of transitions ---------------------------------------------------------------
 
-def plan_enter_coordination(*, plan: PlanDocument, context: TransitionContext) -> None:
+def plan_enter_coordination(plan: PlanDocument, context: TransitionContext) -> None:
     """Freeze the route, then task every coordinating organization, adding seam commands."""
     route_snapshot_take(document=plan)
     participants = route_participants(plan, Step.COORDINATION)
@@ -395,7 +395,8 @@ def plan_enter_coordination(*, plan: PlanDocument, context: TransitionContext) -
     plan.submitted_at = timezone.now()
 
 
-def plan_enter_review(*, plan: PlanDocument, context: TransitionContext, added_reason: str = "") -> None:
+def plan_enter_review(plan: PlanDocument, context: TransitionContext, added_reason: str = "") -> None:
+    """Close coordination, then task every reviewing organization."""
     taskers_cancel_open(document=plan, step=Step.COORDINATION, reason="Coordination closed")
     participants = [(org, added_reason or why) for org, why in route_participants(plan, Step.REVIEW)]
     suspense, reason = _suspense_from(context)
@@ -403,18 +404,20 @@ def plan_enter_review(*, plan: PlanDocument, context: TransitionContext, added_r
                   capacity=context.capacity, suspense=suspense, suspense_reason=reason)
 
 
-def plan_elevate(*, plan: PlanDocument, context: TransitionContext) -> None:
+def plan_elevate(plan: PlanDocument, context: TransitionContext) -> None:
+    """Record the elevation and its rationale, then enter review as ``plan_enter_review``."""
     plan.elevated = True
     plan.elevation_rationale = context.comment
-    plan_enter_review(plan=plan, context=context, added_reason="elevated non-concurrence: see the rationale")
+    plan_enter_review(plan, context, added_reason="elevated non-concurrence: see the rationale")
 
 
-def plan_return(*, plan: PlanDocument, context: TransitionContext) -> None:
+def plan_return(plan: PlanDocument, context: TransitionContext) -> None:
+    """Record the reason and close every open tasker."""
     plan.return_reason = context.comment
     taskers_cancel_open(document=plan, reason=f"Returned for rework: {context.comment}")
 
 
-def plan_approve(*, plan: PlanDocument, context: TransitionContext) -> None:
+def plan_approve(plan: PlanDocument, context: TransitionContext) -> None:
     """Close the approval tasker and supersede the version approved before this one."""
     taskers_close_answered(document=plan, step=Step.APPROVAL, by=context.by, response=Response.APPROVED,
                            capacity=context.capacity)
@@ -427,7 +430,12 @@ def plan_approve(*, plan: PlanDocument, context: TransitionContext) -> None:
                            comment=f"Superseded by version {plan.version}")
 
 
-def plan_after_response(*, plan: PlanDocument, tasker, by) -> None:
+def plan_withdraw(plan: PlanDocument, context: TransitionContext) -> None:
+    """Close every open tasker, with the reason given."""
+    taskers_cancel_open(document=plan, reason=f"Plan withdrawn: {context.comment}")
+
+
+def plan_after_response(plan: PlanDocument, *, tasker, by) -> None:
     """When the last review answer is in, task the approving organization."""
     if tasker.step != Step.REVIEW or open_taskers(plan, step=Step.REVIEW).exists():
         return

@@ -5,6 +5,9 @@ coordinates, reviews and approves a kind of document, editable by administrators
 in flight keeps a snapshot of the route it started with. A ``Tasker`` is one organization's
 step on one document; a ``Comment`` is a row of the comment resolution matrix;
 ``HistoryEntry`` is the append-only record of everything that happened.
+
+``RoutedDocument`` is the contract a kind of document signs to be served by the engine: the
+columns every routed document has, and the hooks the engine calls.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from organizations.models import Designation, Organization, Role
 from security.models import AppendOnly
@@ -118,6 +121,55 @@ class Response(models.TextChoices):
     APPROVED = "approved", "Approved"
     RETURNED = "returned", "Returned for rework"
     COMPLETED = "completed", "Completed"
+
+
+class RoutedDocument(ConcurrentTransitionMixin, models.Model):
+    """What the engine asks of every document it routes (plans, support plans, templates, cycles,
+    assessments, program assessments). A kind:
+
+    - redeclares ``state`` with its own states (an ``FSMField``, protected: only a transition
+      moves it) and names its ``workflow_kind`` (the routes configured for it);
+    - declares its workflow in one table, a ``workflow.rules.Workflow`` in its app's
+      ``workflows.py`` (states, transitions, who, when, and each transition's effect), installed
+      at start-up (``workflow.rules.workflow_install``), which also sets ``workflow`` here;
+    - answers ``route_relation`` for the relations its routes may name beyond ``owner``;
+    - says what e-mail may carry of it (the markings hook) when it carries a marking.
+
+    ``workflow.rules.DocumentKind`` is the same contract written as a typed protocol."""
+
+    state = FSMField(default="", protected=True)
+    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="%(class)s_owned")
+    route = models.ForeignKey("workflow.Route", null=True, blank=True, editable=False, on_delete=models.PROTECT,
+                              related_name="+")
+    route_snapshot = models.JSONField(default=dict, blank=True, editable=False)
+
+    workflow_kind: str = ""
+    # Set by ``workflow_install`` from the kind's workflows.py: its transitions and effects.
+    workflow = None
+    # A kind with versions (plans, templates) declares the column; the others have one version.
+    version = 1
+    # The markings hook: True only when the document's marking lets a reminder name its title by
+    # e-mail (``reminders.marking``); unknown (None) is treated as CUI or higher.
+    mail_may_carry_title: bool | None = None
+
+    class Meta:
+        abstract = True
+
+    def route_relation(self, relation: str) -> list[Organization]:
+        """The organizations a route step naming ``relation`` (rather than an organization or a
+        designated office) reaches on this document; a kind adds its own relations."""
+        if relation == "owner":
+            return [self.owner]
+        raise ValueError(f"A {self._meta.verbose_name} has no relation {relation!r}")
+
+    def current_step(self) -> str | None:
+        """The step whose taskers may answer in the document's state, as its workflow declares."""
+        return self.workflow.answering_steps.get(self.state) if self.workflow is not None else None
+
+    def after_response(self, *, tasker, by) -> None:
+        """What the kind's workflow does once a tasker is answered (its ``after_response``)."""
+        if self.workflow is not None and self.workflow.after_response is not None:
+            self.workflow.after_response(self, tasker=tasker, by=by)
 
 
 class DocumentRef(models.Model):

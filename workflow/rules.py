@@ -1,24 +1,45 @@
-"""How a document kind declares its workflow: django-fsm-2 transitions carrying a label,
-who may make them (actor rules) and when (conditions), each answering with reasons in the
-users' words so the admin and the API can say *why* a transition is unavailable.
+"""How a document kind declares its workflow: one table (``Workflow``) of transitions, each
+with its source and target states, a label, who may make it (actor rules), when (conditions,
+answering with reasons in the users' words so the admin and the API can say *why* a transition
+is unavailable) and what happens then (its effect). ``workflow_install`` makes each row a
+django-fsm-2 transition of the kind's models; ``workflow.services.transition_perform`` runs it.
 
 A condition is ``f(document) -> list[str]`` (empty: met). An actor rule resolves the
-capacity in which a user acts (``organizations.selectors.Capacity``) or says why not.
+capacity in which a user acts (``organizations.selectors.Capacity``) or says why not. An effect
+is ``f(document, context) -> None``: called by the transition, under the row lock, before the
+state changes and the document is saved.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
 
+from django.core.exceptions import ImproperlyConfigured
 from django_fsm import transition as fsm_transition
 
 from organizations.models import Role, with_article
 from organizations.selectors import Capacity, acting_capacity_among
 
+from .selectors import route_participant_ids, route_participants
+
 Condition = Callable[[object], list[str]]
 _declaration_order = itertools.count()
+
+
+@dataclass
+class TransitionContext:
+    """What a transition's effect receives: who acts, in which capacity, and the form's input."""
+
+    by: object
+    capacity: Capacity | None
+    comment: str = ""
+    data: dict = field(default_factory=dict)
+
+
+Effect = Callable[["DocumentKind", TransitionContext], None]
 
 
 @dataclass(frozen=True)
@@ -78,13 +99,9 @@ class RouteRole(ActorRule):
     description: str = "the approving organization"
 
     def organizations(self, document) -> list:
-        from .services import route_participants
-
         return [organization for organization, _reason in route_participants(document, self.step)]
 
     def organization_ids(self, document) -> list[int]:
-        from .services import route_participant_ids
-
         return route_participant_ids(document, self.step)
 
 
@@ -96,20 +113,39 @@ class SystemOnly(ActorRule):
     description: str = "the system"
 
     def resolve(self, document, user) -> tuple[Capacity | None, str]:
-        return None, "This step happens automatically; nobody makes it by hand."
+        return None, SYSTEM_ONLY_REASON
+
+
+SYSTEM_ONLY_REASON = "This step happens automatically; nobody makes it by hand."
 
 
 @dataclass(frozen=True)
 class TransitionRules:
+    """One transition as its kind declares it. ``system_only``: made by the engine itself (e.g.
+    superseding the previous version), never offered to a person, refused to anyone who asks."""
+
     name: str
     label: str
-    actors: tuple[ActorRule, ...]
+    actors: tuple[ActorRule, ...] = ()
     conditions: tuple[Condition, ...] = ()
     comment_required: bool = False
     comment_label: str = "Comment"
     confirm: str = ""
     fields: tuple[str, ...] = field(default=())
     order: int = 0
+    source: str | tuple[str, ...] = ()
+    target: str = ""
+    effect: Effect | None = None
+    system_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.system_only and not self.actors:
+            object.__setattr__(self, "actors", (SystemOnly(),))
+        object.__setattr__(self, "actors", tuple(self.actors))
+        object.__setattr__(self, "conditions", tuple(self.conditions))
+        object.__setattr__(self, "fields", tuple(self.fields))
+        if not self.order:
+            object.__setattr__(self, "order", next(_declaration_order))
 
     def unmet(self, document) -> list[str]:
         reasons: list[str] = []
@@ -118,30 +154,122 @@ class TransitionRules:
         return reasons
 
 
+def Transition(name: str, *, source, target: str, label: str, actors: Sequence[ActorRule] = (),
+               conditions: Sequence[Condition] = (), effect: Effect | None = None, system_only: bool = False,
+               comment_required: bool = False, comment_label: str = "Comment", confirm: str = "",
+               fields: Sequence[str] = ()) -> TransitionRules:
+    """One row of a kind's workflow table: ``name`` (the method and the API's name) moves the
+    document from ``source`` (a state or several) to ``target``; ``actors`` may make it when
+    every one of ``conditions`` is met; ``effect`` is what happens then. ``comment_required``,
+    ``confirm`` and ``fields`` (the form's extra inputs) shape the admin's and the API's form."""
+    return TransitionRules(
+        name=name, label=label, actors=tuple(actors), conditions=tuple(conditions),
+        comment_required=comment_required, comment_label=comment_label, confirm=confirm, fields=tuple(fields),
+        source=tuple(source) if isinstance(source, list | tuple | set) else source, target=target,
+        effect=effect, system_only=system_only,
+    )
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """A kind's workflow, read top to bottom like a table: the models it serves (one kind, or the
+    kinds that share it), the step whose taskers may answer in each state, its transitions (each
+    with who, when and its effect) and what happens once a tasker is answered."""
+
+    models: tuple[type[DocumentKind], ...]
+    transitions: tuple[TransitionRules, ...]
+    answering_steps: Mapping[str, str] = field(default_factory=dict)
+    # ``after_response(document, tasker=..., by=...)``
+    after_response: Callable[..., None] | None = None
+    # Ways forward that are no transition of this document, drawn dashed on the diagram:
+    # (source, target, label), e.g. a returned plan's "Start a new version".
+    ways_forward: tuple[tuple[str, str, str], ...] = ()
+    field: str = "state"
+
+    def transition(self, name: str) -> TransitionRules | None:
+        return next((rules for rules in self.transitions if rules.name == name), None)
+
+
+class DocumentKind(Protocol):
+    """What a kind of document supplies to the engine, beside the columns of
+    ``workflow.models.RoutedDocument`` (``state``, ``owner``, ``route``, ``route_snapshot``,
+    ``version``) and its visibility selector (``workflow.registry.register_document``: who may
+    see which documents, and whose marking they may read)."""
+
+    workflow_kind: ClassVar[str]
+    # Its transitions with their actors, conditions and effects (``Workflow``).
+    workflow: ClassVar[Workflow]
+    state: str
+    owner_id: int
+    route_snapshot: dict
+    version: int
+    mail_may_carry_title: bool | None
+
+    def route_relation(self, relation: str) -> list:
+        """The organizations a route step naming ``relation`` reaches (``owner`` at least)."""
+
+    def current_step(self) -> str | None:
+        """The step whose taskers may answer now."""
+
+    def after_response(self, *, tasker, by) -> None:
+        """What happens once a tasker is answered."""
+
+
+def _fsm_method(rules: TransitionRules, *, field, body):
+    """``body`` as a django-fsm-2 transition carrying ``rules``: django-fsm-2 checks the source
+    state and the conditions on every call; ``workflow.services.transition_perform`` adds
+    locking, the actor check, the comment rule and history. The same rules feed the admin's
+    buttons and the API."""
+
+    def fsm_condition(instance) -> bool:
+        # transition_perform has just checked them under the row lock: don't query twice.
+        if getattr(instance, "_workflow_conditions_checked", None) == rules.name:
+            return True
+        return not rules.unmet(instance)
+
+    fsm_condition.__name__ = f"{rules.name}_conditions"
+    body.__name__ = body.__qualname__ = rules.name
+    wrapped = fsm_transition(field=field, source=rules.source, target=rules.target, conditions=[fsm_condition],
+                             custom={"label": rules.label, "rules": rules})(body)
+    wrapped.workflow_rules = rules
+    return wrapped
+
+
+def workflow_install(workflow: Workflow) -> None:
+    """Give each model of ``workflow`` its transitions (django-fsm-2 methods named as the rows,
+    whose body calls the row's effect) and its ``workflow``. Called once per kind from its app's
+    ``ready()``; a name that is already something else on the model is refused."""
+    for model in workflow.models:
+        state_field = model._meta.get_field(workflow.field)
+        for rules in workflow.transitions:
+            existing = getattr(model, rules.name, None)
+            if existing is not None and getattr(existing, "workflow_rules", None) is None:
+                raise ImproperlyConfigured(f"{model.__name__}.{rules.name} already exists: a transition needs "
+                                           "a name of its own.")
+
+            def body(document, *, by, context, effect=rules.effect):
+                if effect is not None:
+                    effect(document, context)
+
+            setattr(model, rules.name, _fsm_method(rules, field=workflow.field, body=body))
+        model.workflow = workflow
+        if workflow.ways_forward:
+            model.workflow_diagram_ways_forward = workflow.ways_forward
+        # django-fsm-2 collects a model's transitions when its class is prepared; these came after.
+        state_field._collect_transitions(sender=model)
+
+
 def workflow_transition(*, field, source, target, label: str, actors: Sequence[ActorRule],
                         conditions: Sequence[Condition] = (), comment_required: bool = False,
-                        comment_label: str = "Comment", confirm: str = "", fields: Sequence[str] = ()):
-    """Declare a transition: django-fsm-2 checks the source state and the conditions on every
-    call; ``workflow.services.transition_perform`` adds locking, the actor check, the
-    comment rule and history. The same rules feed the admin's buttons and the API."""
+                        comment_label: str = "Comment", confirm: str = "", fields: Sequence[str] = (),
+                        system_only: bool = False):
+    """Declare a transition on the model itself, its body being its effect (a kind small enough
+    to need no table; the kinds of this product declare theirs in a ``Workflow``)."""
 
     def decorator(func):
-        rules = TransitionRules(
-            name=func.__name__, label=label, actors=tuple(actors), conditions=tuple(conditions),
-            comment_required=comment_required, comment_label=comment_label, confirm=confirm, fields=tuple(fields),
-            order=next(_declaration_order),
-        )
-
-        def fsm_condition(instance) -> bool:
-            # transition_perform has just checked them under the row lock: don't query twice.
-            if getattr(instance, "_workflow_conditions_checked", None) == rules.name:
-                return True
-            return not rules.unmet(instance)
-
-        fsm_condition.__name__ = f"{func.__name__}_conditions"
-        wrapped = fsm_transition(field=field, source=source, target=target, conditions=[fsm_condition],
-                                 custom={"label": label, "rules": rules})(func)
-        wrapped.workflow_rules = rules
-        return wrapped
+        rules = Transition(func.__name__, source=source, target=target, label=label, actors=actors,
+                           conditions=conditions, comment_required=comment_required,
+                           comment_label=comment_label, confirm=confirm, fields=fields, system_only=system_only)
+        return _fsm_method(rules, field=field, body=func)
 
     return decorator

@@ -8,9 +8,19 @@ from contextlib import contextmanager
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
-from organizations.selectors import organization_ids_acting_for
+from organizations.models import Organization
+from organizations.selectors import designation_holders, organization_ids_acting_for
 
-from .models import OPEN_TASKER_STATES, Comment, CommentCategory, Decision, HistoryEntry, Response, Tasker
+from .models import (
+    OPEN_TASKER_STATES,
+    Comment,
+    CommentCategory,
+    Decision,
+    HistoryEntry,
+    Response,
+    Route,
+    Tasker,
+)
 
 
 def _ref(document) -> dict:
@@ -24,6 +34,83 @@ def taskers_of(document, *, step: str | None = None) -> QuerySet[Tasker]:
 
 def open_taskers(document, *, step: str | None = None) -> QuerySet[Tasker]:
     return taskers_of(document, step=step).filter(state__in=OPEN_TASKER_STATES)
+
+
+# --- routes: who takes part in a step -------------------------------------------------------
+
+def route_default(kind: str) -> Route | None:
+    return Route.objects.filter(document_kind=kind, is_default=True).prefetch_related("steps__organization").first()
+
+
+def route_steps_resolved(route: Route) -> list[dict]:
+    """The route's steps as a snapshot stores them: a designated office resolved to the
+    organization holding it today (one memoized query)."""
+    holders = designation_holders() if any(s.designation for s in route.steps.all()) else {}
+    resolved = {pk: None for ids in holders.values() for pk in ids}
+    resolved.update(Organization.objects.in_bulk(list(resolved)) if resolved else {})
+    steps = []
+    for s in route.steps.all():
+        organization = s.organization if s.organization_id else None
+        if s.designation:
+            ids = holders.get(s.designation, ())
+            organization = resolved.get(ids[0]) if ids else None
+        steps.append({"step": s.step, "organization_id": organization.pk if organization else None,
+                      "organization": organization.acronym if organization else "",
+                      "designation": s.designation, "relation": s.relation,
+                      "suspense_working_days": s.suspense_working_days})
+    return steps
+
+
+def _snapshot_steps(document) -> list[dict]:
+    snapshot = document.route_snapshot or {}
+    if snapshot.get("steps") is not None:
+        return snapshot["steps"]
+    route = route_default(document.workflow_kind)
+    if route is None:
+        return []
+    return [s for s in route_steps_resolved(route) if s["organization_id"] or s["relation"]]
+
+
+def route_participants(document, step: str) -> list[tuple[Organization, str]]:
+    """The organizations the document's route (its snapshot once started) names for ``step``,
+    each with why it takes part; duplicates removed, order kept."""
+    fixed_ids = [s["organization_id"] for s in _snapshot_steps(document) if s["step"] == step and s["organization_id"]]
+    fixed = Organization.objects.in_bulk(fixed_ids)
+    result: list[tuple[Organization, str]] = []
+    seen: set[int] = set()
+    for s in _snapshot_steps(document):
+        if s["step"] != step:
+            continue
+        if s["organization_id"]:
+            candidates = [(fixed[s["organization_id"]], "named by the route")]
+        else:
+            label = s["relation"].replace("_", " ")
+            candidates = [(org, label) for org in document.route_relation(s["relation"])]
+        for org, reason in candidates:
+            if org.pk not in seen:
+                seen.add(org.pk)
+                result.append((org, reason))
+    return result
+
+
+def route_participant_ids(document, step: str) -> list[int]:
+    """The ids of ``route_participants``, in the same order, without reading the organizations
+    the route names (the actor check needs only their ids)."""
+    ids: list[int] = []
+    for s in _snapshot_steps(document):
+        if s["step"] != step:
+            continue
+        if s["organization_id"]:
+            candidates = [s["organization_id"]]
+        else:
+            candidates = [org.pk for org in document.route_relation(s["relation"])]
+        ids.extend(pk for pk in candidates if pk not in ids)
+    return ids
+
+
+def step_suspense_days(document, step: str, default: int = 10) -> int:
+    days = [s["suspense_working_days"] for s in _snapshot_steps(document) if s["step"] == step]
+    return min(days) if days else default
 
 
 # --- one read of a document's taskers and comments while its rules are evaluated ----------

@@ -5,11 +5,9 @@ API, management command, Celery task).
 -> the transition's own effects (taskers...) -> save (refused if the state moved under us)
 -> history -> tasks on commit.
 
-A document kind plugs in by providing: a ``state`` FSMField with transitions declared by
-``workflow.rules.workflow_transition``; ``owner`` (an Organization); ``route`` and
-``route_snapshot``; ``workflow_kind`` (a string); ``route_relation(relation)`` returning
-organizations; ``current_step()`` naming the step whose taskers may answer now; and
-optionally ``after_response(tasker, by)``.
+A document kind plugs in by signing the contract ``workflow.models.RoutedDocument`` (typed as
+``workflow.rules.DocumentKind``) and declaring its workflow in one ``workflow.rules.Workflow``
+table (its app's ``workflows.py``): the engine calls each transition's effect from there.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ import functools
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -30,7 +28,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from organizations.models import Organization, Role, with_article
-from organizations.selectors import Capacity, acting_capacity, designation_holders, designation_name
+from organizations.selectors import Capacity, acting_capacity, designation_name
 
 from .calendar import add_working_days, working_day_on_or_after
 from .exceptions import (
@@ -56,8 +54,15 @@ from .models import (
     TaskerState,
 )
 from .registry import REVIEWING_STEPS, document_kinds, owner_approves
-from .rules import TransitionRules
-from .selectors import document_read_once, document_taskers, document_taskers_forget
+from .rules import SYSTEM_ONLY_REASON, TransitionContext, TransitionRules
+from .selectors import (
+    document_read_once,
+    document_taskers,
+    document_taskers_forget,
+    route_default,
+    route_steps_resolved,
+    step_suspense_days,
+)
 from .signals import taskers_closed
 
 RESPONSES_BY_STEP = {
@@ -65,16 +70,6 @@ RESPONSES_BY_STEP = {
     Step.REVIEW: (Response.CONCUR, Response.CONCUR_WITH_COMMENT),
     Step.CONSULTATION: (Response.CONCUR, Response.CONCUR_WITH_COMMENT, Response.NONCONCUR),
 }
-
-
-@dataclass
-class TransitionContext:
-    """What a transition's body receives: who acts, in which capacity, and the form's input."""
-
-    by: object
-    capacity: Capacity | None
-    comment: str = ""
-    data: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -192,10 +187,6 @@ def kind_label(document) -> str:
 
 # --- routes --------------------------------------------------------------------------------
 
-def route_default(kind: str) -> Route | None:
-    return Route.objects.filter(document_kind=kind, is_default=True).prefetch_related("steps__organization").first()
-
-
 def route_snapshot_take(*, document) -> None:
     """Freeze the route a document starts with: later edits of the route, and later changes of
     who holds a designation, don't touch it. A step naming a designated office is stored with the
@@ -206,7 +197,7 @@ def route_snapshot_take(*, document) -> None:
     if route is None:
         raise TransitionRefused(f"No route is configured for a {kind_label(document)}; an administrator "
                                 "must set one up under Workflow › Routes.")
-    steps = _route_steps_resolved(route)
+    steps = route_steps_resolved(route)
     reasons = [f"No organization holds the designation of the {designation_name(s['designation'])}; an "
                "administrator must assign it before this route can be used."
                for s in steps if s["designation"] and not s["organization_id"]]
@@ -224,35 +215,6 @@ def route_snapshot_take(*, document) -> None:
         "taken_at": timezone.now().isoformat(),
         "steps": steps,
     }
-
-
-def _route_steps_resolved(route: Route) -> list[dict]:
-    """The route's steps as a snapshot stores them: a designated office resolved to the
-    organization holding it today (one memoized query)."""
-    holders = designation_holders() if any(s.designation for s in route.steps.all()) else {}
-    resolved = {pk: None for ids in holders.values() for pk in ids}
-    resolved.update(Organization.objects.in_bulk(list(resolved)) if resolved else {})
-    steps = []
-    for s in route.steps.all():
-        organization = s.organization if s.organization_id else None
-        if s.designation:
-            ids = holders.get(s.designation, ())
-            organization = resolved.get(ids[0]) if ids else None
-        steps.append({"step": s.step, "organization_id": organization.pk if organization else None,
-                      "organization": organization.acronym if organization else "",
-                      "designation": s.designation, "relation": s.relation,
-                      "suspense_working_days": s.suspense_working_days})
-    return steps
-
-
-def _snapshot_steps(document) -> list[dict]:
-    snapshot = document.route_snapshot or {}
-    if snapshot.get("steps") is not None:
-        return snapshot["steps"]
-    route = route_default(document.workflow_kind)
-    if route is None:
-        return []
-    return [s for s in _route_steps_resolved(route) if s["organization_id"] or s["relation"]]
 
 
 @dataclass(frozen=True)
@@ -370,48 +332,6 @@ def route_update(*, route: Route, by, steps: list[RouteStepSpec], name: str | No
     return route
 
 
-def route_participants(document, step: str) -> list[tuple[Organization, str]]:
-    """The organizations the document's route (its snapshot once started) names for ``step``,
-    each with why it takes part; duplicates removed, order kept."""
-    fixed_ids = [s["organization_id"] for s in _snapshot_steps(document) if s["step"] == step and s["organization_id"]]
-    fixed = Organization.objects.in_bulk(fixed_ids)
-    result: list[tuple[Organization, str]] = []
-    seen: set[int] = set()
-    for s in _snapshot_steps(document):
-        if s["step"] != step:
-            continue
-        if s["organization_id"]:
-            candidates = [(fixed[s["organization_id"]], "named by the route")]
-        else:
-            label = s["relation"].replace("_", " ")
-            candidates = [(org, label) for org in document.route_relation(s["relation"])]
-        for org, reason in candidates:
-            if org.pk not in seen:
-                seen.add(org.pk)
-                result.append((org, reason))
-    return result
-
-
-def route_participant_ids(document, step: str) -> list[int]:
-    """The ids of ``route_participants``, in the same order, without reading the organizations
-    the route names (the actor check needs only their ids)."""
-    ids: list[int] = []
-    for s in _snapshot_steps(document):
-        if s["step"] != step:
-            continue
-        if s["organization_id"]:
-            candidates = [s["organization_id"]]
-        else:
-            candidates = [org.pk for org in document.route_relation(s["relation"])]
-        ids.extend(pk for pk in candidates if pk not in ids)
-    return ids
-
-
-def step_suspense_days(document, step: str, default: int = 10) -> int:
-    days = [s["suspense_working_days"] for s in _snapshot_steps(document) if s["step"] == step]
-    return min(days) if days else default
-
-
 # --- history -------------------------------------------------------------------------------
 
 def history_record(*, document, action: str, description: str, actor=None, capacity: Capacity | None = None,
@@ -468,6 +388,8 @@ def _evaluate(document, rules: TransitionRules, sources: set[str] | None, user) 
         sources = next((s for r, s in declared_transitions(type(document)) if r.name == rules.name), set())
     if document.state not in sources and "*" not in sources:
         return None, [f"Not possible while the {kind_label(document)} is {state_label(document)}."]
+    if rules.system_only:
+        return None, [SYSTEM_ONLY_REASON, *rules.unmet(document)]
     reasons: list[str] = []
     capacity = None
     actor_reasons = []
@@ -487,7 +409,7 @@ def transitions_available(*, document, user) -> list[TransitionOption]:
     options = []
     with document_read_once(document):
         for rules, sources in declared_transitions(type(document)):
-            if all(getattr(actor, "description", "") == "the system" for actor in rules.actors):
+            if rules.system_only:
                 continue
             _capacity, reasons = _evaluate(document, rules, sources, user)
             options.append(TransitionOption(

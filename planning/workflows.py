@@ -1,0 +1,80 @@
+"""How a campaign plan and a campaign support plan move, in one table: from which state to
+which, who may move it (actors), when (conditions: ``planning.conditions``, each answering in
+the users' words) and what happens then (the effect: ``planning.services``, called by the
+engine). Installed on both models at start-up (``planning.apps``).
+
+    draft → coordination → review → approved → superseded (by the next approved version)
+                  ↘ (elevated non-concurrence) ↗   ↘ returned     any open state → withdrawn
+"""
+
+from __future__ import annotations
+
+from organizations.models import Role
+from workflow.models import Step
+from workflow.rules import OwnerRole, RouteRole, TaskedRole, Transition, Workflow
+
+from . import conditions, services
+from .models import CampaignPlan, CampaignSupportPlan, PlanState
+
+OWNER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
+ANSWER_ROLES = (Role.REVIEWER, Role.APPROVER)
+SUSPENSE = ("suspense", "suspense_reason")  # the form asks for the taskers' suspense
+
+PLAN_WORKFLOW = Workflow(
+    models=(CampaignPlan, CampaignSupportPlan),
+    # Whose taskers may answer in which state.
+    answering_steps={PlanState.COORDINATION: Step.COORDINATION, PlanState.REVIEW: Step.REVIEW},
+    # When the last review answer is in, the approving organization is tasked.
+    after_response=services.plan_after_response,
+    # The way forward from a returned plan is a new version (``plan_new_version``, a new draft),
+    # not a transition of this one: the diagram draws it as a dashed arrow.
+    ways_forward=((PlanState.RETURNED, PlanState.DRAFT, "Start a new version"),),
+    transitions=(
+        Transition(
+            "submit", source=PlanState.DRAFT, target=PlanState.COORDINATION, label="Submit for coordination",
+            actors=[OwnerRole(roles=(Role.ACTION_OFFICER,))],
+            conditions=[conditions.content_complete, conditions.route_configured],
+            effect=services.plan_enter_coordination, fields=SUSPENSE,
+        ),
+        Transition(
+            "send_to_review", source=PlanState.COORDINATION, target=PlanState.REVIEW, label="Send to review",
+            actors=[OwnerRole(roles=OWNER_ROLES)],
+            conditions=[conditions.coordination_answers_complete, conditions.critical_comments_resolved],
+            effect=services.plan_enter_review, fields=SUSPENSE,
+        ),
+        Transition(
+            "elevate", source=PlanState.COORDINATION, target=PlanState.REVIEW,
+            label="Elevate non-concurrence to review",
+            actors=[OwnerRole(roles=(Role.APPROVER,), description="the owning organization's approver")],
+            conditions=[conditions.coordination_answers_complete, conditions.has_unresolved_nonconcur],
+            effect=services.plan_elevate, fields=SUSPENSE,
+            comment_required=True, comment_label="Rationale for elevation",
+            confirm="The reviewing authority will see the unresolved non-concurrence and your rationale.",
+        ),
+        Transition(
+            "return_for_rework", source=PlanState.REVIEW, target=PlanState.RETURNED, label="Return for rework",
+            actors=[TaskedRole(roles=ANSWER_ROLES, step=Step.REVIEW, description="a reviewing organization"),
+                    RouteRole(roles=(Role.APPROVER,), step=Step.APPROVAL, description="the approving organization")],
+            effect=services.plan_return,
+            comment_required=True, comment_label="Reason for return",
+        ),
+        Transition(
+            "approve", source=PlanState.REVIEW, target=PlanState.APPROVED, label="Approve",
+            actors=[RouteRole(roles=(Role.APPROVER,), step=Step.APPROVAL, description="the approving organization")],
+            conditions=[conditions.reviews_complete],
+            effect=services.plan_approve,
+            confirm="Approval is final: this version becomes the plan of record and supersedes the previous one.",
+        ),
+        Transition(
+            "withdraw", source=[PlanState.DRAFT, PlanState.COORDINATION, PlanState.REVIEW, PlanState.RETURNED],
+            target=PlanState.WITHDRAWN, label="Withdraw",
+            actors=[OwnerRole(roles=OWNER_ROLES)],
+            effect=services.plan_withdraw,
+            comment_required=True, comment_label="Reason for withdrawal",
+            confirm="Withdrawal ends this version's workflow and closes its open taskers.",
+        ),
+        # Made by the engine when the next version is approved (``plan_approve``), never by a person.
+        Transition("supersede", source=PlanState.APPROVED, target=PlanState.SUPERSEDED, label="Supersede",
+                   system_only=True),
+    ),
+)
