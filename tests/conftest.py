@@ -21,6 +21,20 @@ if os.environ.get("MUTATION_DB_TEMPLATE"):
     from tests.mutation.sqlite_copy import django_db_setup  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def _rules_declared_afresh_in_mutation_runs():
+    """In a mutation run (mutmut sets MUTANT_UNDER_TEST, to "stats" while it learns which tests
+    reach which function), every test starts from the rules as the permissions modules declare
+    them with the mutant switched on (``tests.rules_afresh``)."""
+    if not os.environ.get("MUTANT_UNDER_TEST"):
+        yield
+        return
+    from tests.rules_afresh import rules_declared_afresh
+
+    with rules_declared_afresh():
+        yield
+
+
 def _redis_reachable() -> tuple[bool, str]:
     url = settings.CELERY_BROKER_URL
     if not url.startswith("redis://"):

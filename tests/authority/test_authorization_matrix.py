@@ -21,7 +21,6 @@ may add one at all.
 from __future__ import annotations
 
 import datetime
-import importlib
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -458,24 +457,12 @@ RECORD_MODELS = {
 
 @pytest.fixture
 def rules_declared_afresh():
-    """The rules as each app's ``permissions.register()`` declares them now, into an empty registry:
-    the test then checks the declarations themselves, not what an earlier start-up left behind (a
-    mutation run starts each mutant's tests in a process whose apps were made ready before the
-    mutant was switched on)."""
-    from django.apps import apps
-    from django.utils.module_loading import module_has_submodule
-    from rules.permissions import permissions as registry
+    """The rules as each app's ``permissions`` module declares them now (``tests.rules_afresh``):
+    the test checks the declarations themselves, not what start-up left behind."""
+    from tests.rules_afresh import rules_declared_afresh
 
-    saved = dict(registry)
-    registry.clear()
-    for config in apps.get_app_configs():
-        if config.module is not None and module_has_submodule(config.module, "permissions"):
-            module = importlib.import_module(f"{config.name}.permissions")
-            if hasattr(module, "register"):
-                module.register()
-    yield
-    registry.clear()
-    registry.update(saved)
+    with rules_declared_afresh():
+        yield
 
 
 def test_every_cell_of_the_matrix_holds_in_the_rules(records, rules_declared_afresh):

@@ -9,8 +9,11 @@ class KindAppConfig(AppConfig):
 
     def ready(self):
         from workflow.registry import register_document
+        from workflow.rules import workflow_install
 
         from .models import Proposal
+        from .workflows import PROPOSAL_WORKFLOW
 
+        workflow_install(PROPOSAL_WORKFLOW)
         # Everyone may see a proposal: the engine's tests are about its services, not need-to-know.
         register_document(Proposal, visible=lambda user: Proposal.objects.all())
