@@ -750,6 +750,9 @@ def tasker_respond(*, tasker: Tasker, by, response: str, rationale: str = "",
             raise ActionRefused(f"This tasker is {tasker.get_state_display().lower()}; it takes no answer.")
         _require_step_in_progress(tasker, document)
         allowed = RESPONSES_BY_STEP.get(tasker.step, ())
+        if not allowed:
+            raise ActionRefused(f"{tasker.get_step_display()} taskers take no answer: the {kind_label(document)} "
+                                "moves on by its transitions.")
         if response not in allowed:
             words = ", ".join(f"“{Response(r).label.lower()}”" for r in allowed)
             raise InvalidInput(f"A {tasker.get_step_display().lower()} answer is one of {words}.",

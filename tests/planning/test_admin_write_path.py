@@ -5,6 +5,7 @@ was typed, saving nothing of it."""
 
 from __future__ import annotations
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -225,3 +226,18 @@ def test_a_repeated_section_number_is_refused_by_both_with_the_same_reason_besid
     assert api_reason == ["Each section number once: 1 repeated."]
     assert "Body typed" in refused.content.decode()
     assert not plan.sections.exists()
+
+
+def test_a_plan_written_without_a_title_is_refused_beside_the_title_and_nothing_is_made(world):
+    """The one write path, with the title left out: the same refusal as an empty title, named on
+    the field, and no plan."""
+    from planning.services import plan_write
+    from workflow.exceptions import InvalidInput
+
+    before = CampaignPlan.objects.count()
+    for fields in ({}, {"title": ""}):
+        with pytest.raises(InvalidInput) as refused:
+            plan_write(by=world.user("EUCOM", Role.ACTION_OFFICER), model=CampaignPlan, owner=world.orgs["EUCOM"],
+                       fields=dict(fields, gef=world.gef))
+        assert refused.value.field_errors["title"] == ["This field cannot be blank."]
+    assert CampaignPlan.objects.count() == before

@@ -154,6 +154,9 @@ def test_acknowledge_respond_and_the_same_answer_twice(kind):
     tasker_respond(tasker=don, by=world.user("DON", REV), response=Response.NONCONCUR, rationale="Double-counted",
                    comments=critical())  # the same answer again: one answer
     assert (don.state, don.response) == (TaskerState.ANSWERED, Response.NONCONCUR)
+    don.refresh_from_db()
+    assert (don.answered_by, don.answered_on_behalf_of) == (world.user("DON", REV), None)
+    assert don.answered_at is not None
     assert Comment.objects.filter(tasker=don).count() == 1
     assert trail.written() == [("tasker_answered", document.pk)]
 
@@ -182,6 +185,7 @@ def test_return_as_misrouted_needs_a_reason_and_closes_the_tasker(kind):
     returned = tasker_return_misrouted(tasker=tasker(document, "DON"), by=world.user("DON", REV),
                                        reason="Not a naval matter")
     assert (returned.state, returned.closed_reason) == (TaskerState.MISROUTED, "Not a naval matter")
+    assert new_history(trail.mark)[-1].comment == "Not a naval matter"  # the history says why
     with pytest.raises(ActionRefused, match="Only an open tasker"):
         tasker_return_misrouted(tasker=returned, by=world.user("DON", REV), reason="Again")
     assert trail.written() == [("tasker_misrouted", document.pk)]
@@ -233,8 +237,11 @@ def test_the_owner_adjudicates_a_comment_and_its_organization_agrees(kind):
         comment_adjudicate(comment=comment, by=world.user("EUCOM", AO), decision=Decision.REJECTED, rationale="")
     with pytest.raises(NotPermitted, match="adjudicates comments"):
         comment_adjudicate(comment=comment, by=world.user("DON", AO), decision=Decision.ACCEPTED, rationale="")
-    with pytest.raises(ActionRefused, match="not adjudicated yet"):
+    with pytest.raises(ActionRefused, match="not adjudicated yet") as not_yet:
         comment_agree(comment=comment, by=world.user("DON", REV))
+    assert not isinstance(not_yet.value, NotPermitted)  # "not now" (409) for the commenter, not "never" (403)
+    with pytest.raises(NotPermitted):
+        comment_agree(comment=comment, by=world.user("DA", REV))
     comment = comment_adjudicate(comment=comment, by=world.user("EUCOM", AO), decision=Decision.REJECTED,
                                  rationale="Counted once in annex B")
     comment = comment_agree(comment=comment, by=world.user("DON", REV))
@@ -306,4 +313,41 @@ def test_bulk_cancel_cancels_only_open_taskers_one_entry_per_document_in_queries
     assert queries[0] == queries[1], queries
     trail = Trail()
     assert taskers_cancel_bulk(taskers=Tasker.objects.all(), reason="Nothing open") == []
+    assert trail.written() == []
+
+
+def test_an_answer_made_on_a_delegation_names_whose_it_was(kind):
+    """A delegate answers for the coordinator who delegated to them: the tasker names both."""
+    from tests.factories import DelegationFactory, UserFactory
+
+    world = kind
+    document = submitted(world)
+    coordinator = world.user("DA", REV)
+    delegate = UserFactory(username="da_delegate")
+    Membership.objects.create(user=delegate, organization=world.orgs["DA"], role=AO,
+                              start=datetime.date(2000, 1, 1))
+    DelegationFactory(organization=world.orgs["DA"], role=REV, delegator=coordinator, delegate=delegate)
+
+    answered = tasker_respond(tasker=tasker(document, "DA"), by=delegate, response=Response.CONCUR)
+
+    answered.refresh_from_db()
+    assert (answered.answered_by, answered.answered_on_behalf_of) == (delegate, coordinator)
+
+
+def test_a_step_decided_by_a_transition_takes_no_answer(kind):
+    """The approval step is decided by the approver's transition, not answered: a response there
+    is refused in words (which the API gives as a 409), and nothing is written."""
+    world = kind
+    document = submitted(world)
+    for acronym in ("DA", "DON"):
+        tasker_respond(tasker=tasker(document, acronym), by=world.user(acronym, REV), response=Response.CONCUR)
+    document = transition_perform(document=document, name="send_for_approval", by=world.user("EUCOM", AO))
+    approval = tasker(document, "USD(P)", step=Step.APPROVAL)
+    trail = Trail()
+
+    with pytest.raises(ActionRefused, match="Approval taskers take no answer"):
+        tasker_respond(tasker=approval, by=world.user("USD(P)", APP), response=Response.CONCUR)
+
+    approval.refresh_from_db()
+    assert approval.response == ""
     assert trail.written() == []
