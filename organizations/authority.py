@@ -74,22 +74,6 @@ def acting_for_designation(designation: str, roles: Iterable[str] = WORK_ROLES) 
     return Predicate(check, name=f"acting_for_designation({designation})")
 
 
-def acting_for_object_organization(*roles: str, attribute: str = "organization_id") -> Predicate:
-    """For an object: the person acts in one of ``roles`` for the organization the object names in
-    ``attribute``; without one: for any organization in one of ``roles``."""
-    from .selectors import organization_ids_acting_for
-
-    def check(user, obj=None) -> bool:
-        if not _active(user):
-            return False
-        acting = organization_ids_acting_for(user, role=roles)
-        if obj is None:
-            return bool(acting)
-        return getattr(obj, attribute) in acting
-
-    return Predicate(check, name=f"acting_for_object_organization({', '.join(roles)})")
-
-
 @predicate
 def is_auditor(user) -> bool:
     """A member in the auditor role of any organization (the audit trail is read installation-wide)."""
