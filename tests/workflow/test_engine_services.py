@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from organizations.models import Designation, Membership
+from tests.factories import UserFactory
 from tests.workflow.kindapp.models import KIND, Proposal, ProposalState
 from workflow.calendar import add_working_days, working_day_on_or_after
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted, TransitionRefused
@@ -318,7 +319,7 @@ def test_bulk_cancel_cancels_only_open_taskers_one_entry_per_document_in_queries
 
 def test_an_answer_made_on_a_delegation_names_whose_it_was(kind):
     """A delegate answers for the coordinator who delegated to them: the tasker names both."""
-    from tests.factories import DelegationFactory, UserFactory
+    from tests.factories import DelegationFactory
 
     world = kind
     document = submitted(world)
@@ -351,3 +352,21 @@ def test_a_step_decided_by_a_transition_takes_no_answer(kind):
     approval.refresh_from_db()
     assert approval.response == ""
     assert trail.written() == []
+
+
+def test_only_a_designated_coordinator_answers_a_coordination_tasker(kind):
+    """A reviewer of the tasked organization who is not designated its coordinator may not answer
+    for it; the designated coordinator may."""
+    world = kind
+    document = submitted(world)
+    undesignated = UserFactory(username="da_reviewer_not_coordinator")
+    Membership.objects.create(user=undesignated, organization=world.orgs["DA"], role=REV, is_coordinator=False,
+                              start=datetime.date(2000, 1, 1))
+    trail = Trail()
+
+    with pytest.raises(NotPermitted, match="designated as a coordinator"):
+        tasker_respond(tasker=tasker(document, "DA"), by=undesignated, response=Response.CONCUR)
+    assert trail.written() == []
+
+    tasker_respond(tasker=tasker(document, "DA"), by=world.user("DA", REV), response=Response.CONCUR)
+    assert tasker(document, "DA").response == Response.CONCUR
