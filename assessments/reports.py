@@ -108,6 +108,8 @@ class CycleReport:
     by_end_state: list[RatingRow]
     by_command: list[RatingRow]
     by_program: list[RatingRow] = field(default_factory=list)
+    submissions: list[int] = field(default_factory=list)
+    """Each first submission in days from its suspense (negative: before it), in order."""
     joint_review: str = ""
     evaluation: str = ""
     banner: str = "UNCLASSIFIED"
@@ -124,6 +126,16 @@ class CycleReport:
         if self.frozen:
             return f"closed on {date_words(self.closed_on)}; figures frozen at close"
         return f"as of {date_words(self.as_of)}"
+
+    @property
+    def submissions_by_day(self) -> list[tuple[int, int, int]]:
+        """(days from the suspense, submitted that day, submitted by then), day by day."""
+        rows, running = [], 0
+        for day in sorted(set(self.submissions)):
+            count = self.submissions.count(day)
+            running += count
+            rows.append((day, count, running))
+        return rows
 
     @property
     def totals(self) -> CompletionRow:
@@ -180,6 +192,7 @@ def report_figures(*, cycle: AssessmentCycle, as_of: datetime.date, closed: bool
     before; when the cycle closes (``closed``) every one never submitted is missing. Ratings
     count the answers of assessments as submitted (submitted, accepted or evaluated)."""
     completion: dict[str, dict] = {}
+    submissions: list[int] = []  # each first submission, in days from its suspense (negative: before)
     for model in (Assessment, ProgramAssessment):
         rows = model.objects.filter(cycle=cycle).values_list("owner__acronym", "suspense", "first_submitted_at",
                                                              "state")
@@ -190,6 +203,7 @@ def report_figures(*, cycle: AssessmentCycle, as_of: datetime.date, closed: bool
             row["assigned"] += 1
             if submitted_at is not None:
                 late_by = (timezone.localdate(submitted_at) - suspense).days
+                submissions.append(late_by)
                 if late_by > 0:
                     row["late"] += 1
                     row["days_late"].append(late_by)
@@ -221,7 +235,7 @@ def report_figures(*, cycle: AssessmentCycle, as_of: datetime.date, closed: bool
         "as_of": as_of.isoformat(), "closed": closed,
         "completion": sorted(completion.values(), key=lambda r: r["organization"]),
         "by_end_state": by_end_state, "by_command": by_command, "by_program": by_program,
-        "joint_review": cycle.joint_review, "evaluation": cycle.evaluation,
+        "submissions": sorted(submissions), "joint_review": cycle.joint_review, "evaluation": cycle.evaluation,
     }
 
 
@@ -234,7 +248,8 @@ def _report(cycle: AssessmentCycle, figures: dict, *, banner: str, closed_on: da
         cycle=cycle, as_of=datetime.date.fromisoformat(figures["as_of"]), banner=banner, closed_on=closed_on,
         completion=[CompletionRow(**{**row, "days_late": list(row["days_late"])}) for row in figures["completion"]],
         by_end_state=ratings(figures["by_end_state"]), by_command=ratings(figures["by_command"]),
-        by_program=ratings(figures["by_program"]), joint_review=figures["joint_review"],
+        by_program=ratings(figures["by_program"]), submissions=list(figures.get("submissions", [])),
+        joint_review=figures["joint_review"],
         evaluation=figures["evaluation"],
     )
 

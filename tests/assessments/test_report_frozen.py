@@ -32,6 +32,12 @@ def page(client, name, cycle):
     return client.get(reverse(f"admin:assessments_assessmentcycle_{name}", args=[cycle.pk]))
 
 
+def body(html: str) -> str:
+    """The report itself, from its first table to the end of the evaluation."""
+    start = html.index("<h2>Completion by organization</h2>")
+    return html[start:html.index("</div>", html.index("<h2>Evaluation and advice to the Secretary"))]
+
+
 def completion(report):
     return {row.organization: row for row in report.completion}
 
@@ -117,9 +123,7 @@ def test_a_year_later_the_closed_report_and_its_xlsx_are_the_same(world, closed,
     assert page(client, "report_xlsx", closed).content == xlsx_before
     html_after = page(client, "report", closed).content.decode()
     assert "Closed on 21 Jun 2027." in html_after and "Foreign Military Sales (renamed)" not in html_after
-    start = html_before.index("<h2>Completion by organization</h2>")
-    assert html_after[start:html_after.index("</table>", start)] == html_before[start:html_before.index("</table>",
-                                                                                                         start)]
+    assert body(html_after) == body(html_before)  # every table, chart and text
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx_before))
     rows = list(workbook["Completion"].iter_rows(values_only=True))
     assert rows[0][0] == rows[-1][0] == "UNCLASSIFIED"
@@ -185,6 +189,17 @@ def test_a_draft_s_ratings_are_not_in_the_report_until_it_is_submitted(world, at
     assert cycle_report(cycle=cycle).by_command == []
     act(eucom, "submit", world.user("EUCOM"))
     assert [row.count for row in cycle_report(cycle=cycle).by_command] == [3]
+
+
+def test_the_report_draws_its_charts_with_titles_beside_the_tables(world, closed, client):
+    client.force_login(world.user("J5", REV))
+    for name in ("report", "report_print"):
+        html = page(client, name, closed).content.decode()
+        assert html.count('role="img"') == 3
+        assert '<title id="chart-command-title">Average rating by combatant command</title>' in html
+        assert "CENTCOM: 33 % of the scale (3 ratings); EUCOM: 100 % of the scale (3 ratings)" in html
+        assert "3 of 5 submitted, 2 by the suspense and 1 after it; 2 missing." in html
+        assert "<tr><td>+4</td><td>1</td><td>3</td></tr>" in html  # the table beside the chart
 
 
 # --- who may read it, on every channel ----------------------------------------------------------
