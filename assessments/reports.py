@@ -272,6 +272,9 @@ def report_freeze(cycle: AssessmentCycle, *, closed_on: datetime.date | None = N
     ``assessments.services.cycle_enter_closed``, after it recorded the evaluation): its figures,
     texts and marking, dated ``closed_on`` (today). Once only: a cycle frozen already keeps its
     snapshot."""
+    frozen = ReportSnapshot.objects.filter(cycle=cycle).first()
+    if frozen is not None:
+        return frozen
     closed_on = closed_on or timezone.localdate()
     with transaction.atomic():
         snapshot, _created = ReportSnapshot.objects.get_or_create(cycle=cycle, defaults={
