@@ -37,6 +37,7 @@ from .models import (
     Template,
     TemplateSection,
 )
+from .report_charts import report_charts
 from .reports import cycle_report, may_view_report, report_xlsx
 from .rules import cycle_office_holders, cycle_offices_refusals
 from .selectors import answer_sheet, documents_visible_to
@@ -194,11 +195,13 @@ class AssessmentCycleAdmin(ServiceWriteAdminMixin, TransitionButtonsMixin, admin
     def report_view(self, request, pk: int):
         report = self._report(request, pk)
         context = {**self.admin_site.each_context(request), "report": report, "opts": self.model._meta,
-                   "title": f"{report.cycle}: report"}
+                   "title": f"{report.cycle}: report", "charts": report_charts(report)}
         return TemplateResponse(request, "admin/assessments/assessmentcycle/report.html", context)
 
     def report_print_view(self, request, pk: int):
-        return TemplateResponse(request, "assessments/report_print.html", {"report": self._report(request, pk)})
+        report = self._report(request, pk)
+        return TemplateResponse(request, "assessments/report_print.html",
+                                {"report": report, "charts": report_charts(report)})
 
     def report_xlsx_view(self, request, pk: int):
         report = self._report(request, pk)

@@ -4,8 +4,8 @@ when no plan is approved yet (the planning demo provides them).
 
 Transitions go through ``transition_perform`` as the engine (``system=True``) with the demo
 user of the acting organization recorded, so the demo does not depend on who owns each plan;
-last year's dates are moved into the past afterwards so its report shows on-time, late and
-missing assessments."""
+last year's dates are moved into the past before it closes (the close freezes its report) so
+its report shows on-time, late and missing assessments."""
 
 from __future__ import annotations
 
@@ -139,11 +139,11 @@ def _run_cycle(*, fiscal_year: int, close: bool, admin, j5_user, usdp_user, orga
     for document in documents:
         if type(document).objects.get(pk=document.pk).state == AssessmentState.ACCEPTED:
             _act(document, "evaluate", usdp_user)
-    cycle = _act(cycle, "close", usdp_user,
-                 comment="Security cooperation is effective where partners co-invest; recommend shifting resources "
-                         "from new equipment to sustainment (training data).")
+    # Dated back before the close, which freezes the report (``reports.report_freeze``) as it stands.
     _move_into_the_past(cycle, documents)
-    return cycle
+    return _act(AssessmentCycle.objects.get(pk=cycle.pk), "close", usdp_user,
+                comment="Security cooperation is effective where partners co-invest; recommend shifting resources "
+                        "from new equipment to sustainment (training data).")
 
 
 def _move_into_the_past(cycle: AssessmentCycle, documents) -> None:

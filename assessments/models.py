@@ -373,3 +373,25 @@ class Answer(models.Model):
     @property
     def document(self):
         return self.assessment or self.program_assessment
+
+
+# --- the report, frozen at close -------------------------------------------------------------
+
+class ReportSnapshot(models.Model):
+    """The cycle's report as it stood the day the cycle closed (``assessments.reports.report_freeze``,
+    called by the close transition's effect): every figure, the ratings, the joint review, USD(P)'s
+    evaluation and the marking of what it aggregates. Written once, never recomputed: every reader
+    of a closed cycle's report (page, printable page, XLSX) reads it."""
+
+    cycle = models.OneToOneField(AssessmentCycle, on_delete=models.CASCADE, related_name="report_snapshot",
+                                 editable=False)
+    closed_on = models.DateField(editable=False, help_text="The date of close: the figures are as of that day.")
+    frozen_at = models.DateTimeField(default=timezone.now, editable=False)
+    figures = models.JSONField(editable=False)
+    marking = models.JSONField(editable=False, help_text="The highest marking of the plans it aggregates, at close.")
+
+    class Meta:
+        verbose_name = "report snapshot"
+
+    def __str__(self) -> str:
+        return f"{self.cycle} report, closed on {self.closed_on:%d %b %Y}"

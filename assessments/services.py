@@ -49,6 +49,7 @@ from .models import (
     TemplateState,
 )
 from .models import Assessment as PlanAssessment
+from .reports import report_freeze
 from .rules import CYCLE_ADMINISTRATOR_WORDS, cycle_offices_refusals, may_run_cycle
 from .selectors import cycle_template
 
@@ -154,8 +155,10 @@ def cycle_enter_evaluation(cycle: AssessmentCycle, context: TransitionContext) -
 def cycle_enter_closed(cycle: AssessmentCycle, context: TransitionContext) -> None:
     """Record the advice to the Secretary and close the evaluation tasker; assessments never
     submitted stay in the report as missing and their completion taskers are cancelled (through
-    the engine: each such assessment's history says so, on behalf of whoever closed the cycle)."""
+    the engine: each such assessment's history says so, on behalf of whoever closed the cycle).
+    The report is frozen as it stands today (``reports.report_freeze``): never recomputed."""
     cycle.evaluation = context.comment.strip()
+    report_freeze(cycle, closed_on=timezone.localdate())
     by = context.by
     taskers_close_answered(document=cycle, by=by, response=Response.COMPLETED)
     never_submitted = Q()

@@ -70,7 +70,8 @@ CYCLE_WORKFLOW = Workflow(
                    conditions=[conditions.accepted_assessments_evaluated],
                    effect=services.cycle_enter_closed,
                    comment_required=True, comment_label="Evaluation and advice to the Secretary",
-                   confirm="Closing ends the cycle; unanswered assessments are recorded as missing."),
+                   confirm="Closing ends the cycle and freezes its report as it stands today; unanswered "
+                           "assessments are recorded as missing."),
     ),
 )
 

@@ -80,11 +80,13 @@ def test_the_xlsx_download_has_a_row_per_organization_and_the_ratings(world, rep
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = openpyxl.load_workbook(io.BytesIO(response.content))
     completion = list(workbook["Completion"].iter_rows(min_row=3, values_only=True))
-    assert ("CENTCOM", 1, 0, 1, 0, 0, 4, 4) in completion
-    assert ("SOCOM", 1, 0, 0, 1, 0, 0, 0) in completion
-    assert completion[-1][:5] == ("All organizations", 5, 1, 1, 3)
-    end_states = list(workbook["Ratings by GEF end state"].iter_rows(min_row=2, values_only=True))
-    assert [row[0] for row in end_states] == ["ES-1", "ES-2"]
+    # Organization, assigned, submitted, on time, late, missing, not yet due, accepted, evaluated, days late.
+    assert ("CENTCOM", 1, 1, 0, 1, 0, 0, 0, 0, 4, 4) in completion
+    assert ("SOCOM", 1, 0, 0, 0, 1, 0, 0, 0, 0, 0) in completion
+    assert completion[-2][:6] == ("All organizations", 5, 2, 1, 1, 3)
+    assert completion[-1][0] == "UNCLASSIFIED"  # the banner, first and last
+    end_states = list(workbook["Ratings by GEF end state"].iter_rows(min_row=4, values_only=True))
+    assert [row[0] for row in end_states] == ["ES-1", "ES-2", "UNCLASSIFIED"]
 
 
 def test_the_report_page_and_the_printable_page_show_the_figures(world, reported, client):
@@ -93,7 +95,7 @@ def test_the_report_page_and_the_printable_page_show_the_figures(world, reported
     printable = client.get(reverse("admin:assessments_assessmentcycle_report_print", args=[reported.pk]))
     for response in (page, printable):
         assert response.status_code == 200
-        assert b"<td>CENTCOM</td><td>1</td><td>0</td><td>1</td>" in response.content
+        assert b"<td>CENTCOM</td><td>1</td><td>1</td><td>0</td><td>1</td>" in response.content
     assert b"UNCLASSIFIED // TRAINING DATA" in printable.content
 
 
