@@ -5,7 +5,7 @@ suspense. Each form is offered, per tasker, only to those the engine's rule
 
 A refusal draws the page again with what was typed and each sentence beside its field (as
 ``admin_writes`` does for the document's own form); a success returns to the tasker's place on
-the page (``#manage-tasker-<id>``), with the outcome as a message."""
+the page (``#manage-tasker-<id>``, or the tasker's row once it is closed), with the outcome as a message."""
 
 from __future__ import annotations
 
@@ -202,7 +202,17 @@ def tasker_manage(model_admin, request, pk, tasker_id, action):
             what = {"reassign": shown, "return_misrouted": document.owner, "remove": tasker.organization,
                     "change_suspense": f"{tasker.suspense:%d %b %Y}"}[action]
             messages.success(request, ACTIONS[action]["done"].format(what))
-            return HttpResponseRedirect(f"{change_url}#{_anchor(tasker)}")
+            # Back to where the person was: the tasker's forms, or its row once it is closed.
+            place = _anchor(tasker) if tasker.is_open else f"tasker-{tasker.pk}"
+            return HttpResponseRedirect(f"{change_url}#{place}")
+    tasker = taskers_of(document).get(pk=tasker.pk)  # as it is now
+    refusal = services.tasker_management_refusals(tasker=tasker, document=document, by=request.user)[action]
+    if refusal is not None:
+        # "You may not" or "not now" (the tasker closed meanwhile): the form is not offered, so
+        # the reasons are said above the page. Nothing was saved.
+        for reason in refusal.reasons:
+            messages.error(request, reason)
+        return HttpResponseRedirect(f"{change_url}#workflow-taskers")
     # Refused or invalid: nothing was saved. The page again, drawn as a GET draws it (so the
     # document's own form is not taken as submitted), with this form as typed and its errors.
     messages.error(request, f"{ACTIONS[action]['label']} ({tasker.organization}): nothing was saved; "
