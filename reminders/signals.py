@@ -1,7 +1,8 @@
 """Keeps a tasker's reminders in line with it whenever it is saved one at a time (the workflow
 services save with ``save()``/``save(update_fields=...)``) or closed in bulk by the engine
 (``workflow.signals.taskers_closed``). Taskers created with ``bulk_create`` send no signal; the
-sweep's planning pass finds those."""
+sweep's planning pass finds those. A moved suspense (``workflow.signals.suspense_moved``) is
+also told to whoever works the tasker, as an in-app notification."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
