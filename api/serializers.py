@@ -4,6 +4,7 @@ acronym, countries by ISO 3166 alpha-2 code, users by username."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -270,6 +271,25 @@ class TaskerResponseInputSerializer(serializers.Serializer):
         (r.value, r.label) for r in (Response.CONCUR, Response.CONCUR_WITH_COMMENT, Response.NONCONCUR)])
     rationale = serializers.CharField(required=False, allow_blank=True, default="")
     comments = TaskerCommentInputSerializer(many=True, required=False, default=list)
+
+
+class TaskerReassignInputSerializer(serializers.Serializer):
+    assignee = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True),
+        help_text="Username of a reviewer or approver of the tasked organization (designated as a coordinator "
+                  "for a coordination tasker).")
+
+
+class TaskerReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300,
+                                   help_text="Required: recorded in the history.")
+
+
+class TaskerSuspenseInputSerializer(serializers.Serializer):
+    suspense = serializers.DateField(help_text="Today or later; a day that is not a working day becomes the next "
+                                               "working day.")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300,
+                                   help_text="Required: recorded in the history and told to the assignee.")
 
 
 class AdjudicationInputSerializer(serializers.Serializer):

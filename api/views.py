@@ -362,6 +362,54 @@ class TaskerViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.ReadOnlyMode
         return Response(self.get_serializer(self.get_queryset().get(pk=tasker.pk)).data)
 
 
+    def _managed(self, tasker):
+        return Response(self.get_serializer(self.get_queryset().get(pk=tasker.pk)).data)
+
+    @extend_schema(request=serializers.TaskerReassignInputSerializer, responses=serializers.TaskerSerializer,
+                   summary="Re-assign the tasker to a reviewer or approver of the same organization (any member of "
+                           "the tasked organization)")
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def reassign(self, request, pk=None):
+        tasker = self.get_object()
+        given = serializers.TaskerReassignInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        return self._managed(workflow_services.tasker_reassign(tasker=tasker, by=request.user,
+                                                               assignee=given.validated_data["assignee"]))
+
+    @extend_schema(request=serializers.TaskerReasonInputSerializer, responses=serializers.TaskerSerializer,
+                   summary="Return the tasker to the owner as misrouted, with a reason (a reviewer or approver of the "
+                           "tasked organization)")
+    @action(detail=True, methods=["post"], url_path="return-misrouted", filter_backends=[])
+    def return_misrouted(self, request, pk=None):
+        tasker = self.get_object()
+        given = serializers.TaskerReasonInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        return self._managed(workflow_services.tasker_return_misrouted(tasker=tasker, by=request.user,
+                                                                       reason=given.validated_data["reason"]))
+
+    @extend_schema(request=serializers.TaskerReasonInputSerializer, responses=serializers.TaskerSerializer,
+                   summary="Remove the tasked organization from the route (a seam command, say), with a reason "
+                           "(an action officer or approver of the owner)")
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def remove(self, request, pk=None):
+        tasker = self.get_object()
+        given = serializers.TaskerReasonInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        return self._managed(workflow_services.tasker_remove(tasker=tasker, by=request.user,
+                                                             reason=given.validated_data["reason"]))
+
+    @extend_schema(request=serializers.TaskerSuspenseInputSerializer, responses=serializers.TaskerSerializer,
+                   summary="Move the tasker's suspense, with a reason; the assignee is told (an action officer or "
+                           "approver of the owner)")
+    @action(detail=True, methods=["post"], url_path="change-suspense", filter_backends=[])
+    def change_suspense(self, request, pk=None):
+        tasker = self.get_object()
+        given = serializers.TaskerSuspenseInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        return self._managed(workflow_services.tasker_change_suspense(tasker=tasker, by=request.user,
+                                                                      **given.validated_data))
+
+
 class CommentViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
     """The comment resolution matrix rows of documents the user may see."""
 

@@ -688,3 +688,27 @@ def notifications_mark_read(*, user, notification_ids: Iterable[int]) -> int:
     """Mark the user's own notifications read (others' are never touched)."""
     return Notification.objects.filter(user_id=user.pk, pk__in=list(notification_ids), read_at__isnull=True).update(
         read_at=timezone.now())
+
+
+# --- word of a moved suspense --------------------------------------------------------------
+
+def suspense_moved_notify(*, tasker: Tasker, document, previous: datetime.date, by=None, reason: str = "") -> int:
+    """Tell whoever works ``tasker`` in the application that its suspense moved: its assignee,
+    else the tasked organization's action officers, reviewers and approvers (as a reminder goes),
+    not the person who moved it. The title and the reason only where the document says they may
+    travel (``mail_may_carry_title``, as reminders); otherwise a generic line and the link.
+    Written in the moving transaction: the notice exists exactly when the move does."""
+    recipients = Recipients([tasker.organization_id], timezone.localdate())
+    users = [u for u in recipients.for_audience(Audience.TASKED_ORGANIZATION, tasker, document)
+             if by is None or u != by.pk]
+    what = f"{tasker.get_step_display()} tasker for {tasker.organization.acronym}"
+    if mail_may_carry_title(document):
+        what += f" on “{tasker.document_title}”"
+        why = f" Reason: {reason}" if reason else ""
+    else:
+        what += " on a document whose title this notice may not carry (open the link to see it and the reason)"
+        why = ""
+    text = f"Suspense moved from {previous:%d %b %Y} to {tasker.suspense:%d %b %Y}: {what}.{why}"[:500]
+    link = document_link(tasker.content_type, tasker.object_id) + f"#tasker-{tasker.pk}"
+    Notification.objects.bulk_create([Notification(user_id=u, text=text, link=link[:500]) for u in users])
+    return len(users)

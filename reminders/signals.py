@@ -1,16 +1,17 @@
 """Keeps a tasker's reminders in line with it whenever it is saved one at a time (the workflow
 services save with ``save()``/``save(update_fields=...)``) or closed in bulk by the engine
 (``workflow.signals.taskers_closed``). Taskers created with ``bulk_create`` send no signal; the
-sweep's planning pass finds those."""
+sweep's planning pass finds those. A moved suspense (``workflow.signals.suspense_moved``) is
+also told to whoever works the tasker, as an in-app notification."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from runtime.task_queue import enqueue_on_commit
 from workflow.models import Closure, Tasker
-from workflow.signals import taskers_closed
+from workflow.signals import suspense_moved, taskers_closed
 
-from .services import reminders_plan
+from .services import reminders_plan, suspense_moved_notify
 
 FIELDS_THAT_MOVE_REMINDERS = {"suspense", "state", "assignee", "assignee_id", "organization", "organization_id"}
 
@@ -30,6 +31,12 @@ def plan_reminders_of_saved_tasker(sender, instance: Tasker, created: bool, raw:
 def plan_reminders_of_closed_taskers(sender, taskers: list[Tasker], **kwargs) -> None:
     # In the closing transaction, for the whole batch at once: what is scheduled is cancelled.
     reminders_plan(taskers=taskers)
+
+
+@receiver(suspense_moved, dispatch_uid="reminders_notify_suspense_moved")
+def notify_suspense_moved(sender, tasker: Tasker, document, previous, by=None, reason: str = "", **kwargs) -> None:
+    # In the moving transaction: the notice is written, or rolled back, with the move.
+    suspense_moved_notify(tasker=tasker, document=document, previous=previous, by=by, reason=reason)
 
 
 @receiver(post_save, sender=Closure, dispatch_uid="reminders_replan_on_closure_saved")

@@ -23,6 +23,7 @@ from security.audit import AuditAction, audit_record
 
 from . import services
 from .admin_lists import BoundedCountAdminMixin
+from .admin_taskers import tasker_manage, tasker_management_panels
 from .diagrams import state_diagram_svg
 from .exceptions import WorkflowError, lock_conflict
 from .idempotency import Outcome, request_fingerprint, submission_once
@@ -154,6 +155,8 @@ class RoutedDocumentAdminMixin:
             path("<int:pk>/adjudicate/<int:comment_id>/", wrap(self.adjudicate_view),
                  name="{}_{}_adjudicate".format(*info)),
             path("<int:pk>/agree/<int:comment_id>/", wrap(self.agree_view), name="{}_{}_agree".format(*info)),
+            path("<int:pk>/taskers/<int:tasker_id>/<slug:action>/", wrap(self.tasker_manage_view),
+                 name="{}_{}_tasker_manage".format(*info)),
             path("<int:pk>/comments.xlsx", wrap(self.comments_export_view), name="{}_{}_comments_xlsx".format(*info)),
         ] + super().get_urls()
 
@@ -234,6 +237,11 @@ class RoutedDocumentAdminMixin:
             _report(request, error)
         return self._back(document)
 
+    @once_per_form
+    def tasker_manage_view(self, request, pk, tasker_id, action):
+        """Re-assign, return as misrouted, remove, move the suspense (``admin_taskers``)."""
+        return tasker_manage(self, request, pk, tasker_id, action)
+
     def comments_export_view(self, request, pk):
         """The comment resolution matrix as staff exchange it: one row per comment."""
         from openpyxl import Workbook
@@ -312,6 +320,7 @@ class RoutedDocumentAdminMixin:
             workflow_url_prefix=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
                                         args=[document.pk]).rsplit("change/", 1)[0],
             workflow_today=timezone.localdate(),
+            workflow_tasker_management=tasker_management_panels(request, document, taskers),
         )
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -63,7 +63,7 @@ from .selectors import (
     route_steps_resolved,
     step_suspense_days,
 )
-from .signals import taskers_closed
+from .signals import suspense_moved, taskers_closed
 
 RESPONSES_BY_STEP = {
     Step.COORDINATION: (Response.CONCUR, Response.CONCUR_WITH_COMMENT, Response.NONCONCUR),
@@ -806,19 +806,84 @@ def tasker_respond(*, tasker: Tasker, by, response: str, rationale: str = "",
     return tasker
 
 
+# --- managing a tasker: reassign, return as misrouted, remove, move the suspense -------------
+
+TASKER_MANAGEMENT_ACTIONS = ("reassign", "return_misrouted", "remove", "change_suspense")
+_OWNER_MANAGES = {"remove": "remove a participant", "change_suspense": "move a suspense"}
+_ONLY_OPEN = {
+    "reassign": "Only an open tasker can be re-assigned.",
+    "return_misrouted": "Only an open tasker can be returned as misrouted.",
+    "remove": "Only an open tasker can be removed.",
+    "change_suspense": "Only an open tasker's suspense can be moved.",
+}
+
+
+def tasker_manager(action: str, *, tasker: Tasker, document, by) -> Capacity:
+    """The one rule of who may manage a tasker, and when; the services below ask it, and so do
+    the pages that offer these actions. The tasked organization's members re-assign its tasker
+    and its reviewers and approvers return it as misrouted; the owner's action officers and
+    approvers remove a participant and move a suspense; only while the tasker is open. Returns
+    the capacity the user acts in; raises ``NotPermitted`` ("you may not") or ``ActionRefused``
+    ("not now")."""
+    if action == "reassign":
+        capacity = _require_member(tasker, by, list(Role))
+    elif action == "return_misrouted":
+        capacity = _require_member(tasker, by, ROLES_WHO_ANSWER)
+    elif action in _OWNER_MANAGES:
+        capacity = acting_capacity(user=by, organization=document.owner_id, roles=[Role.ACTION_OFFICER, Role.APPROVER])
+        if capacity is None:
+            raise NotPermitted(f"Only an action officer or approver of {document.owner} may {_OWNER_MANAGES[action]}.")
+    else:
+        raise ValueError(f"Unknown tasker action {action!r}")
+    if not tasker.is_open:
+        raise ActionRefused(_ONLY_OPEN[action])
+    return capacity
+
+
+def tasker_management_refusals(*, tasker: Tasker, document, by) -> dict[str, ActionRefused | None]:
+    """For each of ``TASKER_MANAGEMENT_ACTIONS``: None if ``by`` may do it now, else the refusal
+    (``tasker_manager``'s). No query once the request has read the user's roles."""
+    refusals: dict[str, ActionRefused | None] = {}
+    for action in TASKER_MANAGEMENT_ACTIONS:
+        try:
+            tasker_manager(action, tasker=tasker, document=document, by=by)
+            refusals[action] = None
+        except ActionRefused as refusal:
+            refusals[action] = refusal
+    return refusals
+
+
+def tasker_assignees(*, organization_ids, step: str | None = None):
+    """The active memberships of people who may answer a tasker of these organizations: reviewers
+    and approvers, designated as coordinators for a coordination tasker. A tasker is re-assigned
+    only to one of them."""
+    from organizations.selectors import memberships_active
+
+    members = memberships_active().filter(organization_id__in=list(organization_ids), role__in=ROLES_WHO_ANSWER,
+                                          user__is_active=True)
+    if step == Step.COORDINATION:
+        members = members.filter(is_coordinator=True)
+    return members
+
+
 @retried_on_lock_failure
 def tasker_reassign(*, tasker: Tasker, by, assignee) -> Tasker:
-    """Give the tasker to another member of the same organization."""
+    """Give the tasker to another member of the same organization, one who may answer it
+    (``tasker_assignees``)."""
     from organizations.selectors import memberships_active
 
     with transaction.atomic():
         document, tasker = _lock_tasker(tasker)
-        capacity = _require_member(tasker, by, list(Role))
-        if not tasker.is_open:
-            raise ActionRefused("Only an open tasker can be re-assigned.")
+        capacity = tasker_manager("reassign", tasker=tasker, document=document, by=by)
         if not memberships_active().filter(user=assignee, organization=tasker.organization).exists():
             raise InvalidInput(f"{assignee} is not a member of {tasker.organization}.",
                                {"assignee": [f"Choose a member of {tasker.organization}."]})
+        if not tasker_assignees(organization_ids=[tasker.organization_id], step=tasker.step).filter(
+                user=assignee).exists():
+            who = "reviewer or approver designated as a coordinator" if tasker.step == Step.COORDINATION \
+                else "reviewer or approver"
+            raise InvalidInput(f"{assignee} may not answer this tasker for {tasker.organization}.",
+                               {"assignee": [f"Choose a {who} of {tasker.organization}."]})
         tasker.assignee = assignee
         tasker.save(update_fields=["assignee"])
         history_record(document=document, action="tasker_reassigned",
@@ -829,14 +894,13 @@ def tasker_reassign(*, tasker: Tasker, by, assignee) -> Tasker:
 
 @retried_on_lock_failure
 def tasker_return_misrouted(*, tasker: Tasker, by, reason: str) -> Tasker:
-    """The tasked organization says it should not have been tasked, with a reason."""
+    """The tasked organization says it should not have been tasked, with a reason; the owner
+    sees it in the history."""
     if not reason.strip():
         raise InvalidInput("Say why the tasker is misrouted.", {"reason": ["Required."]})
     with transaction.atomic():
         document, tasker = _lock_tasker(tasker)
-        capacity = _require_member(tasker, by, ROLES_WHO_ANSWER)
-        if not tasker.is_open:
-            raise ActionRefused("Only an open tasker can be returned as misrouted.")
+        capacity = tasker_manager("return_misrouted", tasker=tasker, document=document, by=by)
         tasker.mark_misrouted()
         tasker.closed_reason = reason.strip()[:300]
         tasker.save(update_fields=["state", "closed_reason"])
@@ -853,11 +917,7 @@ def tasker_remove(*, tasker: Tasker, by, reason: str) -> Tasker:
         raise InvalidInput("Removing an organization from the route needs a recorded reason.", {"reason": ["Required."]})
     with transaction.atomic():
         document, tasker = _lock_tasker(tasker)
-        capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
-        if capacity is None:
-            raise NotPermitted(f"Only an action officer or approver of {document.owner} may remove a participant.")
-        if not tasker.is_open:
-            raise ActionRefused("Only an open tasker can be removed.")
+        capacity = tasker_manager("remove", tasker=tasker, document=document, by=by)
         tasker.mark_cancelled()
         tasker.closed_reason = reason.strip()[:300]
         tasker.save(update_fields=["state", "closed_reason"])
@@ -870,7 +930,8 @@ def tasker_remove(*, tasker: Tasker, by, reason: str) -> Tasker:
 
 @retried_on_lock_failure
 def tasker_change_suspense(*, tasker: Tasker, by, suspense: datetime.date, reason: str) -> Tasker:
-    """The owner moves a suspense, with a reason; recorded in the history. A date that is not a
+    """The owner moves a suspense, with a reason; recorded in the history, and the assignee (or
+    the tasked organization) told (``workflow.signals.suspense_moved``). A date that is not a
     working day becomes the next working day, and the history and the reason say so."""
     if not reason.strip():
         raise InvalidInput("Moving a suspense needs a reason.", {"reason": ["Required."]})
@@ -879,11 +940,7 @@ def tasker_change_suspense(*, tasker: Tasker, by, suspense: datetime.date, reaso
     suspense, moved = working_day_on_or_after(suspense)
     with transaction.atomic():
         document, tasker = _lock_tasker(tasker)
-        capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
-        if capacity is None:
-            raise NotPermitted(f"Only an action officer or approver of {document.owner} may move a suspense.")
-        if not tasker.is_open:
-            raise ActionRefused("Only an open tasker's suspense can be moved.")
+        capacity = tasker_manager("change_suspense", tasker=tasker, document=document, by=by)
         old = tasker.suspense
         tasker.suspense, tasker.suspense_reason = suspense, _with_note(reason, moved)
         tasker.save(update_fields=["suspense", "suspense_reason"])
@@ -892,6 +949,8 @@ def tasker_change_suspense(*, tasker: Tasker, by, suspense: datetime.date, reaso
                                    + (f" ({moved})" if moved else ""),
                        actor=by, capacity=capacity, comment=reason.strip(),
                        data={"from": old.isoformat(), "to": suspense.isoformat(), "note": moved})
+        suspense_moved.send(sender=Tasker, tasker=tasker, document=document, previous=old, by=by,
+                            reason=reason.strip())
     return tasker
 
 

@@ -6,3 +6,8 @@ taskers_closed = Signal()
 """Sent with ``taskers`` (a list) after the engine closed them (answered, cancelled) in one
 UPDATE, which sends no ``post_save``: receivers bring what depends on them in line (the
 reminders app cancels what is still scheduled for them)."""
+
+suspense_moved = Signal()
+"""Sent with ``tasker``, ``document``, ``previous`` (the date it had), ``by`` and ``reason``
+inside the transaction that moved the tasker's suspense: receivers tell whoever works the
+tasker (the reminders app writes an in-app notification)."""
