@@ -159,3 +159,32 @@ def test_an_export_writes_times_in_the_readers_own_time_zone_and_names_it(world)
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0][0] == "at (Europe/Berlin)"
     assert rows[1][0] == "29 Nov 2026 19:50:00 CET (+0100)"
+
+
+def test_refusals_keep_the_models_state_labels_and_say_an_before_a_vowel(world):
+    from assessments.models import Assessment, TemplateState
+    from assessments.services import template_edit_check
+    from workflow.exceptions import ActionRefused, UnknownTransition
+    from workflow.services import transition_rules
+
+    drafter = world.user("JS", AO)
+    in_consultation = Template(title="Assessment template (training data)", owner=world.orgs["JS"],
+                               state=TemplateState.CONSULTATION)
+    with pytest.raises(ActionRefused) as refused:
+        template_edit_check(template=in_consultation, by=drafter)
+    assert "is in consultation with USD(P)." in str(refused.value)
+    assert "usd(p)" not in str(refused.value)
+
+    with pytest.raises(UnknownTransition) as unknown:
+        transition_rules(Assessment, "no_such_step")
+    assert "for an assessment." in str(unknown.value)
+
+
+def test_the_header_names_the_person_by_their_name(world):
+    officer = world.user("EUCOM", AO)
+    html = client_for(officer).get(reverse("admin:index")).content.decode()
+    assert f'<span id="person"><strong>{officer.get_username()}</strong>' in html
+    officer.first_name, officer.last_name = "EUCOM", "Action officer"  # as the demo data names its roles
+    officer.save()
+    html = client_for(officer).get(reverse("admin:index")).content.decode()
+    assert '<strong>EUCOM Action officer</strong> · <span id="person-roles">Action officer, EUCOM</span>' in html
