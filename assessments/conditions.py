@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from workflow.models import OPEN_TASKER_STATES, Response, Step, TaskerState
 from workflow.selectors import document_taskers
+from workflow.services import state_label
 
 from .models import AssessmentState, CycleState, Question, TemplateState
 from .selectors import answers_missing
@@ -73,7 +74,7 @@ def consultation_answered(template) -> list[str]:
 def cycle_collecting(assessment) -> list[str]:
     if assessment.cycle.state not in (CycleState.LAUNCHED, CycleState.COLLECTION, CycleState.JOINT_REVIEW):
         return [f"The {assessment.cycle} is not collecting assessments (it is "
-                f"{assessment.cycle.get_state_display().lower()})."]
+                f"{state_label(assessment.cycle)})."]
     return []
 
 

@@ -24,6 +24,7 @@ from workflow.models import Response, Step, Tasker
 from workflow.rules import TransitionContext
 from workflow.services import (
     history_record,
+    state_label,
     suspense_for,
     taskers_cancel_bulk,
     taskers_cancel_open,
@@ -117,7 +118,7 @@ def cycle_update(*, cycle: AssessmentCycle, by, **fields) -> AssessmentCycle:
         if not changed:
             return cycle
         if cycle.state != CycleState.SETUP:
-            raise ActionRefused(f"The {cycle} is {cycle.get_state_display().lower()}; its setup is changed only "
+            raise ActionRefused(f"The {cycle} is {state_label(cycle)}; its setup is changed only "
                                 "while it is set up.")
         offices = {name: changed.get(name, getattr(cycle, name))
                    for name in ("owner", "policy_office", "program_coordinator")}
@@ -242,7 +243,7 @@ def cycle_launch(*, cycle: AssessmentCycle, by=None, task_id: str = "",
     number of assessments created."""
     cycle = AssessmentCycle.objects.select_related("policy_office").get(pk=cycle.pk)
     if cycle.state not in COLLECTING_STATES:
-        raise ActionRefused(f"The {cycle} is {cycle.get_state_display().lower()}; only a launched cycle creates "
+        raise ActionRefused(f"The {cycle} is {state_label(cycle)}; only a launched cycle creates "
                             "assessments.")
     pending = _pending_plans(cycle)
     existing = PlanAssessment.objects.filter(cycle=cycle).count() + ProgramAssessment.objects.filter(cycle=cycle).count()
@@ -293,9 +294,9 @@ def cycle_add_plan(*, cycle: AssessmentCycle, plan: CampaignPlan | CampaignSuppo
             "policy_office").get(pk=cycle.pk)
         if cycle.state not in COLLECTING_STATES:
             raise ActionRefused(f"Plans can be added while the cycle collects assessments; the {cycle} is "
-                                f"{cycle.get_state_display().lower()}.")
+                                f"{state_label(cycle)}.")
         if plan.state != PlanState.APPROVED:
-            raise ActionRefused(f"“{plan}” is {plan.get_state_display().lower()}; only approved plans are assessed.")
+            raise ActionRefused(f"“{plan}” is {state_label(plan)}; only approved plans are assessed.")
         items = _pending_plans(cycle, plan_ids={field: [plan.pk]})
         if not items:
             raise ActionRefused(f"“{plan}” already has an assessment in the {cycle}.")
@@ -346,7 +347,7 @@ def template_create_check(*, cycle: AssessmentCycle, by) -> Capacity:
     if capacity is None:
         raise NotPermitted(f"Only an action officer or approver of {cycle.owner} drafts the template.")
     if cycle.state != CycleState.TEMPLATE:
-        raise ActionRefused(f"The {cycle} is {cycle.get_state_display().lower()}; templates are drafted in the "
+        raise ActionRefused(f"The {cycle} is {state_label(cycle)}; templates are drafted in the "
                             "template phase.")
     return capacity
 
@@ -359,7 +360,7 @@ def template_edit_check(*, template: Template, by) -> Capacity:
         raise NotPermitted(f"Only an action officer or approver of {template.owner} changes the template.")
     if template.frozen or template.state != TemplateState.DRAFT:
         raise ActionRefused(f"Only a draft template is changed; {template} is "
-                            f"{'frozen' if template.frozen else template.get_state_display().lower()}.")
+                            f"{'frozen' if template.frozen else state_label(template)}.")
     return capacity
 
 
@@ -424,7 +425,7 @@ def _lock(document: AssessmentDocument) -> AssessmentDocument:
 
 def _require_editable(document: AssessmentDocument) -> None:
     if not document.is_editable:
-        raise ActionRefused(f"The assessment is {document.get_state_display().lower()}; answers can be changed only "
+        raise ActionRefused(f"The assessment is {state_label(document)}; answers can be changed only "
                             "while it is in progress.")
 
 

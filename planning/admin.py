@@ -198,7 +198,7 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
 
         plans = list(queryset.select_related("owner").prefetch_related("rel_to"))
         rows = [[plan.marking().portion, plan.title, plan.version, str(plan.owner), plan.get_state_display(),
-                 plan.period_start or "", plan.period_end or "", plan.updated_at.strftime("%Y-%m-%d")]
+                 plan.period_start or "", plan.period_end or "", plan.updated_at]
                 for plan in plans]
         return export_response(request=request, name=str(self.model._meta.verbose_name_plural).capitalize(),
                                header=["Marking", "Title", "Version", "Owner", "State", "Period start",

@@ -3,6 +3,7 @@ words (empty list: met). The admin, the API and the service all show these same 
 
 from __future__ import annotations
 
+from organizations.models import with_article
 from workflow.models import OPEN_TASKER_STATES, Decision, Response, Step, TaskerState
 from workflow.selectors import (
     critical_comment_reasons,
@@ -52,7 +53,7 @@ def route_configured(plan) -> list[str]:
 
     if plan.route_snapshot or route_default(plan.workflow_kind):
         return []
-    return [f"No route is configured for a {plan._meta.verbose_name}; an administrator must set one up."]
+    return [f"No route is configured for {with_article(str(plan._meta.verbose_name))}; an administrator must set one up."]
 
 
 def _step_outstanding(plan, step: str, words: str) -> list[str]:

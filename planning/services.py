@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from organizations.models import Role
+from organizations.models import Role, with_article
 from organizations.selectors import acting_capacity
 from security.markings import Marking
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
@@ -21,6 +21,7 @@ from workflow.services import (
     document_lock,
     history_record,
     route_snapshot_take,
+    state_label,
     taskers_cancel_open,
     taskers_close_answered,
     taskers_issue,
@@ -60,7 +61,7 @@ def _owner_capacity(plan: PlanDocument, by, roles=(Role.ACTION_OFFICER,)):
     capacity = acting_capacity(user=by, organization=plan.owner, roles=roles)
     if capacity is None:
         words = " or ".join(Role(r).label.lower() for r in roles)
-        raise NotPermitted(f"Only an {words} of {plan.owner} may do this.")
+        raise NotPermitted(f"Only {with_article(words)} of {plan.owner} may do this.")
     return capacity
 
 
@@ -375,7 +376,7 @@ def plan_assert_editable(*, plan: PlanDocument, by) -> None:
     """Raise unless ``by`` may edit the plan's content: a draft, by the owner's action officers and
     approvers. The admin's and the API's permission to change a plan is this rule."""
     if plan.state != PlanState.DRAFT:
-        raise ActionRefused(f"Only a draft can be edited; this version is {plan.get_state_display().lower()}. "
+        raise ActionRefused(f"Only a draft can be edited; this version is {state_label(plan)}. "
                             "Start a new version to change it.")
     _owner_capacity(plan, by, roles=(Role.ACTION_OFFICER, Role.APPROVER))
 
@@ -457,12 +458,12 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
         capacity = _owner_capacity(plan, by)
         if plan.state not in (PlanState.RETURNED, PlanState.APPROVED):
             raise ActionRefused(f"A new version starts from a returned or approved plan; this one is "
-                                f"{plan.get_state_display().lower()}.")
+                                f"{state_label(plan)}.")
         in_flight = model.objects.filter(series=plan.series, state__in=(PlanState.DRAFT, PlanState.COORDINATION,
                                                                          PlanState.REVIEW))
         if in_flight.exists():
             current = in_flight.first()
-            raise ActionRefused(f"Version {current.version} is already {current.get_state_display().lower()}; "
+            raise ActionRefused(f"Version {current.version} is already {state_label(current)}; "
                                 "work on it instead.")
         latest = model.objects.filter(series=plan.series).order_by("-version").first()
         copy = model.objects.get(pk=plan.pk)

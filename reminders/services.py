@@ -30,8 +30,9 @@ from django.db import transaction
 from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
-from runtime.dates import datetime_words
+from runtime.dates import date_words, datetime_words
 from runtime.task_queue import enqueue_on_commit
+from runtime.time_zone import zone_or_none
 from workflow.calendar import add_working_days
 from workflow.models import OPEN_TASKER_STATES, Tasker
 
@@ -472,13 +473,17 @@ def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int,
             return "cancelled"
         documents = documents_of([r.tasker for r in rows])
         texts, notifications = [], []
-        for reminder in rows:
-            tasker = reminder.tasker
-            text = _reminder_text(reminder, documents.get((tasker.content_type_id, tasker.object_id)))
-            link = document_link(tasker.content_type, tasker.object_id)
-            texts.append((text, link))
-            notifications.append(Notification(user_id=reminder.recipient_id, reminder=reminder, text=text[:500],
-                                              link=link))
+        attempted_at = timezone.now()
+        zone = recipient_time_zone(rows[0].recipient)
+        with timezone.override(zone):  # dates and times in words in the recipient's own zone
+            for reminder in rows:
+                tasker = reminder.tasker
+                text = _reminder_text(reminder, documents.get((tasker.content_type_id, tasker.object_id)))
+                link = document_link(tasker.content_type, tasker.object_id)
+                texts.append((text, link))
+                notifications.append(Notification(user_id=reminder.recipient_id, reminder=reminder,
+                                                  text=text[:500], link=link))
+            footer = _zone_footer(attempted_at, zone)
         # One notification per reminder whatever happens to the e-mail (the reminder is unique).
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
         earlier = {r.message_id for r in rows if r.possible_duplicate and r.message_id}
@@ -489,12 +494,11 @@ def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int,
         else:
             message_id = _digest_message_id([r.pk for r in rows])
         if digest_of is None:
-            subject, body = _subject(rows[0]), f"{texts[0][0]}\n\n{texts[0][1]}\n"
+            subject, body = _subject(rows[0]), f"{texts[0][0]}\n\n{texts[0][1]}\n\n{footer}\n"
         else:
             count = f"{len(rows)} reminder{'s' if len(rows) != 1 else ''}"
             subject = f"Daily suspense digest: {count}" + (f" (part {part} of {parts})" if parts > 1 else "")
-            body = "\n".join(f"- {text}\n  {link}" for text, link in texts) + "\n"
-        attempted_at = timezone.now()
+            body = "\n".join(f"- {text}\n  {link}" for text, link in texts) + f"\n\n{footer}\n"
         Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(attempted_at=attempted_at, message_id=message_id)
     return _Attempt(rows=rows, recipient=rows[0].recipient, message_id=message_id, attempted_at=attempted_at,
                     subject=subject, body=body, possible_duplicate=any(r.possible_duplicate for r in rows),
@@ -628,12 +632,27 @@ def _mail_domain() -> str:
     return settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
 
 
+def recipient_time_zone(user) -> datetime.tzinfo:
+    """The zone an e-mail to ``user`` shows its times in: their own (``UserPreference.time_zone``),
+    else the installation's (``TIME_ZONE``)."""
+    chosen = UserPreference.objects.filter(user_id=user.pk).values_list("time_zone", flat=True).first()
+    return zone_or_none(chosen) or timezone.get_default_timezone()
+
+
+def _zone_footer(sent_at: datetime.datetime, zone: datetime.tzinfo) -> str:
+    name = getattr(zone, "key", None) or str(zone)
+    return (f"Sent {datetime_words(sent_at)}. Times in this e-mail are in your time zone, {name} "
+            "(choose yours under My preferences).")
+
+
 def _subject(reminder: Reminder) -> str:
     kind = "Escalation" if reminder.step.kind == StepKind.ESCALATION else "Suspense reminder"
-    return f"{kind}: {reminder.tasker.get_step_display().lower()} tasker due {reminder.tasker.suspense:%d %b %Y}"
+    return f"{kind}: {reminder.tasker.get_step_display().lower()} tasker due {date_words(reminder.tasker.suspense)}"
 
 
 def _reminder_text(reminder: Reminder, document) -> str:
+    """The reminder in words; its times in the active time zone (the recipient's), the suspense
+    as a date."""
     tasker, step = reminder.tasker, reminder.step
     what = f"{tasker.get_step_display()} tasker for {tasker.organization.acronym}"
     if mail_may_carry_title(document):
@@ -642,13 +661,14 @@ def _reminder_text(reminder: Reminder, document) -> str:
         what += " on a document whose title this e-mail may not carry (open the link to see it)"
     days = abs(step.offset_working_days)
     plural = "s" if days != 1 else ""
+    suspense = date_words(tasker.suspense)
     if step.offset_working_days < 0:
-        when = f"Suspense in {days} working day{plural} ({tasker.suspense:%d %b %Y})"
+        when = f"Suspense in {days} working day{plural} ({suspense})"
     elif step.offset_working_days == 0:
-        when = f"Suspense today ({tasker.suspense:%d %b %Y})"
+        when = f"Suspense today ({suspense})"
     else:
-        when = f"Overdue by {days} working day{plural} (suspense was {tasker.suspense:%d %b %Y})"
-    return f"{when}: {what}."
+        when = f"Overdue by {days} working day{plural} (suspense was {suspense})"
+    return f"{when}: {what}, tasked {datetime_words(tasker.created_at)}."
 
 
 # --- preferences and notifications ---------------------------------------------------------

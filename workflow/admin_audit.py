@@ -4,6 +4,7 @@ document (``workflow.audit.audit_events_readable_by``); the trail itself is ``se
 
 from django.contrib import admin
 from django.http import HttpResponse
+from django.utils import timezone
 
 from security.admin_mixins import ReadOnlyAdminMixin
 from security.audit import audit_record, may_read_audit
@@ -40,9 +41,13 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
         # User names come from the sign-in page, typed by anyone: no cell may be a formula.
         writer = csv_writer(response)
-        writer.writerow(["at", "action", "user", "ip address", "object type", "object id", "description"])
+        # Times in the reader's own zone (runtime.time_zone), to the second, the offset and zone named.
+        zone = timezone.get_current_timezone()
+        writer.writerow([f"at ({timezone.get_current_timezone_name()})", "action", "user", "ip address",
+                         "object type", "object id", "description"])
         for event in queryset.order_by("at", "pk"):
-            writer.writerow([event.at.isoformat(), event.action, event.username, event.ip_address or "",
+            at = timezone.localtime(event.at, zone)
+            writer.writerow([f"{at:%d %b %Y %H:%M:%S} {at.tzname()} ({at:%z})", event.action, event.username, event.ip_address or "",
                              event.object_type, event.object_id, event.description])
         audit_record(action=AuditAction.EXPORT, description=f"Audit trail exported ({queryset.count()} events)",
                      request=request)

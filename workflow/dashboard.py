@@ -11,6 +11,7 @@ from django.db.models import Count, IntegerField, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from organizations.models import with_article
 from organizations.selectors import organization_ids_acting_for
 
 from .calendar import add_working_days
@@ -108,7 +109,7 @@ def recent_actions(user, *, limit: int = 10) -> list[dict]:
         label = f"{entry.content_type.app_label}.{entry.content_type.model}" if entry.content_type else ""
         model = kinds.get(label)
         if model is not None and (label, int(entry.object_id) if str(entry.object_id).isdigit() else None) not in seen:
-            lines.append({"entry": entry, "text": f"a {model._meta.verbose_name} you can no longer see", "url": ""})
+            lines.append({"entry": entry, "text": f"{with_article(str(model._meta.verbose_name))} you can no longer see", "url": ""})
         else:
             lines.append({"entry": entry, "text": entry.object_repr,
                           "url": "" if entry.is_deletion() else entry.get_admin_url()})

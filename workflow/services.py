@@ -157,7 +157,7 @@ def transition_rules(model, name: str) -> TransitionRules:
     method = getattr(model, name, None)
     rules = getattr(method, "workflow_rules", None)
     if rules is None:
-        raise UnknownTransition(f"There is no step called “{name}” for a {model._meta.verbose_name}.")
+        raise UnknownTransition(f"There is no step called “{name}” for {with_article(str(model._meta.verbose_name))}.")
     return rules
 
 
@@ -195,7 +195,7 @@ def route_snapshot_take(*, document) -> None:
     owner approves, as a support plan's)."""
     route = route_default(document.workflow_kind)
     if route is None:
-        raise TransitionRefused(f"No route is configured for a {kind_label(document)}; an administrator "
+        raise TransitionRefused(f"No route is configured for {with_article(kind_label(document))}; an administrator "
                                 "must set one up under Workflow › Routes.")
     steps = route_steps_resolved(route)
     reasons = [f"No organization holds the designation of the {designation_name(s['designation'])}; an "
@@ -248,7 +248,7 @@ def route_steps_refusals(*, document_kind: str, steps) -> list[str]:
     model = document_kinds().get(document_kind)
     kind = str(model._meta.verbose_name) if model is not None else document_kind.replace("_", " ")
     offices = " or ".join(f"the {designation_name(d)}" for d in reviewing_designations(document_kind))
-    example = f" (for a {kind}: {offices})" if offices else ""
+    example = f" (for {with_article(kind)}: {offices})" if offices else ""
     reasons = []
     for number, spec in enumerate(steps, start=1):
         if spec.step not in REVIEWING_STEPS or spec.designation:
@@ -256,7 +256,7 @@ def route_steps_refusals(*, document_kind: str, steps) -> list[str]:
         label = f"Step {number} ({Step(spec.step).label.lower()})"
         if spec.step == Step.APPROVAL and spec.relation == "owner":
             if not owner_approves(document_kind):
-                reasons.append(f"{label}: a {kind}'s owner may not approve its own document; name a designated "
+                reasons.append(f"{label}: {with_article(kind)}'s owner may not approve its own document; name a designated "
                                f"office{example}.")
             continue
         article = "an" if spec.step == Step.APPROVAL else "a"
@@ -435,7 +435,7 @@ def transition_perform(*, document, name: str, by, comment: str = "", expected_s
         states = [value for value, _label in model._meta.get_field("state").choices]
         if expected_state not in states:
             words = ", ".join(states)
-            raise InvalidInput(f"“{expected_state}” is not a state of a {kind_label(document)}; the states are "
+            raise InvalidInput(f"“{expected_state}” is not a state of {with_article(kind_label(document))}; the states are "
                                f"{words}.", {"expected_state": [f"Choose one of {words}."]})
     try:
         with transaction.atomic():
@@ -718,7 +718,7 @@ def tasker_acknowledge(*, tasker: Tasker, by) -> Tasker:
         document, tasker = _lock_tasker(tasker)
         capacity = _require_member(tasker, by, list(Role))
         if tasker.state != TaskerState.OPEN:
-            raise ActionRefused(f"This tasker is already {tasker.get_state_display().lower()}.")
+            raise ActionRefused(f"This tasker is already {state_label(tasker)}.")
         tasker.mark_acknowledged()
         tasker.acknowledged_by, tasker.acknowledged_at = by, timezone.now()
         tasker.save(update_fields=["state", "acknowledged_by", "acknowledged_at"])
@@ -747,7 +747,7 @@ def tasker_respond(*, tasker: Tasker, by, response: str, rationale: str = "",
         document, tasker = _lock_tasker(tasker)
         capacity = _require_member(tasker, by, ROLES_WHO_ANSWER, coordinator=tasker.step == Step.COORDINATION)
         if tasker.state not in (*OPEN_TASKER_STATES, TaskerState.ANSWERED):
-            raise ActionRefused(f"This tasker is {tasker.get_state_display().lower()}; it takes no answer.")
+            raise ActionRefused(f"This tasker is {state_label(tasker)}; it takes no answer.")
         _require_step_in_progress(tasker, document)
         allowed = RESPONSES_BY_STEP.get(tasker.step, ())
         if not allowed:

@@ -260,6 +260,9 @@ TEMPLATES = [
     },
 ]
 
+# Widget templates of the project's own first (a date-time field's two halves each with a <label>).
+FORM_RENDERER = "runtime.form_renderer.WorkplaceFormRenderer"
+
 # Behind PgBouncer in transaction mode (Kubernetes, k8s/): consecutive transactions of one Django
 # connection may run on different server connections, so nothing may outlive a transaction: no
 # server-side cursors (a named cursor lives across fetches), no prepared statements (psycopg prepares

@@ -8,6 +8,7 @@ import datetime
 import zoneinfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -114,3 +115,76 @@ def test_a_returned_plan_shows_its_way_forward_on_the_diagram():
     svg = state_diagram_svg(CampaignPlan, current=PlanState.RETURNED)
     assert "Start a new version" in svg
     assert 'aria-current="step"' in svg and "current state: Returned for rework" in svg
+
+
+def test_an_export_writes_times_in_the_readers_own_time_zone_and_names_it(world):
+    import csv
+    import io
+
+    from django.contrib.auth import get_user_model
+
+    from reminders.services import user_time_zone_set
+    from security.audit import audit_record
+    from security.models import AuditAction
+
+    plan = world.ready_plan(start=datetime.date(2027, 1, 1))
+    updated = timezone.make_aware(datetime.datetime(2026, 11, 29, 13, 50))  # 13:50 in New York
+    CampaignPlan.objects.filter(pk=plan.pk).update(updated_at=updated)
+    officer = world.user("EUCOM", AO)
+
+    def exported(client) -> list[list[str]]:
+        response = client.post(reverse("admin:planning_campaignplan_changelist"),
+                               {"action": "export_csv", "_selected_action": [plan.pk]})
+        return list(csv.reader(io.StringIO(response.content.decode())))
+
+    rows = exported(client_for(officer))  # no choice: the installation's zone
+    assert "times in America/New_York" in rows[1][0] and " EST " in rows[1][0]
+    header, row = rows[2], rows[3]
+    assert row[header.index("Updated")] == "29 Nov 2026 13:50 EST"
+    assert row[header.index("Period start")] == "01 Jan 2027"
+
+    user_time_zone_set(user=officer, time_zone="Asia/Tokyo")
+    rows = exported(client_for(officer))  # a new sign-in reads the choice
+    assert "times in Asia/Tokyo" in rows[1][0] and " JST " in rows[1][0]
+    header, row = rows[2], rows[3]
+    assert row[header.index("Updated")] == "30 Nov 2026 03:50 JST"
+    assert row[header.index("Period start")] == "01 Jan 2027"  # a date is the same date everywhere
+
+    auditor = get_user_model().objects.create_superuser("zone_auditor", password="x" * 16)
+    user_time_zone_set(user=auditor, time_zone="Europe/Berlin")
+    with time_machine.travel(updated, tick=False):  # the trail is append-only: recorded at that moment
+        event = audit_record(action=AuditAction.ADMIN_CHANGE, description="a change (training data)")
+    response = client_for(auditor).post(reverse("admin:security_auditevent_changelist"),
+                                        {"action": "export_csv", "_selected_action": [event.pk]})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "at (Europe/Berlin)"
+    assert rows[1][0] == "29 Nov 2026 19:50:00 CET (+0100)"
+
+
+def test_refusals_keep_the_models_state_labels_and_say_an_before_a_vowel(world):
+    from assessments.models import Assessment, TemplateState
+    from assessments.services import template_edit_check
+    from workflow.exceptions import ActionRefused, UnknownTransition
+    from workflow.services import transition_rules
+
+    drafter = world.user("JS", AO)
+    in_consultation = Template(title="Assessment template (training data)", owner=world.orgs["JS"],
+                               state=TemplateState.CONSULTATION)
+    with pytest.raises(ActionRefused) as refused:
+        template_edit_check(template=in_consultation, by=drafter)
+    assert "is in consultation with USD(P)." in str(refused.value)
+    assert "usd(p)" not in str(refused.value)
+
+    with pytest.raises(UnknownTransition) as unknown:
+        transition_rules(Assessment, "no_such_step")
+    assert "for an assessment." in str(unknown.value)
+
+
+def test_the_header_names_the_person_by_their_name(world):
+    officer = world.user("EUCOM", AO)
+    html = client_for(officer).get(reverse("admin:index")).content.decode()
+    assert f'<span id="person"><strong>{officer.get_username()}</strong>' in html
+    officer.first_name, officer.last_name = "EUCOM", "Action officer"  # as the demo data names its roles
+    officer.save()
+    html = client_for(officer).get(reverse("admin:index")).content.decode()
+    assert '<strong>EUCOM Action officer</strong> · <span id="person-roles">Action officer, EUCOM</span>' in html

@@ -167,3 +167,41 @@ def test_a_delivery_whose_outcome_was_lost_is_sent_again_only_under_the_same_mes
     reminder.refresh_from_db()
     assert reminder.status == ReminderStatus.SENT and reminder.possible_duplicate
     assert reminder.status_reason.startswith("Uncertain — possibly delivered")
+
+
+def test_each_recipient_reads_the_times_of_a_reminder_in_their_own_time_zone_and_the_suspense_as_a_date(
+        world, smtp_server, django_capture_on_commit_callbacks):
+    """Two recipients, one who chose Tokyo under My preferences (a digest) and one who chose
+    nothing (single e-mails, the installation's America/New_York): the same moments, each in the
+    reader's own zone and named; the suspense, a date, is the same for both."""
+    tokyo, installation = world.users["da_ao"], world.users["dla_approver"]
+    services.user_time_zone_set(user=tokyo, time_zone="Asia/Tokyo")
+    user_preference_set(user=tokyo, daily_digest=True)
+    with time_machine.travel(local(2026, 11, 16, 8, 0), tick=False):
+        assigned_taskers(world, 1)
+        world.tasker(suspense=datetime.date(2026, 11, 30), organization="DLA")
+    with time_machine.travel(local(2026, 11, 20, 7, 5), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep()
+        reminders_digest_claim()
+    by_recipient = {m.to[0]: m for m in smtp_server.received}
+    assert set(by_recipient) == {tokyo.email, installation.email}
+
+    in_tokyo = by_recipient[tokyo.email]
+    assert "Suspense in 5 working days (30 Nov 2026)" in in_tokyo.body
+    assert "tasked 16 Nov 2026 22:00 JST" in in_tokyo.body        # 08:00 in New York
+    assert "Sent 20 Nov 2026 21:05 JST" in in_tokyo.body
+    assert "your time zone, Asia/Tokyo" in in_tokyo.body
+    assert "EST" not in in_tokyo.body
+
+    in_new_york = by_recipient[installation.email]
+    assert in_new_york.subject == "Suspense reminder: coordination tasker due 30 Nov 2026"
+    assert "Suspense in 5 working days (30 Nov 2026)" in in_new_york.body
+    assert "tasked 16 Nov 2026 08:00 EST" in in_new_york.body
+    assert "Sent 20 Nov 2026 07:05 EST" in in_new_york.body
+    assert "your time zone, America/New_York" in in_new_york.body
+    assert "JST" not in in_new_york.body
+
+    # The in-app copy of each reminder reads the same as the e-mail its recipient got.
+    assert "tasked 16 Nov 2026 22:00 JST" in Notification.objects.get(user=tokyo).text
+    assert "tasked 16 Nov 2026 08:00 EST" in Notification.objects.get(user=installation).text

@@ -1,7 +1,9 @@
-// Accessible names and keyboard access for the stock admin's widgets (WCAG 2.1 A/AA, Section 508).
-// Django's inline tables label their fields by column header only, select2 and the filtered
-// multi-select build controls without a name, and scroll boxes need keyboard access. This fills
-// what is missing from the words already on the page; it never renames a control that has a name.
+// Accessible names and keyboard access for what the stock admin's scripts build in the browser
+// (WCAG 2.1 A/AA, Section 508). Every control the server sends carries its name in the HTML
+// (inline table fields: config/templates/admin/edit_inline/tabular.html; date and time halves:
+// runtime/templates/admin/widgets/split_datetime.html). What remains here is what exists only
+// once a script has run: select2's box and search field, the filtered multi-select's help icons,
+// and keyboard access to boxes that turn out to scroll. It never renames a control that has a name.
 (function () {
   "use strict";
 
@@ -30,42 +32,7 @@
     }
   }
 
-  function columnHeader(control) {
-    var cell = control.closest(".tabular td");
-    var table = cell && cell.closest("table");
-    if (!table) {
-      return "";
-    }
-    var row = cell.closest("tr");
-    var header = table.querySelectorAll("thead th")[Array.prototype.indexOf.call(row.children, cell)];
-    var number = Array.prototype.indexOf.call(row.parentNode.querySelectorAll("tr.form-row"), row) + 1;
-    return text(header) ? text(header) + " (row " + number + ")" : "";
-  }
-
-  function fieldLabel(control) {
-    var row = control.closest(".form-row, .fieldBox, .form-multiline > div");
-    var label = row && row.querySelector("label");
-    return text(label);
-  }
-
   function fix(root) {
-    // Inline tables: the column header and the row's number.
-    root.querySelectorAll(".tabular table").forEach(function (table) {
-      var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), text);
-      table.querySelectorAll("tbody tr.form-row").forEach(function (row, index) {
-        Array.prototype.forEach.call(row.children, function (cell, column) {
-          cell.querySelectorAll("input:not([type=hidden]), select, textarea").forEach(function (control) {
-            var header = headers[column] || (control.type === "checkbox" ? "Delete" : "");
-            name(control, header ? header + " (row " + (index + 1) + ")" : "");
-          });
-        });
-      });
-    });
-    // Date and time halves of a date-time field.
-    root.querySelectorAll("p.datetime input, .datetime input").forEach(function (control) {
-      var part = control.classList.contains("vTimeField") ? "time" : "date";
-      name(control, (fieldLabel(control) || "Date and time") + ", " + part);
-    });
     // The filtered multi-select's help icons are images with a description.
     root.querySelectorAll("span.help-tooltip[aria-label]:not([role])").forEach(function (icon) {
       icon.setAttribute("role", "img");
@@ -73,7 +40,7 @@
     // select2: the box and its search field carry the name of the select they stand for.
     root.querySelectorAll("select.admin-autocomplete, select[data-select2-id], select.select2-hidden-accessible").forEach(
       function (select) {
-        var words = labelOf(select.id) || columnHeader(select) || select.name;
+        var words = labelOf(select.id) || select.getAttribute("aria-label") || select.name;
         var box = select.nextElementSibling;
         if (!box || !box.classList.contains("select2")) {
           return;
@@ -141,10 +108,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     showCurrentState();
-    // Times on the pages are in the person's own time zone (the site's middleware); the admin's
-    // "You are N hours ahead of server time" notice compares the browser's clock instead and
-    // would contradict them, so the offset it reads is removed before its script starts.
-    document.body.removeAttribute("data-admin-utc-offset");
     fix(document);
     new MutationObserver(soon).observe(document.body, {childList: true, subtree: true});
   });
