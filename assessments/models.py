@@ -273,6 +273,12 @@ class Assessment(AssessmentDocument):
         return plan.banner if plan is not None else "UNCLASSIFIED"
 
     @property
+    def banner_level(self) -> str:
+        """The level of the banner (its colour on the page): the plan's."""
+        plan = self.plan
+        return plan.classification if plan is not None else "U"
+
+    @property
     def plan(self):
         return self.campaign_plan or self.support_plan
 

@@ -65,8 +65,9 @@ def documents_visible_to(user, model) -> QuerySet:
     """Need-to-know for the cycle's documents, with the marking rules of the plans they assess.
     An assessment is visible to those who may see its plan (clearance and release included) and
     who take part: the owner, the cycle's Joint Staff office, USD(P), PA&E, or an administrator of
-    the cycle (``may_run_cycle``; who still needs the clearance for the plan). Cycles and program assessments carry no
-    plan content and follow need-to-know only."""
+    the cycle (``may_run_cycle``; who still needs the clearance for the plan). Cycles, templates
+    (the Joint Staff's, consulted with USD(P)) and program assessments carry no plan content and
+    follow need-to-know only."""
     from django.db.models import Q
 
     from organizations.selectors import organization_ids_acting_for
