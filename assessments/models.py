@@ -21,12 +21,13 @@ DEFAULT_SCALE = ["Not achieved", "Partially achieved", "Largely achieved", "Achi
 
 
 class CycleState(models.TextChoices):
+    # Each label reads in a sentence too ("the assessment cycle is now collecting assessments").
     SETUP = "setup", "Set up"
-    TEMPLATE = "template", "Template"
+    TEMPLATE = "template", "Drafting the template"
     LAUNCHED = "launched", "Launching"
-    COLLECTION = "collection", "Collection"
-    JOINT_REVIEW = "joint_review", "Joint review"
-    EVALUATION = "evaluation", "Evaluation"
+    COLLECTION = "collection", "Collecting assessments"
+    JOINT_REVIEW = "joint_review", "In joint review"
+    EVALUATION = "evaluation", "In evaluation by USD(P)"
     CLOSED = "closed", "Closed"
 
 
