@@ -86,7 +86,7 @@ def register() -> None:
             change=cycle_administrator & Predicate(_cycle_in_setup), delete=never)
     declare_permission(RUN_CYCLE_PERMISSION, cycle_administrator)
     template_editable = Predicate(_template_editable, name="template_editable")
-    declare(Template, view=registered_document_visible, add=joint_staff_office, change=template_editable, delete=never)
+    declare(Template, view=is_staff_member, add=joint_staff_office, change=template_editable, delete=never)
     declare(TemplateSection, view=is_staff_member, add=joint_staff_office,
             change=Predicate(_section_editable, name="section_editable"),
             delete=Predicate(_section_editable, name="section_editable"))
