@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
-from assessments.models import Assessment, AssessmentCycle, ProgramAssessment
+from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, Template
 from planning.models import CampaignPlan, CampaignSupportPlan
 from workflow.registry import visible_documents
 
@@ -31,6 +31,7 @@ DOCUMENT_KINDS: list[DocumentKind] = [
     DocumentKind("campaign-plans", CampaignPlan, _registered(CampaignPlan)),
     DocumentKind("campaign-support-plans", CampaignSupportPlan, _registered(CampaignSupportPlan)),
     DocumentKind("assessment-cycles", AssessmentCycle, _registered(AssessmentCycle)),
+    DocumentKind("assessment-templates", Template, _registered(Template)),
     DocumentKind("assessments", Assessment, _registered(Assessment)),
     DocumentKind("program-assessments", ProgramAssessment, _registered(ProgramAssessment)),
 ]

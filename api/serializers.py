@@ -16,6 +16,7 @@ from assessments.models import (
     Program,
     ProgramAssessment,
     QuestionKind,
+    Template,
 )
 from organizations.models import AreaOfResponsibility, Country, Delegation, Membership, Organization
 from planning import services as planning_services
@@ -537,6 +538,15 @@ class AssessmentCycleSerializer(serializers.ModelSerializer):
                   "collection_suspense", "joint_review_suspense", "evaluation_suspense", "state", "launch_total",
                   "launch_done", "launch_started_at", "launch_finished_at", "joint_review", "evaluation",
                   "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    owner = AcronymField(read_only=True, help_text="The Joint Staff office that drafts it.")
+
+    class Meta:
+        model = Template
+        fields = ["id", "cycle", "version", "title", "instructions", "owner", "state", "frozen", "approved_at"]
         read_only_fields = fields
 
 

@@ -15,6 +15,7 @@ router.register("campaign-support-plans", views.CampaignSupportPlanViewSet, base
 router.register("taskers", views.TaskerViewSet, basename="tasker")
 router.register("comments", views.CommentViewSet, basename="comment")
 router.register("assessment-cycles", views.AssessmentCycleViewSet, basename="assessment-cycle")
+router.register("assessment-templates", views.TemplateViewSet, basename="assessment-template")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("program-assessments", views.ProgramAssessmentViewSet, basename="program-assessment")
 

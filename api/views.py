@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments import services as assessment_services
-from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, Question
+from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, Question, Template
 from assessments.selectors import answer_sheet
 from organizations.models import AreaOfResponsibility, Country, Organization
 from organizations.selectors import delegations_active, memberships_active
@@ -100,7 +100,7 @@ def not_found(request, *args, **kwargs):
 
 # The collections of /api/v1/, in the order the index lists them (router basename).
 COLLECTIONS = ("organizations", "countries", "gef", "campaign-plans", "campaign-support-plans", "taskers",
-               "comments", "assessment-cycles", "assessments", "program-assessments")
+               "comments", "assessment-cycles", "assessment-templates", "assessments", "program-assessments")
 
 
 class IndexView(StrictQueryMixin, APIView):
@@ -466,6 +466,19 @@ class AssessmentCycleViewSet(mixins.CreateModelMixin, RoutedDocumentViewSet, vie
         cycle = given.save()
         return Response(self.read_serializer_class(self.get_queryset().get(pk=cycle.pk), context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
+
+
+@workflow_schema(serializers.TemplateSerializer, Template)
+class TemplateViewSet(RoutedDocumentViewSet, viewsets.ReadOnlyModelViewSet):
+    """The cycles' assessment templates (the Joint Staff's, USD(P) consulted): read, moved through
+    their workflow; USD(P)'s consultation is a tasker (``/taskers/``), answered like any other."""
+
+    read_serializer_class = serializer_class = serializers.TemplateSerializer
+    filterset_fields = ["cycle", "state"]
+    cursor_ordering = "-id"
+
+    def get_queryset(self):
+        return visible_to(self.request.user, "assessment-templates").select_related("owner")
 
 
 class _AssessmentViewSet(mixins.UpdateModelMixin, RoutedDocumentViewSet, viewsets.ReadOnlyModelViewSet):

@@ -1,6 +1,8 @@
-"""Admin of the assessment cycle: thin. Buttons list every transition with why it is (un)available
-(``transitions_available``) and POST to ``workflow.admin_views.transition_request`` (the plans' too); refusals come
-back as messages with their reasons. The launch shows a progress bar that refreshes itself."""
+"""Admin of the assessment cycle: thin. The cycle, the template, the assessments and the program
+assessments are routed documents served by the engine's one admin integration, as plans are
+(``workflow.admin_views.RoutedDocumentAdminMixin``): the workflow panel with every transition and
+why it is (un)available, the taskers and their answer forms, the comment resolution matrix with
+its adjudication, and the history. The launch shows a progress bar that refreshes itself."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import copy
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,11 +21,9 @@ from organizations.models import Organization
 from planning.models import CampaignPlan, CampaignSupportPlan
 from security.admin_mixins import InlineFollowsParentMixin, ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
-from workflow.admin_views import once_per_form, transition_request
+from workflow.admin_views import RoutedDocumentAdminMixin, once_per_form
 from workflow.admin_writes import ServiceWriteAdminMixin, row_values, submitted_rows
-from workflow.diagrams import state_diagram_svg
 from workflow.exceptions import InvalidInput, WorkflowError
-from workflow.services import transitions_available
 
 from . import services
 from .models import (
@@ -41,40 +41,6 @@ from .report_charts import report_charts
 from .reports import cycle_report, may_view_report, report_xlsx
 from .rules import cycle_office_holders, cycle_offices_refusals
 from .selectors import answer_sheet, documents_visible_to
-
-
-class TransitionButtonsMixin:
-    """Transition buttons on the change page, each a POST to ``transition_view``."""
-
-    change_form_template = "admin/assessments/change_form_transitions.html"
-
-    def _url_name(self, view: str) -> str:
-        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_{view}"
-
-    def get_urls(self):
-        extra = [path("<int:pk>/transition/<str:name>/", self.admin_site.admin_view(self.transition_view),
-                      name=self._url_name("transition"))]
-        return extra + super().get_urls()
-
-    @once_per_form
-    def transition_view(self, request, pk: int, name: str):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        document = get_object_or_404(self.get_queryset(request), pk=pk)
-        if not self.has_view_permission(request, document):
-            raise PermissionDenied
-        transition_request(request, document, name)
-        return redirect(reverse(f"admin:{self._url_name('change')}", args=[pk]))
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        document = self.get_object(request, object_id)
-        extra_context = dict(extra_context or {})
-        if document is not None:
-            extra_context["transitions"] = transitions_available(document=document, user=request.user)
-            extra_context["diagram"] = state_diagram_svg(type(document), current=document.state)
-            extra_context["transition_url_name"] = f"admin:{self._url_name('transition')}"
-            extra_context["document"] = document
-        return super().change_view(request, object_id, form_url, extra_context=extra_context)
 
 
 def progress_bar(cycle: AssessmentCycle) -> str:
@@ -123,16 +89,18 @@ class AssessmentCycleForm(forms.ModelForm):
 
 
 @admin.register(AssessmentCycle)
-class AssessmentCycleAdmin(ServiceWriteAdminMixin, TransitionButtonsMixin, admin.ModelAdmin):
+class AssessmentCycleAdmin(ServiceWriteAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdmin):
     """Saved by ``cycle_create`` and ``cycle_update`` (``workflow.admin_writes``)."""
 
     form = AssessmentCycleForm
     change_form_template = "admin/assessments/assessmentcycle/change_form.html"
     change_list_template = "admin/assessments/assessmentcycle/change_list.html"
     list_display = ("__str__", "state", "launch_progress", "collection_suspense", "report_link")
+    change_select_related = ("owner", "policy_office", "program_coordinator")
 
-    def get_queryset(self, request):
+    def visible_queryset(self, request):
         return documents_visible_to(request.user, AssessmentCycle)
+
     list_filter = ("state",)
     fields = ("fiscal_year", "owner", "policy_office", "program_coordinator", "template_suspense",
               "collection_suspense", "joint_review_suspense", "evaluation_suspense", "state", "launch_progress",
@@ -216,8 +184,8 @@ class AssessmentCycleAdmin(ServiceWriteAdminMixin, TransitionButtonsMixin, admin
     def add_plans_view(self, request, pk: int):
         """Add every plan approved since the launch (administrators; each through ``cycle_add_plan``)."""
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        cycle = get_object_or_404(AssessmentCycle, pk=pk)
+            raise Http404
+        cycle = get_object_or_404(self.visible_queryset(request), pk=pk)
         models = {"campaign_plan": CampaignPlan, "support_plan": CampaignSupportPlan}
         added = 0
         try:
@@ -241,14 +209,18 @@ class TemplateSectionInline(InlineFollowsParentMixin, admin.TabularInline):
 
 
 @admin.register(Template)
-class TemplateAdmin(ServiceWriteAdminMixin, TransitionButtonsMixin, admin.ModelAdmin):
-    """Saved by ``template_create`` and ``template_update`` (``workflow.admin_writes``)."""
+class TemplateAdmin(ServiceWriteAdminMixin, RoutedDocumentAdminMixin, admin.ModelAdmin):
+    """Saved by ``template_create`` and ``template_update`` (``workflow.admin_writes``). USD(P)'s
+    consultation is a tasker on the template, answered on this page like any other."""
 
     list_display = ("__str__", "cycle", "state", "frozen")
     list_filter = ("cycle", "state")
     fields = ("cycle", "title", "instructions", "version", "owner", "state", "frozen")
     readonly_fields = ("version", "owner", "state", "frozen")
     inlines = [TemplateSectionInline]
+
+    def visible_queryset(self, request):
+        return documents_visible_to(request.user, Template).select_related("owner", "cycle")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
@@ -307,14 +279,21 @@ class AnswerInline(ReadOnlyAdminMixin, InlineFollowsParentMixin, admin.TabularIn
     can_delete = False
 
 
-class AssessmentAdminBase(TransitionButtonsMixin, admin.ModelAdmin):
-    """Assessments: transition buttons, and, while the service lets the user change the answers,
+class AssessmentAdminBase(RoutedDocumentAdminMixin, admin.ModelAdmin):
+    """Assessments: the engine's panels, and, while the service lets the user change the answers,
     a form under the change form (never inside it) listing every question of the cycle's template
     that POSTs to ``answers_view``."""
 
     change_form_template = "admin/assessments/assessment_change_form.html"
     list_display = ("title", "owner", "state", "suspense", "first_submitted_at")
     text_fields = ("strategic_environment_changes", "recommended_guidance_changes")
+
+    def visible_queryset(self, request):
+        # Need-to-know and the assessed plan's marking: a document the user may not see is a 404.
+        return documents_visible_to(request.user, self.model).select_related("owner", "cycle")
+
+    def _url_name(self, view: str) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_{view}"
 
     def get_urls(self):
         extra = [path("<int:pk>/answers/", self.admin_site.admin_view(self.answers_view),
@@ -360,10 +339,8 @@ class AssessmentAdminBase(TransitionButtonsMixin, admin.ModelAdmin):
         for what they say bring the page back with everything as typed, each reason beside its
         question; other refusals (not the owner, not in progress) come back as messages."""
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        document = get_object_or_404(self.get_queryset(request), pk=pk)
-        if not self.has_view_permission(request, document):
-            raise PermissionDenied
+            raise Http404
+        document = get_object_or_404(self.visible_queryset(request), pk=pk)
         fields = {name: request.POST[name] for name in self.text_fields
                   if name in request.POST and request.POST[name].strip() != getattr(document, name)}
         answers, keys, typed = [], [], {}
@@ -403,10 +380,6 @@ class AssessmentAdminBase(TransitionButtonsMixin, admin.ModelAdmin):
         page = copy.copy(request)
         page.method = "GET"
         return self.change_view(page, str(pk), extra_context={"answers_typed": typed})
-
-    def get_queryset(self, request):
-        # Need-to-know and the assessed plan's marking: a document the user may not see is a 404.
-        return documents_visible_to(request.user, self.model).select_related("owner", "cycle")
 
     list_filter = ("cycle", "state", "owner")
     search_fields = ("title", "owner__acronym")

@@ -12,13 +12,15 @@ class AssessmentsConfig(AppConfig):
         from workflow.registry import register_document
         from workflow.rules import workflow_install
 
-        from .models import Assessment, AssessmentCycle, ProgramAssessment
+        from .models import Assessment, AssessmentCycle, ProgramAssessment, Template
         from .selectors import assessments_cleared_for, documents_visible_to
         from .workflows import WORKFLOWS
 
         for workflow in WORKFLOWS:
             workflow_install(workflow)
 
-        for model in (AssessmentCycle, Assessment, ProgramAssessment):
+        # Every routed kind of the cycle, the template too (its consultation tasker to USD(P) is
+        # listed, answered and reminded like any other).
+        for model in (AssessmentCycle, Template, Assessment, ProgramAssessment):
             register_document(model, visible=lambda user, model=model: documents_visible_to(user, model),
                               cleared=assessments_cleared_for if model is Assessment else None)

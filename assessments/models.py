@@ -21,12 +21,13 @@ DEFAULT_SCALE = ["Not achieved", "Partially achieved", "Largely achieved", "Achi
 
 
 class CycleState(models.TextChoices):
+    # Each label reads in a sentence too ("the assessment cycle is now collecting assessments").
     SETUP = "setup", "Set up"
-    TEMPLATE = "template", "Template"
+    TEMPLATE = "template", "Drafting the template"
     LAUNCHED = "launched", "Launching"
-    COLLECTION = "collection", "Collection"
-    JOINT_REVIEW = "joint_review", "Joint review"
-    EVALUATION = "evaluation", "Evaluation"
+    COLLECTION = "collection", "Collecting assessments"
+    JOINT_REVIEW = "joint_review", "In joint review"
+    EVALUATION = "evaluation", "In evaluation by USD(P)"
     CLOSED = "closed", "Closed"
 
 
@@ -271,6 +272,12 @@ class Assessment(AssessmentDocument):
         """An assessment is marked as its plan is (it discusses the plan's objectives)."""
         plan = self.campaign_plan or self.support_plan
         return plan.banner if plan is not None else "UNCLASSIFIED"
+
+    @property
+    def banner_level(self) -> str:
+        """The level of the banner (its colour on the page): the plan's."""
+        plan = self.plan
+        return plan.classification if plan is not None else "U"
 
     @property
     def plan(self):

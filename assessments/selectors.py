@@ -65,8 +65,10 @@ def documents_visible_to(user, model) -> QuerySet:
     """Need-to-know for the cycle's documents, with the marking rules of the plans they assess.
     An assessment is visible to those who may see its plan (clearance and release included) and
     who take part: the owner, the cycle's Joint Staff office, USD(P), PA&E, or an administrator of
-    the cycle (``may_run_cycle``; who still needs the clearance for the plan). Cycles and program assessments carry no
-    plan content and follow need-to-know only."""
+    the cycle (``may_run_cycle``; who still needs the clearance for the plan). Cycles and program
+    assessments carry no plan content and follow need-to-know only. A template (the questions
+    every command will answer, drafted by the Joint Staff, USD(P) consulted) is open to everyone
+    who works here, as its admin pages are (``assessments.permissions``)."""
     from django.db.models import Q
 
     from organizations.selectors import organization_ids_acting_for
@@ -76,6 +78,8 @@ def documents_visible_to(user, model) -> QuerySet:
 
     if user is None or not user.is_authenticated or not user.is_active:
         return model.objects.none()
+    if model is Template:
+        return model.objects.all()
     # Administering the cycle is its own authority (``assessments.run_cycle``, superusers), never a
     # model's view permission, which every role group holds to open the admin's screens.
     administrator = may_run_cycle(user)

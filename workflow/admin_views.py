@@ -304,6 +304,9 @@ class RoutedDocumentAdminMixin:
             workflow_document=document,
             workflow_state_label=document.get_state_display(),
             workflow_banner=getattr(document, "banner", ""),
+            # The banner's colour: the document's level, or the level it carries from what it is
+            # about (an assessment, its plan's); a kind without a marking shows no banner.
+            workflow_level=getattr(document, "banner_level", None) or getattr(document, "classification", ""),
             workflow_diagram=state_diagram_svg(type(document), current=document.state),
             workflow_help_url=reverse("admin:workflow_help", args=[self.opts.app_label, self.opts.model_name]),
             workflow_transitions=transitions,

@@ -24,7 +24,7 @@ def test_the_cycle_page_lists_transitions_with_the_reasons_they_are_unavailable(
     client.force_login(world.admin)
     response = client.get(reverse("admin:assessments_assessmentcycle_change", args=[cycle.pk]))
     assert response.status_code == 200
-    assert b'value="Start the template"' in response.content
+    assert b'value="start_template">Start the template</button>' in response.content
     assert "Not possible while the assessment cycle is set up." in response.content.decode()
 
 

@@ -72,7 +72,12 @@ def cycle_with_approved_template(world, administrator):
 
 
 def workflow_box(page):
-    return page.locator(".module", has=page.locator("h2", has_text="Workflow —"))
+    """The engine's workflow panel, as on a plan's page."""
+    return page.locator("#workflow-state")
+
+
+def state_of(page):
+    return page.locator("#workflow-state .wf-state")
 
 
 def test_an_administrator_launches_the_cycle_and_a_command_submits_its_assessment(browser, world, person):
@@ -83,13 +88,13 @@ def test_an_administrator_launches_the_cycle_and_a_command_submits_its_assessmen
 
     # 1. The administrator opens the cycle from the list and launches it.
     page = browser.sign_in(administrator)
-    expect(page.locator("#cycle-progress")).to_contain_text(f"{cycle} — Template")
+    expect(page.locator("#cycle-progress")).to_contain_text(f"{cycle} — Drafting the template")
     page.locator("tr.model-assessmentcycle").get_by_role("link", name="Assessment cycles").click()
     page.locator("#result_list").get_by_role("link", name=str(cycle)).click()
-    expect(workflow_box(page).locator("h2")).to_have_text("Workflow — Template")
+    expect(state_of(page)).to_have_text("Drafting the template")
     expect(workflow_box(page)).to_contain_text("Launch freezes the template")
     browser.step("cycle-template")
-    workflow_box(page).locator("input[type=submit][value='Launch']").click()
+    workflow_box(page).get_by_role("button", name="Launch").click()
     expect(page.locator("ul.messagelist")).to_contain_text("Done: Launch. The assessment cycle is now launching.")
     # The launch task ran once the transition committed (eagerly here): the bar is full and the
     # finished launch opened collection by itself.
@@ -97,14 +102,15 @@ def test_an_administrator_launches_the_cycle_and_a_command_submits_its_assessmen
     expect(launch.locator("progress")).to_have_attribute("value", "1")
     expect(launch.locator("progress")).to_have_attribute("max", "1")
     expect(launch).to_contain_text("1 of 1")
-    expect(workflow_box(page).locator("h2")).to_have_text("Workflow — Collection")
-    expect(workflow_box(page).locator("input[type=submit][value='Start the joint review']")).to_be_visible()
-    expect(workflow_box(page).get_by_role("button", name="Open collection")).to_be_disabled()
+    expect(state_of(page)).to_have_text("Collecting assessments")
+    expect(workflow_box(page).get_by_role("button", name="Start the joint review")).to_be_visible()
+    expect(workflow_box(page).get_by_role("button", name="Open collection")).to_have_count(0)
+    expect(page.locator("#workflow-state .wf-unavailable")).to_contain_text("Open collection")
     browser.step("cycle-launched")
 
     # 2. The start page shows the cycle's progress.
     page.goto(reverse("admin:index"))
-    expect(page.locator("#cycle-progress")).to_contain_text(f"{cycle} — Collection")
+    expect(page.locator("#cycle-progress")).to_contain_text(f"{cycle} — Collecting assessments")
     expect(page.locator("#cycle-progress")).to_contain_text("Assigned: 1")
     browser.step("cycle-collecting")
 
@@ -114,25 +120,25 @@ def test_an_administrator_launches_the_cycle_and_a_command_submits_its_assessmen
     line = page.locator("#my-taskers tr", has_text=assessment.title)
     expect(line).to_contain_text("EUCOM")
     line.get_by_role("link", name=assessment.title).click()
-    expect(workflow_box(page).locator("h2")).to_have_text("Workflow — Assigned")
-    submit = workflow_box(page).get_by_role("button", name="Submit")
-    expect(submit).to_be_disabled()
-    workflow_box(page).locator("input[type=submit][value='Start']").click()
+    expect(state_of(page)).to_have_text("Assigned")
+    expect(workflow_box(page).get_by_role("button", name="Submit")).to_have_count(0)
+    expect(page.locator("#workflow-state .wf-unavailable")).to_contain_text("Submit")
+    workflow_box(page).get_by_role("button", name="Start", exact=True).click()
     expect(page.locator("ul.messagelist")).to_contain_text("now in progress.")
-    expect(workflow_box(page).locator("h2")).to_have_text("Workflow — In progress")
+    expect(state_of(page)).to_have_text("In progress")
     browser.step("assessment-started")
 
     # 4. Submitting before every question is answered is refused with the reasons on the page.
     expect(workflow_box(page)).to_contain_text("Submit")
-    reasons = workflow_box(page).locator("ul.help").all_inner_texts()
+    reasons = workflow_box(page).locator("ul.wf-unavailable li").all_inner_texts()
     assert any("answer" in r.lower() for r in reasons), reasons
 
     # The answers are written (the admin shows them read-only; staff answer through the API).
     answer_everything(Assessment.objects.get(pk=assessment.pk), owner)
     page.reload()
-    workflow_box(page).locator("input[type=submit][value='Submit']").click()
+    workflow_box(page).get_by_role("button", name="Submit").click()
     expect(page.locator("ul.messagelist")).to_contain_text("now submitted.")
-    expect(workflow_box(page).locator("h2")).to_have_text("Workflow — Submitted")
+    expect(state_of(page)).to_have_text("Submitted")
     expect(page.locator("#answer_set-group, .inline-group").first).to_contain_text("Largely achieved")
     browser.step("assessment-submitted")
     assert Assessment.objects.get(pk=assessment.pk).state == AssessmentState.SUBMITTED
