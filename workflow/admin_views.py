@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, path, reverse
 from django.utils import timezone
 
+from organizations.models import with_article
 from organizations.selectors import organization_ids_acting_for
 from runtime.dates import datetime_words
 from security.admin_mixins import ReadOnlyAdminMixin
@@ -437,7 +438,7 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
             if marking is not None:
                 markings.append(marking)
             rows.append([marking.portion if marking else "", tasker.document_title, tasker.get_step_display(),
-                         str(tasker.organization), tasker.get_state_display(), tasker.suspense.isoformat(),
+                         str(tasker.organization), tasker.get_state_display(), tasker.suspense,
                          "yes" if tasker.is_overdue() else ""])
         return export_response(request=request, name="Taskers", header=[
             "Marking", "Document", "Step", "Organization", "State", "Suspense", "Overdue"],
@@ -482,7 +483,7 @@ def workflow_help_view(admin_site, request, app_label, model_name):
                            for c in rules.conditions],
             "comment": rules.comment_label if rules.comment_required else "",
         })
-    context = {**admin_site.each_context(request), "title": f"How a {model._meta.verbose_name} moves",
+    context = {**admin_site.each_context(request), "title": f"How {with_article(str(model._meta.verbose_name))} moves",
                "diagram": state_diagram_svg(model), "transitions": transitions, "model_name": model_name,
                "opts": model._meta}
     return TemplateResponse(request, "admin/workflow_help.html", context)
