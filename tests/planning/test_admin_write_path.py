@@ -241,3 +241,23 @@ def test_a_plan_written_without_a_title_is_refused_beside_the_title_and_nothing_
                        fields=dict(fields, gef=world.gef))
         assert refused.value.field_errors["title"] == ["This field cannot be blank."]
     assert CampaignPlan.objects.count() == before
+
+
+def test_only_the_owners_action_officers_create_its_plans_through_the_service(world):
+    """The service decides, whatever the edge: another command's officer, the owner's reviewer
+    and its approver are refused, in words naming who may, and nothing is made; the owner's
+    action officer creates the draft, recorded as acting for the owner."""
+    from planning.services import plan_create
+    from workflow.exceptions import NotPermitted
+    from workflow.selectors import history_of
+
+    before = CampaignPlan.objects.count()
+    for acronym, role in (("SOCOM", Role.ACTION_OFFICER), ("EUCOM", Role.REVIEWER), ("EUCOM", Role.APPROVER)):
+        with pytest.raises(NotPermitted, match="Only an action officer of EUCOM may do this."):
+            plan_create(model=CampaignPlan, by=world.user(acronym, role), owner=world.orgs["EUCOM"],
+                        title="Not theirs", gef=world.gef)
+    assert CampaignPlan.objects.count() == before
+
+    plan = plan_create(model=CampaignPlan, by=world.user("EUCOM", Role.ACTION_OFFICER), owner=world.orgs["EUCOM"],
+                       title="Theirs", gef=world.gef)
+    assert history_of(plan).get().acting_for == world.orgs["EUCOM"]

@@ -17,7 +17,7 @@ from organizations.models import Designation, Membership
 from tests.factories import UserFactory
 from tests.workflow.kindapp.models import KIND, Proposal, ProposalState
 from workflow.calendar import add_working_days, working_day_on_or_after
-from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted, TransitionRefused
+from workflow.exceptions import ActionRefused, Conflict, InvalidInput, NotPermitted, TransitionRefused
 from workflow.models import Comment, Decision, Response, Route, RouteStep, Step, Tasker, TaskerState
 from workflow.selectors import taskers_of
 from workflow.services import (
@@ -370,3 +370,58 @@ def test_only_a_designated_coordinator_answers_a_coordination_tasker(kind):
 
     tasker_respond(tasker=tasker(document, "DA"), by=world.user("DA", REV), response=Response.CONCUR)
     assert tasker(document, "DA").response == Response.CONCUR
+
+
+def test_a_refusal_says_whether_the_person_may_not_or_not_now(kind):
+    """``forbidden`` (the API's 403) only when the step is possible now and the person is not one
+    who may make it; a wrong state, an unmet condition or a step of the system's is "not now" (409)
+    for everyone else."""
+    world = kind
+    draft = proposal(world)
+
+    def refusal(document, name, by, **options):
+        with pytest.raises(TransitionRefused) as refused:
+            transition_perform(document=document, name=name, by=by, **options)
+        return refused.value.forbidden, " ".join(refused.value.reasons)
+
+    assert refusal(draft, "submit", world.user("DA", AO))[0] is True  # another organization's officer
+    assert refusal(draft, "approve", world.user("USD(P)", APP)) == (
+        False, f"Not possible while the proposal is {ProposalState.DRAFT.label.lower()}.")
+    # The engine's own step in a wrong state is refused in words too, not attempted.
+    assert refusal(draft, "archive", world.user("USD(P)", APP), system=True)[1].startswith("Not possible while")
+    document = submitted(world)
+    assert refusal(document, "send_for_approval", world.user("EUCOM", AO)) == (
+        False, "Waiting for the answers of DA, DON.")
+    approved = proposal(world, state=ProposalState.APPROVED)
+    forbidden, reasons = refusal(approved, "archive", world.user("USD(P)", APP))
+    assert forbidden is True and "happens automatically" in reasons
+    assert Proposal.objects.get(pk=draft.pk).state == ProposalState.DRAFT
+
+
+def test_a_transition_asked_on_a_stale_copy_says_someone_else_moved_it(kind):
+    """Without an expected state, a refusal on a copy read before someone else moved the document
+    is a conflict that says where it is now, with the reasons."""
+    world = kind
+    document = submitted(world)
+    stale = Proposal.objects.get(pk=document.pk)
+    transition_perform(document=document, name="send_back", by=world.user("EUCOM", AO), comment="Rework it")
+
+    with pytest.raises(Conflict) as conflict:
+        transition_perform(document=stale, name="send_for_approval", by=world.user("EUCOM", AO))
+
+    words = str(conflict.value)
+    assert f"Someone else changed this proposal: it is now {ProposalState.RETURNED.label.lower()}" in words
+    assert "Not possible while" in words
+
+
+def test_the_transition_records_its_comment_and_the_capacity_its_effects_act_in(kind):
+    world = kind
+    trail = Trail()
+    document = transition_perform(document=submitted(world), name="send_back", by=world.user("EUCOM", AO),
+                                  comment="Rework the annex")
+    issued, submit, returned = new_history(trail.mark)
+    assert (returned.action, returned.comment) == ("send_back", "Rework the annex")
+    # The submit's effect issued the taskers in the capacity the transition was made in.
+    assert issued.action == "coordination_taskers_issued"
+    assert issued.acting_for == submit.acting_for == world.orgs["EUCOM"]
+    assert document.state == ProposalState.RETURNED
