@@ -76,3 +76,19 @@ def test_the_admin_refuses_a_command_as_policy_office_beside_the_field_and_saves
     page = client.post(reverse("admin:assessments_assessmentcycle_add"), data)
     assert page.status_code == 302
     assert AssessmentCycle.objects.get().policy_office == world.orgs["USD(P)"]
+
+
+def test_an_office_whose_designation_no_one_holds_is_refused_in_words(world):
+    """When no organization holds the program analysis designation, naming a program coordinator
+    is refused saying so (not a failure), and a cycle without one is still set up."""
+    from organizations.models import OrganizationDesignation
+
+    OrganizationDesignation.objects.filter(designation=Designation.PROGRAM_ANALYSIS).delete()
+    with pytest.raises(InvalidInput) as refusal:
+        cycle_create(by=world.admin, fiscal_year=2027, owner=world.orgs["J5"], policy_office=world.orgs["USD(P)"],
+                     program_coordinator=world.orgs["PA&E"], **SUSPENSES)
+    assert refusal.value.field_errors["program_coordinator"][0].startswith(
+        "No organization holds the designation of the program analysis office")
+    cycle = cycle_create(by=world.admin, fiscal_year=2027, owner=world.orgs["J5"], policy_office=world.orgs["USD(P)"],
+                         **SUSPENSES)
+    assert cycle.program_coordinator is None
