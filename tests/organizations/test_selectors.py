@@ -262,3 +262,17 @@ def test_a_person_acts_for_a_designation_only_while_their_organization_holds_it_
     assert not acts_for_designation(outsider, Designation.POLICY_OFFICE, on=MAR)
     assert acts_for_designation(outsider, Designation.POLICY_OFFICE, on=SEP)
     assert designations_acting_for(UserFactory(), on=MAR) == set()
+
+
+def test_the_first_organization_a_person_acts_for_is_answered_for_the_day_asked():
+    """``acting_capacity_among`` (what the actor rules ask) answers for the day asked, outside a
+    request too: a membership that ended counts on a day it was current, and not today."""
+    from organizations.selectors import acting_capacity_among
+
+    membership = MembershipFactory(role=Role.APPROVER, start=JAN, end=JUN)
+    other = OrganizationFactory()
+    asked = {"user": membership.user, "organizations": [other, membership.organization], "roles": [Role.APPROVER]}
+
+    assert acting_capacity_among(**asked, on=MAR) == Capacity(membership.user.pk, membership.organization_id,
+                                                                Role.APPROVER)
+    assert acting_capacity_among(**asked) is None

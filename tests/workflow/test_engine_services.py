@@ -425,3 +425,28 @@ def test_the_transition_records_its_comment_and_the_capacity_its_effects_act_in(
     assert issued.action == "coordination_taskers_issued"
     assert issued.acting_for == submit.acting_for == world.orgs["EUCOM"]
     assert document.state == ProposalState.RETURNED
+
+
+def test_a_tasker_is_reassigned_only_to_someone_who_may_answer_it(kind):
+    """Within the tasked organization, to a reviewer or approver designated as its coordinator
+    whose account is switched on: not to another organization's coordinator, an action officer,
+    an undesignated reviewer or a switched-off account."""
+    world = kind
+    document = submitted(world)
+    da = world.orgs["DA"]
+    undesignated = UserFactory(username="da_undesignated_reviewer")
+    Membership.objects.create(user=undesignated, organization=da, role=REV, is_coordinator=False,
+                              start=datetime.date(2000, 1, 1))
+    switched_off = UserFactory(username="da_switched_off_reviewer", is_active=False)
+    Membership.objects.create(user=switched_off, organization=da, role=REV, is_coordinator=True,
+                              start=datetime.date(2000, 1, 1))
+    trail = Trail()
+
+    for assignee in (world.user("DON", REV), world.user("DA", AO), undesignated, switched_off):
+        with pytest.raises(InvalidInput):
+            tasker_reassign(tasker=tasker(document, "DA"), by=world.user("DA", AO), assignee=assignee)
+    assert tasker(document, "DA").assignee is None
+    assert trail.written() == []
+
+    tasker_reassign(tasker=tasker(document, "DA"), by=world.user("DA", AO), assignee=world.user("DA", APP))
+    assert tasker(document, "DA").assignee == world.user("DA", APP)
