@@ -276,3 +276,27 @@ def test_the_first_organization_a_person_acts_for_is_answered_for_the_day_asked(
     assert acting_capacity_among(**asked, on=MAR) == Capacity(membership.user.pk, membership.organization_id,
                                                                 Role.APPROVER)
     assert acting_capacity_among(**asked) is None
+
+
+def test_a_delegation_counts_only_while_its_delegator_holds_that_role_in_that_organization():
+    """``acting_roles`` (what every page asks, once per request): a delegate member acts for the
+    delegator only if the delegator holds, that day, the delegated role in the delegation's
+    organization; another person's role, the delegator's role elsewhere, or another role of
+    theirs there gives nothing."""
+    from organizations.selectors import acting_roles
+
+    organization, elsewhere = OrganizationFactory(), OrganizationFactory()
+    delegate = MembershipFactory(organization=organization, role=Role.ACTION_OFFICER).user
+
+    def delegated_roles():
+        return {(a.organization_id, a.role) for a in acting_roles(delegate) if a.on_behalf_of_id is not None}
+
+    delegator = UserFactory()
+    DelegationFactory(organization=organization, role=Role.APPROVER, delegator=delegator, delegate=delegate)
+    MembershipFactory(user=UserFactory(), organization=organization, role=Role.APPROVER)  # someone else holds it
+    MembershipFactory(user=delegator, organization=elsewhere, role=Role.APPROVER)  # the delegator, elsewhere
+    MembershipFactory(user=delegator, organization=organization, role=Role.REVIEWER)  # another role, there
+    assert delegated_roles() == set()
+
+    MembershipFactory(user=delegator, organization=organization, role=Role.APPROVER)
+    assert delegated_roles() == {(organization.pk, Role.APPROVER)}

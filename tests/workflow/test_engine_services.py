@@ -450,3 +450,16 @@ def test_a_tasker_is_reassigned_only_to_someone_who_may_answer_it(kind):
 
     tasker_reassign(tasker=tasker(document, "DA"), by=world.user("DA", AO), assignee=world.user("DA", APP))
     assert tasker(document, "DA").assignee == world.user("DA", APP)
+
+
+def test_the_people_offered_for_a_tasker_are_its_organizations_reviewers_and_approvers(kind):
+    """What the reassign list offers (``tasker_assignees``): for a review tasker, the tasked
+    organization's reviewers and approvers; not its action officers, not another organization's."""
+    from workflow.services import tasker_assignees
+
+    world = kind
+    people = {key: world.user(acronym, role) for key, (acronym, role) in {
+        "reviewer": ("DA", REV), "approver": ("DA", APP), "officer": ("DA", AO), "other": ("DON", REV)}.items()}
+    offered = set(tasker_assignees(organization_ids=[world.orgs["DA"].pk], step=Step.REVIEW)
+                  .values_list("user_id", flat=True))
+    assert {key for key, user in people.items() if user.pk in offered} == {"reviewer", "approver"}
