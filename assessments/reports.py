@@ -46,10 +46,10 @@ def may_view_report(user, cycle: AssessmentCycle) -> bool:
     USD(P) or PA&E of the cycle; in every case only when cleared for the report's marking (the
     highest of the plans it aggregates, at close and now: ``report_marking``). The one rule for
     the page, the printable page and the XLSX."""
-    from organizations.selectors import organization_ids_acting_for
+    from organizations.selectors import active_account, organization_ids_acting_for
     from security.access import may_see
 
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return False
     if not may_see(user, report_marking(cycle)):
         return False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from organizations.selectors import active_account
+
 from .models import (
     Answer,
     Assessment,
@@ -76,7 +78,7 @@ def documents_visible_to(user, model) -> QuerySet:
     from .models import Assessment, AssessmentCycle, ProgramAssessment
     from .rules import may_run_cycle
 
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return model.objects.none()
     if model is Template:
         return model.objects.all()
@@ -122,7 +124,7 @@ def assessments_cleared_for(user) -> QuerySet:
     """Assessments whose plan's marking ``user`` may see (need-to-know aside)."""
     from .models import Assessment
 
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return Assessment.objects.none()
     return Assessment.objects.filter(_plan_cleared_q(user))
 

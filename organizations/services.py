@@ -34,7 +34,12 @@ from .models import (
     PowerRequestState,
     Role,
 )
-from .selectors import memberships_active, organization_references, organizations_administered_by
+from .selectors import (
+    active_account,
+    memberships_active,
+    organization_references,
+    organizations_administered_by,
+)
 
 ORGANIZATION_UPDATE_FIELDS = frozenset({
     "name", "acronym", "kind", "parent", "supervised_by", "active_from",
@@ -491,7 +496,7 @@ def _refuse_power_without_second_person(*, role: str, by, approved_by, user, len
 def may_request_power(user, *, kind: str, organization: Organization | None = None) -> bool:
     """Who may ask: for a role, a system administrator or an organization administrator of that
     organization (today); for a designated office, a system administrator."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return False
     if user.is_superuser:
         return True
@@ -506,7 +511,7 @@ def power_request_decision_refusal(request: PowerRequest, user) -> str | None:
     admin's buttons and the services ask: a second person, administrator of that organization
     (for a role) or a system administrator, who is neither the requester nor the one receiving
     the role."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return "Sign in to decide a request."
     if request.requested_by_id == user.pk:
         return "No one decides their own request: a second person must approve or refuse it."

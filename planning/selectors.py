@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
-from organizations.selectors import designation_holder_ids, organization_ids_acting_for
+from organizations.selectors import active_account, designation_holder_ids, organization_ids_acting_for
 from security.access import marking_q
 from workflow.models import Tasker
 from workflow.registry import exists_row_by_row, reviewing_designations
@@ -19,7 +19,7 @@ def plans_visible_to(user, model) -> QuerySet:
     Naming oneself in a route grants nothing: reviewing authority is granted, not implied.
     Superusers (system administrators) have need-to-know for all, but not a clearance they do
     not hold."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return model.objects.none()
     cleared = model.objects.filter(marking_q(user, model))
     if user.is_superuser:
@@ -40,6 +40,6 @@ def plans_visible_to(user, model) -> QuerySet:
 def plans_cleared_for(user, model) -> QuerySet:
     """Plans whose marking ``user`` may see, need-to-know aside (for lists that already
     establish it, such as the user's own taskers)."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not active_account(user):
         return model.objects.none()
     return model.objects.filter(marking_q(user, model))
