@@ -85,6 +85,9 @@ def chain_extend(events: list, *, using: str) -> None:
         event.hash = previous = chain_hash(event, event.previous_hash)
 
 
+CHAIN_INSERT_BATCH = 500  # events per statement (a launch's batch of assessments is 500)
+
+
 def chain_insert(model, events: list, *, using: str) -> list:
     """Append the unsaved ``events`` of ``model`` (the audit trail) on the chain, in their order,
     in one statement on PostgreSQL: the chain's head read under its lock
@@ -96,6 +99,13 @@ def chain_insert(model, events: list, *, using: str) -> list:
     ``chain_extend``, then the INSERT)."""
     if not events:
         return []
+    if len(events) > CHAIN_INSERT_BATCH:
+        # The chain is computed by recursion over the batch's rows: batches keep each statement
+        # short. Each reads the head again under the lock it already holds (taken again by the
+        # same transaction) and sees the batch before it.
+        for start in range(0, len(events), CHAIN_INSERT_BATCH):
+            chain_insert(model, events[start:start + CHAIN_INSERT_BATCH], using=using)
+        return events
     connection = connections[using]
     fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in ("previous_hash", "hash")]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)

@@ -91,3 +91,25 @@ def test_a_transition_is_the_lock_the_actor_the_write_the_history_and_its_audit(
     assert head_reads == [], "the chain's head is read inside the audit INSERT, never on its own"
     assert sum('INSERT INTO "security_auditevent"' in s for s in sql) == 2  # taskers issued, submitted
     assert sum(s.startswith('INSERT INTO "workflow_historyentry"') for s in sql) == 2
+
+
+def test_a_long_append_is_cut_into_batches_each_chained_to_the_one_before(world):
+    """More events than one statement chains (``CHAIN_INSERT_BATCH``): one statement per batch,
+    every event on the chain in its order, the trail intact."""
+    from security.audit import audit_event, audit_records_append
+    from security.models import AuditAction
+    from security.trail import CHAIN_INSERT_BATCH
+
+    count = 2 * CHAIN_INSERT_BATCH + 1
+    user = world.user("EUCOM", AO)
+    events = [audit_event(action=AuditAction.EXPORT, description=f"Export {n}", user=user) for n in range(count)]
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        appended = audit_records_append(events)
+    inserts = [q for q in captured.captured_queries if 'INSERT INTO "security_auditevent"' in q["sql"]]
+    assert len(inserts) == 3
+    keys = [event.pk for event in appended]
+    assert keys == sorted(keys) and len(set(keys)) == count
+    stored = list(AuditEvent.objects.filter(pk__in=keys).order_by("pk"))
+    assert [e.description for e in stored] == [f"Export {n}" for n in range(count)]
+    assert all(b.previous_hash == a.hash for a, b in zip(stored, stored[1:], strict=False))
+    assert _trail_intact() >= count
