@@ -209,11 +209,11 @@ def _assessments_create(*, cycle: AssessmentCycle, items: list[dict], by, suspen
     (the taskers, their history and its audit through ``taskers_issue_bulk``): a fixed number
     of queries whatever the number of items. Call inside a transaction that holds the cycle's
     row lock (so two launches cannot both create the same assessment)."""
-    created = 0
     # The cycle's collection suspense may fall on a weekend, holiday or closure: each tasker's
     # falls on the next working day, and the assignment says so.
     moved_suspense, _note = working_day_on_or_after(suspense)
     owners = Organization.objects.in_bulk({item["owner_id"] for item in items})
+    issues = []
     for model, fields in ((PlanAssessment, ("campaign_plan", "support_plan")), (ProgramAssessment, ("program",))):
         mine = [item for item in items if item["field"] in fields]
         if not mine:
@@ -224,12 +224,13 @@ def _assessments_create(*, cycle: AssessmentCycle, items: list[dict], by, suspen
             for item in mine
         ])
         why = "owner of the assessed plan" if model is PlanAssessment else "conducts it (1.k)"
-        taskers_issue_bulk(issues=[(document, [(owners[document.owner_id], why)]) for document in documents],
-                           step=Step.COMPLETION, suspense=suspense, by=by, action="assigned",
+        issues.extend((document, [(owners[document.owner_id], why)]) for document in documents)
+    # Both kinds' taskers, history and audit in one call: its statements do not grow with kinds.
+    if issues:
+        taskers_issue_bulk(issues=issues, step=Step.COMPLETION, suspense=suspense, by=by, action="assigned",
                            description=f"Assigned to {{organizations}} by the {cycle}, suspense {{suspense}}",
                            to_state=AssessmentState.ASSIGNED)
-        created += len(documents)
-    return created
+    return len(issues)
 
 
 def cycle_launch(*, cycle: AssessmentCycle, by=None, task_id: str = "",

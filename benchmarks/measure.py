@@ -106,6 +106,166 @@ def _run_clients(target: Callable, chunks: list[list[int]], *args) -> tuple[floa
     return done / (end - start), done, sum(o[3] for o in outcomes)
 
 
+# --- the same statements as the product, replayed (raw_same_per_s_1) ------------------------
+
+@dataclass
+class Statement:
+    """One statement as the product sent it: its SQL with placeholders, its parameters, whether
+    it was sent many times (executemany) and whether it ran inside the transaction."""
+
+    sql: str
+    params: object
+    many: bool
+    in_transaction: bool
+
+
+class StatementRecorder:
+    """Record what Django sends to the database, in order (``connection.execute_wrapper``)."""
+
+    def __init__(self):
+        self.statements: list[Statement] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements.append(Statement(sql, params, many, connection.in_atomic_block))
+        return execute(sql, params, many, context)
+
+
+def approval_recorded(*, plan_id: int, approver) -> list[Statement]:
+    """Approve plan ``plan_id`` as the bench's client does (the page's read of the plan, then
+    ``transition_perform``), recording every statement."""
+    from workflow.services import transition_perform
+
+    recorder = StatementRecorder()
+    with connection.execute_wrapper(recorder):
+        plan = CampaignPlan.objects.get(pk=plan_id)  # what the approver's page loaded
+        transition_perform(document=plan, name="approve", by=approver, expected_state=plan.state)
+    if CampaignPlan.objects.get(pk=plan_id).state != PlanState.APPROVED:
+        raise RuntimeError(f"the probe approval of plan {plan_id} did not approve it")
+    return recorder.statements
+
+
+def approval_tasker_ids(plan_ids: list[int]) -> dict[int, int]:
+    """The open approval tasker of each plan (what an approval closes)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from workflow.models import Step, Tasker
+
+    return dict(Tasker.objects.filter(content_type=ContentType.objects.get_for_model(CampaignPlan),
+                                      object_id__in=plan_ids, step=Step.APPROVAL, state="open")
+                .values_list("object_id", "pk"))
+
+
+class Replay:
+    """The statements of one recorded approval made a template for any plan in review: two
+    approvals (``first`` of plan ``a``, ``second`` of plan ``b``) are recorded; a parameter the
+    two share is a constant (the approver, the content type, the states...), one that was plan
+    ``a``'s id or its approval tasker's takes the target plan's or tasker's, and any other that
+    differs (times, the new history entry's id, the audit event's content) is sent as the second
+    approval sent it. The SQL is the product's, byte for byte."""
+
+    def __init__(self, *, first: list[Statement], second: list[Statement], a: tuple[int, int]):
+        if [s.sql for s in first] != [s.sql for s in second]:
+            raise RuntimeError("two approvals sent different statements: the replay cannot be built")
+        if a[0] == a[1]:
+            raise RuntimeError("the probe plan's id is its tasker's: the replay cannot tell them apart")
+        self.a = a
+        self.statements = [(b, self._slots(x.params, b.params)) for x, b in zip(first, second, strict=True)]
+
+    def _slots(self, first, second):
+        if first is None or isinstance(first, dict) or first == second:
+            return None
+        slots = []
+        for n, (x, y) in enumerate(zip(first, second, strict=True)):
+            if x != y and isinstance(x, int) and not isinstance(x, bool) and x in self.a:
+                slots.append((n, self.a.index(x), type(x)))  # psycopg's Int8 kept as it was sent
+        return slots
+
+    def params(self, statement: Statement, slots, target: tuple[int, int]):
+        if not slots:
+            return statement.params
+        params = list(statement.params)
+        for n, which, kind in slots:
+            params[n] = kind(target[which])
+        return params
+
+
+def _psycopg_connect():
+    """A connection as Django's: psycopg 3, parameters bound on the client side (Django's
+    default, ``server_side_binding`` off)."""
+    conf = settings.DATABASES["default"]
+    params = {"dbname": conf["NAME"], "user": conf.get("USER") or None, "password": conf.get("PASSWORD") or None,
+              "host": conf.get("HOST") or None, "port": conf.get("PORT") or None}
+    return psycopg.connect(**{k: v for k, v in params.items() if v}, cursor_factory=psycopg.ClientCursor)
+
+
+def _raw_same_worker(targets: list[tuple[int, int]], replay: Replay, barrier, results) -> None:
+    """One client: for each (plan, tasker), the product's statements of one approval, in its
+    order, the page's read in autocommit (as Django's) and the rest in one transaction, each
+    result fetched."""
+    outside = [(s, slots) for s, slots in replay.statements if not s.in_transaction]
+    inside = [(s, slots) for s, slots in replay.statements if s.in_transaction]
+    if [s for s, _ in outside + inside] != [s for s, _ in replay.statements]:
+        raise RuntimeError("the approval ran statements after its transaction: the replay cannot keep the order")
+
+    def send(cursor, statements, target):
+        for statement, slots in statements:
+            params = replay.params(statement, slots, target)
+            if statement.many:
+                cursor.executemany(statement.sql, params)
+            elif params is None:
+                cursor.execute(statement.sql)
+            else:
+                cursor.execute(statement.sql, params)
+            if cursor.description is not None:
+                cursor.fetchall()
+
+    with _psycopg_connect() as raw:
+        raw.autocommit = True
+        cursor = raw.cursor()
+        barrier.wait(timeout=120)
+        started = time.perf_counter()
+        done = 0
+        for target in targets:
+            send(cursor, outside, target)
+            with raw.transaction():
+                send(cursor, inside, target)
+            done += 1
+        results.put((started, time.perf_counter(), done, 0))
+
+
+# --- the peer reference: a bare django-fsm transition with its log (naive_fsm_per_s_1) ----
+
+def _naive_worker(document_ids: list[int], approver_id: int, barrier, results) -> None:
+    """One client: what a bare django-fsm-2 model with django-fsm-log does for one approval:
+    the page's read, then in one transaction the transition, its ``StateLog`` row and the save."""
+    from benchmarks.models import NaiveDocument
+
+    connections["default"].close()
+    approver = get_user_model().objects.get(pk=approver_id)
+    barrier.wait(timeout=120)
+    started = time.perf_counter()
+    done = errors = 0
+    for pk in document_ids:
+        try:
+            document = NaiveDocument.objects.get(pk=pk)
+            with transaction.atomic():
+                document.approve(by=approver)
+                document.save()
+            done += 1
+        except Exception:  # noqa: BLE001 (counted and reported, never hidden)
+            errors += 1
+    results.put((started, time.perf_counter(), done, errors))
+    connections["default"].close()
+
+
+def naive_documents_create(count: int) -> list[int]:
+    from benchmarks.models import NaiveDocument, naive_tables_create
+
+    naive_tables_create()
+    created = NaiveDocument.objects.bulk_create(NaiveDocument(title=f"Naive document {n}") for n in range(count))
+    return [d.pk for d in created]
+
+
 @dataclass
 class TransitionFigures:
     per_s_1: float
@@ -113,31 +273,65 @@ class TransitionFigures:
     raw_per_s_1: float
     queries: int
     errors: int
+    raw_same_per_s_1: float | None = None
+    naive_per_s_1: float | None = None
+    overhead_ratio: float | None = None
+    vs_naive: float | None = None
+    rounds: list[dict] | None = None
+    statements: list[str] | None = None
+
+
+def transitions_needed(*, one: int, four: int, raw: int) -> int:
+    """Plans in review the transition measurements use: two probes, ``one`` approvals through
+    the product and as many replayed, ``four`` over four clients, ``raw`` bare writes."""
+    return 2 + 2 * one + four + raw
 
 
 def transitions_measure(*, pool: list[int], approver_id: int, usdp_id: int, content_type_id: int,
-                        one: int, four: int, raw: int) -> TransitionFigures:
-    """Approve distinct plans of ``pool`` (in review, reviews complete, approval tasker open):
-    ``one`` with one client, ``four`` split over four clients, then ``raw`` bare writes."""
-    from workflow.services import transition_perform
-
-    needed = 1 + one + four + raw
+                        one: int, four: int, raw: int, rounds: int = 5) -> TransitionFigures:
+    """Approve distinct plans of ``pool`` (in review, reviews complete, approval tasker open).
+    One client, in ``rounds`` rounds run back to back (the machine may be shared: each round's
+    ratios compare measurements a second apart, and the figures are the rounds' medians): the
+    full service path, the same statements replayed in raw psycopg, and a bare django-fsm
+    transition with its log. Then ``four`` approvals split over four clients and ``raw`` bare
+    writes (lock, state, history: ``transition_ratio``)."""
+    needed = transitions_needed(one=one, four=four, raw=raw)
     if len(pool) < needed:
         raise RuntimeError(f"the transition pool has {len(pool)} plans; {needed} are needed")
-    probe, pool = pool[0], pool[1:]
+    (probe_a, probe_b), pool = pool[:2], pool[2:]
     approver = get_user_model().objects.get(pk=approver_id)
-    plan = CampaignPlan.objects.get(pk=probe)
-    with counting_queries() as counter:
-        transition_perform(document=CampaignPlan.objects.get(pk=probe), name="approve", by=approver,
-                           expected_state=plan.state)
-    assert CampaignPlan.objects.get(pk=probe).state == PlanState.APPROVED
-    first, pool = pool[:one], pool[one:]
-    second, pool = pool[:four], pool[four:]
-    per_s_1, _, errors_1 = _run_clients(_approve_worker, [first], approver_id)
-    per_s_4, _, errors_4 = _run_clients(_approve_worker, [second[i::4] for i in range(4)], approver_id)
+    tasker_a = approval_tasker_ids([probe_a])[probe_a]
+    first = approval_recorded(plan_id=probe_a, approver=approver)
+    second = approval_recorded(plan_id=probe_b, approver=approver)
+    replay = Replay(first=first, second=second, a=(probe_a, tasker_a))
+    full, pool = pool[:one], pool[one:]
+    same, pool = pool[:one], pool[one:]
+    four_pool, pool = pool[:four], pool[four:]
+    taskers = approval_tasker_ids(same)
+    same_targets = [(pk, taskers[pk]) for pk in same]
+    naive = naive_documents_create(one)
+    rounds = max(1, min(rounds, one))
+    measured, errors = [], 0
+    for n in range(rounds):
+        part = slice(n * one // rounds, (n + 1) * one // rounds)
+        per_s, _, failed = _run_clients(_approve_worker, [full[part]], approver_id)
+        same_per_s, _, _ = _run_clients(_raw_same_worker, [same_targets[part]], replay)
+        naive_per_s, _, naive_failed = _run_clients(_naive_worker, [naive[part]], approver_id)
+        errors += failed + naive_failed
+        measured.append({"transition_per_s_1": round(per_s, 1), "raw_same_per_s_1": round(same_per_s, 1),
+                         "naive_fsm_per_s_1": round(naive_per_s, 1),
+                         "transition_overhead_ratio": round(per_s / same_per_s, 3),
+                         "transition_vs_naive": round(per_s / naive_per_s, 3)})
+    median = lambda key: statistics.median(r[key] for r in measured)  # noqa: E731
+    per_s_4, _, errors_4 = _run_clients(_approve_worker, [four_pool[i::4] for i in range(4)], approver_id)
     raw_per_s, _, _ = _run_clients(_raw_worker, [pool[:raw]], approver_id, usdp_id, content_type_id)
-    return TransitionFigures(per_s_1=per_s_1, per_s_4=per_s_4, raw_per_s_1=raw_per_s,
-                             queries=counter.count + 1, errors=errors_1 + errors_4)
+    statements = [s.sql for s in first]
+    # Statements of one approval: those sent, and the COMMIT.
+    return TransitionFigures(
+        per_s_1=median("transition_per_s_1"), per_s_4=per_s_4, raw_per_s_1=raw_per_s, queries=len(statements) + 1,
+        errors=errors + errors_4, raw_same_per_s_1=median("raw_same_per_s_1"),
+        naive_per_s_1=median("naive_fsm_per_s_1"), overhead_ratio=median("transition_overhead_ratio"),
+        vs_naive=median("transition_vs_naive"), rounds=measured, statements=[s[:160] for s in statements])
 
 
 # --- pages ---------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ class Targets:
 
     RULES = {
         "transition_ratio": (lambda r: r["transition_ratio"] >= 0.35, ">= 0.35"),
+        "transition_overhead_ratio": (lambda r: r["transition_overhead_ratio"] >= 0.6, ">= 0.6"),
+        "transition_vs_naive": (lambda r: r["transition_vs_naive"] >= 0.5, ">= 0.5"),
         "transition_per_s_4": (lambda r: r["transition_per_s_4"] >= 1.5 * r["transition_per_s_1"],
                                ">= 1.5 x transition_per_s_1"),
         "page_growth": (lambda r: r["page_growth"] <= 1.5, "<= 1.5"),
@@ -33,6 +35,7 @@ class Targets:
         "sweep_growth": (lambda r: r["sweep_growth"] <= 1.5, "<= 1.5"),
         "launch_s": (lambda r: r["launch_s"] <= 10, "<= 10"),
         "load_errors": (lambda r: r["load_errors"] == 0, "= 0"),
+        "load_users_at_slo": (lambda r: r["load_users_at_slo"] >= 300, ">= 300"),
     }
 
     @classmethod
@@ -59,8 +62,9 @@ def table(result: dict) -> str:
              f"{details['seconds']} s", ""]
     lines.append(f"{'measure':<24}{'value':>14}  target")
     for key in ("transition_per_s_1", "transition_per_s_4", "raw_per_s_1", "transition_ratio", "transition_queries",
+                "raw_same_per_s_1", "transition_overhead_ratio", "naive_fsm_per_s_1", "transition_vs_naive",
                 "page_growth", "max_queries_per_page", "sweep_growth", "launch_s", "launch_queries", "load_rps",
-                "load_p95_ms", "load_errors"):
+                "load_p95_ms", "load_errors", "load_users_at_slo", "load_rps_at_slo"):
         target = targets.get(key)
         verdict = "" if target is None else f"{target['target']}  " + {True: "met", False: "MISSED", None: "-"}[
             target["met"]]
@@ -75,8 +79,14 @@ def table(result: dict) -> str:
                      f"{s['small_queries']}/{s['large_queries']} queries")
     if details.get("load"):
         ld = details["load"]
-        lines.append(f"load: {ld['requests']:,} requests, p50 {_fmt(ld['p50_ms'])} ms, "
-                     f"{ld['conflicts']} conflicts (409), {ld['refused']} refused")
+        lines.append(f"load: {ld['requests']:,} requests, {ld['conflicts']} conflicts (409), {ld['refused']} refused; "
+                     f"stopped by {ld['stopped_by'] or '-'}")
+        for step in ld["steps"]:
+            lines.append(f"  {step['users']:>4} staff: {step['rps']:>6} requests/s, p50 {_fmt(step['p50_ms'])} ms, "
+                         f"p95 {_fmt(step['p95_ms'])} ms, {step['errors']} errors")
+        for name, page in (result.get("load_pages_at_slo") or {}).items():
+            lines.append(f"  at {ld['users_at_slo']} staff, {name}: server {_fmt(page['server_median_ms'])} ms "
+                         f"(p95 {_fmt(page['server_p95_ms'])}), CPU {_fmt(page['server_cpu_ms'])} ms")
     if result["notes"]:
         lines += ["", "notes:"] + [f"- {note}" for note in result["notes"]]
     return "\n".join(lines)

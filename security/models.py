@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models, router, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 from django_countries.fields import CountryField
 
 from .markings import RANK, ClassificationLevel, Marking
-from .trail import chain_append, chain_extend
+from .trail import chain_append, chain_extend, chain_insert
 
 
 class CUICategory(models.Model):
@@ -221,17 +221,22 @@ class AppendOnly(models.Model):
 
 class AuditEventQuerySet(AppendOnlyQuerySet):
     def bulk_create(self, objs, batch_size=None, **kwargs):
-        """Append ``objs`` on the chain, in their order, in one transaction: one read of the
-        chain's head whatever their number (``security.trail.chain_extend``). No conflict
-        options: an event is never skipped or merged."""
+        """Append ``objs`` on the chain, in their order, in one transaction: on PostgreSQL one
+        statement whatever their number, which reads the chain's head under its lock and inserts
+        (``security.trail.chain_insert``); elsewhere one read of the head and one INSERT
+        (``security.trail.chain_extend``). No conflict options: an event is never skipped or
+        merged."""
         if kwargs:
             raise ValidationError("Audit events are appended on the chain as they are: no conflict options.")
         objs = list(objs)
         if any(not obj._state.adding or obj.pk is not None for obj in objs):
             raise ValidationError("The audit trail is append-only: only new events are appended.")
         with transaction.atomic(using=self.db, savepoint=False):
-            chain_extend(objs, using=self.db)
-            created = super().bulk_create(objs, batch_size=batch_size)
+            if connections[self.db].vendor == "postgresql":
+                created = chain_insert(self.model, objs, using=self.db)  # one statement with the head's read
+            else:
+                chain_extend(objs, using=self.db)
+                created = super().bulk_create(objs, batch_size=batch_size)
             keys = [obj.pk for obj in created]
             if None not in keys and keys != sorted(keys):
                 # The chain is walked in key order: keys must follow the order of the chain.
@@ -278,5 +283,8 @@ class AuditEvent(AppendOnly):
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         # No savepoint of its own: a failed append fails the caller's transaction anyway.
         with transaction.atomic(using=using, savepoint=False):
+            if connections[using].vendor == "postgresql" and not (args or set(kwargs) - {"using"}):
+                chain_insert(type(self), [self], using=using)  # the head's read and the INSERT in one statement
+                return
             chain_append(self, using=using)
             super().save(*args, **kwargs)

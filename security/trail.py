@@ -85,6 +85,63 @@ def chain_extend(events: list, *, using: str) -> None:
         event.hash = previous = chain_hash(event, event.previous_hash)
 
 
+CHAIN_INSERT_BATCH = 500  # events per statement (a launch's batch of assessments is 500)
+
+
+def chain_insert(model, events: list, *, using: str) -> list:
+    """Append the unsaved ``events`` of ``model`` (the audit trail) on the chain, in their order,
+    in one statement on PostgreSQL: the chain's head read under its lock
+    (``audit_chain_head()``), each event's hash computed by the database over the same bytes
+    ``chain_hash`` hashes (the previous hash, a newline, ``canonical(event)``), and the rows
+    inserted with keys drawn in the order of the chain, after the lock. The events come back
+    with their key and both hashes, as ``chain_extend`` and an INSERT would leave them. Call
+    inside the transaction that holds the lock until it ends. PostgreSQL only (elsewhere:
+    ``chain_extend``, then the INSERT)."""
+    if not events:
+        return []
+    if len(events) > CHAIN_INSERT_BATCH:
+        # The chain is computed by recursion over the batch's rows: batches keep each statement
+        # short. Each reads the head again under the lock it already holds (taken again by the
+        # same transaction) and sees the batch before it.
+        for start in range(0, len(events), CHAIN_INSERT_BATCH):
+            chain_insert(model, events[start:start + CHAIN_INSERT_BATCH], using=using)
+        return events
+    connection = connections[using]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in ("previous_hash", "hash")]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    rows, params = [], []
+    for n, event in enumerate(events, start=1):
+        if event.at is None:
+            event.at = timezone.now()
+        values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+        rows.append("(" + ", ".join([f"{n}::integer", *(f"%s::{f.db_type(connection)}" for f in fields),
+                                     "%s::bytea"]) + ")")
+        params.extend([*values, canonical(event)])
+    names = ", ".join(f"c{i}" for i in range(len(fields)))
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    # Identifiers from the model's own metadata, quoted; every value is a parameter.
+    sql = (
+        f"WITH RECURSIVE events (n, {names}, content) AS (VALUES {', '.join(rows)}), "  # noqa: S608
+        f"head (hash) AS (SELECT coalesce((SELECT hash FROM audit_chain_head()), %s)), "
+        "chain (n, previous_hash, hash) AS ("
+        " SELECT 0, NULL::varchar, hash::varchar FROM head"
+        " UNION ALL"
+        " SELECT e.n, c.hash, encode(sha256(convert_to(c.hash, 'UTF8') || decode('0a', 'hex') || e.content), 'hex')::varchar"
+        " FROM chain c JOIN events e ON e.n = c.n + 1) "
+        f"INSERT INTO {table} ({columns}, previous_hash, hash) "
+        f"SELECT {names}, c.previous_hash, c.hash FROM events e JOIN chain c ON c.n = e.n ORDER BY e.n "
+        f"RETURNING {pk}, previous_hash, hash"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, GENESIS])
+        returned = cursor.fetchall()
+    for event, (key, previous_hash, hash_) in zip(events, returned, strict=True):
+        event.pk, event.previous_hash, event.hash = key, previous_hash, hash_
+        event._state.adding, event._state.db = False, using
+    return events
+
+
 @dataclass(frozen=True)
 class Break:
     pk: int

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import statistics
 
 import pytest
 from django.core.management import call_command
@@ -17,7 +18,12 @@ FIGURES = {
     "transition_per_s_1", "transition_per_s_4", "raw_per_s_1", "transition_ratio", "transition_queries",
     "page_growth", "max_queries_per_page", "sweep_growth", "launch_s", "launch_queries", "load_rps",
     "load_p95_ms", "load_errors",
+    # Capacity that staff feel (issue 24): the engine against its own statements and a bare
+    # django-fsm transition; the most staff served within a second.
+    "raw_same_per_s_1", "transition_overhead_ratio", "naive_fsm_per_s_1", "transition_vs_naive",
+    "load_users_at_slo", "load_rps_at_slo", "load_pages_at_slo",
 }
+LOAD = {key for key in FIGURES if key.startswith("load_")}
 
 
 # The test switches the engine on purpose, to show the refusal; Django warns of any such override.
@@ -42,7 +48,14 @@ def test_quick_bench_prints_every_figure_as_one_json_object_and_drops_its_databa
     assert {"start", "campaignplan_list", "campaignsupportplan_list", "campaignplan_change", "my_taskers"} <= set(
         result["pages"])
     assert all(page["status"] == 200 for page in result["pages"].values()), result["pages"]
-    for key in FIGURES - {"load_rps", "load_p95_ms", "load_errors"}:
+    assert result["transition_queries"] == 10  # nine statements and the commit (tests/benchmarks/test_raw_same.py)
+    assert result["transition_overhead_ratio"] == pytest.approx(
+        statistics.median(r["transition_overhead_ratio"] for r in result["details"]["transition_rounds"]))
+    for key in FIGURES - LOAD:
         assert result[key] is not None or any(key.split("_")[0] in note for note in result["notes"]), key
     assert result["load_errors"] in (0, None), result["details"]["load"]
+    load = result["details"]["load"]
+    if load is not None and not load["note"]:  # locust installed: the ramp ran and measured its steps
+        assert [step["users"] for step in load["steps"]] == load["ramp"]["steps"][:len(load["steps"])]
+        assert result["load_users_at_slo"] in [0, *load["ramp"]["steps"]]
     assert f"bench_{os.getpid()}" not in bench_databases_left()

@@ -19,11 +19,15 @@ from django.core.management.base import BaseCommand, CommandError
 from benchmarks import database
 from benchmarks.report import Targets, machine, table
 
-QUICK = {"small": 50, "large": 200, "repeats": 3, "due": 50, "load_seconds": 5, "one": 15, "four": 40, "raw": 15,
-         "load_approvals": 60}
-FULL = {"small": 1_000, "large": 100_000, "repeats": 7, "due": 500, "load_seconds": 60, "one": 200, "four": 400,
-        "raw": 300, "load_approvals": 1_000}
-SIMULATED_STAFF = 50
+# The load phase's ramp: simulated staff in steps, each held ``hold`` seconds and measured from
+# ``settle`` seconds in, until the 95th percentile passes ``slo_ms`` or an error appears.
+QUICK_RAMP = {"steps": [5, 10], "hold": 3, "settle": 1, "slo_ms": 1000}
+FULL_RAMP = {"steps": [25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600], "hold": 30, "settle": 10,
+             "slo_ms": 1000}
+QUICK = {"small": 50, "large": 200, "repeats": 3, "due": 50, "ramp": QUICK_RAMP, "one": 15, "four": 40, "raw": 15,
+         "rounds": 3, "load_approvals": 60}
+FULL = {"small": 1_000, "large": 100_000, "repeats": 7, "due": 500, "ramp": FULL_RAMP, "one": 300, "four": 400,
+        "raw": 300, "rounds": 5, "load_approvals": 1_000}
 
 
 class Command(BaseCommand):
@@ -33,7 +37,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--small", type=int, help="documents at the small scale (default 1,000; --quick 50)")
         parser.add_argument("--large", type=int, help="documents at the large scale (default 100,000; --quick 200)")
-        parser.add_argument("--quick", action="store_true", help="a smoke run for CI (small scales, 5 s of load)")
+        parser.add_argument("--quick", action="store_true", help="a smoke run for CI (small scales, 6 s of load)")
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
         parser.add_argument("--no-load", action="store_true", help="skip the gunicorn + locust load phase")
 
@@ -104,7 +108,8 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
     small_sweep = measure.sweep_measure(repeats=conf["repeats"])
     log("small scale measured")
 
-    pool_size = 1 + conf["one"] + conf["four"] + conf["raw"] + conf["load_approvals"]
+    pool_size = (measure.transitions_needed(one=conf["one"], four=conf["four"], raw=conf["raw"])
+                 + conf["load_approvals"])
     regular = max(0, conf["large"] - conf["small"] - pool_size)
     batch = synthetic.documents_generate(world=world, count=regular, first=conf["small"] + 1)
     corpus.add(batch)
@@ -128,10 +133,12 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
     figures = measure.transitions_measure(
         pool=transitions_pool, approver_id=approver, usdp_id=world.org_ids["USD(P)"],
         content_type_id=ContentType.objects.get_for_model(CampaignPlan).pk,
-        one=conf["one"], four=conf["four"], raw=conf["raw"])
+        one=conf["one"], four=conf["four"], raw=conf["raw"], rounds=conf["rounds"])
     if figures.errors:
         notes.append(f"transition: {figures.errors} approvals failed during the timed runs")
-    log(f"transitions: {figures.per_s_1:.1f}/s one client, {figures.per_s_4:.1f}/s four, raw {figures.raw_per_s_1:.1f}/s")
+    log(f"transitions: {figures.per_s_1:.1f}/s one client, {figures.per_s_4:.1f}/s four, raw {figures.raw_per_s_1:.1f}/s, "
+        f"the same statements raw {figures.raw_same_per_s_1:.1f}/s, bare django-fsm {figures.naive_per_s_1:.1f}/s "
+        f"(medians of {len(figures.rounds)} rounds)")
 
     launched = measure.launch_measure(world=world)
     if launched is None:
@@ -141,13 +148,15 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
 
     load_figures = None
     if load:
-        load_figures = load_run(world=world, database=database, seconds=conf["load_seconds"],
-                                people=SIMULATED_STAFF, approvals=load_pool, log=log)
+        load_figures = load_run(world=world, database=database, ramp=conf["ramp"], approvals=load_pool, log=log)
         if load_figures.note:
             notes.append(f"load: {load_figures.note}")
         else:
-            log(f"load: {load_figures.rps} requests/s, p95 {load_figures.p95_ms} ms, {load_figures.errors} errors, "
-                f"{load_figures.conflicts} conflicts")
+            for step in load_figures.steps:
+                log(f"load: {step['users']} staff: {step['rps']} requests/s, p95 {step['p95_ms']} ms, "
+                    f"{step['errors']} errors, {step['conflicts']} conflicts")
+            log(f"load: {load_figures.users_at_slo} staff served within {load_figures.slo_ms} ms (p95) with no "
+                f"error, {load_figures.rps_at_slo} requests/s; stopped by {load_figures.stopped_by}")
     else:
         notes.append("load: skipped (--no-load)")
     if small_sweep is None:
@@ -169,6 +178,10 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
         "raw_per_s_1": round(figures.raw_per_s_1, 1),
         "transition_ratio": round(figures.per_s_1 / figures.raw_per_s_1, 3),
         "transition_queries": figures.queries,
+        "raw_same_per_s_1": round(figures.raw_same_per_s_1, 1),
+        "transition_overhead_ratio": round(figures.overhead_ratio, 3),
+        "naive_fsm_per_s_1": round(figures.naive_per_s_1, 1),
+        "transition_vs_naive": round(figures.vs_naive, 3),
         "page_growth": max(p["growth"] for p in page_details.values()),
         "max_queries_per_page": max(max(p["small_queries"], p["large_queries"]) for p in page_details.values()),
         "sweep_growth": round(large_sweep[0] / small_sweep[0], 2) if small_sweep else None,
@@ -177,6 +190,9 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
         "load_rps": load_figures.rps if load_figures else None,
         "load_p95_ms": load_figures.p95_ms if load_figures else None,
         "load_errors": load_figures.errors if load_figures else None,
+        "load_users_at_slo": load_figures.users_at_slo if load_figures else None,
+        "load_rps_at_slo": load_figures.rps_at_slo if load_figures else None,
+        "load_pages_at_slo": load_figures.pages_at_slo if load_figures else None,
         "pages": page_details,
         "notes": notes,
         "details": {
@@ -185,13 +201,14 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
             "generation_s": round(corpus.seconds, 1),
             "transition_clients": {"one": conf["one"], "four": conf["four"], "raw": conf["raw"]},
             "transition_errors": figures.errors,
+            "transition_rounds": figures.rounds,
+            "transition_statements": figures.statements,
             "transition_speedup_4": round(figures.per_s_4 / figures.per_s_1, 2),
             "sweep": ({"due": conf["due"], "small_ms": small_sweep[0], "large_ms": large_sweep[0],
                        "small_queries": small_sweep[1], "large_queries": large_sweep[1],
                        "claimed": large_sweep[2]} if small_sweep else None),
             "launch_assessments": launched[2] if launched else None,
-            "load": ({**asdict(load_figures), "seconds": conf["load_seconds"], "staff": SIMULATED_STAFF}
-                     if load_figures else None),
+            "load": ({**asdict(load_figures), "ramp": conf["ramp"]} if load_figures else None),
             "machine": machine(),
             "python": platform.python_version(),
             "pid": os.getpid(),
