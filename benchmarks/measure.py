@@ -499,3 +499,18 @@ def launch_measure(*, world) -> tuple[float, int, int] | None:
 
 __all__ = ["transitions_measure", "pages_to_measure", "pages_measure", "sweep_measure",
            "launch_measure"]
+
+
+def sign_in_hash_ms(*, repeats: int) -> float:
+    """The password check one sign-in costs with the configured hasher (the first of
+    ``PASSWORD_HASHERS``: Argon2id, security/passwords.py), median of ``repeats`` checks, in ms."""
+    from django.contrib.auth.hashers import check_password, make_password
+
+    encoded = make_password("bench-sign-in-password-1A!")
+    timings = []
+    for _ in range(max(repeats, 3)):
+        started = time.perf_counter()
+        if not check_password("bench-sign-in-password-1A!", encoded):
+            raise RuntimeError("the configured password hasher refused its own hash")
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings), 1)

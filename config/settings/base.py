@@ -303,6 +303,15 @@ if MIGRATION_DATABASE_URL:
 PRODUCTION = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Sign-in hashes with Argon2id (security/passwords.py, parameters tuned for one sign-in under
+# 100 ms); PBKDF2 stays listed so older hashes still verify and are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "security.passwords.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 15}},

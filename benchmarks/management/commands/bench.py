@@ -182,6 +182,7 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
         "transition_overhead_ratio": round(figures.overhead_ratio, 3),
         "naive_fsm_per_s_1": round(figures.naive_per_s_1, 1),
         "transition_vs_naive": round(figures.vs_naive, 3),
+        "sign_in_hash_ms": measure.sign_in_hash_ms(repeats=conf["repeats"]),
         "page_growth": max(p["growth"] for p in page_details.values()),
         "max_queries_per_page": max(max(p["small_queries"], p["large_queries"]) for p in page_details.values()),
         "sweep_growth": round(large_sweep[0] / small_sweep[0], 2) if small_sweep else None,
