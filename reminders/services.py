@@ -253,11 +253,15 @@ def reminders_sweep(*, now: datetime.datetime | None = None, batch: int = BATCH_
     with the reason. Digest reminders being retried go out here too (the daily digest does
     not wait a day for them). With nothing due it runs a fixed number of indexed queries.
     Returns the claimed ids (of single reminders)."""
+    from .notices import notices_raise
     from .tasks import deliver
 
     now = now or timezone.now()
     reminders_plan_new(now=now)
     with transaction.atomic():
+        # Events whose task was lost: a notice is late by one sweep, never dropped (one query when
+        # none is pending).
+        notices_raise(now=now)
         _reclaim_expired_leases(now=now, batch=batch)
         due = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
@@ -286,14 +290,16 @@ def _skip_stale(due: list[tuple], *, now: datetime.datetime) -> list[int]:
                 | Q(status__in=(ReminderStatus.SENDING, ReminderStatus.SENT, ReminderStatus.FAILED,
                                 ReminderStatus.UNCERTAIN)))
     latest = dict(
-        Reminder.objects.filter(came_due, tasker_id__in={row[1] for row in due})
+        Reminder.objects.filter(came_due, tasker_id__in={row[1] for row in due if row[1] is not None})
         .exclude(status__in=(ReminderStatus.CANCELLED, ReminderStatus.SKIPPED))
         .order_by().values("tasker_id").annotate(latest=Max("step__offset_working_days"))
         .values_list("tasker_id", "latest")
     )
     keep, stale = [], defaultdict(list)
     for pk, tasker_id, offset, *_ in due:
-        if offset < latest.get(tasker_id, offset):
+        if tasker_id is None:  # a notice: every one goes
+            keep.append(pk)
+        elif offset < latest.get(tasker_id, offset):
             stale[latest[tasker_id]].append(pk)
         else:
             keep.append(pk)
@@ -465,18 +471,21 @@ def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int,
             return "nothing to do"
         rows = list(Reminder.objects.filter(pk__in=locked).select_related(
             "step", "recipient", "tasker__organization", "tasker__content_type").order_by("due_at", "pk"))
-        closed = [r for r in rows if not (r.tasker.is_open and r.recipient.is_active)]
+        closed = [r for r in rows if not ((r.tasker is None or r.tasker.is_open) and r.recipient.is_active)]
         for reminder in closed:
             _close(reminder, ReminderStatus.CANCELLED)
         rows = [r for r in rows if r not in closed]
         if not rows:
             return "cancelled"
-        documents = documents_of([r.tasker for r in rows])
+        documents = documents_of([r.tasker for r in rows if r.tasker is not None])
         texts, notifications = [], []
         attempted_at = timezone.now()
         zone = recipient_time_zone(rows[0].recipient)
         with timezone.override(zone):  # dates and times in words in the recipient's own zone
             for reminder in rows:
+                if reminder.notice_kind:  # its in-app notification was written when it was raised
+                    texts.append((reminder.mail_text, reminder.link))
+                    continue
                 tasker = reminder.tasker
                 text = _reminder_text(reminder, documents.get((tasker.content_type_id, tasker.object_id)))
                 link = document_link(tasker.content_type, tasker.object_id)
@@ -496,8 +505,12 @@ def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int,
         if digest_of is None:
             subject, body = _subject(rows[0]), f"{texts[0][0]}\n\n{texts[0][1]}\n\n{footer}\n"
         else:
-            count = f"{len(rows)} reminder{'s' if len(rows) != 1 else ''}"
-            subject = f"Daily suspense digest: {count}" + (f" (part {part} of {parts})" if parts > 1 else "")
+            notices = sum(1 for r in rows if r.notice_kind)
+            reminders = len(rows) - notices
+            count = " and ".join(f"{n} {noun}{'s' if n != 1 else ''}" for n, noun in
+                                 ((reminders, "reminder"), (notices, "notice")) if n or (noun == "reminder" and not notices))
+            title = "Daily suspense digest" if not notices else "Daily digest"
+            subject = f"{title}: {count}" + (f" (part {part} of {parts})" if parts > 1 else "")
             body = "\n".join(f"- {text}\n  {link}" for text, link in texts) + f"\n\n{footer}\n"
         Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(attempted_at=attempted_at, message_id=message_id)
     return _Attempt(rows=rows, recipient=rows[0].recipient, message_id=message_id, attempted_at=attempted_at,
@@ -582,8 +595,8 @@ def _error_text(exc: Exception) -> str:
 
 def _failure_notify(attempt: _Attempt, error: str) -> None:
     """The recipient learns in the application that an e-mail meant for them did not arrive."""
-    what = (f"Your daily suspense digest ({len(attempt.rows)} reminders)" if attempt.digest
-            else "The e-mail of a suspense reminder")
+    what = (f"Your daily digest ({len(attempt.rows)} reminders and notices)" if attempt.digest
+            else "The e-mail of a notice" if attempt.rows[0].notice_kind else "The e-mail of a suspense reminder")
     Notification.objects.create(
         user_id=attempt.recipient.pk, link=_notifications_link(),
         text=(f"{what} could not be delivered to {attempt.recipient.email} ({error.partition(': ')[2]}). "
@@ -646,6 +659,8 @@ def _zone_footer(sent_at: datetime.datetime, zone: datetime.tzinfo) -> str:
 
 
 def _subject(reminder: Reminder) -> str:
+    if reminder.notice_kind:
+        return reminder.subject
     kind = "Escalation" if reminder.step.kind == StepKind.ESCALATION else "Suspense reminder"
     return f"{kind}: {reminder.tasker.get_step_display().lower()} tasker due {date_words(reminder.tasker.suspense)}"
 
@@ -681,7 +696,8 @@ def user_preference_set(*, user, daily_digest: bool, by=None) -> UserPreference:
         raise PermissionDenied("Notification preferences are the person's own: only they change them.")
     with transaction.atomic():
         preference, _ = UserPreference.objects.update_or_create(user=user, defaults={"daily_digest": daily_digest})
-        Reminder.objects.filter(recipient=user, status=ReminderStatus.SCHEDULED).update(digest=daily_digest)
+        Reminder.objects.filter(recipient=user, status=ReminderStatus.SCHEDULED, notice_kind="").update(
+            digest=daily_digest)
     return preference
 
 

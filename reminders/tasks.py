@@ -3,7 +3,7 @@ rows decide what is still to do."""
 
 from celery import shared_task
 
-from . import services
+from . import notices, services
 
 
 @shared_task(name="reminders.tasks.sweep")
@@ -31,3 +31,8 @@ def replan_around(day: str) -> int:
     import datetime
 
     return services.reminders_replan_around(day=datetime.date.fromisoformat(day))
+
+
+@shared_task(name="reminders.tasks.raise_notices", ignore_result=True)
+def raise_notices() -> int:
+    return notices.notices_raise()
