@@ -399,10 +399,11 @@ def _write(drafts: list[Draft], *, now: datetime.datetime) -> None:
     if at_once:
         Reminder.objects.filter(pk__in=at_once).update(status=ReminderStatus.SENDING, claimed_at=now,
                                                        attempts=F("attempts") + 1)
-        from .tasks import deliver
+        from .services import DELIVERY_CHUNK
+        from .tasks import deliver_many
 
-        for pk in at_once:
-            enqueue_on_commit(deliver, pk)
+        for start in range(0, len(at_once), DELIVERY_CHUNK):
+            enqueue_on_commit(deliver_many, at_once[start:start + DELIVERY_CHUNK])
 
 
 # --- preferences ------------------------------------------------------------------------------

@@ -16,6 +16,11 @@ def deliver(reminder_id: int) -> str:
     return services.reminder_deliver(reminder_id=reminder_id)
 
 
+@shared_task(name="reminders.tasks.deliver_many", ignore_result=True)
+def deliver_many(reminder_ids: list[int]) -> dict[int, str]:
+    return services.reminders_deliver(reminder_ids=reminder_ids)
+
+
 @shared_task(name="reminders.tasks.digest")
 def digest() -> int:
     return len(services.reminders_digest_claim())

@@ -15,8 +15,8 @@ from benchmarks.database import bench_databases_left
 
 FIGURES = {
     "transition_per_s_1", "transition_per_s_4", "raw_per_s_1", "transition_ratio", "transition_queries",
-    "page_growth", "max_queries_per_page", "sweep_growth", "launch_s", "launch_queries", "load_rps",
-    "load_p95_ms", "load_errors",
+    "page_growth", "max_queries_per_page", "sweep_growth", "launch_s", "launch_queries", "reminders_per_s",
+    "load_rps", "load_p95_ms", "load_errors",
 }
 
 
@@ -45,4 +45,7 @@ def test_quick_bench_prints_every_figure_as_one_json_object_and_drops_its_databa
     for key in FIGURES - {"load_rps", "load_p95_ms", "load_errors"}:
         assert result[key] is not None or any(key.split("_")[0] in note for note in result["notes"]), key
     assert result["load_errors"] in (0, None), result["details"]["load"]
+    # Every due reminder through a real worker to the SMTP server, each exactly once.
+    mail = result["details"]["reminders"]
+    assert mail["sent"] == mail["reminders"] == mail["received"] == 200 and mail["duplicates"] == 0, mail
     assert f"bench_{os.getpid()}" not in bench_databases_left()
