@@ -105,6 +105,9 @@ class ReminderStatus(models.TextChoices):
 
 # Rows the sweep hands to delivery: due ones, and those whose earlier attempt is uncertain.
 CLAIMABLE = (ReminderStatus.SCHEDULED, ReminderStatus.UNCERTAIN)
+# Rows per delivery task: one task and one SMTP connection carry this many e-mails, and the tasks
+# of a batch spread over every worker process.
+DELIVERY_CHUNK = 20
 
 
 class NoticeKind(models.TextChoices):

@@ -54,6 +54,7 @@ from workflow.registry import cleared_documents, document_visible, escalation_do
 
 from .marking import mail_may_carry_title
 from .models import (
+    DELIVERY_CHUNK,
     NOTICE_DEFAULTS,
     NoticeDelivery,
     NoticeEvent,
@@ -399,7 +400,6 @@ def _write(drafts: list[Draft], *, now: datetime.datetime) -> None:
     if at_once:
         Reminder.objects.filter(pk__in=at_once).update(status=ReminderStatus.SENDING, claimed_at=now,
                                                        attempts=F("attempts") + 1)
-        from .services import DELIVERY_CHUNK
         from .tasks import deliver_many
 
         for start in range(0, len(at_once), DELIVERY_CHUNK):

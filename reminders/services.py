@@ -40,6 +40,7 @@ from workflow.models import OPEN_TASKER_STATES, Tasker
 from .marking import mail_may_carry_title
 from .models import (
     CLAIMABLE,
+    DELIVERY_CHUNK,
     Audience,
     Notification,
     PlanningMark,
@@ -66,9 +67,6 @@ BACKOFF_CAP_SECONDS = 3600
 # A sweep keeps claiming, a batch per transaction, while batches come back full and for at most
 # this long: shorter than beat's interval (2 minutes), so one sweep is mostly done before the next.
 SWEEP_BUDGET_SECONDS = 90.0
-# Reminders per delivery task: one task and one SMTP connection carry this many e-mails, and the
-# tasks of a batch spread over every worker process.
-DELIVERY_CHUNK = 20
 # Longer than any delivery can take (SMTP timeout included): a row still `sending` after this
 # was handed to a worker that died or a message the broker lost.
 LEASE = datetime.timedelta(minutes=10)
