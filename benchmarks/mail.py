@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,8 +119,12 @@ def reminders_throughput_measure(*, world, database_url: str, count: int, timeou
     # (the sweep's measure, the notices of their transitions) is put out of the way.
     now = timezone.now()
     NoticeEvent.objects.filter(processed_at__isnull=True).update(processed_at=now)
-    Reminder.objects.filter(status__in=(ReminderStatus.SCHEDULED, ReminderStatus.UNCERTAIN), due_at__lte=now).update(
-        status=ReminderStatus.CANCELLED, status_reason="Set aside by the bench before it measured delivery.")
+    # Rows `sending` were handed to this process's in-memory broker: no worker will see them, and
+    # a sweep would take them back once their lease ran out.
+    Reminder.objects.filter(Q(status__in=(ReminderStatus.SCHEDULED, ReminderStatus.UNCERTAIN), due_at__lte=now)
+                            | Q(status=ReminderStatus.SENDING)).update(
+        status=ReminderStatus.CANCELLED, claimed_at=None,
+        status_reason="Set aside by the bench before it measured delivery.")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: a line per connection otherwise
     ids = reminders_due_create(world=world, count=count)
     handler = _Counting()
