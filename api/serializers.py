@@ -650,3 +650,43 @@ class AnswersInputSerializer(serializers.Serializer):
     answers = AnswerInputSerializer(many=True, required=False, default=list)
     strategic_environment_changes = serializers.CharField(required=False, allow_blank=True)
     recommended_guidance_changes = serializers.CharField(required=False, allow_blank=True)
+
+
+# --- notifications and notification preferences (reminders.notices) ---------------------------
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    link = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    read_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class NotificationsMarkReadInputSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=1000,
+                                help_text="The notifications to mark read; without it, every unread one.")
+
+
+class NotificationsMarkedSerializer(serializers.Serializer):
+    marked_read = serializers.IntegerField()
+
+
+class NotificationPreferenceSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="The kind of notice, e.g. tasker_issued.")
+    label = serializers.CharField(read_only=True)
+    delivery = serializers.CharField(help_text="immediately, digest or off.")
+    default = serializers.CharField(read_only=True)
+
+
+class NotificationPreferencesSerializer(serializers.Serializer):
+    preferences = NotificationPreferenceSerializer(many=True)
+
+
+class NotificationPreferenceInputSerializer(serializers.Serializer):
+    kind = serializers.CharField(max_length=50)
+    delivery = serializers.CharField(max_length=20)
+
+
+class NotificationPreferencesInputSerializer(serializers.Serializer):
+    preferences = NotificationPreferenceInputSerializer(many=True, max_length=50,
+                                                        help_text="The kinds to change; the others keep their choice.")

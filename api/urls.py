@@ -18,6 +18,7 @@ router.register("assessment-cycles", views.AssessmentCycleViewSet, basename="ass
 router.register("assessment-templates", views.TemplateViewSet, basename="assessment-template")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("program-assessments", views.ProgramAssessmentViewSet, basename="program-assessment")
+router.register("notifications", views.NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [
@@ -27,6 +28,7 @@ urlpatterns = [
     path("problems/<slug:slug>/", views.ProblemTypeView.as_view(), name="problem-type"),
     path("v1/", views.IndexView.as_view(), name="index"),
     path("v1/me/", views.MeView.as_view(), name="me"),
+    path("v1/notification-preferences/", views.NotificationPreferencesView.as_view(), name="notification-preferences"),
     path("v1/", include(router.urls)),
     # Anything else under /api/ is a 404 in the API's own format, not Django's HTML page: whatever
     # its characters (``.`` alone stops at a newline, which left such paths to Django's HTML 404).

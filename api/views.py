@@ -100,7 +100,8 @@ def not_found(request, *args, **kwargs):
 
 # The collections of /api/v1/, in the order the index lists them (router basename).
 COLLECTIONS = ("organizations", "countries", "gef", "campaign-plans", "campaign-support-plans", "taskers",
-               "comments", "assessment-cycles", "assessment-templates", "assessments", "program-assessments")
+               "comments", "assessment-cycles", "assessment-templates", "assessments", "program-assessments",
+               "notifications")
 
 
 class IndexView(StrictQueryMixin, APIView):
@@ -580,3 +581,61 @@ class ProgramAssessmentViewSet(_AssessmentViewSet):
 
     def get_queryset(self):
         return super().get_queryset().select_related("program")
+
+
+# --- the person's notifications and notification settings (reminders.notices) -----------------
+
+class NotificationViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+    """The signed-in person's own notifications (reminders, escalations and notices of new work),
+    newest first; ``mark-read`` marks some or all of them read."""
+
+    lookup_value_regex = ID
+    serializer_class = serializers.NotificationSerializer
+    cursor_ordering = ("-created_at", "-id")
+    filter_backends: list = []
+
+    def get_queryset(self):
+        from reminders.models import Notification
+        from reminders.selectors import notifications_of
+
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return notifications_of(self.request.user)
+
+    @extend_schema(request=serializers.NotificationsMarkReadInputSerializer,
+                   responses=serializers.NotificationsMarkedSerializer,
+                   summary="Mark your notifications read (those named, or every unread one)")
+    @action(detail=False, methods=["post"], url_path="mark-read")
+    def mark_read(self, request):
+        from reminders.services import notifications_mark_read
+
+        given = serializers.NotificationsMarkReadInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        ids = given.validated_data.get("ids")
+        if ids is None:
+            ids = self.get_queryset().filter(read_at__isnull=True).values_list("pk", flat=True)
+        return Response({"marked_read": notifications_mark_read(user=request.user, notification_ids=ids)})
+
+
+class NotificationPreferencesView(StrictQueryMixin, APIView):
+    """How the signed-in person hears of each kind of notice: ``immediately`` (in the application
+    and by e-mail), ``digest`` (in the application now, by e-mail in the daily digest) or ``off``.
+    A person's own: nobody else reads or changes them."""
+
+    @extend_schema(summary="Your notification settings, one per kind of notice",
+                   responses=serializers.NotificationPreferencesSerializer)
+    def get(self, request):
+        from reminders.notices import notice_preferences
+
+        return Response({"preferences": notice_preferences(request.user)})
+
+    @extend_schema(summary="Change your notification settings (the kinds named; the others keep theirs)",
+                   request=serializers.NotificationPreferencesInputSerializer,
+                   responses=serializers.NotificationPreferencesSerializer)
+    def put(self, request):
+        from reminders.notices import notice_preferences_set
+
+        given = serializers.NotificationPreferencesInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        choices = {item["kind"]: item["delivery"] for item in given.validated_data["preferences"]}
+        return Response({"preferences": notice_preferences_set(user=request.user, choices=choices, by=request.user)})

@@ -91,6 +91,14 @@ class AssessmentCycle(RoutedDocument):
     def escalation_organization_ids(self) -> list[int]:
         return [self.policy_office_id]
 
+    def notice_organization_ids(self) -> list[int]:
+        """Who takes part in the cycle, told when a phase starts (``reminders.notices``): the
+        Joint Staff office, USD(P), PA&E and every organization with an assessment to answer."""
+        owners = set(self.assessment_set.values_list("owner_id", flat=True).distinct().order_by())
+        owners |= set(self.programassessment_set.values_list("owner_id", flat=True).distinct().order_by())
+        offices = [self.owner_id, self.policy_office_id, self.program_coordinator_id]
+        return list(dict.fromkeys(pk for pk in [*offices, *sorted(owners)] if pk))
+
     @property
     def launch_in_progress(self) -> bool:
         return self.state == CycleState.LAUNCHED and self.launch_finished_at is None

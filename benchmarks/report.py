@@ -34,6 +34,7 @@ class Targets:
         "max_queries_per_page": (lambda r: r["max_queries_per_page"] <= 15, "<= 15"),
         "sweep_growth": (lambda r: r["sweep_growth"] <= 1.5, "<= 1.5"),
         "launch_s": (lambda r: r["launch_s"] <= 10, "<= 10"),
+        "reminders_per_s": (lambda r: r["reminders_per_s"] >= 50, ">= 50"),
         "load_errors": (lambda r: r["load_errors"] == 0, "= 0"),
         "load_users_at_slo": (lambda r: r["load_users_at_slo"] >= 300, ">= 300"),
         "sign_in_hash_ms": (lambda r: r["sign_in_hash_ms"] < 100, "< 100"),
@@ -64,7 +65,8 @@ def table(result: dict) -> str:
     lines.append(f"{'measure':<24}{'value':>14}  target")
     for key in ("transition_per_s_1", "transition_per_s_4", "raw_per_s_1", "transition_ratio", "transition_queries",
                 "raw_same_per_s_1", "transition_overhead_ratio", "naive_fsm_per_s_1", "transition_vs_naive",
-                "sign_in_hash_ms", "page_growth", "max_queries_per_page", "sweep_growth", "launch_s", "launch_queries", "load_rps",
+                "sign_in_hash_ms", "page_growth", "max_queries_per_page", "sweep_growth", "launch_s", "launch_queries",
+                "reminders_per_s", "load_rps",
                 "load_p95_ms", "load_errors", "load_users_at_slo", "load_rps_at_slo"):
         target = targets.get(key)
         verdict = "" if target is None else f"{target['target']}  " + {True: "met", False: "MISSED", None: "-"}[
@@ -78,6 +80,10 @@ def table(result: dict) -> str:
         s = details["sweep"]
         lines.append(f"\nsweep ({s['due']} due): {s['small_ms']} ms small, {s['large_ms']} ms large, "
                      f"{s['small_queries']}/{s['large_queries']} queries")
+    if details.get("reminders"):
+        m = details["reminders"]
+        lines.append(f"reminders: {m['sent']:,} of {m['reminders']:,} sent by {m['workers']} worker processes in "
+                     f"{m['seconds']} s, {m['received']:,} messages received, {m['duplicates']} twice")
     if details.get("load"):
         ld = details["load"]
         lines.append(f"load: {ld['requests']:,} requests, {ld['conflicts']} conflicts (409), {ld['refused']} refused; "

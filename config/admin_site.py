@@ -193,11 +193,19 @@ class WorkplaceAdminSite(admin.AdminSite):
         return super().index(request, extra_context)
 
     def get_urls(self):
-        from reminders.admin_views import preferences_view
+        from reminders.admin_views import (
+            notification_settings_view,
+            notifications_mark_read_view,
+            preferences_view,
+        )
         from workflow.admin_views import workflow_help_view
 
         return [
             path("workflow-help/<str:app_label>/<str:model_name>/",
                  self.admin_view(partial(workflow_help_view, self)), name="workflow_help"),
             path("preferences/", self.admin_view(partial(preferences_view, self)), name="preferences"),
+            path("notification-settings/", self.admin_view(partial(notification_settings_view, self)),
+                 name="notification_settings"),
+            path("notifications/mark-read/", self.admin_view(partial(notifications_mark_read_view, self)),
+                 name="notifications_mark_read"),
         ] + super().get_urls()

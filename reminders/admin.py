@@ -32,7 +32,7 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["tasker_link", "step", "recipient", "due_at", "status", "attempts", "sent_at", "last_error",
                     "status_reason"]
     # "Failed" (status) lists the deliveries the mail system refused, with its answer.
-    list_filter = ["status", "possible_duplicate", "digest", "step__kind"]
+    list_filter = ["status", "possible_duplicate", "digest", "step__kind", "notice_kind"]
     search_fields = ["tasker__document_title", "recipient__username", "recipient__email", "message_id"]
     list_select_related = ["tasker__organization", "step", "recipient"]
     date_hierarchy = "due_at"
@@ -43,13 +43,19 @@ class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         # register their visibility with the workflow engine). Administrators have need-to-know
         # for every document there, not a clearance they do not hold: the selectors say so too.
         reminders = super().get_queryset(request)
+        from django.db.models import Q
+
         from workflow.registry import visible_documents_q
 
+        # A notice (no tasker) is its recipient's: its text was written for them.
         return reminders.filter(visible_documents_q(request.user, content_type_field="tasker__content_type",
-                                                    object_id_field="tasker__object_id"))
+                                                    object_id_field="tasker__object_id")
+                                | Q(tasker__isnull=True, recipient_id=request.user.pk))
 
     @admin.display(description="tasker", ordering="tasker")
     def tasker_link(self, obj: Reminder) -> str:
+        if obj.tasker_id is None:
+            return f"Notice: {obj.get_notice_kind_display()}"
         return format_html('<a href="?tasker__id__exact={}">{}</a>', obj.tasker_id, obj.tasker)
 
 

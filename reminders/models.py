@@ -1,6 +1,8 @@
 """Reminder tables: the policy (data administrators edit), the outbox (one row per tasker,
-step and recipient: the database, not memory, decides whether a reminder went out), the
-in-app notifications and each user's delivery preference.
+step and recipient, or per notice and recipient: the database, not memory, decides whether a
+reminder or a notice went out), the in-app notifications and each user's delivery preferences.
+The engine's events that people are told of (``NoticeEvent``) are recorded in the transaction
+that made them and turned into notices once.
 
 Nothing here is added to ``workflow.Tasker``: a ``ReminderSchedule`` row per tasker records
 that its reminders were planned (and for which suspense), and ``PlanningMark`` is the
@@ -15,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from workflow.models import Tasker
+from workflow.models import HistoryEntry, Tasker
 
 
 class ReminderPolicy(models.Model):
@@ -103,14 +105,58 @@ class ReminderStatus(models.TextChoices):
 
 # Rows the sweep hands to delivery: due ones, and those whose earlier attempt is uncertain.
 CLAIMABLE = (ReminderStatus.SCHEDULED, ReminderStatus.UNCERTAIN)
+# Rows per delivery task: one task and one SMTP connection carry this many e-mails, and the tasks
+# of a batch spread over every worker process.
+DELIVERY_CHUNK = 20
+
+
+class NoticeKind(models.TextChoices):
+    """What people are told of as the engine moves documents (``reminders.notices``)."""
+
+    TASKER_ISSUED = "tasker_issued", "A tasker issued to you or your organization"
+    ANSWERS_IN = "answers_in", "All answers in on a document your organization owns"
+    COMMENT_ADJUDICATED = "comment_adjudicated", "Your comment adjudicated"
+    DOCUMENT_OUTCOME = "document_outcome", "A document you took part in returned, approved, withdrawn or superseded"
+    TEMPLATE_PHASE = "template_phase", "An assessment template phase opening"
+    ASSESSMENT_SUBMITTED = "assessment_submitted", "An assessment submitted for your review"
+    ASSESSMENT_DECIDED = "assessment_decided", "An assessment accepted or returned"
+    CYCLE_PHASE = "cycle_phase", "An assessment cycle phase starting"
+
+
+class NoticeDelivery(models.TextChoices):
+    IMMEDIATELY = "immediately", "Immediately (in the application and by e-mail)"
+    DIGEST = "digest", "In the daily digest (in the application now, by e-mail once a day)"
+    OFF = "off", "Not at all"
+
+
+# What a person gets until they choose: new work at once, news of work done in the digest.
+NOTICE_DEFAULTS = {
+    NoticeKind.TASKER_ISSUED: NoticeDelivery.IMMEDIATELY,
+    NoticeKind.ANSWERS_IN: NoticeDelivery.IMMEDIATELY,
+    NoticeKind.COMMENT_ADJUDICATED: NoticeDelivery.DIGEST,
+    NoticeKind.DOCUMENT_OUTCOME: NoticeDelivery.IMMEDIATELY,
+    NoticeKind.TEMPLATE_PHASE: NoticeDelivery.DIGEST,
+    NoticeKind.ASSESSMENT_SUBMITTED: NoticeDelivery.IMMEDIATELY,
+    NoticeKind.ASSESSMENT_DECIDED: NoticeDelivery.IMMEDIATELY,
+    NoticeKind.CYCLE_PHASE: NoticeDelivery.DIGEST,
+}
 
 
 class Reminder(models.Model):
-    """The outbox: one row per (tasker, step, recipient), so a reminder exists once whatever
-    retries, crashes or concurrent sweeps happen. Its status is the single source of truth."""
+    """The outbox: one row per (tasker, step, recipient), or per (notice key, recipient) for a
+    notice of the engine's events, so each exists once whatever retries, crashes or concurrent
+    sweeps happen. Its status is the single source of truth."""
 
-    tasker = models.ForeignKey(Tasker, on_delete=models.CASCADE, related_name="reminders")
-    step = models.ForeignKey(ReminderStep, on_delete=models.PROTECT, related_name="reminders")
+    tasker = models.ForeignKey(Tasker, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    step = models.ForeignKey(ReminderStep, null=True, blank=True, on_delete=models.PROTECT, related_name="reminders")
+    notice_kind = models.CharField(max_length=30, choices=NoticeKind.choices, blank=True, editable=False,
+                                   help_text="For a notice (not a suspense reminder): what it tells.")
+    key = models.CharField(max_length=200, blank=True, editable=False,
+                           help_text="A notice's idempotency key: the event it tells of, once per recipient.")
+    subject = models.CharField(max_length=300, blank=True, editable=False)
+    mail_text = models.TextField(blank=True, editable=False,
+                                 help_text="A notice's e-mail text: what the recipient and the mail system may carry.")
+    link = models.URLField(max_length=500, blank=True, editable=False)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reminders")
     due_at = models.DateTimeField(editable=False)
     digest = models.BooleanField(default=False, help_text="Goes out in the recipient's daily digest.")
@@ -137,6 +183,11 @@ class Reminder(models.Model):
         ordering = ["due_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["tasker", "step", "recipient"], name="reminder_once_per_tasker_step_recipient"),
+            models.UniqueConstraint(fields=["key", "recipient"], condition=~Q(key=""),
+                                    name="notice_once_per_key_recipient"),
+            models.CheckConstraint(condition=Q(notice_kind="", tasker__isnull=False, step__isnull=False)
+                                   | (~Q(notice_kind="") & ~Q(key="")),
+                                   name="reminder_of_a_tasker_step_or_a_notice"),
         ]
         indexes = [
             # The sweep's two bounded queries: what is due, and what a lost worker left in `sending`.
@@ -145,6 +196,8 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.notice_kind:
+            return f"Notice — {self.recipient} — {self.subject}"
         return f"{self.step} — {self.recipient} — {self.tasker.document_title}"
 
 
@@ -203,3 +256,39 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class NoticePreference(models.Model):
+    """How a person hears of one kind of notice; without a row, ``NOTICE_DEFAULTS``."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preferences")
+    kind = models.CharField(max_length=30, choices=NoticeKind.choices)
+    delivery = models.CharField(max_length=20, choices=NoticeDelivery.choices)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notice_preference_once_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_delivery_display()}"
+
+
+class NoticeEvent(models.Model):
+    """An event of the engine people may be told of, written in the transaction that made it
+    (a history entry, or an issued tasker) and turned into notices once (``processed_at``)."""
+
+    history = models.ForeignKey(HistoryEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    tasker = models.ForeignKey(Tasker, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    processed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["id"], condition=Q(processed_at__isnull=True), name="notice_event_pending")]
+        constraints = [
+            models.CheckConstraint(condition=Q(history__isnull=False) | Q(tasker__isnull=False),
+                                   name="notice_event_of_history_or_tasker"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice event {self.pk}"

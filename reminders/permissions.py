@@ -8,7 +8,7 @@ from rules import Predicate
 
 from organizations.authority import declare, is_staff_member, is_system_administrator, never
 
-from .models import Notification, Reminder, ReminderPolicy, UserPreference
+from .models import NoticePreference, Notification, Reminder, ReminderPolicy, UserPreference
 
 
 def _own(user, row=None) -> bool:
@@ -21,6 +21,8 @@ own = Predicate(_own, name="own_record")
 def _reminder_visible(user, reminder: Reminder | None = None) -> bool:
     from workflow.permissions import tasker_document_visible
 
+    if reminder is not None and reminder.tasker_id is None:  # a notice: its recipient's own
+        return bool(is_staff_member(user) and reminder.recipient_id == user.pk)
     return tasker_document_visible(user, reminder.tasker if reminder is not None else None)
 
 
@@ -31,3 +33,4 @@ def register() -> None:
     declare(Notification, view=own)
     # Adding one's preference when it exists saves over it (user_preference_set): no second row.
     declare(UserPreference, view=own, add=own, change=own, delete=never)
+    declare(NoticePreference, view=own, add=own, change=own, delete=own)

@@ -19,6 +19,7 @@ import datetime
 import hashlib
 import logging
 import smtplib
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from workflow.models import OPEN_TASKER_STATES, Tasker
 from .marking import mail_may_carry_title
 from .models import (
     CLAIMABLE,
+    DELIVERY_CHUNK,
     Audience,
     Notification,
     PlanningMark,
@@ -62,6 +64,9 @@ MAX_ATTEMPTS = 8
 DIGEST_MAX_REMINDERS = 100
 BACKOFF_SECONDS = 60
 BACKOFF_CAP_SECONDS = 3600
+# A sweep keeps claiming, a batch per transaction, while batches come back full and for at most
+# this long: shorter than beat's interval (2 minutes), so one sweep is mostly done before the next.
+SWEEP_BUDGET_SECONDS = 90.0
 # Longer than any delivery can take (SMTP timeout included): a row still `sending` after this
 # was handed to a worker that died or a message the broker lost.
 LEASE = datetime.timedelta(minutes=10)
@@ -246,19 +251,42 @@ def reminders_replan_around(*, day: datetime.date) -> int:
 
 # --- the sweep -----------------------------------------------------------------------------
 
-def reminders_sweep(*, now: datetime.datetime | None = None, batch: int = BATCH_SIZE) -> list[int]:
-    """Plan taskers created in bulk, take back rows whose worker died, and claim up to ``batch``
-    due reminders for delivery, each handed to a worker once this transaction commits. After
+def reminders_sweep(*, now: datetime.datetime | None = None, batch: int = BATCH_SIZE,
+                    budget: float = SWEEP_BUDGET_SECONDS) -> list[int]:
+    """Plan taskers created in bulk, raise the notices of events whose task was lost, take back
+    rows whose worker died, and claim the reminders due at ``now`` for delivery: ``batch`` at a
+    time, each batch in its own transaction whose delivery tasks start (on every worker) as it
+    commits, again while a batch comes back full and ``budget`` seconds have not passed (at
+    least one batch). A backlog drains as fast as the workers and the mail server go, not a
+    batch per beat; each row is still claimed once (``SKIP LOCKED``, then ``sending``). After
     downtime only the most recent due step of each tasker is sent: earlier ones are skipped
     with the reason. Digest reminders being retried go out here too (the daily digest does
     not wait a day for them). With nothing due it runs a fixed number of indexed queries.
     Returns the claimed ids (of single reminders)."""
-    from .tasks import deliver
-
     now = now or timezone.now()
     reminders_plan_new(now=now)
+    started = time.monotonic()
+    claimed, first = [], True
+    while True:
+        batch_claimed, full = _sweep_batch(now=now, batch=batch, first=first)
+        claimed.extend(batch_claimed)
+        first = False
+        if not full or time.monotonic() - started >= budget:
+            return claimed
+
+
+def _sweep_batch(*, now: datetime.datetime, batch: int, first: bool) -> tuple[list[int], bool]:
+    """One transaction of the sweep: claim up to ``batch`` due rows (the first also raises lost
+    notices and takes back expired leases). Returns (the claimed ids, whether the batch was full)."""
+    from .notices import notices_raise
+    from .tasks import deliver_many
+
     with transaction.atomic():
-        _reclaim_expired_leases(now=now, batch=batch)
+        if first:
+            # Events whose task was lost: a notice is late by one sweep, never dropped (one query
+            # when none is pending).
+            notices_raise(now=now)
+            _reclaim_expired_leases(now=now, batch=batch)
         due = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(Q(digest=False) | Q(attempts__gt=0), status__in=CLAIMABLE, due_at__lte=now,
@@ -270,10 +298,10 @@ def reminders_sweep(*, now: datetime.datetime | None = None, batch: int = BATCH_
         if claimed:
             Reminder.objects.filter(pk__in=claimed).update(status=ReminderStatus.SENDING, claimed_at=now,
                                                            attempts=F("attempts") + 1)
-            for pk in claimed:
-                enqueue_on_commit(deliver, pk)
+            for start in range(0, len(claimed), DELIVERY_CHUNK):
+                enqueue_on_commit(deliver_many, claimed[start:start + DELIVERY_CHUNK])
         _digest_enqueue([row for row in due if row[0] in keep and row[3]], now=now)
-    return claimed
+    return claimed, len(due) == batch
 
 
 def _skip_stale(due: list[tuple], *, now: datetime.datetime) -> list[int]:
@@ -286,14 +314,16 @@ def _skip_stale(due: list[tuple], *, now: datetime.datetime) -> list[int]:
                 | Q(status__in=(ReminderStatus.SENDING, ReminderStatus.SENT, ReminderStatus.FAILED,
                                 ReminderStatus.UNCERTAIN)))
     latest = dict(
-        Reminder.objects.filter(came_due, tasker_id__in={row[1] for row in due})
+        Reminder.objects.filter(came_due, tasker_id__in={row[1] for row in due if row[1] is not None})
         .exclude(status__in=(ReminderStatus.CANCELLED, ReminderStatus.SKIPPED))
         .order_by().values("tasker_id").annotate(latest=Max("step__offset_working_days"))
         .values_list("tasker_id", "latest")
     )
     keep, stale = [], defaultdict(list)
     for pk, tasker_id, offset, *_ in due:
-        if offset < latest.get(tasker_id, offset):
+        if tasker_id is None:  # a notice: every one goes
+            keep.append(pk)
+        elif offset < latest.get(tasker_id, offset):
             stale[latest[tasker_id]].append(pk)
         else:
             keep.append(pk)
@@ -432,26 +462,67 @@ def digest_deliver(*, user_id: int, reminder_ids: list[int], part: int = 1, part
     return _deliver(reminder_ids, digest_of=user_id, part=part, parts=parts)
 
 
-def _deliver(reminder_ids: list[int], *, digest_of: int | None, part: int = 1, parts: int = 1) -> str:
-    attempt = _attempt_begin(reminder_ids, digest_of=digest_of, part=part, parts=parts)
+def reminders_deliver(*, reminder_ids: list[int]) -> dict[int, str]:
+    """Send several claimed reminders (or notices), one e-mail each, over one SMTP connection:
+    each with ``reminder_deliver``'s guarantees (its attempt committed before its conversation,
+    its outcome after), so a chunk costs one task and one connection instead of one each. A
+    refused or dropped conversation affects only its own row; the next opens a new connection.
+    Returns {reminder id: outcome}."""
+    connection = get_connection()
+    memo = _chunk_memo(reminder_ids)
+    try:
+        return {pk: _deliver([pk], digest_of=None, connection=connection, memo=memo) for pk in reminder_ids}
+    finally:
+        with contextlib.suppress(*MAIL_ERRORS):  # a failed QUIT changes nothing that was recorded
+            connection.close()
+
+
+@dataclass
+class _ChunkMemo:
+    """What the e-mails of a chunk read alike, read once for the chunk: their documents and their
+    recipients' time zones."""
+
+    documents: dict
+    zones: dict
+
+
+def _chunk_memo(reminder_ids: list[int]) -> _ChunkMemo:
+    rows = list(Reminder.objects.filter(pk__in=reminder_ids).select_related("tasker").only(
+        "pk", "recipient_id", "tasker__content_type_id", "tasker__object_id"))
+    chosen = dict(UserPreference.objects.filter(user_id__in={r.recipient_id for r in rows}).exclude(time_zone="")
+                  .values_list("user_id", "time_zone"))
+    default = timezone.get_default_timezone()
+    return _ChunkMemo(documents=documents_of([r.tasker for r in rows if r.tasker is not None]),
+                      zones={r.recipient_id: zone_or_none(chosen.get(r.recipient_id)) or default for r in rows})
+
+
+def _deliver(reminder_ids: list[int], *, digest_of: int | None, part: int = 1, parts: int = 1,
+             connection=None, memo: _ChunkMemo | None = None) -> str:
+    attempt = _attempt_begin(reminder_ids, digest_of=digest_of, part=part, parts=parts, memo=memo)
     if isinstance(attempt, str):
         return attempt
-    connection = get_connection()
+    own = connection is None
+    connection = get_connection() if own else connection
     try:
         try:
             _send(attempt, connection=connection)
         except MAIL_ERRORS as exc:
+            if not own:  # the shared connection may be broken: the next message opens another
+                with contextlib.suppress(*MAIL_ERRORS):
+                    connection.close()
             return _attempt_refused(attempt, exc)
         # Recorded before QUIT, while the connection is still open: the span in which a crash
         # leaves the outcome unknown is only the server's "250" and this one statement.
         _attempt_sent(attempt)
         return "sent"
     finally:
-        with contextlib.suppress(*MAIL_ERRORS):  # a failed QUIT changes nothing that was recorded
-            connection.close()
+        if own:
+            with contextlib.suppress(*MAIL_ERRORS):  # a failed QUIT changes nothing that was recorded
+                connection.close()
 
 
-def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int, parts: int) -> _Attempt | str:
+def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int, parts: int,
+                   memo: _ChunkMemo | None = None) -> _Attempt | str:
     """Lock the claimed rows, cancel those no longer due, write the in-app notifications, and
     commit the attempt (Message-ID, time) before any SMTP conversation. Rows already attempted
     are another worker's: nothing to do."""
@@ -465,18 +536,24 @@ def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int,
             return "nothing to do"
         rows = list(Reminder.objects.filter(pk__in=locked).select_related(
             "step", "recipient", "tasker__organization", "tasker__content_type").order_by("due_at", "pk"))
-        closed = [r for r in rows if not (r.tasker.is_open and r.recipient.is_active)]
+        closed = [r for r in rows if not ((r.tasker is None or r.tasker.is_open) and r.recipient.is_active)]
         for reminder in closed:
             _close(reminder, ReminderStatus.CANCELLED)
         rows = [r for r in rows if r not in closed]
         if not rows:
             return "cancelled"
-        documents = documents_of([r.tasker for r in rows])
+        if memo is not None and rows[0].recipient_id in memo.zones:
+            documents, zone = memo.documents, memo.zones[rows[0].recipient_id]
+        else:
+            documents = documents_of([r.tasker for r in rows if r.tasker is not None])
+            zone = recipient_time_zone(rows[0].recipient)
         texts, notifications = [], []
         attempted_at = timezone.now()
-        zone = recipient_time_zone(rows[0].recipient)
         with timezone.override(zone):  # dates and times in words in the recipient's own zone
             for reminder in rows:
+                if reminder.notice_kind:  # its in-app notification was written when it was raised
+                    texts.append((reminder.mail_text, reminder.link))
+                    continue
                 tasker = reminder.tasker
                 text = _reminder_text(reminder, documents.get((tasker.content_type_id, tasker.object_id)))
                 link = document_link(tasker.content_type, tasker.object_id)
@@ -496,8 +573,12 @@ def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int,
         if digest_of is None:
             subject, body = _subject(rows[0]), f"{texts[0][0]}\n\n{texts[0][1]}\n\n{footer}\n"
         else:
-            count = f"{len(rows)} reminder{'s' if len(rows) != 1 else ''}"
-            subject = f"Daily suspense digest: {count}" + (f" (part {part} of {parts})" if parts > 1 else "")
+            notices = sum(1 for r in rows if r.notice_kind)
+            reminders = len(rows) - notices
+            count = " and ".join(f"{n} {noun}{'s' if n != 1 else ''}" for n, noun in
+                                 ((reminders, "reminder"), (notices, "notice")) if n or (noun == "reminder" and not notices))
+            title = "Daily suspense digest" if not notices else "Daily digest"
+            subject = f"{title}: {count}" + (f" (part {part} of {parts})" if parts > 1 else "")
             body = "\n".join(f"- {text}\n  {link}" for text, link in texts) + f"\n\n{footer}\n"
         Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(attempted_at=attempted_at, message_id=message_id)
     return _Attempt(rows=rows, recipient=rows[0].recipient, message_id=message_id, attempted_at=attempted_at,
@@ -582,8 +663,8 @@ def _error_text(exc: Exception) -> str:
 
 def _failure_notify(attempt: _Attempt, error: str) -> None:
     """The recipient learns in the application that an e-mail meant for them did not arrive."""
-    what = (f"Your daily suspense digest ({len(attempt.rows)} reminders)" if attempt.digest
-            else "The e-mail of a suspense reminder")
+    what = (f"Your daily digest ({len(attempt.rows)} reminders and notices)" if attempt.digest
+            else "The e-mail of a notice" if attempt.rows[0].notice_kind else "The e-mail of a suspense reminder")
     Notification.objects.create(
         user_id=attempt.recipient.pk, link=_notifications_link(),
         text=(f"{what} could not be delivered to {attempt.recipient.email} ({error.partition(': ')[2]}). "
@@ -646,6 +727,8 @@ def _zone_footer(sent_at: datetime.datetime, zone: datetime.tzinfo) -> str:
 
 
 def _subject(reminder: Reminder) -> str:
+    if reminder.notice_kind:
+        return reminder.subject
     kind = "Escalation" if reminder.step.kind == StepKind.ESCALATION else "Suspense reminder"
     return f"{kind}: {reminder.tasker.get_step_display().lower()} tasker due {date_words(reminder.tasker.suspense)}"
 
@@ -681,7 +764,8 @@ def user_preference_set(*, user, daily_digest: bool, by=None) -> UserPreference:
         raise PermissionDenied("Notification preferences are the person's own: only they change them.")
     with transaction.atomic():
         preference, _ = UserPreference.objects.update_or_create(user=user, defaults={"daily_digest": daily_digest})
-        Reminder.objects.filter(recipient=user, status=ReminderStatus.SCHEDULED).update(digest=daily_digest)
+        Reminder.objects.filter(recipient=user, status=ReminderStatus.SCHEDULED, notice_kind="").update(
+            digest=daily_digest)
     return preference
 
 

@@ -2,15 +2,17 @@
 services save with ``save()``/``save(update_fields=...)``) or closed in bulk by the engine
 (``workflow.signals.taskers_closed``). Taskers created with ``bulk_create`` send no signal; the
 sweep's planning pass finds those. A moved suspense (``workflow.signals.suspense_moved``) is
-also told to whoever works the tasker, as an in-app notification."""
+also told to whoever works the tasker, as an in-app notification. Every history entry and
+every tasker issued in bulk is looked at for the notices people get of it (``reminders.notices``)."""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from runtime.task_queue import enqueue_on_commit
 from workflow.models import Closure, Tasker
-from workflow.signals import suspense_moved, taskers_closed
+from workflow.signals import history_appended, suspense_moved, taskers_closed, taskers_issued
 
+from .notices import notice_events_record
 from .services import reminders_plan, suspense_moved_notify
 
 FIELDS_THAT_MOVE_REMINDERS = {"suspense", "state", "assignee", "assignee_id", "organization", "organization_id"}
@@ -49,3 +51,14 @@ def replan_reminders_around_closure(sender, instance: Closure, raw: bool = False
     from .tasks import replan_around
 
     enqueue_on_commit(replan_around, instance.date.isoformat())
+
+
+@receiver(history_appended, dispatch_uid="reminders_notice_history")
+def record_notice_events_of_history(sender, entries, **kwargs) -> None:
+    # In the appending transaction: the event is recorded, or rolled back, with the change.
+    notice_events_record(entries=entries)
+
+
+@receiver(taskers_issued, dispatch_uid="reminders_notice_taskers_issued")
+def record_notice_events_of_issued_taskers(sender, taskers, **kwargs) -> None:
+    notice_events_record(taskers=taskers)

@@ -3,7 +3,7 @@ rows decide what is still to do."""
 
 from celery import shared_task
 
-from . import services
+from . import notices, services
 
 
 @shared_task(name="reminders.tasks.sweep")
@@ -14,6 +14,11 @@ def sweep() -> int:
 @shared_task(name="reminders.tasks.deliver", ignore_result=True)
 def deliver(reminder_id: int) -> str:
     return services.reminder_deliver(reminder_id=reminder_id)
+
+
+@shared_task(name="reminders.tasks.deliver_many", ignore_result=True)
+def deliver_many(reminder_ids: list[int]) -> dict[int, str]:
+    return services.reminders_deliver(reminder_ids=reminder_ids)
 
 
 @shared_task(name="reminders.tasks.digest")
@@ -31,3 +36,8 @@ def replan_around(day: str) -> int:
     import datetime
 
     return services.reminders_replan_around(day=datetime.date.fromisoformat(day))
+
+
+@shared_task(name="reminders.tasks.raise_notices", ignore_result=True)
+def raise_notices() -> int:
+    return notices.notices_raise()

@@ -137,6 +137,11 @@ class TransitionRules:
     target: str = ""
     effect: Effect | None = None
     system_only: bool = False
+    # The notice people get once it is made (a kind of ``reminders.models.NoticeKind``; empty:
+    # the engine's default by target state), and who gets it: "participants" (everyone who took
+    # part) or "next" (those who may make the transitions out of the target state).
+    notice: str = ""
+    notice_to: str = ""
 
     def __post_init__(self) -> None:
         if self.system_only and not self.actors:
@@ -157,16 +162,17 @@ class TransitionRules:
 def Transition(name: str, *, source, target: str, label: str, actors: Sequence[ActorRule] = (),
                conditions: Sequence[Condition] = (), effect: Effect | None = None, system_only: bool = False,
                comment_required: bool = False, comment_label: str = "Comment", confirm: str = "",
-               fields: Sequence[str] = ()) -> TransitionRules:
+               fields: Sequence[str] = (), notice: str = "", notice_to: str = "") -> TransitionRules:
     """One row of a kind's workflow table: ``name`` (the method and the API's name) moves the
     document from ``source`` (a state or several) to ``target``; ``actors`` may make it when
     every one of ``conditions`` is met; ``effect`` is what happens then. ``comment_required``,
-    ``confirm`` and ``fields`` (the form's extra inputs) shape the admin's and the API's form."""
+    ``confirm`` and ``fields`` (the form's extra inputs) shape the admin's and the API's form.
+    ``notice`` and ``notice_to`` name the word people get of it (see ``TransitionRules``)."""
     return TransitionRules(
         name=name, label=label, actors=tuple(actors), conditions=tuple(conditions),
         comment_required=comment_required, comment_label=comment_label, confirm=confirm, fields=tuple(fields),
         source=tuple(source) if isinstance(source, list | tuple | set) else source, target=target,
-        effect=effect, system_only=system_only,
+        effect=effect, system_only=system_only, notice=notice, notice_to=notice_to,
     )
 
 

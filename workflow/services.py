@@ -63,7 +63,7 @@ from .selectors import (
     route_steps_resolved,
     step_suspense_days,
 )
-from .signals import suspense_moved, taskers_closed
+from .signals import history_appended, suspense_moved, taskers_closed, taskers_issued
 
 RESPONSES_BY_STEP = {
     Step.COORDINATION: (Response.CONCUR, Response.CONCUR_WITH_COMMENT, Response.NONCONCUR),
@@ -379,6 +379,7 @@ def history_append(entries: list[HistoryEntry]) -> list[HistoryEntry]:
                                 "to": entry.to_state, "acting_for": entry.acting_for_id,
                                 "on_behalf_of": entry.on_behalf_of_id, "caused_by": entry.caused_by_id})
             for entry in created])
+        history_appended.send(sender=HistoryEntry, entries=created)
     return created
 
 
@@ -572,6 +573,7 @@ def _taskers_issue(issues, *, step: str, suspense: datetime.date, moved: str, su
                    is_seam=organization.pk in seam_ids, added_reason=reason, document_title=str(document.title)[:300])
             for organization, reason in participants)
     created = Tasker.objects.bulk_create(taskers)
+    taskers_issued.send(sender=Tasker, taskers=created)
     by_document: dict[tuple[int, int], list[Tasker]] = {}
     for tasker in created:
         by_document.setdefault((tasker.content_type_id, tasker.object_id), []).append(tasker)

@@ -16,7 +16,7 @@ from benchmarks.database import bench_databases_left
 
 FIGURES = {
     "transition_per_s_1", "transition_per_s_4", "raw_per_s_1", "transition_ratio", "transition_queries",
-    "page_growth", "max_queries_per_page", "sweep_growth", "launch_s", "launch_queries", "load_rps",
+    "page_growth", "max_queries_per_page", "sweep_growth", "launch_s", "launch_queries", "reminders_per_s", "load_rps",
     "load_p95_ms", "load_errors",
     # Capacity that staff feel (issue 24): the engine against its own statements and a bare
     # django-fsm transition; the most staff served within a second.
@@ -58,4 +58,7 @@ def test_quick_bench_prints_every_figure_as_one_json_object_and_drops_its_databa
     if load is not None and not load["note"]:  # locust installed: the ramp ran and measured its steps
         assert [step["users"] for step in load["steps"]] == load["ramp"]["steps"][:len(load["steps"])]
         assert result["load_users_at_slo"] in [0, *load["ramp"]["steps"]]
+    # Every due reminder through a real worker to the SMTP server, each exactly once.
+    mail = result["details"]["reminders"]
+    assert mail["sent"] == mail["reminders"] == mail["received"] == 200 and mail["duplicates"] == 0, mail
     assert f"bench_{os.getpid()}" not in bench_databases_left()

@@ -1,4 +1,4 @@
-"""python manage.py bench [--small N] [--large N] [--quick] [--json]
+"""python manage.py bench [--small N] [--large N] [--reminders N] [--quick] [--json]
 
 Measures the engine at two scales in a database of its own (created, migrated, dropped at the
 end even on failure) and prints a table, or one JSON object with --json. See README,
@@ -25,9 +25,9 @@ QUICK_RAMP = {"steps": [5, 10], "hold": 3, "settle": 1, "slo_ms": 1000}
 FULL_RAMP = {"steps": [25, 50, 100, 150, 200, 250, 300, 350, 400, 500, 600], "hold": 30, "settle": 10,
              "slo_ms": 1000}
 QUICK = {"small": 50, "large": 200, "repeats": 3, "due": 50, "ramp": QUICK_RAMP, "one": 15, "four": 40, "raw": 15,
-         "rounds": 3, "load_approvals": 60}
+         "rounds": 3, "load_approvals": 60, "mail": 200}
 FULL = {"small": 1_000, "large": 100_000, "repeats": 7, "due": 500, "ramp": FULL_RAMP, "one": 300, "four": 400,
-        "raw": 300, "rounds": 5, "load_approvals": 1_000}
+        "raw": 300, "rounds": 5, "load_approvals": 1_000, "mail": 10_000}
 
 
 class Command(BaseCommand):
@@ -38,6 +38,9 @@ class Command(BaseCommand):
         parser.add_argument("--small", type=int, help="documents at the small scale (default 1,000; --quick 50)")
         parser.add_argument("--large", type=int, help="documents at the large scale (default 100,000; --quick 200)")
         parser.add_argument("--quick", action="store_true", help="a smoke run for CI (small scales, 6 s of load)")
+        parser.add_argument("--reminders", type=int, help="reminders due at once for reminders_per_s, delivered by a "
+                                                          "real worker to a local SMTP server (default 10,000; "
+                                                          "--quick 200)")
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
         parser.add_argument("--no-load", action="store_true", help="skip the gunicorn + locust load phase")
 
@@ -47,6 +50,10 @@ class Command(BaseCommand):
         for scale in ("small", "large"):
             if options[scale] is not None:
                 conf[scale] = options[scale]
+        if options["reminders"] is not None:
+            if options["reminders"] < 1:
+                raise CommandError("--reminders must be positive.")
+            conf["mail"] = options["reminders"]
         if not 0 < conf["small"] < conf["large"]:
             raise CommandError("--small must be positive and below --large.")
         quiet = options["json"]
@@ -146,6 +153,17 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
     else:
         log(f"launch: {launched[2]} assessments in {launched[0]} s, {launched[1]} queries")
 
+    from benchmarks.database import database_url
+    from benchmarks.mail import reminders_throughput_measure
+
+    mail = reminders_throughput_measure(world=world, database_url=database_url(database), count=conf["mail"],
+                                        timeout=max(120.0, conf["mail"] / 5), log=log)
+    if mail.note:
+        notes.append(f"reminders: {mail.note}")
+    if mail.sent != mail.reminders or mail.duplicates:
+        notes.append(f"reminders: {mail.sent} of {mail.reminders} sent, {mail.duplicates} received twice")
+    log(f"reminders: {mail.sent} sent in {mail.seconds} s, {mail.per_s}/s ({mail.workers} worker processes)")
+
     load_figures = None
     if load:
         load_figures = load_run(world=world, database=database, ramp=conf["ramp"], approvals=load_pool, log=log)
@@ -188,6 +206,7 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
         "sweep_growth": round(large_sweep[0] / small_sweep[0], 2) if small_sweep else None,
         "launch_s": launched[0] if launched else None,
         "launch_queries": launched[1] if launched else None,
+        "reminders_per_s": mail.per_s if mail.sent == mail.reminders and not mail.duplicates else None,
         "load_rps": load_figures.rps if load_figures else None,
         "load_p95_ms": load_figures.p95_ms if load_figures else None,
         "load_errors": load_figures.errors if load_figures else None,
@@ -209,6 +228,7 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
                        "small_queries": small_sweep[1], "large_queries": large_sweep[1],
                        "claimed": large_sweep[2]} if small_sweep else None),
             "launch_assessments": launched[2] if launched else None,
+            "reminders": asdict(mail),
             "load": ({**asdict(load_figures), "ramp": conf["ramp"]} if load_figures else None),
             "machine": machine(),
             "python": platform.python_version(),
