@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "reminders",
     "planning",
     "assessments",
+    "manpower",
     "rest_framework",
     "knox",
     "django_filters",
