@@ -18,6 +18,7 @@ router.register("assessment-cycles", views.AssessmentCycleViewSet, basename="ass
 router.register("assessment-templates", views.TemplateViewSet, basename="assessment-template")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("program-assessments", views.ProgramAssessmentViewSet, basename="program-assessment")
+router.register("manpower-change-requests", views.ManpowerChangeRequestViewSet, basename="manpower-change-request")
 
 app_name = "api"
 urlpatterns = [

@@ -60,7 +60,8 @@ class SecurityCooperationOrganizationAdmin(admin.ModelAdmin):
     list_display = ("__str__", "host_country", "supervising_command", "chief_of_mission", "sdo_datt_office")
     list_select_related = ("organization__supervised_by", "host_country")
     search_fields = ("organization__name", "organization__acronym", "chief_of_mission")
-    readonly_fields = ("organization",)
+    # The organization, its country and supervising command come from ``services.sco_register``.
+    readonly_fields = ("organization", "host_country", "established_on")
     fields = ("organization", "host_country", "chief_of_mission", "sdo_datt_office", "established_on",
               "source_url", "source_note")
     inlines = [ManningInline]

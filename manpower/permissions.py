@@ -1,7 +1,9 @@
 """Who may open, add and change SCOs, their manning and manpower change requests
 (``organizations.authority``).
 
-- SCOs are reference data: everyone who works here reads them, system administrators change them.
+- SCOs are reference data: everyone who works here reads them; they come from the reference file
+  or an approved request to establish one (``services.sco_register``); system administrators
+  correct their titles and sources.
 - Authorized manning is read by those who may read the SCO's manning (``selectors.scos_visible_to``:
   the SCO, its command, DSCA, the Joint Staff, USD(P&R), DIA) and written by no one by hand: only
   an approved request changes it (``services.manning_apply``).
@@ -49,8 +51,8 @@ def _manning_readable(user, row: ManningAuthorization | None = None) -> bool:
 
 
 def register() -> None:
-    declare(SecurityCooperationOrganization, view=is_staff_member, add=is_system_administrator,
-            change=is_system_administrator, delete=never)
+    declare(SecurityCooperationOrganization, view=is_staff_member, add=never, change=is_system_administrator,
+            delete=never)
     declare(ManningAuthorization, view=Predicate(_manning_readable, name="manning_readable"), add=never,
             change=never, delete=never)
     declare(ManpowerChangeRequest, view=registered_document_visible, add=request_addable,

@@ -307,6 +307,7 @@ def request_write(*, by, request: ManpowerChangeRequest | None = None, sco: Secu
     request.save()
     if rel_to is not None:
         request.rel_to.set(rel_to)
+    _refuse_marking_beyond_reader(request=request, by=by)
     if billets is not None:
         request.billets.all().delete()
         RequestedBillet.objects.bulk_create([
@@ -316,6 +317,16 @@ def request_write(*, by, request: ManpowerChangeRequest | None = None, sco: Secu
                             billets=line.get("billets") or 1)
             for line in billets])
     return request
+
+
+def _refuse_marking_beyond_reader(*, request: ManpowerChangeRequest, by) -> None:
+    """Nobody marks a request beyond what they may read (the write would vanish from their sight)."""
+    from security.access import may_see
+
+    marking = request.marking()
+    if not may_see(by, marking):
+        raise InvalidInput(f"Nothing was saved. You may not mark a request {marking.banner}: it is beyond what your "
+                           "clearance and citizenship let you read.", {"classification": ["Beyond your clearance."]})
 
 
 # --- conditions (each returns the reasons it is not met, in the users' words) ---------------
