@@ -18,7 +18,12 @@ from assessments.models import (
     QuestionKind,
     Template,
 )
-from manpower.models import ChangeType, ManpowerChangeRequest, RequestedBillet, SecurityCooperationOrganization
+from manpower.models import (
+    ChangeType,
+    ManpowerChangeRequest,
+    RequestedBillet,
+    SecurityCooperationOrganization,
+)
 from organizations.models import AreaOfResponsibility, Country, Delegation, Membership, Organization
 from planning import services as planning_services
 from planning.models import (
