@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    "directive",
     # Operations (config/health.py, config/metrics.py, config/logs.py): readiness and liveness
     # through django-health-check, Prometheus metrics through django-prometheus, JSON logs with a
     # request id carried into Celery tasks through django-structlog.
