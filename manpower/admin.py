@@ -154,7 +154,11 @@ class ManpowerChangeRequestAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin,
                                   .filter(organization__in=organizations)
                                   | SecurityCooperationOrganization.objects.select_related("organization")
                                   .filter(organization__supervised_by__in=organizations))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "host_country":
+            field.required = False  # an existing SCO's country is its own; asked only to establish one
+            field.help_text = "Only to establish a new SCO: its host country."
+        return field
 
     def service_write(self, request, form, formsets, change):
         cleaned = form.cleaned_data
