@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 from manpower.models import ManpowerChangeRequest, RequestState
 from manpower.selectors import manning_current
 from organizations.models import Role
-from tests.manpower.conftest import world  # noqa: F401 (the manpower world, as this module's ``world``)
 from workflow.models import Step
 from workflow.selectors import taskers_of
 
