@@ -172,3 +172,16 @@ def test_the_command_may_write_and_submit_for_its_sco(world):
     assert request.owner.acronym == "JUSMAG-PHILIPPINES" and request.supervising_command.acronym == "INDOPACOM"
     request = transition_perform(document=request, name="submit", by=world.user("INDOPACOM", AO))
     assert request.state == RequestState.ENDORSEMENT
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_commands_tasker_is_reminded_through_the_outbox(world):
+    from reminders.models import Reminder
+    from reminders.services import reminders_plan_new
+
+    world.user("EUCOM", APP)  # the command's approver, who may endorse, is among the recipients
+    request = transition_perform(document=world.request(), name="submit", by=world.user("ODC-TURKEY", AO))
+    reminders_plan_new()  # taskers issued in bulk are planned by the sweep
+    tasker = open_taskers(request).get()
+    recipients = set(Reminder.objects.filter(tasker=tasker).values_list("recipient__username", flat=True))
+    assert "eucom_approver" in recipients
