@@ -18,6 +18,12 @@ from assessments.models import (
     QuestionKind,
     Template,
 )
+from manpower.models import (
+    ChangeType,
+    ManpowerChangeRequest,
+    RequestedBillet,
+    SecurityCooperationOrganization,
+)
 from organizations.models import AreaOfResponsibility, Country, Delegation, Membership, Organization
 from planning import services as planning_services
 from planning.models import (
@@ -690,3 +696,70 @@ class NotificationPreferenceInputSerializer(serializers.Serializer):
 class NotificationPreferencesInputSerializer(serializers.Serializer):
     preferences = NotificationPreferenceInputSerializer(many=True, max_length=50,
                                                         help_text="The kinds to change; the others keep their choice.")
+
+
+# --- SCO manpower change requests ------------------------------------------------------------
+
+@extend_schema_field({"type": "string", "example": "ODC-TURKEY"})
+class SCOAcronymField(serializers.RelatedField):
+    """A security cooperation organization by its organization's acronym."""
+
+    default_error_messages = {"does_not_exist": "No security cooperation organization has the acronym {value}."}
+
+    def to_representation(self, value):
+        return value.organization.acronym
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("does_not_exist", value=str(data).replace("\x00", "\\x00"))
+        sco = self.get_queryset().filter(organization__acronym__iexact=str(data), organization__active=True).first()
+        if sco is None:
+            self.fail("does_not_exist", value=data)
+        return sco
+
+
+class RequestedBilletSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RequestedBillet
+        fields = ["action", "position", "grade", "service", "skill", "billets"]
+        extra_kwargs = {"grade": {"required": False}, "service": {"required": False}, "skill": {"required": False},
+                        "billets": {"required": False}}
+
+
+class ManpowerChangeRequestSerializer(serializers.ModelSerializer):
+    owner = AcronymField(read_only=True, help_text="The requesting SCO (or, to establish one, its command).")
+    sco = SCOAcronymField(read_only=True, allow_null=True, help_text="Acronym of the SCO whose program changes.")
+    host_country = CountryCodeField(read_only=True)
+    supervising_command = AcronymField(read_only=True)
+    billets = RequestedBilletSerializer(many=True, read_only=True)
+    rel_to = CountryCodeField(many=True, read_only=True)
+    created_by = nullable(UsernameField)
+
+    class Meta:
+        model = ManpowerChangeRequest
+        fields = ["id", "title", "change_type", "sco", "owner", "host_country", "supervising_command", "state",
+                  "effective_on", "justification", "proposed_name", "proposed_acronym", "chief_of_mission",
+                  "sdo_datt_office", "classification", "noforn", "rel_to", "billets", "return_reason",
+                  "decision_note", "approved_effective_on", "created_by", "created_at", "submitted_at", "decided_at"]
+        read_only_fields = fields
+
+
+class ManpowerChangeRequestWriteSerializer(serializers.Serializer):
+    """What a request's author types; ``manpower.services.request_write`` applies every rule."""
+
+    title = serializers.CharField(max_length=300, required=False)
+    change_type = serializers.ChoiceField(choices=ChangeType.choices, required=False)
+    sco = SCOAcronymField(required=False, allow_null=True,
+                          queryset=SecurityCooperationOrganization.objects.select_related("organization"),
+                          help_text="Acronym of the SCO (to create; leave out to establish a new SCO).")
+    host_country = CountryCodeField(required=False, allow_null=True, help_text="To establish an SCO: its host country.")
+    effective_on = serializers.DateField(required=False, allow_null=True)
+    justification = serializers.CharField(required=False, allow_blank=True)
+    proposed_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    proposed_acronym = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    chief_of_mission = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    sdo_datt_office = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    classification = serializers.ChoiceField(choices=ManpowerChangeRequest._meta.get_field("classification").choices,
+                                             required=False)
+    noforn = serializers.BooleanField(required=False)
+    billets = RequestedBilletSerializer(many=True, required=False)

@@ -19,6 +19,7 @@ router.register("assessment-templates", views.TemplateViewSet, basename="assessm
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("program-assessments", views.ProgramAssessmentViewSet, basename="program-assessment")
 router.register("notifications", views.NotificationViewSet, basename="notification")
+router.register("manpower-change-requests", views.ManpowerChangeRequestViewSet, basename="manpower-change-request")
 
 app_name = "api"
 urlpatterns = [

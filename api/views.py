@@ -20,6 +20,8 @@ from rest_framework.views import APIView
 from assessments import services as assessment_services
 from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, Question, Template
 from assessments.selectors import answer_sheet
+from manpower import services as manpower_services
+from manpower.models import ManpowerChangeRequest
 from organizations.models import AreaOfResponsibility, Country, Organization
 from organizations.selectors import delegations_active, memberships_active
 from planning import services as planning_services
@@ -639,3 +641,50 @@ class NotificationPreferencesView(StrictQueryMixin, APIView):
         given.is_valid(raise_exception=True)
         choices = {item["kind"]: item["delivery"] for item in given.validated_data["preferences"]}
         return Response({"preferences": notice_preferences_set(user=request.user, choices=choices, by=request.user)})
+
+
+# --- SCO manpower change requests ------------------------------------------------------------
+
+@extend_schema_view(create=extend_schema(request=serializers.ManpowerChangeRequestWriteSerializer,
+                                         responses={201: serializers.ManpowerChangeRequestSerializer}),
+                    partial_update=extend_schema(request=serializers.ManpowerChangeRequestWriteSerializer,
+                                                 responses=serializers.ManpowerChangeRequestSerializer))
+@workflow_schema(serializers.ManpowerChangeRequestSerializer, ManpowerChangeRequest)
+class ManpowerChangeRequestViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
+                                   viewsets.ReadOnlyModelViewSet):
+    """SCO manpower change requests the user may see (need-to-know and markings): written by the
+    action officers and approvers of the SCO or its command while a draft or returned
+    (``manpower.services.request_write``), moved through their route by the offices it names."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    read_serializer_class = serializer_class = serializers.ManpowerChangeRequestSerializer
+    filterset_fields = ["state", "change_type"]
+    search_fields = ["title"]
+
+    def get_queryset(self):
+        return visible_to(self.request.user, "manpower-change-requests").select_related(
+            "owner", "sco__organization", "host_country", "supervising_command", "created_by").prefetch_related(
+            "billets", "rel_to")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.ManpowerChangeRequestWriteSerializer
+        return self.read_serializer_class
+
+    def _write(self, request, document=None):
+        given = serializers.ManpowerChangeRequestWriteSerializer(data=request.data, partial=document is not None)
+        given.is_valid(raise_exception=True)
+        values = dict(given.validated_data)
+        billets = values.pop("billets", None)
+        sco, country = values.pop("sco", None), values.pop("host_country", None)
+        saved = manpower_services.request_write(by=request.user, request=document, sco=sco, host_country=country,
+                                                fields=values, billets=billets)
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=saved.pk),
+                                                   context=self.get_serializer_context()).data,
+                        status=status.HTTP_200_OK if document is not None else status.HTTP_201_CREATED)
+
+    def create(self, request, *args, **kwargs):
+        return self._write(request)
+
+    def update(self, request, *args, **kwargs):
+        return self._write(request, self.get_object())

@@ -208,4 +208,18 @@ class WorkplaceAdminSite(admin.AdminSite):
                  name="notification_settings"),
             path("notifications/mark-read/", self.admin_view(partial(notifications_mark_read_view, self)),
                  name="notifications_mark_read"),
+            path("directive-traceability/", self.admin_view(self.traceability_view), name="directive_traceability"),
         ] + super().get_urls()
+
+    def traceability_view(self, request):
+        """The help page of the directive's traceability (``directive.traceability``): every
+        numbered item, its status, and the pages, code and tests behind it."""
+        from django.template.response import TemplateResponse
+
+        from directive import traceability
+
+        items = traceability.read()
+        totals = [(status, sum(item.status == status for item in items)) for status in traceability.STATUSES]
+        context = {**self.each_context(request), "title": "Directive traceability (DoDD 5132.03)", "items": items,
+                   "totals": totals, "problems": traceability.problems(items), "directive": "DoDD 5132.03"}
+        return TemplateResponse(request, "admin/directive/traceability.html", context)

@@ -65,12 +65,14 @@ INSTALLED_APPS = [
     "reminders",
     "planning",
     "assessments",
+    "manpower",
     "rest_framework",
     "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    "directive",
     # Operations (config/health.py, config/metrics.py, config/logs.py): readiness and liveness
     # through django-health-check, Prometheus metrics through django-prometheus, JSON logs with a
     # request id carried into Celery tasks through django-structlog.

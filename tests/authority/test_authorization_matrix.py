@@ -39,6 +39,8 @@ from assessments.models import (
     TemplateSection,
 )
 from assessments.services import cycle_create, template_create
+from manpower.models import ManningAuthorization, ManpowerChangeRequest, SecurityCooperationOrganization
+from manpower.services import manning_baseline_set, request_write
 from organizations.authority import may
 from organizations.models import (
     AreaOfResponsibility,
@@ -195,6 +197,21 @@ oidc_link_request              view    ....   ....   ....   ....   ....   y     
 oidc_link_request              add     ....   ....   ....   ....   ....   .      .
 oidc_link_request              change  ....   ....   ....   ....   ....   y      .
 oidc_link_request              delete  ....   ....   ....   ....   ....   y      .
+sco                            view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+sco                            add     ....   ....   ....   ....   ....   .      .
+sco                            change  ....   ....   ....   ....   ....   y      .
+sco                            delete  ....   ....   ....   ....   ....   .      .
+manning_authorization          view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+manning_authorization          add     ....   ....   ....   ....   ....   .      .
+manning_authorization          change  ....   ....   ....   ....   ....   .      .
+manning_authorization          delete  ....   ....   ....   ....   ....   .      .
+manpower_request_draft         view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+manpower_request_draft         add     yy..   ....   ....   ....   ....   .      .
+manpower_request_draft         change  yy..   ....   yy..   ....   ....   .      .
+manpower_request_draft         delete  ....   ....   ....   ....   ....   .      .
+manpower_request_endorsement   view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+manpower_request_endorsement   change  ....   ....   ....   ....   ....   .      .
+manpower_request_endorsement   delete  ....   ....   ....   ....   ....   .      .
 """
 
 # Which organization plays each relation to each record (the owning one first).
@@ -215,6 +232,12 @@ RELATION_ORGANIZATIONS = {
     "assessment_in_progress": ("EUCOM", "USD(P)", "J5", "SOCOM"),
     "assessment_submitted": ("EUCOM", "USD(P)", "J5", "SOCOM"),
     "program_assessment": ("USD(P)", "DA", "J5", "SOCOM"),
+    # An SCO's request: the SCO owns it, its geographic command supervises (and is tasked to
+    # endorse), DSCA approves every one (Encl. 2, 2.f and 10.e).
+    "sco": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
+    "manning_authorization": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
+    "manpower_request_draft": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
+    "manpower_request_endorsement": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
 }
 
 
@@ -412,6 +435,20 @@ def records(db):
         "program_assessment": program_assessment,
         "program": program,
     }
+    odc = SecurityCooperationOrganization.objects.get(organization__acronym="ODC-TURKEY")
+    manning_baseline_set(sco=odc, rows=[{"position": "Chief", "grade": "O-6", "service": "army"}],
+                         effective_from=datetime.date(2025, 10, 1))
+
+    def manpower_request(title):
+        return request_write(by=cast.member("ODC-TURKEY", "action_officer"), sco=odc, billets=[
+            {"action": "add", "position": "Armaments officer", "grade": "O-4", "service": "air_force"}],
+            fields={"title": f"{title} (training data)", "change_type": "authorizations",
+                    "justification": "Co-production.", "effective_on": datetime.date(2027, 1, 1)})
+
+    endorsing = transition_perform(document=manpower_request("Submitted"), name="submit",
+                                   by=cast.member("ODC-TURKEY", "action_officer"))
+    objects.update({"sco": odc, "manning_authorization": odc.authorizations.get(),
+                    "manpower_request_draft": manpower_request("Draft"), "manpower_request_endorsement": endorsing})
     missing = [name for name, obj in objects.items() if obj is None]
     assert not missing, f"the fixture made no {missing}"
     return cast, objects
@@ -452,6 +489,8 @@ RECORD_MODELS = {
     "template_section_approved": TemplateSection, "assessment_in_progress": Assessment,
     "assessment_submitted": Assessment, "program_assessment": ProgramAssessment, "program": Program,
     "power_request": PowerRequest, "oidc_link_request": OIDCLinkRequest,
+    "sco": SecurityCooperationOrganization, "manning_authorization": ManningAuthorization,
+    "manpower_request_draft": ManpowerChangeRequest, "manpower_request_endorsement": ManpowerChangeRequest,
 }
 
 
@@ -559,6 +598,8 @@ API_RECORDS = {
     "assessment_in_progress": lambda o: f"/api/v1/assessments/{o.pk}/",
     "assessment_submitted": lambda o: f"/api/v1/assessments/{o.pk}/",
     "program_assessment": lambda o: f"/api/v1/program-assessments/{o.pk}/",
+    "manpower_request_draft": lambda o: f"/api/v1/manpower-change-requests/{o.pk}/",
+    "manpower_request_endorsement": lambda o: f"/api/v1/manpower-change-requests/{o.pk}/",
 }
 API_CHANGES = {
     "campaign_plan_draft": {"summary": "Changed through the API (training data)."},
@@ -567,6 +608,8 @@ API_CHANGES = {
     "assessment_in_progress": {"strategic_environment_changes": "Changed through the API (training data)."},
     "assessment_submitted": {"strategic_environment_changes": "Changed through the API (training data)."},
     "program_assessment": {"strategic_environment_changes": "Changed through the API (training data)."},
+    "manpower_request_draft": {"justification": "Changed through the API (training data)."},
+    "manpower_request_endorsement": {"justification": "Changed through the API (training data)."},
 }
 
 

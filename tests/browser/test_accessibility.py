@@ -189,6 +189,8 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
                         reverse("admin:assessments_assessmentcycle_report_print", args=[cycle.pk]))
     audit.check("my preferences", reverse("admin:preferences"))
     audit.check("notification settings", reverse("admin:notification_settings"))
+    audit.check("SCO manning against requests", reverse("admin:manpower_manning_report"))
+    audit.check("directive traceability (help)", reverse("admin:directive_traceability"))
     audit.check("not found, signed in", "/admin/planning/campaignplan/999999/change/", status=None)
 
     # The plan owner's action officer: the plan in each state (the comment matrix with its
