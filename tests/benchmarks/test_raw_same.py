@@ -23,6 +23,18 @@ from workflow.models import HistoryEntry, Step, Tasker, TaskerState
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_queued_as_in_the_bench():
+    """As in ``manage.py bench``: tasks enqueued on commit go to an in-memory broker, so what is
+    recorded is the approval's own statements, not those of tasks run eagerly after it."""
+    from config.celery_app import app
+
+    saved = app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = "memory://", "cache+memory://", False
+    yield
+    app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = saved
+
+
 class _NoBarrier:
     def wait(self, timeout=None):
         return 0
