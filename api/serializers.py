@@ -573,12 +573,30 @@ _ASSESSMENT_FIELDS = ["id", "cycle", "owner", "title", "suspense", "state", "str
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
+    """An assessment names its plan by the kind's reference name (``PlanDocument.reference_name``):
+    ``campaign_plan`` or ``support_plan`` holds the plan's id, the other is null."""
+
     owner = AcronymField(read_only=True)
+    campaign_plan = serializers.SerializerMethodField(help_text="The campaign plan assessed (its id), or null.")
+    support_plan = serializers.SerializerMethodField(help_text="The campaign support plan assessed (its id), or null.")
 
     class Meta:
         model = Assessment
         fields = [*_ASSESSMENT_FIELDS, "campaign_plan", "support_plan"]
         read_only_fields = fields
+
+    @staticmethod
+    def _plan_id(instance: Assessment, reference_name: str) -> int | None:
+        plan = instance.assessed_plan
+        return plan.pk if plan.reference_name == reference_name else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_campaign_plan(self, instance: Assessment) -> int | None:
+        return self._plan_id(instance, "campaign_plan")
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_support_plan(self, instance: Assessment) -> int | None:
+        return self._plan_id(instance, "support_plan")
 
 
 class ProgramAssessmentSerializer(serializers.ModelSerializer):
