@@ -573,8 +573,8 @@ _ASSESSMENT_FIELDS = ["id", "cycle", "owner", "title", "suspense", "state", "str
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
-    """An assessment names its plan by the kind's reference name (``PlanDocument.reference_name``):
-    ``campaign_plan`` or ``support_plan`` holds the plan's id, the other is null."""
+    """An assessment of a plan: ``campaign_plan`` or ``support_plan`` holds the id of the plan it
+    assesses, the other is null."""
 
     owner = AcronymField(read_only=True)
     campaign_plan = serializers.SerializerMethodField(help_text="The campaign plan assessed (its id), or null.")
@@ -587,6 +587,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     @staticmethod
     def _plan_id(instance: Assessment, reference_name: str) -> int | None:
+        # Each kind of plan says how the API names it (``PlanDocument.reference_name``).
         plan = instance.assessed_plan
         return plan.pk if plan.reference_name == reference_name else None
 
