@@ -579,12 +579,31 @@ _ASSESSMENT_FIELDS = ["id", "cycle", "owner", "title", "suspense", "state", "str
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
+    """An assessment of a plan: ``campaign_plan`` or ``support_plan`` holds the id of the plan it
+    assesses, the other is null."""
+
     owner = AcronymField(read_only=True)
+    campaign_plan = serializers.SerializerMethodField(help_text="The campaign plan assessed (its id), or null.")
+    support_plan = serializers.SerializerMethodField(help_text="The campaign support plan assessed (its id), or null.")
 
     class Meta:
         model = Assessment
         fields = [*_ASSESSMENT_FIELDS, "campaign_plan", "support_plan"]
         read_only_fields = fields
+
+    @staticmethod
+    def _plan_id(instance: Assessment, reference_name: str) -> int | None:
+        # Each kind of plan says how the API names it (``PlanDocument.reference_name``).
+        plan = instance.assessed_plan
+        return plan.pk if plan.reference_name == reference_name else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_campaign_plan(self, instance: Assessment) -> int | None:
+        return self._plan_id(instance, "campaign_plan")
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_support_plan(self, instance: Assessment) -> int | None:
+        return self._plan_id(instance, "support_plan")
 
 
 class ProgramAssessmentSerializer(serializers.ModelSerializer):

@@ -25,7 +25,7 @@ from manpower.models import ManpowerChangeRequest
 from organizations.models import AreaOfResponsibility, Country, Organization
 from organizations.selectors import delegations_active, memberships_active
 from planning import services as planning_services
-from planning.models import CampaignPlan, CampaignSupportPlan, GEFGuidance, Objective, PlanSection
+from planning.models import CampaignPlan, CampaignSupportPlan, GEFGuidance, Objective, Plan, PlanSection
 from security.models import SecurityProfile
 from workflow import services as workflow_services
 from workflow.exceptions import InvalidInput, WorkflowError
@@ -571,6 +571,10 @@ class AssessmentViewSet(_AssessmentViewSet):
 
     resource = "assessments"
     read_serializer_class = serializer_class = serializers.AssessmentSerializer
+
+    def get_queryset(self):
+        # The plan as its kind, in the same query (the API names it by the kind's reference name).
+        return super().get_queryset().select_related(*Plan.kind_paths("plan"))
 
 
 @extend_schema_view(partial_update=extend_schema(responses=serializers.ProgramAssessmentSerializer))

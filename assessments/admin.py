@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from organizations.models import Organization
-from planning.models import CampaignPlan, CampaignSupportPlan
+from planning.models import Plan
 from security.admin_mixins import InlineFollowsParentMixin, ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
 from workflow.admin_views import RoutedDocumentAdminMixin, once_per_form
@@ -186,11 +186,10 @@ class AssessmentCycleAdmin(ServiceWriteAdminMixin, RoutedDocumentAdminMixin, adm
         if request.method != "POST":
             raise Http404
         cycle = get_object_or_404(self.visible_queryset(request), pk=pk)
-        models = {"campaign_plan": CampaignPlan, "support_plan": CampaignSupportPlan}
         added = 0
         try:
             for item in services.cycle_plans_not_assessed(cycle=cycle):
-                plan = models[item["field"]].objects.get(pk=item["plan_id"])
+                plan = Plan.objects.select_related(*Plan.kind_paths()).get(pk=item["plan_id"]).document
                 services.cycle_add_plan(cycle=cycle, plan=plan, by=request.user)
                 added += 1
         except WorkflowError as exc:
@@ -391,7 +390,16 @@ class AssessmentAdminBase(RoutedDocumentAdminMixin, admin.ModelAdmin):
 
 @admin.register(Assessment)
 class AssessmentAdmin(AssessmentAdminBase):
-    readonly_fields = ("campaign_plan", "support_plan", *AssessmentAdminBase.readonly_fields)
+    readonly_fields = ("assessed_plan", *AssessmentAdminBase.readonly_fields)
+    # The plan as its kind, read with the assessment (its banner and the field below show it).
+    change_select_related = tuple(Plan.kind_paths("plan"))
+
+    @admin.display(description="plan assessed")
+    def assessed_plan(self, obj: Assessment) -> str:
+        """The plan, of either kind, linked to its page (which checks who may see it)."""
+        plan = obj.assessed_plan
+        url = reverse(f"admin:{plan._meta.app_label}_{plan._meta.model_name}_change", args=[plan.pk])
+        return format_html('<a href="{}">{}</a>', url, f"{plan._meta.verbose_name.capitalize()}: {plan}")
 
 
 @admin.register(ProgramAssessment)

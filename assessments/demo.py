@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from organizations.models import Designation
 from organizations.selectors import designated_organization
-from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
+from planning.models import Plan, PlanState
 from workflow.models import Response, Step
 from workflow.services import taskers_close_answered, transition_perform
 
@@ -84,22 +84,21 @@ def _approved_template(cycle: AssessmentCycle, j5_user, usdp_user) -> Template:
 
 def _answer(document, questions, index: int) -> None:
     ratings = DEFAULT_SCALE
-    field = "assessment" if isinstance(document, Assessment) else "program_assessment"
     answers = []
     for question in questions:
         if question.kind == QuestionKind.NARRATIVE:
             answers.append(Answer(question=question, text="Partners trained, exercised and equipped as planned; "
                                                           "sustainment depends on partner budgets (training data).",
-                                  **{field: document}))
+                                  assessment=document))
         elif question.kind == QuestionKind.RATING:
             answers.append(Answer(question=question, rating=ratings[(index + 2) % len(ratings)],
-                                  justification="Measured against the plan's indicators.", **{field: document}))
+                                  justification="Measured against the plan's indicators.", assessment=document))
         else:
             for n, objective in enumerate(document.objectives()):
                 answers.append(Answer(question=question, objective=objective,
                                       rating=ratings[(index + n + 1) % len(ratings)],
                                       justification=f"Measures of effectiveness for {objective.code}.",
-                                      **{field: document}))
+                                      assessment=document))
     Answer.objects.bulk_create(answers)
     type(document).objects.filter(pk=document.pk).update(
         strategic_environment_changes="Competitor presence grew in the region (training data).",
@@ -171,8 +170,7 @@ def _move_into_the_past(cycle: AssessmentCycle, documents) -> None:
 @transaction.atomic
 def load(*, stdout) -> None:
     """Last fiscal year's cycle closed (with its report) and this year's in collection."""
-    approved = (CampaignPlan.objects.filter(state=PlanState.APPROVED).exists()
-                or CampaignSupportPlan.objects.filter(state=PlanState.APPROVED).exists())
+    approved = any(kind.objects.filter(state=PlanState.APPROVED).exists() for kind in Plan.kinds())
     admin = _user("administrator") or get_user_model().objects.filter(is_superuser=True).first()
     # The cycle's offices are the designated ones, whoever holds them (never looked up by acronym).
     organizations = {designation: designated_organization(designation) for designation in (

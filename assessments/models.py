@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_fsm import FSMField
 
 from organizations.models import Organization, Role
+from workflow.kinds import KindQuerySet
 from workflow.models import RoutedDocument
 
 ANSWER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
@@ -212,11 +213,51 @@ class AssessmentState(models.TextChoices):
     EVALUATED = "evaluated", "Evaluated"
 
 
+class AssessmentRecord(models.Model):
+    """An assessment of either kind, once: what its answers point at, with one foreign key. Each
+    kind (``Assessment`` of a plan, ``ProgramAssessment``) is a child of it (multi-table
+    inheritance) that keeps its own id, the one the engine's generic references and the audit
+    trail name. The row holds only the key; the kinds hold the columns."""
+
+    key = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        verbose_name = "assessment record"
+
+    def __str__(self) -> str:
+        return str(self.document)
+
+    @property
+    def document(self) -> AssessmentDocument:
+        """The assessment as its kind (the one place that asks which kind a record is)."""
+        for rel in AssessmentRecord._meta.related_objects:
+            if rel.parent_link:
+                try:
+                    return getattr(self, rel.get_accessor_name())
+                except rel.related_model.DoesNotExist:
+                    continue
+        raise AssessmentRecord.DoesNotExist(f"Assessment record {self.pk} has no kind")
+
+
+def record_link() -> models.OneToOneField:
+    """A kind's link to its ``AssessmentRecord`` row. Declared on each kind, not on
+    ``AssessmentDocument``: Django reads a parent link declared on an abstract model as if it
+    were the primary key."""
+    return models.OneToOneField(AssessmentRecord, parent_link=True, on_delete=models.CASCADE, editable=False,
+                                related_name="%(class)s")
+
+
 class AssessmentDocument(RoutedDocument):
     """What plan and program assessments share: the answers' workflow
     ``assigned → in_progress → submitted → accepted → evaluated``, with ``returned``
-    (``assessments.workflows``)."""
+    (``assessments.workflows``). Each kind is also an ``AssessmentRecord`` (its ``record_ptr``);
+    its own ``id`` stays its primary key."""
 
+    # Declared, so the link to ``AssessmentRecord`` (each kind's ``record_ptr``, ``record_link()``)
+    # does not become the primary key.
+    id = models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")
+
+    objects = KindQuerySet.as_manager()
     cycle = models.ForeignKey(AssessmentCycle, on_delete=models.PROTECT, related_name="%(class)s_set")
     title = models.CharField(max_length=300)
     suspense = models.DateField()
@@ -239,6 +280,11 @@ class AssessmentDocument(RoutedDocument):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def document(self) -> AssessmentDocument:
+        """The assessment as its kind: itself."""
+        return self
+
     # The escalation contract (workflow.registry): an overdue assessment escalates to its reviewing
     # authority, the organization that accepts or returns it and USD(P), who evaluates it (as a
     # plan's escalates to its review and approval organizations). Read from the cycle, which the
@@ -254,42 +300,37 @@ class AssessmentDocument(RoutedDocument):
         return self.state == AssessmentState.IN_PROGRESS
 
 
-class Assessment(AssessmentDocument):
+class Assessment(AssessmentDocument, AssessmentRecord):
     """A campaign plan assessment (to the combatant command) or a campaign support plan
     assessment (to the component), one per approved plan and cycle."""
 
     workflow_kind = "assessment"
 
-    campaign_plan = models.ForeignKey("planning.CampaignPlan", null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="assessments")
-    support_plan = models.ForeignKey("planning.CampaignSupportPlan", null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="assessments")
+    record_ptr = record_link()
+    plan = models.ForeignKey("planning.Plan", on_delete=models.PROTECT, related_name="assessments",
+                             help_text="The campaign plan or campaign support plan assessed.")
 
     class Meta(AssessmentDocument.Meta):
         constraints = [
-            models.CheckConstraint(condition=Q(campaign_plan__isnull=True) ^ Q(support_plan__isnull=True),
-                                   name="assessment_one_plan",
-                                   violation_error_message="An assessment is of one plan."),
-            models.UniqueConstraint(fields=["cycle", "campaign_plan"], name="assessment_one_per_campaign_plan"),
-            models.UniqueConstraint(fields=["cycle", "support_plan"], name="assessment_one_per_support_plan"),
+            models.UniqueConstraint(fields=["cycle", "plan"], name="assessment_one_per_plan",
+                                    violation_error_message="A plan is assessed once per cycle."),
         ]
         indexes = [models.Index(fields=["cycle", "owner", "state"])]
 
     @property
+    def assessed_plan(self):
+        """The plan assessed, as its kind (campaign plan or campaign support plan)."""
+        return self.plan.document
+
+    @property
     def banner(self) -> str:
         """An assessment is marked as its plan is (it discusses the plan's objectives)."""
-        plan = self.campaign_plan or self.support_plan
-        return plan.banner if plan is not None else "UNCLASSIFIED"
+        return self.assessed_plan.banner
 
     @property
     def banner_level(self) -> str:
         """The level of the banner (its colour on the page): the plan's."""
-        plan = self.plan
-        return plan.classification if plan is not None else "U"
-
-    @property
-    def plan(self):
-        return self.campaign_plan or self.support_plan
+        return self.assessed_plan.classification
 
     @property
     def reviewing_organization(self) -> Organization:
@@ -324,12 +365,13 @@ class Program(models.Model):
         return f"{self.code} — {self.name}"
 
 
-class ProgramAssessment(AssessmentDocument):
+class ProgramAssessment(AssessmentDocument, AssessmentRecord):
     """A security cooperation program assessment, conducted by USD(P) in coordination with the
     Director, PA&E (Encl. 2, 1.k): PA&E accepts or returns it, USD(P) evaluates it."""
 
     workflow_kind = "program_assessment"
 
+    record_ptr = record_link()
     program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="assessments")
 
     class Meta(AssessmentDocument.Meta):
@@ -356,10 +398,8 @@ class ProgramAssessment(AssessmentDocument):
 class Answer(models.Model):
     """One answer to one question (for a per-objective rating: one per objective)."""
 
-    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="answers")
-    program_assessment = models.ForeignKey(ProgramAssessment, null=True, blank=True, on_delete=models.CASCADE,
-                                           related_name="answers")
+    assessment = models.ForeignKey(AssessmentRecord, on_delete=models.CASCADE, related_name="answers",
+                                   help_text="The assessment answered, of either kind (plan or program).")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     objective = models.ForeignKey("planning.Objective", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="assessment_answers")
@@ -373,21 +413,19 @@ class Answer(models.Model):
     class Meta:
         ordering = ["question__section__position", "question__position", "objective__code", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(assessment__isnull=True) ^ Q(program_assessment__isnull=True),
-                                   name="answer_one_assessment"),
             models.UniqueConstraint(fields=["assessment", "question"], condition=Q(objective__isnull=True),
                                     name="answer_unique_per_question"),
             models.UniqueConstraint(fields=["assessment", "question", "objective"],
                                     condition=Q(objective__isnull=False), name="answer_unique_per_objective"),
-            models.UniqueConstraint(fields=["program_assessment", "question"], name="program_answer_unique"),
         ]
 
     def __str__(self) -> str:
         return f"Answer to {self.question}"
 
     @property
-    def document(self):
-        return self.assessment or self.program_assessment
+    def document(self) -> AssessmentDocument:
+        """The assessment answered, as its kind."""
+        return self.assessment.document
 
 
 # --- the report, frozen at close -------------------------------------------------------------

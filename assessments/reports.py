@@ -216,20 +216,22 @@ def report_figures(*, cycle: AssessmentCycle, as_of: datetime.date, closed: bool
             row["accepted"] += state in ACCEPTED_STATES
             row["evaluated"] += state == AssessmentState.EVALUATED
 
-    plan_answers = Answer.objects.filter(assessment__cycle=cycle, assessment__state__in=SUBMITTED_STATES).exclude(
+    # An answer's ``assessment`` is the record of either kind; each kind is reached from it.
+    of_plan, of_program = "assessment__assessment__", "assessment__programassessment__"
+    plan_answers = Answer.objects.filter(**{f"{of_plan}cycle": cycle, f"{of_plan}state__in": SUBMITTED_STATES}).exclude(
         rating="")
     by_end_state = _tallies(
         plan_answers.filter(objective__isnull=False).values_list(
             "rating", "question__scale", "objective__end_states__code", "objective__end_states__title"),
         lambda row: (row[2] or "—", row[3] or "Objectives traced to no end state"))
     by_command = _tallies(
-        plan_answers.filter(assessment__owner__kind__in=COMBATANT_COMMAND_KINDS).values_list(
-            "rating", "question__scale", "assessment__owner__acronym"),
+        plan_answers.filter(**{f"{of_plan}owner__kind__in": COMBATANT_COMMAND_KINDS}).values_list(
+            "rating", "question__scale", f"{of_plan}owner__acronym"),
         lambda row: (row[2], ""))
     by_program = _tallies(
-        Answer.objects.filter(program_assessment__cycle=cycle, program_assessment__state__in=SUBMITTED_STATES)
-        .exclude(rating="").values_list("rating", "question__scale", "program_assessment__program__code",
-                                        "program_assessment__program__name"),
+        Answer.objects.filter(**{f"{of_program}cycle": cycle, f"{of_program}state__in": SUBMITTED_STATES})
+        .exclude(rating="").values_list("rating", "question__scale", f"{of_program}program__code",
+                                        f"{of_program}program__name"),
         lambda row: (row[2], row[3]))
     return {
         "as_of": as_of.isoformat(), "closed": closed,
@@ -306,12 +308,12 @@ def _freeze_after_the_fact(cycle: AssessmentCycle) -> ReportSnapshot:
 
 def _live_marking(cycle: AssessmentCycle):
     """The report aggregates the cycle's assessments: it is marked as high as the plans they assess."""
-    from planning.models import CampaignPlan, CampaignSupportPlan
+    from planning.models import Plan
     from security.markings import combine
 
     related = ("rel_to", "cui_categories", "dissemination_controls")
-    plans = [*CampaignPlan.objects.filter(assessments__cycle=cycle).prefetch_related(*related),
-             *CampaignSupportPlan.objects.filter(assessments__cycle=cycle).prefetch_related(*related)]
+    plans = [plan for kind in Plan.kinds()
+             for plan in kind.objects.filter(assessments__cycle=cycle).prefetch_related(*related)]
     return combine([plan.marking() for plan in plans])
 
 

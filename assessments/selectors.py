@@ -35,8 +35,8 @@ def template_questions(template: Template | None) -> QuerySet[Question]:
 
 
 def answers_of(document) -> QuerySet[Answer]:
-    field = "assessment" if document._meta.model_name == "assessment" else "program_assessment"
-    return Answer.objects.filter(**{field: document}).select_related("question", "objective")
+    """The answers of an assessment of either kind."""
+    return Answer.objects.filter(assessment=document).select_related("question", "objective")
 
 
 def answers_missing(document) -> list[str]:
@@ -130,15 +130,18 @@ def assessments_cleared_for(user) -> QuerySet:
 
 
 def _plan_cleared_q(user):
-    """Assessments whose plan (campaign or support) has a marking ``user`` may see, read on the
-    plan's own row (a join), so that checking one assessment costs one plan, not every plan."""
+    """Assessments whose plan (of either kind) has a marking ``user`` may see, read on the plan's
+    own row (a join), so that checking one assessment costs one plan, not every plan. Each kind
+    keeps its marking on its own row: one term per kind, joined by "or"."""
     from django.db.models import Q
 
-    from planning.models import CampaignPlan, CampaignSupportPlan
+    from planning.models import Plan
     from security.access import marking_q
 
-    return (Q(campaign_plan__isnull=False) & marking_q(user, CampaignPlan, prefix="campaign_plan__")) | (
-        Q(support_plan__isnull=False) & marking_q(user, CampaignSupportPlan, prefix="support_plan__"))
+    cleared = Q(pk__in=[])
+    for kind, link in Plan.kinds().items():
+        cleared |= Q(**{f"plan__{link}__isnull": False}) & marking_q(user, kind, prefix=f"plan__{link}__")
+    return cleared
 
 
 def cycle_progress(user) -> dict | None:

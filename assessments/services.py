@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from organizations.models import Organization
 from organizations.selectors import Capacity, acting_capacity
-from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
+from planning.models import Plan, PlanDocument, PlanState
 from workflow.calendar import working_day_on_or_after
 from workflow.exceptions import ActionRefused, Conflict, InvalidInput, NotPermitted
 from workflow.models import Response, Step, Tasker
@@ -39,6 +39,7 @@ from .models import (
     Answer,
     AssessmentCycle,
     AssessmentDocument,
+    AssessmentRecord,
     AssessmentState,
     CycleState,
     Program,
@@ -179,18 +180,19 @@ def cycle_enter_launch(cycle: AssessmentCycle, context: TransitionContext) -> No
     cycle.launch_started_at, cycle.launch_finished_at = timezone.now(), None
 
 
-def _pending_plans(cycle: AssessmentCycle, *, plan_ids: dict[str, Iterable[int]] | None = None) -> list[dict]:
-    """Approved plans (and active programs) of no assessment of this cycle yet: three queries."""
+def _pending_plans(cycle: AssessmentCycle, *, plan_keys: Iterable[int] | None = None) -> list[dict]:
+    """Approved plans (and active programs) of no assessment of this cycle yet: one query per
+    kind of plan, one for the programs. ``plan_keys`` (``Plan`` keys) narrows to those plans."""
     items = []
-    for model, field in ((CampaignPlan, "campaign_plan"), (CampaignSupportPlan, "support_plan")):
-        plans = model.objects.filter(state=PlanState.APPROVED).exclude(
-            pk__in=PlanAssessment.objects.filter(cycle=cycle, **{f"{field}__isnull": False}).values(f"{field}_id"))
-        if plan_ids is not None:
-            plans = plans.filter(pk__in=list(plan_ids.get(field, ())))
-        for pk, owner_id, acronym, title in plans.values_list("pk", "owner_id", "owner__acronym", "title"):
-            items.append({"field": field, "plan_id": pk, "owner_id": owner_id, "acronym": acronym,
+    assessed = PlanAssessment.objects.filter(cycle=cycle).values("plan_id")
+    for model in Plan.kinds():
+        plans = model.objects.filter(state=PlanState.APPROVED).exclude(plan_ptr__in=assessed)
+        if plan_keys is not None:
+            plans = plans.filter(plan_ptr__in=list(plan_keys))
+        for key, owner_id, acronym, title in plans.values_list("plan_ptr", "owner_id", "owner__acronym", "title"):
+            items.append({"field": "plan", "plan_id": key, "owner_id": owner_id, "acronym": acronym,
                           "title": f"FY{cycle.fiscal_year} assessment: {title}"[:300]})
-    if plan_ids is None:
+    if plan_keys is None:
         programs = Program.objects.filter(active=True).exclude(
             pk__in=ProgramAssessment.objects.filter(cycle=cycle).values("program_id"))
         for pk, name in programs.values_list("pk", "name"):
@@ -214,16 +216,18 @@ def _assessments_create(*, cycle: AssessmentCycle, items: list[dict], by, suspen
     moved_suspense, _note = working_day_on_or_after(suspense)
     owners = Organization.objects.in_bulk({item["owner_id"] for item in items})
     issues = []
-    for model, fields in ((PlanAssessment, ("campaign_plan", "support_plan")), (ProgramAssessment, ("program",))):
-        mine = [item for item in items if item["field"] in fields]
+    # Every assessment is an ``AssessmentRecord`` first: the records of both kinds in one statement.
+    records = iter(AssessmentRecord.objects.bulk_create([AssessmentRecord() for _item in items]))
+    for model, field, why in ((PlanAssessment, "plan", "owner of the assessed plan"),
+                              (ProgramAssessment, "program", "conducts it (1.k)")):
+        mine = [item for item in items if item["field"] == field]
         if not mine:
             continue
         documents = model.objects.bulk_create([
-            model(cycle=cycle, owner_id=item["owner_id"], title=item["title"], suspense=moved_suspense,
-                  **{f"{item['field']}_id": item["plan_id"]})
+            model(record_ptr=next(records), cycle=cycle, owner_id=item["owner_id"], title=item["title"],
+                  suspense=moved_suspense, **{f"{field}_id": item["plan_id"]})
             for item in mine
         ])
-        why = "owner of the assessed plan" if model is PlanAssessment else "conducts it (1.k)"
         issues.extend((document, [(owners[document.owner_id], why)]) for document in documents)
     # Both kinds' taskers, history and audit in one call: its statements do not grow with kinds.
     if issues:
@@ -271,25 +275,20 @@ def cycle_launch(*, cycle: AssessmentCycle, by=None, task_id: str = "",
 
 
 def _still_pending(cycle: AssessmentCycle, batch: list[dict]) -> list[dict]:
-    """Drop what another launch created meanwhile (one query per batch)."""
-    ids = {field: [i["plan_id"] for i in batch if i["field"] == field]
-           for field in ("campaign_plan", "support_plan", "program")}
-    taken = set(PlanAssessment.objects.filter(cycle=cycle).filter(
-        campaign_plan_id__in=ids["campaign_plan"]).values_list("campaign_plan_id", flat=True)) if ids[
-        "campaign_plan"] else set()
-    taken_support = set(PlanAssessment.objects.filter(cycle=cycle, support_plan_id__in=ids["support_plan"])
-                        .values_list("support_plan_id", flat=True)) if ids["support_plan"] else set()
-    taken_programs = set(ProgramAssessment.objects.filter(cycle=cycle, program_id__in=ids["program"])
-                         .values_list("program_id", flat=True)) if ids["program"] else set()
-    taken_by_field = {"campaign_plan": taken, "support_plan": taken_support, "program": taken_programs}
-    return [item for item in batch if item["plan_id"] not in taken_by_field[item["field"]]]
+    """Drop what another launch created meanwhile (one query per batch and relation)."""
+    plan_keys = [i["plan_id"] for i in batch if i["field"] == "plan"]
+    program_ids = [i["plan_id"] for i in batch if i["field"] == "program"]
+    taken = {"plan": set(PlanAssessment.objects.filter(cycle=cycle, plan_id__in=plan_keys)
+                         .values_list("plan_id", flat=True)) if plan_keys else set(),
+             "program": set(ProgramAssessment.objects.filter(cycle=cycle, program_id__in=program_ids)
+                            .values_list("program_id", flat=True)) if program_ids else set()}
+    return [item for item in batch if item["plan_id"] not in taken[item["field"]]]
 
 
-def cycle_add_plan(*, cycle: AssessmentCycle, plan: CampaignPlan | CampaignSupportPlan, by) -> PlanAssessment:
-    """Add a plan approved after launch: one assessment and its completion tasker, with a
-    suspense no shorter than the standard for late additions. Administrators only."""
+def cycle_add_plan(*, cycle: AssessmentCycle, plan: PlanDocument, by) -> PlanAssessment:
+    """Add a plan (of either kind) approved after launch: one assessment and its completion
+    tasker, with a suspense no shorter than the standard for late additions. Administrators only."""
     _require_administrator(by)
-    field = "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan"
     with transaction.atomic():
         cycle = AssessmentCycle.objects.select_for_update(of=("self",), no_key=True).select_related(
             "policy_office").get(pk=cycle.pk)
@@ -298,7 +297,7 @@ def cycle_add_plan(*, cycle: AssessmentCycle, plan: CampaignPlan | CampaignSuppo
                                 f"{state_label(cycle)}.")
         if plan.state != PlanState.APPROVED:
             raise ActionRefused(f"“{plan}” is {state_label(plan)}; only approved plans are assessed.")
-        items = _pending_plans(cycle, plan_ids={field: [plan.pk]})
+        items = _pending_plans(cycle, plan_keys=[plan.plan_ptr_id])
         if not items:
             raise ActionRefused(f"“{plan}” already has an assessment in the {cycle}.")
         suspense = max(cycle.collection_suspense, suspense_for(working_days=LATE_ADDITION_WORKING_DAYS))
@@ -309,11 +308,13 @@ def cycle_add_plan(*, cycle: AssessmentCycle, plan: CampaignPlan | CampaignSuppo
                        description=f"Plan approved after launch added: {plan._meta.verbose_name} of "
                                    f"{plan.owner.acronym}, version {plan.version}",
                        data={"plan": {"type": plan._meta.label, "id": plan.pk}})
-    return PlanAssessment.objects.get(cycle=cycle, **{field: plan})
+    return PlanAssessment.objects.get(cycle=cycle, plan=plan)
 
 
 def cycle_plans_not_assessed(*, cycle: AssessmentCycle) -> list[dict]:
-    return [item for item in _pending_plans(cycle) if item["field"] != "program"]
+    """The approved plans, of either kind, that have no assessment in the cycle yet (``plan_id``
+    is the ``Plan`` key)."""
+    return [item for item in _pending_plans(cycle) if item["field"] == "plan"]
 
 
 # --- the template --------------------------------------------------------------------------
@@ -465,9 +466,8 @@ def answer_save(*, document: AssessmentDocument, question: Question, by, objecti
             errors["text"] = ["The answer needs text."]
         if errors:
             raise InvalidInput([m for ms in errors.values() for m in ms], errors)
-        owner_field = "assessment" if isinstance(document, PlanAssessment) else "program_assessment"
         answer, _created = Answer.objects.update_or_create(
-            **{owner_field: document}, question=question, objective=objective,
+            assessment=document, question=question, objective=objective,
             defaults={"rating": rating if question.is_rating else "", "justification": justification.strip(),
                       "text": text.strip(), "answered_by": by},
         )

@@ -25,7 +25,7 @@ from django.db.models import NOT_PROVIDED
 from psycopg.types.json import Jsonb
 
 from organizations.models import Role
-from planning.models import CampaignPlan, CampaignSupportPlan, Objective, PartnerConsideration
+from planning.models import CampaignPlan, CampaignSupportPlan, Objective, PartnerConsideration, Plan
 from reminders.models import PlanningMark, Reminder, ReminderSchedule, ReminderStep
 from workflow.models import Comment, HistoryEntry, Tasker
 
@@ -56,7 +56,7 @@ def insert_select(model: type[models.Model], values: dict[str, str], source: str
     SQL expressions; every other concrete column takes the field's default."""
     params = dict(params or {})
     columns, expressions = [], []
-    for f in model._meta.concrete_fields:
+    for f in model._meta.local_concrete_fields:
         if f.primary_key and f.name not in values:
             continue
         columns.append(connection.ops.quote_name(f.column))
@@ -119,13 +119,13 @@ def documents_generate(*, world: World, count: int, phase: str | None = None, fi
         cursor.execute("DROP TABLE IF EXISTS bench_doc")
         cursor.execute(f"""
             CREATE TEMP TABLE bench_doc AS
-            SELECT d.id, %(ct_cp)s::int AS ct, 'cp' AS kind, d.owner_id, d.created_at,
+            SELECT d.id, d.plan_ptr_id AS plan_key, %(ct_cp)s::int AS ct, 'cp' AS kind, d.owner_id, d.created_at,
                    {_phase_from_state('d')} AS phase
               FROM planning_campaignplan d WHERE d.id > %(cp)s
             UNION ALL
-            SELECT d.id, %(ct_sp)s::int, 'sp', d.owner_id, d.created_at, {_phase_from_state('d')}
+            SELECT d.id, d.plan_ptr_id, %(ct_sp)s::int, 'sp', d.owner_id, d.created_at, {_phase_from_state('d')}
               FROM planning_campaignsupportplan d WHERE d.id > %(sp)s""",
-                       {"ct_cp": world.ct_campaign_plan, "ct_sp": world.ct_support_plan,
+                       {"ct_cp": world.content_type[CampaignPlan], "ct_sp": world.content_type[CampaignSupportPlan],
                         "cp": marks[CampaignPlan], "sp": marks[CampaignSupportPlan], "forced": phase or ""})
         cursor.execute("ANALYZE bench_doc")
         _contents_insert(world, marks)
@@ -144,7 +144,7 @@ def documents_generate(*, world: World, count: int, phase: str | None = None, fi
     return batch
 
 
-GENERATED = (CampaignPlan, CampaignSupportPlan, PartnerConsideration, Objective, Tasker, Comment, HistoryEntry,
+GENERATED = (Plan, CampaignPlan, CampaignSupportPlan, PartnerConsideration, Objective, Tasker, Comment, HistoryEntry,
              Reminder, ReminderSchedule, Objective.end_states.through, CampaignPlan.supporting_organizations.through,
              CampaignSupportPlan.supported_plans.through)
 
@@ -185,14 +185,26 @@ def _phase_from_state(alias: str) -> str:
             f"ELSE 'review_pending' END ELSE {alias}.state END")
 
 
+def _kind_data(world: World, model) -> tuple[list[int], dict[str, str]]:
+    """What the generator writes for each kind of plan: its owners and its own columns."""
+    return {
+        CampaignPlan: (world.commands, {
+            "kind": "CASE WHEN s.owner_id = ANY(%(functional)s) THEN 'functional' ELSE 'theater' END"}),
+        CampaignSupportPlan: (world.components, {}),
+    }[model]
+
+
 def _documents_insert(world: World, model, n: int, first: int, phase: str | None) -> int:
-    is_cp = model is CampaignPlan
-    owners = world.commands if is_cp else world.components
+    owners, own_columns = _kind_data(world, model)
     staff = _staff_table(world)
     phase_sql = f"'{phase}'" if phase else _phase_case(h("g", 1, 100))
     state_sql = "CASE s.phase WHEN 'review_pending' THEN 'review' WHEN 'review_ready' THEN 'review' ELSE s.phase END"
+    plan_key = model._meta.get_field("plan_ptr").target_field
     values = {
-        "title": (f"s.acronym || ' {'campaign plan' if is_cp else 'campaign support plan'} ' "
+        # Each plan is a ``Plan`` too: its key drawn here, its row written after (the foreign
+        # key is checked at commit).
+        "plan_ptr": f"nextval(pg_get_serial_sequence('{Plan._meta.db_table}', '{plan_key.column}'))",
+        "title": (f"s.acronym || ' {model._meta.verbose_name} ' "
                   "|| lpad(s.g::text, 6, '0') || ' (synthetic)'"),
         "series": "gen_random_uuid()",
         "version": "1",
@@ -215,8 +227,7 @@ def _documents_insert(world: World, model, n: int, first: int, phase: str | None
         "approved_at": ("CASE WHEN s.phase IN ('approved', 'superseded') THEN s.created_at + interval '40 days' "
                         "ELSE NULL END"),
     }
-    if is_cp:
-        values["kind"] = "CASE WHEN s.owner_id = ANY(%(functional)s) THEN 'functional' ELSE 'theater' END"
+    values.update(own_columns)
     source = f"""(
         SELECT g, p.phase, o.owner_id, st.acronym, st.ao_id,
                now() - interval '1 day' * CASE WHEN p.phase IN ('draft', 'coordination', 'review_pending',
@@ -229,9 +240,13 @@ def _documents_insert(world: World, model, n: int, first: int, phase: str | None
     ) s"""
     params = {"gef": world.gef_id, "first": first, "last": first + n - 1, "owners": owners,
               "functional": world.functional_commands,
-              "route": world.route_campaign_plan if is_cp else world.route_support_plan,
-              "snapshot": Jsonb(world.snapshot_campaign_plan if is_cp else world.snapshot_support_plan)}
-    return insert_select(model, values, source, params)
+              "route": world.route[model], "snapshot": Jsonb(world.snapshot[model])}
+    mark = _max_id(model)
+    inserted = insert_select(model, values, source, params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {Plan._meta.db_table} ({plan_key.column}) "  # noqa: S608 (table names)
+                       f"SELECT plan_ptr_id FROM {model._meta.db_table} WHERE id > %s", [mark])
+    return inserted
 
 
 def _staff_table(world: World) -> str:
@@ -254,17 +269,15 @@ def _contents_insert(world: World, marks: dict) -> None:
     """Partner countries (4.b), objectives traced to GEF end states, supporting organizations of
     campaign plans and the campaign plans a support plan supports."""
     with connection.cursor() as cursor:
-        for field, kind in (("campaign_plan", "cp"), ("support_plan", "sp")):
-            insert_select(PartnerConsideration, {
-                field: "d.id", "country": f"(%(countries)s::bigint[])[1 + (d.id * 5 + k * 11) %% {len(world.countries)}]",
-                "can_support": "'Yes, with training'", "can_safeguard": "'Yes'", "can_sustain": "'With U.S. help'",
-            }, f"bench_doc d CROSS JOIN generate_series(1, 1 + d.id %% 3) k WHERE d.kind = '{kind}'",
-                {"countries": world.countries})
-            insert_select(Objective, {
-                field: "d.id", "code": "'OBJ-' || k", "title": "'Interoperable air and missile defense'",
-                "description": "'Partner forces operate with U.S. forces in coalition air defense.'",
-                "measures_of_effectiveness": "'Partner air defense unit certified.'",
-            }, f"bench_doc d CROSS JOIN generate_series(1, 1 + d.id %% 2) k WHERE d.kind = '{kind}'")
+        insert_select(PartnerConsideration, {
+            "plan": "d.plan_key", "country": f"(%(countries)s::bigint[])[1 + (d.id * 5 + k * 11) %% {len(world.countries)}]",
+            "can_support": "'Yes, with training'", "can_safeguard": "'Yes'", "can_sustain": "'With U.S. help'",
+        }, "bench_doc d CROSS JOIN generate_series(1, 1 + d.id %% 3) k", {"countries": world.countries})
+        insert_select(Objective, {
+            "plan": "d.plan_key", "code": "'OBJ-' || k", "title": "'Interoperable air and missile defense'",
+            "description": "'Partner forces operate with U.S. forces in coalition air defense.'",
+            "measures_of_effectiveness": "'Partner air defense unit certified.'",
+        }, "bench_doc d CROSS JOIN generate_series(1, 1 + d.id %% 2) k")
         cursor.execute(f"""
             INSERT INTO {Objective.end_states.through._meta.db_table} (objective_id, gefendstate_id)
             SELECT o.id, (%(end_states)s::bigint[])[1 + o.id %% {len(world.end_states)}]

@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from organizations.models import AreaOfResponsibility, Membership, Organization, OrganizationKind, Role
 from planning import reference as planning_reference
-from planning.models import CampaignPlan, CampaignSupportPlan, GEFEndState, GEFGuidance
+from planning.models import GEFEndState, GEFGuidance, Plan
 from workflow.models import Route
 from workflow.selectors import _snapshot_steps
 
@@ -36,12 +36,10 @@ class World:
     countries: list[int]
     end_states: list[int]
     gef_id: int
-    ct_campaign_plan: int
-    ct_support_plan: int
-    route_campaign_plan: int
-    route_support_plan: int
-    snapshot_campaign_plan: dict
-    snapshot_support_plan: dict
+    # Per kind of plan (the model): its content type, default route and route snapshot.
+    content_type: dict[type, int]
+    route: dict[type, int]
+    snapshot: dict[type, dict]
     staff: dict[str, int] = field(default_factory=dict)  # "<acronym>:<role>" -> user id
 
     def user_id(self, acronym: str, role: str) -> int:
@@ -94,12 +92,9 @@ def world_build(*, log=print) -> World:
         countries=sorted(set(AreaOfResponsibility.objects.filter(end__isnull=True).values_list("country_id", flat=True))),
         end_states=[e.pk for e in end_states],
         gef_id=gef.pk,
-        ct_campaign_plan=ContentType.objects.get_for_model(CampaignPlan).pk,
-        ct_support_plan=ContentType.objects.get_for_model(CampaignSupportPlan).pk,
-        route_campaign_plan=routes[CampaignPlan.workflow_kind].pk,
-        route_support_plan=routes[CampaignSupportPlan.workflow_kind].pk,
-        snapshot_campaign_plan=snapshot(CampaignPlan),
-        snapshot_support_plan=snapshot(CampaignSupportPlan),
+        content_type={kind: ContentType.objects.get_for_model(kind).pk for kind in Plan.kinds()},
+        route={kind: routes[kind.workflow_kind].pk for kind in Plan.kinds()},
+        snapshot={kind: snapshot(kind) for kind in Plan.kinds()},
         staff=staff,
     )
     log(f"world: {len(organizations)} organizations, {len(users)} staff, {len(world.countries)} partner countries")

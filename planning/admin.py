@@ -24,6 +24,7 @@ from .models import (
     GEFGuidance,
     Objective,
     PartnerConsideration,
+    Plan,
     PlanSection,
     PlanState,
 )
@@ -183,7 +184,7 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
         plan = services.plan_write(
             by=request.user, plan=form.instance if change else None, model=self.model, owner=cleaned.get("owner"),
             fields={name: cleaned[name] for name in services.EDITABLE_FIELDS if name in cleaned},
-            links={name: list(cleaned[name]) for name in services.LINKS[self.model] if name in cleaned},
+            links={name: list(cleaned[name]) for name in services.plan_links(self.model) if name in cleaned},
             partners=lists.get("partner_considerations"), objectives=lists.get("objectives"),
             sections=lists.get("sections"))
         typed = (cleaned.get("classification"), bool(cleaned.get("noforn")),
@@ -280,4 +281,4 @@ def _renamed(fields, renamed: dict) -> tuple:
 
 
 def _points_at_a_plan(db_field) -> bool:
-    return db_field.related_model in (CampaignPlan, CampaignSupportPlan)
+    return isinstance(db_field.related_model, type) and issubclass(db_field.related_model, Plan)

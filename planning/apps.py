@@ -13,7 +13,7 @@ class PlanningConfig(AppConfig):
         from workflow.registry import register_document
         from workflow.rules import workflow_install
 
-        from .models import CampaignPlan, CampaignSupportPlan
+        from .models import Plan
         from .selectors import plans_cleared_for, plans_visible_to
         from .workflows import PLAN_WORKFLOW
 
@@ -22,7 +22,7 @@ class PlanningConfig(AppConfig):
         # The Joint Staff (J5) reviews every campaign plan and support plan, in conjunction with
         # the policy office (Encl. 2, 1.d and 10.c); a support plan is signed by its owner.
         reviewing = (Designation.JOINT_STAFF, Designation.POLICY_OFFICE)
-        for model in (CampaignPlan, CampaignSupportPlan):
+        for model in Plan.kinds():
             register_document(model, visible=lambda user, model=model: plans_visible_to(user, model),
                               cleared=lambda user, model=model: plans_cleared_for(user, model),
-                              reviewing_designations=reviewing, owner_approves=model is CampaignSupportPlan)
+                              reviewing_designations=reviewing, owner_approves=model.owner_approves)

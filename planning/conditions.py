@@ -43,7 +43,7 @@ def content_complete(plan) -> list[str]:
     untraced = [o.code for o in objectives if not o.end_states.all()]
     if untraced:
         reasons.append(f"Trace every objective to a GEF end state: {', '.join(untraced)} not traced.")
-    reasons.extend(plan.kind_specific_gaps() if hasattr(plan, "kind_specific_gaps") else [])
+    reasons.extend(plan.kind_specific_gaps())
     return reasons
 
 

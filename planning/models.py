@@ -15,6 +15,7 @@ from django_fsm import FSMField
 from organizations.models import Country, Organization, OrganizationKind
 from security.markings import RANK, ClassificationLevel, combine
 from security.models import DocumentMarking, MarkingFields
+from workflow.kinds import KindQuerySet
 from workflow.models import RoutedDocument
 
 DIRECTIVE_VERSION = "DoDD 5132.03, 24 October 2008"
@@ -71,10 +72,70 @@ class PlanState(models.TextChoices):
 IN_FLIGHT = (PlanState.DRAFT, PlanState.COORDINATION, PlanState.REVIEW)
 
 
+class Plan(models.Model):
+    """A plan of either kind, once: what a plan's content (partner countries, objectives,
+    sections) and its assessments point at, with one foreign key. Each kind (``CampaignPlan``,
+    ``CampaignSupportPlan``) is a child of it (multi-table inheritance) that keeps its own id:
+    the engine's generic references (taskers, history, comments, notifications) and the audit
+    trail name the kind and that id. The row holds only the key; the kinds hold the columns."""
+
+    key = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        verbose_name = "plan"
+
+    def __str__(self) -> str:
+        return str(self.document)
+
+    @classmethod
+    def kinds(cls) -> dict[type[PlanDocument], str]:
+        """The kinds of plan (one child model each), each with the name of its link from a
+        ``Plan`` row (``campaignplan``, ``campaignsupportplan``)."""
+        return {rel.related_model: rel.get_accessor_name() for rel in Plan._meta.related_objects if rel.parent_link}
+
+    @property
+    def document(self) -> PlanDocument:
+        """The plan as its kind (the one place that asks which kind a plan row is): read from the
+        cache when the query selected it (``select_related(*Plan.kind_paths("plan"))``)."""
+        for kind, link in Plan.kinds().items():
+            try:
+                return getattr(self, link)
+            except kind.DoesNotExist:
+                continue
+        raise Plan.DoesNotExist(f"Plan {self.pk} has no kind")
+
+    @classmethod
+    def kind_paths(cls, prefix: str = "") -> list[str]:
+        """The ``select_related`` paths to each kind, from a ``Plan`` (no ``prefix``) or through
+        ``prefix``, a foreign key to ``Plan`` (``"plan"``, ``"objective__plan"``)."""
+        return [f"{prefix}__{link}" if prefix else link for link in cls.kinds().values()]
+
+
+def plan_link() -> models.OneToOneField:
+    """A kind's link to its ``Plan`` row. Declared on each kind, not on ``PlanDocument``: Django
+    reads a parent link declared on an abstract model as if it were the primary key."""
+    return models.OneToOneField(Plan, parent_link=True, on_delete=models.CASCADE, editable=False,
+                                related_name="%(class)s")
+
+
 class PlanDocument(RoutedDocument, DocumentMarking):
     """What campaign plans and campaign support plans share: content, versions, and the workflow
     ``draft → coordination → review → approved`` with ``returned``, ``withdrawn``, ``superseded``
-    (``planning.workflows``)."""
+    (``planning.workflows``). Each kind is also a ``Plan`` (its ``plan_ptr``); its own ``id``
+    stays its primary key."""
+
+    # Declared, so the link to ``Plan`` (each kind's ``plan_ptr``, ``plan_link()``) does not
+    # become the primary key: ids are the kind's own.
+    id = models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")
+    objects = KindQuerySet.as_manager()
+
+    # How the API and exports name a reference to a plan of this kind (``campaign_plan``...).
+    reference_name = ""
+    # The kind's own many-to-many lists that ``planning.services.plan_lists_replace`` sets and a
+    # new version copies (``supporting_organizations``, ``supported_plans``).
+    link_lists: tuple[str, ...] = ()
+    # Whether the owning organization signs (approves) a plan of this kind itself.
+    owner_approves = False
 
     series = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True,
                               help_text="All versions of one plan share it.")
@@ -113,6 +174,11 @@ class PlanDocument(RoutedDocument, DocumentMarking):
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"
 
+    @property
+    def document(self) -> PlanDocument:
+        """The plan as its kind: itself (a ``Plan`` row read through a relation asks its kind)."""
+        return self
+
     def clean(self) -> None:
         super().clean()
         if self.period_start and self.period_end and self.period_end <= self.period_start:
@@ -140,6 +206,10 @@ class PlanDocument(RoutedDocument, DocumentMarking):
     def seam_participants(self) -> list[tuple[Organization, str]]:
         return []
 
+    def kind_specific_gaps(self) -> list[str]:
+        """What this kind of plan still lacks before it may be submitted, one sentence each."""
+        return []
+
     @property
     def is_editable(self) -> bool:
         return self.state == PlanState.DRAFT
@@ -148,10 +218,7 @@ class PlanDocument(RoutedDocument, DocumentMarking):
 class PartnerConsideration(models.Model):
     """Directive 4.b for one partner country: can it support, safeguard and sustain the capability?"""
 
-    campaign_plan = models.ForeignKey("CampaignPlan", null=True, blank=True, on_delete=models.CASCADE,
-                                      related_name="partner_considerations")
-    support_plan = models.ForeignKey("CampaignSupportPlan", null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="partner_considerations")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="partner_considerations")
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
     can_support = models.TextField("ability to support the capability", blank=True)
     can_safeguard = models.TextField("ability to safeguard it", blank=True)
@@ -162,10 +229,7 @@ class PartnerConsideration(models.Model):
         verbose_name = "partner country and its considerations (4.b)"
         verbose_name_plural = "partner countries and their considerations (4.b)"
         constraints = [
-            models.CheckConstraint(condition=Q(campaign_plan__isnull=True) ^ Q(support_plan__isnull=True),
-                                   name="partner_consideration_one_plan"),
-            models.UniqueConstraint(fields=["campaign_plan", "country"], name="partner_unique_per_campaign_plan"),
-            models.UniqueConstraint(fields=["support_plan", "country"], name="partner_unique_per_support_plan"),
+            models.UniqueConstraint(fields=["plan", "country"], name="partner_unique_per_plan"),
         ]
 
     def __str__(self) -> str:
@@ -179,20 +243,13 @@ class PartnerConsideration(models.Model):
 class PlanSection(MarkingFields):
     """A portion-marked section of a plan (e.g. "Strategic environment")."""
 
-    campaign_plan = models.ForeignKey("CampaignPlan", null=True, blank=True, on_delete=models.CASCADE,
-                                      related_name="sections")
-    support_plan = models.ForeignKey("CampaignSupportPlan", null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="sections")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
     number = models.CharField(max_length=20)
     heading = models.CharField(max_length=300)
     body = models.TextField(blank=True)
 
     class Meta:
         ordering = ["number", "pk"]
-        constraints = [
-            models.CheckConstraint(condition=Q(campaign_plan__isnull=True) ^ Q(support_plan__isnull=True),
-                                   name="plan_section_one_plan"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.heading}"
@@ -201,10 +258,7 @@ class PlanSection(MarkingFields):
 class Objective(MarkingFields):
     """A plan objective, traced to one or more GEF end states, with its measures."""
 
-    campaign_plan = models.ForeignKey("CampaignPlan", null=True, blank=True, on_delete=models.CASCADE,
-                                      related_name="objectives")
-    support_plan = models.ForeignKey("CampaignSupportPlan", null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="objectives")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="objectives")
     code = models.CharField(max_length=20)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
@@ -216,17 +270,9 @@ class Objective(MarkingFields):
 
     class Meta:
         ordering = ["code", "pk"]
-        constraints = [
-            models.CheckConstraint(condition=Q(campaign_plan__isnull=True) ^ Q(support_plan__isnull=True),
-                                   name="objective_one_plan"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
-
-    @property
-    def plan(self):
-        return self.campaign_plan or self.support_plan
 
 
 class CampaignPlanKind(models.TextChoices):
@@ -236,13 +282,16 @@ class CampaignPlanKind(models.TextChoices):
     CONTINGENCY = "contingency", "Contingency plan (branch plan)"
 
 
-class CampaignPlan(PlanDocument):
+class CampaignPlan(PlanDocument, Plan):
     """A combatant command's campaign plan."""
 
     workflow_kind = "campaign_plan"
+    reference_name = "campaign_plan"
+    link_lists = ("supporting_organizations",)
     # Who may own one: the combatant commands (organizations.authority reads it, and the admin's choices).
     owner_kinds = (OrganizationKind.GEOGRAPHIC_CCMD, OrganizationKind.FUNCTIONAL_CCMD)
 
+    plan_ptr = plan_link()
     kind = models.CharField(max_length=20, choices=CampaignPlanKind.choices, default=CampaignPlanKind.THEATER)
     parent_plan = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="branch_plans",
@@ -290,13 +339,17 @@ class CampaignPlan(PlanDocument):
                 for command, names in seams.values()]
 
 
-class CampaignSupportPlan(PlanDocument):
+class CampaignSupportPlan(PlanDocument, Plan):
     """A DoD Component's campaign support plan, supporting one or more campaign plans."""
 
     workflow_kind = "campaign_support_plan"
+    reference_name = "support_plan"
+    link_lists = ("supported_plans",)
+    owner_approves = True  # signed by the owning component
     owner_kinds = (OrganizationKind.MILITARY_DEPARTMENT, OrganizationKind.DEFENSE_AGENCY,
                    OrganizationKind.FIELD_ACTIVITY, OrganizationKind.OSD_PSA, OrganizationKind.MILITARY_SERVICE)
 
+    plan_ptr = plan_link()
     supported_plans = models.ManyToManyField(CampaignPlan, blank=True, related_name="support_plans")
 
     class Meta(PlanDocument.Meta):

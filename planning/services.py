@@ -135,8 +135,13 @@ def plan_update(*, plan: PlanDocument, by, **fields) -> PlanDocument:
 
 # The marking's parts kept as lists (REL TO countries, CUI categories, dissemination controls).
 MARKING_PARTS = {"rel_to", "cui_categories", "dissemination_controls"}
-LINKS = {CampaignPlan: {"supporting_organizations", *MARKING_PARTS},
-         CampaignSupportPlan: {"supported_plans", *MARKING_PARTS}}
+
+
+
+def plan_links(plan: PlanDocument | type[PlanDocument]) -> set[str]:
+    """The many-to-many lists of a plan's kind that ``plan_lists_replace`` sets: the kind's
+    own (``PlanDocument.link_lists``) and the marking's parts."""
+    return {*plan.link_lists, *MARKING_PARTS}
 
 
 class PlanContentInvalid(InvalidInput):
@@ -286,26 +291,25 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
     raised to the highest portion and refused beyond the writer's clearance
     (``plan_banner_sync``); all or nothing."""
     links = links or {}
-    unknown = set(links) - LINKS[type(plan)]
+    unknown = set(links) - plan_links(plan)
     if unknown:
         raise InvalidInput(f"Unknown lists: {', '.join(sorted(unknown))}.")
     _lists_checked({"partner_considerations": partners, "objectives": objectives, "sections": sections})
     with transaction.atomic():
         locked = document_lock(model=type(plan), pk=plan.pk).document
         plan_assert_editable(plan=locked, by=by)
-        link = "campaign_plan" if isinstance(locked, CampaignPlan) else "support_plan"
         for name, values in links.items():
             getattr(locked, name).set([*values, *_links_hidden_from(locked, name, by)])
         _portions_checked(plan=locked, by=by, portions={"objectives": objectives, "sections": sections})
         if partners is not None:
             locked.partner_considerations.all().delete()
             PartnerConsideration.objects.bulk_create(
-                [PartnerConsideration(**{link: locked}, **{k: v for k, v in p.items() if k != "id"})
+                [PartnerConsideration(plan=locked, **{k: v for k, v in p.items() if k != "id"})
                  for p in partners])
         if objectives is not None:
-            _portions_replace(locked.objectives, Objective, {link: locked}, objectives, ("end_states", "rel_to"))
+            _portions_replace(locked.objectives, Objective, {"plan": locked}, objectives, ("end_states", "rel_to"))
         if sections is not None:
-            _portions_replace(locked.sections, PlanSection, {link: locked}, sections, ("rel_to",))
+            _portions_replace(locked.sections, PlanSection, {"plan": locked}, sections, ("rel_to",))
         plan_banner_sync(plan=locked, by=by)
     return locked
 
@@ -467,7 +471,8 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
                                 "work on it instead.")
         latest = model.objects.filter(series=plan.series).order_by("-version").first()
         copy = model.objects.get(pk=plan.pk)
-        copy.pk = copy.id = None
+        # A new row of the kind and of ``Plan`` (its parent link and key cleared with its id).
+        copy.pk = copy.id = copy.plan_ptr_id = copy.key = None
         copy._state.adding = True
         copy.version = latest.version + 1
         copy.previous_version = plan
@@ -480,18 +485,17 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
         # A new row starts as a draft; the protected state field is set before the first save.
         copy.__dict__["state"] = PlanState.DRAFT
         copy.save(force_insert=True)
-        for m2m in ("supporting_organizations", "supported_plans"):
-            if hasattr(plan, m2m):
-                getattr(copy, m2m).set(getattr(plan, m2m).all())
+        for m2m in plan.link_lists:
+            getattr(copy, m2m).set(getattr(plan, m2m).all())
         for partner in plan.partner_considerations.all():
             partner.pk = None
-            setattr(partner, "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan", copy)
+            partner.plan = copy
             partner.save()
         for objective in plan.objectives.prefetch_related("end_states", "rel_to"):
             end_states, released_to = list(objective.end_states.all()), list(objective.rel_to.all())
             objective.pk = None
             objective._prefetched_objects_cache = {}
-            setattr(objective, "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan", copy)
+            objective.plan = copy
             objective.save()
             objective.end_states.set(end_states)
             objective.rel_to.set(released_to)
@@ -499,7 +503,7 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
             released_to = list(section.rel_to.all())
             section.pk = None
             section._prefetched_objects_cache = {}
-            setattr(section, "campaign_plan" if isinstance(plan, CampaignPlan) else "support_plan", copy)
+            section.plan = copy
             section.save()
             section.rel_to.set(released_to)
         copy.rel_to.set(plan.rel_to.all())

@@ -67,7 +67,7 @@ def test_an_assessment_is_visible_to_its_owner_and_reviewers_only_and_edited_thr
     plan = world.ready_plan()
     type(plan).objects.filter(pk=plan.pk).update(state=PlanState.APPROVED)
     assessment = Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], title="EUCOM plan assessment",
-                                           suspense=FUTURE, campaign_plan=plan)
+                                           suspense=FUTURE, plan=plan)
     assert as_member("DA", REV).get(f"{V1}/assessments/{assessment.pk}/").status_code == 404
     assert as_member("J5", REV).get(f"{V1}/assessments/{assessment.pk}/").status_code == 200
     eucom = as_member("EUCOM", REV)

@@ -78,8 +78,7 @@ class World:
         plan = model.objects.create(title=f"{owner} {'support' if support else 'campaign'} plan", owner=self.orgs[owner],
                                     gef=self.gef, created_by=self.user(owner), state=PlanState.APPROVED)
         for code, end_state in objectives:
-            objective = Objective.objects.create(code=code, title=f"{code} of {owner}",
-                                                 **{"support_plan" if support else "campaign_plan": plan})
+            objective = Objective.objects.create(code=code, title=f"{code} of {owner}", plan=plan)
             objective.end_states.add(self.end_states[end_state])
         return plan
 

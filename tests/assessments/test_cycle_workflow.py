@@ -41,8 +41,8 @@ def test_the_cycle_runs_from_setup_to_closed_through_every_phase(world, django_c
     assert (cycle.launch_total, cycle.launch_done, cycle.launch_finished_at is not None) == (4, 4, True)
     assert Template.objects.get(pk=template.pk).frozen
 
-    campaign = Assessment.objects.get(campaign_plan=eucom_plan)
-    support = Assessment.objects.get(support_plan=army_plan)
+    campaign = Assessment.objects.get(plan=eucom_plan)
+    support = Assessment.objects.get(plan=army_plan)
     programs = list(ProgramAssessment.objects.filter(cycle=cycle))
     assert campaign.owner == world.orgs["EUCOM"] and support.owner == world.orgs["DA"]
     assert {p.owner.acronym for p in programs} == {"USD(P)"}

@@ -103,7 +103,7 @@ def test_only_approved_plans_are_assessed_each_by_its_owner(world):
     CampaignPlan.objects.create(title="Still a draft", owner=world.orgs["CENTCOM"], created_by=world.user("CENTCOM"))
     cycle = launched_cycle(world)
     cycle_launch(cycle=cycle, by=world.admin)
-    assert {(a.plan, a.owner.acronym) for a in Assessment.objects.all()} == {(approved, "EUCOM"), (support, "DLA")}
+    assert {(a.assessed_plan, a.owner.acronym) for a in Assessment.objects.all()} == {(approved, "EUCOM"), (support, "DLA")}
 
 
 def test_program_assessments_go_to_usdp_one_per_active_program(world):

@@ -47,7 +47,7 @@ def test_launch_and_close_write_one_history_entry_per_event_and_one_audit_event_
     assert [e.action for e in history_of(cycle).filter(pk__gt=mark)] == ["launch", "launched", "open_collection"]
     assert len(launch) == len(documents) + 3
 
-    submitted = Assessment.objects.get(campaign_plan=eucom)
+    submitted = Assessment.objects.get(plan=eucom)
     act(submitted, "start", world.user("EUCOM"))
     answer_everything(submitted, world.user("EUCOM"))
     act(submitted, "submit", world.user("EUCOM"))

@@ -323,9 +323,9 @@ def records(db):
     draft = _plan(cast, gef=gef)
     coordinating = _plan(cast, gef=gef)
     coordinating.supporting_organizations.set([Organization.objects.get(acronym="DA", active=True)])
-    PartnerConsideration.objects.create(campaign_plan=coordinating, country=Country.objects.get(code="PL"),
+    PartnerConsideration.objects.create(plan=coordinating, country=Country.objects.get(code="PL"),
                                         can_support="Yes", can_safeguard="Yes", can_sustain="Yes")
-    Objective.objects.create(campaign_plan=coordinating, code="OBJ-1", title="Interoperability").end_states.add(
+    Objective.objects.create(plan=coordinating, code="OBJ-1", title="Interoperability").end_states.add(
         end_state)
     coordinating = transition_perform(document=coordinating, name="submit", by=cast.member("EUCOM", "action_officer"))
     assert Tasker.objects.filter(object_id=coordinating.pk, organization__acronym="DA").exists()
@@ -353,9 +353,9 @@ def records(db):
                                                       title="Approved section", position=1)
     AssessmentCycle.objects.filter(pk=running.pk).update(state="launched")
     # Assessments as the launch makes them (the launch itself is tested in tests/assessments).
-    in_progress = Assessment.objects.create(cycle=running, owner=eucom, campaign_plan=coordinating, title="EUCOM",
+    in_progress = Assessment.objects.create(cycle=running, owner=eucom, plan=coordinating, title="EUCOM",
                                             suspense=datetime.date(2027, 3, 1), state=AssessmentState.IN_PROGRESS)
-    submitted = Assessment.objects.create(cycle=running, owner=eucom, campaign_plan=draft, title="EUCOM draft",
+    submitted = Assessment.objects.create(cycle=running, owner=eucom, plan=draft, title="EUCOM draft",
                                           suspense=datetime.date(2027, 3, 1), state=AssessmentState.SUBMITTED)
     program = Program.objects.create(code="TRN", name="Training program (training data)")
     program_assessment = ProgramAssessment.objects.create(

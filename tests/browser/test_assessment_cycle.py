@@ -115,7 +115,7 @@ def test_an_administrator_launches_the_cycle_and_a_command_submits_its_assessmen
     browser.step("cycle-collecting")
 
     # 3. The command's action officer finds the assessment among the taskers and starts it.
-    assessment = Assessment.objects.get(cycle=cycle, campaign_plan=plan)
+    assessment = Assessment.objects.get(cycle=cycle, plan=plan)
     page = browser.sign_in(owner)
     line = page.locator("#my-taskers tr", has_text=assessment.title)
     expect(line).to_contain_text("EUCOM")

@@ -175,7 +175,7 @@ def test_an_admin_edit_keeps_the_rows_it_changes_and_removes_the_rows_deleted(wo
     saved = client.post(change_url(plan), data)
 
     assert saved.status_code == 302, saved.context and saved.context["errors"]
-    assert list(Objective.objects.filter(campaign_plan=plan).values_list("pk", "title")) == [
+    assert list(Objective.objects.filter(plan=plan).values_list("pk", "title")) == [
         (objective.pk, "Interoperable air and missile defense")]
     assert stored(plan)["partners"] == [("PL", "Yes", "Yes", "With help")]
 

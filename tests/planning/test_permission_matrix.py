@@ -100,9 +100,9 @@ def _support_plan_in(world, situation: str):
         period_start=supported.period_start, period_end=supported.period_end, summary="s",
         complementary_usg_activities="c", resources_needed="r", risk_if_not_resourced="k")
     plan.supported_plans.set([supported])
-    PartnerConsideration.objects.create(support_plan=plan, country=Country.objects.get(code="PL"),
+    PartnerConsideration.objects.create(plan=plan, country=Country.objects.get(code="PL"),
                                         can_support="y", can_safeguard="y", can_sustain="y")
-    Objective.objects.create(support_plan=plan, code="OBJ-1", title="t").end_states.add(world.end_state)
+    Objective.objects.create(plan=plan, code="OBJ-1", title="t").end_states.add(world.end_state)
     if situation == "draft":
         return plan
     plan = transition_perform(document=plan, name="submit", by=world.user("DA", AO))

@@ -72,7 +72,7 @@ def _pad(world, plan, n):
         "collection_suspense": day, "joint_review_suspense": day, "evaluation_suspense": day})
     padding = CampaignPlan.objects.filter(title__startswith=f"Padding plan {plan.pk}-")
     Assessment.objects.bulk_create([
-        Assessment(cycle=cycle, owner=world.orgs["EUCOM"], campaign_plan=p, title=f"Assessment of {p.title}",
+        Assessment(cycle=cycle, owner=world.orgs["EUCOM"], plan=p, title=f"Assessment of {p.title}",
                    suspense=day) for p in padding])
     CampaignSupportPlan.objects.bulk_create([
         CampaignSupportPlan(title=f"Padding support plan {plan.pk}-{i}", owner=world.orgs["DA"],
@@ -124,10 +124,10 @@ def _plan_with_portions(world, portions: int):
 
     plan = world.ready_plan(supporting=("DA", "DON"))
     for number in range(1, portions + 1):
-        section = PlanSection.objects.create(campaign_plan=plan, number=str(number), heading=f"Section {number}",
+        section = PlanSection.objects.create(plan=plan, number=str(number), heading=f"Section {number}",
                                              body="Training data.")
         section.rel_to.set(Country.objects.filter(code__in=["GB", "AU"]))
-        objective = Objective.objects.create(campaign_plan=plan, code=f"OBJ-{number}", title=f"Objective {number}")
+        objective = Objective.objects.create(plan=plan, code=f"OBJ-{number}", title=f"Objective {number}")
         objective.rel_to.set(Country.objects.filter(code__in=["GB"]))
         objective.end_states.set([world.end_state])
     return plan
@@ -224,7 +224,7 @@ def test_the_authors_draft_page_costs_the_same_queries_however_many_rows_its_inl
         plan = _plan_with_portions(world, rows)
         plan.partner_considerations.all().delete()
         for code in countries:
-            PartnerConsideration.objects.create(campaign_plan=plan, country=Country.objects.get(code=code))
+            PartnerConsideration.objects.create(plan=plan, country=Country.objects.get(code=code))
         client = client_for(author)
         url = reverse("admin:planning_campaignplan_change", args=[plan.pk])
         client.get(url)

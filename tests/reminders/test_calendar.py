@@ -139,7 +139,7 @@ def escalations_5_days_overdue(tasker) -> set[tuple[str, datetime.date]]:
 
 def test_an_assessment_5_working_days_overdue_escalates_to_the_joint_staff_and_usd_p(
         world, cycle, django_capture_on_commit_callbacks):
-    assessment = Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], campaign_plan=world.plan,
+    assessment = Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], plan=world.plan,
                                            title="FY2027 assessment: EUCOM plan", suspense=cycle.collection_suspense)
     tasker = completion_tasker(assessment, world.orgs["EUCOM"])
     assert escalations_5_days_overdue(tasker) == {("js_reviewer", datetime.date(2026, 12, 7)),
@@ -234,7 +234,7 @@ def test_planning_the_escalations_of_assessments_reads_their_cycles_in_one_query
             CampaignPlan(title=f"{owner} plan {n}", owner=world.orgs[owner], created_by=world.users["eucom_ao"])
             for n in range(count)])
         assessments = Assessment.objects.bulk_create([
-            Assessment(cycle=cycle, owner=world.orgs[owner], campaign_plan=plan, title=f"Assessment {plan.title}",
+            Assessment(cycle=cycle, owner=world.orgs[owner], plan=plan, title=f"Assessment {plan.title}",
                        suspense=cycle.collection_suspense) for plan in plans])
         with time_machine.travel(local(2026, 11, 16), tick=False):
             taskers = Tasker.objects.bulk_create([

@@ -72,7 +72,7 @@ def poisoned(world):
         joint_review_suspense=day, evaluation_suspense=day, joint_review=payload("+", "joint review"),
         evaluation=payload("@", "evaluation"))
     for plan in plans:
-        Assessment.objects.create(cycle=cycle, owner=plan.owner, campaign_plan=plan, suspense=day,
+        Assessment.objects.create(cycle=cycle, owner=plan.owner, plan=plan, suspense=day,
                                   title=payload("-", "assessment"))
     return world, plans, cycle
 

@@ -65,7 +65,7 @@ def marked_world(world):
                                           template_suspense=day, collection_suspense=day, joint_review_suspense=day,
                                           evaluation_suspense=day)
     for key, plan in plans.items():
-        Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], campaign_plan=plan, suspense=day,
+        Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], plan=plan, suspense=day,
                                   title=f"Assessment of {title_of(*key)}")
     people = {}
     for name, acronym, clearance, citizenship in PEOPLE:
@@ -165,7 +165,7 @@ def test_an_assessment_and_the_cycle_report_carry_the_banner_of_the_plans_they_a
     from assessments.reports import cycle_report
 
     plans, _people = marked_world
-    secret = Assessment.objects.get(campaign_plan=plans[("S", False, ("GB",))])
+    secret = Assessment.objects.get(plan=plans[("S", False, ("GB",))])
     assert secret.banner == "SECRET//REL TO USA, GBR"
     report = cycle_report(cycle=AssessmentCycle.objects.get(fiscal_year=2030))
     assert report.banner == "TOP SECRET//NOFORN"  # the highest level; some plans are NOFORN
@@ -243,7 +243,7 @@ def hunt_world(world, django_capture_on_commit_callbacks, mailoutbox):
         for objective in plan.objectives.all():
             objective.rel_to.set(Country.objects.filter(code__in=rel_to))
         plan = transition_perform(document=plan, name="submit", by=officer)
-        Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], campaign_plan=plan, suspense=day,
+        Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], plan=plan, suspense=day,
                                   title=f"Assessment of {title}")
         LogEntry.objects.log_actions(user_id=officer.pk, queryset=[plan], action_flag=CHANGE, single_object=True)
         audit_record(action=AuditAction.EXPORT, description=f"Comment resolution matrix exported: {plan}", obj=plan)

@@ -154,7 +154,7 @@ def test_a_writer_cannot_mark_a_plan_beyond_their_own_clearance_and_nothing_is_s
     assert answer.status_code == 400
     assert "beyond what your clearance" in answer.content.decode()
     assert CampaignPlan.objects.get(pk=plan.pk).classification == "U"
-    assert list(Objective.objects.filter(campaign_plan=plan).values_list("code", flat=True)) == ["OBJ-1"]
+    assert list(Objective.objects.filter(plan=plan).values_list("code", flat=True)) == ["OBJ-1"]
 
 
 # --- assessments -------------------------------------------------------------------------
@@ -167,7 +167,7 @@ def test_an_unrelated_commands_user_cannot_read_the_assessment_of_a_noforn_plan(
     cycle = AssessmentCycle.objects.create(fiscal_year=2030, owner=world.orgs["J5"], policy_office=world.orgs["USD(P)"],
                                           template_suspense=day, collection_suspense=day, joint_review_suspense=day,
                                           evaluation_suspense=day)
-    assessment = Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], campaign_plan=plan, suspense=day,
+    assessment = Assessment.objects.create(cycle=cycle, owner=world.orgs["EUCOM"], plan=plan, suspense=day,
                                            title="Assessment of the noforn plan")
     outsider = person("socom_secret_reviewer", acronym="SOCOM", world=world, clearance="TS", role=Role.REVIEWER)
     assert outsider.has_perm("assessments.view_assessment")  # the screens open; this assessment does not
