@@ -88,7 +88,7 @@ def reminders_due_create(*, world, count: int) -> list[int]:
     plan = CampaignPlan.objects.order_by("pk").first()
     today = timezone.localdate()
     taskers = Tasker.objects.bulk_create([
-        Tasker(content_type_id=world.ct_campaign_plan, object_id=plan.pk, step=Step.COORDINATION,
+        Tasker(content_type_id=world.content_type[CampaignPlan], object_id=plan.pk, step=Step.COORDINATION,
                organization_id=world.org_ids[acronym], suspense=today, document_title=plan.title[:300])
         for _ in range(-(-count // len(people)))], batch_size=2000)
     ReminderSchedule.objects.bulk_create([ReminderSchedule(tasker=t, suspense=today) for t in taskers],
