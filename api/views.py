@@ -230,7 +230,8 @@ class RoutedDocumentViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.Gene
         given = serializers.TransitionInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         values = given.validated_data
-        data = {key: values[key] for key in ("suspense", "suspense_reason") if values.get(key) not in (None, "")}
+        data = {key: values[key] for key in ("suspense", "suspense_reason", "outstanding_confirmed")
+                if values.get(key) not in (None, "")}
         document = workflow_services.transition_perform(
             document=document, name=name, by=request.user, comment=values["comment"],
             expected_state=values.get("expected_state"), data=data)

@@ -77,7 +77,7 @@ def test_the_owner_answers_everything_in_one_request_and_submits(world, as_membe
     late = eucom.post(url(assessment), complete_body(cycle, assessment), format="json")
     assert late.status_code == 409  # not now: the owner may, while in progress
     assert late["Content-Type"] == "application/problem+json"
-    assert "answers can be changed only while it is in progress" in late.json()["detail"]
+    assert "answers can be changed only until it is submitted" in late.json()["detail"]
 
 
 def test_another_organizations_user_gets_a_404(world, as_member, started):
