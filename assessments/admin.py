@@ -20,7 +20,7 @@ from django.utils.html import format_html
 
 from organizations.models import Organization
 from planning.models import CampaignPlan, CampaignSupportPlan
-from security.admin_mixins import InlineFollowsParentMixin, ReadOnlyAdminMixin
+from security.admin_mixins import InlineFollowsParentMixin
 from security.audit import AuditAction, audit_record
 from workflow.admin_views import RoutedDocumentAdminMixin, once_per_form, transition_request
 from workflow.admin_writes import (
@@ -37,7 +37,6 @@ from workflow.services import state_label, transition_perform, transition_rules
 from . import services
 from .models import (
     QUESTION_SETS_OF,
-    Answer,
     Assessment,
     AssessmentCycle,
     CycleState,
@@ -374,6 +373,8 @@ class TemplateAdmin(ServiceWriteAdminMixin, RoutedDocumentAdminMixin, admin.Mode
         class NewVersionForm(form):
             def __init__(self, *args, **kw):
                 super().__init__(*args, **kw)
+                self.fields["title"].required = False
+                self.fields["title"].help_text = "Left empty: “FY<year> assessment template”."
                 self.fields["copy_from"].queryset = Template.objects.filter(
                     Q(state=TemplateState.APPROVED) | Q(cycle__state=CycleState.TEMPLATE)).select_related(
                     "cycle").order_by("-cycle__fiscal_year", "-version")
@@ -388,6 +389,11 @@ class TemplateAdmin(ServiceWriteAdminMixin, RoutedDocumentAdminMixin, admin.Mode
                 return cleaned
 
         return NewVersionForm
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # The new draft's own page next: its sections are added from there.
+        messages.success(request, f"{obj} drafted. Add its sections and questions, then consult USD(P).")
+        return redirect(reverse("admin:assessments_template_change", args=[obj.pk]))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         template = self.get_object(request, object_id)
@@ -500,14 +506,6 @@ class TemplateSectionAdmin(ServiceWriteAdminMixin, admin.ModelAdmin):
         return redirect(reverse("admin:assessments_template_change", args=[obj.template_id]))
 
 
-class AnswerInline(ReadOnlyAdminMixin, InlineFollowsParentMixin, admin.TabularInline):
-    model = Answer
-    fields = ("question", "objective", "rating", "justification", "text", "answered_by", "updated_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-
 class AssessmentAdminBase(RoutedDocumentAdminMixin, admin.ModelAdmin):
     """Assessments: the engine's panels, and, while the service lets the user change the answers,
     a form under the change form (never inside it) listing every question of the cycle's template
@@ -579,6 +577,9 @@ class AssessmentAdminBase(RoutedDocumentAdminMixin, admin.ModelAdmin):
         answers, keys, typed = [], [], {}
         for row in answer_sheet(document):
             key = f"{row['question'].pk}-{getattr(row['objective'], 'pk', 0)}"
+            names = [f"answer-{key}-{name}" for name in ("rating", "justification", "text")]
+            if not any(name in request.POST for name in names):
+                continue  # not on the form that was sent (the page sends every row): left as it is
             given = {name: request.POST.get(f"answer-{key}-{name}", "") for name in ("rating", "justification", "text")}
             typed[key] = given
             current = row["answer"]
@@ -643,7 +644,6 @@ class AssessmentAdminBase(RoutedDocumentAdminMixin, admin.ModelAdmin):
     readonly_fields = ("cycle", "owner", "title", "suspense", "state", "strategic_environment_changes",
                        "recommended_guidance_changes", "return_reason", "first_submitted_at", "submitted_at",
                        "accepted_at", "evaluated_at")
-    inlines = [AnswerInline]
 
 
 @admin.register(Assessment)

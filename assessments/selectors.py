@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from organizations.selectors import active_account
@@ -24,9 +24,9 @@ from .rules import may_run_cycle
 def cycle_template(cycle: AssessmentCycle) -> Template | None:
     """The template the cycle's assessments answer: the frozen one once launched, else the
     latest approved version."""
-    templates = cycle.templates.all()
-    return (templates.filter(frozen=True).order_by("-version").first()
-            or templates.filter(state=TemplateState.APPROVED).order_by("-version").first())
+    # One query: the frozen version first, else the latest approved.
+    return (cycle.templates.filter(Q(frozen=True) | Q(state=TemplateState.APPROVED))
+            .order_by("-frozen", "-version").first())
 
 
 def template_questions(template: Template | None, *, question_set: str | None = None) -> QuerySet[Question]:
@@ -131,13 +131,24 @@ def documents_visible_to(user, model) -> QuerySet:
     return documents
 
 
+_SHEET = "_assessment_answer_sheet"
+
+
 def answer_sheet(document) -> list[dict]:
     """Every question of the cycle's template the document answers, per-objective ratings expanded
     to each objective of the assessed plan, with the current answer (or ``None``), in template
-    order: three queries whatever the number of questions."""
+    order: a few queries whatever the number of questions, read once per instance of the
+    document (the page's form and the submit condition ask the same; a write reads the row
+    again, so a new instance reads the sheet afresh)."""
+    if _SHEET not in document.__dict__:
+        document.__dict__[_SHEET] = _answer_sheet(document)
+    return document.__dict__[_SHEET]
+
+
+def _answer_sheet(document) -> list[dict]:
     questions = list(document_questions(document))
     answers = {(a.question_id, a.objective_id): a for a in answers_of(document).select_related("answered_by")}
-    objectives = list(document.objectives().order_by("code")) if any(
+    objectives = sorted(document.objectives(), key=lambda objective: objective.code) if any(
         q.kind == QuestionKind.OBJECTIVE_RATING for q in questions) else []
     rows = []
     for question in questions:
@@ -218,6 +229,7 @@ def cycle_setup_proposal(*, today=None) -> dict:
         fiscal_year = _fiscal_year(today)
         days = []
     if not days or days[0] < today:
+        fiscal_year = max(fiscal_year, _fiscal_year(today))
         days = [today + datetime.timedelta(days=n) for n in (30, 120, 180, 240)]
         basis = "a calendar from today"
     proposal = {"fiscal_year": fiscal_year, "basis": basis}
@@ -265,17 +277,18 @@ def cycle_checklist(cycle: AssessmentCycle) -> list[dict]:
     lines.append({"label": "Template phase started", "done": started, "fix": ("cycle",),
                   "detail": "The Joint Staff drafts the template." if started else
                   "Start the template (the workflow panel) so that the Joint Staff can draft it."})
-    template = cycle.templates.order_by("-version").first()
+    template = cycle.templates.annotate(question_count=Count("sections__questions")).order_by("-version").first()
     if template is None:
         lines.append({"label": "Template drafted by the Joint Staff", "done": False, "fix": ("new_template",),
                       "detail": f"{cycle.owner.acronym} has not drafted a template yet (it can start from last "
                                 "year's)."})
     else:
-        questions = Question.objects.filter(section__template=template).count()
+        questions = template.question_count
         lines.append({"label": "Template drafted by the Joint Staff", "done": questions > 0,
                       "fix": ("template", template.pk),
                       "detail": f"Version {template.version}: {questions} question{'s' if questions != 1 else ''}."})
-        taskers = [t for t in document_taskers(template, step=Step.CONSULTATION) if t.state != "cancelled"]
+        # The latest consultation counts (``conditions.consultation_answered``).
+        taskers = [t for t in document_taskers(template, step=Step.CONSULTATION) if t.state != "cancelled"][-1:]
         open_ones = [t for t in taskers if t.state in OPEN_TASKER_STATES]
         nonconcur = [t for t in taskers if t.response == Response.NONCONCUR]
         if not taskers:
@@ -296,8 +309,8 @@ def cycle_checklist(cycle: AssessmentCycle) -> list[dict]:
                       "fix": ("template", template.pk),
                       "detail": f"Version {template.version} approved." if approved else
                       f"Version {template.version} is {template.get_state_display().lower()}."})
-    plans = (CampaignPlan.objects.filter(state=PlanState.APPROVED).count()
-             + CampaignSupportPlan.objects.filter(state=PlanState.APPROVED).count())
+    plans = CampaignPlan.objects.filter(state=PlanState.APPROVED).values("pk").union(
+        CampaignSupportPlan.objects.filter(state=PlanState.APPROVED).values("pk"), all=True).count()
     programs = Program.objects.filter(active=True).count()
     lines.append({"label": "Approved plans to assess", "done": plans > 0, "fix": ("plans",),
                   "detail": f"{plans} approved plan{'s' if plans != 1 else ''} and {programs} active "

@@ -183,7 +183,8 @@ def cycle_enter_joint_review(cycle: AssessmentCycle, context: TransitionContext)
         history_record(document=cycle, action="outstanding_confirmed", actor=context.by, capacity=context.capacity,
                        description=f"Joint review started with {outstanding_words(outstanding)} outstanding, "
                                    "as confirmed", data={"outstanding": outstanding})
-    cycle_enter_phase(cycle=cycle, step=Step.REVIEW, organization=cycle.owner, suspense=cycle.joint_review_suspense)
+    cycle_enter_phase(cycle=cycle, step=Step.REVIEW, organization=cycle.owner, suspense=cycle.joint_review_suspense,
+                      by=context.by)
 
 
 def cycle_enter_evaluation(cycle: AssessmentCycle, context: TransitionContext) -> None:
