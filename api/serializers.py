@@ -596,7 +596,7 @@ class ProgramAssessmentSerializer(serializers.ModelSerializer):
 
 
 class AssessmentUpdateSerializer(serializers.Serializer):
-    """The assessment's own text, while it is in progress, by its owner (``assessment_update``)."""
+    """The assessment's own text, as a draft until it is submitted (and once returned), by its owner (``assessment_update``)."""
 
     strategic_environment_changes = serializers.CharField(required=False, allow_blank=True)
     recommended_guidance_changes = serializers.CharField(required=False, allow_blank=True)

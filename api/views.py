@@ -531,7 +531,7 @@ class _AssessmentViewSet(mixins.UpdateModelMixin, RoutedDocumentViewSet, viewset
     @extend_schema(methods=["POST"], request=serializers.AnswersInputSerializer,
                    responses=serializers.AnswerSheetSerializer,
                    summary="Record or change answers and the assessment's texts, all or nothing (owner's action "
-                           "officers and approvers, while in progress)")
+                           "officers and approvers, as a draft from assignment until submitted, and once returned)")
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def answers(self, request, pk=None):
         document = self.get_object()
