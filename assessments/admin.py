@@ -37,6 +37,7 @@ from workflow.services import state_label, transition_perform, transition_rules
 from . import services
 from .models import (
     QUESTION_SETS_OF,
+    YES_NO_ANSWERS,
     Assessment,
     AssessmentCycle,
     CycleState,
@@ -549,6 +550,7 @@ class AssessmentAdminBase(RoutedDocumentAdminMixin, admin.ModelAdmin):
                 rows.append({**row, "key": key, "shown": shown, "errors": typed["errors"].get(key, []) if typed else []})
             extra_context["answer_rows"] = rows
             extra_context["answers_progress"] = answers_progress(sheet)
+            extra_context["yes_no"] = YES_NO_ANSWERS
             extra_context["answer_texts"] = typed["texts"] if typed else {
                 name: getattr(document, name) for name in self.text_fields}
             extra_context["text_errors"] = typed.get("text_errors", {}) if typed else {}

@@ -196,6 +196,11 @@ class QuestionKind(models.TextChoices):
     NARRATIVE = "narrative", "Narrative"
     RATING = "rating", "Rating with justification"
     OBJECTIVE_RATING = "objective_rating", "Rating of each plan objective, with justification"
+    YES_NO = "yes_no", "Yes or no"
+    NUMBER = "number", "Number"
+
+
+YES_NO_ANSWERS = ("Yes", "No")
 
 
 def scale_refusal(scale) -> str:

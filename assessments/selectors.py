@@ -53,14 +53,18 @@ def answers_of(document) -> QuerySet[Answer]:
 def _is_answered(question: Question, answer: Answer | None) -> bool:
     if answer is None:
         return False
-    if question.kind == QuestionKind.NARRATIVE:
+    if not question.is_rating:  # narrative, yes or no, number: the text holds the answer
         return bool(answer.text.strip())
     return bool(answer.rating) and bool(answer.justification.strip())
 
 
 def _gap(question: Question, objective) -> str:
     label = f"“{question.text[:60]}”"
-    if question.kind == QuestionKind.NARRATIVE:
+    if question.kind == QuestionKind.YES_NO:
+        return f"Answer yes or no to {label}."
+    if question.kind == QuestionKind.NUMBER:
+        return f"Give the number asked in {label}."
+    if not question.is_rating:
         return f"Answer {label}."
     if objective is None:
         return f"Rate {label} and justify the rating."

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import decimal
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
@@ -38,6 +39,7 @@ from . import conditions
 from .models import (
     ANSWER_ROLES,
     QUESTION_SETS_OF,
+    YES_NO_ANSWERS,
     Answer,
     AssessmentCycle,
     AssessmentDocument,
@@ -612,6 +614,13 @@ def answers_edit_check(*, document: AssessmentDocument, by) -> Capacity:
     return capacity
 
 
+def _is_number(text: str) -> bool:
+    try:
+        return decimal.Decimal(text.strip().replace(",", "")).is_finite()
+    except decimal.InvalidOperation:
+        return False
+
+
 def answer_save(*, document: AssessmentDocument, question: Question, by, objective=None, rating: str = "",
                 justification: str = "", text: str = "") -> Answer:
     """Record (or change) one answer. Only the owner's members, only while in progress; a rating
@@ -640,6 +649,10 @@ def answer_save(*, document: AssessmentDocument, question: Question, by, objecti
             errors["objective"] = ["Only a per-objective rating names an objective."]
         if question.kind == QuestionKind.NARRATIVE and not text.strip():
             errors["text"] = ["The answer needs text."]
+        elif question.kind == QuestionKind.YES_NO and text.strip() not in YES_NO_ANSWERS:
+            errors["text"] = ["Answer yes or no."]
+        elif question.kind == QuestionKind.NUMBER and not _is_number(text):
+            errors["text"] = ["Enter a number, e.g. 12 or 3.5."]
         if errors:
             raise InvalidInput([m for ms in errors.values() for m in ms], errors)
         document = _begin_work(document, by)

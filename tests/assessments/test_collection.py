@@ -16,10 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Answer, Assessment, AssessmentState, QuestionKind
-from assessments.selectors import cycle_template, template_questions
+from assessments.selectors import answers_missing, cycle_template, template_questions
 from assessments.services import answer_save
 from reminders.models import Reminder, ReminderStatus
 from reminders.services import reminders_sweep
+from workflow.exceptions import InvalidInput
 from workflow.models import Step, TaskerState
 from workflow.selectors import history_of, open_taskers, taskers_of
 
@@ -180,3 +181,27 @@ def test_an_assessments_completion_tasker_is_reminded_and_escalated_like_a_plans
     kinds = {(r.step.kind, r.recipient.username) for r in scheduled}
     assert ("reminder", "eucom_action_officer") in kinds
     assert {user for kind, user in kinds if kind == "escalation"} >= {"j5_reviewer", "usdp_approver"}
+
+
+def test_yes_or_no_and_number_questions_take_only_such_answers_and_are_named_when_missing(world, client, assigned):
+    cycle, assessment = assigned
+    owner = world.user("EUCOM")
+    section = cycle_template(cycle).sections.get()
+    yes_no = section.questions.create(position=20, kind=QuestionKind.YES_NO, text="Did the partner co-invest?")
+    number = section.questions.create(position=21, kind=QuestionKind.NUMBER, text="How many exercises took place?")
+    with pytest.raises(InvalidInput) as refused:
+        answer_save(document=assessment, question=yes_no, by=owner, text="Maybe")
+    assert refused.value.field_errors == {"text": ["Answer yes or no."]}
+    with pytest.raises(InvalidInput) as refused:
+        answer_save(document=assessment, question=number, by=owner, text="a dozen")
+    assert refused.value.field_errors == {"text": ["Enter a number, e.g. 12 or 3.5."]}
+    assert {"Answer yes or no to “Did the partner co-invest?”.",
+            "Give the number asked in “How many exercises took place?”."} <= set(answers_missing(assessment))
+    answer_save(document=assessment, question=yes_no, by=owner, text="Yes")
+    answer_save(document=assessment, question=number, by=owner, text="12")
+    assessment = Assessment.objects.get(pk=assessment.pk)
+    assert not {line for line in answers_missing(assessment) if "co-invest" in line or "exercises" in line}
+    client.force_login(owner)
+    page = client.get(change_url(assessment)).content.decode()
+    assert f'<select name="answer-{yes_no.pk}-0-text">' in page and '<option value="Yes" selected>' in page
+    assert f'name="answer-{number.pk}-0-text" value="12"' in page
