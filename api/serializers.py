@@ -264,6 +264,10 @@ class TransitionInputSerializer(serializers.Serializer):
     suspense = serializers.DateField(required=False, help_text="For transitions that issue taskers.")
     suspense_reason = serializers.CharField(required=False, allow_blank=True, max_length=300,
                                             help_text="Required when the suspense is shorter than the standard.")
+    outstanding_confirmed = serializers.IntegerField(
+        required=False, min_value=0,
+        help_text="Starting an assessment cycle's joint review with assessments not submitted: how many are "
+                  "outstanding, as the refusal said (the history records it).")
 
 
 class TaskerCommentInputSerializer(serializers.Serializer):
@@ -617,7 +621,7 @@ class ProgramAssessmentSerializer(serializers.ModelSerializer):
 
 
 class AssessmentUpdateSerializer(serializers.Serializer):
-    """The assessment's own text, while it is in progress, by its owner (``assessment_update``)."""
+    """The assessment's own text, as a draft until it is submitted (and once returned), by its owner (``assessment_update``)."""
 
     strategic_environment_changes = serializers.CharField(required=False, allow_blank=True)
     recommended_guidance_changes = serializers.CharField(required=False, allow_blank=True)

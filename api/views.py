@@ -233,7 +233,8 @@ class RoutedDocumentViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.Gene
         given = serializers.TransitionInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         values = given.validated_data
-        data = {key: values[key] for key in ("suspense", "suspense_reason") if values.get(key) not in (None, "")}
+        data = {key: values[key] for key in ("suspense", "suspense_reason", "outstanding_confirmed")
+                if values.get(key) not in (None, "")}
         document = workflow_services.transition_perform(
             document=document, name=name, by=request.user, comment=values["comment"],
             expected_state=values.get("expected_state"), data=data)
@@ -533,7 +534,7 @@ class _AssessmentViewSet(mixins.UpdateModelMixin, RoutedDocumentViewSet, viewset
     @extend_schema(methods=["POST"], request=serializers.AnswersInputSerializer,
                    responses=serializers.AnswerSheetSerializer,
                    summary="Record or change answers and the assessment's texts, all or nothing (owner's action "
-                           "officers and approvers, while in progress)")
+                           "officers and approvers, as a draft from assignment until submitted, and once returned)")
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def answers(self, request, pk=None):
         document = self.get_object()

@@ -59,7 +59,13 @@ def template_not_frozen(template) -> list[str]:
 
 
 def consultation_answered(template) -> list[str]:
-    taskers = [t for t in document_taskers(template, step=Step.CONSULTATION) if t.state != TaskerState.CANCELLED]
+    # The latest consultation of each organization counts: a non-concur answered before the
+    # template was revised and consulted again is history, not a block.
+    latest = {}
+    for tasker in document_taskers(template, step=Step.CONSULTATION):
+        if tasker.state != TaskerState.CANCELLED:
+            latest[tasker.organization_id] = tasker
+    taskers = list(latest.values())
     reasons = []
     if not taskers:
         reasons.append("USD(P) has not been consulted.")

@@ -1,11 +1,18 @@
 """Demo assessment cycles (training data): last fiscal year's cycle closed, with a report to
 look at, and this year's in collection. Idempotent: a cycle that exists is left alone. Skipped
-when no plan is approved yet (the planning demo provides them).
+when no plan is approved yet (the planning demo provides them) or the demo role users are missing.
 
-Transitions go through ``transition_perform`` as the engine (``system=True``) with the demo
-user of the acting organization recorded, so the demo does not depend on who owns each plan;
-last year's dates are moved into the past before it closes (the close freezes its report) so
-its report shows on-time, late and missing assessments."""
+Made through the front door: every step is the service a person's click calls, as the demo user
+of the role who would take it (``administrator``, ``j5_action_officer``, ``usdp_reviewer``...),
+with the engine's permission and condition checks (no system mode, no tasker or state written by
+hand), so the history reads like a real year: the Joint Staff drafts the template, USD(P)
+non-concurs (the program assessments need their own questions), the Joint Staff adjudicates,
+revises and consults again, USD(P) concurs, the template is approved and the cycle launched;
+commands answer and submit, one is returned and resubmits, some never answer and are recorded
+as missing. This year's template is carried forward from last year's.
+
+Last year's dates are moved into the past before it closes (the close freezes its report), so
+its report shows on-time, late and missing assessments: dates only, never a state or a tasker."""
 
 from __future__ import annotations
 
@@ -15,44 +22,57 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from organizations.models import Designation
+from organizations.demo import username_for
+from organizations.models import Designation, Role
 from organizations.selectors import designated_organization
 from planning.models import Plan, PlanState
-from workflow.models import Response, Step
-from workflow.services import taskers_close_answered, transition_perform
+from workflow.models import Decision, Response, Step
+from workflow.selectors import comments_of, open_taskers
+from workflow.services import comment_adjudicate, tasker_respond, transition_perform
 
 from . import reference, services
 from .models import (
     DEFAULT_SCALE,
-    Answer,
     Assessment,
     AssessmentCycle,
     AssessmentState,
     ProgramAssessment,
-    Question,
     QuestionKind,
+    QuestionSet,
     Template,
-    TemplateSection,
 )
+from .selectors import answer_sheet
 
-QUESTIONS = (
-    ("Execution of the GEF", [
+PLAN_SECTIONS = (
+    ("Execution of the GEF", QuestionSet.PLANS, [
         (QuestionKind.NARRATIVE, "How did the plan's activities advance the GEF's security cooperation end states?"),
         (QuestionKind.OBJECTIVE_RATING, "Progress toward this objective"),
         (QuestionKind.RATING, "Overall effectiveness of security cooperation in the plan"),
     ]),
-    ("Strategic environment", [
+    ("Strategic environment", QuestionSet.PLANS, [
         (QuestionKind.NARRATIVE, "Which partner capabilities can the partner sustain without U.S. support (4.b)?"),
     ]),
 )
+PROGRAM_SECTION = ("Security cooperation program", QuestionSet.PROGRAM, [
+    (QuestionKind.NARRATIVE, "What did the program deliver to partners this year, against the purpose of its "
+                             "authority?"),
+    (QuestionKind.RATING, "Effectiveness of the program in building partner capacity"),
+])
 
 
-def _slug(acronym: str) -> str:
-    return "".join(ch for ch in acronym.lower() if ch.isalnum())
+class _Missing(Exception):
+    """A demo role user the cycle needs does not exist."""
 
 
 def _user(username: str):
-    return get_user_model().objects.filter(username=username).first()
+    return get_user_model().objects.filter(username=username, is_active=True).first()
+
+
+def _role_user(organization, role: str):
+    user = _user(username_for(organization.acronym, role))
+    if user is None:
+        raise _Missing(username_for(organization.acronym, role))
+    return user
 
 
 def _fiscal_year(today: datetime.date) -> int:
@@ -60,94 +80,151 @@ def _fiscal_year(today: datetime.date) -> int:
 
 
 def _act(document, name: str, by, comment: str = "", **data):
+    """The transition as the person's button makes it (the row as it is now)."""
     document = type(document).objects.get(pk=document.pk)
-    return transition_perform(document=document, name=name, by=by, comment=comment, data=data, system=True)
+    return transition_perform(document=document, name=name, by=by, comment=comment, data=data)
 
 
-def _approved_template(cycle: AssessmentCycle, j5_user, usdp_user) -> Template:
-    template = Template.objects.create(cycle=cycle, owner=cycle.owner, title=f"FY{cycle.fiscal_year} assessment template",
-                                       instructions="Qualitative answers are welcome (glossary: campaign plan "
-                                                    "assessments).")
-    for position, (title, questions) in enumerate(QUESTIONS, start=1):
-        section = TemplateSection.objects.create(template=template, title=title, position=position)
-        Question.objects.bulk_create([
-            Question(section=section, position=n, kind=kind, text=text,
-                     scale=DEFAULT_SCALE if kind != QuestionKind.NARRATIVE else [])
-            for n, (kind, text) in enumerate(questions, start=1)
-        ])
-    template = _act(template, "consult", j5_user)
-    # Training data: the consultation is closed as concurred by the engine, for whoever holds the
-    # policy office's approver account (if any), as the system makes the demo's transitions.
-    taskers_close_answered(document=template, step=Step.CONSULTATION, by=usdp_user, response=Response.CONCUR)
-    return _act(template, "approve", j5_user)
+def _questions(items) -> list[dict]:
+    return [{"kind": kind, "text": text, "required": True, "scale": DEFAULT_SCALE if kind != QuestionKind.NARRATIVE
+             else []} for kind, text in items]
 
 
-def _answer(document, questions, index: int) -> None:
+def _section(template: Template, by, position: int, section) -> None:
+    title, question_set, items = section
+    services.template_section_save(template=template, by=by, title=title, position=position,
+                                   question_set=question_set, questions=_questions(items))
+
+
+def _approved_template(cycle: AssessmentCycle, people: dict, *, carried_from: Template | None) -> Template:
+    """Drafted by J5's action officer, consulted with USD(P) and approved by J5's approver. A
+    first template omits the program questions: USD(P) non-concurs, J5 adjudicates the critical
+    comment, revises, adds them and consults again. A carried-forward one is concurred with."""
+    j5_ao, j5_approver, usdp_reviewer = people["j5_ao"], people["j5_approver"], people["usdp_reviewer"]
+    template = services.template_create(
+        cycle=cycle, by=j5_ao, copy_from=carried_from,
+        instructions="Qualitative answers are welcome (glossary: campaign plan assessments). Training data.")
+    if carried_from is None:
+        for position, section in enumerate(PLAN_SECTIONS, start=1):
+            _section(template, j5_ao, position, section)
+    template = _act(template, "consult", j5_ao)
+    tasker = open_taskers(template, step=Step.CONSULTATION).get()
+    if carried_from is not None:
+        tasker_respond(tasker=tasker, by=usdp_reviewer, response=Response.CONCUR_WITH_COMMENT,
+                       rationale="Carried forward from last year's, as agreed.",
+                       comments=[{"category": "administrative", "section": "1",
+                                  "text": "Cite the current GEF in the instructions (training data)."}])
+    else:
+        tasker_respond(tasker=tasker, by=usdp_reviewer, response=Response.NONCONCUR,
+                       rationale="The program assessments would answer the plans' questions (training data).",
+                       comments=[{"category": "critical", "section": "2",
+                                  "text": "Security cooperation program assessments need their own questions.",
+                                  "proposed_change": "Add a section answered by the program assessments only."}])
+        for comment in comments_of(template):
+            comment_adjudicate(comment=comment, by=j5_ao, decision=Decision.ACCEPTED,
+                               rationale="Program section added (training data).")
+        template = _act(template, "revise", j5_ao, comment="Adds the program assessments' own questions "
+                                                           "(USD(P)'s critical comment).")
+        _section(template, j5_ao, len(PLAN_SECTIONS) + 1, PROGRAM_SECTION)
+        template = _act(template, "consult", j5_ao)
+        tasker_respond(tasker=open_taskers(template, step=Step.CONSULTATION).get(), by=usdp_reviewer,
+                       response=Response.CONCUR)
+    return _act(template, "approve", j5_approver)
+
+
+def _answers(document, index: int) -> list[dict]:
     ratings = DEFAULT_SCALE
     answers = []
-    for question in questions:
+    for n, row in enumerate(answer_sheet(document)):
+        question = row["question"]
         if question.kind == QuestionKind.NARRATIVE:
-            answers.append(Answer(question=question, text="Partners trained, exercised and equipped as planned; "
-                                                          "sustainment depends on partner budgets (training data).",
-                                  assessment=document))
-        elif question.kind == QuestionKind.RATING:
-            answers.append(Answer(question=question, rating=ratings[(index + 2) % len(ratings)],
-                                  justification="Measured against the plan's indicators.", assessment=document))
+            answers.append({"question": question, "text": "Partners trained, exercised and equipped as planned; "
+                                                          "sustainment depends on partner budgets (training data)."})
         else:
-            for n, objective in enumerate(document.objectives()):
-                answers.append(Answer(question=question, objective=objective,
-                                      rating=ratings[(index + n + 1) % len(ratings)],
-                                      justification=f"Measures of effectiveness for {objective.code}.",
-                                      assessment=document))
-    Answer.objects.bulk_create(answers)
-    type(document).objects.filter(pk=document.pk).update(
-        strategic_environment_changes="Competitor presence grew in the region (training data).",
-        recommended_guidance_changes="Prioritize sustainment over new equipment.")
+            objective = row["objective"]
+            answers.append({"question": question, "objective": objective,
+                            "rating": ratings[(index + n + 1) % len(ratings)],
+                            "justification": (f"Measures of effectiveness for {objective.code}." if objective
+                                              else "Measured against the plan's indicators.")})
+    return answers
 
 
-def _run_cycle(*, fiscal_year: int, close: bool, admin, j5_user, usdp_user, organizations) -> AssessmentCycle:
+def _collect(cycle: AssessmentCycle, people: dict) -> list:
+    """Each owner's action officer saves the answers and submits (every fifth never does, nor does
+    an organization without demo staff); the first submitted is returned by its reviewers and
+    resubmitted."""
+    documents = [*Assessment.objects.filter(cycle=cycle).select_related("owner").order_by("pk"),
+                 *ProgramAssessment.objects.filter(cycle=cycle).select_related("owner").order_by("pk")]
+    submitted = []
+    for index, document in enumerate(documents):
+        author = _user(username_for(document.owner.acronym, Role.ACTION_OFFICER))
+        if index % 5 == 4 or author is None:
+            continue  # never submitted: missing in the report
+        services.assessment_answers_save(
+            document=document, by=author, answers=_answers(document, index),
+            strategic_environment_changes="Competitor presence grew in the region (training data).",
+            recommended_guidance_changes="Prioritize sustainment over new equipment (training data).")
+        submitted.append(_act(document, "submit", author))
+    if submitted:
+        first = submitted[0]
+        reviewer = _reviewer(first, people)
+        _act(first, "return_for_rework", reviewer,
+             comment="Justify the overall rating against the plan's indicators (training data).")
+        author = _user(username_for(first.owner.acronym, Role.ACTION_OFFICER))
+        services.assessment_answers_save(document=type(first).objects.get(pk=first.pk), by=author, answers=[],
+                                         recommended_guidance_changes="Prioritize sustainment over new equipment; "
+                                                                      "fund partner maintenance (training data).")
+        _act(first, "submit", author)
+    return documents
+
+
+def _reviewer(document, people: dict):
+    return people["pae_reviewer"] if (isinstance(document, ProgramAssessment)
+                                      and document.cycle.program_coordinator_id) else people["j5_reviewer"]
+
+
+def _run_cycle(*, fiscal_year: int, close: bool, people: dict, organizations: dict) -> AssessmentCycle:
     today = timezone.localdate()
+    admin = people["admin"]
     cycle = services.cycle_create(
         by=admin, fiscal_year=fiscal_year, owner=organizations[Designation.JOINT_STAFF],
         policy_office=organizations[Designation.POLICY_OFFICE],
-        program_coordinator=organizations.get(Designation.PROGRAM_ANALYSIS), template_suspense=today + datetime.timedelta(days=30),
-        collection_suspense=today + datetime.timedelta(days=120), joint_review_suspense=today + datetime.timedelta(days=180),
+        program_coordinator=organizations.get(Designation.PROGRAM_ANALYSIS) if people["pae_reviewer"] else None,
+        template_suspense=today + datetime.timedelta(days=30), collection_suspense=today + datetime.timedelta(days=120),
+        joint_review_suspense=today + datetime.timedelta(days=180),
         evaluation_suspense=today + datetime.timedelta(days=240),
     )
     cycle = _act(cycle, "start_template", admin)
-    template = _approved_template(cycle, j5_user, usdp_user)
+    # This year's template starts from last year's approved one (none for the first demo cycle).
+    _approved_template(cycle, people, carried_from=services.template_carry_forward_source(cycle))
     cycle = _act(cycle, "launch", admin, synchronous=True)
-    services.cycle_launch(cycle=cycle, by=admin)
+    services.cycle_launch(cycle=cycle, by=admin)  # what the launch task runs
     if not close:
         return cycle
-    questions = list(Question.objects.filter(section__template=template).order_by("section__position", "position"))
-    documents = [*Assessment.objects.filter(cycle=cycle), *ProgramAssessment.objects.filter(cycle=cycle)]
-    for index, document in enumerate(documents):
-        if index % 5 == 4:
-            continue  # never submitted: missing in the report
-        _answer(document, questions, index)
-        _act(document, "start", None)
-        _act(document, "submit", None)
-    _act(cycle, "start_joint_review", admin)
+    documents = _collect(cycle, people)
+    outstanding = sum(services.cycle_outstanding(cycle).values())
+    _act(cycle, "start_joint_review", admin, **({"outstanding_confirmed": outstanding} if outstanding else {}))
     for document in documents:
-        if type(document).objects.get(pk=document.pk).state == AssessmentState.SUBMITTED:
-            _act(document, "accept", j5_user)
-    _act(cycle, "forward_to_evaluation", j5_user,
+        document = type(document).objects.select_related("cycle").get(pk=document.pk)
+        if document.state == AssessmentState.SUBMITTED:
+            _act(document, "accept", _reviewer(document, people))
+    _act(cycle, "forward_to_evaluation", people["j5_approver"],
          comment="Campaign plans advanced partner capability toward most GEF end states; sustainment remains the "
                  "weakest link (training data).")
     for document in documents:
         if type(document).objects.get(pk=document.pk).state == AssessmentState.ACCEPTED:
-            _act(document, "evaluate", usdp_user)
+            _act(document, "evaluate", people["usdp_reviewer"], comment="Consistent with the joint review.")
     # Dated back before the close, which freezes the report (``reports.report_freeze``) as it stands.
     _move_into_the_past(cycle, documents)
-    return _act(AssessmentCycle.objects.get(pk=cycle.pk), "close", usdp_user,
-                comment="Security cooperation is effective where partners co-invest; recommend shifting resources "
-                        "from new equipment to sustainment (training data).")
+    _act(cycle, "close", people["usdp_approver"],
+         comment="Security cooperation is effective where partners co-invest; recommend shifting resources "
+                 "from new equipment to sustainment (training data).")
+    return AssessmentCycle.objects.get(pk=cycle.pk)
 
 
 def _move_into_the_past(cycle: AssessmentCycle, documents) -> None:
-    """Last year's cycle ran last year: its phases and submissions are dated back then, every
-    third submission a few days after the suspense."""
+    """Last year's cycle ran last year: its phase suspenses and submissions are dated back then,
+    every third submission a few days after the suspense (dates only: no state, no tasker)."""
     start = datetime.date(cycle.fiscal_year - 1, 10, 1)
     collection = datetime.date(cycle.fiscal_year, 3, 15)
     AssessmentCycle.objects.filter(pk=cycle.pk).update(
@@ -167,29 +244,50 @@ def _move_into_the_past(cycle: AssessmentCycle, documents) -> None:
             first_submitted_at=submitted, submitted_at=submitted)
 
 
+def _people(organizations: dict) -> dict:
+    """The demo role users who run the cycle (``_Missing`` names the first one absent)."""
+    joint_staff, policy = organizations[Designation.JOINT_STAFF], organizations[Designation.POLICY_OFFICE]
+    admin = _user("administrator") or get_user_model().objects.filter(is_superuser=True, is_active=True).first()
+    if admin is None:
+        raise _Missing("administrator")
+    program_office = organizations.get(Designation.PROGRAM_ANALYSIS)
+    return {
+        "admin": admin,
+        "j5_ao": _role_user(joint_staff, Role.ACTION_OFFICER),
+        "j5_reviewer": _role_user(joint_staff, Role.REVIEWER),
+        "j5_approver": _role_user(joint_staff, Role.APPROVER),
+        "usdp_reviewer": _role_user(policy, Role.REVIEWER),
+        "usdp_approver": _role_user(policy, Role.APPROVER),
+        # The program coordinator takes part when it has demo staff; otherwise the Joint Staff
+        # office reviews the program assessments (as a cycle without a coordinator does).
+        "pae_reviewer": _user(username_for(program_office.acronym, Role.REVIEWER)) if program_office else None,
+    }
+
+
 @transaction.atomic
 def load(*, stdout) -> None:
     """Last fiscal year's cycle closed (with its report) and this year's in collection."""
     approved = any(kind.objects.filter(state=PlanState.APPROVED).exists() for kind in Plan.kinds())
-    admin = _user("administrator") or get_user_model().objects.filter(is_superuser=True).first()
     # The cycle's offices are the designated ones, whoever holds them (never looked up by acronym).
     organizations = {designation: designated_organization(designation) for designation in (
         Designation.JOINT_STAFF, Designation.POLICY_OFFICE, Designation.PROGRAM_ANALYSIS)}
     organizations = {designation: org for designation, org in organizations.items() if org is not None}
-    if not approved or admin is None or not {Designation.JOINT_STAFF, Designation.POLICY_OFFICE} <= set(organizations):
-        stdout.write("assessment cycles: skipped (needs approved plans, an administrator, and the designated "
-                     "Joint Staff office and policy office)")
+    if not approved or not {Designation.JOINT_STAFF, Designation.POLICY_OFFICE} <= set(organizations):
+        stdout.write("assessment cycles: skipped (needs approved plans and the designated Joint Staff office and "
+                     "policy office)")
+        return
+    try:
+        people = _people(organizations)
+    except _Missing as missing:
+        stdout.write(f"assessment cycles: skipped (the demo user {missing} is missing: load the demo users first)")
         return
     reference.load(stdout=stdout)
-    j5_user = _user(f"{_slug(organizations[Designation.JOINT_STAFF].acronym)}_approver")
-    usdp_user = _user(f"{_slug(organizations[Designation.POLICY_OFFICE].acronym)}_approver")
     current = _fiscal_year(timezone.localdate())
     outcome = {}
     for fiscal_year, close in ((current - 1, True), (current, False)):
         if AssessmentCycle.objects.filter(fiscal_year=fiscal_year).exists():
             outcome[fiscal_year] = "unchanged"
             continue
-        _run_cycle(fiscal_year=fiscal_year, close=close, admin=admin, j5_user=j5_user, usdp_user=usdp_user,
-                   organizations=organizations)
+        _run_cycle(fiscal_year=fiscal_year, close=close, people=people, organizations=organizations)
         outcome[fiscal_year] = "closed" if close else "in collection"
     stdout.write("assessment cycles: " + ", ".join(f"FY{fy} {what}" for fy, what in outcome.items()))

@@ -108,12 +108,29 @@ class AssessmentCycle(RoutedDocument):
     def launch_percent(self) -> int:
         return 100 if not self.launch_total else round(100 * self.launch_done / self.launch_total)
 
+    PHASE_FIELDS = ("template_suspense", "collection_suspense", "joint_review_suspense", "evaluation_suspense")
+
     def clean(self) -> None:
-        dates = [self.template_suspense, self.collection_suspense, self.joint_review_suspense,
-                 self.evaluation_suspense]
-        if all(dates) and dates != sorted(dates):
-            raise ValidationError("The phase suspenses must follow one another: template, collection, joint "
-                                  "review, evaluation.")
+        # Said once, beside the first suspense that comes before the one above it (the database
+        # constraint below is the backstop, not a second message: ``validate_constraints``).
+        previous = None
+        for name in self.PHASE_FIELDS:
+            day = getattr(self, name)
+            if day is None:
+                return
+            if previous is not None and day < getattr(self, previous):
+                label = self._meta.get_field(previous).verbose_name
+                raise ValidationError({name: f"This suspense comes before the {label} ({getattr(self, previous):%d %b %Y}); "
+                                             "the phase suspenses must follow one another: template, collection, "
+                                             "joint review, evaluation."})
+            previous = name
+
+    def validate_constraints(self, exclude=None):
+        exclude = set(exclude or ())
+        if all(getattr(self, name) is not None for name in self.PHASE_FIELDS):
+            # ``clean`` has said it, beside its field.
+            exclude.update(self.PHASE_FIELDS)
+        super().validate_constraints(exclude=exclude)
 
 
 # --- the template --------------------------------------------------------------------------
@@ -152,10 +169,30 @@ class Template(RoutedDocument):
         return [self.owner_id]
 
 
+class QuestionSet(models.TextChoices):
+    """Which assessments answer a section's questions: a program assessment is no plan's, and
+    a campaign plan is not a support plan."""
+    EVERY = "every", "Every assessment"
+    PLANS = "plans", "Campaign plan and campaign support plan assessments"
+    CAMPAIGN_PLAN = "campaign_plan", "Campaign plan assessments"
+    SUPPORT_PLAN = "support_plan", "Campaign support plan assessments"
+    PROGRAM = "program", "Security cooperation program assessments"
+
+
+QUESTION_SETS_OF = {
+    "campaign_plan": (QuestionSet.EVERY, QuestionSet.PLANS, QuestionSet.CAMPAIGN_PLAN),
+    "support_plan": (QuestionSet.EVERY, QuestionSet.PLANS, QuestionSet.SUPPORT_PLAN),
+    "program": (QuestionSet.EVERY, QuestionSet.PROGRAM),
+}
+
+
 class TemplateSection(models.Model):
     template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="sections")
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
+    question_set = models.CharField("answered in", max_length=20, choices=QuestionSet.choices,
+                                    default=QuestionSet.EVERY,
+                                    help_text="Which assessments answer this section's questions.")
 
     class Meta:
         ordering = ["template", "position", "pk"]
@@ -168,6 +205,30 @@ class QuestionKind(models.TextChoices):
     NARRATIVE = "narrative", "Narrative"
     RATING = "rating", "Rating with justification"
     OBJECTIVE_RATING = "objective_rating", "Rating of each plan objective, with justification"
+    YES_NO = "yes_no", "Yes or no"
+    NUMBER = "number", "Number"
+
+
+YES_NO_ANSWERS = ("Yes", "No")
+
+
+def scale_refusal(scale) -> str:
+    """Why ``scale`` is no rating scale (empty when it is one): two levels at least, each a
+    label, none twice."""
+    if not isinstance(scale, list) or not all(isinstance(label, str) for label in scale):
+        return "A rating scale is a list of labels, one per level, worst first."
+    if any(not label.strip() for label in scale):
+        return "Every level of the scale needs a label."
+    if len(scale) < 2:
+        return "A rating needs a scale of at least two levels, worst first (e.g. “Not achieved”, “Achieved”)."
+    seen = set()
+    for label in scale:
+        if label.strip().lower() in seen:
+            return f"“{label.strip()}” is on the scale twice; each level needs its own label."
+        seen.add(label.strip().lower())
+    if any(len(label) > 100 for label in scale):
+        return "A level's label is at most 100 characters."
+    return ""
 
 
 class Question(models.Model):
@@ -176,8 +237,8 @@ class Question(models.Model):
     text = models.TextField()
     guidance = models.TextField(blank=True)
     kind = models.CharField(max_length=20, choices=QuestionKind.choices, default=QuestionKind.NARRATIVE)
-    scale = models.JSONField(default=list, blank=True,
-                             help_text="Rating labels from worst to best, e.g. [\"Not achieved\", \"Achieved\"].")
+    scale = models.JSONField("rating scale", default=list, blank=True,
+                             help_text="The rating's levels, worst first.")
     required = models.BooleanField(default=True)
 
     class Meta:
@@ -191,9 +252,12 @@ class Question(models.Model):
         return self.kind in (QuestionKind.RATING, QuestionKind.OBJECTIVE_RATING)
 
     def clean(self) -> None:
-        if self.is_rating and (not isinstance(self.scale, list) or len(self.scale) < 2
-                               or not all(isinstance(label, str) and label.strip() for label in self.scale)):
-            raise ValidationError({"scale": "A rating needs a scale of at least two labels."})
+        if self.is_rating:
+            refusal = scale_refusal(self.scale)
+            if refusal:
+                raise ValidationError({"scale": refusal})
+        elif self.scale:
+            raise ValidationError({"scale": f"Only a rating has a scale; this question is {self.get_kind_display().lower()}."})
 
     def score(self, rating: str) -> float | None:
         """Where ``rating`` sits on the scale, 0 (worst) to 1 (best)."""
@@ -347,6 +411,12 @@ class Assessment(AssessmentDocument, AssessmentRecord):
     def objectives(self):
         return self.plan.objectives.all()
 
+    @property
+    def question_set_key(self) -> str:
+        """Which of the template's question sets it answers (``QUESTION_SETS_OF``): the assessed
+        plan's kind by its reference name (``campaign_plan``, ``support_plan``)."""
+        return self.plan.document.reference_name
+
 
 class Program(models.Model):
     """A security cooperation program (data): FMS, IMET, building partner capacity..."""
@@ -393,6 +463,8 @@ class ProgramAssessment(AssessmentDocument, AssessmentRecord):
         from planning.models import Objective
 
         return Objective.objects.none()
+
+    question_set_key = "program"
 
 
 class Answer(models.Model):

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import decimal
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from organizations.models import Organization
@@ -34,8 +35,11 @@ from workflow.services import (
     transition_perform,
 )
 
+from . import conditions
 from .models import (
     ANSWER_ROLES,
+    QUESTION_SETS_OF,
+    YES_NO_ANSWERS,
     Answer,
     AssessmentCycle,
     AssessmentDocument,
@@ -46,6 +50,7 @@ from .models import (
     ProgramAssessment,
     Question,
     QuestionKind,
+    QuestionSet,
     Template,
     TemplateSection,
     TemplateState,
@@ -59,6 +64,10 @@ LAUNCH_BATCH_SIZE = 500
 """Assessments created per transaction during launch: progress is committed after each batch."""
 LATE_ADDITION_WORKING_DAYS = 20
 COLLECTING_STATES = (CycleState.LAUNCHED, CycleState.COLLECTION, CycleState.JOINT_REVIEW)
+# Plans approved since the launch are added once it has finished (until then the launch itself
+# assesses every plan approved by the time it reaches them).
+ADDING_STATES = (CycleState.COLLECTION, CycleState.JOINT_REVIEW)
+OUTSTANDING_STATES = (AssessmentState.ASSIGNED, AssessmentState.IN_PROGRESS, AssessmentState.RETURNED)
 
 
 def _require_administrator(by) -> None:
@@ -142,9 +151,43 @@ def cycle_enter_phase(*, cycle: AssessmentCycle, step: str, organization: Organi
                   suspense_reason="Phase suspense set at the cycle's setup.")
 
 
+def cycle_outstanding(cycle: AssessmentCycle) -> dict[str, int]:
+    """The assessments of ``cycle`` not submitted (assigned, in progress or returned), counted by
+    owning organization's acronym, in order: two queries."""
+    counts: dict[str, int] = {}
+    for model in (PlanAssessment, ProgramAssessment):
+        rows = (model.objects.filter(cycle=cycle, state__in=OUTSTANDING_STATES).values_list("owner__acronym")
+                .annotate(n=Count("pk")).order_by())
+        for acronym, n in rows:
+            counts[acronym] = counts.get(acronym, 0) + n
+    return dict(sorted(counts.items()))
+
+
+def outstanding_words(outstanding: dict[str, int]) -> str:
+    """“3 assessments (EUCOM 2, DA 1)”."""
+    total = sum(outstanding.values())
+    return (f"{total} assessment{'s' if total != 1 else ''} ("
+            + ", ".join(f"{acronym} {n}" for acronym, n in outstanding.items()) + ")")
+
+
 def cycle_enter_joint_review(cycle: AssessmentCycle, context: TransitionContext) -> None:
-    """Task the Joint Staff office with the joint review, by the suspense set at setup."""
-    cycle_enter_phase(cycle=cycle, step=Step.REVIEW, organization=cycle.owner, suspense=cycle.joint_review_suspense)
+    """Task the Joint Staff office with the joint review, by the suspense set at setup. With
+    assessments still outstanding it starts only when the person confirms how many
+    (``outstanding_confirmed``, the number they were shown); the history records it."""
+    outstanding = cycle_outstanding(cycle)
+    total = sum(outstanding.values())
+    if total:
+        if str(context.data.get("outstanding_confirmed", "")).strip() != str(total):
+            sentence = (f"{outstanding_words(outstanding)} {'are' if total != 1 else 'is'} still outstanding. "
+                        "Confirm that you start the joint review with "
+                        f"{total} outstanding; {'they' if total != 1 else 'it'} can still be submitted during the "
+                        "joint review, and any never submitted is recorded as missing at close.")
+            raise InvalidInput(sentence, {"outstanding_confirmed": [sentence]})
+        history_record(document=cycle, action="outstanding_confirmed", actor=context.by, capacity=context.capacity,
+                       description=f"Joint review started with {outstanding_words(outstanding)} outstanding, "
+                                   "as confirmed", data={"outstanding": outstanding})
+    cycle_enter_phase(cycle=cycle, step=Step.REVIEW, organization=cycle.owner, suspense=cycle.joint_review_suspense,
+                      by=context.by)
 
 
 def cycle_enter_evaluation(cycle: AssessmentCycle, context: TransitionContext) -> None:
@@ -190,13 +233,13 @@ def _pending_plans(cycle: AssessmentCycle, *, plan_keys: Iterable[int] | None = 
         if plan_keys is not None:
             plans = plans.filter(plan_ptr__in=list(plan_keys))
         for key, owner_id, acronym, title in plans.values_list("plan_ptr", "owner_id", "owner__acronym", "title"):
-            items.append({"field": "plan", "plan_id": key, "owner_id": owner_id, "acronym": acronym,
-                          "title": f"FY{cycle.fiscal_year} assessment: {title}"[:300]})
+            items.append({"field": "plan", "kind": model.reference_name, "plan_id": key, "owner_id": owner_id,
+                          "acronym": acronym, "title": f"FY{cycle.fiscal_year} assessment: {title}"[:300]})
     if plan_keys is None:
         programs = Program.objects.filter(active=True).exclude(
             pk__in=ProgramAssessment.objects.filter(cycle=cycle).values("program_id"))
         for pk, name in programs.values_list("pk", "name"):
-            items.append({"field": "program", "plan_id": pk, "owner_id": cycle.policy_office_id,
+            items.append({"field": "program", "kind": "program", "plan_id": pk, "owner_id": cycle.policy_office_id,
                           "acronym": cycle.policy_office.acronym,
                           "title": f"FY{cycle.fiscal_year} program assessment: {name}"[:300]})
     return items
@@ -292,9 +335,9 @@ def cycle_add_plan(*, cycle: AssessmentCycle, plan: PlanDocument, by) -> PlanAss
     with transaction.atomic():
         cycle = AssessmentCycle.objects.select_for_update(of=("self",), no_key=True).select_related(
             "policy_office").get(pk=cycle.pk)
-        if cycle.state not in COLLECTING_STATES:
-            raise ActionRefused(f"Plans can be added while the cycle collects assessments; the {cycle} is "
-                                f"{state_label(cycle)}.")
+        if cycle.state not in ADDING_STATES:
+            raise ActionRefused(f"Plans are added once the launch has finished, while the cycle collects "
+                                f"assessments or is in joint review; the {cycle} is {state_label(cycle)}.")
         if plan.state != PlanState.APPROVED:
             raise ActionRefused(f"“{plan}” is {state_label(plan)}; only approved plans are assessed.")
         items = _pending_plans(cycle, plan_keys=[plan.plan_ptr_id])
@@ -312,9 +355,31 @@ def cycle_add_plan(*, cycle: AssessmentCycle, plan: PlanDocument, by) -> PlanAss
 
 
 def cycle_plans_not_assessed(*, cycle: AssessmentCycle) -> list[dict]:
-    """The approved plans, of either kind, that have no assessment in the cycle yet (``plan_id``
-    is the ``Plan`` key)."""
+    """Plans approved since the launch with no assessment yet, of either kind (``plan_id`` is the
+    ``Plan`` key): offered once the launch has finished (``ADDING_STATES``), never while it runs."""
+    if cycle.state not in ADDING_STATES:
+        return []
     return [item for item in _pending_plans(cycle) if item["field"] == "plan"]
+
+
+def cycle_launch_preview(*, cycle: AssessmentCycle) -> dict:
+    """What launching ``cycle`` now would do, for the confirmation the administrator reads: the
+    assessments it would create (campaign plans, support plans and programs), the organizations
+    tasked (with how many each) and the suspense. Plans are named by kind and owner (the cycle's
+    pages are read by everyone in the cycle; a plan's title is for whom may see the plan)."""
+    items = _pending_plans(cycle)
+    kinds = {"campaign_plan": "campaign plan", "support_plan": "campaign support plan", "program": "program"}
+    counts = {kind: sum(1 for item in items if item["kind"] == kind) for kind in kinds}
+    tasked: dict[str, int] = {}
+    for item in items:
+        tasked[item["acronym"]] = tasked.get(item["acronym"], 0) + 1
+    plans = sorted(f"{kinds[item['kind']].capitalize()} of {item['acronym']}" for item in items
+                   if item["field"] != "program")
+    programs = sorted(item["title"].split(": ", 1)[-1] for item in items if item["field"] == "program")
+    suspense, note = working_day_on_or_after(cycle.collection_suspense)
+    return {"total": len(items), "counts": counts, "plans": plans, "programs": programs,
+            "tasked": dict(sorted(tasked.items())), "suspense": suspense, "suspense_note": note,
+            "template": cycle.templates.filter(state=TemplateState.APPROVED).order_by("-version").first()}
 
 
 # --- the template --------------------------------------------------------------------------
@@ -322,9 +387,18 @@ def cycle_plans_not_assessed(*, cycle: AssessmentCycle) -> list[dict]:
 def template_create(*, cycle: AssessmentCycle, by, title: str = "", instructions: str = "",
                     copy_from: Template | None = None) -> Template:
     """A new version of the cycle's template, drafted by the Joint Staff, optionally copying the
-    sections and questions of ``copy_from`` (e.g. last year's)."""
+    sections (with their question sets) and questions of ``copy_from``: an approved template of
+    an earlier cycle (last year's, carried forward) or a version of this cycle's. The copy is a
+    draft like any other, changed at will."""
     cycle = AssessmentCycle.objects.select_related("owner").get(pk=cycle.pk)
     capacity = template_create_check(cycle=cycle, by=by)
+    if copy_from is not None:
+        copy_from = Template.objects.select_related("cycle").get(pk=copy_from.pk)
+        if copy_from.cycle_id != cycle.pk and (copy_from.state != TemplateState.APPROVED
+                                               or copy_from.cycle.fiscal_year >= cycle.fiscal_year):
+            message = (f"{copy_from} cannot be carried forward: a template starts from an approved template of an "
+                       "earlier cycle, or from a version of its own cycle's.")
+            raise InvalidInput(message, {"copy_from": [message]})
     with transaction.atomic():
         last = cycle.templates.order_by("-version").first()
         template = Template.objects.create(cycle=cycle, owner=cycle.owner, version=(last.version + 1) if last else 1,
@@ -338,9 +412,89 @@ def template_create(*, cycle: AssessmentCycle, by, title: str = "", instructions
                 for question in questions:
                     question.pk, question.section = None, section
                 Question.objects.bulk_create(questions)
-        history_record(document=template, action="created", description=f"Template version {template.version} drafted",
+        origin = ""
+        if copy_from is not None:
+            origin = (f" from version {copy_from.version}" if copy_from.cycle_id == cycle.pk
+                      else f" from the FY{copy_from.cycle.fiscal_year} template (version {copy_from.version})")
+        history_record(document=template, action="created", description=f"Template version {template.version} "
+                                                                        f"drafted{origin}",
                        actor=by, capacity=capacity, to_state=template.state)
     return template
+
+
+def template_carry_forward_source(cycle: AssessmentCycle) -> Template | None:
+    """What a new template of ``cycle`` starts from: this cycle's latest version if it has one,
+    else the approved template of the latest earlier cycle (last year's)."""
+    own = cycle.templates.order_by("-version").first()
+    if own is not None:
+        return own
+    return (Template.objects.filter(state=TemplateState.APPROVED, cycle__fiscal_year__lt=cycle.fiscal_year)
+            .select_related("cycle").order_by("-cycle__fiscal_year", "-version").first())
+
+
+class TemplateContentInvalid(InvalidInput):
+    """A section's questions refused, with the rows at fault (``rows``: ``{"questions": {row
+    index: {field: [sentences]}}}``) so that the admin's inline shows each sentence beside its row."""
+
+    def __init__(self, reasons, field_errors=None, rows=None):
+        super().__init__(reasons, field_errors)
+        self.rows = rows or {}
+
+
+QUESTION_FIELDS = ("position", "text", "guidance", "kind", "scale", "required")
+
+
+def template_section_save(*, template: Template, by, section: TemplateSection | None = None, title: str,
+                          position: int = 0, question_set: str = QuestionSet.EVERY,
+                          questions: list[dict] | None = None) -> TemplateSection:
+    """Add a section to a draft template, or change one, with its questions in order (each
+    ``text``, ``guidance``, ``kind``, ``scale`` (a rating's levels, worst first), ``required``;
+    one given with its ``id`` keeps that row, one left out is removed). All or nothing: every
+    question at fault is named by its row. ``template_edit_check`` says who and when; the
+    template's history records the change."""
+    with transaction.atomic():
+        template = Template.objects.select_for_update().select_related("owner").get(pk=template.pk)
+        capacity = template_edit_check(template=template, by=by)
+        if section is not None and section.template_id != template.pk:
+            raise InvalidInput("This section is not in this template.")
+        added = section is None
+        section = section or TemplateSection(template=template)
+        section.title, section.position, section.question_set = (title or "").strip(), position or 0, question_set
+        _validated(section)
+        section.save()
+        count = section.questions.count()
+        if questions is not None:
+            kept = {item["id"] for item in questions if item.get("id")}
+            existing = {question.pk: question for question in section.questions.filter(pk__in=kept)}
+            built, rows = [], {}
+            for index, item in enumerate(questions):
+                question = existing.get(item.get("id")) or Question(section=section)
+                for name in QUESTION_FIELDS:
+                    if name in item:
+                        setattr(question, name, item[name])
+                if not item.get("position"):
+                    question.position = index + 1
+                if isinstance(question.text, str):
+                    question.text = question.text.strip()
+                try:
+                    question.full_clean(exclude=["section"])
+                except ValidationError as exc:
+                    rows[index] = exc.message_dict
+                built.append(question)
+            if rows:
+                reasons = [f"Question {index + 1}: {message}" for index, faults in rows.items()
+                           for messages in faults.values() for message in messages]
+                raise TemplateContentInvalid(reasons, {"questions": reasons}, {"questions": rows})
+            section.questions.exclude(pk__in=kept).delete()
+            for question in built:
+                question.save()
+            count = len(built)
+        history_record(document=template, action="section_added" if added else "section_changed", actor=by,
+                       capacity=capacity,
+                       description=f"Section “{section.title}” {'added' if added else 'changed'} "
+                                   f"({section.get_question_set_display().lower()}): {count} "
+                                   f"question{'s' if count != 1 else ''}")
+    return section
 
 
 def template_create_check(*, cycle: AssessmentCycle, by) -> Capacity:
@@ -386,6 +540,7 @@ def template_update(*, template: Template, by, title: str | None = None, instruc
             for item in sections:
                 section = existing.get(item.get("id")) or TemplateSection(template=template)
                 section.position, section.title = item.get("position") or 0, item.get("title") or ""
+                section.question_set = item.get("question_set") or section.question_set
                 _validated(section)
                 section.save()
     return template
@@ -425,18 +580,45 @@ def _lock(document: AssessmentDocument) -> AssessmentDocument:
     return locked
 
 
+# A draft is saved at any time until it is submitted, and again once returned: saving an
+# assigned or returned assessment starts (or resumes) the work, through the engine (``_begin_work``).
+DRAFT_STATES = {AssessmentState.ASSIGNED: "start", AssessmentState.IN_PROGRESS: "", AssessmentState.RETURNED: "resume"}
+
+
 def _require_editable(document: AssessmentDocument) -> None:
-    if not document.is_editable:
-        raise ActionRefused(f"The assessment is {state_label(document)}; answers can be changed only "
-                            "while it is in progress.")
+    if document.state not in DRAFT_STATES:
+        raise ActionRefused(f"The assessment is {state_label(document)}; answers can be changed only until it is "
+                            "submitted, or once it is returned for rework.")
+    if document.state != AssessmentState.IN_PROGRESS:
+        reasons = conditions.cycle_collecting(document)
+        if reasons:
+            raise ActionRefused(reasons)
+
+
+def _begin_work(document: AssessmentDocument, by) -> AssessmentDocument:
+    """An assigned assessment is started, a returned one resumed, by the first save (the engine's
+    transition, as the person saving: it is in their history); one in progress is as it is."""
+    name = DRAFT_STATES.get(document.state)
+    if not name:
+        return document
+    transition_perform(document=document, name=name, by=by)
+    return _lock(document)
 
 
 def answers_edit_check(*, document: AssessmentDocument, by) -> Capacity:
     """Raise unless ``by`` may change the answers of ``document`` now (its owner's action officers
-    and approvers, while it is in progress); the admin and the API ask before offering the form."""
+    and approvers, from its assignment until it is submitted, and once returned, while the cycle
+    collects); the admin and the API ask before offering the form."""
     capacity = _owner_capacity(document, by)
     _require_editable(document)
     return capacity
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return decimal.Decimal(text.strip().replace(",", "")).is_finite()
+    except decimal.InvalidOperation:
+        return False
 
 
 def answer_save(*, document: AssessmentDocument, question: Question, by, objective=None, rating: str = "",
@@ -452,6 +634,9 @@ def answer_save(*, document: AssessmentDocument, question: Question, by, objecti
         errors: dict[str, list[str]] = {}
         if template is None or question.section.template_id != template.pk:
             errors["question"] = ["This question is not in the cycle's template."]
+        elif question.section.question_set not in QUESTION_SETS_OF[document.question_set_key]:
+            errors["question"] = [f"This question is for {question.section.get_question_set_display().lower()}, "
+                                  f"not this {document._meta.verbose_name}."]
         if question.is_rating:
             if rating not in question.scale:
                 errors["rating"] = [f"Choose one of: {', '.join(question.scale)}."]
@@ -464,8 +649,13 @@ def answer_save(*, document: AssessmentDocument, question: Question, by, objecti
             errors["objective"] = ["Only a per-objective rating names an objective."]
         if question.kind == QuestionKind.NARRATIVE and not text.strip():
             errors["text"] = ["The answer needs text."]
+        elif question.kind == QuestionKind.YES_NO and text.strip() not in YES_NO_ANSWERS:
+            errors["text"] = ["Answer yes or no."]
+        elif question.kind == QuestionKind.NUMBER and not _is_number(text):
+            errors["text"] = ["Enter a number, e.g. 12 or 3.5."]
         if errors:
             raise InvalidInput([m for ms in errors.values() for m in ms], errors)
+        document = _begin_work(document, by)
         answer, _created = Answer.objects.update_or_create(
             assessment=document, question=question, objective=objective,
             defaults={"rating": rating if question.is_rating else "", "justification": justification.strip(),
@@ -488,6 +678,7 @@ def assessment_update(*, document: AssessmentDocument, by, **fields) -> Assessme
         document = _lock(document)
         capacity = _owner_capacity(document, by)
         _require_editable(document)
+        document = _begin_work(document, by)
         for name, value in fields.items():
             setattr(document, name, value.strip())
         document.save(update_fields=list(fields))
@@ -524,6 +715,7 @@ def assessment_answers_save(*, document: AssessmentDocument, by, answers: Iterab
                     field_errors.setdefault(f"answers[{index}].{name}", []).extend(messages)
         if reasons:
             raise InvalidInput(reasons, field_errors)
+        document = _begin_work(_lock(document), by)  # saved with nothing in it: started all the same
     return document
 
 

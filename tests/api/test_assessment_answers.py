@@ -77,7 +77,7 @@ def test_the_owner_answers_everything_in_one_request_and_submits(world, as_membe
     late = eucom.post(url(assessment), complete_body(cycle, assessment), format="json")
     assert late.status_code == 409  # not now: the owner may, while in progress
     assert late["Content-Type"] == "application/problem+json"
-    assert "answers can be changed only while it is in progress" in late.json()["detail"]
+    assert "answers can be changed only until it is submitted" in late.json()["detail"]
 
 
 def test_another_organizations_user_gets_a_404(world, as_member, started):
@@ -134,3 +134,24 @@ def test_program_assessments_have_the_same_endpoint(world, as_member):
     assert saved.status_code == 200, saved.json()
     assert [row["question_kind"] for row in saved.json()["answers"]] == ["narrative", "rating"]
     assert program_assessment.answers.get().text == "Cases delivered on time."
+
+
+def test_the_joint_review_starts_through_the_api_only_with_the_number_outstanding_confirmed(world, started):
+    from rest_framework.test import APIClient
+
+    from api.services import api_token_issue
+    from assessments.models import AssessmentCycle, CycleState
+
+    cycle, _assessment = started
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=world.admin).key}")
+    url = f"{V1}/assessment-cycles/{cycle.pk}/transitions/start_joint_review/"
+    refused = client.post(url, {}, format="json")
+    assert refused.status_code == 400
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["detail"].startswith("3 assessments (EUCOM 1, USD(P) 2) are still outstanding.")
+    assert "outstanding_confirmed" in refused.json()["errors"]
+    assert AssessmentCycle.objects.get(pk=cycle.pk).state == CycleState.COLLECTION
+    started_review = client.post(url, {"outstanding_confirmed": 3}, format="json")
+    assert started_review.status_code == 200, started_review.json()
+    assert started_review.json()["state"] == CycleState.JOINT_REVIEW

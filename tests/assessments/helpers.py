@@ -30,7 +30,13 @@ def answer_everything(document, user, rating="Largely achieved"):
                              recommended_guidance_changes="None.")
 
 
-def act(document, name, user, comment=""):
+def act(document, name, user, comment="", **data):
     """Perform a transition on the row as it is now (these tests are about rules, not conflicts)."""
     document = type(document).objects.get(pk=document.pk)
-    return transition_perform(document=document, name=name, by=user, comment=comment)
+    return transition_perform(document=document, name=name, by=user, comment=comment, data=data)
+
+
+def joint_review_started(cycle, user, *, outstanding: int):
+    """Start the joint review, confirming the number of assessments still outstanding (as the
+    refusal tells the administrator)."""
+    return act(cycle, "start_joint_review", user, **({"outstanding_confirmed": outstanding} if outstanding else {}))

@@ -41,7 +41,8 @@ def test_the_answer_form_and_the_submit_button_sent_twice_act_once(world, client
     client.post(answers, form, follow=True)
     again = client.post(answers, form, follow=True)
 
-    assert messages_of(again) == [f"This was already submitted: {assessment}: 4 answers and the texts saved."]
+    assert messages_of(again) == [f"This was already submitted: {assessment}: 4 answers and the texts saved. "
+                                  "Draft kept: 4 of 4 required answers given."]
     assert Assessment.objects.get(pk=assessment.pk).answers.count() == 4
 
     submit = reverse("admin:assessments_assessment_transition", args=[assessment.pk, "submit"])

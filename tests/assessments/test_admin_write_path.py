@@ -48,7 +48,7 @@ def test_a_template_edited_in_the_admin_keeps_its_sections_and_their_questions(w
     url = reverse("admin:assessments_template_change", args=[template.pk])
     data = change_form_as_shown(client.get(url))
     data["sections-0-title"] = "Execution of the GEF (renamed)"
-    add_inline_row(data, "sections", {"position": "2", "title": "Resources"})
+    add_inline_row(data, "sections", {"position": "2", "title": "Resources", "question_set": "every"})
 
     response = client.post(url, data)
 

@@ -95,9 +95,9 @@ def test_the_owners_action_officer_fills_the_answers_saves_and_submits(world, cl
     # Once submitted the form is gone, with the reason, and a POST is refused.
     page = client.get(reverse("admin:assessments_assessment_change", args=[assessment.pk])).content.decode()
     assert f'action="{answers_url(assessment)}"' not in page
-    assert "answers can be changed only while it is in progress" in page
+    assert "answers can be changed only until it is submitted" in page
     late = client.post(answers_url(assessment), complete_form(cycle, assessment, recommended_guidance_changes="x"))
-    assert any("answers can be changed only while it is in progress" in m for m in messages_of(late))
+    assert any("answers can be changed only until it is submitted" in m for m in messages_of(late))
 
 
 def test_another_organizations_user_gets_a_404(world, client, started):
@@ -153,17 +153,19 @@ def test_program_assessments_have_the_same_form(world, client):
     assert program_assessment.answers.get().text == "Cases delivered on time."
 
 
-def test_the_page_offers_no_django_save_that_would_drop_the_typed_answers(world, client, started):
+def test_the_page_has_one_save_and_a_post_to_djangos_change_form_saves_the_answers_too(world, client, started):
     """Django's own Save button submitted only its (read-only) change form, reported success and
-    dropped the answers typed in the answer form below it: the page has one save, the answers'."""
+    dropped the answers typed in the answer form below it: the page has one Save, the answers'
+    (content and answers together), and whatever posts to the change page goes through it."""
     cycle, assessment = started
     client.force_login(world.user("EUCOM"))
     change = reverse("admin:assessments_assessment_change", args=[assessment.pk])
     page = client.get(change).content.decode()
     assert 'name="_save"' not in page and 'name="_continue"' not in page
-    assert 'value="Save answers"' in page
+    assert page.count('value="Save answers"') == 1
     response = client.post(change, {"_save": "Save", **complete_form(cycle, assessment)})
     assert response.status_code == 302 and response.url == change
-    assert messages_of(response) == ["Nothing was saved: the answers and texts are saved with their own button, "
-                                     "“Save answers”."]
-    assert not Answer.objects.exists()
+    assert messages_of(response) == [f"{assessment}: 4 answers and the texts saved. Draft kept: 4 of 4 required "
+                                     "answers given."]
+    assert Answer.objects.filter(assessment=assessment).count() == 4
+    assert Assessment.objects.get(pk=assessment.pk).recommended_guidance_changes

@@ -16,7 +16,7 @@ from workflow.models import Response, Step, TaskerState
 from workflow.selectors import history_of, taskers_of
 
 from .conftest import APP, REV
-from .helpers import act, answer_everything
+from .helpers import act, answer_everything, joint_review_started
 
 
 def one_audit_event_each(entries) -> bool:
@@ -51,7 +51,7 @@ def test_launch_and_close_write_one_history_entry_per_event_and_one_audit_event_
     act(submitted, "start", world.user("EUCOM"))
     answer_everything(submitted, world.user("EUCOM"))
     act(submitted, "submit", world.user("EUCOM"))
-    act(cycle, "start_joint_review", world.admin)
+    joint_review_started(cycle, world.admin, outstanding=4)
     act(submitted, "accept", world.user("J5", REV))
     cycle = act(cycle, "forward_to_evaluation", world.user("J5", APP), comment="Advanced ES-1.")
     act(submitted, "evaluate", world.user("USD(P)", REV))

@@ -20,7 +20,7 @@ from planning.models import CampaignPlan
 from security.models import SecurityProfile
 
 from .conftest import APP, REV
-from .helpers import act, answer_everything, launched
+from .helpers import act, answer_everything, joint_review_started, launched
 
 TZ = zoneinfo.ZoneInfo("America/New_York")
 CLOSE = datetime.datetime(2027, 6, 21, 10, 0, tzinfo=TZ)
@@ -70,7 +70,7 @@ def closed(world, at_start):
     act(centcom, "start", world.user("CENTCOM"))
     answer_everything(centcom, world.user("CENTCOM"), rating="Partially achieved")
     act(centcom, "submit", world.user("CENTCOM"))
-    act(cycle, "start_joint_review", world.admin)
+    joint_review_started(cycle, world.admin, outstanding=2)
     for document in (eucom, centcom):
         act(document, "accept", world.user("J5", REV))
     act(fms, "accept", world.user("PA&E", REV))

@@ -192,6 +192,7 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
     audit.check("SCO manning against requests", reverse("admin:manpower_manning_report"))
     audit.check("directive traceability (help)", reverse("admin:directive_traceability"))
     audit.check("not found, signed in", "/admin/planning/campaignplan/999999/change/", status=None)
+    _audit_the_cycle_pages(browser, audit, users)
 
     # The plan owner's action officer: the plan in each state (the comment matrix with its
     # adjudication form where comments are open).
@@ -235,6 +236,54 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
     assert len(audit.visited) > 40, audit.visited
     print(f"axe-core: {len(audit.visited)} pages checked, no violations; none wider than {NARROW} px")
     print(json.dumps(audit.visited))
+
+
+def _audit_the_cycle_pages(browser, audit, users):
+    """The cycle's setup form, its checklist, the confirmation of an early joint review and of a
+    launch, and the template's pages by section (next year's cycle, set up here through the
+    services as the demo's people would)."""
+    from assessments.models import AssessmentCycle, Template
+    from assessments.services import cycle_create, template_carry_forward_source, template_create
+    from workflow.models import Response, Step
+    from workflow.selectors import open_taskers
+    from workflow.services import tasker_respond, transition_perform
+
+    page = browser.page
+    audit.check("assessment cycle setup (proposed)", reverse("admin:assessments_assessmentcycle_add"))
+    collecting = AssessmentCycle.objects.filter(state="collection").first()
+    if collecting is not None:
+        page.goto(change_url(collecting))
+        page.locator("#workflow-state").get_by_role("button", name="Start the joint review").click()
+        expect(page.locator("#outstanding-summary")).to_be_visible()
+        audit.check("joint review confirmation (outstanding)")
+    latest = AssessmentCycle.objects.order_by("-fiscal_year").first()
+    cycle = cycle_create(by=users["administrator"], fiscal_year=latest.fiscal_year + 1, owner=latest.owner,
+                         policy_office=latest.policy_office, program_coordinator=latest.program_coordinator,
+                         template_suspense=latest.evaluation_suspense,
+                         collection_suspense=latest.evaluation_suspense.replace(year=latest.evaluation_suspense.year + 1),
+                         joint_review_suspense=latest.evaluation_suspense.replace(year=latest.evaluation_suspense.year + 1),
+                         evaluation_suspense=latest.evaluation_suspense.replace(year=latest.evaluation_suspense.year + 1))
+    audit.check("cycle checklist (set up)", change_url(cycle))
+    cycle = transition_perform(document=cycle, name="start_template", by=users["administrator"])
+    j5 = users["j5_action_officer"]
+    template = template_create(cycle=cycle, by=j5, copy_from=template_carry_forward_source(cycle))
+    browser.sign_in(j5, viewport=DESKTOP)
+    audit.check("template add form (carried forward)", reverse("admin:assessments_template_add"))
+    audit.check("template draft with its preview", change_url(template))
+    audit.check("template section with its questions", reverse("admin:assessments_templatesection_change",
+                                                               args=[template.sections.order_by("pk").first().pk]))
+    audit.check("template section added", reverse("admin:assessments_templatesection_add") + f"?template={template.pk}")
+    template = transition_perform(document=template, name="consult", by=j5)
+    usdp = get_user_model().objects.get(username="usdp_reviewer")
+    tasker_respond(tasker=open_taskers(template, step=Step.CONSULTATION).get(), by=usdp, response=Response.CONCUR)
+    transition_perform(document=Template.objects.get(pk=template.pk), name="approve",
+                       by=get_user_model().objects.get(username="j5_approver"))
+    page = browser.sign_in(users["administrator"], viewport=DESKTOP)
+    page.goto(change_url(cycle))
+    audit.check("cycle checklist (ready to launch)")
+    page.locator("#workflow-state").get_by_role("button", name="Launch").click()
+    expect(page.locator("#launch-tasked")).to_be_visible()
+    audit.check("launch confirmation")
 
 
 def _request_of(user):
