@@ -17,10 +17,14 @@ def _names(organizations) -> str:
 
 
 def _related(plan, name: str, *, select: str = "", prefetch: str = "") -> list:
-    """The plan's ``name`` rows: those already read with it (``workflow.inbox`` reads a batch of
-    drafts' at once), else one read with what the check uses."""
+    """The plan's ``name`` rows with what the check reads of them: those already read with the
+    plan (the change page's, ``workflow.inbox``'s batch of drafts) and what they lack, else one read."""
+    from django.db.models import prefetch_related_objects
+
     if name in getattr(plan, "_prefetched_objects_cache", {}):
-        return list(getattr(plan, name).all())
+        rows = list(getattr(plan, name).all())
+        prefetch_related_objects(rows, *(lookup for lookup in (select, prefetch) if lookup))
+        return rows
     rows = getattr(plan, name).all()
     rows = rows.select_related(select) if select else rows
     return list(rows.prefetch_related(prefetch) if prefetch else rows)
@@ -60,10 +64,11 @@ def content_complete(plan) -> list[str]:
 def route_configured(plan) -> list[str]:
     """A route is configured for this kind of document."""
     from runtime.request_memo import request_memo
-    from workflow.selectors import route_default
+    from workflow.models import Route
 
-    if plan.route_snapshot or request_memo(("route_default", plan.workflow_kind),
-                                           lambda: route_default(plan.workflow_kind)):
+    kind = plan.workflow_kind
+    if plan.route_snapshot or request_memo(("route_configured", kind), lambda: Route.objects.filter(
+            document_kind=kind, is_default=True).exists()):
         return []
     return [f"No route is configured for {with_article(str(plan._meta.verbose_name))}; an administrator must set one up."]
 

@@ -124,9 +124,8 @@ def _sources(rules) -> tuple[str, ...]:
     return rules.source if isinstance(rules.source, tuple) else (rules.source,)
 
 
-def _organizations_working(user, roles: frozenset[str], coordinator: bool) -> list[int]:
-    return sorted({a.organization_id for a in acting_roles(user) if a.role in roles
-                   and (a.is_coordinator or not coordinator)})
+def _organizations_working(acting, roles: frozenset[str], coordinator: bool) -> list[int]:
+    return sorted({a.organization_id for a in acting if a.role in roles and (a.is_coordinator or not coordinator)})
 
 
 def _content_type_ids(models) -> dict[type, int]:
@@ -138,10 +137,11 @@ def _taskers_mine_q(user, models) -> Q:
     that works the tasker's step on its kind (``answering_roles``). No query: roles come from
     ``acting_roles`` (read once per request)."""
     content_types = _content_type_ids(models)
+    acting = acting_roles(user)  # read once (once per request inside one)
     terms: dict[tuple[str, tuple[int, ...]], list[int]] = defaultdict(list)
     for model in models:
         for step in Step.values:
-            organizations = _organizations_working(user, *answering_roles(model, step))
+            organizations = _organizations_working(acting, *answering_roles(model, step))
             if organizations:
                 terms[(step, tuple(organizations))].append(content_types[model])
     mine = Q(assignee_id=user.pk)
@@ -150,13 +150,13 @@ def _taskers_mine_q(user, models) -> Q:
     return mine
 
 
-def _tasker_is_mine(tasker, user, model) -> bool:
+def _tasker_is_mine(tasker, user, model, acting) -> bool:
     """``_taskers_mine_q`` for one tasker already read."""
     if tasker.state not in OPEN_TASKER_STATES:
         return False
     if tasker.assignee_id == user.pk:
         return True
-    return tasker.organization_id in _organizations_working(user, *answering_roles(model, tasker.step))
+    return tasker.organization_id in _organizations_working(acting, *answering_roles(model, tasker.step))
 
 
 def _kinds(kind: str | None) -> list[type]:
@@ -367,6 +367,11 @@ def decisions_on(document, user) -> Decision | None:
 
 # --- the inbox --------------------------------------------------------------------------------
 
+def _title(document) -> str:
+    """As the engine copies it onto the document's taskers (``document_title``)."""
+    return str(getattr(document, "title", "") or document)[:300]
+
+
 def _url(content_type_id: int, object_id: int, anchor: str) -> str:
     from .admin_views import _change_url
 
@@ -443,7 +448,8 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
             decision = decisions_on(document, user)
         if decision is None:
             continue
-        decision.mine = any(_tasker_is_mine(t, user, type(document)) for t in taskers_of.get(key, []))
+        decision.mine = any(_tasker_is_mine(t, user, type(document), acting_roles(user))
+                            for t in taskers_of.get(key, []))
         decided.append((document, decision))
 
     known = {document.owner_id: document.owner.acronym for document, _ in decided} | organizations
@@ -458,11 +464,11 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
         decision_items[key] = WorkItem(
             what=WHAT_ADJUDICATE if decision.adjudicate and len(decision.actions) == 1 else WHAT_DECIDE,
             kind=document.workflow_kind, kind_label=str(type(document)._meta.verbose_name).capitalize(),
-            content_type_id=key[0], document_id=document.pk, title=str(document),
+            content_type_id=key[0], document_id=document.pk, title=_title(document),
             step=services.state_label(document).capitalize(), actions=decision.actions,
             organization_id=decision.organization_id, organization=known.get(decision.organization_id, ""),
             due=suspense, due_state=state, due_words=words,
-            url=_url(key[0], document.pk, "workflow-comments" if decision.actions[0].startswith("Adjudicate")
+            url=_url(key[0], document.pk, "workflow-comments" if decision.adjudicate
                      else "workflow-state"),
         )
         if decision.mine:
