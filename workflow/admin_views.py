@@ -386,6 +386,16 @@ class RoutedDocumentAdminMixin:
                            {**options, "classes": classes if "collapse" in classes else (*classes, "collapse")}))
         return folded
 
+    def get_formsets_with_inlines(self, request, obj=None):
+        # A reader's inlines (read-only) show rows the page has already read with the document
+        # (its banner reads every portion): reuse them rather than read them again.
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            queryset = inline.get_queryset(request) if request.method == "GET" and obj is not None else None
+            # Only an inline showing every row of the document (no filter of its own) reuses them.
+            if queryset is not None and not queryset.query.where and not inline.has_change_permission(request, obj):
+                formset = _rows_read_with_the_document(formset, queryset)
+            yield formset, inline
+
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)
         if request.__dict__.get("_workflow_fold"):
@@ -393,6 +403,31 @@ class RoutedDocumentAdminMixin:
                 classes = tuple(inline.classes or ())
                 inline.classes = classes if "collapse" in classes else (*classes, "collapse")
         return inlines
+
+
+def _rows_read_with_the_document(formset_class, queryset):
+    """``formset_class`` whose rows are those already prefetched on its parent (when they are),
+    completed with what the inline's own queryset reads with them (its select_related and
+    prefetch_related, each read once for all the rows, skipped where already read)."""
+    from django.db.models import prefetch_related_objects
+
+    related = queryset.query.select_related
+    lookups = [*(related.keys() if isinstance(related, dict) else ()), *queryset._prefetch_related_lookups]
+
+    class FromTheDocument(formset_class):
+        def get_queryset(self):
+            if not hasattr(self, "_queryset"):
+                accessor = self.fk.remote_field.get_accessor_name()
+                cached = getattr(self.instance, "_prefetched_objects_cache", {}).get(accessor)
+                if cached is None:
+                    return super().get_queryset()
+                rows = sorted(cached, key=lambda row: row.pk) if not cached.ordered else list(cached)
+                prefetch_related_objects(rows, *lookups)
+                self._queryset = rows
+            return self._queryset
+
+    FromTheDocument.__name__ = FromTheDocument.__qualname__ = formset_class.__name__
+    return FromTheDocument
 
 
 def ways_forward_offered(document, user) -> list[dict]:

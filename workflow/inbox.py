@@ -191,7 +191,6 @@ def my_work_count(user) -> int:
 
 # --- due dates in words -----------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=4096)
 def _working_days_until(today: datetime.date, day: datetime.date) -> int:
     count, current = 0, today
     while current < day:
@@ -200,8 +199,13 @@ def _working_days_until(today: datetime.date, day: datetime.date) -> int:
     return count
 
 
-def due_words(due: datetime.date | None, *, today: datetime.date) -> tuple[str, str]:
-    """(due state, words) for a suspense: "Overdue 3 days", "Due today", "Due in 2 working days"."""
+def due_words(due: datetime.date | None, *, today: datetime.date, memo: dict | None = None) -> tuple[str, str]:
+    """(due state, words) for a suspense: "Overdue 3 days", "Due today", "Due in 2 working days".
+    ``memo``: the answers already given for this ``today`` (a list shares many suspenses)."""
+    if memo is not None:
+        if due not in memo:
+            memo[due] = due_words(due, today=today)
+        return memo[due]
     if due is None:
         return "none", "No suspense"
     if due < today:
@@ -452,6 +456,7 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
                             for t in taskers_of.get(key, []))
         decided.append((document, decision))
 
+    said: dict = {}  # due_words by suspense, for this page
     known = {document.owner_id: document.owner.acronym for document, _ in decided} | organizations
     known[None] = "Cycle administrator"  # acts for no organization (``assessments.rules.CycleAdministrator``)
     decision_items: dict[tuple[int, int], WorkItem] = {}
@@ -460,7 +465,7 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
         key = (content_types[type(document)], document.pk)
         suspense = getattr(document, "suspense", None)
         suspense = suspense if isinstance(suspense, datetime.date) else None
-        state, words = due_words(suspense, today=today)
+        state, words = due_words(suspense, today=today, memo=said)
         decision_items[key] = WorkItem(
             what=WHAT_ADJUDICATE if decision.adjudicate and len(decision.actions) == 1 else WHAT_DECIDE,
             kind=document.workflow_kind, kind_label=str(type(document)._meta.verbose_name).capitalize(),
@@ -479,7 +484,7 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
 
     tasker_items = []
     for tasker in window:
-        state, words = due_words(tasker.suspense, today=today)
+        state, words = due_words(tasker.suspense, today=today, memo=said)
         key = (tasker.content_type_id, tasker.object_id)
         extra = decision_items.get(key)
         actions = ["Answer" if tasker.step in services.RESPONSES_BY_STEP else tasker.get_step_display()]

@@ -148,9 +148,10 @@ def _approved(world, plan):
 
 
 # A reviewer now sees the plan's sections, objectives and partners as (read-only) inlines, as the
-# plan's owners do: sections, objectives, the objectives' releases and end states, and partners are
-# one read each, whatever the number of rows.
-INLINE_READS = 5
+# plan's owners do. The sections and objectives (with their releases) are those the page read for
+# the banner (workflow.admin_views._rows_read_with_the_document); the objectives' end states and
+# the partners are one read each, whatever the number of rows.
+INLINE_READS = 2
 # The view rule asks the need-to-know selector once more for the page's plan (reviewing
 # authority from the designated offices, read once per request): one read.
 VIEW_RULE_READ = 1

@@ -181,7 +181,7 @@ def test_a_new_kind_of_document_appears_with_no_change_to_the_inbox(proposals):
 
 # --- suspense in words, filters, sorting ---------------------------------------------------------
 
-def test_the_suspense_is_said_in_words_as_well_as_colour():
+def test_the_suspense_is_said_in_words_as_well_as_colour(db):
     today = datetime.date(2026, 11, 30)  # a Monday
     assert due_words(datetime.date(2026, 11, 27), today=today) == ("overdue", "Overdue 3 days")
     assert due_words(datetime.date(2026, 11, 29), today=today) == ("overdue", "Overdue 1 day")
