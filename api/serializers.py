@@ -676,7 +676,7 @@ class MyWorkQuerySerializer(serializers.Serializer):
         self.fields["due"].choices = list(DUE_STATES)
         self.fields["sort"].choices = list(SORTS)
 
-    def validate_organization(self, value: str):
+    def validate_organization(self, value: str):  # (a null character is refused by the field itself)
         organization = Organization.objects.filter(acronym=value).first()
         if organization is None:
             raise serializers.ValidationError(f"There is no organization “{value[:50]}”.")

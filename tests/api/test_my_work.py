@@ -66,7 +66,8 @@ def test_what_it_does_not_take_is_a_400_naming_the_parameter(world, as_member):
     client = as_member("DA", REV)
     for query, named in (({"due": "perhaps"}, "due"), ({"kind": "memo"}, "kind"), ({"sort": "title"}, "sort"),
                          ({"page_size": "500"}, "page_size"), ({"page": "0"}, "page"),
-                         ({"organization": "NOPE"}, "organization"), ({"stat": "draft"}, "stat")):
+                         ({"organization": "NOPE"}, "organization"), ({"organization": "D\x00A"}, "organization"),
+                         ({"stat": "draft"}, "stat")):
         body = problem(client.get(URL, query), 400)
         assert named in body["errors"], (query, body)
 
