@@ -21,6 +21,7 @@ def query_parameters_allowed(view) -> set[str]:
                 allowed |= set(filterset_class.base_filters)
         elif isinstance(backend, SearchFilter) and getattr(view, "search_fields", None):
             allowed.add(backend.search_param)
+    allowed |= set(getattr(view, "query_parameters", ()))  # a view reading its own (``MyWorkView``)
     paginator = getattr(view, "paginator", None) if getattr(view, "action", None) == "list" else None
     if paginator is not None:
         allowed |= {name for name in (getattr(paginator, "cursor_query_param", None),

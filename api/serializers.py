@@ -254,6 +254,7 @@ class TransitionOptionSerializer(serializers.Serializer):
     comment_label = serializers.CharField()
     confirm = serializers.CharField(help_text="What the user should know before making it.")
     fields = serializers.ListField(child=serializers.CharField(), help_text="Extra input it takes.")
+    destructive = serializers.BooleanField(help_text="It ends or undoes work (withdraw, return for rework).")
 
 
 class TransitionInputSerializer(serializers.Serializer):
@@ -786,3 +787,70 @@ class ManpowerChangeRequestWriteSerializer(serializers.Serializer):
                                              required=False)
     noforn = serializers.BooleanField(required=False)
     billets = RequestedBilletSerializer(many=True, required=False)
+
+
+# --- My work -------------------------------------------------------------------------------
+
+class MyWorkQuerySerializer(serializers.Serializer):
+    """The query of ``GET /api/v1/my-work/``: each parameter optional, a bad value a 400 naming it."""
+
+    kind = serializers.ChoiceField(choices=(), required=False,
+                                   help_text="A kind of document (its workflow kind, e.g. campaign_plan).")
+    organization = serializers.CharField(required=False, max_length=50,
+                                         help_text="The acronym of an organization you act for.")
+    due = serializers.ChoiceField(choices=(), required=False, help_text="overdue, due_soon, on_track or none.")
+    sort = serializers.ChoiceField(choices=(), required=False, default="due",
+                                   help_text="due (soonest first, the default), -due, document or organization.")
+    page = serializers.IntegerField(required=False, min_value=1, max_value=100_000, default=1)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+
+    def __init__(self, *args, **kwargs):
+        from workflow.inbox import DUE_STATES, SORTS, work_kinds
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [kind for kind, _label in work_kinds()]
+        self.fields["due"].choices = list(DUE_STATES)
+        self.fields["sort"].choices = list(SORTS)
+
+    def validate_organization(self, value: str):  # (a null character is refused by the field itself)
+        organization = Organization.objects.filter(acronym=value).first()
+        if organization is None:
+            raise serializers.ValidationError(f"There is no organization “{value[:50]}”.")
+        return organization
+
+
+class MyWorkItemSerializer(serializers.Serializer):
+    what = serializers.ChoiceField(choices=["answer", "adjudicate", "decide"],
+                                   help_text="answer: an open tasker of yours; adjudicate: comments waiting for "
+                                             "your adjudication; decide: a step the engine lets you take now.")
+    kind = serializers.CharField(help_text="The document's workflow kind (campaign_plan...).")
+    kind_label = serializers.CharField()
+    document = serializers.SerializerMethodField()
+    title = serializers.CharField()
+    step = serializers.CharField(help_text="The tasker's step, or the document's state for a decision.")
+    actions = serializers.ListField(child=serializers.CharField(),
+                                    help_text="What you may do now, in the admin's words.")
+    organization = serializers.CharField(help_text="The organization you act for on it (an acronym).")
+    due = serializers.DateField(allow_null=True, help_text="The suspense, if there is one.")
+    due_state = serializers.CharField(help_text="overdue, due_soon, on_track or none.")
+    due_words = serializers.CharField(help_text="e.g. “Overdue 3 days”, “Due in 2 working days”.")
+    tasker = serializers.IntegerField(source="tasker_id", allow_null=True,
+                                      help_text="The tasker's id (/api/v1/taskers/{id}/), for an answer.")
+    page_url = serializers.SerializerMethodField(help_text="The document's page in the admin, decision first.")
+
+    @extend_schema_field(DocumentRefSerializer)
+    def get_document(self, item) -> dict:
+        return {"type": resource_of(item.content_type_id), "id": item.document_id}
+
+    def get_page_url(self, item) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(item.url) if request is not None and item.url else item.url
+
+
+class MyWorkSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Items matching the filters, on every page.")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = MyWorkItemSerializer(many=True)

@@ -101,7 +101,7 @@ def not_found(request, *args, **kwargs):
 
 
 # The collections of /api/v1/, in the order the index lists them (router basename).
-COLLECTIONS = ("organizations", "countries", "gef", "campaign-plans", "campaign-support-plans", "taskers",
+COLLECTIONS = ("my-work", "organizations", "countries", "gef", "campaign-plans", "campaign-support-plans", "taskers",
                "comments", "assessment-cycles", "assessment-templates", "assessments", "program-assessments",
                "notifications")
 
@@ -124,6 +124,40 @@ class IndexView(StrictQueryMixin, APIView):
             "me": link(reverse("api:me")), "docs": link(reverse("api:docs")), "schema": link(reverse("api:schema")),
             "problems": link(reverse("api:problem-types")),
         })
+
+
+class MyWorkView(StrictQueryMixin, APIView):
+    """The signed-in person's My work, as the admin's page shows it (``workflow.inbox.my_work``,
+    the same computation): every open tasker of theirs and every step the engine lets them take
+    now, on documents they may see; filtered, sorted, a page at a time."""
+
+    query_parameters = ("kind", "organization", "due", "sort", "page", "page_size")
+
+    @extend_schema(summary="My work: your open taskers and the steps you may take now",
+                   parameters=[serializers.MyWorkQuerySerializer], responses=serializers.MyWorkSerializer)
+    def get(self, request):
+        from urllib.parse import urlencode
+
+        from workflow.inbox import my_work
+
+        query = serializers.MyWorkQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        chosen = query.validated_data
+        organization = chosen.get("organization")
+        work = my_work(request.user, kind=chosen.get("kind"), organization=organization.pk if organization else None,
+                       due=chosen.get("due"), sort=chosen["sort"], page=chosen["page"], per_page=chosen["page_size"])
+
+        def link(page: int) -> str:
+            params = dict(request.query_params.items())
+            params["page"] = str(page)
+            return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
+
+        return Response(serializers.MyWorkSerializer({
+            "count": work.count, "page": work.page, "pages": work.pages,
+            "next": link(work.page + 1) if work.page < work.pages else None,
+            "previous": link(work.page - 1) if work.page > 1 else None,
+            "results": work.items,
+        }, context={"request": request}).data)
 
 
 class MeView(StrictQueryMixin, APIView):

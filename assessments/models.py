@@ -363,6 +363,11 @@ class AssessmentDocument(RoutedDocument):
     def is_editable(self) -> bool:
         return self.state == AssessmentState.IN_PROGRESS
 
+    @property
+    def evaluating_organization_id(self) -> int:
+        """USD(P), who evaluates every assessment, by id (``evaluating_organization``)."""
+        return self.cycle.policy_office_id
+
 
 class Assessment(AssessmentDocument, AssessmentRecord):
     """A campaign plan assessment (to the combatant command) or a campaign support plan

@@ -72,10 +72,19 @@ class CycleAdministrator(ActorRule):
     def organizations(self, document) -> list:
         return []
 
+    def capacity(self, document, user) -> Capacity | None:
+        return Capacity(user_id=user.pk, organization_id=None, role="administrator") if may_run_cycle(user) else None
+
     def resolve(self, document, user) -> tuple[Capacity | None, str]:
-        if may_run_cycle(user):
-            return Capacity(user_id=user.pk, organization_id=None, role="administrator"), ""
+        capacity = self.capacity(document, user)
+        if capacity:
+            return capacity, ""
         return None, f"Only an administrator of the assessment cycle may do this ({CYCLE_ADMINISTRATOR_WORDS})."
+
+    def candidates(self, model, user):
+        from django.db.models import Q
+
+        return Q() if may_run_cycle(user) else None
 
 
 @dataclass(frozen=True)
@@ -89,3 +98,11 @@ class DocumentOrganizationRole(ActorRule):
     def organizations(self, document) -> list:
         organization = getattr(document, self.attribute)
         return [organization] if organization is not None else []
+
+    def organization_ids(self, document) -> list[int]:
+        # By id where the document answers it so (``reviewing_organization_id``...): no read of
+        # the organization for a question about who acts.
+        if hasattr(type(document), f"{self.attribute}_id") or f"{self.attribute}_id" in document.__dict__:
+            organization_id = getattr(document, f"{self.attribute}_id")
+            return [organization_id] if organization_id is not None else []
+        return super().organization_ids(document)

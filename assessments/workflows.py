@@ -117,7 +117,7 @@ ASSESSMENT_WORKFLOW = Workflow(
         Transition("return_for_rework", source=AssessmentState.SUBMITTED, target=AssessmentState.RETURNED,
                    label="Return for rework", actors=[REVIEWING_ORGANIZATION],
                    conditions=[conditions.cycle_reviewing],
-                   effect=services.assessment_enter_returned, notice="assessment_decided",
+                   effect=services.assessment_enter_returned, notice="assessment_decided", destructive=True,
                    comment_required=True, comment_label="Reason for return"),
         Transition("resume", source=AssessmentState.RETURNED, target=AssessmentState.IN_PROGRESS,
                    label="Resume work", actors=[OwnerRole(roles=ANSWER_ROLES)]),

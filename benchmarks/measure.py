@@ -343,9 +343,12 @@ class Page:
     username: str
 
 
-def pages_to_measure(*, change_plan_id: int, reader: str, tasked: str) -> tuple[list[Page], list[str]]:
-    """The start page, every routed document's change list, a change page, "my taskers" and the
-    API's taskers list (when the API is installed). Returns the pages and notes."""
+def pages_to_measure(*, change_plan_id: int, reader: str, tasked: str,
+                     task: tuple[int, str] | None = None) -> tuple[list[Page], list[str]]:
+    """The start page, every routed document's change list, a change page, "my taskers", My work
+    and a task page (``task``: a plan in coordination and the coordinator it waits for, who
+    opens it from My work: the answer form first), and the API's taskers list and My work (when
+    the API is installed). Returns the pages and notes."""
     from workflow.admin_views import RoutedDocumentAdminMixin
 
     notes = []
@@ -358,12 +361,32 @@ def pages_to_measure(*, change_plan_id: int, reader: str, tasked: str) -> tuple[
     pages.append(Page("campaignplan_change", reverse("admin:planning_campaignplan_change", args=[change_plan_id]),
                       reader))
     pages.append(Page("my_taskers", reverse("admin:workflow_tasker_changelist"), tasked))
+    pages.append(Page("my_work", reverse("admin:my_work"), tasked))
+    if task is not None:
+        pages.append(Page("task_page", reverse("admin:planning_campaignplan_change", args=[task[0]]), task[1]))
+    else:
+        notes.append("task_page: no campaign plan in coordination has an open coordination tasker")
     api = api_taskers_url()
     if api:
         pages.append(Page("api_taskers", api, tasked))
+        pages.append(Page("api_my_work", reverse("api:my-work"), tasked))
     else:
         notes.append("api_taskers: the API's taskers list (/api/v1/taskers/) is not installed yet")
     return pages, notes
+
+
+def task_of_a_coordinator() -> tuple[int, str] | None:
+    """(a campaign plan in coordination, the acronym of an organization with an open coordination
+    tasker on it): the task page its coordinator opens from My work."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from planning.models import CampaignPlan, PlanState
+    from workflow.models import OPEN_TASKER_STATES, Step, Tasker
+
+    plans = CampaignPlan.objects.filter(state=PlanState.COORDINATION).values("pk")
+    return (Tasker.objects.filter(content_type=ContentType.objects.get_for_model(CampaignPlan), step=Step.COORDINATION,
+                                  state__in=OPEN_TASKER_STATES, object_id__in=plans)
+            .order_by("object_id", "pk").values_list("object_id", "organization__acronym").first())
 
 
 def api_taskers_url() -> str | None:

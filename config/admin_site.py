@@ -1,8 +1,8 @@
 """The admin site staff work in: the DoD consent banner at sign-in, the rules every model admin
 follows, and its pages wired to the apps that own them: the start page (a layout of panels, each
 read and drawn by the app whose data it shows: ``workflow.dashboard``, ``reminders.selectors``,
-``assessments.selectors``), the workflow help pages (``workflow.admin_views``) and My preferences
-(``reminders.admin_views``). Wiring only: it holds no read of its own."""
+``assessments.selectors``), My work (``workflow.admin_my_work``, its count in the header), the
+workflow help pages (``workflow.admin_views``) and My preferences (``reminders.admin_views``). Wiring only: it holds no read of its own."""
 
 from __future__ import annotations
 
@@ -137,6 +137,12 @@ def _with_site_rules(admin_class: type) -> type:
                  "__doc__": admin_class.__doc__})
 
 
+def _my_work_count(user) -> int:
+    from workflow.inbox import my_work_count
+
+    return my_work_count(user)
+
+
 class WorkplaceAdminSite(admin.AdminSite):
     site_header = "Campaign plan workflow"
     site_title = "Campaign plans"
@@ -169,6 +175,8 @@ class WorkplaceAdminSite(admin.AdminSite):
             context["person_name"] = user.get_full_name() or user.get_username()
             context["person_roles"] = request.session.get(PERSON_ROLES, "")
             context["person_time_zone"] = timezone.get_current_timezone_name()
+            # The header's My work count: read only when the header is drawn (a template calls it).
+            context["my_work_count"] = partial(_my_work_count, user)
         return context
 
     def index(self, request, extra_context=None):
@@ -198,9 +206,11 @@ class WorkplaceAdminSite(admin.AdminSite):
             notifications_mark_read_view,
             preferences_view,
         )
+        from workflow.admin_my_work import my_work_view
         from workflow.admin_views import workflow_help_view
 
         return [
+            path("my-work/", self.admin_view(partial(my_work_view, self)), name="my_work"),
             path("workflow-help/<str:app_label>/<str:model_name>/",
                  self.admin_view(partial(workflow_help_view, self)), name="workflow_help"),
             path("preferences/", self.admin_view(partial(preferences_view, self)), name="preferences"),

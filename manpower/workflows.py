@@ -74,7 +74,7 @@ MANPOWER_WORKFLOW = Workflow(
         Transition(
             "disapprove", source=[RequestState.APPROVAL, RequestState.JOINT_APPROVAL],
             target=RequestState.DISAPPROVED, label="Disapprove", actors=[DSCA, DIA],
-            effect=services.request_disapprove, comment_required=True, comment_label="Reason for disapproval",
+            effect=services.request_disapprove, destructive=True, comment_required=True, comment_label="Reason for disapproval",
         ),
         Transition(
             "return_for_rework",
@@ -86,14 +86,14 @@ MANPOWER_WORKFLOW = Workflow(
                     TaskedRole(roles=ANSWER_ROLES, step=Step.CONSULTATION,
                                description="an organization giving input or coordinating"),
                     TaskedRole(roles=ANSWER_ROLES, step=Step.APPROVAL, description="the approving office")],
-            effect=services.request_return, comment_required=True, comment_label="Reason for return",
+            effect=services.request_return, destructive=True, comment_required=True, comment_label="Reason for return",
         ),
         Transition(
             "withdraw",
             source=[RequestState.DRAFT, RequestState.ENDORSEMENT, RequestState.COORDINATION, RequestState.APPROVAL,
                     RequestState.JOINT_APPROVAL, RequestState.RETURNED],
             target=RequestState.WITHDRAWN, label="Withdraw", actors=REQUESTERS,
-            effect=services.request_withdraw, comment_required=True, comment_label="Reason for withdrawal",
+            effect=services.request_withdraw, destructive=True, comment_required=True, comment_label="Reason for withdrawal",
             confirm="Withdrawal ends this request and closes its open taskers.",
         ),
     ),

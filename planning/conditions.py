@@ -16,6 +16,20 @@ def _names(organizations) -> str:
     return ", ".join(sorted(str(o) for o in organizations))
 
 
+def _related(plan, name: str, *, select: str = "", prefetch: str = "") -> list:
+    """The plan's ``name`` rows with what the check reads of them: those already read with the
+    plan (the change page's, ``workflow.inbox``'s batch of drafts) and what they lack, else one read."""
+    from django.db.models import prefetch_related_objects
+
+    if name in getattr(plan, "_prefetched_objects_cache", {}):
+        rows = list(getattr(plan, name).all())
+        prefetch_related_objects(rows, *(lookup for lookup in (select, prefetch) if lookup))
+        return rows
+    rows = getattr(plan, name).all()
+    rows = rows.select_related(select) if select else rows
+    return list(rows.prefetch_related(prefetch) if prefetch else rows)
+
+
 def content_complete(plan) -> list[str]:
     """Everything the directive requires is written (4.b, 4.c, objectives traced to the GEF)."""
     missing = []
@@ -30,14 +44,14 @@ def content_complete(plan) -> list[str]:
     if not plan.gef_id:
         missing.append("the GEF guidance it implements")
     reasons = [f"Missing before submission: {', '.join(missing)}."] if missing else []
-    partners = list(plan.partner_considerations.select_related("country"))
+    partners = _related(plan, "partner_considerations", select="country")
     if not partners:
         reasons.append("Name at least one partner country with its considerations (4.b).")
     incomplete = [p.country.name for p in partners if not p.is_complete]
     if incomplete:
         reasons.append("Say whether each partner can support, safeguard and sustain the capability (4.b): "
                        f"incomplete for {', '.join(incomplete)}.")
-    objectives = list(plan.objectives.prefetch_related("end_states"))
+    objectives = _related(plan, "objectives", prefetch="end_states")
     if not objectives:
         reasons.append("Add at least one objective.")
     untraced = [o.code for o in objectives if not o.end_states.all()]
@@ -49,9 +63,12 @@ def content_complete(plan) -> list[str]:
 
 def route_configured(plan) -> list[str]:
     """A route is configured for this kind of document."""
-    from workflow.selectors import route_default
+    from runtime.request_memo import request_memo
+    from workflow.models import Route
 
-    if plan.route_snapshot or route_default(plan.workflow_kind):
+    kind = plan.workflow_kind
+    if plan.route_snapshot or request_memo(("route_configured", kind), lambda: Route.objects.filter(
+            document_kind=kind, is_default=True).exists()):
         return []
     return [f"No route is configured for {with_article(str(plan._meta.verbose_name))}; an administrator must set one up."]
 
@@ -88,5 +105,19 @@ def has_unresolved_nonconcur(plan) -> list[str]:
     return ["There is no unresolved non-concurrence to elevate."]
 
 
+IN_FLIGHT = ("draft", "coordination", "review")
+
+
+def no_version_in_flight(plan) -> list[str]:
+    """No version of the plan is being worked on already (a draft, in coordination or in review)."""
+    in_flight = getattr(plan, "version_in_flight", None)  # read with the plan by "My work"
+    if in_flight is None:
+        in_flight = (type(plan).objects.filter(series=plan.series, state__in=IN_FLIGHT).order_by("version")
+                     .values_list("version", flat=True).first()) or 0
+    if in_flight:
+        return [f"Version {in_flight} is already being worked on; work on it instead."]
+    return []
+
+
 __all__ = ["content_complete", "route_configured", "coordination_answers_complete", "reviews_complete",
-           "critical_comments_resolved", "has_unresolved_nonconcur", "Decision"]
+           "critical_comments_resolved", "has_unresolved_nonconcur", "no_version_in_flight", "Decision"]

@@ -9,16 +9,34 @@ engine). Installed on both models at start-up (``planning.apps``).
 
 from __future__ import annotations
 
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+
 from organizations.models import Role
 from workflow.models import Step
-from workflow.rules import OwnerRole, RouteRole, TaskedRole, Transition, Workflow
+from workflow.rules import InboxReads, OwnerRole, RouteRole, TaskedRole, Transition, WayForward, Workflow
 
 from . import conditions, services
-from .models import CampaignPlan, CampaignSupportPlan, PlanState
+from .models import CampaignPlan, CampaignSupportPlan, PartnerConsideration, PlanState
 
 OWNER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
 ANSWER_ROLES = (Role.REVIEWER, Role.APPROVER)
 SUSPENSE = ("suspense", "suspense_reason")  # the form asks for the taskers' suspense
+
+
+def plan_inbox_reads(model) -> InboxReads:
+    """What "My work" reads with a batch of plans so that the conditions below ask nothing more:
+    the version in flight of each plan's series (``conditions.no_version_in_flight``) and a
+    draft's content (``conditions.content_complete``)."""
+    in_flight = model.objects.filter(series=OuterRef("series"), state__in=conditions.IN_FLIGHT).order_by("version")
+    draft = (Prefetch("partner_considerations", queryset=PartnerConsideration.objects.select_related("country")),
+             "objectives__end_states", *(("supported_plans",) if model is CampaignSupportPlan else ()))
+    return InboxReads(annotations={"version_in_flight": Coalesce(Subquery(in_flight.values("version")[:1]), 0)},
+                      prefetch={PlanState.DRAFT: draft})
+
+
+def plan_new_version_start(*, document, by):
+    return services.plan_new_version(plan=document, by=by)
 
 PLAN_WORKFLOW = Workflow(
     models=(CampaignPlan, CampaignSupportPlan),
@@ -28,7 +46,10 @@ PLAN_WORKFLOW = Workflow(
     after_response=services.plan_after_response,
     # The way forward from a returned plan is a new version (``plan_new_version``, a new draft),
     # not a transition of this one: the diagram draws it as a dashed arrow.
-    ways_forward=((PlanState.RETURNED, PlanState.DRAFT, "Start a new version"),),
+    ways_forward=(WayForward("new_version", source=PlanState.RETURNED, target=PlanState.DRAFT,
+                             label="Start a new version", actors=(OwnerRole(roles=(Role.ACTION_OFFICER,)),),
+                             conditions=(conditions.no_version_in_flight,), perform=plan_new_version_start),),
+    inbox_reads=plan_inbox_reads,
     transitions=(
         Transition(
             "submit", source=PlanState.DRAFT, target=PlanState.COORDINATION, label="Submit for coordination",
@@ -55,7 +76,7 @@ PLAN_WORKFLOW = Workflow(
             "return_for_rework", source=PlanState.REVIEW, target=PlanState.RETURNED, label="Return for rework",
             actors=[TaskedRole(roles=ANSWER_ROLES, step=Step.REVIEW, description="a reviewing organization"),
                     RouteRole(roles=(Role.APPROVER,), step=Step.APPROVAL, description="the approving organization")],
-            effect=services.plan_return,
+            effect=services.plan_return, destructive=True,
             comment_required=True, comment_label="Reason for return",
         ),
         Transition(
@@ -69,7 +90,7 @@ PLAN_WORKFLOW = Workflow(
             "withdraw", source=[PlanState.DRAFT, PlanState.COORDINATION, PlanState.REVIEW, PlanState.RETURNED],
             target=PlanState.WITHDRAWN, label="Withdraw",
             actors=[OwnerRole(roles=OWNER_ROLES)],
-            effect=services.plan_withdraw,
+            effect=services.plan_withdraw, destructive=True,
             comment_required=True, comment_label="Reason for withdrawal",
             confirm="Withdrawal ends this version's workflow and closes its open taskers.",
         ),

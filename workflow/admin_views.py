@@ -159,6 +159,8 @@ class RoutedDocumentAdminMixin:
             path("<int:pk>/taskers/<int:tasker_id>/<slug:action>/", wrap(self.tasker_manage_view),
                  name="{}_{}_tasker_manage".format(*info)),
             path("<int:pk>/comments.xlsx", wrap(self.comments_export_view), name="{}_{}_comments_xlsx".format(*info)),
+            path("<int:pk>/way-forward/<str:name>/", wrap(self.way_forward_view),
+                 name="{}_{}_way_forward".format(*info)),
         ] + super().get_urls()
 
     def _document(self, request, pk):
@@ -176,7 +178,30 @@ class RoutedDocumentAdminMixin:
             raise Http404
         document = self._document(request, pk)
         data = {k: v for k, v in request.POST.items() if k in ("suspense", "suspense_reason") and v}
+        rules = getattr(getattr(type(document), name, None), "workflow_rules", None)
+        if rules is not None and rules.destructive and request.POST.get("confirmed") != "yes":
+            # The page's form asks to tick "Yes, …" (no script needed): without it nothing is done.
+            messages.error(request, f"Nothing was done: tick “Yes, {rules.label.lower()}” to confirm it.")
+            return self._back(document)
         return self._back(transition_request(request, document, name, data=data))
+
+    @once_per_form
+    def way_forward_view(self, request, pk, name):
+        """A way forward that is no transition of this document (a returned plan's new version):
+        the kind's service, which checks who may and when, then the document it leads to."""
+        if request.method != "POST":
+            raise Http404
+        document = self._document(request, pk)
+        way = document.workflow.way_forward(name) if document.workflow is not None else None
+        if way is None or way.perform is None:
+            raise Http404
+        try:
+            result = way.perform(document=document, by=request.user)
+        except (WorkflowError, OperationalError) as error:
+            _report(request, error)
+            return self._back(document)
+        messages.success(request, f"Done: {way.label}. {str(result)} is now {services.state_label(result)}.")
+        return self._back(result)
 
     @once_per_form
     def respond_view(self, request, pk, tasker_id):
@@ -301,6 +326,18 @@ class RoutedDocumentAdminMixin:
                                                                     by=request.user) is None)
         with document_read_once(document, taskers=taskers, comments=comments):
             transitions = services.transitions_available(document=document, user=request.user)
+            ways_forward = ways_forward_offered(document, request.user)
+        my_taskers = [t for t in taskers if t.is_open or t.state == "answered"
+                      if t.organization_id in my_orgs and document.current_step() == t.step]
+        adjudicator = services.comment_adjudicator(document=document, by=request.user) is not None
+        step = document.current_step()
+        to_adjudicate = [c for c in comments if adjudicator and step and not c.decision and c.tasker.step == step]
+        # The decision first: what the person may do now; the rest of the document folds below.
+        allowed = sorted((t for t in transitions if t.allowed), key=lambda t: t.destructive)
+        decision = bool(my_taskers or to_adjudicate or any(not t.destructive for t in allowed)
+                        or any(w["allowed"] for w in ways_forward))
+        request._workflow_fold = decision and not self.has_change_permission(request, document)
+        elsewhere = [t for t in transitions if not t.allowed and not t.from_here]
         extra_context.update(
             workflow_document=document,
             workflow_state_label=document.get_state_display(),
@@ -311,22 +348,104 @@ class RoutedDocumentAdminMixin:
             workflow_diagram=state_diagram_svg(type(document), current=document.state),
             workflow_help_url=reverse("admin:workflow_help", args=[self.opts.app_label, self.opts.model_name]),
             workflow_transitions=transitions,
+            workflow_allowed=allowed,
+            workflow_ways_forward=ways_forward,
+            workflow_why_not=[t for t in transitions if not t.allowed and t.from_here]
+            + [w for w in ways_forward if not w["allowed"]],
+            workflow_elsewhere=elsewhere,
+            workflow_elsewhere_reason=(f"Not possible while the {services.kind_label(document)} is "
+                                       f"{services.state_label(document)}."),
+            workflow_has_decision=decision,
+            workflow_to_adjudicate=len(to_adjudicate),
             workflow_taskers=taskers,
-            workflow_my_taskers=[t for t in taskers if t.is_open or t.state == "answered"
-                                 if t.organization_id in my_orgs and document.current_step() == t.step],
+            workflow_my_taskers=my_taskers,
             workflow_responses_by_step={step: [(value, Response(value).label) for value in values]
                                         for step, values in services.RESPONSES_BY_STEP.items()},
             workflow_comments=comments,
             workflow_history=list(history_of(document)),
             workflow_categories=CommentCategory.choices,
             workflow_decisions=Decision.choices,
-            workflow_can_adjudicate=document.owner_id in my_orgs,
+            workflow_can_adjudicate=adjudicator,
             workflow_url_prefix=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
                                         args=[document.pk]).rsplit("change/", 1)[0],
             workflow_today=timezone.localdate(),
             workflow_tasker_management=tasker_management_panels(request, document, taskers),
         )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    # For a person who has a decision to make on a document they may not edit, the document's own
+    # fields and rows fold below the decision (<details>, Django's "collapse").
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not request.__dict__.get("_workflow_fold"):
+            return fieldsets
+        folded = []
+        for number, (name, options) in enumerate(fieldsets):
+            classes = tuple(options.get("classes", ()))
+            folded.append((name or ("Summary" if number == 0 else "Details"),
+                           {**options, "classes": classes if "collapse" in classes else (*classes, "collapse")}))
+        return folded
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        # A reader's inlines (read-only) show rows the page has already read with the document
+        # (its banner reads every portion): reuse them rather than read them again.
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            queryset = inline.get_queryset(request) if request.method == "GET" and obj is not None else None
+            # Only an inline showing every row of the document (no filter of its own) reuses them.
+            if queryset is not None and not queryset.query.where and not inline.has_change_permission(request, obj):
+                formset = _rows_read_with_the_document(formset, queryset)
+            yield formset, inline
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if request.__dict__.get("_workflow_fold"):
+            for inline in inlines:
+                classes = tuple(inline.classes or ())
+                inline.classes = classes if "collapse" in classes else (*classes, "collapse")
+        return inlines
+
+
+def _rows_read_with_the_document(formset_class, queryset):
+    """``formset_class`` whose rows are those already prefetched on its parent (when they are),
+    completed with what the inline's own queryset reads with them (its select_related and
+    prefetch_related, each read once for all the rows, skipped where already read)."""
+    from django.db.models import prefetch_related_objects
+
+    related = queryset.query.select_related
+    lookups = [*(related.keys() if isinstance(related, dict) else ()), *queryset._prefetch_related_lookups]
+
+    class FromTheDocument(formset_class):
+        def get_queryset(self):
+            if not hasattr(self, "_queryset"):
+                accessor = self.fk.remote_field.get_accessor_name()
+                cached = getattr(self.instance, "_prefetched_objects_cache", {}).get(accessor)
+                if cached is None:
+                    return super().get_queryset()
+                rows = sorted(cached, key=lambda row: row.pk) if not cached.ordered else list(cached)
+                prefetch_related_objects(rows, *lookups)
+                self._queryset = rows
+            return self._queryset
+
+    FromTheDocument.__name__ = FromTheDocument.__qualname__ = formset_class.__name__
+    return FromTheDocument
+
+
+def ways_forward_offered(document, user) -> list[dict]:
+    """The ways forward out of the document's state that its kind offers to people (a returned
+    plan's "Start a new version"), each with whether ``user`` may take it now and, if not, why."""
+    workflow = getattr(document, "workflow", None)
+    offered = []
+    for way in workflow.ways_forward_offered() if workflow is not None else ():
+        if way.source != document.state:
+            continue
+        reasons = []
+        refusals = [actor.resolve(document, user) for actor in way.actors]
+        if not any(capacity for capacity, _why in refusals):
+            reasons.append(refusals[0][1])
+        for condition in way.conditions:
+            reasons.extend(condition(document))
+        offered.append({"name": way.name, "label": way.label, "allowed": not reasons, "reasons": reasons})
+    return offered
 
 
 _CHANGE_URLS: dict[tuple, tuple[str, str] | None] = {}

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Exists, OuterRef, Q
 from django_fsm import transition as fsm_transition
 
 from organizations.models import Role, with_article
-from organizations.selectors import Capacity, acting_capacity_among
+from organizations.selectors import Capacity, acting_capacity_among, organization_ids_acting_for
 
 from .selectors import route_participant_ids, route_participants
 
@@ -55,14 +56,30 @@ class ActorRule:
     def organization_ids(self, document) -> list[int]:
         return [organization.pk for organization in self.organizations(document)]
 
+    def capacity(self, document, user) -> Capacity | None:
+        """``resolve`` without the refusal's words (which may read the organizations it names).
+        A rule that overrides ``resolve`` overrides this too."""
+        return acting_capacity_among(user=user, organizations=self.organization_ids(document), roles=self.roles)
+
     def resolve(self, document, user) -> tuple[Capacity | None, str]:
-        capacity = acting_capacity_among(user=user, organizations=self.organization_ids(document), roles=self.roles)
+        capacity = self.capacity(document, user)
         if capacity:
             return capacity, ""
         organizations = self.organizations(document)  # named in the refusal
         roles = " or ".join(Role(r).label.lower() for r in self.roles)
         names = ", ".join(str(o) for o in organizations) or "no organization"
         return None, f"Only {self.description} may do this: {with_article(roles)} of {names}."
+
+    def candidates(self, model, user) -> Q | None:
+        """A filter on ``model``'s documents keeping those this rule could let ``user`` act on
+        (``resolve`` decides for each), or None when it lets them act on none: "My work" reads
+        only these (``workflow.inbox``). By default: every document, if the user holds one of the
+        roles anywhere (no query once the request has read their roles); a rule narrows it."""
+        return Q() if self.organizations_in_roles(user) else None
+
+    def organizations_in_roles(self, user) -> list[int]:
+        """The organizations ``user`` acts for in one of this rule's roles."""
+        return organization_ids_acting_for(user, role=self.roles) if self.roles else []
 
 
 @dataclass(frozen=True)
@@ -77,6 +94,10 @@ class OwnerRole(ActorRule):
     def organization_ids(self, document) -> list[int]:
         return [document.owner_id]
 
+    def candidates(self, model, user) -> Q | None:
+        organizations = self.organizations_in_roles(user)
+        return Q(owner_id__in=organizations) if organizations else None
+
 
 @dataclass(frozen=True)
 class TaskedRole(ActorRule):
@@ -89,6 +110,18 @@ class TaskedRole(ActorRule):
         from .selectors import document_taskers
 
         return [t.organization for t in document_taskers(document, step=self.step, open_only=True)]
+
+    def candidates(self, model, user) -> Q | None:
+        from django.contrib.contenttypes.models import ContentType
+
+        from .models import OPEN_TASKER_STATES, Tasker
+
+        organizations = self.organizations_in_roles(user)
+        if not organizations:
+            return None
+        return Q(Exists(Tasker.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id=OuterRef("pk"), step=self.step,
+            state__in=OPEN_TASKER_STATES, organization_id__in=organizations)))
 
 
 @dataclass(frozen=True)
@@ -104,6 +137,21 @@ class RouteRole(ActorRule):
     def organization_ids(self, document) -> list[int]:
         return route_participant_ids(document, self.step)
 
+    def candidates(self, model, user) -> Q | None:
+        from django.db import connection
+
+        organizations = self.organizations_in_roles(user)
+        if not organizations:
+            return None
+        if connection.vendor != "postgresql":  # JSON containment is PostgreSQL's: resolve() decides
+            return Q()
+        # The route snapshot names the step's organization, or a relation resolved per document;
+        # a document that has not taken its snapshot reads the default route.
+        named = Q(route_snapshot__steps__contains=[{"step": self.step, "organization_id": None}])
+        for organization in organizations:
+            named |= Q(route_snapshot__steps__contains=[{"step": self.step, "organization_id": organization}])
+        return named | ~Q(route_snapshot__has_key="steps")
+
 
 @dataclass(frozen=True)
 class SystemOnly(ActorRule):
@@ -112,8 +160,14 @@ class SystemOnly(ActorRule):
     roles: tuple[str, ...] = ()
     description: str = "the system"
 
+    def capacity(self, document, user) -> Capacity | None:
+        return None
+
     def resolve(self, document, user) -> tuple[Capacity | None, str]:
         return None, SYSTEM_ONLY_REASON
+
+    def candidates(self, model, user) -> Q | None:
+        return None
 
 
 SYSTEM_ONLY_REASON = "This step happens automatically; nobody makes it by hand."
@@ -142,6 +196,9 @@ class TransitionRules:
     # part) or "next" (those who may make the transitions out of the target state).
     notice: str = ""
     notice_to: str = ""
+    # Ends or undoes work (withdraw, return): the pages style it as such and ask to confirm it,
+    # and it alone never puts a document in anyone's "My work".
+    destructive: bool = False
 
     def __post_init__(self) -> None:
         if self.system_only and not self.actors:
@@ -162,18 +219,50 @@ class TransitionRules:
 def Transition(name: str, *, source, target: str, label: str, actors: Sequence[ActorRule] = (),
                conditions: Sequence[Condition] = (), effect: Effect | None = None, system_only: bool = False,
                comment_required: bool = False, comment_label: str = "Comment", confirm: str = "",
-               fields: Sequence[str] = (), notice: str = "", notice_to: str = "") -> TransitionRules:
+               fields: Sequence[str] = (), notice: str = "", notice_to: str = "",
+               destructive: bool = False) -> TransitionRules:
     """One row of a kind's workflow table: ``name`` (the method and the API's name) moves the
     document from ``source`` (a state or several) to ``target``; ``actors`` may make it when
     every one of ``conditions`` is met; ``effect`` is what happens then. ``comment_required``,
     ``confirm`` and ``fields`` (the form's extra inputs) shape the admin's and the API's form.
-    ``notice`` and ``notice_to`` name the word people get of it (see ``TransitionRules``)."""
+    ``notice`` and ``notice_to`` name the word people get of it (see ``TransitionRules``);
+    ``destructive``: it ends or undoes work (the pages style it as such and ask to confirm it)."""
     return TransitionRules(
         name=name, label=label, actors=tuple(actors), conditions=tuple(conditions),
         comment_required=comment_required, comment_label=comment_label, confirm=confirm, fields=tuple(fields),
         source=tuple(source) if isinstance(source, list | tuple | set) else source, target=target,
-        effect=effect, system_only=system_only, notice=notice, notice_to=notice_to,
+        effect=effect, system_only=system_only, notice=notice, notice_to=notice_to, destructive=destructive,
     )
+
+
+@dataclass(frozen=True)
+class InboxReads:
+    """Read with the documents "My work" checks: ``annotations`` ({name: expression}, read by the
+    kind's conditions when present) and, for documents in some states, related rows to prefetch
+    ({state: lookups})."""
+
+    annotations: Mapping[str, object] = field(default_factory=dict)
+    prefetch: Mapping[str, tuple] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WayForward:
+    """A way forward from ``source`` that is no transition of the document itself (a returned
+    plan's "Start a new version": a new draft). Drawn dashed on the diagram; offered as a button on
+    the document's page and as an item of "My work" to ``actors`` when every one of
+    ``conditions`` is met; ``perform(document=..., by=...)``, a service of the kind (which checks
+    again), returns the document to go to."""
+
+    name: str
+    source: str
+    target: str
+    label: str
+    actors: tuple[ActorRule, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    perform: Callable[..., object] | None = None
+
+    def as_edge(self) -> tuple[str, str, str]:
+        return self.source, self.target, self.label
 
 
 @dataclass(frozen=True)
@@ -188,12 +277,23 @@ class Workflow:
     # ``after_response(document, tasker=..., by=...)``
     after_response: Callable[..., None] | None = None
     # Ways forward that are no transition of this document, drawn dashed on the diagram:
-    # (source, target, label), e.g. a returned plan's "Start a new version".
-    ways_forward: tuple[tuple[str, str, str], ...] = ()
-    field: str = "state"
+    # ``WayForward`` rows (or bare (source, target, label)), e.g. a returned plan's "Start a new version".
+    ways_forward: tuple[WayForward | tuple[str, str, str], ...] = ()
+    # What "My work" (``workflow.inbox``) reads with the documents it checks, so that the rules'
+    # conditions ask nothing more of the database document by document: a function of the model
+    # answering ``InboxReads``.
+    inbox_reads: Callable[[type], InboxReads] | None = None
+    field: str = "state"  # (shadows dataclasses.field below this line)
 
     def transition(self, name: str) -> TransitionRules | None:
         return next((rules for rules in self.transitions if rules.name == name), None)
+
+    def way_forward(self, name: str) -> WayForward | None:
+        return next((way for way in self.ways_forward if isinstance(way, WayForward) and way.name == name), None)
+
+    def ways_forward_offered(self) -> tuple[WayForward, ...]:
+        """The ways forward a person may take (those declared with actors)."""
+        return tuple(way for way in self.ways_forward if isinstance(way, WayForward) and way.actors)
 
 
 class DocumentKind(Protocol):
@@ -260,7 +360,8 @@ def workflow_install(workflow: Workflow) -> None:
             setattr(model, rules.name, _fsm_method(rules, field=workflow.field, body=body))
         model.workflow = workflow
         if workflow.ways_forward:
-            model.workflow_diagram_ways_forward = workflow.ways_forward
+            model.workflow_diagram_ways_forward = tuple(
+                way.as_edge() if isinstance(way, WayForward) else way for way in workflow.ways_forward)
         # django-fsm-2 collects a model's transitions when its class is prepared; these came after.
         state_field._collect_transitions(sender=model)
 

@@ -82,6 +82,9 @@ class TransitionOption:
     comment_label: str
     confirm: str
     fields: tuple[str, ...]
+    destructive: bool = False
+    # Whether it starts from the document's state (else its reason is only "Not possible while …").
+    from_here: bool = True
 
 
 # --- locking -------------------------------------------------------------------------------
@@ -417,7 +420,8 @@ def transitions_available(*, document, user) -> list[TransitionOption]:
             options.append(TransitionOption(
                 name=rules.name, label=rules.label, allowed=not reasons, reasons=reasons,
                 comment_required=rules.comment_required, comment_label=rules.comment_label,
-                confirm=rules.confirm, fields=rules.fields,
+                confirm=rules.confirm, fields=rules.fields, destructive=rules.destructive,
+                from_here=document.state in sources or "*" in sources,
             ))
     return options
 
@@ -972,6 +976,16 @@ def _lock_comment(comment: Comment) -> tuple[object, Comment]:
     return locked.document, locked.comments[comment.pk]
 
 
+ADJUDICATING_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
+
+
+def comment_adjudicator(*, document, by) -> Capacity | None:
+    """The capacity in which ``by`` adjudicates the comments on ``document`` (its owner's action
+    officers and approvers), or None: the one rule ``comment_adjudicate`` enforces and the pages
+    and "My work" ask before they offer it."""
+    return acting_capacity(user=by, organization=document.owner_id, roles=ADJUDICATING_ROLES)
+
+
 @retried_on_lock_failure
 def comment_adjudicate(*, comment: Comment, by, decision: str, rationale: str) -> Comment:
     """The owner's adjudication of one comment: accepted, partially accepted or rejected, with
@@ -984,7 +998,7 @@ def comment_adjudicate(*, comment: Comment, by, decision: str, rationale: str) -
         raise InvalidInput("A partial acceptance or a rejection needs a rationale.", {"rationale": ["Required."]})
     with transaction.atomic():
         document, comment = _lock_comment(comment)
-        capacity = acting_capacity(user=by, organization=document.owner, roles=[Role.ACTION_OFFICER, Role.APPROVER])
+        capacity = comment_adjudicator(document=document, by=by)
         if capacity is None:
             raise NotPermitted(f"Only an action officer or approver of {document.owner} adjudicates comments.")
         _require_step_in_progress(comment.tasker, document)

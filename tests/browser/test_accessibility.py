@@ -210,6 +210,8 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
             if state == PlanState.COORDINATION:
                 photograph(browser, "plan-page")
     audit.check("add campaign plan", reverse("admin:planning_campaignplan_add"))
+    audit.check("My work (action officer)", reverse("admin:my_work"))
+    audit.check("My work, filtered (action officer)", reverse("admin:my_work") + "?due=none&sort=document")
     assessment = Assessment.objects.filter(owner__acronym="EUCOM").order_by("-pk").first()
     if assessment is not None:
         audit.check("assessment (owner)", change_url(assessment))
@@ -220,7 +222,13 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
     open_tasker = Tasker.objects.filter(organization__acronym="DA", state="open").order_by("pk").first()
     if open_tasker is not None:
         audit.check("plan with the reviewer's answer form", change_url(open_tasker.document))
-    audit.check("My work: taskers list (reviewer)", reverse("admin:workflow_tasker_changelist"))
+    audit.check("My taskers: taskers list (reviewer)", reverse("admin:workflow_tasker_changelist"))
+    audit.check("My work (reviewer)", reverse("admin:my_work"))
+    first = page.locator("#my-work tbody a").first
+    if first.count():
+        first.click()  # the task page, as My work opens it: the decision first
+        expect(page.locator("#workflow-state")).to_be_visible()
+        audit.check("task page from My work (reviewer)")
     for plan in CampaignSupportPlan.objects.filter(owner__acronym="DA").order_by("pk")[:2]:
         audit.check(f"support plan, {plan.state} (owner's reviewer)", change_url(plan))
 

@@ -55,7 +55,7 @@ def test_submitting_from_the_page_moves_the_plan_and_a_refusal_is_shown_in_words
 def test_a_stale_page_gets_a_conflict_message_and_nothing_changes(world, plan):
     client = client_for(world.user("EUCOM", AO))
     url = reverse("admin:planning_campaignplan_transition", args=[plan.pk, "withdraw"])
-    response = client.post(url, {"expected_state": "coordination", "comment": "x"}, follow=True)
+    response = client.post(url, {"expected_state": "coordination", "comment": "x", "confirmed": "yes"}, follow=True)
     assert "Someone else changed this campaign plan" in response.content.decode()
     assert CampaignPlan.objects.get(pk=plan.pk).state == PlanState.DRAFT
 

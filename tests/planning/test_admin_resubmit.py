@@ -121,7 +121,8 @@ def test_a_refused_submission_is_not_kept_so_the_same_form_can_be_sent_again(wor
     plan = world.ready_plan()
     owner = client_for(world.user("EUCOM", AO))
     url = reverse("admin:planning_campaignplan_transition", args=[plan.pk, "withdraw"])
-    stale = {"form_token": "a-form-drawn-earlier", "expected_state": "coordination", "comment": "Overtaken"}
+    stale = {"form_token": "a-form-drawn-earlier", "expected_state": "coordination", "comment": "Overtaken",
+             "confirmed": "yes"}
 
     refused = owner.post(url, stale, follow=True)
 

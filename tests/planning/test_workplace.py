@@ -148,12 +148,15 @@ def _approved(world, plan):
 
 
 # A reviewer now sees the plan's sections, objectives and partners as (read-only) inlines, as the
-# plan's owners do: sections, objectives, the objectives' releases and end states, and partners are
-# one read each, whatever the number of rows.
-INLINE_READS = 5
+# plan's owners do. The sections and objectives (with their releases) are those the page read for
+# the banner (workflow.admin_views._rows_read_with_the_document); the objectives' end states and
+# the partners are one read each, whatever the number of rows.
+INLINE_READS = 2
 # The view rule asks the need-to-know selector once more for the page's plan (reviewing
 # authority from the designated offices, read once per request): one read.
 VIEW_RULE_READ = 1
+# Every admin page's header counts the person's open taskers for its My work link: one read.
+HEADER_COUNT = 1
 
 
 def _page_queries(client, url) -> list[str]:
@@ -181,7 +184,7 @@ def test_a_plan_page_costs_the_same_queries_however_many_portions_it_holds(world
     assert counts[0] == counts[1], counts
     # The benchmark's change page (an approved plan read by the USD(P) reviewer) within 15 queries
     # when the plan has no sections (one objective); sections add their rows and their releases.
-    assert counts[0] <= (17 if state == "coordination" else 16) + INLINE_READS + VIEW_RULE_READ, counts
+    assert counts[0] <= (17 if state == "coordination" else 16) + INLINE_READS + VIEW_RULE_READ + HEADER_COUNT, counts
 
 
 @pytest.mark.postgres
@@ -190,7 +193,7 @@ def test_the_benchmark_change_page_reads_at_most_fifteen_queries(world):
     plan = _approved(world, plan)
     queries = _page_queries(client_for(world.user("USD(P)", REV)),
                             reverse("admin:planning_campaignplan_change", args=[plan.pk]))
-    assert len(queries) <= 15 + INLINE_READS, "\n".join(q[:120] for q in queries)
+    assert len(queries) <= 15 + INLINE_READS + HEADER_COUNT, "\n".join(q[:120] for q in queries)
 
 
 def test_my_taskers_rows_show_the_document_link_step_organization_state_suspense_and_overdue(world):

@@ -126,7 +126,8 @@ def test_the_admin_answers_a_lock_it_cannot_get_with_a_message(world):
     client.force_login(world.user("EUCOM", AO))
     url = reverse("admin:planning_campaignplan_change", args=[plan.pk]).replace("change/", "transition/withdraw/")
     with held_by_another_connection(model=CampaignPlan, pk=plan.pk), lock_timeout("200ms"):
-        response = client.post(url, {"expected_state": "coordination", "comment": "Merged"}, follow=True)
+        response = client.post(url, {"expected_state": "coordination", "comment": "Merged", "confirmed": "yes"},
+                               follow=True)
     assert response.status_code == 200
     assert BUSY in response.content.decode().replace("&#x27;", "'")
     assert CampaignPlan.objects.get(pk=plan.pk).state == PlanState.COORDINATION

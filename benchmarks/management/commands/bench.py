@@ -106,9 +106,11 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
     log(f"small scale: {corpus.documents} documents, {corpus.taskers} taskers, {corpus.history} history rows, "
         f"{corpus.comments} comments in {corpus.seconds:.1f} s")
     change_plan = CampaignPlan.objects.filter(state=PlanState.APPROVED).order_by("pk").values_list("pk", flat=True)[0]
-    pages, page_notes = measure.pages_to_measure(change_plan_id=change_plan,
-                                                 reader=_username(world, "USD(P)", Role.REVIEWER),
-                                                 tasked=_username(world, "DA", Role.REVIEWER))
+    task = measure.task_of_a_coordinator()
+    pages, page_notes = measure.pages_to_measure(
+        change_plan_id=change_plan, reader=_username(world, "USD(P)", Role.REVIEWER),
+        tasked=_username(world, "DA", Role.REVIEWER),
+        task=(task[0], _username(world, task[1], Role.REVIEWER)) if task else None)
     notes.extend(page_notes)
     small_pages = measure.pages_measure(pages, repeats=conf["repeats"], log=log)
     synthetic.reminders_due_set(conf["due"])

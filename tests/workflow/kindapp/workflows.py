@@ -27,6 +27,7 @@ PROPOSAL_WORKFLOW = Workflow(
         Transition("send_back", source=[ProposalState.COORDINATION, ProposalState.APPROVAL],
                    target=ProposalState.RETURNED, label="Return",
                    actors=[OwnerRole(roles=(Role.ACTION_OFFICER, Role.APPROVER))], effect=services.proposal_return,
+                   destructive=True,
                    comment_required=True, comment_label="Reason for return"),
         # Made by the engine (on behalf of the person whose action caused it), never by a person.
         Transition("archive", source=ProposalState.APPROVED, target=ProposalState.ARCHIVED, label="Archive",
