@@ -379,3 +379,17 @@ def test_a_refused_adjudication_shows_the_reason_beside_the_row_and_keeps_every_
     assert field_value(html, f"rationale-{administrative.pk}") == "Typed for later"
     critical.refresh_from_db()
     assert critical.decision == ""
+
+
+def test_a_tasker_management_form_refused_as_not_yours_keeps_the_reason_typed(world, plan):
+    tasker = tasker_of(plan, "DA")
+    outsider = client_for(world.user("DON", REV))  # not the owner: may not remove a participant
+    url = reverse("admin:planning_campaignplan_tasker_manage", args=[plan.pk, tasker.pk, "remove"])
+    page = outsider.post(url, {f"tasker-{tasker.pk}-remove-reason": "The Army has no part in this plan"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    form = html[html.index(f'action="{url}"'):]
+    form = form[:form.index("</form>")]
+    assert "Only an action officer or approver of EUCOM may remove a participant." in form
+    assert ">The Army has no part in this plan</textarea>" in form
+    assert tasker_of(plan, "DA").state == TaskerState.OPEN
