@@ -74,7 +74,7 @@ def _when(draft) -> str:
 def respond(model_admin, request, document, tasker):
     """The POST behind the answer form: record it, or one of its other buttons (more rows, save
     or discard the draft, import a comment matrix)."""
-    answer, formset = answer_forms(step=tasker.step, data=request.POST)
+    answer, formset = answer_forms(tasker=tasker, data=request.POST)
     draft_name = ANSWER_FORM.format(tasker.pk)
     back = f"{_change_url(model_admin, document)}#respond-{tasker.pk}"
     if "discard_draft" in request.POST:
@@ -89,7 +89,7 @@ def respond(model_admin, request, document, tasker):
                                   "back, for you only. Nothing was sent.")
         return HttpResponseRedirect(back)
     if "more_rows" in request.POST:
-        answer, formset = answer_forms(step=tasker.step, initial=typed,
+        answer, formset = answer_forms(tasker=tasker, initial=typed,
                                        extra_rows=max(BLANK_ROWS, len(formset.forms) - len(typed["comments"]))
                                        + BLANK_ROWS)
         return _answer_again(model_admin, request, document, tasker, answer, formset)
@@ -138,7 +138,7 @@ def _import(model_admin, request, document, tasker, answer, formset, typed):
                            f"{upload.name} into the answer for {tasker.organization}: read them, change what you "
                            "need, then choose the answer and “Record answer”. Nothing is sent until you do "
                            "(the rows are kept as your draft).")
-    answer, formset = answer_forms(step=tasker.step, initial=typed, extra_rows=1)
+    answer, formset = answer_forms(tasker=tasker, initial=typed, extra_rows=1)
     return _answer_again(model_admin, request, document, tasker, answer, formset)
 
 
@@ -173,7 +173,7 @@ def answer_panels(request, document, taskers, my_org_ids, drafts) -> tuple[list[
         if is_bound:
             answer, formset = bound[1], bound[2]
         else:
-            answer, formset = answer_forms(step=tasker.step, initial=draft.data if draft else None)
+            answer, formset = answer_forms(tasker=tasker, initial=draft.data if draft else None)
         forms.append({"tasker": tasker, "answer": answer, "formset": formset,
                       "draft_saved": _when(draft) if draft else "", "prefix": COMMENTS_PREFIX})
     if others:

@@ -53,21 +53,22 @@ CommentFormSet = formset_factory(CommentRowForm, extra=0, max_num=COMMENTS_PER_A
                                  absolute_max=COMMENTS_PER_ANSWER + 50)
 
 
-def answer_forms(*, step: str, data=None, initial: dict | None = None, extra_rows: int = BLANK_ROWS):
-    """The answer form and its comment rows: bound to what was posted, or drawn from ``initial``
-    (a draft, an import: ``response``, ``rationale``, ``comments``) with ``extra_rows`` blank rows
-    under the comments."""
+def answer_forms(*, tasker, data=None, initial: dict | None = None, extra_rows: int = BLANK_ROWS):
+    """The answer form of ``tasker`` and its comment rows: bound to what was posted, or drawn from
+    ``initial`` (a draft, an import: ``response``, ``rationale``, ``comments``) with ``extra_rows``
+    blank rows under the comments. Field ids name the tasker (a page may hold two answer forms)."""
+    ids = {"auto_id": f"id_respond-{tasker.pk}-%s"}
     if data is not None:
         if f"{COMMENTS_PREFIX}-TOTAL_FORMS" not in data:  # an answer posted without comment rows
             data = data.copy()
             data.update({f"{COMMENTS_PREFIX}-TOTAL_FORMS": "0", f"{COMMENTS_PREFIX}-INITIAL_FORMS": "0"})
-        return AnswerForm(data, step=step), CommentFormSet(data, prefix=COMMENTS_PREFIX)
+        return AnswerForm(data, step=tasker.step, **ids), CommentFormSet(data, prefix=COMMENTS_PREFIX, **ids)
     initial = initial or {}
     rows = [{name: str(row.get(name) or "") for name in COMMENT_CONTENT} for row in initial.get("comments", ())]
-    answer = AnswerForm(step=step, initial={"response": initial.get("response", ""),
-                                            "rationale": initial.get("rationale", "")})
+    answer = AnswerForm(step=tasker.step, initial={"response": initial.get("response", ""),
+                                                   "rationale": initial.get("rationale", "")}, **ids)
     formset = formset_factory(CommentRowForm, extra=extra_rows, max_num=COMMENTS_PER_ANSWER,
-                              absolute_max=COMMENTS_PER_ANSWER + 50)(initial=rows, prefix=COMMENTS_PREFIX)
+                              absolute_max=COMMENTS_PER_ANSWER + 50)(initial=rows, prefix=COMMENTS_PREFIX, **ids)
     return answer, formset
 
 

@@ -49,7 +49,7 @@ def test_a_coordinator_nonconcurs_with_a_critical_and_two_other_comments_after_a
     form = page.locator(f"#respond-{tasker.pk}")
     expect(form.get_by_label("Answer")).to_have_value("")
     form.get_by_label("Answer").select_option("nonconcur")
-    form.locator("#id_rationale").fill("Naval presence figures conflict with the global force plan.")
+    form.locator("textarea[name=rationale]").fill("Naval presence figures conflict with the global force plan.")
     first = form.locator(f"#respond-{tasker.pk}-comment-1")
     first.get_by_label("Category").select_option("substantive")
     first.get_by_label("Page").fill("14")
