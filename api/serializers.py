@@ -41,6 +41,7 @@ from security.models import CUICategory, DisseminationControl
 from workflow.models import Comment as WorkflowComment
 from workflow.models import CommentCategory, Decision, HistoryEntry, Response, Tasker
 from workflow.selectors import comment_blocks, comment_resolution
+from workflow.services import COMMENT_REFERENCE_LENGTHS, COMMENTS_PER_ANSWER
 
 from .documents import resource_of
 
@@ -218,8 +219,8 @@ class CommentSerializer(_DocumentRefMixin, serializers.ModelSerializer):
 
     class Meta:
         model = WorkflowComment
-        fields = ["id", "document", "tasker", "organization", "author", "category", "section", "text",
-                  "proposed_change", "decision", "decision_rationale", "adjudicated_by", "adjudicated_at",
+        fields = ["id", "document", "tasker", "organization", "author", "category", "section", "page", "paragraph",
+                  "line", "text", "rationale", "proposed_change", "decision", "decision_rationale", "adjudicated_by", "adjudicated_at",
                   "commenter_agreed_by", "commenter_agreed_at", "blocking", "resolution", "created_at"]
 
     def get_blocking(self, comment) -> bool:
@@ -272,9 +273,21 @@ class TransitionInputSerializer(serializers.Serializer):
 
 
 class TaskerCommentInputSerializer(serializers.Serializer):
+    """One comment of an answer, as a row of the comment matrix; checked by the service that
+    checks the admin's answer form (``workflow.services.comments_clean``)."""
+
     category = serializers.ChoiceField(choices=CommentCategory.choices)
-    section = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
-    text = serializers.CharField(allow_blank=True)
+    section = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=COMMENT_REFERENCE_LENGTHS["section"])
+    page = serializers.CharField(required=False, allow_blank=True, default="",
+                                 max_length=COMMENT_REFERENCE_LENGTHS["page"])
+    paragraph = serializers.CharField(required=False, allow_blank=True, default="",
+                                      max_length=COMMENT_REFERENCE_LENGTHS["paragraph"])
+    line = serializers.CharField(required=False, allow_blank=True, default="",
+                                 max_length=COMMENT_REFERENCE_LENGTHS["line"])
+    text = serializers.CharField(allow_blank=True, help_text="The comment.")
+    rationale = serializers.CharField(required=False, allow_blank=True, default="",
+                                      help_text="Why the commenter asks for the change.")
     proposed_change = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -282,7 +295,9 @@ class TaskerResponseInputSerializer(serializers.Serializer):
     response = serializers.ChoiceField(choices=[
         (r.value, r.label) for r in (Response.CONCUR, Response.CONCUR_WITH_COMMENT, Response.NONCONCUR)])
     rationale = serializers.CharField(required=False, allow_blank=True, default="")
-    comments = TaskerCommentInputSerializer(many=True, required=False, default=list)
+    comments = TaskerCommentInputSerializer(many=True, required=False, default=list, max_length=COMMENTS_PER_ANSWER,
+                                            help_text="Any number of comments (critical, substantive, "
+                                                      f"administrative), at most {COMMENTS_PER_ANSWER}.")
 
 
 class TaskerReassignInputSerializer(serializers.Serializer):

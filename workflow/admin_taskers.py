@@ -3,8 +3,9 @@ organization, return it as misrouted, remove a participant (a seam command, say)
 suspense. Each form is offered, per tasker, only to those the engine's rule
 (``services.tasker_manager``) lets do it now; the POST calls the service, which decides again.
 
-A refusal draws the page again with what was typed and each sentence beside its field (as
-``admin_writes`` does for the document's own form); a success returns to the tasker's place on
+A refusal (invalid input, not now, you may not, a conflict) draws the page again with what was
+typed and each sentence beside its field or above the form (as ``admin_writes`` does for the
+document's own form); a success returns to the tasker's place on
 the page (``#manage-tasker-<id>``, or the tasker's row once it is closed), with the outcome as a message."""
 
 from __future__ import annotations
@@ -119,10 +120,12 @@ def tasker_management_panels(request, document, taskers) -> list[dict]:
     bound = getattr(request, _BOUND, None)
     offered = []
     for tasker in taskers:
-        if not tasker.is_open:
+        # The form just refused is drawn as typed, whatever the refusal (its reasons above it).
+        refused_here = bound[1] if bound is not None and bound[0] == tasker.pk else None
+        if not tasker.is_open and refused_here is None:
             continue
         refusals = services.tasker_management_refusals(tasker=tasker, document=document, by=request.user)
-        allowed = [action for action in ACTIONS if refusals[action] is None]
+        allowed = [action for action in ACTIONS if refusals[action] is None or action == refused_here]
         if allowed:
             offered.append((tasker, allowed))
     assignees = _assignees_by_tasker([t for t, allowed in offered if "reassign" in allowed])
@@ -208,11 +211,12 @@ def tasker_manage(model_admin, request, pk, tasker_id, action):
     tasker = taskers_of(document).get(pk=tasker.pk)  # as it is now
     refusal = services.tasker_management_refusals(tasker=tasker, document=document, by=request.user)[action]
     if refusal is not None:
-        # "You may not" or "not now" (the tasker closed meanwhile): the form is not offered, so
-        # the reasons are said above the page. Nothing was saved.
+        # "You may not" or "not now" (the tasker closed meanwhile): said above the page and above
+        # the form, which is drawn this once with what was typed. Nothing was saved.
         for reason in refusal.reasons:
             messages.error(request, reason)
-        return HttpResponseRedirect(f"{change_url}#workflow-taskers")
+        if not form.non_field_errors():
+            form.add_error(None, list(refusal.reasons))
     # Refused or invalid: nothing was saved. The page again, drawn as a GET draws it (so the
     # document's own form is not taken as submitted), with this form as typed and its errors.
     messages.error(request, f"{ACTIONS[action]['label']} ({tasker.organization}): nothing was saved; "

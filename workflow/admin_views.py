@@ -22,15 +22,23 @@ from runtime.dates import datetime_words
 from security.admin_mixins import ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
 
-from . import services
+from . import admin_answers, services
 from .admin_lists import BoundedCountAdminMixin
 from .admin_taskers import tasker_manage, tasker_management_panels
 from .diagrams import state_diagram_svg
 from .exceptions import WorkflowError, lock_conflict
 from .idempotency import Outcome, request_fingerprint, submission_once
-from .models import CommentCategory, Decision, IdempotencyKey, Response, SubmissionChannel, Tasker
+from .models import IdempotencyKey, SubmissionChannel, Tasker
 from .registry import registered_documents
-from .selectors import comment_resolution, comments_of, document_read_once, history_of, taskers_of
+from .selectors import (
+    comment_resolution,
+    comments_in_matrix_order,
+    comments_of,
+    document_read_once,
+    form_drafts_of,
+    history_of,
+    taskers_of,
+)
 
 
 def _report(request, error: WorkflowError | OperationalError) -> None:
@@ -92,8 +100,8 @@ def once_per_form(view):
 
 
 def transition_request(request, document, name: str, *, data: dict | None = None):
-    """What a transition button's POST does on any document's admin page: the transition by the
-    signed-in user with the form's comment and the state the page showed (a change made
+    """What a transition's POST does on a page of its own (a confirmation page): the transition
+    by the signed-in user with the form's comment and the state the page showed (a change made
     meanwhile is a conflict), then the outcome as a message: done, or every reason it was
     refused. Returns the document as it is now."""
     try:
@@ -156,6 +164,8 @@ class RoutedDocumentAdminMixin:
             path("<int:pk>/adjudicate/<int:comment_id>/", wrap(self.adjudicate_view),
                  name="{}_{}_adjudicate".format(*info)),
             path("<int:pk>/agree/<int:comment_id>/", wrap(self.agree_view), name="{}_{}_agree".format(*info)),
+            path("<int:pk>/adjudications-draft/", wrap(self.adjudications_draft_view),
+                 name="{}_{}_adjudications_draft".format(*info)),
             path("<int:pk>/taskers/<int:tasker_id>/<slug:action>/", wrap(self.tasker_manage_view),
                  name="{}_{}_tasker_manage".format(*info)),
             path("<int:pk>/comments.xlsx", wrap(self.comments_export_view), name="{}_{}_comments_xlsx".format(*info)),
@@ -180,10 +190,21 @@ class RoutedDocumentAdminMixin:
         data = {k: v for k, v in request.POST.items() if k in ("suspense", "suspense_reason") and v}
         rules = getattr(getattr(type(document), name, None), "workflow_rules", None)
         if rules is not None and rules.destructive and request.POST.get("confirmed") != "yes":
-            # The page's form asks to tick "Yes, …" (no script needed): without it nothing is done.
-            messages.error(request, f"Nothing was done: tick “Yes, {rules.label.lower()}” to confirm it.")
-            return self._back(document)
-        return self._back(transition_request(request, document, name, data=data))
+            # The page's form asks to tick "Yes, …" (no script needed): without it nothing is done,
+            # and the page comes back with what was typed.
+            return admin_answers.transition_refused(self, request, document, name, WorkflowError(
+                f"Nothing was done: tick “Yes, {rules.label.lower()}” to confirm it."))
+        try:
+            document = services.transition_perform(
+                document=document, name=name, by=request.user, comment=request.POST.get("comment", ""),
+                expected_state=request.POST.get("expected_state") or None, data=data,
+            )
+        except (WorkflowError, OperationalError) as error:
+            # Not now, a condition, a conflict: the page again, the comment as typed, the reasons beside it.
+            return admin_answers.transition_refused(self, request, document, name, error)
+        messages.success(request, f"Done: {services.transition_rules(type(document), name).label}. "
+                                  f"The {services.kind_label(document)} is now {services.state_label(document)}.")
+        return self._back(document)
 
     @once_per_form
     def way_forward_view(self, request, pk, name):
@@ -209,19 +230,7 @@ class RoutedDocumentAdminMixin:
             raise Http404
         document = self._document(request, pk)
         tasker = get_object_or_404(taskers_of(document), pk=tasker_id)
-        comments = []
-        text = request.POST.get("comment_text", "").strip()
-        if text:
-            comments.append({"category": request.POST.get("comment_category", ""), "text": text,
-                             "section": request.POST.get("comment_section", ""),
-                             "proposed_change": request.POST.get("comment_proposed_change", "")})
-        try:
-            services.tasker_respond(tasker=tasker, by=request.user, response=request.POST.get("response", ""),
-                                    rationale=request.POST.get("rationale", ""), comments=comments)
-            messages.success(request, f"Answer recorded for {tasker.organization}.")
-        except (WorkflowError, OperationalError) as error:
-            _report(request, error)
-        return self._back(document)
+        return admin_answers.respond(self, request, document, tasker)
 
     @once_per_form
     def acknowledge_view(self, request, pk, tasker_id):
@@ -241,14 +250,18 @@ class RoutedDocumentAdminMixin:
         if request.method != "POST":
             raise Http404
         document = self._document(request, pk)
-        comment = get_object_or_404(comments_of(document), pk=comment_id)
-        try:
-            services.comment_adjudicate(comment=comment, by=request.user, decision=request.POST.get("decision", ""),
-                                        rationale=request.POST.get("rationale", ""))
-            messages.success(request, "Adjudication recorded.")
-        except (WorkflowError, OperationalError) as error:
-            _report(request, error)
-        return self._back(document)
+        comments = comments_in_matrix_order(comments_of(document))
+        comment = next((c for c in comments if c.pk == comment_id), None)
+        if comment is None:
+            raise Http404
+        return admin_answers.adjudicate(self, request, document, comment, comments)
+
+    @once_per_form
+    def adjudications_draft_view(self, request, pk):
+        if request.method != "POST":
+            raise Http404
+        document = self._document(request, pk)
+        return admin_answers.matrix_draft(self, request, document, comments_in_matrix_order(comments_of(document)))
 
     @once_per_form
     def agree_view(self, request, pk, comment_id):
@@ -283,21 +296,25 @@ class RoutedDocumentAdminMixin:
         # Every cell through security.spreadsheets: titles and comments are typed by users.
         xlsx_append(sheet, [marking])
         xlsx_append(sheet, [f"{document} — exported {datetime_words()}"])
-        header = ["#", "Organization", "Category", "Section / paragraph", "Comment", "Proposed change",
-                  "Decision", "Rationale", "Adjudicated by", "Adjudicated on", "Where it stands"]
+        # The columns staff exchange (and ``comment_matrix`` reads back), then the adjudication.
+        header = ["#", "Organization", "Category", "Section", "Page", "Paragraph", "Line", "Comment", "Rationale",
+                  "Proposed change", "Decision", "Decision rationale", "Adjudicated by", "Adjudicated on",
+                  "Where it stands"]
         xlsx_append(sheet, header)
         for cell in sheet[3]:
             cell.font = Font(bold=True)
-        for number, comment in enumerate(comments_of(document), start=1):
+        for number, comment in enumerate(comments_in_matrix_order(comments_of(document)), start=1):
             xlsx_append(sheet, [number, str(comment.organization), comment.get_category_display(), comment.section,
-                          comment.text, comment.proposed_change, comment.get_decision_display(),
+                          comment.page, comment.paragraph, comment.line, comment.text, comment.rationale,
+                          comment.proposed_change, comment.get_decision_display(),
                           comment.decision_rationale, str(comment.adjudicated_by or ""),
                           datetime_words(comment.adjudicated_at) if comment.adjudicated_at else "",
                           comment_resolution(comment)])
         for row in sheet.iter_rows(min_row=4):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for column, width in zip("ABCDEFGHIJK", (5, 14, 14, 16, 50, 40, 18, 40, 20, 14, 40), strict=True):
+        for column, width in zip("ABCDEFGHIJKLMNO", (5, 14, 14, 10, 8, 10, 8, 50, 40, 40, 18, 40, 20, 14, 40),
+                                 strict=True):
             sheet.column_dimensions[column].width = width
         xlsx_append(sheet, [marking])
         buffer = io.BytesIO()
@@ -318,7 +335,7 @@ class RoutedDocumentAdminMixin:
             raise Http404
         my_orgs = set(organization_ids_acting_for(request.user))
         taskers = list(taskers_of(document).order_by("step", "organization__acronym"))
-        comments = list(comments_of(document))
+        comments = comments_in_matrix_order(comments_of(document))
         for comment in comments:  # where each row stands, and whether the user may agree for its organization
             comment.resolution = comment_resolution(comment)
             comment.may_agree = (comment.organization_id in my_orgs and comment.commenter_agreed_at is None
@@ -327,14 +344,18 @@ class RoutedDocumentAdminMixin:
         with document_read_once(document, taskers=taskers, comments=comments):
             transitions = services.transitions_available(document=document, user=request.user)
             ways_forward = ways_forward_offered(document, request.user)
-        my_taskers = [t for t in taskers if t.is_open or t.state == "answered"
-                      if t.organization_id in my_orgs and document.current_step() == t.step]
+        # The user's drafts, read (once) only if the page draws a form that may have one.
+        drafts = functools.cache(lambda: form_drafts_of(user=request.user, document=document))
+        answer_forms, answer_others = admin_answers.answer_panels(request, document, taskers, my_orgs, drafts)
         adjudicator = services.comment_adjudicator(document=document, by=request.user) is not None
         step = document.current_step()
         to_adjudicate = [c for c in comments if adjudicator and step and not c.decision and c.tasker.step == step]
         # The decision first: what the person may do now; the rest of the document folds below.
-        allowed = sorted((t for t in transitions if t.allowed), key=lambda t: t.destructive)
-        decision = bool(my_taskers or to_adjudicate or any(not t.destructive for t in allowed)
+        # A transition refused a moment ago stays on top with what was typed and why.
+        typed = admin_answers.transition_typed(request)
+        allowed = sorted((t for t in transitions if t.allowed or (typed and t.name == typed["name"])),
+                         key=lambda t: t.destructive)
+        decision = bool(answer_forms or to_adjudicate or any(not t.destructive for t in allowed)
                         or any(w["allowed"] for w in ways_forward))
         request._workflow_fold = decision and not self.has_change_permission(request, document)
         elsewhere = [t for t in transitions if not t.allowed and not t.from_here]
@@ -350,7 +371,7 @@ class RoutedDocumentAdminMixin:
             workflow_transitions=transitions,
             workflow_allowed=allowed,
             workflow_ways_forward=ways_forward,
-            workflow_why_not=[t for t in transitions if not t.allowed and t.from_here]
+            workflow_why_not=[t for t in transitions if not t.allowed and t.from_here and t not in allowed]
             + [w for w in ways_forward if not w["allowed"]],
             workflow_elsewhere=elsewhere,
             workflow_elsewhere_reason=(f"Not possible while the {services.kind_label(document)} is "
@@ -358,13 +379,13 @@ class RoutedDocumentAdminMixin:
             workflow_has_decision=decision,
             workflow_to_adjudicate=len(to_adjudicate),
             workflow_taskers=taskers,
-            workflow_my_taskers=my_taskers,
-            workflow_responses_by_step={step: [(value, Response(value).label) for value in values]
-                                        for step, values in services.RESPONSES_BY_STEP.items()},
+            workflow_answer_forms=answer_forms,
+            workflow_answer_others=answer_others,
             workflow_comments=comments,
+            workflow_matrix=admin_answers.matrix_rows(request, document, comments, drafts,
+                                                      may_adjudicate=adjudicator),
+            workflow_transition_typed=admin_answers.transition_typed(request),
             workflow_history=list(history_of(document)),
-            workflow_categories=CommentCategory.choices,
-            workflow_decisions=Decision.choices,
             workflow_can_adjudicate=adjudicator,
             workflow_url_prefix=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
                                         args=[document.pk]).rsplit("change/", 1)[0],

@@ -275,7 +275,12 @@ class Comment(DocumentRef):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     category = models.CharField(max_length=20, choices=CommentCategory.choices)
     section = models.CharField("section / paragraph", max_length=100, blank=True)
-    text = models.TextField()
+    # Where in the document, as a comment matrix gives it (each blank when not given).
+    page = models.CharField(max_length=20, blank=True)
+    paragraph = models.CharField(max_length=40, blank=True)
+    line = models.CharField(max_length=20, blank=True)
+    text = models.TextField("comment")
+    rationale = models.TextField(blank=True, help_text="Why the commenter asks for the change.")
     proposed_change = models.TextField(blank=True)
     decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
     decision_rationale = models.TextField(blank=True)
@@ -294,7 +299,35 @@ class Comment(DocumentRef):
         indexes = [models.Index(fields=["content_type", "object_id", "category"])]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()} comment from {self.organization} on {self.section or 'the document'}"
+        return f"{self.get_category_display()} comment from {self.organization} on {self.reference or 'the document'}"
+
+    @property
+    def reference(self) -> str:
+        """Where the comment points, in the matrix's words: "3.b, page 4, paragraph 2, line 12"."""
+        parts = [self.section] if self.section else []
+        parts += [f"{word} {value}" for word, value in (("page", self.page), ("paragraph", self.paragraph),
+                                                         ("line", self.line)) if value]
+        return ", ".join(parts)
+
+
+class FormDraft(DocumentRef):
+    """What one person typed into one long form of one document (an answer with its comments,
+    the matrix's adjudications), kept so they can come back to it: saved by "Save draft" and by
+    a refused submission, shown again only to its author and only while they may see the
+    document, deleted once the form is submitted (``workflow.services.form_draft_save``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    form = models.CharField(max_length=60, help_text="Which form of the document, e.g. answer-12 (tasker 12).")
+    data = models.JSONField(default=dict, blank=True)
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "content_type", "object_id", "form"], name="form_draft_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft of {self.form} by {self.user} ({self.saved_at:%d %b %Y %H:%M})"
 
 
 class HistoryEntry(AppendOnly, DocumentRef):

@@ -16,6 +16,7 @@ from .models import (
     Comment,
     CommentCategory,
     Decision,
+    FormDraft,
     HistoryEntry,
     Response,
     Route,
@@ -236,6 +237,24 @@ def comment_resolution(comment: Comment) -> str:
 def comments_of(document) -> QuerySet[Comment]:
     return Comment.objects.filter(**_ref(document)).select_related("organization", "author", "adjudicated_by",
                                                                    "commenter_agreed_by", "tasker")
+
+
+def comments_in_matrix_order(comments) -> list[Comment]:
+    """The matrix as the owner works it: critical comments first, then substantive, then
+    administrative, each in the order they came."""
+    rank = {CommentCategory.CRITICAL: 0, CommentCategory.SUBSTANTIVE: 1, CommentCategory.ADMINISTRATIVE: 2}
+    return sorted(comments, key=lambda c: (rank.get(c.category, 3), c.created_at, c.pk))
+
+
+def form_drafts_of(*, user, document) -> dict[str, FormDraft]:
+    """``user``'s own drafts of the forms of ``document``, by form, in one query; none of a
+    document they may no longer see (need-to-know and markings, asked in the same query)."""
+    from .registry import visible_documents_q
+
+    if user is None or not user.is_authenticated:
+        return {}
+    drafts = FormDraft.objects.filter(user=user, **_ref(document)).filter(visible_documents_q(user))
+    return {draft.form: draft for draft in drafts}
 
 
 def history_of(document) -> QuerySet[HistoryEntry]:

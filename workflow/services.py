@@ -46,6 +46,7 @@ from .models import (
     Comment,
     CommentCategory,
     Decision,
+    FormDraft,
     HistoryEntry,
     Response,
     Route,
@@ -742,7 +743,56 @@ def tasker_acknowledge(*, tasker: Tasker, by) -> Tasker:
     return tasker
 
 
-COMMENT_CONTENT = ("category", "section", "text", "proposed_change")
+COMMENT_CONTENT = ("category", "section", "page", "paragraph", "line", "text", "rationale", "proposed_change")
+# The longest each part of a comment's reference may be (the columns' widths), and how many
+# comments one answer carries at most (an imported matrix included).
+COMMENT_REFERENCE_LENGTHS = {"section": 100, "page": 20, "paragraph": 40, "line": 20}
+COMMENTS_PER_ANSWER = 500
+
+
+def comments_clean(comments: Sequence[dict]) -> tuple[list[dict], dict[int, dict[str, list[str]]]]:
+    """The comments of an answer as the engine records them (each part stripped, every part of
+    ``COMMENT_CONTENT`` present), and what is wrong with each, by its index and field: the one
+    rule for the answer form, the API and an imported comment matrix."""
+    cleaned, faults = [], {}
+    for index, item in enumerate(comments):
+        row = {name: str(item.get(name) or "").strip() for name in COMMENT_CONTENT}
+        wrong: dict[str, list[str]] = {}
+        if row["category"] not in CommentCategory.values:
+            wrong["category"] = ["Choose critical, substantive or administrative."]
+        if not row["text"]:
+            wrong["text"] = ["The comment needs text."]
+        for name, longest in COMMENT_REFERENCE_LENGTHS.items():
+            if len(row[name]) > longest:
+                wrong[name] = [f"At most {longest} characters (this has {len(row[name])})."]
+        if wrong:
+            faults[index] = wrong
+        cleaned.append(row)
+    return cleaned, faults
+
+
+def tasker_answerer(*, tasker: Tasker, by) -> Capacity:
+    """Who may answer a tasker: a reviewer or approver of the tasked organization (designated as
+    a coordinator for a coordination tasker), or their delegate. Raises ``NotPermitted`` saying
+    who may."""
+    return _require_member(tasker, by, ROLES_WHO_ANSWER, coordinator=tasker.step == Step.COORDINATION)
+
+
+def tasker_answer_refusal(*, tasker: Tasker, document, by) -> ActionRefused | None:
+    """Why ``by`` may not answer ``tasker`` now (None when they may): the rule ``tasker_respond``
+    enforces, asked by the pages before they offer the answer form. No query once the request
+    has read the user's roles."""
+    try:
+        tasker_answerer(tasker=tasker, by=by)
+        if tasker.state not in (*OPEN_TASKER_STATES, TaskerState.ANSWERED):
+            raise ActionRefused(f"This tasker is {state_label(tasker)}; it takes no answer.")
+        _require_step_in_progress(tasker, document)
+        if not RESPONSES_BY_STEP.get(tasker.step):
+            raise ActionRefused(f"{tasker.get_step_display()} taskers take no answer: the {kind_label(document)} "
+                                "moves on by its transitions.")
+    except ActionRefused as refusal:
+        return refusal
+    return None
 
 
 @retried_on_lock_failure
@@ -751,36 +801,32 @@ def tasker_respond(*, tasker: Tasker, by, response: str, rationale: str = "",
     """Record the organization's answer. Only a designated coordinator (reviewer or approver, or
     their delegate) of the tasked organization may answer, while the step is in progress.
     A non-concur needs a rationale and at least one critical comment; a concur with comment
-    needs a comment. An answer can be changed until the step ends; comments accumulate, but a
-    comment already recorded from the organization on this tasker is not recorded twice. The
-    same answer given again (same response and rationale, no comment not yet recorded) is one
-    answer: nothing is written and the tasker is returned as it is."""
+    needs a comment. An answer carries any number of comments (up to ``COMMENTS_PER_ANSWER``),
+    each checked by ``comments_clean``: a faulty one is named by its index
+    (``comments[2].text``) and nothing is written. An answer can be changed until the step ends;
+    comments accumulate, but a comment already recorded from the organization on this tasker is
+    not recorded twice. The same answer given again (same response and rationale, no comment not
+    yet recorded) is one answer: nothing is written and the tasker is returned as it is."""
     comments = comments or []
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
         document, tasker = _lock_tasker(tasker)
-        capacity = _require_member(tasker, by, ROLES_WHO_ANSWER, coordinator=tasker.step == Step.COORDINATION)
-        if tasker.state not in (*OPEN_TASKER_STATES, TaskerState.ANSWERED):
-            raise ActionRefused(f"This tasker is {state_label(tasker)}; it takes no answer.")
-        _require_step_in_progress(tasker, document)
-        allowed = RESPONSES_BY_STEP.get(tasker.step, ())
-        if not allowed:
-            raise ActionRefused(f"{tasker.get_step_display()} taskers take no answer: the {kind_label(document)} "
-                                "moves on by its transitions.")
+        capacity = tasker_answerer(tasker=tasker, by=by)
+        refusal = tasker_answer_refusal(tasker=tasker, document=document, by=by)
+        if refusal is not None:
+            raise refusal
+        allowed = RESPONSES_BY_STEP[tasker.step]
         if response not in allowed:
             words = ", ".join(f"“{Response(r).label.lower()}”" for r in allowed)
             raise InvalidInput(f"A {tasker.get_step_display().lower()} answer is one of {words}.",
                                {"response": [f"Choose one of {words}."]})
-        cleaned = []
-        for index, item in enumerate(comments):
-            category, text = (item.get("category") or "").strip(), (item.get("text") or "").strip()
-            if category not in CommentCategory.values:
-                errors.setdefault(f"comments[{index}].category", []).append(
-                    "Choose critical, substantive or administrative.")
-            if not text:
-                errors.setdefault(f"comments[{index}].text", []).append("The comment needs text.")
-            cleaned.append({"category": category, "text": text, "section": (item.get("section") or "").strip()[:100],
-                            "proposed_change": (item.get("proposed_change") or "").strip()})
+        if len(comments) > COMMENTS_PER_ANSWER:
+            raise InvalidInput(f"An answer carries at most {COMMENTS_PER_ANSWER} comments; this one has "
+                               f"{len(comments)}.", {"comments": [f"At most {COMMENTS_PER_ANSWER} comments."]})
+        cleaned, faults = comments_clean(comments)
+        for index, fields in faults.items():
+            for name, sentences in fields.items():
+                errors.setdefault(f"comments[{index}].{name}", []).extend(sentences)
         if response == Response.NONCONCUR:
             if not rationale.strip():
                 errors.setdefault("rationale", []).append("A non-concur needs a rationale.")
@@ -789,7 +835,11 @@ def tasker_respond(*, tasker: Tasker, by, response: str, rationale: str = "",
         if response == Response.CONCUR_WITH_COMMENT and not cleaned:
             errors.setdefault("comments", []).append("A concur with comment needs at least one comment.")
         if errors:
-            raise InvalidInput([m for ms in errors.values() for m in ms], errors)
+            reasons = []
+            for name, sentences in errors.items():
+                row = name.partition("]")[0].removeprefix("comments[") if name.startswith("comments[") else ""
+                reasons += [f"Comment {int(row) + 1}: {s}" if row else s for s in sentences]
+            raise InvalidInput(reasons, errors)
         recorded = set(tasker.comments.filter(organization=tasker.organization).values_list(*COMMENT_CONTENT))
         new = []
         for item in cleaned:
@@ -1059,3 +1109,26 @@ def comment_agree(*, comment: Comment, by) -> Comment:
                                    f"({Decision(comment.decision).label.lower()})",
                        actor=by, capacity=capacity, data={"comment": comment.pk, "decision": comment.decision})
     return comment
+
+
+# --- drafts of long forms ------------------------------------------------------------------
+
+def form_draft_save(*, user, document, form: str, data: dict) -> FormDraft:
+    """Keep what ``user`` typed into ``form`` of ``document`` (one draft per person, document and
+    form: a later save replaces it). Only on a document they may see; nobody else reads it
+    (``workflow.selectors.form_drafts_of``)."""
+    from .registry import document_visible
+
+    if not document_visible(user, document):
+        raise NotPermitted(f"You may not see this {kind_label(document)}.")
+    content_type = ContentType.objects.get_for_model(document)
+    draft, _ = FormDraft.objects.update_or_create(
+        user=user, content_type=content_type, object_id=document.pk, form=form,
+        defaults={"data": data, "saved_at": timezone.now()})
+    return draft
+
+
+def form_draft_discard(*, user, document, form: str) -> None:
+    """Forget ``user``'s draft of ``form`` (the form was submitted, or they threw the draft away)."""
+    FormDraft.objects.filter(user=user, content_type=ContentType.objects.get_for_model(document),
+                             object_id=document.pk, form=form).delete()

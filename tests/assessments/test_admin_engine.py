@@ -32,6 +32,8 @@ from workflow.services import transition_perform
 from .conftest import AO, APP, REV
 from .helpers import launched
 
+ONE_COMMENT_ROW = {"comments-TOTAL_FORMS": "1", "comments-INITIAL_FORMS": "0"}  # the answer form's rows
+
 
 def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
@@ -111,8 +113,8 @@ def test_a_non_concur_with_its_critical_comment_goes_to_the_matrix_for_j5_to_adj
     client.force_login(world.user("USD(P)", APP))
     client.post(admin_url(template, "respond", tasker.pk), {
         "response": Response.NONCONCUR, "rationale": "The questions omit the GEF's priorities.",
-        "comment_category": "critical", "comment_section": "1", "comment_text": "Add a question on GEF priority 2.",
-        "comment_proposed_change": "Ask how the plan advanced GEF priority 2."})
+        **ONE_COMMENT_ROW, "comments-0-category": "critical", "comments-0-section": "1", "comments-0-text": "Add a question on GEF priority 2.",
+        "comments-0-proposed_change": "Ask how the plan advanced GEF priority 2."})
     tasker.refresh_from_db()
     assert (tasker.state, tasker.response) == (TaskerState.ANSWERED, Response.NONCONCUR)
     client.force_login(world.user("J5", APP))
@@ -123,7 +125,7 @@ def test_a_non_concur_with_its_critical_comment_goes_to_the_matrix_for_j5_to_adj
     comment = tasker.comments.get()
     response = client.post(admin_url(template, "adjudicate", comment.pk),
                            {"decision": "accepted", "rationale": "Question added."})
-    assert "Adjudication recorded." in messages_of(response)
+    assert "Adjudication of comment 1 recorded." in messages_of(response)
     comment.refresh_from_db()
     assert comment.decision == "accepted"
 
@@ -138,12 +140,14 @@ def test_no_one_else_answers_the_consultation_in_the_admin(world, client, acrony
     template = in_consultation(world)
     tasker = consultation_tasker(template)
     client.force_login(world.user(acronym, role))
-    if acronym != "USD(P)":  # the form is offered to the tasked organization's members, as on a plan
-        assert f'action="{admin_url(template, "respond", tasker.pk)}"' not in client.get(
-            change_url(template)).content.decode()
+    page = client.get(change_url(template)).content.decode()
+    # The form is offered only to those who may answer; the organization's other members read who may.
+    assert f'action="{admin_url(template, "respond", tasker.pk)}"' not in page
+    assert (f'id="respond-who-{tasker.pk}"' in page) == (acronym == "USD(P)")
     response = client.post(admin_url(template, "respond", tasker.pk), {"response": Response.CONCUR})
-    assert response.status_code == 302
-    assert "Only a reviewer or approver of USD(P) may do this." in messages_of(response)
+    assert response.status_code == 200  # the form again, as typed, the refusal above it
+    assert "The answer for USD(P) was not recorded." in messages_of(response)[0]
+    assert "Only a reviewer or approver of USD(P) may do this." in response.content.decode()
     tasker.refresh_from_db()
     assert tasker.state == TaskerState.OPEN
 
@@ -236,7 +240,7 @@ def test_the_messages_use_the_states_labels(world, client):
 @pytest.mark.urls("tests.assessments.urls")
 def test_transitions_on_the_cycles_pages_answer_as_a_plans_do(world, client):
     """GET on a button's address: 404, as on a plan (not 405); a document the user may not see:
-    404; a refused transition: back to the page with every reason, nothing changed."""
+    404; a refused transition: the page again with every reason, the form as typed, nothing changed."""
     plan = world.approved_plan("EUCOM")
     cycle = launched(world, world.cycle())
     assessment = Assessment.objects.get()
@@ -257,9 +261,11 @@ def test_transitions_on_the_cycles_pages_answer_as_a_plans_do(world, client):
             (plan, "submit", "approved", "Not possible while the campaign plan is approved."),
             (assessment, "submit", "assigned", "Not possible while the assessment is assigned."),
             (cycle, "close", "collection", "Not possible while the assessment cycle is collecting assessments.")):
-        response = client.post(admin_url(document, "transition", name), {"expected_state": state})
-        assert response.status_code == 302 and response["Location"] == change_url(document)
+        response = client.post(admin_url(document, "transition", name),
+                               {"expected_state": state, "comment": "Typed before the refusal"})
+        assert response.status_code == 200 and response.wsgi_request.path == admin_url(document, "transition", name)
         assert said in messages_of(response), messages_of(response)
+        assert ">Typed before the refusal</textarea>" in response.content.decode()
         assert type(document).objects.get(pk=document.pk).state == state
 
 

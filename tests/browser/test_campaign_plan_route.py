@@ -85,10 +85,10 @@ def answer(browser, world, person, plan, acronym, response, *, rationale="", com
     if rationale:
         form.locator("textarea[name=rationale]").fill(rationale)
     if comment:
-        form.locator("select[name=comment_category]").select_option(comment["category"])
-        form.locator("input[name=comment_section]").fill(comment["section"])
-        form.locator("textarea[name=comment_text]").fill(comment["text"])
-        form.locator("textarea[name=comment_proposed_change]").fill(comment["proposed_change"])
+        form.locator("select[name=comments-0-category]").select_option(comment["category"])
+        form.locator("input[name=comments-0-section]").fill(comment["section"])
+        form.locator("textarea[name=comments-0-text]").fill(comment["text"])
+        form.locator("textarea[name=comments-0-proposed_change]").fill(comment["proposed_change"])
     form.get_by_role("button", name="Record answer").click()
     expect(page.locator("ul.messagelist")).to_contain_text(f"Answer recorded for {acronym}.")
     return page
@@ -173,10 +173,10 @@ def test_a_campaign_plan_from_draft_to_approval_through_the_pages(browser, world
     matrix = page.locator("#workflow-comments")
     row = matrix.locator("tr", has_text="Remove the carrier presence assumption.")
     expect(row).to_contain_text("Critical")
-    row.locator("select[name=decision]").select_option("accepted")
-    row.locator("input[name=rationale]").fill("Rotational presence adopted in 3.b.")
-    row.get_by_role("button", name="Adjudicate").click()
-    expect(page.locator("ul.messagelist")).to_contain_text("Adjudication recorded.")
+    row.get_by_label("Decision on comment 1").select_option("accepted")
+    row.get_by_label("Rationale for comment 1").fill("Rotational presence adopted in 3.b.")
+    row.get_by_role("button", name="Adjudicate comment 1").click()
+    expect(page.locator("ul.messagelist")).to_contain_text("Adjudication of comment 1 recorded.")
     expect(matrix).to_contain_text("Accepted: Rotational presence adopted in 3.b.")
     # The accepted comment resolves it: sending to review is open now.
     expect(page.locator("#workflow-state .wf-unavailable")).not_to_contain_text("not adjudicated")

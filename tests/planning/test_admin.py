@@ -16,6 +16,7 @@ from workflow.models import Response
 from workflow.selectors import comment_resolution, comments_of, open_taskers
 
 AO, REV = Role.ACTION_OFFICER, Role.REVIEWER
+ONE_COMMENT_ROW = {"comments-TOTAL_FORMS": "1", "comments-INITIAL_FORMS": "0"}  # the answer form's rows
 
 
 def client_for(user) -> Client:
@@ -67,8 +68,8 @@ def test_a_coordinator_answers_and_the_owner_adjudicates_from_the_page(world, pl
     navy = client_for(world.user("DON", REV))
     assert f'id="respond-{tasker.pk}"' in navy.get(change_url(plan)).content.decode()
     navy.post(reverse("admin:planning_campaignplan_respond", args=[plan.pk, tasker.pk]), {
-        "response": "nonconcur", "rationale": "Double-counted", "comment_category": "critical",
-        "comment_section": "3.a", "comment_text": "Remove 3.a", "comment_proposed_change": "Delete"})
+        "response": "nonconcur", "rationale": "Double-counted", **ONE_COMMENT_ROW, "comments-0-category": "critical",
+        "comments-0-section": "3.a", "comments-0-text": "Remove 3.a", "comments-0-proposed_change": "Delete"})
     tasker.refresh_from_db()
     assert tasker.response == Response.NONCONCUR
     comment = comments_of(plan).get()
@@ -79,8 +80,12 @@ def test_a_coordinator_answers_and_the_owner_adjudicates_from_the_page(world, pl
     workbook = openpyxl.load_workbook(io.BytesIO(owner.get(
         reverse("admin:planning_campaignplan_comments_xlsx", args=[plan.pk])).content))
     rows = list(workbook.active.iter_rows(min_row=4, values_only=True))
-    assert rows[0][1:5] == ("DON", "Critical", "3.a", "Remove 3.a") and rows[0][6] == "Accepted"
-    assert rows[0][10] == comment_resolution(comment)  # the same words as the page's matrix and the API
+    header = [cell.value for cell in workbook.active[3]]
+    row = dict(zip(header, rows[0], strict=True))
+    assert (row["Organization"], row["Category"], row["Section"], row["Comment"]) == ("DON", "Critical", "3.a",
+                                                                                      "Remove 3.a")
+    assert row["Proposed change"] == "Delete" and row["Decision"] == "Accepted"
+    assert row["Where it stands"] == comment_resolution(comment)  # the same words as the page's matrix and the API
 
 
 def test_a_plan_the_user_may_not_see_does_not_exist_for_them(world, plan):

@@ -20,6 +20,7 @@ from workflow.selectors import comments_of, history_of, open_taskers
 from workflow.services import transition_perform
 
 AO, REV = Role.ACTION_OFFICER, Role.REVIEWER
+ONE_COMMENT_ROW = {"comments-TOTAL_FORMS": "1", "comments-INITIAL_FORMS": "0"}  # the answer form's rows
 
 
 class _Forms(HTMLParser):
@@ -67,8 +68,8 @@ def test_the_same_answer_form_submitted_twice_records_one_answer_and_says_it_was
     navy = client_for(world.user("DON", REV))
     url = reverse("admin:planning_campaignplan_respond", args=[plan.pk, tasker.pk])
     hidden = forms_on(navy, plan)[url]
-    answer = {**hidden, "response": "nonconcur", "rationale": "Double-counted", "comment_category": "critical",
-              "comment_section": "3.a", "comment_text": "Remove 3.a", "comment_proposed_change": "Delete"}
+    answer = {**hidden, "response": "nonconcur", "rationale": "Double-counted", **ONE_COMMENT_ROW, "comments-0-category": "critical",
+              "comments-0-section": "3.a", "comments-0-text": "Remove 3.a", "comments-0-proposed_change": "Delete"}
 
     first = navy.post(url, answer, follow=True)
     again = navy.post(url, answer, follow=True)
@@ -106,11 +107,11 @@ def test_every_action_form_of_the_page_carries_its_own_token(world):
     navy = client_for(world.user("DON", REV))
     tasker = open_taskers(plan).get(organization=world.orgs["DON"])
     navy.post(reverse("admin:planning_campaignplan_respond", args=[plan.pk, tasker.pk]), {
-        "response": "nonconcur", "rationale": "Double-counted", "comment_category": "critical",
-        "comment_text": "Remove 3.a"})
+        "response": "nonconcur", "rationale": "Double-counted", **ONE_COMMENT_ROW, "comments-0-category": "critical",
+        "comments-0-text": "Remove 3.a"})
     forms = forms_on(client_for(world.user("EUCOM", AO)), plan)
-    actions = [action for action in forms if "/transition/" in action or "/adjudicate/" in action]
-    assert any("/adjudicate/" in action for action in actions) and any("/transition/" in a for a in actions)
+    actions = [action for action in forms if "/transition/" in action or "/adjudications-draft/" in action]
+    assert any("/adjudications-draft/" in action for action in actions) and any("/transition/" in a for a in actions)
     tokens = [forms[action].get("form_token") for action in actions]
     assert all(tokens) and len(set(tokens)) == len(tokens)
     respond_url = reverse("admin:planning_campaignplan_respond", args=[plan.pk, tasker.pk])
