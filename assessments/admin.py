@@ -251,6 +251,7 @@ class AssessmentCycleAdmin(ServiceWriteAdminMixin, RoutedDocumentAdminMixin, adm
             path("<int:pk>/report/print/", view(self.report_print_view),
                  name="assessments_assessmentcycle_report_print"),
             path("<int:pk>/report.xlsx", view(self.report_xlsx_view), name="assessments_assessmentcycle_report_xlsx"),
+            path("<int:pk>/report.pdf", view(self.report_pdf_view), name="assessments_assessmentcycle_report_pdf"),
             path("<int:pk>/add-plans/", view(self.add_plans_view), name="assessments_assessmentcycle_add_plans"),
         ]
         return extra + super().get_urls()
@@ -279,6 +280,16 @@ class AssessmentCycleAdmin(ServiceWriteAdminMixin, RoutedDocumentAdminMixin, adm
         response["Content-Disposition"] = f'attachment; filename="assessment-report-FY{report.cycle.fiscal_year}.xlsx"'
         audit_record(action=AuditAction.EXPORT, request=request, obj=report.cycle,
                      description=f"{report.cycle} report downloaded as XLSX ({report.banner})")
+        return response
+
+    def report_pdf_view(self, request, pk: int):
+        from .report_pdf import report_pdf
+
+        report = self._report(request, pk)
+        response = HttpResponse(report_pdf(report), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="assessment-report-FY{report.cycle.fiscal_year}.pdf"'
+        audit_record(action=AuditAction.EXPORT, request=request, obj=report.cycle,
+                     description=f"{report.cycle} report downloaded as PDF ({report.banner})")
         return response
 
     @once_per_form

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import zoneinfo
 
 import openpyxl
@@ -102,10 +103,21 @@ def test_closing_freezes_the_report_with_the_date_of_close(world, closed):
     assert report.dated == "closed on 21 Jun 2027; figures frozen at close"
 
 
+def pdf_info(content: bytes, key: str) -> str:
+    """A text of the PDF's document information (written as text or as UTF-16 in hex)."""
+    match = re.search(rb"/" + key.encode() + rb" (\((?:[^)\\]|\\.)*\)|<[0-9A-Fa-f]+>)", content)
+    assert match, f"no /{key} in the PDF"
+    value = match.group(1)
+    if value.startswith(b"<"):
+        return bytes.fromhex(value[1:-1].decode()).decode("utf-16")
+    return value[1:-1].decode("latin-1")
+
+
 def test_a_year_later_the_closed_report_and_its_xlsx_are_the_same(world, closed, at_start, client):
     client.force_login(world.user("USD(P)", APP))
     before = figures(cycle_report(cycle=closed))
     xlsx_before = page(client, "report_xlsx", closed).content
+    pdf_before = page(client, "report_pdf", closed).content
     html_before = page(client, "report", closed).content.decode()
 
     at_start.move_to(CLOSE + datetime.timedelta(days=366))
@@ -121,6 +133,10 @@ def test_a_year_later_the_closed_report_and_its_xlsx_are_the_same(world, closed,
     assert after == before
     assert completion(cycle_report(cycle=closed))["CENTCOM"].late == 1
     assert page(client, "report_xlsx", closed).content == xlsx_before
+    assert page(client, "report_pdf", closed).content == pdf_before  # the PDF too, byte for byte
+    assert pdf_before.startswith(b"%PDF-")
+    assert pdf_info(pdf_before, "Title").startswith("FY2027 assessment cycle — report closed on 21 Jun 2027")
+    assert pdf_info(pdf_before, "Subject") == "UNCLASSIFIED: assessment cycle report"
     html_after = page(client, "report", closed).content.decode()
     assert "Closed on 21 Jun 2027." in html_after and "Foreign Military Sales (renamed)" not in html_after
     assert body(html_after) == body(html_before)  # every table, chart and text
@@ -211,7 +227,7 @@ def test_the_report_draws_its_charts_with_titles_beside_the_tables(world, closed
 def test_the_closed_report_and_its_export_are_read_by_the_cycle_s_offices_only(world, closed, client, who,
                                                                                  expected):
     client.force_login(world.admin if who == "admin" else world.user(*who))
-    for name in ("report", "report_print", "report_xlsx"):
+    for name in ("report", "report_print", "report_xlsx", "report_pdf"):
         assert page(client, name, closed).status_code == expected
 
 
@@ -220,7 +236,7 @@ def test_the_export_is_refused_to_whom_is_not_cleared_for_a_marking_raised_after
     client.force_login(usdp)
     assert page(client, "report_xlsx", closed).status_code == 200
     CampaignPlan.objects.filter(owner=world.orgs["EUCOM"]).update(classification="S")
-    for name in ("report", "report_print", "report_xlsx"):
+    for name in ("report", "report_print", "report_xlsx", "report_pdf"):
         assert page(client, name, closed).status_code == 403  # signed in without a clearance
     SecurityProfile.objects.create(user=usdp, clearance="S", citizenship="US")
     response = page(client, "report_xlsx", closed)
@@ -228,3 +244,6 @@ def test_the_export_is_refused_to_whom_is_not_cleared_for_a_marking_raised_after
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Completion"]
     assert sheet["A1"].value == "SECRET" and sheet.cell(sheet.max_row, 1).value == "SECRET"
     assert "SECRET // TRAINING DATA" in page(client, "report_print", closed).content.decode()
+    pdf = page(client, "report_pdf", closed)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf_info(pdf.content, "Subject").startswith("SECRET")
