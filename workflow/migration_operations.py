@@ -38,3 +38,19 @@ class ModelBasesAlter(Operation):
     @property
     def migration_name_fragment(self) -> str:
         return f"{self.name.lower()}_bases"
+
+
+def sql_by_vendor(postgresql: tuple[list[str], list[str]], other: tuple[list[str], list[str]]):
+    """A data step written twice: PostgreSQL's statements (``UPDATE … FROM``, sequences, deferred
+    constraints) and portable ones for SQLite, the development default (correlated subqueries).
+    Each is a (forward, backward) pair of statement lists."""
+    from django.db import migrations
+
+    def run(which: int):
+        def step(apps, schema_editor):
+            statements = (postgresql if schema_editor.connection.vendor == "postgresql" else other)[which]
+            for statement in statements:
+                schema_editor.execute(statement)
+        return step
+
+    return migrations.RunPython(run(0), run(1))

@@ -11,7 +11,7 @@ trail still point at it."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-from workflow.migration_operations import ModelBasesAlter
+from workflow.migration_operations import ModelBasesAlter, sql_by_vendor
 
 FORWARD = [
     """INSERT INTO assessments_assessmentrecord (key) SELECT id FROM assessments_assessment""",
@@ -38,6 +38,32 @@ FORWARD = [
 ]
 
 IMMEDIATE = "SET CONSTRAINTS ALL IMMEDIATE"
+
+# SQLite (the development default): the same moves in portable SQL.
+PORTABLE_FORWARD = [
+    *FORWARD[:4],
+    """UPDATE assessments_assessment
+          SET plan_id = COALESCE(
+              (SELECT cp.plan_ptr_id FROM planning_campaignplan cp WHERE cp.id = assessments_assessment.campaign_plan_id),
+              (SELECT sp.plan_ptr_id FROM planning_campaignsupportplan sp
+                WHERE sp.id = assessments_assessment.support_plan_id))""",
+    """UPDATE assessments_answer
+          SET answered_id = COALESCE(
+              (SELECT a.record_ptr_id FROM assessments_assessment a WHERE a.id = assessments_answer.assessment_id),
+              (SELECT pa.record_ptr_id FROM assessments_programassessment pa
+                WHERE pa.id = assessments_answer.program_assessment_id))""",
+]
+PORTABLE_BACKWARD = [
+    """UPDATE assessments_assessment
+          SET campaign_plan_id = (SELECT cp.id FROM planning_campaignplan cp
+                                   WHERE cp.plan_ptr_id = assessments_assessment.plan_id),
+              support_plan_id = (SELECT sp.id FROM planning_campaignsupportplan sp
+                                  WHERE sp.plan_ptr_id = assessments_assessment.plan_id)""",
+    """UPDATE assessments_answer
+          SET assessment_id = (SELECT a.id FROM assessments_assessment a WHERE a.record_ptr_id = assessments_answer.answered_id),
+              program_assessment_id = (SELECT pa.id FROM assessments_programassessment pa
+                                        WHERE pa.record_ptr_id = assessments_answer.answered_id)""",
+]
 
 BACKWARD = [
     """UPDATE assessments_assessment a
@@ -97,7 +123,8 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint("answer", "answer_unique_per_objective"),
         migrations.RemoveConstraint("answer", "program_answer_unique"),
         # The deferred foreign key checks of the rows just written run now, before the tables change.
-        migrations.RunSQL([*FORWARD, IMMEDIATE], [*BACKWARD, IMMEDIATE]),
+        sql_by_vendor(postgresql=([*FORWARD, IMMEDIATE], [*BACKWARD, IMMEDIATE]),
+                      other=(PORTABLE_FORWARD, PORTABLE_BACKWARD)),
         migrations.AlterField("assessment", "record_ptr", record_ptr(null=False)),
         migrations.AlterField("programassessment", "record_ptr", record_ptr(null=False)),
         migrations.AlterField("assessment", "plan", plan_fk(null=False)),

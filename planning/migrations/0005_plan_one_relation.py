@@ -11,7 +11,7 @@ notifications and the audit trail (which name the kind and its id) still point a
 import django.db.models.deletion
 from django.db import migrations, models
 
-from workflow.migration_operations import ModelBasesAlter
+from workflow.migration_operations import ModelBasesAlter, sql_by_vendor
 
 CONTENT = ("planning_partnerconsideration", "planning_plansection", "planning_objective")
 
@@ -33,6 +33,23 @@ FORWARD = [
 ]
 
 IMMEDIATE = "SET CONSTRAINTS ALL IMMEDIATE"
+
+# SQLite (the development default): the same moves in portable SQL; its key sequence follows the
+# largest key inserted by itself.
+PORTABLE_FORWARD = [
+    *FORWARD[:4],
+    *(f"""UPDATE {table}
+             SET plan_id = COALESCE(
+                 (SELECT cp.plan_ptr_id FROM planning_campaignplan cp WHERE cp.id = {table}.campaign_plan_id),
+                 (SELECT sp.plan_ptr_id FROM planning_campaignsupportplan sp WHERE sp.id = {table}.support_plan_id))"""
+      for table in CONTENT),
+]
+PORTABLE_BACKWARD = [
+    *(f"""UPDATE {table}
+             SET campaign_plan_id = (SELECT cp.id FROM planning_campaignplan cp WHERE cp.plan_ptr_id = {table}.plan_id),
+                 support_plan_id = (SELECT sp.id FROM planning_campaignsupportplan sp
+                                     WHERE sp.plan_ptr_id = {table}.plan_id)""" for table in CONTENT),
+]
 
 BACKWARD = [
     *(f"""UPDATE {table} c
@@ -78,7 +95,8 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint("plansection", "plan_section_one_plan"),
         migrations.RemoveConstraint("objective", "objective_one_plan"),
         # The deferred foreign key checks of the rows just written run now, before the tables change.
-        migrations.RunSQL([*FORWARD, IMMEDIATE], [*BACKWARD, IMMEDIATE]),
+        sql_by_vendor(postgresql=([*FORWARD, IMMEDIATE], [*BACKWARD, IMMEDIATE]),
+                      other=(PORTABLE_FORWARD, PORTABLE_BACKWARD)),
         migrations.AlterField("campaignplan", "plan_ptr", plan_ptr(null=False)),
         migrations.AlterField("campaignsupportplan", "plan_ptr", plan_ptr(null=False)),
         migrations.AlterField("partnerconsideration", "plan", plan_fk("partner_considerations", null=False)),
