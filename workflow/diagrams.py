@@ -13,6 +13,7 @@ from .services import declared_transitions
 
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 200, 46, 240, 76, 24
 LABEL_PX, STATE_PX, LINE_PX = 13, 14, 16  # at the default zoom the SVG is drawn 1:1 (it scrolls, never shrinks)
+FAN_IN = 3  # arrows with the same label into one state: the label is written once, by the state
 LOOP_PX = 40  # how far a backward arrow runs above or below the boxes
 
 
@@ -35,6 +36,7 @@ def _layers(model, edges) -> dict[str, tuple[int, int]]:
     states = [value for value, _ in field.choices]
     start = field.default if field.default in states else states[0]
     depth = {start: 0}
+    order: dict[str, int] = {}
     queue = deque([start])
     outgoing = defaultdict(list)
     for source, target, _ in edges:
@@ -45,6 +47,19 @@ def _layers(model, edges) -> dict[str, tuple[int, int]]:
             if target not in depth:
                 depth[target] = depth[state] + 1
                 queue.append(target)
+    # Then each state as far right as its longest forward path (an edge to a deeper state): a
+    # state reached both directly and through a detour sits after the detour, not beside it.
+    pairs = {(source, target) for source, target, _ in edges}
+    forward = [(source, target) for source, target in pairs if source in depth and target in depth and (
+        depth[target] > depth[source] or (depth[target] == depth[source] and (target, source) not in pairs))]
+    changed, passes = True, 0
+    while changed and passes < len(states):  # bounded: a ring of same-depth states cannot push forever
+        changed, passes = False, passes + 1
+        for source, target in sorted(forward):
+            if order.get(target, depth[target]) <= order.get(source, depth[source]):
+                order[target] = order.get(source, depth[source]) + 1
+                changed = True
+    depth.update(order)
     last = max(depth.values(), default=0) + 1
     for state in states:
         depth.setdefault(state, last)
@@ -67,10 +82,14 @@ def state_diagram_svg(model, *, current: str | None = None) -> str:
     forward that are not transitions of the same document (a new version)."""
     field = model._meta.get_field("state")
     labels = dict(field.choices)
+    # Boxes as wide as the longest state's name, columns as far apart as the longest arrow label
+    # (an estimate of the drawn width: 0.6 em a character is wider than any of our fonts draws).
+    box_w = max(BOX_W, max(round(len(str(name)) * STATE_PX * 0.6) + 16 for name in labels.values()))
     edges = workflow_edges(model)
     extra = [(s, t, label) for s, t, label in getattr(model, "workflow_diagram_ways_forward", ())
              if s in labels and t in labels]
     position = _layers(model, edges + extra)
+    gap_x = max(GAP_X, max((round(len(str(label)) * LABEL_PX * 0.6) + 24 for _, _, label in edges + extra), default=0))
     rows = max(r for _, r in position.values()) + 1
     columns = max(c for c, _ in position.values()) + 1
 
@@ -83,22 +102,23 @@ def state_diagram_svg(model, *, current: str | None = None) -> str:
             dashed.add((source, target))
     def corner(state):
         column, row = position[state]
-        return MARGIN + column * (BOX_W + GAP_X), row * (BOX_H + GAP_Y)
+        return MARGIN + column * (box_w + gap_x), row * (BOX_H + GAP_Y)
 
     def crosses_a_box(source, target) -> bool:
         """Whether the straight arrow from ``source`` to ``target`` would run through another box."""
         (x1, y1), (x2, y2) = corner(source), corner(target)
-        ax, ay, bx, by = x1 + BOX_W / 2, y1 + BOX_H / 2, x2 + BOX_W / 2, y2 + BOX_H / 2
+        ax, ay, bx, by = x1 + box_w / 2, y1 + BOX_H / 2, x2 + box_w / 2, y2 + BOX_H / 2
         others = [corner(state) for state in position if state not in (source, target)]
         for step in range(1, 60):
             px, py = ax + (bx - ax) * step / 60, ay + (by - ay) * step / 60
-            if any(x - 4 <= px <= x + BOX_W + 4 and y - 4 <= py <= y + BOX_H + 4 for x, y in others):
+            if any(x - 4 <= px <= x + box_w + 4 and y - 4 <= py <= y + BOX_H + 4 for x, y in others):
                 return True
         return False
 
-    # Backward arrows that would cross a box, and the ways forward by a new document, loop around.
+    # Arrows between columns that would cross a box (a step back, a step past the next state), and
+    # the ways forward by a new document, loop around.
     backward = [key for key in merged
-                if key in dashed or (position[key[1]][0] < position[key[0]][0] and crosses_a_box(*key))]
+                if key in dashed or (position[key[1]][0] != position[key[0]][0] and crosses_a_box(*key))]
     above = [key for key in backward if position[key[0]][1] == 0 and position[key[1]][1] == 0]
     below = [key for key in backward if key not in above]
     top = MARGIN + (LOOP_PX + LINE_PX * 2) * len(above)  # room for the loops over the first row
@@ -106,9 +126,9 @@ def state_diagram_svg(model, *, current: str | None = None) -> str:
 
     def box(state):
         column, row = position[state]
-        return MARGIN + column * (BOX_W + GAP_X), top + row * (BOX_H + GAP_Y)
+        return MARGIN + column * (box_w + gap_x), top + row * (BOX_H + GAP_Y)
 
-    width = MARGIN * 2 + columns * (BOX_W + GAP_X) - GAP_X
+    width = MARGIN * 2 + columns * (box_w + gap_x) - gap_x
     height = boxes_bottom + MARGIN + (LOOP_PX * 2 + LINE_PX * 2) * len(below)
     current_words = f"; current state: {labels[current]}" if current in labels else ""
     parts = [
@@ -120,16 +140,32 @@ def state_diagram_svg(model, *, current: str | None = None) -> str:
     ]
 
     def label_text(x, y, names, anchor="middle"):
+        if not names:  # every label of the arrow is written by its target (a step open from many states)
+            return ""
         lines = "".join(f'<tspan x="{x:.0f}" dy="{0 if i == 0 else LINE_PX}">{escape(name)}</tspan>'
                         for i, name in enumerate(names))
         return (f'<text x="{x:.0f}" y="{y:.0f}" font-size="{LABEL_PX}" text-anchor="{anchor}" fill="#1b1b1b" '
                 f'paint-order="stroke" stroke="#fff" stroke-width="4">{lines}</text>')
 
-    for (source, target), names in merged.items():
+    # A step open from many states (withdraw, return for rework) would put the same label on each
+    # of its arrows, crossing each other's: it is named once, under the state the arrows lead to.
+    arrows_in: dict[tuple[str, str], int] = defaultdict(int)
+    for (_, target), names in merged.items():
+        for name in names:
+            arrows_in[(target, name)] += 1
+    fanned = {key for key, count in arrows_in.items() if count >= FAN_IN}
+    for target in position:
+        names = [name for (t, name) in fanned if t == target]
+        if names:
+            x, y = box(target)
+            parts.append(label_text(x + box_w / 2, y + BOX_H + LINE_PX, [f"{name} (every arrow in)" for name in names]))
+
+    for (source, target), all_names in merged.items():
+        names = [name for name in all_names if (target, name) not in fanned]
         (x1, y1), (x2, y2) = box(source), box(target)
         style = ' stroke-dasharray="6 4"' if (source, target) in dashed else ""
         if (source, target) in backward:
-            sx, tx = x1 + BOX_W / 2, x2 + BOX_W / 2
+            sx, tx = x1 + box_w / 2, x2 + box_w / 2
             if (source, target) in above:
                 level = MARGIN + (LOOP_PX + LINE_PX * 2) * above.index((source, target)) + LINE_PX * 2
                 sy, ty = y1, y2
@@ -144,11 +180,11 @@ def state_diagram_svg(model, *, current: str | None = None) -> str:
                          f'{ty:.0f}" fill="none" stroke="#444" stroke-width="1.5"{style} marker-end="url(#arrow)"/>')
             parts.append(label_text((sx + tx) / 2, label_y, names))
             continue
-        sx, sy = x1 + BOX_W / 2, y1 + BOX_H / 2
-        tx, ty = x2 + BOX_W / 2, y2 + BOX_H / 2
+        sx, sy = x1 + box_w / 2, y1 + BOX_H / 2
+        tx, ty = x2 + box_w / 2, y2 + BOX_H / 2
         # Leave and enter at the box edges facing each other.
         if abs(tx - sx) >= abs(ty - sy):
-            sx, tx = (x1 + BOX_W, x2) if tx > sx else (x1, x2 + BOX_W)
+            sx, tx = (x1 + box_w, x2) if tx > sx else (x1, x2 + box_w)
         else:
             sy, ty = (y1 + BOX_H, y2) if ty > sy else (y1, y2 + BOX_H)
         # Two arrows between the same boxes: the one going right (or down) bends up with its
@@ -172,10 +208,10 @@ def state_diagram_svg(model, *, current: str | None = None) -> str:
         parts.append(
             f'<g class="wf-node{" wf-current" if is_current else ""}" data-state="{escape(state)}"'
             f'{current_mark if is_current else ""}>'
-            f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="8" '
+            f'<rect x="{x}" y="{y}" width="{box_w}" height="{BOX_H}" rx="8" '
             f'fill="{"#ffd24d" if is_current else "#f4f6f8"}" stroke="{"#7a5a00" if is_current else "#667"}" '
             f'stroke-width="{3 if is_current else 1.2}"/>'
-            f'<text x="{x + BOX_W / 2}" y="{y + BOX_H / 2 + 5}" font-size="{STATE_PX}" text-anchor="middle" '
+            f'<text x="{x + box_w / 2}" y="{y + BOX_H / 2 + 5}" font-size="{STATE_PX}" text-anchor="middle" '
             f'fill="#1b1b1b" font-weight="{"bold" if is_current else "normal"}">{escape(str(labels[state]))}</text></g>'
         )
     parts.append("</svg>")

@@ -10,6 +10,8 @@ review, USD(P) evaluates and closes, and the report records CENTCOM's assessment
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -63,6 +65,9 @@ def press(page, name: str, comment: str | None = None):
     form = workflow_box(page).locator("form", has=page.get_by_role("button", name=name, exact=True))
     if comment is not None:
         form.locator("textarea[name=comment]").fill(comment)
+    confirm = form.get_by_role("checkbox", name=re.compile(rf"^Yes, {re.escape(name.lower())}"))
+    if confirm.count():  # a destructive step: the person ticks "Yes, …" first
+        confirm.check()
     form.get_by_role("button", name=name, exact=True).click()
 
 
@@ -151,9 +156,10 @@ def test_a_whole_cycle_from_setup_to_the_closed_report(browser, world, person):
     open_my_tasker(page, template_title)
     answer = page.locator("form[id^=respond-]")
     answer.get_by_label("Answer").select_option(Response.NONCONCUR)
-    answer.get_by_label("Rationale").fill("The program assessments are not covered.")
-    answer.get_by_label("Comment category").select_option("critical")
-    answer.get_by_label("Comment", exact=True).fill("Add a question on sustainment by partners.")
+    answer.locator(".wf-answer-head").get_by_label("Rationale").fill("The program assessments are not covered.")
+    first_comment = answer.get_by_role("group", name="Comment 1", exact=True)
+    first_comment.get_by_label("Category").select_option("critical")
+    first_comment.get_by_label("Comment").fill("Add a question on sustainment by partners.")
     answer.get_by_role("button", name="Record answer").click()
     expect(messages(page)).to_contain_text("Answer recorded for USD(P)")
     browser.step("template-nonconcur")
@@ -164,9 +170,9 @@ def test_a_whole_cycle_from_setup_to_the_closed_report(browser, world, person):
     expect(page.locator("#workflow-state .wf-unavailable")).to_contain_text("USD(P) non-concurred")
     matrix = page.locator("#workflow-comments")
     matrix.get_by_label("Decision on comment 1").select_option("accepted")
-    matrix.get_by_label("Rationale").fill("Sustainment question added.")
-    matrix.get_by_role("button", name="Adjudicate").click()
-    expect(messages(page)).to_contain_text("Adjudication recorded.")
+    matrix.get_by_label("Rationale for comment 1").fill("Sustainment question added.")
+    matrix.get_by_role("button", name="Adjudicate comment 1").click()
+    expect(messages(page)).to_contain_text("Adjudication of comment 1 recorded.")
     press(page, "Revise", comment="Adds the sustainment question (USD(P)'s critical comment).")
     expect(state_of(page)).to_have_text("Draft")
     page.get_by_role("link", name="Edit the questions of “Execution of the GEF”").click()

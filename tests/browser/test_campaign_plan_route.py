@@ -25,7 +25,7 @@ def state_of(page):
 def my_answer_form(page, plan, acronym):
     """The answer form of the tasker (``#respond-<pk>``), checked to post to the respond view."""
     tasker = taskers_of(plan).get(organization__acronym=acronym, step=CampaignPlan.objects.get(pk=plan.pk).current_step())
-    expect(page.locator("#workflow-taskers")).to_contain_text(f"Answer for {acronym}")
+    expect(page.locator("#workflow-state")).to_contain_text(f"Answer for {acronym}")  # the decision panel
     form = page.locator(f"#respond-{tasker.pk}")
     assert form.count() == 1, (
         f"the answer form for {acronym} is on the page but the browser dropped its <form id=\"respond-{tasker.pk}\">: "
@@ -256,7 +256,7 @@ def test_the_start_page_a_plan_in_coordination_and_the_route_diagram(browser, wo
 
     open_from_start_page(page, plan)
     expect(state_of(page)).to_have_text("In coordination")
-    expect(page.locator("#workflow-taskers")).to_contain_text("Answer for DA (coordination)")
+    expect(page.locator("#workflow-state")).to_contain_text("Answer for DA (coordination)")
     expect(page.locator("#workflow-comments table")).to_contain_text("Remove the carrier presence assumption.")
     expect(page.locator("#workflow-history")).to_contain_text("DON answered non-concur")
     expect(page.locator("#workflow-diagram-box svg .wf-current")).to_have_attribute("data-state", "coordination")

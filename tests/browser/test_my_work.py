@@ -56,9 +56,10 @@ def test_a_coordinator_answers_from_my_work_and_the_owner_finds_the_comment_to_a
 
     form.locator("select[name=response]").select_option("nonconcur")
     form.locator("textarea[name=rationale]").fill("Naval presence figures conflict with the global force plan.")
-    form.locator("select[name=comment_category]").select_option("critical")
-    form.locator("input[name=comment_section]").fill("3.b")
-    form.locator("textarea[name=comment_text]").fill("Remove the carrier presence assumption.")
+    first_comment = form.get_by_role("group", name="Comment 1", exact=True)
+    first_comment.get_by_label("Category").select_option("critical")
+    first_comment.get_by_label("Section").fill("3.b")
+    first_comment.get_by_label("Comment").fill("Remove the carrier presence assumption.")
     form.get_by_role("button", name="Record answer").click()
     expect(page.locator("ul.messagelist")).to_contain_text("Answer recorded for DON.")
     expect(page.locator("#my-work-link .wf-badge")).to_have_count(0)  # nothing else waits for the Navy
@@ -77,9 +78,9 @@ def test_a_coordinator_answers_from_my_work_and_the_owner_finds_the_comment_to_a
     expect(page.locator("#workflow-state")).to_contain_text("1 comment waits for your adjudication")
     matrix_row = page.locator("#workflow-comments tr", has_text="Remove the carrier presence assumption.")
     expect(matrix_row).to_be_visible()
-    matrix_row.locator("select[name=decision]").select_option("accepted")
-    matrix_row.get_by_role("button", name="Adjudicate").click()
-    expect(page.locator("ul.messagelist")).to_contain_text("Adjudication recorded.")
+    matrix_row.get_by_label("Decision on comment 1").select_option("accepted")
+    matrix_row.get_by_role("button", name="Adjudicate comment 1").click()
+    expect(page.locator("ul.messagelist")).to_contain_text("Adjudication of comment 1 recorded.")
     page.locator("#my-work-link").click()
     expect(page.locator("#my-work tbody tr", has_text=plan.title)).to_have_count(0)  # the others still answer
     browser.step("owner-adjudicated")
