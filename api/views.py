@@ -626,7 +626,7 @@ class ProgramAssessmentViewSet(_AssessmentViewSet):
 
 # --- the person's notifications and notification settings (reminders.notices) -----------------
 
-class NotificationViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+class NotificationViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.ReadOnlyModelViewSet):
     """The signed-in person's own notifications (reminders, escalations and notices of new work),
     newest first; ``mark-read`` marks some or all of them read."""
 

@@ -179,8 +179,10 @@ def _collect(cycle: AssessmentCycle, people: dict) -> list:
 
 
 def _reviewer(document, people: dict):
-    return people["pae_reviewer"] if (isinstance(document, ProgramAssessment)
-                                      and document.cycle.program_coordinator_id) else people["j5_reviewer"]
+    # Each kind names its reviewing organization: the program coordinator's reviewer, when it is theirs.
+    coordinator = document.cycle.program_coordinator_id
+    return people["pae_reviewer"] if coordinator and document.reviewing_organization_id == coordinator \
+        else people["j5_reviewer"]
 
 
 def _run_cycle(*, fiscal_year: int, close: bool, people: dict, organizations: dict) -> AssessmentCycle:

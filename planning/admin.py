@@ -9,6 +9,7 @@ from workflow.admin_views import RoutedDocumentAdminMixin
 from workflow.admin_writes import (
     RowsCheckedByServiceForm,
     RowsCheckedByServiceFormSet,
+    RowsOfAKindFormSet,
     ServiceWriteAdminMixin,
     row_values,
     submitted_rows,
@@ -78,6 +79,7 @@ class PartnerInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, adm
 
 class SectionInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
     model = PlanSection
+    formset = RowsOfAKindFormSet  # the rows point at ``Plan.key``, not the kind's own ``id``
     extra = 0
     fields = ("number", "heading", ("classification", "noforn"), "rel_to", "body")
     autocomplete_fields = ("rel_to",)
@@ -90,6 +92,7 @@ class SectionInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, adm
 
 class ObjectiveInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
     model = Objective
+    formset = RowsOfAKindFormSet  # the rows point at ``Plan.key``, not the kind's own ``id``
     extra = 0
     fields = ("code", "title", ("classification", "noforn"), "rel_to", "description", "end_states",
               "measures_of_effectiveness", "measures_of_performance", "indicators")

@@ -134,6 +134,8 @@ class PlanDocument(RoutedDocument, DocumentMarking):
     # The kind's own many-to-many lists that ``planning.services.plan_lists_replace`` sets and a
     # new version copies (``supporting_organizations``, ``supported_plans``).
     link_lists: tuple[str, ...] = ()
+    # The relations the kind's own ``kind_specific_gaps`` reads, prefetched with a batch of drafts.
+    gap_reads: tuple[str, ...] = ()
     # Whether the owning organization signs (approves) a plan of this kind itself.
     owner_approves = False
 
@@ -345,6 +347,7 @@ class CampaignSupportPlan(PlanDocument, Plan):
     workflow_kind = "campaign_support_plan"
     reference_name = "support_plan"
     link_lists = ("supported_plans",)
+    gap_reads = ("supported_plans",)
     owner_approves = True  # signed by the owning component
     owner_kinds = (OrganizationKind.MILITARY_DEPARTMENT, OrganizationKind.DEFENSE_AGENCY,
                    OrganizationKind.FIELD_ACTIVITY, OrganizationKind.OSD_PSA, OrganizationKind.MILITARY_SERVICE)

@@ -30,7 +30,7 @@ def plan_inbox_reads(model) -> InboxReads:
     draft's content (``conditions.content_complete``)."""
     in_flight = model.objects.filter(series=OuterRef("series"), state__in=conditions.IN_FLIGHT).order_by("version")
     draft = (Prefetch("partner_considerations", queryset=PartnerConsideration.objects.select_related("country")),
-             "objectives__end_states", *(("supported_plans",) if model is CampaignSupportPlan else ()))
+             "objectives__end_states", *model.gap_reads)
     return InboxReads(annotations={"version_in_flight": Coalesce(Subquery(in_flight.values("version")[:1]), 0)},
                       prefetch={PlanState.DRAFT: draft})
 

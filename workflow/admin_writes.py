@@ -64,7 +64,32 @@ class RowsCheckedByServiceForm(ModelForm):
         pass
 
 
-class RowsCheckedByServiceFormSet(BaseInlineFormSet):
+class RowsOfAKindFormSet(BaseInlineFormSet):
+    """The rows of a parent that is one kind of a modelled-once document (``planning.Plan``,
+    ``assessments.AssessmentRecord``): the rows' foreign key points at the base's key (``Plan.key``,
+    the kind's ``plan_ptr_id``), not at the kind's own ``id``. Django's inline formset takes the
+    parent's ``pk`` for the rows' key and for the hidden parent field it checks, so every row was
+    refused ("The inline value did not match the parent instance") once a kind's ``id`` and its key
+    differ; here both are the value the foreign key actually targets."""
+
+    def _parent_value(self):
+        return getattr(self.instance, self.fk.target_field.attname)
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        setattr(form.instance, self.fk.attname, self._parent_value())
+        return form
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        target = self.fk.target_field.attname
+        if self._pk_field == self.fk or target == self.instance._meta.pk.attname:
+            return  # the parent's pk is what the key targets: Django's own field is right
+        form.fields[self.fk.name] = InlineForeignKeyField(
+            self.instance, label=form.fields[self.fk.name].label, to_field=target)
+
+
+class RowsCheckedByServiceFormSet(RowsOfAKindFormSet):
     def validate_unique(self):
         pass
 

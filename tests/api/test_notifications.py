@@ -47,3 +47,15 @@ def test_a_person_lists_their_own_notifications_and_marks_them_read(world, as_me
     assert marked.json() == {"marked_read": 1}
     mine.refresh_from_db(), theirs.refresh_from_db()
     assert mine.read_at is not None and theirs.read_at is None
+
+
+def test_marking_read_sent_twice_with_one_key_answers_the_first_count_again(world, as_member):
+    # The retry of a request whose answer was lost: the first answer again, not "0 marked" this time.
+    Notification.objects.create(user=world.user("DA", REV), text="New coordination tasker for DA")
+    client = as_member("DA", REV)
+    first = client.post("/api/v1/notifications/mark-read/", {}, format="json", HTTP_IDEMPOTENCY_KEY="mark-all-1")
+    again = client.post("/api/v1/notifications/mark-read/", {}, format="json", HTTP_IDEMPOTENCY_KEY="mark-all-1")
+    assert first.json() == again.json() == {"marked_read": 1}
+    assert again["Idempotent-Replayed"] == "true"
+    fresh = client.post("/api/v1/notifications/mark-read/", {}, format="json", HTTP_IDEMPOTENCY_KEY="mark-all-2")
+    assert fresh.json() == {"marked_read": 0} and "Idempotent-Replayed" not in fresh

@@ -120,9 +120,12 @@ def test_j5_returns_an_assessment_with_its_reason_and_the_command_saves_and_resu
     act(assessment, "submit", owner)
     client.force_login(world.user("J5", REV))
     url = reverse("admin:assessments_assessment_transition", args=[assessment.pk, "return_for_rework"])
-    refused = client.post(url, {"expected_state": "submitted", "comment": ""})
+    # Returning is destructive: it is confirmed (the tick box) and still needs its reason.
+    refused = client.post(url, {"expected_state": "submitted", "comment": "", "confirmed": "yes"})
     assert "Reason for return is required." in messages_of(refused)
-    client.post(url, {"expected_state": "submitted", "comment": "Justify the overall rating with the indicators."})
+    assert Assessment.objects.get(pk=assessment.pk).state == AssessmentState.SUBMITTED
+    client.post(url, {"expected_state": "submitted", "comment": "Justify the overall rating with the indicators.",
+                      "confirmed": "yes"})
     assessment = Assessment.objects.get(pk=assessment.pk)
     assert (assessment.state, assessment.return_reason) == (AssessmentState.RETURNED,
                                                             "Justify the overall rating with the indicators.")

@@ -4,12 +4,12 @@ The same engine events as for plans: the kinds only name their notices in their 
 
 from __future__ import annotations
 
-from assessments.models import Assessment
+from assessments.models import Assessment, ProgramAssessment
 from reminders.models import NoticeKind, Notification
 from reminders.notices import notices_raise
 
 from .conftest import APP, REV
-from .helpers import act, answer_everything, launched
+from .helpers import act, answer_everything, joint_review_started, launched
 
 
 def told(kind: str) -> dict[str, list[str]]:
@@ -63,7 +63,10 @@ def test_a_cycle_phase_starting_is_told_to_the_commands_with_assessments_in_it(w
     world.user("EUCOM", APP)
     world.user("CENTCOM", APP)
     cycle = launched(world, world.cycle())
-    act(cycle, "start_joint_review", world.admin)
+    # Nothing is submitted yet: every assessment of the cycle (the plan's and the programs') is outstanding.
+    outstanding = (Assessment.objects.filter(cycle=cycle).count()
+                   + ProgramAssessment.objects.filter(cycle=cycle).count())
+    joint_review_started(cycle, world.admin, outstanding=outstanding)
     notices_raise()
     phases = told(NoticeKind.CYCLE_PHASE)
     assert any("joint review" in text for text in phases["eucom_approver"])

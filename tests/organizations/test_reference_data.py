@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_countries import countries
 
+from manpower.reference import read_scos
 from organizations import reference
 from organizations.management.commands import load_reference_data
 from organizations.models import (
@@ -39,10 +40,18 @@ def _counts(output: str) -> dict[str, dict[str, int]]:
     """{'organizations': {'created': 57, ...}, ...} from the command's output."""
     counts = {}
     for line in output.splitlines():
-        if ":" in line and not line.startswith("reference data"):
-            subject, numbers = line.split(":", 1)
-            counts[subject] = {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", numbers)}
+        for part in line.split(";"):  # an app's line may count two things: "SCOs: ...; manpower route: ..."
+            if ":" in part and not part.startswith("reference data"):
+                subject, numbers = part.split(":", 1)
+                counts[subject.strip()] = {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", numbers)}
     return counts
+
+
+def _scos_beyond_the_file(data) -> list[dict]:
+    """The manpower app's SCOs (``manpower/data/scos.json``) that the organizations file does not
+    already name: the loader makes an organization for each of them."""
+    named = {o["acronym"].lower() for o in data["organizations"]}
+    return [sco for sco in read_scos() if sco["acronym"].lower() not in named]
 
 
 def _edited_copy(tmp_path, edit) -> str:
@@ -66,7 +75,9 @@ def test_the_first_load_creates_everything_in_the_file():
     assert counts["organizations"] == {"created": len(data["organizations"]), "updated": 0, "unchanged": 0}
     assert counts["areas of responsibility"] == {"created": len(data["aor"]), "updated": 0, "unchanged": 0,
                                                  "removed": 0}
-    assert Organization.objects.count() == len(data["organizations"])
+    assert counts["security cooperation organizations"] == {"created": len(read_scos()), "updated": 0, "unchanged": 0}
+    # The file's organizations, and one more for each SCO the manpower app's file adds.
+    assert Organization.objects.count() == len(data["organizations"]) + len(_scos_beyond_the_file(data))
     assert AreaOfResponsibility.objects.count() == len(data["aor"])
 
 
@@ -77,7 +88,10 @@ def test_a_second_load_changes_nothing_and_says_so():
     counts = _counts(output)
     assert all(count["created"] == 0 and count.get("updated", 0) == 0 and count.get("removed", 0) == 0
                for count in counts.values()), counts
-    assert counts["organizations"]["unchanged"] == Organization.objects.count()
+    data = json.loads(reference.DEFAULT_PATH.read_text(encoding="utf-8"))
+    assert counts["organizations"]["unchanged"] == len(data["organizations"])
+    assert counts["security cooperation organizations"]["unchanged"] == len(read_scos())
+    assert Organization.objects.count() == len(data["organizations"]) + len(_scos_beyond_the_file(data))
     assert counts["areas of responsibility"]["unchanged"] == AreaOfResponsibility.objects.count()
     assert "reference data: no changes" in output.splitlines()
     writes = [query["sql"] for query in queries.captured_queries if WRITES.match(query["sql"])]

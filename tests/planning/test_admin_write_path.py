@@ -11,7 +11,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from organizations.models import Country, Role
-from planning.models import CampaignPlan, Objective
+from planning.models import CampaignPlan, CampaignSupportPlan, Objective, PlanSection
+from planning.services import support_plan_create
 from tests.security.test_need_to_know_admin_paths import add_inline_row, change_form_as_shown
 from workflow.selectors import history_of
 
@@ -178,6 +179,38 @@ def test_an_admin_edit_keeps_the_rows_it_changes_and_removes_the_rows_deleted(wo
     assert list(Objective.objects.filter(plan=plan).values_list("pk", "title")) == [
         (objective.pk, "Interoperable air and missile defense")]
     assert stored(plan)["partners"] == [("PL", "Yes", "Yes", "With help")]
+
+
+def test_rows_are_added_and_changed_in_the_admin_when_a_kinds_id_is_not_its_plan_key(world):
+    # A support plan made first takes the first ``Plan`` key: the campaign plan is then CampaignPlan
+    # 1 but Plan 2, and the next support plan CampaignSupportPlan 2 but Plan 3; their rows point at
+    # the ``Plan`` key. The change forms of both kinds save their rows.
+    support_plan_create(by=world.user("DA", AO), owner=world.orgs["DA"], title="DA campaign support plan")
+    campaign = world.ready_plan()
+    support = support_plan_create(by=world.user("DA", AO), owner=world.orgs["DA"], title="DA second support plan")
+    assert campaign.pk != campaign.plan_ptr_id and support.pk != support.plan_ptr_id
+    objective = campaign.objectives.get()
+
+    for plan, user, url_name in (
+            (campaign, world.user("EUCOM", AO), "admin:planning_campaignplan_change"),
+            (support, world.user("DA", AO), "admin:planning_campaignsupportplan_change")):
+        client = signed_in(user)
+        url = reverse(url_name, args=[plan.pk])
+        data = change_form_as_shown(client.get(url))
+        add_inline_row(data, "sections", {"number": "9", "heading": "Section typed in the admin", "body": "Typed",
+                                          "classification": "U"})
+        if plan is campaign:
+            data["objectives-0-title"] = "Objective retitled in the admin"
+
+        saved = client.post(url, data)
+
+        assert saved.status_code == 302, saved.context and saved.context["errors"]
+        assert list(PlanSection.objects.filter(plan_id=plan.plan_ptr_id).values_list("number", "heading")) == [
+            ("9", "Section typed in the admin")]
+    assert list(Objective.objects.filter(plan_id=campaign.plan_ptr_id).values_list("pk", "title")) == [
+        (objective.pk, "Objective retitled in the admin")]
+    assert not PlanSection.objects.filter(plan_id=campaign.pk).exclude(plan_id=campaign.plan_ptr_id).exists()
+    assert type(PlanSection.objects.get(plan_id=support.plan_ptr_id).plan.document) is CampaignSupportPlan
 
 
 def test_a_refused_admin_save_writes_none_of_the_plan_its_rows_or_its_links(world):

@@ -225,7 +225,8 @@ def test_a_refused_transition_keeps_the_comment_typed_and_says_why_above_it(worl
     plan = world.ready_plan()
     owner = client_for(world.user("EUCOM", AO))
     url = reverse("admin:planning_campaignplan_transition", args=[plan.pk, "withdraw"])
-    page = owner.post(url, {"expected_state": "coordination", "comment": "Overtaken by the new GEF"})
+    # Withdrawing is destructive: confirmed, it reaches the state check (the plan is a draft, not in coordination).
+    page = owner.post(url, {"expected_state": "coordination", "comment": "Overtaken by the new GEF", "confirmed": "yes"})
     html = page.content.decode()
     assert page.status_code == 200
     form = html[html.index('id="transition-withdraw"'):]
