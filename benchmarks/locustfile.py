@@ -100,7 +100,9 @@ class Ramp(LoadTestShape):
         return step
 
     def _breached(self, step: dict) -> bool:
-        return step["errors"] > 0 or step["p95_ms"] is None or step["p95_ms"] > self.slo
+        # A step that served nothing measured nothing: it neither meets the service level (see
+        # load._figures) nor stops the ramp.
+        return step["errors"] > 0 or (step["p95_ms"] is not None and step["p95_ms"] > self.slo)
 
     def tick(self):
         run_time = self.get_run_time()

@@ -113,12 +113,13 @@ def reminders_throughput_measure(*, world, database_url: str, count: int, timeou
     the last reminder sent, so neither the worker's start nor the polling counts."""
     from aiosmtpd.controller import Controller
 
-    from reminders.models import NoticeEvent, Reminder, ReminderStatus
+    from reminders.models import Reminder, ReminderStatus
+    from reminders.notices import notices_pending_skip
 
     # The worker delivers these reminders and nothing else: what the earlier phases left due
     # (the sweep's measure, the notices of their transitions) is put out of the way.
     now = timezone.now()
-    NoticeEvent.objects.filter(processed_at__isnull=True).update(processed_at=now)
+    notices_pending_skip(now=now)
     # Rows `sending` were handed to this process's in-memory broker: no worker will see them, and
     # a sweep would take them back once their lease ran out.
     Reminder.objects.filter(Q(status__in=(ReminderStatus.SCHEDULED, ReminderStatus.UNCERTAIN), due_at__lte=now)

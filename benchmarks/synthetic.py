@@ -479,6 +479,8 @@ def _history_insert(world: World, tasker_mark: int, comment_mark: int) -> int:
         "actor": "c.adjudicated_by_id", "data": "jsonb_build_object('comment', c.id, 'decision', c.decision)",
     }, f"workflow_comment c JOIN bench_staff st ON st.org_id = c.organization_id "
        f"WHERE c.id > {int(comment_mark)} AND c.decision <> ''")
+    # The generated past was told when it happened: the raisers of notices start after it.
+    PlanningMark.objects.update_or_create(name="history", defaults={"last_id": _max_id(HistoryEntry)})
     return total
 
 
@@ -502,7 +504,7 @@ def _reminders_insert(world: World, tasker_mark: int) -> int:
           CROSS JOIN (SELECT unnest(%(ids)s::bigint[]) AS step_id, unnest(%(offsets)s::int[]) AS offset_days) s
          WHERE t.id > {int(tasker_mark)} AND t.state IN ('open', 'acknowledged')""",
         {"ids": [pk for pk, _ in steps], "offsets": [offset for _, offset in steps]})
-    PlanningMark.objects.update_or_create(name="taskers", defaults={"last_tasker_id": _max_id(Tasker)})
+    PlanningMark.objects.update_or_create(name="taskers", defaults={"last_id": _max_id(Tasker)})
     return count
 
 

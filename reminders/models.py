@@ -1,15 +1,19 @@
 """Reminder tables: the policy (data administrators edit), the outbox (one row per tasker,
 step and recipient, or per notice and recipient: the database, not memory, decides whether a
 reminder or a notice went out), the in-app notifications and each user's delivery preferences.
-The engine's events that people are told of (``NoticeEvent``) are recorded in the transaction
-that made them and turned into notices once.
+The engine's events that people are told of are its history entries (and taskers issued in
+bulk, ``NoticeEvent`` rows written with them); each is turned into notices once, and a
+``NoticeEvent`` records that it was.
 
 Nothing here is added to ``workflow.Tasker``: a ``ReminderSchedule`` row per tasker records
 that its reminders were planned (and for which suspense), and ``PlanningMark`` is the
-high-water mark that lets the sweep find taskers created in bulk without scanning them all.
+high-water mark that lets the sweep find taskers created in bulk, and the raisers of notices the
+history entries not yet told, without scanning them all.
 """
 
 from __future__ import annotations
+
+import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -108,6 +112,9 @@ CLAIMABLE = (ReminderStatus.SCHEDULED, ReminderStatus.UNCERTAIN)
 # Rows per delivery task: one task and one SMTP connection carry this many e-mails, and the tasks
 # of a batch spread over every worker process.
 DELIVERY_CHUNK = 20
+# Longer than any transaction that writes taskers or history: a high-water mark (PlanningMark)
+# advances only over rows older than this, so rows below it are committed.
+HIGH_WATER_LAG = datetime.timedelta(minutes=10)
 
 
 class NoticeKind(models.TextChoices):
@@ -213,14 +220,15 @@ class ReminderSchedule(models.Model):
 
 
 class PlanningMark(models.Model):
-    """High-water mark: every tasker with an id at or below ``last_tasker_id`` has been planned."""
+    """High-water mark of a table: every row with an id at or below ``last_id`` has been looked
+    at ("taskers": planned; "history": told, when told to anyone)."""
 
     name = models.CharField(max_length=50, unique=True)
-    last_tasker_id = models.BigIntegerField(default=0)
+    last_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.last_tasker_id}"
+        return f"{self.name}: {self.last_id}"
 
 
 class UserPreference(models.Model):
@@ -274,8 +282,9 @@ class NoticePreference(models.Model):
 
 
 class NoticeEvent(models.Model):
-    """An event of the engine people may be told of, written in the transaction that made it
-    (a history entry, or an issued tasker) and turned into notices once (``processed_at``)."""
+    """An event of the engine turned into notices once (``processed_at``): a tasker issued in
+    bulk, written in the transaction that issued it and processed later; or a history entry
+    told, written (processed) by the raiser that told it, at most once per entry."""
 
     history = models.ForeignKey(HistoryEntry, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     tasker = models.ForeignKey(Tasker, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
@@ -288,6 +297,7 @@ class NoticeEvent(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(history__isnull=False) | Q(tasker__isnull=False),
                                    name="notice_event_of_history_or_tasker"),
+            models.UniqueConstraint(fields=["history"], name="notice_event_once_per_history"),
         ]
 
     def __str__(self) -> str:

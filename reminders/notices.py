@@ -3,16 +3,23 @@ outbox as suspense reminders (``reminders.models.Reminder``), exactly once.
 
 How an event becomes a notice:
 
-1. The engine tells of every history entry (``workflow.signals.history_appended``) and every
-   tasker issued in bulk (``workflow.signals.taskers_issued``) inside the transaction that made
-   them. ``notice_events_record`` keeps the ones people are told of as ``NoticeEvent`` rows, in
-   one INSERT: the event exists exactly when the change does.
+1. A history entry is the event itself (the engine's one trail, written in the transaction that
+   made the change): nothing more is written for it in that transaction. The engine tells of
+   every history entry (``workflow.signals.history_appended``); when one is told to anyone, a
+   task to raise notices is queued for the commit. Taskers issued in bulk
+   (``workflow.signals.taskers_issued``) are recorded as ``NoticeEvent`` rows in one INSERT in
+   their transaction.
 2. Once the change commits, ``notices_raise`` (a task; the sweep also calls it, so a lost task
-   delays a notice by one sweep, never drops it) claims pending events with ``SKIP LOCKED``,
-   works out who is told and what each may read, and writes in one transaction the outbox rows
-   (unique per notice key and recipient), the in-app notifications, and the events' processed
-   mark. Rows to go by e-mail at once are handed to delivery; digest rows wait for the daily
-   digest, which lists them beside the day's reminders.
+   delays a notice by one sweep, never drops it) takes the history entries told to someone
+   above the high-water mark (``PlanningMark`` "history") that carry no ``NoticeEvent`` yet,
+   and the pending tasker events (claimed with ``SKIP LOCKED``); it works out who is told and
+   what each may read, and writes in one transaction the outbox rows (unique per notice key and
+   recipient), the in-app notifications, one processed ``NoticeEvent`` per history entry
+   (unique: an entry is told once) and the tasker events' processed mark. Raisers of history
+   entries take the mark's row lock in turn. The mark advances (in the sweep) only over entries
+   older than ``HIGH_WATER_LAG``, so an entry committed late by a slower transaction (a lower
+   id, visible later) is still found. Rows to go by e-mail at once are handed to delivery;
+   digest rows wait for the daily digest, which lists them beside the day's reminders.
 
 Which events are told, and to whom, is generic: any kind of document registered with the engine
 gets them. A transition declares its notice in its kind's workflow table (``Transition(...,
@@ -34,7 +41,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from organizations.models import Role, with_article
@@ -50,23 +57,26 @@ from workflow.models import (
     Tasker,
     TaskerState,
 )
-from workflow.registry import cleared_documents, document_visible, escalation_documents
+from workflow.registry import cleared_documents, document_visible, escalation_documents, registered_documents
 
 from .marking import mail_may_carry_title
 from .models import (
     DELIVERY_CHUNK,
+    HIGH_WATER_LAG,
     NOTICE_DEFAULTS,
     NoticeDelivery,
     NoticeEvent,
     NoticeKind,
     NoticePreference,
     Notification,
+    PlanningMark,
     Reminder,
     ReminderStatus,
 )
 from .selectors import document_link
 
 EVENT_BATCH = 500
+NOTICE_MARK = "history"  # the high-water mark of history entries told (PlanningMark)
 # A move into one of these states is told to everyone who took part, whatever the kind.
 OUTCOME_STATES = ("returned", "approved", "withdrawn", "superseded")
 # A tasker closed by one of these may leave its step with every answer in.
@@ -102,19 +112,35 @@ def _told(entry: HistoryEntry) -> bool:
     return model is not None and transition_notice(model, entry.action) is not None
 
 
-def notice_events_record(*, entries: Iterable[HistoryEntry] = (), taskers: Iterable[Tasker] = ()) -> int:
-    """Record, in the caller's transaction, the events of these history entries and issued
-    taskers that people are told of (one INSERT, none when none is), and have them raised once
-    the transaction commits. Returns how many were recorded."""
-    events = [NoticeEvent(history=entry) for entry in entries if _told(entry)]
-    events += [NoticeEvent(tasker=tasker) for tasker in taskers]
-    if not events:
-        return 0
-    NoticeEvent.objects.bulk_create(events)
-    from .tasks import raise_notices
+def told_entries_q() -> Q:
+    """The history entries told to someone, as a filter: the answers and adjudications, and the
+    transitions of each registered kind that its workflow table (or the outcome default) tells."""
+    from workflow.services import declared_transitions
 
-    enqueue_on_commit(raise_notices)
-    return len(events)
+    told = Q(action__in=ANSWER_ACTIONS + COMMENT_ACTIONS)
+    content_types = ContentType.objects.get_for_models(*registered_documents())  # one query, then cached
+    for model, content_type in content_types.items():
+        actions = [rules.name for rules, _ in declared_transitions(model) if transition_notice(model, rules.name)]
+        if actions:
+            told |= Q(content_type=content_type, action__in=actions)
+    return told
+
+
+def notice_events_record(*, entries: Iterable[HistoryEntry] = (), taskers: Iterable[Tasker] = ()) -> int:
+    """In the caller's transaction: record the issued taskers as events (one INSERT, none when
+    there are none); a history entry is its own event and writes nothing more. When any of them
+    is told to someone, have notices raised once the transaction commits. Returns how many
+    events there are to raise."""
+    count = sum(1 for entry in entries if _told(entry))
+    events = [NoticeEvent(tasker=tasker) for tasker in taskers]
+    if events:
+        NoticeEvent.objects.bulk_create(events)
+    count += len(events)
+    if count:
+        from .tasks import raise_notices
+
+        enqueue_on_commit(raise_notices)
+    return count
 
 
 # --- 2. raising notices ---------------------------------------------------------------------
@@ -136,30 +162,73 @@ class Draft:
 
 
 
-def notices_raise(*, limit: int = EVENT_BATCH, now: datetime.datetime | None = None) -> int:
-    """Turn up to ``limit`` pending events into notices, exactly once: the events are claimed
-    with ``SKIP LOCKED`` (two workers never take the same event) and marked processed in the
-    transaction that writes their outbox rows and in-app notifications; a notice key is unique
-    per recipient, so an event told twice over (two answers completing a step at once) reaches
-    each person once. Rows to go at once are handed to delivery when this commits. Returns how
-    many events were processed."""
+def notices_raise(*, limit: int = EVENT_BATCH, now: datetime.datetime | None = None, settle: bool = False) -> int:
+    """Turn up to ``limit`` pending events (history entries told to someone and not told yet,
+    then taskers issued in bulk) into notices, exactly once: raisers of history entries take the
+    high-water mark's row lock in turn and record each entry told (``NoticeEvent``, unique per
+    entry) in the transaction that writes its outbox rows and in-app notifications; tasker events
+    are claimed with ``SKIP LOCKED`` and marked processed in that transaction. A notice key is
+    unique per recipient, so an event told twice over (two answers completing a step at once)
+    reaches each person once. Rows to go at once are handed to delivery when this commits.
+    ``settle`` (the sweep): then advance the mark over the entries older than
+    ``HIGH_WATER_LAG`` that wait for nothing, so the look for untold entries starts there,
+    whatever the length of the history. Returns how many events were processed."""
     now = now or timezone.now()
     # No savepoint: inside the sweep's transaction the events and the claims commit together.
     with transaction.atomic(savepoint=False):
-        events = list(NoticeEvent.objects.select_for_update(skip_locked=True, of=("self",))
-                      .filter(processed_at__isnull=True)
-                      .select_related("history", "tasker__organization", "tasker__content_type")
-                      .order_by("pk")[:limit])
-        if not events:
-            return 0
-        documents = _documents(events)
-        drafts: dict[str, Draft] = {}
-        for event in events:
-            for draft in _drafts(event, documents):
-                drafts.setdefault(draft.key, draft)
-        _write(list(drafts.values()), now=now)
-        NoticeEvent.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=now)
-    return len(events)
+        mark, _ = PlanningMark.objects.select_for_update().get_or_create(name=NOTICE_MARK)
+        entries = list(HistoryEntry.objects.filter(told_entries_q(), pk__gt=mark.last_id)
+                       .exclude(Exists(NoticeEvent.objects.filter(history=OuterRef("pk"))))
+                       .order_by("pk")[:limit])
+        events = [NoticeEvent(history=entry, created_at=now, processed_at=now) for entry in entries]
+        claimed = []
+        if len(events) < limit:
+            claimed = list(NoticeEvent.objects.select_for_update(skip_locked=True, of=("self",))
+                           .filter(processed_at__isnull=True)
+                           .select_related("tasker__organization", "tasker__content_type")
+                           .order_by("pk")[:limit - len(events)])
+        if events or claimed:
+            documents = _documents(events + claimed)
+            drafts: dict[str, Draft] = {}
+            for event in events + claimed:
+                for draft in _drafts(event, documents):
+                    drafts.setdefault(draft.key, draft)
+            _write(list(drafts.values()), now=now)
+            NoticeEvent.objects.bulk_create(events)
+            if claimed:
+                NoticeEvent.objects.filter(pk__in=[e.pk for e in claimed]).update(processed_at=now)
+        if settle:
+            # Every untold entry up to the last one taken is told now: the mark may pass them
+            # (not beyond the last taken when more wait).
+            settled = HistoryEntry.objects.filter(pk__gt=mark.last_id, at__lte=now - HIGH_WATER_LAG)
+            if len(entries) == limit:
+                settled = settled.filter(pk__lte=entries[-1].pk)
+            high = settled.aggregate(high=Max("pk"))["high"]
+            if high is not None:
+                PlanningMark.objects.filter(pk=mark.pk).update(last_id=high)
+    return len(events) + len(claimed)
+
+
+def notices_pending_count() -> int:
+    """How many events wait to be told: untold history entries above the mark and tasker events."""
+    mark = PlanningMark.objects.filter(name=NOTICE_MARK).values_list("last_id", flat=True).first() or 0
+    untold = (HistoryEntry.objects.filter(told_entries_q(), pk__gt=mark)
+              .exclude(Exists(NoticeEvent.objects.filter(history=OuterRef("pk")))).count())
+    return untold + NoticeEvent.objects.filter(processed_at__isnull=True).count()
+
+
+def notices_pending_skip(*, now: datetime.datetime | None = None) -> int:
+    """Put every pending event out of the way without telling anyone (the benchmark's mail
+    measure starts from a quiet outbox): untold entries are recorded as told, tasker events as
+    processed. Returns how many were skipped."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        mark, _ = PlanningMark.objects.select_for_update().get_or_create(name=NOTICE_MARK)
+        untold = list(HistoryEntry.objects.filter(told_entries_q(), pk__gt=mark.last_id)
+                      .exclude(Exists(NoticeEvent.objects.filter(history=OuterRef("pk"))))
+                      .values_list("pk", flat=True))
+        NoticeEvent.objects.bulk_create([NoticeEvent(history_id=pk, created_at=now, processed_at=now) for pk in untold])
+        return len(untold) + NoticeEvent.objects.filter(processed_at__isnull=True).update(processed_at=now)
 
 
 def _ref(event: NoticeEvent) -> tuple[int, int]:

@@ -41,6 +41,7 @@ from .marking import mail_may_carry_title
 from .models import (
     CLAIMABLE,
     DELIVERY_CHUNK,
+    HIGH_WATER_LAG,
     Audience,
     Notification,
     PlanningMark,
@@ -70,8 +71,7 @@ SWEEP_BUDGET_SECONDS = 90.0
 # Longer than any delivery can take (SMTP timeout included): a row still `sending` after this
 # was handed to a worker that died or a message the broker lost.
 LEASE = datetime.timedelta(minutes=10)
-# Longer than any transaction that issues taskers: ids below the high-water mark are committed.
-PLANNING_LAG = datetime.timedelta(minutes=10)
+PLANNING_LAG = HIGH_WATER_LAG
 PLANNING_MARK = "taskers"
 
 DEFAULT_POLICY_NAME = "Default reminders and escalations"
@@ -217,19 +217,19 @@ def reminders_plan_new(*, limit: int = PLAN_BATCH_SIZE, now: datetime.datetime |
     now = now or timezone.now()
     with transaction.atomic():
         mark, _ = PlanningMark.objects.select_for_update().get_or_create(name=PLANNING_MARK)
-        pending = list(Tasker.objects.filter(pk__gt=mark.last_tasker_id, reminder_schedule__isnull=True)
+        pending = list(Tasker.objects.filter(pk__gt=mark.last_id, reminder_schedule__isnull=True)
                        .order_by("pk")[:limit])
         reminders_plan(taskers=pending)
         next_unplanned = None
         if len(pending) == limit:  # more are waiting: the mark must stop below the first of them
             next_unplanned = (Tasker.objects.filter(pk__gt=pending[-1].pk, reminder_schedule__isnull=True)
                               .order_by("pk").values_list("pk", flat=True).first())
-        settled = Tasker.objects.filter(pk__gt=mark.last_tasker_id, created_at__lte=now - PLANNING_LAG)
+        settled = Tasker.objects.filter(pk__gt=mark.last_id, created_at__lte=now - PLANNING_LAG)
         if next_unplanned is not None:
             settled = settled.filter(pk__lt=next_unplanned)
         high = settled.aggregate(high=Max("pk"))["high"]
         if high is not None:
-            PlanningMark.objects.filter(pk=mark.pk).update(last_tasker_id=high)
+            PlanningMark.objects.filter(pk=mark.pk).update(last_id=high)
     return len(pending)
 
 
@@ -283,9 +283,9 @@ def _sweep_batch(*, now: datetime.datetime, batch: int, first: bool) -> tuple[li
 
     with transaction.atomic():
         if first:
-            # Events whose task was lost: a notice is late by one sweep, never dropped (one query
-            # when none is pending).
-            notices_raise(now=now)
+            # Events whose task was lost: a notice is late by one sweep, never dropped (a few
+            # indexed queries when none is pending); the mark of the entries told moves on.
+            notices_raise(now=now, settle=True)
             _reclaim_expired_leases(now=now, batch=batch)
         due = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))

@@ -9,7 +9,7 @@ from django.core import mail
 from organizations.models import Country, Role
 from planning.models import CampaignPlan, PlanState
 from reminders.models import NoticeEvent, NoticeKind, Notification, Reminder, ReminderStatus
-from reminders.notices import notice_preferences, notice_preferences_set, notices_raise
+from reminders.notices import notice_preferences, notice_preferences_set, notices_pending_count, notices_raise
 from reminders.services import digest_deliver, reminders_digest_claim, reminders_sweep
 from security.models import SecurityProfile
 from workflow.models import Response, Step
@@ -240,7 +240,7 @@ def test_raising_again_and_sweeping_again_tell_no_one_twice(world, raise_notices
     with django_capture_on_commit_callbacks(execute=True):
         reminders_sweep()
         reminders_sweep()
-    assert not NoticeEvent.objects.filter(processed_at__isnull=True).exists()
+    assert notices_pending_count() == 0
     sent = Reminder.objects.filter(notice_kind=NoticeKind.TASKER_ISSUED)
     assert sent.count() == 6 and set(sent.values_list("status", flat=True)) == {ReminderStatus.SENT}
     assert Notification.objects.filter(reminder__notice_kind=NoticeKind.TASKER_ISSUED).count() == 6
@@ -249,10 +249,10 @@ def test_raising_again_and_sweeping_again_tell_no_one_twice(world, raise_notices
 
 def test_an_event_left_by_a_lost_task_is_raised_by_the_next_sweep(world, django_capture_on_commit_callbacks):
     submitted(world)  # the on-commit task never ran (a lost message)
-    assert NoticeEvent.objects.filter(processed_at__isnull=True).count() == 3
+    assert notices_pending_count() == 3
     with django_capture_on_commit_callbacks(execute=True):
         reminders_sweep()
-    assert not NoticeEvent.objects.filter(processed_at__isnull=True).exists()
+    assert notices_pending_count() == 0
     assert len(told(NoticeKind.TASKER_ISSUED)) == 6
 
 
@@ -264,6 +264,63 @@ def test_a_rolled_back_change_leaves_no_event(world):
     with pytest.raises(RuntimeError), transaction.atomic():
         act(plan, "submit", person(world, "EUCOM", AO))
         raise RuntimeError("the request failed after the transition")
-    assert not NoticeEvent.objects.exists()
+    assert not NoticeEvent.objects.exists() and notices_pending_count() == 0
     assert notices_raise() == 0
     assert CampaignPlan.objects.get(pk=plan.pk).state == PlanState.DRAFT
+
+
+# --- the history entry is the event (issue #15: nothing more written in the change's transaction)
+
+def test_an_approval_writes_no_notice_row_and_its_history_entry_is_told_once(world, raise_notices):
+    """The approval's own transaction writes no notice event: its history entry is the event, and
+    raising twice (the task, then the sweep) tells those who took part once."""
+    plan = submitted(world)
+    for acronym in ("DA", "DON", "USD(AT&L)"):
+        answer(world, plan, acronym)
+    plan = act(plan, "send_to_review", person(world, "EUCOM", AO))
+    for acronym in ("J5", "USD(P)"):
+        for role in (AO, REV, APP):
+            person(world, acronym, role)
+        answer(world, plan, acronym, step=Step.REVIEW)
+    raise_notices()
+    events_before = NoticeEvent.objects.count()
+    act(plan, "approve", person(world, "USD(P)", APP))
+    assert NoticeEvent.objects.count() == events_before  # nothing written with the approval
+    assert notices_pending_count() == 1
+    assert raise_notices() == 1
+    assert raise_notices() == 0
+    approved = {n.user.username for n in Notification.objects.filter(reminder__notice_kind=NoticeKind.DOCUMENT_OUTCOME)}
+    assert person(world, "EUCOM", AO).username in approved
+    assert person(world, "USD(P)", APP).username not in approved  # who acted is not told
+    assert NoticeEvent.objects.filter(history__action="approve", processed_at__isnull=False).count() == 1
+
+
+def test_the_history_mark_passes_only_entries_older_than_the_lag_and_told(world, wednesday,
+                                                                           django_capture_on_commit_callbacks):
+    """The sweep moves the mark of history entries told past those older than the lag only:
+    an entry committed late by a slower transaction (a lower id) is still above it; and an entry
+    whose task was lost is told by the sweep before the mark passes it."""
+    import datetime
+
+    from reminders.models import HIGH_WATER_LAG, PlanningMark
+    from workflow.models import HistoryEntry
+
+    plan = submitted(world)  # the on-commit task never ran (a lost message)
+    answer(world, plan, "DA")
+    entry = HistoryEntry.objects.filter(action="tasker_answered").latest("pk")
+    mark = lambda: PlanningMark.objects.get(name="history").last_id  # noqa: E731
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep()
+    assert NoticeEvent.objects.filter(history=entry).count() == 1  # told by the sweep
+    assert mark() < entry.pk  # younger than the lag: the mark stays below it
+    wednesday.shift(HIGH_WATER_LAG - datetime.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep()
+    assert mark() < entry.pk
+    wednesday.shift(datetime.timedelta(minutes=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_sweep()
+    assert mark() >= entry.pk
+    assert notices_pending_count() == 0
+    # Told once, whatever the number of sweeps.
+    assert NoticeEvent.objects.filter(history=entry).count() == 1

@@ -126,7 +126,7 @@ def test_taskers_created_in_bulk_send_no_signal_and_are_planned_by_the_sweep(wor
         assert Reminder.objects.filter(tasker__in=taskers).count() == 3 * 12
     with time_machine.travel(local(2026, 11, 16, 9), tick=False):
         reminders_sweep()  # the planning lag has passed: the mark moves over them
-    assert PlanningMark.objects.get(name="taskers").last_tasker_id == max(t.pk for t in taskers)
+    assert PlanningMark.objects.get(name="taskers").last_id == max(t.pk for t in taskers)
     assert Reminder.objects.filter(tasker__in=taskers).count() == 3 * 12
 
 
@@ -136,7 +136,7 @@ def test_the_planning_mark_does_not_pass_a_tasker_younger_than_the_lag(world):
     with time_machine.travel(local(2026, 11, 16, 8, 30), tick=False):
         world.taskers_in_bulk(1, suspense=datetime.date(2026, 11, 30))
         reminders_plan_new()
-    assert PlanningMark.objects.get(name="taskers").last_tasker_id == first[0].pk
+    assert PlanningMark.objects.get(name="taskers").last_id == first[0].pk
 
 
 def test_the_sweep_sends_each_due_reminder_once_and_nothing_before_it_is_due(world, django_capture_on_commit_callbacks):
