@@ -162,6 +162,12 @@ class Draft:
 
 
 
+def _untold(above: int):
+    """History entries told to someone, above the mark ``above``, not yet told (oldest first)."""
+    return (HistoryEntry.objects.filter(told_entries_q(), pk__gt=above)
+            .exclude(Exists(NoticeEvent.objects.filter(history=OuterRef("pk")))).order_by("pk"))
+
+
 def notices_raise(*, limit: int = EVENT_BATCH, now: datetime.datetime | None = None, settle: bool = False) -> int:
     """Turn up to ``limit`` pending events (history entries told to someone and not told yet,
     then taskers issued in bulk) into notices, exactly once: raisers of history entries take the
@@ -177,9 +183,7 @@ def notices_raise(*, limit: int = EVENT_BATCH, now: datetime.datetime | None = N
     # No savepoint: inside the sweep's transaction the events and the claims commit together.
     with transaction.atomic(savepoint=False):
         mark, _ = PlanningMark.objects.select_for_update().get_or_create(name=NOTICE_MARK)
-        entries = list(HistoryEntry.objects.filter(told_entries_q(), pk__gt=mark.last_id)
-                       .exclude(Exists(NoticeEvent.objects.filter(history=OuterRef("pk"))))
-                       .order_by("pk")[:limit])
+        entries = list(_untold(mark.last_id)[:limit])
         events = [NoticeEvent(history=entry, created_at=now, processed_at=now) for entry in entries]
         claimed = []
         if len(events) < limit:
@@ -212,8 +216,7 @@ def notices_raise(*, limit: int = EVENT_BATCH, now: datetime.datetime | None = N
 def notices_pending_count() -> int:
     """How many events wait to be told: untold history entries above the mark and tasker events."""
     mark = PlanningMark.objects.filter(name=NOTICE_MARK).values_list("last_id", flat=True).first() or 0
-    untold = (HistoryEntry.objects.filter(told_entries_q(), pk__gt=mark)
-              .exclude(Exists(NoticeEvent.objects.filter(history=OuterRef("pk")))).count())
+    untold = _untold(mark).count()
     return untold + NoticeEvent.objects.filter(processed_at__isnull=True).count()
 
 
@@ -224,9 +227,7 @@ def notices_pending_skip(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         mark, _ = PlanningMark.objects.select_for_update().get_or_create(name=NOTICE_MARK)
-        untold = list(HistoryEntry.objects.filter(told_entries_q(), pk__gt=mark.last_id)
-                      .exclude(Exists(NoticeEvent.objects.filter(history=OuterRef("pk"))))
-                      .values_list("pk", flat=True))
+        untold = list(_untold(mark.last_id).values_list("pk", flat=True))
         NoticeEvent.objects.bulk_create([NoticeEvent(history_id=pk, created_at=now, processed_at=now) for pk in untold])
         return len(untold) + NoticeEvent.objects.filter(processed_at__isnull=True).update(processed_at=now)
 
