@@ -16,7 +16,7 @@ from security.models import AuditEvent
 from workflow.exceptions import InvalidInput, NotPermitted, TransitionRefused
 from workflow.models import HistoryEntry, Response, Step, TaskerState
 from workflow.selectors import open_taskers, taskers_of
-from workflow.services import tasker_respond, transition_perform
+from workflow.services import transition_perform
 
 AO, REV, APP = Role.ACTION_OFFICER, Role.REVIEWER, Role.APPROVER
 TODAY = datetime.datetime(2026, 11, 30, 17, 0, tzinfo=datetime.UTC)
