@@ -898,14 +898,15 @@ class MaterielDiversionRequestSerializer(serializers.ModelSerializer):
 class MaterielDiversionRequestWriteSerializer(serializers.Serializer):
     """What a request's author types; ``materiel.services.request_write`` applies every rule."""
 
-    title = serializers.CharField(max_length=300, required=False)
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     owner = AcronymField(required=False, allow_null=True,
                          help_text="The requesting office (to create; needed when you act for more than one).")
     partner = CountryCodeField(required=False, help_text="ISO 3166-1 alpha-2 of the partner country.")
-    item = serializers.CharField(max_length=200, required=False)
+    # Blank text is the service's to refuse, in its words (``request_write``).
+    item = serializers.CharField(max_length=200, required=False, allow_blank=True)
     quantity = serializers.IntegerField(min_value=1, max_value=2_147_483_647, required=False)
     unit = serializers.CharField(max_length=40, required=False)
-    source = serializers.CharField(max_length=200, required=False)
+    source = serializers.CharField(max_length=200, required=False, allow_blank=True)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     needed_by = serializers.DateField(required=False, allow_null=True)
     justification = serializers.CharField(required=False, allow_blank=True)

@@ -793,12 +793,11 @@ class FADAssignmentViewSet(StrictQueryMixin, IdempotentPostMixin, mixins.CreateM
     starts). ``?current=true`` keeps those in force today; ``?country=TR`` one partner's history."""
 
     lookup_value_regex = ID
-    queryset = FADAssignment.objects.select_related("country", "assigned_by", "assigned_for").order_by(
-        "country__code", "partner_organization", "-effective_from")
+    queryset = FADAssignment.objects.select_related("country", "assigned_by", "assigned_for")
     serializer_class = serializers.FADAssignmentSerializer
     filterset_class = filters.FADAssignmentFilter
     search_fields = ["partner_organization", "rationale"]
-    cursor_ordering = "id"
+    cursor_ordering = ("-effective_from", "-id")  # the latest first: a partner's history reads down
 
     def get_serializer_class(self):
         if self.action == "create":
