@@ -98,7 +98,7 @@ def nullable(field_class, **kwargs):
     return field_class(read_only=True, allow_null=True, **kwargs)
 
 
-# --- force/activity designators (the Chairman's, Encl. 2, 9.g) -------------------------------
+# --- force/activity designators (the Chairman's, Encl. 2, 9.f) -------------------------------
 
 class FADBriefSerializer(serializers.Serializer):
     """A partner's force/activity designator in force today, as shown beside the partner."""

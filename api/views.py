@@ -787,7 +787,7 @@ class MaterielDiversionRequestViewSet(mixins.CreateModelMixin, mixins.UpdateMode
 class FADAssignmentViewSet(StrictQueryMixin, IdempotentPostMixin, mixins.CreateModelMixin,
                            viewsets.ReadOnlyModelViewSet):
     """Force/activity designators of partner countries and organizations, with their effective
-    dates and rationale, history kept (Encl. 2, 9.g). Everyone who works here reads them; an
+    dates and rationale, history kept (Encl. 2, 9.f). Everyone who works here reads them; an
     approver of the Chairman's office (the Joint Staff) assigns one
     (``organizations.services.fad_assign``: the partner's current period ends the day the new one
     starts). ``?current=true`` keeps those in force today; ``?country=TR`` one partner's history."""

@@ -55,7 +55,7 @@ class MaterielDiversionRequestAdmin(ServiceWriteAdminMixin, BoundedCountAdminMix
 
     @admin.display(description="partner's FAD")
     def partner_fad(self, obj):
-        """The partner's force/activity designator in force today (the Chairman's, Encl. 2, 9.g)."""
+        """The partner's force/activity designator in force today (the Chairman's, Encl. 2, 9.f)."""
         if obj is None or not obj.partner_id:
             return "—"
         if getattr(obj, "fad_now", None):

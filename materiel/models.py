@@ -1,8 +1,8 @@
 """Materiel diversion requests (DoDD 5132.03, Encl. 2, 1.g, 9.f, 9.g): a combatant command or a
 Military Department asks to divert materiel or equipment to a partner; USD(P) decides in
-consultation with DSCA, and when DSCA cannot resolve competing partner needs the Chairman
-recommends priorities first. The partner's force/activity designator is the Chairman's
-(``organizations.FADAssignment``). Who may move a request, when, and what happens then reads top
+consultation with DSCA (1.g), and when DSCA cannot resolve competing partner needs the Chairman
+recommends priorities first (9.g). The partner's force/activity designator is the Chairman's
+(9.f, ``organizations.FADAssignment``). Who may move a request, when, and what happens then reads top
 to bottom in ``materiel.workflows``."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ EDITABLE = (DiversionState.DRAFT, DiversionState.RETURNED)
 class MaterielDiversionRequest(RoutedDocument, MarkingFields):
     """A request to divert materiel or equipment (item, quantity, source) to a partner country,
     with its justification and urgency. Owned by the requesting office (a combatant command or a
-    Military Department); DSCA consults (9.f) and says whether competing partner needs remain
+    Military Department); DSCA consults (1.g) and says whether competing partner needs remain
     unresolved; the Chairman then recommends priorities (9.g); USD(P) approves or disapproves
     (1.g)."""
 

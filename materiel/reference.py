@@ -20,7 +20,7 @@ DEFAULT_ROUTE = (
     "Materiel diversion (DoDD 5132.03 default)",
     [
         (Step.CONSULTATION, Designation.SECURITY_COOPERATION_AGENCY, "", 5,
-         "Encl. 2, 9.f: the Director, DSCA advises USD(P) on diverting materiel to partners"),
+         "Encl. 2, 1.g: USD(P) determines diversion priorities in consultation with the Director, DSCA"),
         (Step.REVIEW, Designation.JOINT_STAFF, "", 5,
          "Encl. 2, 9.g: the Chairman recommends priorities when DSCA cannot resolve competing partner needs"),
         (Step.APPROVAL, Designation.POLICY_OFFICE, "", 5,

@@ -4,7 +4,7 @@
   officers and approvers of the requesting office (a combatant command or a Military
   Department); admin and API alike.
 - the workflow's effects and conditions (``materiel.workflows`` names them beside each
-  transition): tasking DSCA's consultation (Encl. 2, 9.f), the Chairman's priority recommendation
+  transition): tasking DSCA's consultation (Encl. 2, 1.g), the Chairman's priority recommendation
   when DSCA cannot resolve competing partner needs (9.g), and USD(P)'s decision (1.g), through
   the engine's services; the decision records the partner's FAD in force on the day.
 
@@ -152,7 +152,7 @@ def _office(request: MaterielDiversionRequest, step: str, designation: str) -> l
 
 
 def request_submit(request: MaterielDiversionRequest, context: TransitionContext) -> None:
-    """Take the route and task DSCA to consult (Encl. 2, 9.f)."""
+    """Take the route and task DSCA to consult (Encl. 2, 1.g)."""
     route_snapshot_take(document=request)
     taskers_issue(document=request, step=Step.CONSULTATION, participants=route_participants(request, Step.CONSULTATION),
                   by=context.by, capacity=context.capacity)

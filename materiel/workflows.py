@@ -4,7 +4,7 @@ happens then (the effect, ``materiel.services``). Installed at start-up (``mater
 Who takes part in each step is the route (data: ``materiel.reference``), each step citing the
 directive's paragraph.
 
-    draft → consultation (DSCA, 9.f) → decision (USD(P), 1.g) → approved | disapproved
+    draft → consultation (DSCA, 1.g) → decision (USD(P), 1.g) → approved | disapproved
                        ↘ priorities (the Chairman recommends, when DSCA cannot resolve
                                      competing partner needs, 9.g) → decision
     consultation, priorities, decision → returned → (resubmitted) consultation

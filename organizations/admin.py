@@ -711,7 +711,7 @@ class FADCurrentFilter(admin.SimpleListFilter):
 @admin.register(FADAssignment)
 class FADAssignmentAdmin(admin.ModelAdmin):
     """Force/activity designators of partner countries and organizations, assigned by the
-    Chairman's office with effective dates and rationale (Encl. 2, 9.g); the history is kept."""
+    Chairman's office with effective dates and rationale (Encl. 2, 9.f); the history is kept."""
 
     form = FADAssignmentForm
     list_display = ("partner_name", "designator", "effective_from", "effective_until", "assigned_for", "rationale")

@@ -498,8 +498,8 @@ class PowerRequest(models.Model):
 
 
 class ForceActivityDesignator(models.TextChoices):
-    """The Chairman's force/activity designators (CJCSI 4110.01: FAD I highest, V lowest) as they
-    rank a partner's claim on materiel (DoDD 5132.03, Encl. 2, 9.g)."""
+    """The Chairman's force/activity designators (FAD I highest, V lowest) as they
+    rank a partner's claim on materiel (DoDD 5132.03, Encl. 2, 9.f)."""
 
     FAD_I = "I", "FAD I"
     FAD_II = "II", "FAD II"
@@ -511,7 +511,7 @@ class ForceActivityDesignator(models.TextChoices):
 class FADAssignment(models.Model):
     """One period in which a partner country or a partner organization (an international or
     regional organization, by name: “NATO Support and Procurement Agency”) held a force/activity
-    designator, assigned by the Chairman of the Joint Chiefs of Staff (Encl. 2, 9.g) with its
+    designator, assigned by the Chairman of the Joint Chiefs of Staff (Encl. 2, 9.f) with its
     rationale. Never rewritten: a new assignment ends the current period on its first day
     (``effective_until``, exclusive) and starts its own, so the history is kept. Written only by
     ``organizations.services.fad_assign``."""

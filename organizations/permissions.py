@@ -76,7 +76,7 @@ def register() -> None:
     declare(Country, view=is_staff_member)  # ISO 3166, from django-countries: no one edits it
     declare(OrganizationNameHistory, view=is_staff_member)
     declare(OrganizationDesignation, view=is_staff_member)
-    # FADs are the Chairman's (Encl. 2, 9.g): everyone who works here reads them beside each
+    # FADs are the Chairman's (Encl. 2, 9.f): everyone who works here reads them beside each
     # partner; an approver of the Joint Staff office assigns one (``services.fad_assign``, which
     # ends the current period); no one edits or deletes a period (the history).
     declare(FADAssignment, view=is_staff_member, add=Predicate(_assigns_fads, name="assigns_fads"))

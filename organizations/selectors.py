@@ -270,7 +270,7 @@ def person_roles_text(user) -> str:
     return "; ".join(words)
 
 
-# Force/activity designators (Encl. 2, 9.g) ---------------------------------------------------------
+# Force/activity designators (Encl. 2, 9.f) ---------------------------------------------------------
 
 def fad_assignments_on(*, on: datetime.date | None = None) -> QuerySet:
     """The FAD assignments in force on ``on`` (today by default): one per partner at most."""

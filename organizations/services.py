@@ -664,7 +664,7 @@ def power_request_withdraw(*, request: PowerRequest, by, note: str = "") -> Powe
     return _decided(locked, state=PowerRequestState.WITHDRAWN, by=by, note=note, fields=[])
 
 
-# Force/activity designators: the Chairman's (Encl. 2, 9.g) ---------------------------------------
+# Force/activity designators: the Chairman's (Encl. 2, 9.f) ---------------------------------------
 
 FAD_ASSIGNERS = (Role.APPROVER,)
 

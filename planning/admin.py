@@ -82,7 +82,7 @@ class PartnerInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, adm
         return super().get_queryset(request).select_related("country").annotate(
             fad_now=Subquery(today.values("designator")[:1]), fad_since=Subquery(today.values("effective_from")[:1]))
 
-    @admin.display(description="force/activity designator (the Chairman's, Encl. 2, 9.g)")
+    @admin.display(description="force/activity designator (the Chairman's, Encl. 2, 9.f)")
     def fad(self, partner):
         if partner is None or not partner.pk:
             return "Shown once the partner is saved."

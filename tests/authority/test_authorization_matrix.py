@@ -253,9 +253,9 @@ RELATION_ORGANIZATIONS = {
     "manning_authorization": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
     "manpower_request_draft": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
     "manpower_request_endorsement": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
-    # The Chairman's office (J5) assigns FADs; everyone reads them beside each partner (Encl. 2, 9.g).
+    # The Chairman's office (J5) assigns FADs; everyone reads them beside each partner (Encl. 2, 9.f).
     "fad_assignment": ("EUCOM", "DA", "J5", "SOCOM"),
-    # A diversion request: the requesting command owns it, DSCA is tasked to consult (9.f),
+    # A diversion request: the requesting command owns it, DSCA is tasked to consult (1.g),
     # USD(P) decides every one (1.g).
     "materiel_request_draft": ("EUCOM", "DSCA", "USD(P)", "SOCOM"),
     "materiel_request_consultation": ("EUCOM", "DSCA", "USD(P)", "SOCOM"),

@@ -1,5 +1,5 @@
-"""The route of a materiel diversion request as the directive assigns it (Encl. 2, 1.g, 9.f,
-9.g): DSCA consults, the Chairman recommends priorities when DSCA cannot resolve competing
+"""The route of a materiel diversion request as the directive assigns it (Encl. 2, 1.g, 9.g, with
+the FADs of 9.f): DSCA consults, the Chairman recommends priorities when DSCA cannot resolve competing
 partner needs, USD(P) decides; what the decision records, and bad input refused beside its field."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _submitted(world, **fields):
 def test_dsca_consults_then_usdp_decides(world):
     request = _submitted(world)
     assert request.state == DiversionState.CONSULTATION
-    assert [(t.organization.acronym, t.step) for t in open_taskers(request)] == [("DSCA", Step.CONSULTATION)]  # 9.f
+    assert [(t.organization.acronym, t.step) for t in open_taskers(request)] == [("DSCA", Step.CONSULTATION)]  # 1.g
     request = transition_perform(document=request, name="advise", by=world.user("DSCA", APP),
                                  comment="No competing need; recommend approval.")
     assert request.state == DiversionState.DECISION and request.dsca_advice == "No competing need; recommend approval."
