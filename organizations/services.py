@@ -673,12 +673,14 @@ def fad_assigner_capacity(user, *, on: datetime.date | None = None):
     """The capacity in which ``user`` assigns FADs: an approver of the Chairman's office (the
     organization holding the Joint Staff designation), in their own right or by delegation; None
     when they may not."""
-    from .selectors import acting_capacity_among, designated_organization
+    from .selectors import acting_capacity_among, designation_holder_ids
 
-    office = designated_organization(Designation.JOINT_STAFF, on=on)
-    if office is None or not active_account(user):
+    # Asked by every admin page's menu (may this person add one?): no query beyond what the
+    # request has read once (the designations' holders and the person's roles).
+    offices = sorted(designation_holder_ids([Designation.JOINT_STAFF], on=on))
+    if not offices or not active_account(user):
         return None
-    return acting_capacity_among(user=user, organizations=[office], roles=FAD_ASSIGNERS, on=on)
+    return acting_capacity_among(user=user, organizations=offices, roles=FAD_ASSIGNERS, on=on)
 
 
 def fad_assign(*, designator: str, effective_from: datetime.date | None, rationale: str, country: Country | None = None,
