@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, Template
 from manpower.models import ManpowerChangeRequest
+from materiel.models import MaterielDiversionRequest
 from planning.models import CampaignPlan, CampaignSupportPlan
 from workflow.registry import visible_documents
 
@@ -36,6 +37,7 @@ DOCUMENT_KINDS: list[DocumentKind] = [
     DocumentKind("assessments", Assessment, _registered(Assessment)),
     DocumentKind("program-assessments", ProgramAssessment, _registered(ProgramAssessment)),
     DocumentKind("manpower-change-requests", ManpowerChangeRequest, _registered(ManpowerChangeRequest)),
+    DocumentKind("materiel-diversion-requests", MaterielDiversionRequest, _registered(MaterielDiversionRequest)),
 ]
 
 

@@ -9,7 +9,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django_countries import countries
 
-from organizations.models import Country, Organization, OrganizationKind
+from organizations.models import (
+    Country,
+    FADAssignment,
+    ForceActivityDesignator,
+    Organization,
+    OrganizationKind,
+)
 from planning.models import CampaignPlan, CampaignPlanKind, CampaignSupportPlan, GEFGuidance, PlanState
 from workflow.models import Comment as WorkflowComment
 from workflow.models import CommentCategory, Decision, Step, Tasker, TaskerState
@@ -151,3 +157,22 @@ class CommentFilter(_DocumentFilter):
 
     def filter_adjudicated(self, queryset, name, value):
         return queryset.exclude(decision="") if value else queryset.filter(decision="")
+
+
+class FADAssignmentFilter(filters.FilterSet):
+    country = filters.CharFilter(method="filter_country", help_text="ISO 3166-1 alpha-2 of a partner country.")
+    designator = filters.ChoiceFilter(choices=ForceActivityDesignator.choices)
+    current = filters.BooleanFilter(method="filter_current", help_text="true: in force today; false: the others.")
+
+    class Meta:
+        model = FADAssignment
+        fields = ["country", "designator", "current"]
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(country__code=value.upper())
+
+    def filter_current(self, queryset, name, value):
+        from organizations.selectors import fad_assignments_on
+
+        current = fad_assignments_on().values("pk")
+        return queryset.filter(pk__in=current) if value else queryset.exclude(pk__in=current)

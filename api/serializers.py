@@ -24,7 +24,17 @@ from manpower.models import (
     RequestedBillet,
     SecurityCooperationOrganization,
 )
-from organizations.models import AreaOfResponsibility, Country, Delegation, Membership, Organization
+from materiel.models import MaterielDiversionRequest, Urgency
+from organizations.models import (
+    AreaOfResponsibility,
+    Country,
+    Delegation,
+    FADAssignment,
+    ForceActivityDesignator,
+    Membership,
+    Organization,
+)
+from organizations.selectors import fad_assignments_on
 from planning import services as planning_services
 from planning.models import (
     CampaignPlan,
@@ -88,6 +98,53 @@ def nullable(field_class, **kwargs):
     return field_class(read_only=True, allow_null=True, **kwargs)
 
 
+# --- force/activity designators (the Chairman's, Encl. 2, 9.f) -------------------------------
+
+class FADBriefSerializer(serializers.Serializer):
+    """A partner's force/activity designator in force today, as shown beside the partner."""
+
+    designator = serializers.ChoiceField(choices=ForceActivityDesignator.choices, help_text="I (highest) to V.")
+    label = serializers.CharField(source="get_designator_display", help_text="“FAD II”.")
+    effective_from = serializers.DateField()
+
+
+def fad_today_of(country_id, context) -> dict | None:
+    """The FAD of today of ``country_id`` (None when it has none), from every current assignment,
+    read once per response and kept in the serializer context: one query for a page of partners."""
+    if context is None:
+        context = {}
+    if "_fads_today" not in context:
+        context["_fads_today"] = {row.country_id: row for row in fad_assignments_on().filter(country__isnull=False)}
+    row = context["_fads_today"].get(country_id)
+    return FADBriefSerializer(row).data if row is not None else None
+
+
+class FADAssignmentSerializer(serializers.ModelSerializer):
+    country = CountryCodeField(read_only=True, allow_null=True, help_text="ISO 3166-1 alpha-2 (or null: an "
+                                                                           "organization)")
+    partner = serializers.CharField(source="partner_name", read_only=True, help_text="The partner's name.")
+    label = serializers.CharField(source="get_designator_display", read_only=True)
+    assigned_by = nullable(UsernameField)
+    assigned_for = nullable(AcronymField)
+
+    class Meta:
+        model = FADAssignment
+        fields = ["id", "country", "partner_organization", "partner", "designator", "label", "effective_from",
+                  "effective_until", "rationale", "assigned_by", "assigned_for", "assigned_at"]
+        read_only_fields = fields
+
+
+class FADAssignmentWriteSerializer(serializers.Serializer):
+    """What the Chairman's office types; ``organizations.services.fad_assign`` applies every rule."""
+
+    country = CountryCodeField(required=False, allow_null=True, help_text="ISO 3166-1 alpha-2 of a partner country.")
+    partner_organization = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                                 help_text="Or a partner organization, by name.")
+    designator = serializers.ChoiceField(choices=ForceActivityDesignator.choices)
+    effective_from = serializers.DateField()
+    rationale = serializers.CharField(max_length=5000)
+
+
 # --- organizations and countries -----------------------------------------------------------
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -114,9 +171,15 @@ class CountrySerializer(serializers.ModelSerializer):
     aor_periods = AreaOfResponsibilitySerializer(many=True, read_only=True,
                                                  help_text="Which geographic combatant command covered it, when.")
 
+    fad = serializers.SerializerMethodField(help_text="Its force/activity designator today, as a partner (null: none).")
+
     class Meta:
         model = Country
-        fields = ["code", "name", "aor_periods"]
+        fields = ["code", "name", "aor_periods", "fad"]
+
+    @extend_schema_field(FADBriefSerializer(allow_null=True))
+    def get_fad(self, country) -> dict | None:
+        return fad_today_of(country.pk, self.context)
 
 
 # --- who the token acts for ------------------------------------------------------------------
@@ -335,10 +398,15 @@ def editable_fields(model) -> list[str]:
 class PartnerConsiderationSerializer(serializers.ModelSerializer):
     country = CountryCodeField(help_text="ISO 3166-1 alpha-2")
     country_name = serializers.CharField(source="country.name", read_only=True)
+    fad = serializers.SerializerMethodField(help_text="The partner's force/activity designator today (null: none).")
 
     class Meta:
         model = PartnerConsideration
-        fields = ["country", "country_name", "can_support", "can_safeguard", "can_sustain"]
+        fields = ["country", "country_name", "fad", "can_support", "can_safeguard", "can_sustain"]
+
+    @extend_schema_field(FADBriefSerializer(allow_null=True))
+    def get_fad(self, partner) -> dict | None:
+        return fad_today_of(partner.country_id, self.context)
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
@@ -802,6 +870,49 @@ class ManpowerChangeRequestWriteSerializer(serializers.Serializer):
                                              required=False)
     noforn = serializers.BooleanField(required=False)
     billets = RequestedBilletSerializer(many=True, required=False)
+
+
+# --- materiel diversion requests -----------------------------------------------------------
+
+class MaterielDiversionRequestSerializer(serializers.ModelSerializer):
+    owner = AcronymField(read_only=True, help_text="The requesting office (a combatant command or Military Department).")
+    partner = CountryCodeField(read_only=True, help_text="ISO 3166-1 alpha-2 of the partner country.")
+    partner_name = serializers.CharField(source="partner.name", read_only=True)
+    partner_fad = serializers.SerializerMethodField(help_text="The partner's force/activity designator today.")
+    rel_to = CountryCodeField(many=True, read_only=True)
+    created_by = nullable(UsernameField)
+
+    class Meta:
+        model = MaterielDiversionRequest
+        fields = ["id", "title", "owner", "partner", "partner_name", "partner_fad", "item", "quantity", "unit",
+                  "source", "urgency", "needed_by", "justification", "state", "classification", "noforn", "rel_to",
+                  "dsca_advice", "competing_needs", "priority_recommendation", "partner_fad_at_decision",
+                  "decision_note", "return_reason", "created_by", "created_at", "submitted_at", "decided_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(FADBriefSerializer(allow_null=True))
+    def get_partner_fad(self, request) -> dict | None:
+        return fad_today_of(request.partner_id, self.context)
+
+
+class MaterielDiversionRequestWriteSerializer(serializers.Serializer):
+    """What a request's author types; ``materiel.services.request_write`` applies every rule."""
+
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    owner = AcronymField(required=False, allow_null=True,
+                         help_text="The requesting office (to create; needed when you act for more than one).")
+    partner = CountryCodeField(required=False, help_text="ISO 3166-1 alpha-2 of the partner country.")
+    # Blank text is the service's to refuse, in its words (``request_write``).
+    item = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    quantity = serializers.IntegerField(min_value=1, max_value=2_147_483_647, required=False)
+    unit = serializers.CharField(max_length=40, required=False)
+    source = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    needed_by = serializers.DateField(required=False, allow_null=True)
+    justification = serializers.CharField(required=False, allow_blank=True)
+    classification = serializers.ChoiceField(
+        choices=MaterielDiversionRequest._meta.get_field("classification").choices, required=False)
+    noforn = serializers.BooleanField(required=False)
 
 
 # --- My work -------------------------------------------------------------------------------

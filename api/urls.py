@@ -20,6 +20,9 @@ router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("program-assessments", views.ProgramAssessmentViewSet, basename="program-assessment")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("manpower-change-requests", views.ManpowerChangeRequestViewSet, basename="manpower-change-request")
+router.register("materiel-diversion-requests", views.MaterielDiversionRequestViewSet,
+                basename="materiel-diversion-request")
+router.register("force-activity-designators", views.FADAssignmentViewSet, basename="force-activity-designator")
 
 app_name = "api"
 urlpatterns = [

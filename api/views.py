@@ -22,7 +22,10 @@ from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, Q
 from assessments.selectors import answer_sheet
 from manpower import services as manpower_services
 from manpower.models import ManpowerChangeRequest
-from organizations.models import AreaOfResponsibility, Country, Organization
+from materiel import services as materiel_services
+from materiel.models import MaterielDiversionRequest
+from organizations import services as organization_services
+from organizations.models import AreaOfResponsibility, Country, FADAssignment, Organization
 from organizations.selectors import delegations_active, memberships_active
 from planning import services as planning_services
 from planning.models import CampaignPlan, CampaignSupportPlan, GEFGuidance, Objective, Plan, PlanSection
@@ -727,3 +730,86 @@ class ManpowerChangeRequestViewSet(mixins.CreateModelMixin, mixins.UpdateModelMi
 
     def update(self, request, *args, **kwargs):
         return self._write(request, self.get_object())
+
+
+# --- materiel diversion requests and force/activity designators ---------------------------------
+
+@extend_schema_view(create=extend_schema(request=serializers.MaterielDiversionRequestWriteSerializer,
+                                         responses={201: serializers.MaterielDiversionRequestSerializer}),
+                    partial_update=extend_schema(request=serializers.MaterielDiversionRequestWriteSerializer,
+                                                 responses=serializers.MaterielDiversionRequestSerializer))
+@workflow_schema(serializers.MaterielDiversionRequestSerializer, MaterielDiversionRequest)
+class MaterielDiversionRequestViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
+                                      viewsets.ReadOnlyModelViewSet):
+    """Materiel diversion requests the user may see (need-to-know and markings): written by the
+    action officers and approvers of the requesting combatant command or Military Department while
+    a draft or returned (``materiel.services.request_write``), decided by USD(P) after DSCA's
+    consultation (and the Chairman's priorities, when DSCA cannot resolve competing needs). Each
+    shows its partner's force/activity designator of today."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    read_serializer_class = serializer_class = serializers.MaterielDiversionRequestSerializer
+    filterset_fields = ["state", "urgency"]
+    search_fields = ["title", "item"]
+
+    def get_queryset(self):
+        return visible_to(self.request.user, "materiel-diversion-requests").select_related(
+            "owner", "partner", "created_by").prefetch_related("rel_to")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.MaterielDiversionRequestWriteSerializer
+        return self.read_serializer_class
+
+    def _write(self, request, document=None):
+        given = serializers.MaterielDiversionRequestWriteSerializer(data=request.data, partial=document is not None)
+        given.is_valid(raise_exception=True)
+        values = dict(given.validated_data)
+        owner, partner = values.pop("owner", None), values.pop("partner", None)
+        if document is not None and owner is not None and owner.pk != document.owner_id:
+            raise InvalidInput("The requesting office is chosen when the request is created.",
+                               {"owner": ["The requesting office cannot change."]})
+        saved = materiel_services.request_write(by=request.user, request=document, owner=owner, partner=partner,
+                                                fields=values)
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=saved.pk),
+                                                   context=self.get_serializer_context()).data,
+                        status=status.HTTP_200_OK if document is not None else status.HTTP_201_CREATED)
+
+    def create(self, request, *args, **kwargs):
+        return self._write(request)
+
+    def update(self, request, *args, **kwargs):
+        return self._write(request, self.get_object())
+
+
+@extend_schema_view(create=extend_schema(request=serializers.FADAssignmentWriteSerializer,
+                                         responses={201: serializers.FADAssignmentSerializer}))
+class FADAssignmentViewSet(StrictQueryMixin, IdempotentPostMixin, mixins.CreateModelMixin,
+                           viewsets.ReadOnlyModelViewSet):
+    """Force/activity designators of partner countries and organizations, with their effective
+    dates and rationale, history kept (Encl. 2, 9.f). Everyone who works here reads them; an
+    approver of the Chairman's office (the Joint Staff) assigns one
+    (``organizations.services.fad_assign``: the partner's current period ends the day the new one
+    starts). ``?current=true`` keeps those in force today; ``?country=TR`` one partner's history."""
+
+    lookup_value_regex = ID
+    queryset = FADAssignment.objects.select_related("country", "assigned_by", "assigned_for")
+    serializer_class = serializers.FADAssignmentSerializer
+    filterset_class = filters.FADAssignmentFilter
+    search_fields = ["partner_organization", "rationale"]
+    cursor_ordering = ("-effective_from", "-id")  # the latest first: a partner's history reads down
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return serializers.FADAssignmentWriteSerializer
+        return serializers.FADAssignmentSerializer
+
+    def create(self, request, *args, **kwargs):
+        given = serializers.FADAssignmentWriteSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        values = given.validated_data
+        row = organization_services.fad_assign(
+            by=request.user, country=values.get("country"), partner_organization=values.get("partner_organization", ""),
+            designator=values["designator"], effective_from=values["effective_from"], rationale=values["rationale"])
+        return Response(serializers.FADAssignmentSerializer(row, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)

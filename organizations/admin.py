@@ -24,6 +24,7 @@ from .models import (
     AreaOfResponsibility,
     Country,
     Delegation,
+    FADAssignment,
     Membership,
     Organization,
     OrganizationNameHistory,
@@ -659,3 +660,92 @@ class PowerRequestAdmin(admin.ModelAdmin):
                     "withdraw": "withdrawn"}[action]
             self.message_user(request, f"Request {decided} {done}.", messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:organizations_powerrequest_change", args=[obj.pk]))
+
+
+class FADAssignmentForm(forms.ModelForm):
+    """Assigning a FAD: ``services.fad_assign`` applies every rule (and ends the partner's current
+    period); its refusals show beside their fields and nothing is saved."""
+
+    class Meta:
+        model = FADAssignment
+        fields = ("country", "partner_organization", "designator", "effective_from", "rationale")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def _post_clean(self):  # the service validates and writes (the model's own clean would half-repeat it)
+        if self.errors:
+            return
+        data = self.cleaned_data
+        try:
+            with transaction.atomic():
+                self.instance = services.fad_assign(
+                    by=self.user, country=data.get("country"), partner_organization=data.get("partner_organization"),
+                    designator=data.get("designator"), effective_from=data.get("effective_from"),
+                    rationale=data.get("rationale"))
+        except ValidationError as error:
+            self.add_error(None, error)
+        except PermissionDenied as error:
+            self.add_error(None, str(error))
+
+
+class FADCurrentFilter(admin.SimpleListFilter):
+    title = "period"
+    parameter_name = "current"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "In force today"), ("no", "Ended or future")]
+
+    def queryset(self, request, queryset):
+        from .selectors import fad_assignments_on
+
+        current = fad_assignments_on().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=current)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=current)
+        return queryset
+
+
+@admin.register(FADAssignment)
+class FADAssignmentAdmin(admin.ModelAdmin):
+    """Force/activity designators of partner countries and organizations, assigned by the
+    Chairman's office with effective dates and rationale (Encl. 2, 9.f); the history is kept."""
+
+    form = FADAssignmentForm
+    list_display = ("partner_name", "designator", "effective_from", "effective_until", "assigned_for", "rationale")
+    list_filter = ("designator", FADCurrentFilter)
+    list_select_related = ("country", "assigned_for")
+    search_fields = ("partner_organization", "country__code", "rationale")
+    autocomplete_fields = ("country",)
+    readonly_fields = ("assigned_by", "assigned_for", "assigned_at", "effective_until")
+
+    @admin.display(description="partner")
+    def partner_name(self, row):
+        return row.partner_name
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class WithUser(form):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, user=request.user, **inner)
+
+        return WithUser
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return FADAssignmentForm.Meta.fields
+        return (*FADAssignmentForm.Meta.fields, "effective_until", "assigned_by", "assigned_for", "assigned_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return self.get_fields(request, obj)
+        return ()
+
+    def save_model(self, request, obj, form, change):
+        pass  # written by ``services.fad_assign`` in the form's validation, inside the admin's transaction
+
+    def save_related(self, request, form, formsets, change):
+        pass

@@ -495,3 +495,63 @@ class PowerRequest(models.Model):
             return f"{self.user} as {role} of {self.organization} from {self.start}"
         designation = dict(Designation.choices).get(self.designation, self.designation)
         return f"{self.organization} to hold “{designation}” from {self.start}"
+
+
+class ForceActivityDesignator(models.TextChoices):
+    """The Chairman's force/activity designators (FAD I highest, V lowest) as they
+    rank a partner's claim on materiel (DoDD 5132.03, Encl. 2, 9.f)."""
+
+    FAD_I = "I", "FAD I"
+    FAD_II = "II", "FAD II"
+    FAD_III = "III", "FAD III"
+    FAD_IV = "IV", "FAD IV"
+    FAD_V = "V", "FAD V"
+
+
+class FADAssignment(models.Model):
+    """One period in which a partner country or a partner organization (an international or
+    regional organization, by name: “NATO Support and Procurement Agency”) held a force/activity
+    designator, assigned by the Chairman of the Joint Chiefs of Staff (Encl. 2, 9.f) with its
+    rationale. Never rewritten: a new assignment ends the current period on its first day
+    (``effective_until``, exclusive) and starts its own, so the history is kept. Written only by
+    ``organizations.services.fad_assign``."""
+
+    country = models.ForeignKey(Country, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="fad_assignments")
+    partner_organization = models.CharField(max_length=200, blank=True,
+                                            help_text="A partner organization (instead of a country), by its name.")
+    designator = models.CharField(max_length=3, choices=ForceActivityDesignator.choices)
+    effective_from = models.DateField()
+    effective_until = models.DateField(null=True, blank=True, help_text="Exclusive; empty while current.")
+    rationale = models.TextField()
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", help_text="Empty only for the reference data's baseline.")
+    assigned_for = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     help_text="The Chairman's office the assigner acted for.")
+    assigned_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["country", "partner_organization", "-effective_from"]
+        verbose_name = "force/activity designator assignment"
+        indexes = [models.Index(fields=["country", "effective_from"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(country__isnull=False, partner_organization="")
+                                   | Q(country__isnull=True) & ~Q(partner_organization=""),
+                                   name="fad_names_one_partner"),
+            models.CheckConstraint(condition=Q(effective_until__isnull=True)
+                                   | Q(effective_until__gt=models.F("effective_from")),
+                                   name="fad_until_after_from"),
+            models.UniqueConstraint(fields=["country"], condition=Q(effective_until__isnull=True, country__isnull=False),
+                                    name="fad_one_current_per_country"),
+            models.UniqueConstraint(Upper("partner_organization"),
+                                    condition=Q(effective_until__isnull=True) & ~Q(partner_organization=""),
+                                    name="fad_one_current_per_partner_organization"),
+        ]
+
+    def __str__(self) -> str:
+        until = f" until {self.effective_until}" if self.effective_until else ""
+        return f"{self.partner_name}: {self.get_designator_display()} from {self.effective_from}{until}"
+
+    @property
+    def partner_name(self) -> str:
+        return self.country.name if self.country_id else self.partner_organization

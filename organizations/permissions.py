@@ -15,6 +15,7 @@ from .models import (
     AreaOfResponsibility,
     Country,
     Delegation,
+    FADAssignment,
     Membership,
     Organization,
     OrganizationDesignation,
@@ -62,6 +63,12 @@ def _may_ask_for_power(user, _request=None) -> bool:
     return may_request_power(user, kind=PowerRequestKind.GRANT_ROLE)
 
 
+def _assigns_fads(user) -> bool:
+    from .services import fad_assigner_capacity
+
+    return fad_assigner_capacity(user) is not None
+
+
 def register() -> None:
     for model in (Organization, AreaOfResponsibility):
         declare(model, view=is_staff_member, add=is_system_administrator, change=is_system_administrator,
@@ -69,6 +76,10 @@ def register() -> None:
     declare(Country, view=is_staff_member)  # ISO 3166, from django-countries: no one edits it
     declare(OrganizationNameHistory, view=is_staff_member)
     declare(OrganizationDesignation, view=is_staff_member)
+    # FADs are the Chairman's (Encl. 2, 9.f): everyone who works here reads them beside each
+    # partner; an approver of the Joint Staff office assigns one (``services.fad_assign``, which
+    # ends the current period); no one edits or deletes a period (the history).
+    declare(FADAssignment, view=is_staff_member, add=Predicate(_assigns_fads, name="assigns_fads"))
     for model in (Membership, Delegation):
         manage = is_system_administrator | administers
         declare(model, view=manage | is_auditor, add=manage, change=manage, delete=manage)

@@ -268,3 +268,39 @@ def person_roles_text(user) -> str:
     if not words and user.is_superuser:
         words = ["System administrator"]
     return "; ".join(words)
+
+
+# Force/activity designators (Encl. 2, 9.f) ---------------------------------------------------------
+
+def fad_assignments_on(*, on: datetime.date | None = None) -> QuerySet:
+    """The FAD assignments in force on ``on`` (today by default): one per partner at most."""
+    from .models import FADAssignment
+
+    day = _today(on)
+    return FADAssignment.objects.filter(Q(effective_until__isnull=True) | Q(effective_until__gt=day),
+                                        effective_from__lte=day)
+
+
+def fads_of_countries(countries, *, on: datetime.date | None = None) -> dict[int, object]:
+    """The FAD assignment in force on ``on`` of each of ``countries`` (ids or rows) that has one,
+    by country id: one query, for a list of partners."""
+    ids = [getattr(c, "pk", c) for c in countries]
+    if not ids:
+        return {}
+    return {row.country_id: row for row in fad_assignments_on(on=on).filter(country_id__in=ids)}
+
+
+def fad_of_country(country, *, on: datetime.date | None = None):
+    """The FAD assignment of ``country`` in force on ``on``, or None when the Chairman assigned none."""
+    if country is None:
+        return None
+    return fads_of_countries([country], on=on).get(getattr(country, "pk", country))
+
+
+def fad_words(assignment) -> str:
+    """How a partner's FAD reads beside its name: “FAD II (since 1 October 2025)”, or “No FAD assigned”."""
+    if assignment is None:
+        return "No FAD assigned"
+    from runtime.dates import date_words
+
+    return f"{assignment.get_designator_display()} (since {date_words(assignment.effective_from)})"

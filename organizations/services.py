@@ -662,3 +662,81 @@ def power_request_withdraw(*, request: PowerRequest, by, note: str = "") -> Powe
     if by is None or locked.requested_by_id != by.pk:
         raise ValidationError("Only the person who asked withdraws a request.")
     return _decided(locked, state=PowerRequestState.WITHDRAWN, by=by, note=note, fields=[])
+
+
+# Force/activity designators: the Chairman's (Encl. 2, 9.f) ---------------------------------------
+
+FAD_ASSIGNERS = (Role.APPROVER,)
+
+
+def fad_assigner_capacity(user, *, on: datetime.date | None = None):
+    """The capacity in which ``user`` assigns FADs: an approver of the Chairman's office (the
+    organization holding the Joint Staff designation), in their own right or by delegation; None
+    when they may not."""
+    from .selectors import acting_capacity_among, designation_holder_ids
+
+    # Asked by every admin page's menu (may this person add one?): no query beyond what the
+    # request has read once (the designations' holders and the person's roles).
+    offices = sorted(designation_holder_ids([Designation.JOINT_STAFF], on=on))
+    if not offices or not active_account(user):
+        return None
+    return acting_capacity_among(user=user, organizations=offices, roles=FAD_ASSIGNERS, on=on)
+
+
+def fad_assign(*, designator: str, effective_from: datetime.date | None, rationale: str, country: Country | None = None,
+               partner_organization: str = "", by=None):
+    """Assign ``designator`` (FAD I–V) to a partner country or a partner organization from
+    ``effective_from``, with the Chairman's rationale: the partner's current period ends that
+    day, its rows before stay (the history). ``by`` must be an approver of the Chairman's office
+    (``fad_assigner_capacity``); only the reference data loader writes with no person. Refused,
+    writing nothing, with each reason beside its field: no partner or two, an unknown designator,
+    no date or rationale, a start not after the partner's latest assignment. Returns the new row
+    (or the current one when it already says the same)."""
+    from django.core.exceptions import PermissionDenied
+
+    from .models import FADAssignment, ForceActivityDesignator
+
+    assigned_for = None
+    if by is not None:
+        capacity = fad_assigner_capacity(by)
+        if capacity is None:
+            raise PermissionDenied("Only an approver of the Chairman's office (the Joint Staff) assigns force/activity "
+                                   "designators.")
+        assigned_for = Organization.objects.get(pk=capacity.organization_id)
+    partner_organization = (partner_organization or "").strip()
+    rationale = (rationale or "").strip()
+    errors: dict[str, list[str]] = {}
+    if country is None and not partner_organization:
+        errors["country"] = ["Name the partner: a country, or a partner organization."]
+    elif country is not None and partner_organization:
+        errors["partner_organization"] = ["Name one partner: a country or a partner organization, not both."]
+    if designator not in ForceActivityDesignator.values:
+        errors["designator"] = ["Choose a designator from FAD I to FAD V."]
+    if effective_from is None:
+        errors["effective_from"] = ["Give the date the designator takes effect."]
+    if not rationale:
+        errors["rationale"] = ["Give the Chairman's rationale for the designator."]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if country is not None:
+            Country.objects.select_for_update().get(pk=country.pk)  # one assignment of a partner at a time
+            rows = FADAssignment.objects.filter(country=country)
+        else:
+            rows = FADAssignment.objects.select_for_update().filter(partner_organization__iexact=partner_organization)
+        latest = rows.order_by("-effective_from").first()
+        if latest is not None and latest.effective_until is None and latest.designator == designator \
+                and latest.effective_from <= effective_from:
+            return latest
+        if latest is not None and latest.effective_from >= effective_from:
+            raise ValidationError({"effective_from": [
+                f"{latest.partner_name} already holds {latest.get_designator_display()} from {latest.effective_from}; "
+                "a new designator must start after the latest one."]})
+        if latest is not None and latest.effective_until is None:
+            latest.effective_until = effective_from
+            _save_validated(latest, update_fields=["effective_until"])
+        row = FADAssignment(country=country, partner_organization=partner_organization, designator=designator,
+                            effective_from=effective_from, rationale=rationale, assigned_by=by,
+                            assigned_for=assigned_for)
+        _save_validated(row)
+    return row

@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery
 
 from organizations.models import Role
-from organizations.selectors import organizations_acting_for
+from organizations.selectors import fad_assignments_on, fad_words, organizations_acting_for
 from organizations.widgets import CountryAutocompleteAdminMixin, choices_read_once
+from runtime.dates import date_words
 from security.admin_mixins import InlineFollowsParentMixin
 from workflow.admin_lists import BoundedCountAdminMixin, VisibleOwnerFilter
 from workflow.admin_views import RoutedDocumentAdminMixin
@@ -70,11 +72,23 @@ class PartnerInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, adm
     form = RowsCheckedByServiceForm
     formset = RowsCheckedByServiceFormSet
     extra = 0
-    fields = ("country", "can_support", "can_safeguard", "can_sustain")
+    fields = ("country", "fad", "can_support", "can_safeguard", "can_sustain")
+    readonly_fields = ("fad",)
     autocomplete_fields = ("country",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("country")
+        # Each partner's force/activity designator of today, in the inline's one query (``fad``).
+        today = fad_assignments_on().filter(country=OuterRef("country"))
+        return super().get_queryset(request).select_related("country").annotate(
+            fad_now=Subquery(today.values("designator")[:1]), fad_since=Subquery(today.values("effective_from")[:1]))
+
+    @admin.display(description="force/activity designator (the Chairman's, Encl. 2, 9.f)")
+    def fad(self, partner):
+        if partner is None or not partner.pk:
+            return "Shown once the partner is saved."
+        if getattr(partner, "fad_now", None):
+            return f"FAD {partner.fad_now} (since {date_words(partner.fad_since)})"
+        return fad_words(None)
 
 
 class SectionInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):

@@ -13,6 +13,7 @@ from django_fsm import FSMField
 
 from organizations.models import (
     Delegation,
+    FADAssignment,
     Membership,
     OrganizationDesignation,
     PowerRequest,
@@ -77,6 +78,18 @@ def _power_request_saved(sender, instance, created, **kwargs):
                          "decided_by": instance.decided_by_id, "reason": instance.reason,
                          "decision_note": instance.decision_note, "membership": instance.membership_id,
                          "organization_designation": instance.organization_designation_id})
+
+
+@receiver(post_save, sender=FADAssignment)
+def _fad_saved(sender, instance, created, **kwargs):
+    """The Chairman's assignment of a force/activity designator, or the end of a period by the next one."""
+    verb = "assigned" if created else "ended"
+    audit_record(action=AuditAction.PERMISSION, obj=instance, user=instance.assigned_by,
+                 description=f"Force/activity designator {verb}: {instance}",
+                 detail={"designator": instance.designator, "country": instance.country_id,
+                         "partner_organization": instance.partner_organization,
+                         "effective_from": str(instance.effective_from),
+                         "effective_until": str(instance.effective_until or ""), "rationale": instance.rationale})
 
 
 def _permissions_changed(sender, instance, action, pk_set, **kwargs):

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "planning",
     "assessments",
     "manpower",
+    "materiel",
     "rest_framework",
     "knox",
     "django_filters",

@@ -41,11 +41,14 @@ from assessments.models import (
 from assessments.services import cycle_create, template_create
 from manpower.models import ManningAuthorization, ManpowerChangeRequest, SecurityCooperationOrganization
 from manpower.services import manning_baseline_set, request_write
+from materiel.models import MaterielDiversionRequest
+from materiel.services import request_write as materiel_request_write
 from organizations.authority import may
 from organizations.models import (
     AreaOfResponsibility,
     Country,
     Delegation,
+    FADAssignment,
     Membership,
     Organization,
     OrganizationDesignation,
@@ -53,6 +56,7 @@ from organizations.models import (
     PowerRequestKind,
     Role,
 )
+from organizations.services import fad_assign
 from planning.models import (
     CampaignPlan,
     CampaignSupportPlan,
@@ -212,6 +216,17 @@ manpower_request_draft         delete  ....   ....   ....   ....   ....   .     
 manpower_request_endorsement   view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
 manpower_request_endorsement   change  ....   ....   ....   ....   ....   .      .
 manpower_request_endorsement   delete  ....   ....   ....   ....   ....   .      .
+fad_assignment                 view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
+fad_assignment                 add     ....   ....   ..y.   ....   ....   .      .
+fad_assignment                 change  ....   ....   ....   ....   ....   .      .
+fad_assignment                 delete  ....   ....   ....   ....   ....   .      .
+materiel_request_draft         view    y.y.   y.y.   y.y.   y.y.   y.y.   y      .
+materiel_request_draft         add     y..y   ....   ....   ....   ....   .      .
+materiel_request_draft         change  y...   ....   y...   ....   ....   .      .
+materiel_request_draft         delete  ....   ....   ....   ....   ....   .      .
+materiel_request_consultation  view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+materiel_request_consultation  change  ....   ....   ....   ....   ....   .      .
+materiel_request_consultation  delete  ....   ....   ....   ....   ....   .      .
 """
 
 # Which organization plays each relation to each record (the owning one first).
@@ -238,6 +253,12 @@ RELATION_ORGANIZATIONS = {
     "manning_authorization": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
     "manpower_request_draft": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
     "manpower_request_endorsement": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
+    # The Chairman's office (J5) assigns FADs; everyone reads them beside each partner (Encl. 2, 9.f).
+    "fad_assignment": ("EUCOM", "DA", "J5", "SOCOM"),
+    # A diversion request: the requesting command owns it, DSCA is tasked to consult (1.g),
+    # USD(P) decides every one (1.g).
+    "materiel_request_draft": ("EUCOM", "DSCA", "USD(P)", "SOCOM"),
+    "materiel_request_consultation": ("EUCOM", "DSCA", "USD(P)", "SOCOM"),
 }
 
 
@@ -449,6 +470,19 @@ def records(db):
                                    by=cast.member("ODC-TURKEY", "action_officer"))
     objects.update({"sco": odc, "manning_authorization": odc.authorizations.get(),
                     "manpower_request_draft": manpower_request("Draft"), "manpower_request_endorsement": endorsing})
+
+    def materiel_request(title):
+        return materiel_request_write(by=cast.member("EUCOM", "action_officer"), owner=eucom,
+                                      partner=Country.objects.get(code="PL"),
+                                      fields={"title": f"{title} (training data)", "item": "Interceptor",
+                                              "quantity": 4, "source": "Army stocks", "justification": "Threat."})
+
+    consulting = transition_perform(document=materiel_request("Submitted"), name="submit",
+                                    by=cast.member("EUCOM", "action_officer"))
+    fad = fad_assign(by=cast.member("J5", "approver"), country=Country.objects.get(code="PL"), designator="II",
+                     effective_from=datetime.date(2026, 1, 1), rationale="Training data.")
+    objects.update({"fad_assignment": fad, "materiel_request_draft": materiel_request("Draft"),
+                    "materiel_request_consultation": consulting})
     missing = [name for name, obj in objects.items() if obj is None]
     assert not missing, f"the fixture made no {missing}"
     return cast, objects
@@ -491,6 +525,8 @@ RECORD_MODELS = {
     "power_request": PowerRequest, "oidc_link_request": OIDCLinkRequest,
     "sco": SecurityCooperationOrganization, "manning_authorization": ManningAuthorization,
     "manpower_request_draft": ManpowerChangeRequest, "manpower_request_endorsement": ManpowerChangeRequest,
+    "fad_assignment": FADAssignment, "materiel_request_draft": MaterielDiversionRequest,
+    "materiel_request_consultation": MaterielDiversionRequest,
 }
 
 
@@ -600,6 +636,9 @@ API_RECORDS = {
     "program_assessment": lambda o: f"/api/v1/program-assessments/{o.pk}/",
     "manpower_request_draft": lambda o: f"/api/v1/manpower-change-requests/{o.pk}/",
     "manpower_request_endorsement": lambda o: f"/api/v1/manpower-change-requests/{o.pk}/",
+    "fad_assignment": lambda o: f"/api/v1/force-activity-designators/{o.pk}/",
+    "materiel_request_draft": lambda o: f"/api/v1/materiel-diversion-requests/{o.pk}/",
+    "materiel_request_consultation": lambda o: f"/api/v1/materiel-diversion-requests/{o.pk}/",
 }
 API_CHANGES = {
     "campaign_plan_draft": {"summary": "Changed through the API (training data)."},
@@ -610,6 +649,8 @@ API_CHANGES = {
     "program_assessment": {"strategic_environment_changes": "Changed through the API (training data)."},
     "manpower_request_draft": {"justification": "Changed through the API (training data)."},
     "manpower_request_endorsement": {"justification": "Changed through the API (training data)."},
+    "materiel_request_draft": {"justification": "Changed through the API (training data)."},
+    "materiel_request_consultation": {"justification": "Changed through the API (training data)."},
 }
 
 
