@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, Template
+from initiatives.models import Initiative, InitiativeEvaluation
 from manpower.models import ManpowerChangeRequest
 from planning.models import CampaignPlan, CampaignSupportPlan
 from workflow.registry import visible_documents
@@ -36,6 +37,8 @@ DOCUMENT_KINDS: list[DocumentKind] = [
     DocumentKind("assessments", Assessment, _registered(Assessment)),
     DocumentKind("program-assessments", ProgramAssessment, _registered(ProgramAssessment)),
     DocumentKind("manpower-change-requests", ManpowerChangeRequest, _registered(ManpowerChangeRequest)),
+    DocumentKind("initiatives", Initiative, _registered(Initiative)),
+    DocumentKind("initiative-evaluations", InitiativeEvaluation, _registered(InitiativeEvaluation)),
 ]
 
 

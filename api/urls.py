@@ -20,6 +20,8 @@ router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("program-assessments", views.ProgramAssessmentViewSet, basename="program-assessment")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("manpower-change-requests", views.ManpowerChangeRequestViewSet, basename="manpower-change-request")
+router.register("initiatives", views.InitiativeViewSet, basename="initiative")
+router.register("initiative-evaluations", views.InitiativeEvaluationViewSet, basename="initiative-evaluation")
 
 app_name = "api"
 urlpatterns = [
