@@ -257,10 +257,14 @@ def initiative_write(*, by, initiative: Initiative | None = None, objective=None
 def indicator_next_due(indicator: Indicator, *, last: datetime.date | None = None,
                        started: datetime.date | None = None) -> datetime.date:
     """The end of the next period to report for ``indicator``: one period after its last entry,
-    or after the later of its baseline and the initiative's approval when it has none."""
-    if last is None:
-        last = max(indicator.baseline_on, started) if started else indicator.baseline_on
-    return add_months(last, indicator.frequency_months)
+    or, when it has none, the first period counted from its baseline that ends after the
+    initiative's approval (``started``)."""
+    if last is not None:
+        return add_months(last, indicator.frequency_months)
+    periods = 1
+    while started is not None and add_months(indicator.baseline_on, periods * indicator.frequency_months) <= started:
+        periods += 1
+    return add_months(indicator.baseline_on, periods * indicator.frequency_months)
 
 
 def monitoring_next_due(initiative: Initiative) -> datetime.date | None:
