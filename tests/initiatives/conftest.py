@@ -13,7 +13,14 @@ from django.contrib.auth import get_user_model
 from assessments.models import Program
 from initiatives import reference
 from initiatives.services import initiative_write
-from organizations.models import AreaOfResponsibility, Country, Designation, Membership, Organization, OrganizationKind
+from organizations.models import (
+    AreaOfResponsibility,
+    Country,
+    Designation,
+    Membership,
+    Organization,
+    OrganizationKind,
+)
 from organizations.services import designation_assign
 from planning.models import Objective
 from planning.services import campaign_plan_create
