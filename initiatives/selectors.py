@@ -135,3 +135,42 @@ def program_initiatives_summary(user, programs) -> dict[int, dict]:
                                "evaluated": sum(1 for r in rows if r["evaluation"]),
                                "ratings": "; ".join(f"{k}: {v}" for k, v in sorted(ratings.items()))}
     return summary
+
+
+def program_initiative_figures(programs) -> list[dict]:
+    """What the cycle's report says of the initiatives of ``programs`` (each with ``pk``,
+    ``code``, ``name``), as JSON-ready figures frozen with the report: per program, its approved or
+    closed initiatives, their estimated cost, how many report monitoring entries, how many have
+    an approved evaluation, and those evaluations' ratings (the latest per initiative). Counted
+    from initiatives and evaluations marked UNCLASSIFIED without NOFORN only: the report carries
+    the marking of the plans it aggregates, and a count of classified efforts is not added to it
+    (the program assessment's page shows those to readers cleared for them)."""
+    from django.db.models import Count, Exists, OuterRef, Sum
+
+    from security.markings import ClassificationLevel
+
+    unclassified = {"classification": ClassificationLevel.UNCLASSIFIED, "noforn": False}
+    programs = list(programs)
+    initiatives = (Initiative.objects.filter(program__in=[p.pk for p in programs], state__in=PROGRAM_STATES,
+                                             **unclassified)
+                   .annotate(monitored=Exists(MonitoringEntry.objects.filter(indicator__initiative=OuterRef("pk")))))
+    totals = {row["program"]: row for row in initiatives.values("program").annotate(
+        count=Count("pk"), cost=Sum("estimated_cost"), monitored=Count("pk", filter=Q(monitored=True)))}
+    latest: dict[int, tuple[int, str]] = {}
+    for evaluation in (InitiativeEvaluation.objects.filter(initiative__in=initiatives, state=EvaluationState.APPROVED,
+                                                           **unclassified)
+                       .order_by("initiative", "period_end", "approved_at").values("initiative", "initiative__program",
+                                                                                  "rating")):
+        latest[evaluation["initiative"]] = (evaluation["initiative__program"], evaluation["rating"])
+    from .models import EvaluationRating
+
+    rows = []
+    for program in programs:
+        total = totals.get(program.pk, {})
+        ratings = [rating for program_id, rating in latest.values() if program_id == program.pk]
+        rows.append({"label": program.code, "title": program.name, "initiatives": total.get("count", 0),
+                     "cost": str(total.get("cost") or 0), "monitored": total.get("monitored", 0),
+                     "evaluated": len(ratings),
+                     "ratings": [[label, ratings.count(value)] for value, label in EvaluationRating.choices
+                                 if ratings.count(value)]})
+    return rows
