@@ -3,9 +3,10 @@ one place each), and what program assessments read of them (``program_initiative
 
 An initiative is seen, when cleared for its marking, by those who may see the campaign plan that
 holds its objective (``planning.selectors.plans_visible_to``: the plan's owner, its tasked
-organizations, the offices that review every plan), by the office that administers its program,
-and by the organizations tasked on it. An evaluation is seen, when cleared for its own marking,
-by those who may see its initiative, its owner, and the organizations tasked on it."""
+organizations, the offices that review every plan), by the office that administers its program
+(and DSCA, which administers them all), and by the organizations tasked on it. An evaluation is
+seen, when cleared for its own marking and its initiative's, by those who may see its initiative,
+its owner, the organizations tasked on it and USD(P), which approves every evaluation."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
-from organizations.selectors import active_account, organization_ids_acting_for
+from organizations.selectors import active_account, designation_holder_ids, organization_ids_acting_for
 from planning.models import CampaignPlan
 from planning.selectors import plans_visible_to
 from security.access import marking_q
 from workflow.models import Tasker
-from workflow.registry import exists_row_by_row
+from workflow.registry import exists_row_by_row, reviewing_designations
 
 from .models import EvaluationState, Initiative, InitiativeEvaluation, InitiativeState, MonitoringEntry
 
@@ -42,6 +43,8 @@ def initiatives_visible_to(user) -> QuerySet[Initiative]:
     organizations = organization_ids_acting_for(user)
     if not organizations:
         return Initiative.objects.none()
+    if designation_holder_ids(reviewing_designations(Initiative)).intersection(organizations):
+        return cleared  # DSCA, which administers the programs (registered by ``initiatives.apps``)
     plans = plans_visible_to(user, CampaignPlan).values("plan_ptr_id")
     return cleared.filter(Q(objective__plan_id__in=plans) | Q(owner__in=organizations)
                           | Q(program__administered_by__in=organizations) | _tasked(Initiative, organizations))
@@ -66,6 +69,8 @@ def evaluations_visible_to(user) -> QuerySet[InitiativeEvaluation]:
     organizations = organization_ids_acting_for(user)
     if not organizations:
         return model.objects.none()
+    if designation_holder_ids(reviewing_designations(model)).intersection(organizations):
+        return cleared  # USD(P), which approves every evaluation (registered by ``initiatives.apps``)
     return cleared.filter(Q(initiative__in=initiatives_visible_to(user)) | Q(owner__in=organizations)
                           | _tasked(model, organizations))
 
