@@ -128,7 +128,7 @@ def load(*, stdout) -> None:
         "recommendations": "Add a mobile training team for the second crew cohort.", "rating": "partly_met"})
     evaluation = transition_perform(document=evaluation, name="submit", by=_user("DSCA", AO))
     for tasker in open_taskers(evaluation):
-        tasker_respond(tasker=tasker, by=_user("INDOPACOM", REV), response=Response.CONCUR_WITH_COMMENT,
+        tasker_respond(tasker=tasker, by=_user("INDOPACOM", REV), response=Response.CONCUR,
                        rationale="Concur; the second cohort starts next quarter (training data).")
     evaluation = transition_perform(document=evaluation, name="send_for_approval", by=_user("DSCA", AO))
     transition_perform(document=evaluation, name="approve", by=_user("USD(P)", APP),

@@ -284,6 +284,7 @@ def _monitoring_task(initiative: Initiative, *, by, capacity) -> None:
     due = monitoring_next_due(initiative)
     if due is None:
         return
+    due = max(due, timezone.localdate())  # a period already past is due now
     taskers_issue(document=initiative, step=Step.COMPLETION, participants=[(initiative.owner, MONITORING_DUE.lower())],
                   suspense=due, suspense_reason=f"{MONITORING_DUE}: the period ending {date_words(due)}.", by=by,
                   capacity=capacity)
@@ -329,7 +330,7 @@ def monitoring_record(*, by, initiative: Initiative, indicator: Indicator, perio
                    data={"indicator": indicator.pk, "period_end": period_end.isoformat(), "value": str(number)})
     due = monitoring_next_due(initiative)
     open_due = [t.suspense for t in document_taskers(initiative, step=Step.COMPLETION, open_only=True)]
-    if open_due != [due]:
+    if due is None or open_due != [max(due, timezone.localdate())]:
         taskers_close_answered(document=initiative, step=Step.COMPLETION, by=by, response=Response.COMPLETED,
                                capacity=capacity)
         _monitoring_task(initiative, by=by, capacity=capacity)
