@@ -31,6 +31,29 @@ from .selectors import initiatives_visible_to
 MARKING = ("Marking", {"fields": (("classification", "noforn"), "rel_to")})
 
 
+class ExportAdminMixin:
+    """CSV and XLSX of the selected rows (the changelist's queryset: only what the reader may
+    see), with the banner of what they hold, each export an audit event (``workflow.exports``)."""
+
+    export_header: list[str] = []
+
+    def _export(self, request, queryset, fmt):
+        from workflow.exports import export_response
+
+        documents = list(queryset.prefetch_related("rel_to"))
+        return export_response(request=request, name=str(self.model._meta.verbose_name_plural).capitalize(),
+                               header=self.export_header, rows=self.export_rows(documents),
+                               markings=[d.marking() for d in documents], fmt=fmt)
+
+    @admin.action(description="Export the selected rows as CSV")
+    def export_csv(self, request, queryset):
+        return self._export(request, queryset, "csv")
+
+    @admin.action(description="Export the selected rows as XLSX")
+    def export_xlsx(self, request, queryset):
+        return self._export(request, queryset, "xlsx")
+
+
 class IndicatorInline(InlineFollowsParentMixin, admin.TabularInline):
     model = Indicator
     form = RowsCheckedByServiceForm
@@ -48,7 +71,7 @@ class MonitoringEntryForm(forms.Form):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAdminMixin,
+class InitiativeAdmin(ExportAdminMixin, ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAdminMixin,
                       CountryAutocompleteAdminMixin, admin.ModelAdmin):
     """An initiative's page: its design and monitoring plan while a draft or returned, then the
     engine's panels, and once approved its monitoring entries."""
@@ -59,7 +82,7 @@ class InitiativeAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocu
     search_fields = ("title", "owner__acronym", "partner__name")
     list_select_related = ("owner", "partner", "program")
     inlines = [IndicatorInline]
-    autocomplete_fields = ("rel_to", "partner")
+    autocomplete_fields = ("rel_to",)
     readonly_fields = ("state", "return_reason", "decision_note", "created_by", "submitted_at", "approved_at",
                        "monitoring_entries")
     fieldsets = [
@@ -73,6 +96,19 @@ class InitiativeAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocu
     ]
     change_select_related = ("objective", "partner", "program", "created_by")
     change_prefetch_related = ("rel_to", "indicators")
+    actions = ["export_csv", "export_xlsx"]
+    export_header = ["Marking", "Title", "Owner", "Partner", "Program", "First FY", "Last FY",
+                     "Estimated cost (USD)", "State", "Latest monitoring entry", "Updated"]
+
+    def export_rows(self, initiatives):
+        from django.db.models import Max
+
+        latest = dict(MonitoringEntry.objects.filter(indicator__initiative__in=initiatives)
+                      .values("indicator__initiative").annotate(last=Max("period_end"))
+                      .values_list("indicator__initiative", "last"))
+        return [[i.marking().portion, i.title, str(i.owner), i.partner.name, i.program.code, i.start_fiscal_year,
+                 i.end_fiscal_year, i.estimated_cost, i.get_state_display(), latest.get(i.pk) or "", i.updated_at]
+                for i in initiatives]
 
     def visible_queryset(self, request):
         return initiatives_visible_to(request.user).select_related("owner", "partner", "program")
@@ -103,10 +139,14 @@ class InitiativeAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocu
         if initiative is None or initiative.pk is None:
             return "—"
         rows = MonitoringEntry.objects.filter(indicator__initiative=initiative).select_related("indicator")
+        record = ""
+        if initiative.state in services.MONITORED_STATES:
+            record = format_html('<p><a id="record-monitoring" href="{}">Record a monitoring entry</a></p>',
+                                 reverse("admin:initiatives_initiative_monitoring", args=[initiative.pk]))
         if not rows:
-            return "None recorded yet."
-        return format_html("<table><thead><tr><th>Indicator</th><th>Period ending</th><th>Value</th><th>Note</th>"
-                           "</tr></thead><tbody>{}</tbody></table>",
+            return format_html("{}<p>None recorded yet.</p>", record)
+        return format_html('{}<table id="monitoring-entries"><thead><tr><th>Indicator</th><th>Period ending</th>'
+                           "<th>Value</th><th>Note</th></tr></thead><tbody>{}</tbody></table>", record,
                            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
                                             ((e.indicator.name, e.period_end.isoformat(), e.value, e.indicator.unit,
                                               e.note) for e in rows)))
@@ -154,7 +194,7 @@ class InitiativeAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocu
 
 
 @admin.register(InitiativeEvaluation)
-class InitiativeEvaluationAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAdminMixin,
+class InitiativeEvaluationAdmin(ExportAdminMixin, ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAdminMixin,
                                 admin.ModelAdmin):
     list_display = ("title", "initiative", "evaluation_type", "rating", "owner", "state", "updated_at")
     list_filter = ("state", "evaluation_type", "rating")
@@ -170,6 +210,14 @@ class InitiativeEvaluationAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, 
     ]
     change_select_related = ("initiative", "created_by")
     change_prefetch_related = ("rel_to",)
+    actions = ["export_csv", "export_xlsx"]
+    export_header = ["Marking", "Title", "Initiative", "Type", "Period start", "Period end", "Rating", "Owner",
+                     "State", "Updated"]
+
+    def export_rows(self, evaluations):
+        return [[e.marking().portion, e.title, e.initiative.title, e.get_evaluation_type_display(), e.period_start,
+                 e.period_end, e.get_rating_display(), str(e.owner), e.get_state_display(), e.updated_at]
+                for e in evaluations]
 
     def visible_queryset(self, request):
         from .selectors import evaluations_visible_to
