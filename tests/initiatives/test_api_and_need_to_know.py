@@ -93,8 +93,9 @@ def test_an_unrelated_command_sees_nothing_anywhere_and_the_commander_finds_it_i
     assert client.get(f"/admin/initiatives/initiative/{initiative.pk}/change/").status_code in (302, 404)
     mine = [item for item in my_work(world.user("EUCOM", APP)).items
             if item.kind == "initiative" and item.document_id == initiative.pk]
-    assert [(item.what, item.actions) for item in mine] == [("decide", ["Concur and send to the administering office",
-                                                                       "Non-concur and return", "Withdraw"])]
+    assert [(item.what, item.actions[0]) for item in mine] == [("decide", "Concur and send to the administering office")]
+    # The planners have nothing to decide until the commander has.
+    assert not [item for item in my_work(world.user("EUCOM", AO)).items if item.kind == "initiative"]
     assert not [item for item in my_work(world.user("CENTCOM", APP)).items if item.kind == "initiative"]
 
 
