@@ -48,6 +48,8 @@ from .models import (
     InitiativeEvaluation,
     InitiativeState,
     MonitoringEntry,
+    fiscal_years_refusal,
+    period_refusal,
 )
 
 WRITER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
@@ -217,9 +219,8 @@ def initiative_write(*, by, initiative: Initiative | None = None, objective=None
         else:
             setattr(initiative, name, value)
         years.append(value)
-    if None not in years and years[1] < years[0]:
-        errors.setdefault("end_fiscal_year", []).append(
-            f"The last fiscal year (FY {years[1]}) comes before the first (FY {years[0]}): put the years in order.")
+    if fiscal_years_refusal(*years):
+        errors.setdefault("end_fiscal_year", []).append(fiscal_years_refusal(*years))
     cost = _decimal(initiative.estimated_cost, field="estimated_cost", words="the estimated cost", errors=errors,
                     minimum=Decimal(0))
     if cost is not None:
@@ -384,8 +385,7 @@ def evaluation_write(*, by, evaluation: InitiativeEvaluation | None = None, init
     if not isinstance(end, datetime.date):
         errors.setdefault("period_end", []).append("Give the last day of the period evaluated.")
     if isinstance(start, datetime.date) and isinstance(end, datetime.date) and end < start:
-        errors.setdefault("period_end", []).append(
-            f"The period ends ({date_words(end)}) before it starts ({date_words(start)}).")
+        errors.setdefault("period_end", []).append(period_refusal(start, end))
     if errors:
         raise InvalidInput([m for ms in errors.values() for m in ms], errors)
     try:

@@ -82,7 +82,7 @@ def test_an_initiative_from_design_to_monitoring_and_its_evaluation_through_the_
     page.fill("#id_indicators-0-target_value", "12")
     page.fill("#id_indicators-0-frequency_months", "3")
     page.click("input[name=_continue]")
-    expect(page.locator(".errorlist").first).to_contain_text("comes before the first")
+    expect(page.locator(".field-end_fiscal_year .errorlist")).to_contain_text("comes before the first (FY 2027)")
     expect(page.locator("#id_indicators-0-name")).to_have_value("Radar operators certified")
     page.fill("#id_end_fiscal_year", "2029")
     browser.step("design-filled")
