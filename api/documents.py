@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, Template
+from initiatives.models import Initiative, InitiativeEvaluation
 from manpower.models import ManpowerChangeRequest
 from materiel.models import MaterielDiversionRequest
 from planning.models import CampaignPlan, CampaignSupportPlan
@@ -38,6 +39,8 @@ DOCUMENT_KINDS: list[DocumentKind] = [
     DocumentKind("program-assessments", ProgramAssessment, _registered(ProgramAssessment)),
     DocumentKind("manpower-change-requests", ManpowerChangeRequest, _registered(ManpowerChangeRequest)),
     DocumentKind("materiel-diversion-requests", MaterielDiversionRequest, _registered(MaterielDiversionRequest)),
+    DocumentKind("initiatives", Initiative, _registered(Initiative)),
+    DocumentKind("initiative-evaluations", InitiativeEvaluation, _registered(InitiativeEvaluation)),
 ]
 
 

@@ -18,6 +18,14 @@ from assessments.models import (
     QuestionKind,
     Template,
 )
+from initiatives.models import (
+    EvaluationRating,
+    EvaluationType,
+    Indicator,
+    Initiative,
+    InitiativeEvaluation,
+    MonitoringEntry,
+)
 from manpower.models import (
     ChangeType,
     ManpowerChangeRequest,
@@ -912,6 +920,114 @@ class MaterielDiversionRequestWriteSerializer(serializers.Serializer):
     justification = serializers.CharField(required=False, allow_blank=True)
     classification = serializers.ChoiceField(
         choices=MaterielDiversionRequest._meta.get_field("classification").choices, required=False)
+# --- security cooperation initiatives and their evaluations ----------------------------------
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Indicator
+        fields = ["id", "name", "kind", "unit", "baseline_value", "baseline_on", "target_value", "frequency_months"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"kind": {"required": False}, "frequency_months": {"required": False}}
+
+
+class MonitoringEntrySerializer(serializers.ModelSerializer):
+    indicator = serializers.PrimaryKeyRelatedField(read_only=True)
+    recorded_by = UsernameField()
+
+    class Meta:
+        model = MonitoringEntry
+        fields = ["id", "indicator", "period_end", "value", "note", "recorded_by", "recorded_at"]
+        read_only_fields = fields
+
+
+class MonitoringEntryWriteSerializer(serializers.Serializer):
+    """One monitoring entry; ``initiatives.services.monitoring_record`` applies every rule (an
+    indicator of another initiative, a period not yet ended or already reported is refused)."""
+
+    indicator = serializers.IntegerField(min_value=1, max_value=2**62, help_text="The id of one of the initiative's indicators.")
+    period_end = serializers.DateField()
+    value = serializers.DecimalField(max_digits=14, decimal_places=2)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    owner = AcronymField(read_only=True, help_text="The command whose campaign plan holds the objective.")
+    partner = CountryCodeField(read_only=True)
+    program = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    administering_office = serializers.SerializerMethodField()
+    objective = serializers.PrimaryKeyRelatedField(read_only=True)
+    indicators = IndicatorSerializer(many=True, read_only=True)
+    monitoring_entries = serializers.SerializerMethodField()
+    rel_to = CountryCodeField(many=True, read_only=True)
+    created_by = nullable(UsernameField)
+
+    class Meta:
+        model = Initiative
+        fields = ["id", "title", "objective", "owner", "partner", "program", "administering_office",
+                  "start_fiscal_year", "end_fiscal_year", "estimated_cost", "description", "initial_assessment",
+                  "theory_of_change", "state", "classification", "noforn", "rel_to", "indicators",
+                  "monitoring_entries", "return_reason", "decision_note", "created_by", "created_at", "submitted_at",
+                  "approved_at"]
+        read_only_fields = fields
+
+    def get_administering_office(self, initiative) -> str | None:
+        office = initiative.program.administered_by
+        return office.acronym if office else None
+
+    @extend_schema_field(MonitoringEntrySerializer(many=True))
+    def get_monitoring_entries(self, initiative):
+        entries = MonitoringEntry.objects.filter(indicator__initiative=initiative).select_related("recorded_by")
+        return MonitoringEntrySerializer(entries, many=True).data
+
+
+class InitiativeWriteSerializer(serializers.Serializer):
+    """What an initiative's author types; ``initiatives.services.initiative_write`` applies every rule."""
+
+    title = serializers.CharField(max_length=300, required=False)
+    objective = serializers.PrimaryKeyRelatedField(queryset=Objective.objects.all(), required=False,
+                                                   help_text="The campaign objective (to create).")
+    partner = CountryCodeField(required=False, help_text="The partner nation's ISO code (to create).")
+    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all(), required=False,
+                                           help_text="The program's code, e.g. BPC (to create).")
+    start_fiscal_year = serializers.IntegerField(required=False, min_value=1, max_value=9999)
+    end_fiscal_year = serializers.IntegerField(required=False, min_value=1, max_value=9999)
+    estimated_cost = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    initial_assessment = serializers.CharField(required=False, allow_blank=True)
+    theory_of_change = serializers.CharField(required=False, allow_blank=True)
+    classification = serializers.ChoiceField(choices=Initiative._meta.get_field("classification").choices,
+                                             required=False)
+    noforn = serializers.BooleanField(required=False)
+    indicators = IndicatorSerializer(many=True, required=False)
+
+
+class InitiativeEvaluationSerializer(serializers.ModelSerializer):
+    owner = AcronymField(read_only=True, help_text="The evaluating office (the program's administering office).")
+    initiative = serializers.PrimaryKeyRelatedField(read_only=True)
+    rel_to = CountryCodeField(many=True, read_only=True)
+    created_by = nullable(UsernameField)
+
+    class Meta:
+        model = InitiativeEvaluation
+        fields = ["id", "title", "initiative", "owner", "evaluation_type", "period_start", "period_end", "evaluator",
+                  "findings", "recommendations", "rating", "state", "classification", "noforn", "rel_to",
+                  "return_reason", "decision_note", "created_by", "created_at", "approved_at"]
+        read_only_fields = fields
+
+
+class InitiativeEvaluationWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300, required=False)
+    initiative = serializers.IntegerField(required=False, min_value=1, max_value=2**62,
+                                          help_text="The id of the initiative evaluated (to create).")
+    evaluation_type = serializers.ChoiceField(choices=EvaluationType.choices, required=False)
+    period_start = serializers.DateField(required=False)
+    period_end = serializers.DateField(required=False)
+    evaluator = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    findings = serializers.CharField(required=False, allow_blank=True)
+    recommendations = serializers.CharField(required=False, allow_blank=True)
+    rating = serializers.ChoiceField(choices=EvaluationRating.choices, required=False, allow_blank=True)
+    classification = serializers.ChoiceField(choices=InitiativeEvaluation._meta.get_field("classification").choices,
+                                             required=False)
     noforn = serializers.BooleanField(required=False)
 
 

@@ -23,6 +23,8 @@ router.register("manpower-change-requests", views.ManpowerChangeRequestViewSet, 
 router.register("materiel-diversion-requests", views.MaterielDiversionRequestViewSet,
                 basename="materiel-diversion-request")
 router.register("force-activity-designators", views.FADAssignmentViewSet, basename="force-activity-designator")
+router.register("initiatives", views.InitiativeViewSet, basename="initiative")
+router.register("initiative-evaluations", views.InitiativeEvaluationViewSet, basename="initiative-evaluation")
 
 app_name = "api"
 urlpatterns = [

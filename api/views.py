@@ -20,6 +20,8 @@ from rest_framework.views import APIView
 from assessments import services as assessment_services
 from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, Question, Template
 from assessments.selectors import answer_sheet
+from initiatives import services as initiative_services
+from initiatives.models import Indicator, Initiative, InitiativeEvaluation
 from manpower import services as manpower_services
 from manpower.models import ManpowerChangeRequest
 from materiel import services as materiel_services
@@ -813,3 +815,119 @@ class FADAssignmentViewSet(StrictQueryMixin, IdempotentPostMixin, mixins.CreateM
             designator=values["designator"], effective_from=values["effective_from"], rationale=values["rationale"])
         return Response(serializers.FADAssignmentSerializer(row, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
+# --- security cooperation initiatives and their evaluations ----------------------------------
+
+@extend_schema_view(create=extend_schema(request=serializers.InitiativeWriteSerializer,
+                                         responses={201: serializers.InitiativeSerializer}),
+                    partial_update=extend_schema(request=serializers.InitiativeWriteSerializer,
+                                                 responses=serializers.InitiativeSerializer))
+@workflow_schema(serializers.InitiativeSerializer, Initiative)
+class InitiativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
+                        viewsets.ReadOnlyModelViewSet):
+    """Security cooperation initiatives the user may see (need-to-know like their campaign plan,
+    and markings): written by the owning command's action officers and approvers while a draft or
+    returned (``initiatives.services.initiative_write``), approved by the program's administering
+    office; once approved, ``POST …/monitoring-entries/`` records a monitoring entry."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    read_serializer_class = serializer_class = serializers.InitiativeSerializer
+    filterset_fields = ["state"]
+    search_fields = ["title"]
+
+    def get_queryset(self):
+        return visible_to(self.request.user, "initiatives").select_related(
+            "owner", "partner", "program__administered_by", "created_by").prefetch_related("indicators", "rel_to")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.InitiativeWriteSerializer
+        if self.action == "monitoring_entries":
+            return serializers.MonitoringEntryWriteSerializer
+        return self.read_serializer_class
+
+    def _write(self, request, document=None):
+        given = serializers.InitiativeWriteSerializer(data=request.data, partial=document is not None)
+        given.is_valid(raise_exception=True)
+        values = dict(given.validated_data)
+        indicators = values.pop("indicators", None)
+        objective, partner, program = values.pop("objective", None), values.pop("partner", None), values.pop("program", None)
+        if document is not None and any(v is not None for v in (objective, partner, program)):
+            raise InvalidInput("The objective, partner and program are chosen when the initiative is created.",
+                               {"objective": ["Fixed once created."]})
+        saved = initiative_services.initiative_write(by=request.user, initiative=document, objective=objective,
+                                                     partner=partner, program=program, fields=values,
+                                                     indicators=indicators)
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=saved.pk),
+                                                   context=self.get_serializer_context()).data,
+                        status=status.HTTP_200_OK if document is not None else status.HTTP_201_CREATED)
+
+    def create(self, request, *args, **kwargs):
+        return self._write(request)
+
+    def update(self, request, *args, **kwargs):
+        return self._write(request, self.get_object())
+
+    @extend_schema(request=serializers.MonitoringEntryWriteSerializer,
+                   responses={201: serializers.MonitoringEntrySerializer})
+    @action(detail=True, methods=["post"], url_path="monitoring-entries", filter_backends=[])
+    def monitoring_entries(self, request, pk=None):
+        initiative = self.get_object()
+        given = serializers.MonitoringEntryWriteSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        values = given.validated_data
+        indicator = Indicator.objects.filter(pk=values["indicator"]).first()
+        if indicator is None:
+            raise InvalidInput(f"No indicator has the id {values['indicator']}.", {"indicator": ["No such indicator."]})
+        entry = initiative_services.monitoring_record(by=request.user, initiative=initiative, indicator=indicator,
+                                                     period_end=values["period_end"], value=values["value"],
+                                                     note=values.get("note", ""))
+        return Response(serializers.MonitoringEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(create=extend_schema(request=serializers.InitiativeEvaluationWriteSerializer,
+                                         responses={201: serializers.InitiativeEvaluationSerializer}),
+                    partial_update=extend_schema(request=serializers.InitiativeEvaluationWriteSerializer,
+                                                 responses=serializers.InitiativeEvaluationSerializer))
+@workflow_schema(serializers.InitiativeEvaluationSerializer, InitiativeEvaluation)
+class InitiativeEvaluationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
+                                  viewsets.ReadOnlyModelViewSet):
+    """Evaluations of initiatives the user may see: written by the program's administering office
+    (``initiatives.services.evaluation_write``), coordinated with the initiative's command,
+    approved by USD(P)."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    read_serializer_class = serializer_class = serializers.InitiativeEvaluationSerializer
+    filterset_fields = ["state"]
+    search_fields = ["title"]
+
+    def get_queryset(self):
+        return visible_to(self.request.user, "initiative-evaluations").select_related(
+            "owner", "initiative", "created_by").prefetch_related("rel_to")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.InitiativeEvaluationWriteSerializer
+        return self.read_serializer_class
+
+    def _write(self, request, document=None):
+        given = serializers.InitiativeEvaluationWriteSerializer(data=request.data, partial=document is not None)
+        given.is_valid(raise_exception=True)
+        values = dict(given.validated_data)
+        initiative_id = values.pop("initiative", None)
+        initiative = None
+        if document is None and initiative_id is not None:
+            initiative = visible_to(request.user, "initiatives").filter(pk=initiative_id).first()
+            if initiative is None:
+                raise InvalidInput(f"No initiative you may see has the id {initiative_id}.",
+                                   {"initiative": ["No such initiative."]})
+        saved = initiative_services.evaluation_write(by=request.user, evaluation=document, initiative=initiative,
+                                                     fields=values)
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=saved.pk),
+                                                   context=self.get_serializer_context()).data,
+                        status=status.HTTP_200_OK if document is not None else status.HTTP_201_CREATED)
+
+    def create(self, request, *args, **kwargs):
+        return self._write(request)
+
+    def update(self, request, *args, **kwargs):
+        return self._write(request, self.get_object())

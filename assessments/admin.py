@@ -676,6 +676,17 @@ class AssessmentAdmin(AssessmentAdminBase):
 class ProgramAssessmentAdmin(AssessmentAdminBase):
     readonly_fields = ("program", *AssessmentAdminBase.readonly_fields)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Beside the answers, the program's initiatives the reader may see, with their latest
+        monitoring values and evaluation findings (``initiatives.selectors.program_initiatives``)."""
+        from initiatives.selectors import program_initiatives
+
+        document = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if document is not None:
+            extra_context["program_initiatives"] = program_initiatives(request.user, document.program)
+        return super().change_view(request, object_id, form_url, extra_context=extra_context)
+
 
 @admin.register(Program)
 class ProgramAdmin(admin.ModelAdmin):

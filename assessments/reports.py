@@ -108,6 +108,9 @@ class CycleReport:
     by_end_state: list[RatingRow]
     by_command: list[RatingRow]
     by_program: list[RatingRow] = field(default_factory=list)
+    initiatives: list[dict] = field(default_factory=list)
+    """Per assessed program: its initiatives, cost, monitoring and evaluations
+    (``initiatives.selectors.program_initiative_figures``); empty in reports frozen before them."""
     submissions: list[int] = field(default_factory=list)
     """Each first submission in days from its suspense (negative: before it), in order."""
     joint_review: str = ""
@@ -233,8 +236,13 @@ def report_figures(*, cycle: AssessmentCycle, as_of: datetime.date, closed: bool
         .exclude(rating="").values_list("rating", "question__scale", f"{of_program}program__code",
                                         f"{of_program}program__name"),
         lambda row: (row[2], row[3]))
+    from initiatives.selectors import program_initiative_figures
+
+    programs = [assessment.program for assessment in
+                ProgramAssessment.objects.filter(cycle=cycle).select_related("program").order_by("program__code")]
     return {
         "as_of": as_of.isoformat(), "closed": closed,
+        "initiatives": program_initiative_figures(programs),
         "completion": sorted(completion.values(), key=lambda r: r["organization"]),
         "by_end_state": by_end_state, "by_command": by_command, "by_program": by_program,
         "submissions": sorted(submissions), "joint_review": cycle.joint_review, "evaluation": cycle.evaluation,
@@ -251,6 +259,8 @@ def _report(cycle: AssessmentCycle, figures: dict, *, banner: str, closed_on: da
         completion=[CompletionRow(**{**row, "days_late": list(row["days_late"])}) for row in figures["completion"]],
         by_end_state=ratings(figures["by_end_state"]), by_command=ratings(figures["by_command"]),
         by_program=ratings(figures["by_program"]), submissions=list(figures.get("submissions", [])),
+        initiatives=[{**row, "ratings_text": "; ".join(f"{label}: {count}" for label, count in row["ratings"])}
+                     for row in figures.get("initiatives", [])],
         joint_review=figures["joint_review"],
         evaluation=figures["evaluation"],
     )
@@ -354,6 +364,10 @@ def rating_cells(row: RatingRow) -> list:
     return [row.label, row.title, row.count, row.average_percent, row.distribution_text]
 
 
+INITIATIVE_HEADERS = ["Program", "Name", "Initiatives (approved or closed)", "Estimated cost (USD)",
+                      "Reporting monitoring entries", "With an approved evaluation", "Latest evaluations' ratings"]
+
+
 def report_xlsx(report: CycleReport) -> bytes:
     """The report as an Excel workbook: one sheet per part, each with the report's banner first
     and last. Every cell is written by ``security.spreadsheets``: text typed by users (joint
@@ -371,6 +385,9 @@ def report_xlsx(report: CycleReport) -> bytes:
                               ("Ratings by command", report.by_command, "Combatant command"),
                               ("Ratings by program", report.by_program, "Program")):
         sheets.append((name, [first, *RATING_HEADERS[1:]], [rating_cells(r) for r in rows]))
+    sheets.append(("Initiatives by program", INITIATIVE_HEADERS,
+                   [[r["label"], r["title"], r["initiatives"], r["cost"], r["monitored"], r["evaluated"],
+                     r["ratings_text"]] for r in report.initiatives]))
     sheets.append(("Joint review and evaluation", None,
                    [["Consolidated joint review (Joint Staff)"], [report.joint_review],
                     ["Evaluation and advice to the Secretary (USD(P))"], [report.evaluation]]))

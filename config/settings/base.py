@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "reminders",
     "planning",
     "assessments",
+    "initiatives",
     "manpower",
     "materiel",
     "rest_framework",

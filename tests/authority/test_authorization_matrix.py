@@ -39,6 +39,8 @@ from assessments.models import (
     TemplateSection,
 )
 from assessments.services import cycle_create, template_create
+from initiatives.models import Initiative, InitiativeEvaluation
+from initiatives.services import evaluation_write, initiative_write
 from manpower.models import ManningAuthorization, ManpowerChangeRequest, SecurityCooperationOrganization
 from manpower.services import manning_baseline_set, request_write
 from materiel.models import MaterielDiversionRequest
@@ -227,6 +229,20 @@ materiel_request_draft         delete  ....   ....   ....   ....   ....   .     
 materiel_request_consultation  view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
 materiel_request_consultation  change  ....   ....   ....   ....   ....   .      .
 materiel_request_consultation  delete  ....   ....   ....   ....   ....   .      .
+initiative_draft               view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+initiative_draft               add     y..y   ....   ....   ....   ....   .      .
+initiative_draft               change  y...   ....   y...   ....   ....   .      .
+initiative_draft               delete  ....   ....   ....   ....   ....   .      .
+initiative_approval            view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+initiative_approval            change  ....   ....   ....   ....   ....   .      .
+initiative_approval            delete  ....   ....   ....   ....   ....   .      .
+evaluation_draft               view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+evaluation_draft               add     y...   ....   ....   ....   ....   .      .
+evaluation_draft               change  y...   ....   y...   ....   ....   .      .
+evaluation_draft               delete  ....   ....   ....   ....   ....   .      .
+evaluation_coordination        view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+evaluation_coordination        change  ....   ....   ....   ....   ....   .      .
+evaluation_coordination        delete  ....   ....   ....   ....   ....   .      .
 """
 
 # Which organization plays each relation to each record (the owning one first).
@@ -259,6 +275,13 @@ RELATION_ORGANIZATIONS = {
     # USD(P) decides every one (1.g).
     "materiel_request_draft": ("EUCOM", "DSCA", "USD(P)", "SOCOM"),
     "materiel_request_consultation": ("EUCOM", "DSCA", "USD(P)", "SOCOM"),
+    # An initiative under EUCOM's plan in coordination: DA is tasked on that plan (and so sees
+    # the initiative); DSCA administers its program; the approval tasks DSCA.
+    "initiative_draft": ("EUCOM", "DA", "DSCA", "SOCOM"),
+    "initiative_approval": ("EUCOM", "DSCA", "J5", "SOCOM"),
+    # DSCA's evaluation of EUCOM's approved initiative: EUCOM coordinates, USD(P) approves every one.
+    "evaluation_draft": ("DSCA", "EUCOM", "USD(P)", "SOCOM"),
+    "evaluation_coordination": ("DSCA", "EUCOM", "USD(P)", "SOCOM"),
 }
 
 
@@ -483,6 +506,35 @@ def records(db):
                      effective_from=datetime.date(2026, 1, 1), rationale="Training data.")
     objects.update({"fad_assignment": fad, "materiel_request_draft": materiel_request("Draft"),
                     "materiel_request_consultation": consulting})
+    bpc = Program.objects.get(code="BPC")  # administered by DSCA (reference data)
+
+    def initiative(title, target):
+        made = initiative_write(
+            by=cast.member("EUCOM", "action_officer"), objective=coordinating.objectives.get(),
+            partner=Country.objects.get(code="PL"), program=bpc,
+            indicators=[{"name": "Crews certified", "kind": "outcome", "unit": "crews", "baseline_value": "1",
+                         "baseline_on": datetime.date(2026, 9, 30), "target_value": "4"}],
+            fields={"title": f"{title} (training data)", "start_fiscal_year": 2027, "end_fiscal_year": 2028,
+                    "estimated_cost": "1000", "description": "D.", "initial_assessment": "A.",
+                    "theory_of_change": "T."})
+        for name, by in (("submit", ("EUCOM", "action_officer")), ("concur", ("EUCOM", "approver")),
+                         ("approve", ("DSCA", "approver")))[:target]:
+            made = transition_perform(document=made, name=name, by=cast.member(*by))
+        return made
+
+    approved_initiative = initiative("Approved", 3)
+
+    def evaluation(title):
+        return evaluation_write(by=cast.member("DSCA", "action_officer"), initiative=approved_initiative, fields={
+            "title": f"{title} (training data)", "period_start": datetime.date(2026, 10, 1),
+            "period_end": datetime.date(2026, 11, 1), "evaluator": "DSCA", "findings": "F.",
+            "recommendations": "R.", "rating": "met"})
+
+    objects.update({"initiative_draft": initiative("Draft", 0), "initiative_approval": initiative("In approval", 2),
+                    "evaluation_draft": evaluation("Draft"),
+                    "evaluation_coordination": transition_perform(document=evaluation("Coordinating"),
+                                                                  name="submit",
+                                                                  by=cast.member("DSCA", "action_officer"))})
     missing = [name for name, obj in objects.items() if obj is None]
     assert not missing, f"the fixture made no {missing}"
     return cast, objects
@@ -527,6 +579,8 @@ RECORD_MODELS = {
     "manpower_request_draft": ManpowerChangeRequest, "manpower_request_endorsement": ManpowerChangeRequest,
     "fad_assignment": FADAssignment, "materiel_request_draft": MaterielDiversionRequest,
     "materiel_request_consultation": MaterielDiversionRequest,
+    "initiative_draft": Initiative, "initiative_approval": Initiative,
+    "evaluation_draft": InitiativeEvaluation, "evaluation_coordination": InitiativeEvaluation,
 }
 
 
@@ -639,6 +693,10 @@ API_RECORDS = {
     "fad_assignment": lambda o: f"/api/v1/force-activity-designators/{o.pk}/",
     "materiel_request_draft": lambda o: f"/api/v1/materiel-diversion-requests/{o.pk}/",
     "materiel_request_consultation": lambda o: f"/api/v1/materiel-diversion-requests/{o.pk}/",
+    "initiative_draft": lambda o: f"/api/v1/initiatives/{o.pk}/",
+    "initiative_approval": lambda o: f"/api/v1/initiatives/{o.pk}/",
+    "evaluation_draft": lambda o: f"/api/v1/initiative-evaluations/{o.pk}/",
+    "evaluation_coordination": lambda o: f"/api/v1/initiative-evaluations/{o.pk}/",
 }
 API_CHANGES = {
     "campaign_plan_draft": {"summary": "Changed through the API (training data)."},
@@ -651,6 +709,10 @@ API_CHANGES = {
     "manpower_request_endorsement": {"justification": "Changed through the API (training data)."},
     "materiel_request_draft": {"justification": "Changed through the API (training data)."},
     "materiel_request_consultation": {"justification": "Changed through the API (training data)."},
+    "initiative_draft": {"description": "Changed through the API (training data)."},
+    "initiative_approval": {"description": "Changed through the API (training data)."},
+    "evaluation_draft": {"findings": "Changed through the API (training data)."},
+    "evaluation_coordination": {"findings": "Changed through the API (training data)."},
 }
 
 
