@@ -146,8 +146,8 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
     actions = ["start_new_version", "export_csv", "export_xlsx"]
 
     change_select_related = ("gef", "created_by")
-    change_prefetch_related = ("rel_to", "cui_categories", "dissemination_controls", "sections__rel_to",
-                               "objectives__rel_to")
+    change_prefetch_together = ("rel_to", "cui_categories", "dissemination_controls", "sections__rel_to",
+                                "objectives__rel_to", "objectives__end_states")
 
     def visible_queryset(self, request):
         return plans_visible_to(request.user, self.model).select_related("owner")
@@ -259,7 +259,7 @@ class CampaignPlanAdmin(PlanAdmin):
     filter_horizontal = ("supporting_organizations",)
     plan_reference_fields = ("parent_plan",)
     change_select_related = (*PlanAdmin.change_select_related, "parent_plan")
-    change_prefetch_related = (*PlanAdmin.change_prefetch_related, "supporting_organizations")
+    change_prefetch_together = (*PlanAdmin.change_prefetch_together, "supporting_organizations")
 
     @admin.display(description="parent plan")
     def parent_plan_visible(self, plan) -> str:

@@ -13,7 +13,7 @@ from django.db import OperationalError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 
 from organizations.models import with_article
@@ -25,9 +25,11 @@ from security.audit import AuditAction, audit_record
 from . import admin_answers, services
 from .admin_lists import BoundedCountAdminMixin
 from .admin_taskers import tasker_manage, tasker_management_panels
+from .admin_urls import change_url
 from .diagrams import state_diagram_svg
 from .exceptions import WorkflowError, lock_conflict
 from .idempotency import Outcome, request_fingerprint, submission_once
+from .inbox import my_work_count_column, my_work_count_read
 from .models import IdempotencyKey, SubmissionChannel, Tasker
 from .registry import registered_documents
 from .selectors import (
@@ -125,6 +127,10 @@ class RoutedDocumentAdminMixin:
     # What the change page shows of the document besides its own columns: read with it, once.
     change_select_related: tuple[str, ...] = ()
     change_prefetch_related: tuple[str, ...] = ()
+    # Many-to-many relations the page shows, of the document or of rows prefetched with it
+    # ("sections__rel_to": the sections are prefetched too), all read in one query
+    # (``runtime.prefetch``) rather than one each.
+    change_prefetch_together: tuple[str, ...] = ()
 
     def visible_queryset(self, request):
         raise NotImplementedError
@@ -132,8 +138,12 @@ class RoutedDocumentAdminMixin:
     def get_queryset(self, request):
         queryset = self.visible_queryset(request)
         if request.__dict__.get("_workflow_reading_object"):
+            parents = [lookup.rsplit("__", 1)[0] for lookup in self.change_prefetch_together if "__" in lookup]
             queryset = queryset.select_related(*self.change_select_related).prefetch_related(
-                *self.change_prefetch_related)
+                *dict.fromkeys([*self.change_prefetch_related, *parents]))
+            count = my_work_count_column(request.user)
+            if count is not None:
+                queryset = queryset.annotate(_my_work_count=count)
         return queryset
 
     def get_object(self, request, object_id, from_field=None):
@@ -151,6 +161,10 @@ class RoutedDocumentAdminMixin:
                 from organizations.authority import read_as_visible
 
                 read_as_visible(cache[key], request.user)  # it came through the need-to-know queryset
+                _read_together(cache[key], self.change_prefetch_together)
+                counted = cache[key].__dict__.pop("_my_work_count", None)
+                if counted is not None:  # the header's count, read with the document
+                    my_work_count_read(request.user, counted)
         return cache[key]
 
     def get_urls(self):
@@ -426,6 +440,21 @@ class RoutedDocumentAdminMixin:
         return inlines
 
 
+def _read_together(document, lookups) -> None:
+    """The many-to-many relations ``lookups`` of ``document`` and of its rows already prefetched
+    (``RoutedDocumentAdminMixin.change_prefetch_together``), in one query."""
+    from runtime.prefetch import many_to_many_prefetch
+
+    relations = []
+    for lookup in lookups:
+        *path, name = lookup.split("__")
+        instances = [document]
+        for part in path:
+            instances = [row for instance in instances for row in getattr(instance, part).all()]
+        relations.append((instances, name))
+    many_to_many_prefetch(relations)
+
+
 def _rows_read_with_the_document(formset_class, queryset):
     """``formset_class`` whose rows are those already prefetched on its parent (when they are),
     completed with what the inline's own queryset reads with them (its select_related and
@@ -469,28 +498,12 @@ def ways_forward_offered(document, user) -> list[dict]:
     return offered
 
 
-_CHANGE_URLS: dict[tuple, tuple[str, str] | None] = {}
-
-
 @functools.lru_cache(maxsize=4096)
 def _date_shown(day) -> str:
     """A date as the admin shows it (``DATE_FORMAT``, localized), formatted once per date."""
     from django.utils.formats import date_format
 
     return date_format(day)
-
-
-def _change_url(content_type, object_id: int) -> str | None:
-    """The admin change page of a document, the URL reversed once per kind (a list draws many)."""
-    key = (content_type.app_label, content_type.model, get_urlconf(), get_script_prefix())
-    if key not in _CHANGE_URLS:
-        try:
-            head, tail = reverse(f"admin:{key[0]}_{key[1]}_change", args=[0]).rsplit("/0/", 1)
-            _CHANGE_URLS[key] = (head, tail)
-        except NoReverseMatch:
-            _CHANGE_URLS[key] = None
-    parts = _CHANGE_URLS[key]
-    return None if parts is None else f"{parts[0]}/{int(object_id)}/{parts[1]}"
 
 
 @admin.register(Tasker)
@@ -527,7 +540,7 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
     def document_link(self, tasker):
         from django.utils.html import format_html
 
-        url = _change_url(tasker.content_type, tasker.object_id)
+        url = change_url(tasker.content_type, tasker.object_id)
         if url is None:  # a kind without an admin page
             return tasker.document_title
         return format_html('<a href="{}">{}</a>', url, tasker.document_title)

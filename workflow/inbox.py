@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, IntegerField, Q, Value, Window
+from django.db.models import Count, Func, IntegerField, Q, Subquery, Value, Window
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -39,6 +39,7 @@ from organizations.selectors import acting_roles, active_account, organization_i
 from runtime.request_memo import request_memo
 
 from . import services
+from .admin_urls import change_url
 from .calendar import add_working_days, is_working_day
 from .models import OPEN_TASKER_STATES, ROLES_WHO_ANSWER, Comment, Step, Tasker
 from .registry import cleared_documents_q, document_kinds, visible_documents
@@ -187,6 +188,21 @@ def my_work_count(user) -> int:
         return Tasker.objects.filter(my_taskers(user)).count()
 
     return request_memo(("my_work_count", user.pk), read)
+
+
+def my_work_count_column(user) -> Subquery | None:
+    """``my_work_count`` as a column another read can carry (a document's page reads it with the
+    document: a query saved), or None when nothing can wait for ``user``."""
+    mine = my_taskers(user)
+    if mine is None:
+        return None
+    counted = Tasker.objects.filter(mine).order_by().annotate(n=Func("pk", function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
+
+
+def my_work_count_read(user, count: int) -> None:
+    """The count read as ``my_work_count_column``: what ``my_work_count`` answers in this request."""
+    request_memo(("my_work_count", user.pk), lambda: count)
 
 
 # --- due dates in words -----------------------------------------------------------------------
@@ -377,9 +393,7 @@ def _title(document) -> str:
 
 
 def _url(content_type_id: int, object_id: int, anchor: str) -> str:
-    from .admin_views import _change_url
-
-    url = _change_url(ContentType.objects.get_for_id(content_type_id), object_id)
+    url = change_url(ContentType.objects.get_for_id(content_type_id), object_id)
     return f"{url}#{anchor}" if url else ""
 
 

@@ -48,6 +48,10 @@ def test_quick_bench_prints_every_figure_as_one_json_object_and_drops_its_databa
     assert {"start", "campaignplan_list", "campaignsupportplan_list", "campaignplan_change", "my_taskers"} <= set(
         result["pages"])
     assert all(page["status"] == 200 for page in result["pages"].values()), result["pages"]
+    # Every page within 15 queries at both scales (issue #16: My work, its API and the task page too).
+    assert {"my_work", "api_my_work", "task_page"} <= set(result["pages"]), result["notes"]
+    assert result["max_queries_per_page"] <= 15, result["pages"]
+    assert all(page["small_queries"] == page["large_queries"] for page in result["pages"].values()), result["pages"]
     assert result["transition_queries"] == 10  # nine statements and the commit (tests/benchmarks/test_raw_same.py)
     assert result["transition_overhead_ratio"] == pytest.approx(
         statistics.median(r["transition_overhead_ratio"] for r in result["details"]["transition_rounds"]))
