@@ -93,7 +93,8 @@ def _plan(kind: str, owner: str, title: str, partners: list[str], end_states, su
     # Through the service staff use: it raises the banner to the highest portion, as for them.
     return plan_lists_replace(
         plan=plan, by=author, links=links,
-        partners=[{"country": Country.objects.get(code=code), "can_support": "Yes, with training.",
+        partners=[{"country": Country.objects.get(code=code), "support": "partly",
+                   "safeguard": "yes", "sustain": "partly", "can_support": "Yes, with training.",
                    "can_safeguard": "Yes; end-use monitoring agreed.",
                    "can_sustain": "Partly; sustainment case included."} for code in partners],
         objectives=[{"code": f"OBJ-{number}", "title": f"Advance {end_state.title.lower()}",
