@@ -743,9 +743,11 @@ def annex_attach(*, plan: PlanDocument, by, letter: str, title: str, upload, cla
                             "later.") from exc
     if scanned.infected:
         from security.audit import audit_record
+        from security.models import AuditAction
 
-        audit_record(action="annex_refused_malware", description=f"Annex refused: {scanned.detail}", user=by,
-                     obj=plan)
+        audit_record(action=AuditAction.WORKFLOW, user=by, obj=plan,
+                     description=f"Annex {letter} refused, malware found: {scanned.detail}",
+                     detail={"event": "annex_refused_malware", "file": os.path.basename(upload.name or "")[:255]})
         raise InvalidInput(f"The file was refused: the malware scanner found {scanned.detail}.",
                            {"file": ["Malware found."]})
     digest = hashlib.sha256()
@@ -800,13 +802,14 @@ def annex_open(*, annex: PlanAnnex, by):
     otherwise (the same answer whether the annex exists or not is the edge's to give)."""
     from security.access import may_see
     from security.audit import audit_record
+    from security.models import AuditAction
 
     from .selectors import plans_visible_to
 
     plan = annex.plan.document
     if not plans_visible_to(by, type(plan)).filter(pk=plan.pk).exists() or not may_see(by, annex.marking()):
         raise NotPermitted("You may not open this annex.")
-    audit_record(action="annex_opened", user=by, obj=annex,
+    audit_record(action=AuditAction.EXPORT, user=by, obj=annex,
                  description=f"Annex {annex.letter} of {plan.title} (v{plan.version}) opened",
-                 detail={"plan": plan.pk, "kind": plan.workflow_kind, "sha256": annex.sha256})
+                 detail={"event": "annex_opened", "plan": plan.pk, "kind": plan.workflow_kind, "sha256": annex.sha256})
     return annex.file.open("rb")
