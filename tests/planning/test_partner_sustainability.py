@@ -19,7 +19,12 @@ from api.services import api_token_issue
 from organizations.models import Country, Role
 from planning.conditions import content_complete
 from planning.models import ComplementaryActivity, PartnerConsideration, PlanState
-from planning.services import PlanContentInvalid, partner_override_accept, plan_lists_replace, plan_new_version
+from planning.services import (
+    PlanContentInvalid,
+    partner_override_accept,
+    plan_lists_replace,
+    plan_new_version,
+)
 from workflow.exceptions import NotPermitted, TransitionRefused
 from workflow.models import HistoryEntry, Response, Step
 from workflow.selectors import open_taskers, taskers_of
