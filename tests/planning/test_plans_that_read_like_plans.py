@@ -232,7 +232,7 @@ def test_4a_a_bad_annex_through_the_api_is_a_clear_400_naming_the_file(world):
 
 # --- search ------------------------------------------------------------------------------
 
-def test_10b_full_text_search_finds_plans_by_section_text_only_for_those_who_may_see_them(world):
+def test_4a_full_text_search_finds_plans_by_section_text_only_for_those_who_may_see_them(world):
     plan = world.ready_plan()
     plan_lists_replace(plan=plan, by=world.user("EUCOM", AO), sections=[section(
         body="<p>(U) Coastal desalination plants supply the partner's forces.</p>")])
@@ -248,7 +248,7 @@ def test_10b_full_text_search_finds_plans_by_section_text_only_for_those_who_may
         other.pk]
 
 
-def test_10b_the_admins_search_box_searches_sections_and_honours_need_to_know(world):
+def test_4a_the_admins_search_box_searches_sections_and_honours_need_to_know(world):
     plan = world.ready_plan()
     plan_lists_replace(plan=plan, by=world.user("EUCOM", AO), sections=[section(
         body="<p>(U) Riverine patrol craft sustainment.</p>")])
