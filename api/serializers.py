@@ -391,7 +391,7 @@ class PlanAnnexSerializer(serializers.ModelSerializer):
     def get_download(self, annex) -> str:
         from django.urls import reverse
 
-        plan = annex.plan.document
+        plan = self.context.get("plan") or annex.plan.document
         basename = "campaign-plan" if plan.workflow_kind == "campaign_plan" else "campaign-support-plan"
         return reverse(f"api:{basename}-annex-file", args=[plan.pk, annex.pk])
 
@@ -481,7 +481,7 @@ class _PlanReadSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         user = getattr(request, "user", None)
         return PlanAnnexSerializer([a for a in plan.annexes.all() if may_see(user, a.marking())], many=True,
-                                   context=self.context).data
+                                   context={**self.context, "plan": plan}).data
 
     def get_marking(self, plan) -> str:
         marking = getattr(plan, "marking", None)

@@ -196,7 +196,9 @@ class AnnexInline(InlineFollowsParentMixin, admin.TabularInline):
         return False  # stored rows are shown, not edited; new rows may be added while the plan may be
 
     def get_fields(self, request, obj=None):
-        return self.fields
+        if self.has_add_permission(request, obj):
+            return self.fields
+        return tuple(f for f in self.fields if f != "upload")  # a reader sees the annexes, uploads nothing
 
     @admin.display(description="download")
     def download(self, annex) -> str:
@@ -235,7 +237,7 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
 
     change_select_related = ("gef", "created_by")
     change_prefetch_related = ("rel_to", "cui_categories", "dissemination_controls", "sections__rel_to",
-                               "objectives__rel_to")
+                               "objectives__rel_to", "annexes__rel_to")
 
     def visible_queryset(self, request):
         return plans_visible_to(request.user, self.model).select_related("owner")

@@ -219,6 +219,18 @@ def test_4a_an_annex_is_served_only_to_those_who_may_see_the_plan_and_every_read
     assert admin.get(reverse("admin:planning_campaignplan_annex", args=[plan.pk, annex.pk])).status_code == 404
     admin.force_login(world.user("EUCOM", AO))
     assert admin.get(reverse("admin:planning_campaignplan_annex", args=[plan.pk, annex.pk])).status_code == 200
+    assert 'name="annexes-__prefix__-upload"' in admin.get(
+        reverse("admin:planning_campaignplan_change", args=[plan.pk])).content.decode()  # the author may attach
+
+    # Once submitted, a coordinating organization reads the plan page with the annex listed (no upload).
+    from workflow.services import transition_perform
+
+    transition_perform(document=plan, name="submit", by=world.user("EUCOM", AO))
+    admin.force_login(world.user("DA", REV))
+    page = admin.get(reverse("admin:planning_campaignplan_change", args=[plan.pk])).content.decode()
+    assert "posture.pdf" in page
+    assert "annexes-__prefix__-upload" not in page and "annexes-0-upload" not in page
+    assert admin.get(reverse("admin:planning_campaignplan_annex", args=[plan.pk, annex.pk])).status_code == 200
 
 
 def test_4a_a_bad_annex_through_the_api_is_a_clear_400_naming_the_file(world):
@@ -259,3 +271,31 @@ def test_4a_the_admins_search_box_searches_sections_and_honours_need_to_know(wor
     client.force_login(world.user("CENTCOM", AO))
     page = client.get(reverse("admin:planning_campaignplan_changelist"), {"q": "riverine"}).content.decode()
     assert "EUCOM theater campaign plan" not in page
+
+
+def test_4a_an_annex_attached_in_the_admin_goes_through_the_service_and_a_refusal_is_told_beside_its_row(world):
+    from tests.security.test_need_to_know_admin_paths import add_inline_row, change_form_as_shown
+
+    plan = world.ready_plan()
+    client = Client()
+    client.force_login(world.user("EUCOM", AO))
+    url = reverse("admin:planning_campaignplan_change", args=[plan.pk])
+
+    data = change_form_as_shown(client.get(url))
+    data["summary"] = "Summary typed with the bad annex"
+    row = add_inline_row(data, "annexes", {"letter": "A", "title": "Disguised program", "classification": "U",
+                                           "upload": SimpleUploadedFile("orders.pdf", EXE)})
+    answer = client.post(url, data)
+    assert answer.status_code == 200
+    annexes = next(i.formset for i in answer.context["inline_admin_formsets"] if i.formset.prefix == "annexes")
+    assert "Not an accepted type of file." in " ".join(annexes.forms[row].errors["upload"])
+    assert "Summary typed with the bad annex" in answer.content.decode()
+    plan.refresh_from_db()
+    assert plan.summary == "Build partner capacity (training data)." and not PlanAnnex.objects.exists()
+
+    data = change_form_as_shown(client.get(url))
+    add_inline_row(data, "annexes", {"letter": "A", "title": "Partner force posture", "classification": "U",
+                                     "upload": SimpleUploadedFile("posture.pdf", PDF)})
+    assert client.post(url, data).status_code == 302
+    annex = PlanAnnex.objects.get()
+    assert (annex.letter, annex.original_name, annex.content_type) == ("A", "posture.pdf", "application/pdf")

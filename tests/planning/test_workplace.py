@@ -150,8 +150,10 @@ def _approved(world, plan):
 # A reviewer now sees the plan's sections, objectives and partners as (read-only) inlines, as the
 # plan's owners do. The sections and objectives (with their releases) are those the page read for
 # the banner (workflow.admin_views._rows_read_with_the_document); the objectives' end states and
-# the partners are one read each, whatever the number of rows.
-INLINE_READS = 2
+# the partners are one read each, whatever the number of rows. The annexes are a portion too: read
+# once with the document, for the banner and their inline; the complementary U.S. Government
+# activities (4.c) and the programs used (7.a, 8.a) one read each (issue #22).
+INLINE_READS = 2 + 3
 # The view rule asks the need-to-know selector once more for the page's plan (reviewing
 # authority from the designated offices, read once per request): one read.
 VIEW_RULE_READ = 1
