@@ -343,8 +343,8 @@ class PartnerConsiderationSerializer(serializers.ModelSerializer):
 
     country = CountryCodeField(help_text="ISO 3166-1 alpha-2")
     country_name = serializers.CharField(source="country.name", read_only=True)
-    override_accepted_by = UsernameField(read_only=True)
-    override_accepted_for = AcronymField(read_only=True)
+    override_accepted_by = nullable(UsernameField, help_text="Who accepted the overriding considerations.")
+    override_accepted_for = nullable(AcronymField, help_text="The reviewing organization that accepted them.")
 
     class Meta:
         model = PartnerConsideration
