@@ -299,3 +299,17 @@ def test_4a_an_annex_attached_in_the_admin_goes_through_the_service_and_a_refusa
     assert client.post(url, data).status_code == 302
     annex = PlanAnnex.objects.get()
     assert (annex.letter, annex.original_name, annex.content_type) == ("A", "posture.pdf", "application/pdf")
+
+
+def test_4a_full_text_search_reaches_coordination_comments(world):
+    from workflow.models import Response, Step
+    from workflow.selectors import open_taskers
+    from workflow.services import tasker_respond, transition_perform
+
+    plan = transition_perform(document=world.ready_plan(), name="submit", by=world.user("EUCOM", AO))
+    tasker = open_taskers(plan, step=Step.COORDINATION).get(organization=world.orgs["DA"])
+    tasker_respond(tasker=tasker, by=world.user("DA", REV), response=Response.CONCUR_WITH_COMMENT,
+                   comments=[{"category": "substantive", "section": "4", "text": "Add brigade rotations."}])
+    url = reverse("api:campaign-plan-list")
+    assert [p["id"] for p in api_for(world, "EUCOM").get(url, {"search": "rotation"}).json()["results"]] == [plan.pk]
+    assert api_for(world, "CENTCOM").get(url, {"search": "rotation"}).json()["results"] == []
