@@ -47,12 +47,16 @@ from planning import services as planning_services
 from planning.models import (
     CampaignPlan,
     CampaignSupportPlan,
+    ComplementaryActivity,
+    Function,
     GEFEndState,
     GEFGuidance,
     Objective,
     PartnerConsideration,
+    PlanAnnex,
     PlanSection,
     PlanState,
+    ProgramUse,
 )
 from planning.selectors import plans_visible_to
 from security.models import CUICategory, DisseminationControl
@@ -404,17 +408,76 @@ def editable_fields(model) -> list[str]:
 
 
 class PartnerConsiderationSerializer(serializers.ModelSerializer):
+    """Directive 4.b: ``support``, ``safeguard``, ``sustain`` are yes / partly / no, each with its
+    evidence (``can_support``...); a "no" needs ``overriding_considerations``, which the reviewing
+    authority accepts (``.../partners/{id}/accept-override/``)."""
+
     country = CountryCodeField(help_text="ISO 3166-1 alpha-2")
     country_name = serializers.CharField(source="country.name", read_only=True)
     fad = serializers.SerializerMethodField(help_text="The partner's force/activity designator today (null: none).")
+    override_accepted_by = nullable(UsernameField, help_text="Who accepted the overriding considerations.")
+    override_accepted_for = nullable(AcronymField, help_text="The reviewing organization that accepted them.")
 
     class Meta:
         model = PartnerConsideration
-        fields = ["country", "country_name", "fad", "can_support", "can_safeguard", "can_sustain"]
+        fields = ["id", "country", "country_name", "fad", "support", "can_support", "safeguard", "can_safeguard", "sustain",
+                  "can_sustain", "overriding_considerations", "override_accepted_by", "override_accepted_for",
+                  "override_accepted_at"]
+        read_only_fields = ["id", "fad", "override_accepted_by", "override_accepted_for", "override_accepted_at"]
 
     @extend_schema_field(FADBriefSerializer(allow_null=True))
     def get_fad(self, partner) -> dict | None:
         return fad_today_of(partner.country_id, self.context)
+
+
+class ComplementaryActivitySerializer(serializers.ModelSerializer):
+    """Directive 4.c: another U.S. Government agency's activity with one of the plan's partners."""
+
+    country = CountryCodeField(help_text="ISO 3166-1 alpha-2: one of the plan's partner countries.")
+
+    class Meta:
+        model = ComplementaryActivity
+        fields = ["country", "agency", "program", "point_of_contact"]
+
+
+class ProgramUseSerializer(serializers.ModelSerializer):
+    """A Military Department's or Defense Agency's program the plan uses (7.a, 8.a): its
+    organization is added to coordination."""
+
+    organization = AcronymField(help_text="Acronym of the Military Department or Defense Agency.")
+
+    class Meta:
+        model = ProgramUse
+        fields = ["organization", "program"]
+
+
+class PlanAnnexSerializer(serializers.ModelSerializer):
+    marking = serializers.SerializerMethodField(help_text="The annex's portion marking.")
+    download = serializers.SerializerMethodField(help_text="Where to read the file (audited).")
+
+    class Meta:
+        model = PlanAnnex
+        fields = ["id", "letter", "title", "marking", "classification", "noforn", "original_name", "content_type",
+                  "size", "sha256", "scan_result", "scan_detail", "uploaded_at", "download"]
+        read_only_fields = fields
+
+    def get_marking(self, annex) -> str:
+        return annex.marking().portion
+
+    def get_download(self, annex) -> str:
+        from django.urls import reverse
+
+        plan = self.context.get("plan") or annex.plan.document
+        basename = "campaign-plan" if plan.workflow_kind == "campaign_plan" else "campaign-support-plan"
+        return reverse(f"api:{basename}-annex-file", args=[plan.pk, annex.pk])
+
+
+class AnnexInputSerializer(serializers.Serializer):
+    letter = serializers.CharField(max_length=10)
+    title = serializers.CharField(max_length=300)
+    classification = serializers.CharField(required=False, default="U")
+    noforn = serializers.BooleanField(required=False, default=False)
+    file = serializers.FileField(help_text="multipart/form-data")
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
@@ -424,9 +487,13 @@ class ObjectiveSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Objective
-        fields = ["id", "code", "title", "description", "end_states", "measures_of_effectiveness",
+        fields = ["id", "code", "title", "description", "end_states", "functions", "measures_of_effectiveness",
                   "measures_of_performance", "indicators", "classification", "noforn", "rel_to"]
         read_only_fields = ["id"]
+
+    functions = serializers.ListField(child=serializers.ChoiceField(choices=Function.choices), required=False,
+                                      help_text="Functions the objective works in; their commands and offices "
+                                                "coordinate (10.b).")
 
 
 class CUICodeField(NoNullCharactersMixin, serializers.SlugRelatedField):
@@ -453,7 +520,7 @@ class PlanSectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PlanSection
-        fields = ["id", "number", "heading", "classification", "noforn", "rel_to", "body", "marking"]
+        fields = ["id", "number", "part", "heading", "classification", "noforn", "rel_to", "body", "marking"]
         read_only_fields = ["id", "marking"]
 
     def get_marking(self, section) -> str:
@@ -479,6 +546,18 @@ class _PlanReadSerializer(serializers.ModelSerializer):
     partner_considerations = PartnerConsiderationSerializer(many=True, read_only=True)
     sections = PlanSectionSerializer(many=True, read_only=True)
     objectives = ObjectiveSerializer(many=True, read_only=True)
+    complementary_activities = ComplementaryActivitySerializer(many=True, read_only=True)
+    programs_used = ProgramUseSerializer(many=True, read_only=True)
+    annexes = serializers.SerializerMethodField(help_text="The annexes whose marking you may see.")
+
+    @extend_schema_field(PlanAnnexSerializer(many=True))
+    def get_annexes(self, plan):
+        from security.access import may_see
+
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return PlanAnnexSerializer([a for a in plan.annexes.all() if may_see(user, a.marking())], many=True,
+                                   context={**self.context, "plan": plan}).data
 
     def get_marking(self, plan) -> str:
         marking = getattr(plan, "marking", None)
@@ -493,7 +572,8 @@ class CampaignPlanSerializer(_PlanReadSerializer):
     class Meta:
         model = CampaignPlan
         fields = [*_PLAN_RECORD, *editable_fields(CampaignPlan), *_MARKING_PARTS, "supporting_organizations",
-                  "partner_considerations", "sections", "objectives"]
+                  "partner_considerations", "complementary_activities", "programs_used", "sections", "objectives",
+                  "annexes"]
         read_only_fields = fields
 
 
@@ -504,7 +584,8 @@ class CampaignSupportPlanSerializer(_PlanReadSerializer):
     class Meta:
         model = CampaignSupportPlan
         fields = [*_PLAN_RECORD, *editable_fields(CampaignSupportPlan), *_MARKING_PARTS, "supported_plans",
-                  "partner_considerations", "sections", "objectives"]
+                  "partner_considerations", "complementary_activities", "programs_used", "sections", "objectives",
+                  "annexes"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
@@ -521,6 +602,8 @@ class _PlanWriteSerializer(serializers.ModelSerializer):
     (each checks the state and the author), in one transaction."""
 
     partner_considerations = PartnerConsiderationSerializer(many=True, required=False)
+    complementary_activities = ComplementaryActivitySerializer(many=True, required=False)
+    programs_used = ProgramUseSerializer(many=True, required=False)
     sections = PlanSectionSerializer(many=True, required=False)
     objectives = ObjectiveSerializer(many=True, required=False)
     rel_to = CountryCodeField(many=True, required=False, help_text="REL TO: ISO 3166-1 alpha-2 codes.")
@@ -536,6 +619,18 @@ class _PlanWriteSerializer(serializers.ModelSerializer):
         if errors:
             raise serializers.ValidationError(errors)
         return partners
+
+    def validate_programs_used(self, programs):
+        errors = planning_services.program_list_errors(programs)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return programs
+
+    def validate_complementary_activities(self, activities):
+        errors = planning_services.activity_list_errors(activities)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return activities
 
     def validate_objectives(self, objectives):
         errors = planning_services.objective_list_errors(objectives)
@@ -555,7 +650,8 @@ class _PlanWriteSerializer(serializers.ModelSerializer):
 
     def _split(self, validated_data: dict) -> tuple[dict, dict]:
         related = {name: validated_data.pop(name) for name in (*self.m2m_fields, *_MARKING_PARTS,
-                                                               "partner_considerations", "sections", "objectives")
+                                                               "partner_considerations", "sections", "objectives",
+                                                               "programs_used", "complementary_activities")
                    if name in validated_data}
         return validated_data, related
 
@@ -566,7 +662,8 @@ class _PlanWriteSerializer(serializers.ModelSerializer):
         return planning_services.plan_write(
             by=self.context["request"].user, plan=plan, model=self.Meta.model, owner=owner, fields=fields,
             partners=related.get("partner_considerations"), sections=related.get("sections"),
-            objectives=related.get("objectives"), links=links)
+            objectives=related.get("objectives"), links=links, programs=related.get("programs_used"),
+            activities=related.get("complementary_activities"))
 
     def create(self, validated_data):
         return self._write(validated_data)
@@ -584,7 +681,7 @@ class CampaignPlanUpdateSerializer(_PlanWriteSerializer):
     class Meta:
         model = CampaignPlan
         fields = [*editable_fields(CampaignPlan), *_MARKING_PARTS, "supporting_organizations",
-                  "partner_considerations", "sections", "objectives"]
+                  "partner_considerations", "complementary_activities", "programs_used", "sections", "objectives"]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -608,7 +705,7 @@ class CampaignSupportPlanUpdateSerializer(_PlanWriteSerializer):
     class Meta:
         model = CampaignSupportPlan
         fields = [*editable_fields(CampaignSupportPlan), *_MARKING_PARTS, "supported_plans",
-                  "partner_considerations", "sections", "objectives"]
+                  "partner_considerations", "complementary_activities", "programs_used", "sections", "objectives"]
 
     def get_fields(self):
         fields = super().get_fields()

@@ -5,13 +5,17 @@ result; refusals are translated once, in ``api.problems``."""
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.http import FileResponse
 from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
 from rest_framework import serializers as drf_serializers
 from rest_framework.decorators import action, api_view
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.filters import SearchFilter
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -30,10 +34,19 @@ from organizations import services as organization_services
 from organizations.models import AreaOfResponsibility, Country, FADAssignment, Organization
 from organizations.selectors import delegations_active, memberships_active
 from planning import services as planning_services
-from planning.models import CampaignPlan, CampaignSupportPlan, GEFGuidance, Objective, Plan, PlanSection
+from planning.models import (
+    CampaignPlan,
+    CampaignSupportPlan,
+    GEFGuidance,
+    Objective,
+    Plan,
+    PlanAnnex,
+    PlanSection,
+)
+from planning.selectors import plan_search
 from security.models import SecurityProfile
 from workflow import services as workflow_services
-from workflow.exceptions import InvalidInput, WorkflowError
+from workflow.exceptions import InvalidInput, NotPermitted, WorkflowError
 from workflow.models import Comment as WorkflowComment
 from workflow.models import Tasker
 from workflow.registry import visible_documents_q
@@ -285,6 +298,17 @@ class RoutedDocumentViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.Gene
         return Response(serializers.HistoryEntrySerializer(history_of(document), many=True).data)
 
 
+class PlanFullTextSearch(SearchFilter):
+    """``?search=``: full-text search over titles, summaries, sections, annex titles and comments
+    (``planning.selectors.plan_search``), within the plans the user may see."""
+
+    def filter_queryset(self, request, queryset, view):
+        text = request.query_params.get(self.search_param, "")
+        if "\x00" in text:
+            raise ValidationError({self.search_param: ["Null characters are not allowed."]})
+        return plan_search(queryset, text) if text.strip() else queryset
+
+
 class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
                   viewsets.ReadOnlyModelViewSet):
     """Plans the user may see (owned, tasked, or reviewing authority). Created and edited while a
@@ -293,11 +317,15 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
     http_method_names = ["get", "post", "patch", "head", "options"]
     model = None
     create_serializer_class = update_serializer_class = None
-    search_fields = ["title", "summary", "owner__acronym"]
+    search_fields = ["title", "summary", "sections", "comments"]  # what ``PlanFullTextSearch`` reads
+    filter_backends = [DjangoFilterBackend, PlanFullTextSearch]
 
     def get_queryset(self):
         return visible_to(self.request.user, self.resource).select_related("owner", "created_by").prefetch_related(
-            "partner_considerations__country", "rel_to", "cui_categories", "dissemination_controls",
+            "partner_considerations__country", "partner_considerations__override_accepted_by",
+            "partner_considerations__override_accepted_for", "complementary_activities__country",
+            "programs_used__organization", Prefetch("annexes", queryset=PlanAnnex.objects.prefetch_related("rel_to")),
+            "rel_to", "cui_categories", "dissemination_controls",
             Prefetch("objectives", queryset=Objective.objects.prefetch_related("end_states", "rel_to")),
             Prefetch("sections", queryset=PlanSection.objects.prefetch_related("rel_to")),
             *self.prefetch,
@@ -322,6 +350,51 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
         given = self.get_serializer(self.get_object(), data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         return self._answer(given.save())
+
+    @extend_schema(request=None, responses=None,
+                   summary="The reviewing authority accepts a partner's overriding military considerations (4.b)")
+    @action(detail=True, methods=["post"], url_path=r"partners/(?P<partner_id>[0-9]+)/accept-override",
+            filter_backends=[])
+    def accept_override(self, request, pk=None, partner_id=None):
+        plan = self.get_object()
+        partner = plan.partner_considerations.filter(pk=partner_id).first()
+        if partner is None:
+            raise NotFound("No such partner consideration on this plan.")
+        planning_services.partner_override_accept(partner=partner, by=request.user)
+        return self._answer(plan)
+
+    @extend_schema(request={"multipart/form-data": serializers.AnnexInputSerializer},
+                   responses={201: serializers.PlanAnnexSerializer},
+                   summary="Attach a file as an annex to a draft (type read from the content, size-limited, "
+                           "scanned where a scanner is configured)")
+    @action(detail=True, methods=["post"], url_path="annexes", filter_backends=[],
+            parser_classes=[MultiPartParser])
+    def annexes(self, request, pk=None):
+        plan = self.get_object()
+        given = serializers.AnnexInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        values = given.validated_data
+        annex = planning_services.annex_attach(plan=plan, by=request.user, letter=values["letter"],
+                                               title=values["title"], upload=values["file"],
+                                               classification=values["classification"], noforn=values["noforn"])
+        return Response(serializers.PlanAnnexSerializer(annex, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes},
+                   summary="Read an annex's file (audited); 404 to whoever may not")
+    @action(detail=True, methods=["get"], url_path=r"annexes/(?P<annex_id>[0-9]+)/file", filter_backends=[],
+            pagination_class=None, url_name="annex-file")
+    def annex_file(self, request, pk=None, annex_id=None):
+        plan = self.get_object()
+        annex = PlanAnnex.objects.filter(plan=plan.plan_ptr_id, pk=annex_id).first()
+        if annex is None:
+            raise NotFound("No such annex on this plan.")
+        try:
+            handle = planning_services.annex_open(annex=annex, by=request.user)
+        except NotPermitted as error:
+            raise NotFound("No such annex on this plan.") from error
+        return FileResponse(handle, as_attachment=True, filename=annex.original_name,
+                            content_type=annex.content_type)
 
     @action(detail=True, methods=["post"], url_path="new-version", filter_backends=[])
     def new_version(self, request, pk=None):

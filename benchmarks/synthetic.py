@@ -272,11 +272,13 @@ def _contents_insert(world: World, marks: dict) -> None:
         insert_select(PartnerConsideration, {
             "plan": "d.plan_key", "country": f"(%(countries)s::bigint[])[1 + (d.id * 5 + k * 11) %% {len(world.countries)}]",
             "can_support": "'Yes, with training'", "can_safeguard": "'Yes'", "can_sustain": "'With U.S. help'",
+            "support": "'partly'", "safeguard": "'yes'", "sustain": "'partly'",
+            "overriding_considerations": "''",
         }, "bench_doc d CROSS JOIN generate_series(1, 1 + d.id %% 3) k", {"countries": world.countries})
         insert_select(Objective, {
             "plan": "d.plan_key", "code": "'OBJ-' || k", "title": "'Interoperable air and missile defense'",
             "description": "'Partner forces operate with U.S. forces in coalition air defense.'",
-            "measures_of_effectiveness": "'Partner air defense unit certified.'",
+            "measures_of_effectiveness": "'Partner air defense unit certified.'", "functions": "'[]'::jsonb",
         }, "bench_doc d CROSS JOIN generate_series(1, 1 + d.id %% 2) k")
         cursor.execute(f"""
             INSERT INTO {Objective.end_states.through._meta.db_table} (objective_id, gefendstate_id)

@@ -1,5 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from organizations.models import Role
 from organizations.selectors import fad_assignments_on, fad_words, organizations_acting_for
@@ -20,16 +25,21 @@ from workflow.exceptions import WorkflowError
 from workflow.selectors import overdue_document_ids
 
 from . import services
+from .coordination import PROGRAM_OWNER_KINDS
 from .models import (
     CampaignPlan,
     CampaignSupportPlan,
+    ComplementaryActivity,
+    Function,
     GEFEndState,
     GEFGuidance,
     Objective,
     PartnerConsideration,
     Plan,
+    PlanAnnex,
     PlanSection,
     PlanState,
+    ProgramUse,
 )
 from .selectors import plans_visible_to
 
@@ -68,12 +78,43 @@ class OverdueFilter(admin.SimpleListFilter):
 
 class PartnerInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
     model = PartnerConsideration
-    # Each country once is the service's rule (``planning.services.LIST_FAULTS``), told beside the rows.
+    # Each country once, and a "no" only with overriding considerations, are the service's rules
+    # (``planning.services.LIST_FAULTS``), told beside the rows.
     form = RowsCheckedByServiceForm
     formset = RowsCheckedByServiceFormSet
     extra = 0
-    fields = ("country", "fad", "can_support", "can_safeguard", "can_sustain")
-    readonly_fields = ("fad",)
+    fields = ("country", "fad", ("support", "can_support"), ("safeguard", "can_safeguard"), ("sustain", "can_sustain"),
+              "overriding_considerations", "override_acceptance")
+    readonly_fields = ("fad", "override_acceptance")
+    autocomplete_fields = ("country",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("country", "override_accepted_by",
+                                                            "override_accepted_for")
+
+    @admin.display(description="accepted by the reviewing authority")
+    def override_acceptance(self, partner) -> str:
+        if partner.pk is None or not partner.needs_override:
+            return "Not needed: no answer is “no”."
+        if partner.override_accepted:
+            return format_html("Accepted by {} for {} on {:%d %b %Y}", partner.override_accepted_by,
+                               partner.override_accepted_for, partner.override_accepted_at)
+        plan = partner.plan.document
+        if plan.state != PlanState.REVIEW:
+            return "Not yet accepted: the reviewing authority accepts it in review."
+        url = reverse(f"admin:{plan._meta.app_label}_{plan._meta.model_name}_accept_override",
+                      args=[plan.pk, partner.pk])
+        # A button of the page's form (which carries the CSRF token), posting to the acceptance.
+        return format_html('Not yet accepted. <button type="submit" class="button" formaction="{}" '
+                           'formmethod="post" formnovalidate>Accept the overriding military considerations '
+                           'for {}</button>', url, partner.country.name)
+
+
+class ComplementaryActivityInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.TabularInline):
+    model = ComplementaryActivity
+    formset = RowsOfAKindFormSet
+    extra = 0
+    fields = ("country", "agency", "program", "point_of_contact")
     autocomplete_fields = ("country",)
 
     def get_queryset(self, request):
@@ -91,11 +132,28 @@ class PartnerInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, adm
         return fad_words(None)
 
 
+class ProgramUseInline(InlineFollowsParentMixin, admin.TabularInline):
+    model = ProgramUse
+    formset = RowsOfAKindFormSet
+    extra = 0
+    fields = ("organization", "program")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organization")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization":
+            from organizations.models import Organization
+
+            kwargs["queryset"] = Organization.objects.filter(kind__in=PROGRAM_OWNER_KINDS, active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class SectionInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
     model = PlanSection
     formset = RowsOfAKindFormSet  # the rows point at ``Plan.key``, not the kind's own ``id``
     extra = 0
-    fields = ("number", "heading", ("classification", "noforn"), "rel_to", "body")
+    fields = ("number", "part", "heading", ("classification", "noforn"), "rel_to", "body")
     autocomplete_fields = ("rel_to",)
     verbose_name = "section (portion-marked)"
     verbose_name_plural = "sections (portion-marked)"
@@ -104,11 +162,18 @@ class SectionInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, adm
         return super().get_queryset(request).prefetch_related("rel_to")
 
 
+class ObjectiveForm(forms.ModelForm):
+    functions = forms.MultipleChoiceField(
+        choices=Function.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="The functional command or office of each is added to coordination (10.b).")
+
+
 class ObjectiveInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
     model = Objective
+    form = ObjectiveForm
     formset = RowsOfAKindFormSet  # the rows point at ``Plan.key``, not the kind's own ``id``
     extra = 0
-    fields = ("code", "title", ("classification", "noforn"), "rel_to", "description", "end_states",
+    fields = ("code", "title", ("classification", "noforn"), "rel_to", "description", "end_states", "functions",
               "measures_of_effectiveness", "measures_of_performance", "indicators")
     filter_horizontal = ("end_states",)
     autocomplete_fields = ("rel_to",)
@@ -121,6 +186,41 @@ class ObjectiveInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, a
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         return choices_read_once(field) if db_field.name == "end_states" else field
+
+
+class AnnexForm(forms.ModelForm):
+    upload = forms.FileField(label="file", required=False,
+                             help_text="PDF, PNG, JPEG, Word, Excel, PowerPoint or plain text; scanned for malware "
+                                       "where the installation has a scanner.")
+
+
+class AnnexInline(InlineFollowsParentMixin, admin.TabularInline):
+    """Annexes are attached (``annex_attach``) and removed (``annex_remove``) by the plan's save;
+    a stored annex is not edited (its content was scanned and its digest recorded)."""
+
+    model = PlanAnnex
+    form = AnnexForm
+    formset = RowsOfAKindFormSet
+    extra = 0
+    fields = ("letter", "title", ("classification", "noforn"), "upload", "download", "scan_result")
+    readonly_fields = ("download", "scan_result")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # stored rows are shown, not edited; new rows may be added while the plan may be
+
+    def get_fields(self, request, obj=None):
+        if self.has_add_permission(request, obj):
+            return self.fields
+        return tuple(f for f in self.fields if f != "upload")  # a reader sees the annexes, uploads nothing
+
+    @admin.display(description="download")
+    def download(self, annex) -> str:
+        if annex.pk is None:
+            return "-"
+        plan = annex.plan.document
+        url = reverse(f"admin:{plan._meta.app_label}_{plan._meta.model_name}_annex", args=[plan.pk, annex.pk])
+        return format_html('<a href="{}">{}</a> ({}, {} bytes)', url, annex.original_name, annex.content_type,
+                           f"{annex.size:,}")
 
 
 MARKING_FIELDSET = ("Marking", {"fields": (("classification", "noforn"), "rel_to", "cui_categories",
@@ -137,9 +237,12 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
     list_display = ("title", "version", "owner", "state", "classification", "noforn", "updated_at")
     list_filter = ("state", "owner__kind", ("owner", VisibleOwnerFilter), OverdueFilter,
                    "classification", "noforn")
-    search_fields = ("title", "summary", "owner__acronym")
+    # The search box is full-text search over titles, sections and comments (``plan_search``).
+    search_fields = ("title",)
+    search_help_text = "Searches titles, summaries, sections and comments of the plans you may see."
     list_select_related = ("owner",)
-    inlines = [SectionInline, ObjectiveInline, PartnerInline]
+    inlines = [SectionInline, ObjectiveInline, PartnerInline, ComplementaryActivityInline, ProgramUseInline,
+               AnnexInline]
     autocomplete_fields = ("rel_to",)
     # The directive version is the one the plan was written under; neither the admin nor the API edits it.
     readonly_fields = ("state", "version", "directive_version", "created_by", "submitted_at", "approved_at")
@@ -147,7 +250,7 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
 
     change_select_related = ("gef", "created_by")
     change_prefetch_together = ("rel_to", "cui_categories", "dissemination_controls", "sections__rel_to",
-                                "objectives__rel_to", "objectives__end_states")
+                                "objectives__rel_to", "objectives__end_states", "annexes__rel_to")
 
     def visible_queryset(self, request):
         return plans_visible_to(request.user, self.model).select_related("owner")
@@ -195,15 +298,60 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
             shown.append(f"{withheld} plan{'s' if withheld != 1 else ''} you may not see")
         return ", ".join(shown) or "-"
 
+    def get_search_results(self, request, queryset, search_term):
+        from .selectors import plan_search
+
+        if not search_term.strip():
+            return queryset, False
+        return plan_search(queryset, search_term), False
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/partners/<int:partner_id>/accept-override/", wrap(self.accept_override_view),
+                 name="{}_{}_accept_override".format(*info)),
+            path("<int:pk>/annexes/<int:annex_id>/", wrap(self.annex_view), name="{}_{}_annex".format(*info)),
+        ] + super().get_urls()
+
+    def accept_override_view(self, request, pk, partner_id):
+        if request.method != "POST":
+            raise Http404
+        plan = self._document(request, pk)
+        partner = get_object_or_404(plan.partner_considerations.select_related("country"), pk=partner_id)
+        try:
+            services.partner_override_accept(partner=partner, by=request.user)
+            messages.success(request, f"Accepted the overriding military considerations for {partner.country.name}.")
+        except WorkflowError as error:
+            for reason in error.reasons:
+                messages.error(request, reason)
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                                            args=[plan.pk]))
+
+    def annex_view(self, request, pk, annex_id):
+        plan = self._document(request, pk)
+        annex = get_object_or_404(PlanAnnex.objects.filter(plan=plan.plan_ptr_id), pk=annex_id)
+        try:
+            handle = services.annex_open(annex=annex, by=request.user)
+        except WorkflowError as error:
+            raise Http404 from error  # the same answer as for an annex that does not exist
+        return FileResponse(handle, as_attachment=True, filename=annex.original_name,
+                            content_type=annex.content_type)
+
     def service_write(self, request, form, formsets, change):
         cleaned = form.cleaned_data
+        annex_sets = [formset for formset in formsets if formset.model is PlanAnnex]
+        formsets = [formset for formset in formsets if formset.model is not PlanAnnex]
         lists = {formset.prefix: [row_values(row) for row in submitted_rows(formset)] for formset in formsets}
         plan = services.plan_write(
             by=request.user, plan=form.instance if change else None, model=self.model, owner=cleaned.get("owner"),
             fields={name: cleaned[name] for name in services.EDITABLE_FIELDS if name in cleaned},
             links={name: list(cleaned[name]) for name in services.plan_links(self.model) if name in cleaned},
             partners=lists.get("partner_considerations"), objectives=lists.get("objectives"),
-            sections=lists.get("sections"))
+            sections=lists.get("sections"), programs=lists.get("programs_used"),
+            activities=lists.get("complementary_activities"))
+        for formset in annex_sets:
+            _annexes_write(formset, plan, request.user)
         typed = (cleaned.get("classification"), bool(cleaned.get("noforn")),
                  {country.pk for country in cleaned.get("rel_to") or ()})
         if "classification" in cleaned and typed != (plan.classification, plan.noforn,
@@ -299,3 +447,26 @@ def _renamed(fields, renamed: dict) -> tuple:
 
 def _points_at_a_plan(db_field) -> bool:
     return isinstance(db_field.related_model, type) and issubclass(db_field.related_model, Plan)
+
+
+def _annexes_write(formset, plan, by) -> None:
+    """The annex inline's rows through the annex services: a ticked "delete" removes, a new row
+    with its file attaches. A refusal names the row (``PlanContentInvalid.rows``)."""
+    from django.forms.formsets import DELETION_FIELD_NAME
+
+    new_rows = [form for form in submitted_rows(formset) if form.instance.pk is None]
+    for form in formset.forms:
+        if form.instance.pk is not None and (form.cleaned_data or {}).get(DELETION_FIELD_NAME):
+            services.annex_remove(annex=form.instance, by=by)
+    for index, form in enumerate(submitted_rows(formset)):
+        if form not in new_rows:
+            continue
+        data = form.cleaned_data
+        try:
+            services.annex_attach(plan=plan, by=by, letter=data.get("letter", ""), title=data.get("title", ""),
+                                  upload=data.get("upload"), classification=data.get("classification") or "U",
+                                  noforn=bool(data.get("noforn")))
+        except WorkflowError as error:
+            fields = getattr(error, "field_errors", None) or {"upload": error.reasons}
+            rows = {index: {("upload" if name == "file" else name): messages for name, messages in fields.items()}}
+            raise services.PlanContentInvalid(error.reasons, {}, {formset.prefix: rows}) from error

@@ -49,8 +49,12 @@ def content_complete(plan) -> list[str]:
         reasons.append("Name at least one partner country with its considerations (4.b).")
     incomplete = [p.country.name for p in partners if not p.is_complete]
     if incomplete:
-        reasons.append("Say whether each partner can support, safeguard and sustain the capability (4.b): "
-                       f"incomplete for {', '.join(incomplete)}.")
+        reasons.append("Say whether each partner can support, safeguard and sustain the capability (4.b), "
+                       f"yes, partly or no, each with its evidence: incomplete for {', '.join(incomplete)}.")
+    unjustified = [p.country.name for p in partners if p.needs_override and not p.overriding_considerations.strip()]
+    if unjustified:
+        reasons.append("A partner that cannot support, safeguard or sustain the capability needs the overriding "
+                       f"military considerations (4.b): missing for {', '.join(unjustified)}.")
     objectives = _related(plan, "objectives", prefetch="end_states")
     if not objectives:
         reasons.append("Add at least one objective.")
@@ -92,6 +96,17 @@ def reviews_complete(plan) -> list[str]:
     return _step_outstanding(plan, Step.REVIEW, "review answers")
 
 
+def overriding_considerations_accepted(plan) -> list[str]:
+    """The reviewing authority has accepted the overriding military considerations of every partner
+    that cannot support, safeguard or sustain the capability (directive 4.b)."""
+    waiting = [p.country.name for p in _related(plan, "partner_considerations", select="country")
+               if p.needs_override and not p.override_accepted]
+    if not waiting:
+        return []
+    return ["The reviewing authority has not accepted the overriding military considerations (4.b) for "
+            f"{', '.join(waiting)}."]
+
+
 def critical_comments_resolved(plan) -> list[str]:
     """No critical comment is unadjudicated, and no organization's non-concurrence stands."""
     return critical_comment_reasons(plan)
@@ -120,4 +135,4 @@ def no_version_in_flight(plan) -> list[str]:
 
 
 __all__ = ["content_complete", "route_configured", "coordination_answers_complete", "reviews_complete",
-           "critical_comments_resolved", "has_unresolved_nonconcur", "no_version_in_flight", "Decision"]
+           "critical_comments_resolved", "has_unresolved_nonconcur", "overriding_considerations_accepted", "no_version_in_flight", "Decision"]

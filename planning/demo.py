@@ -93,7 +93,8 @@ def _plan(kind: str, owner: str, title: str, partners: list[str], end_states, su
     # Through the service staff use: it raises the banner to the highest portion, as for them.
     return plan_lists_replace(
         plan=plan, by=author, links=links,
-        partners=[{"country": Country.objects.get(code=code), "can_support": "Yes, with training.",
+        partners=[{"country": Country.objects.get(code=code), "support": "partly",
+                   "safeguard": "yes", "sustain": "partly", "can_support": "Yes, with training.",
                    "can_safeguard": "Yes; end-use monitoring agreed.",
                    "can_sustain": "Partly; sustainment case included."} for code in partners],
         objectives=[{"code": f"OBJ-{number}", "title": f"Advance {end_state.title.lower()}",
@@ -164,5 +165,51 @@ def load(*, stdout=None) -> None:
                    supported=[approved]), PlanState.COORDINATION)
     _advance(_plan("support", "DAF", "Air Force campaign support plan — Indo-Pacific", ["PH"], end_states[:1],
                    supported=[approved]), PlanState.APPROVED)
+    _readable_draft()
     if stdout:
         stdout.write("demo plans: campaign plans and support plans loaded in every state (training data)")
+
+
+SECTIONS = [
+    ("1", "situation", "Situation", "<p>(U) Partners on the alliance's eastern flank face persistent "
+                                    "hybrid pressure below the threshold of armed conflict (training data).</p>"),
+    ("2", "strategic_approach", "Strategic approach", "<p>(U) Build layered air defense and resilient logistics "
+                                                      "with partner-led training (training data).</p>"),
+    ("3", "objectives_effects", "Objectives and effects", "<p>(U) See the objectives; each traces to a GEF end "
+                                                          "state (training data).</p>"),
+    ("4", "partner_priorities", "Partner priorities", "<p>(U) Air defense first, then maintenance and "
+                                                      "sustainment (training data).</p>"),
+    ("5", "resources", "Resources", "<p>(U) Title 10 section 333 funding and exercise participation "
+                                    "(training data).</p>"),
+    ("6", "risk", "Risk", "<p>(U) Without sustainment funding, readiness gains erode within two years "
+                          "(training data).</p>"),
+    ("7", "assessment_approach", "Assessment approach", "<p>(U) Annual assessment against the measures of each "
+                                                        "objective (training data).</p>"),
+]
+
+
+def _readable_draft() -> None:
+    """The demo's first draft campaign plan as staff write one (training data): its sections by
+    part, an objective tagged with the functions whose commands coordinate (10.b), a program used
+    (7.a), and another agency's complementary activity per partner (4.c). Through the service."""
+    from .models import CampaignPlan
+
+    plan = CampaignPlan.objects.filter(state=PlanState.DRAFT, gef__title=DEMO_GEF_TITLE).order_by("pk").first()
+    if plan is None:
+        return
+    author = _user(f"{_slug(plan.owner.acronym)}_action_officer")
+    objectives = [{"id": o.pk, "code": o.code, "title": o.title, "end_states": list(o.end_states.all()),
+                   "measures_of_effectiveness": o.measures_of_effectiveness,
+                   "measures_of_performance": o.measures_of_performance, "indicators": o.indicators,
+                   "functions": ["special_operations", "cyberspace"] if index == 0 else []}
+                  for index, o in enumerate(plan.objectives.all())]
+    army = Organization.objects.filter(acronym="DA", active=True).first()
+    plan_lists_replace(
+        plan=plan, by=author, objectives=objectives,
+        sections=[{"number": n, "part": part, "heading": h, "body": body, "classification": "U"}
+                  for n, part, h, body in SECTIONS],
+        programs=[{"organization": army, "program": "Army security force assistance (training data)"}] if army else [],
+        activities=[{"country": p.country, "agency": "Department of State (Bureau of Political-Military Affairs)",
+                     "program": "Foreign Military Financing (training data)",
+                     "point_of_contact": "U.S. Embassy country team, security cooperation office (training)"}
+                    for p in plan.partner_considerations.select_related("country")])

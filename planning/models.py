@@ -192,8 +192,8 @@ class PlanDocument(RoutedDocument, DocumentMarking):
                                                          f"({ClassificationLevel(highest).label})."})
 
     def portions(self) -> list:
-        """The portion-marked parts of the document: its sections and objectives."""
-        return [*self.sections.all(), *self.objectives.all()]
+        """The portion-marked parts of the document: its sections, objectives and annexes."""
+        return [*self.sections.all(), *self.objectives.all(), *self.annexes.all()]
 
     @property
     def banner(self) -> str:
@@ -217,14 +217,39 @@ class PlanDocument(RoutedDocument, DocumentMarking):
         return self.state == PlanState.DRAFT
 
 
+class Capability(models.TextChoices):
+    """Directive 4.b: whether a partner can support, safeguard or sustain the capability."""
+
+    YES = "yes", "Yes"
+    PARTLY = "partly", "Partly"
+    NO = "no", "No"
+
+
 class PartnerConsideration(models.Model):
-    """Directive 4.b for one partner country: can it support, safeguard and sustain the capability?"""
+    """Directive 4.b for one partner country: can it support, safeguard and sustain the capability?
+    Each answer is yes / partly / no with its evidence; a "no" stands only with an "overriding
+    military considerations" justification, which the reviewing authority accepts explicitly
+    (``planning.services.partner_override_accept``) before review can complete."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="partner_considerations")
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+")
-    can_support = models.TextField("ability to support the capability", blank=True)
-    can_safeguard = models.TextField("ability to safeguard it", blank=True)
-    can_sustain = models.TextField("ability to sustain it", blank=True)
+    support = models.CharField("can it support the capability?", max_length=10, choices=Capability.choices,
+                               blank=True)
+    can_support = models.TextField("evidence: support", blank=True)
+    safeguard = models.CharField("can it safeguard it?", max_length=10, choices=Capability.choices, blank=True)
+    can_safeguard = models.TextField("evidence: safeguard", blank=True)
+    sustain = models.CharField("can it sustain it?", max_length=10, choices=Capability.choices, blank=True)
+    can_sustain = models.TextField("evidence: sustain", blank=True)
+    overriding_considerations = models.TextField(
+        "overriding military considerations (4.b)", blank=True,
+        help_text="Required where the partner cannot support, safeguard or sustain the capability: why the "
+                  "plan goes ahead nonetheless. The reviewing authority must accept it.")
+    override_accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, editable=False,
+                                             on_delete=models.PROTECT, related_name="+")
+    override_accepted_for = models.ForeignKey(Organization, null=True, blank=True, editable=False,
+                                              on_delete=models.PROTECT, related_name="+",
+                                              help_text="The reviewing organization that accepted it.")
+    override_accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["country"]
@@ -237,18 +262,103 @@ class PartnerConsideration(models.Model):
     def __str__(self) -> str:
         return self.country.name
 
+    ANSWERS = (("support", "can_support"), ("safeguard", "can_safeguard"), ("sustain", "can_sustain"))
+
     @property
     def is_complete(self) -> bool:
-        return all(v.strip() for v in (self.can_support, self.can_safeguard, self.can_sustain))
+        """Each of the three answered, with its evidence."""
+        return all(getattr(self, rating) and (getattr(self, evidence) or "").strip()
+                   for rating, evidence in self.ANSWERS)
+
+    @property
+    def needs_override(self) -> bool:
+        """A "no" to support, safeguard or sustain: it stands only on overriding military considerations."""
+        return any(getattr(self, rating) == Capability.NO for rating, _ in self.ANSWERS)
+
+    @property
+    def override_accepted(self) -> bool:
+        return self.override_accepted_at is not None
+
+
+class ComplementaryActivity(models.Model):
+    """Directive 4.c for one partner: an activity of another U.S. Government agency that the plan
+    complements (unity of effort), shown to the reviewers with the partner."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="complementary_activities")
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+",
+                                help_text="One of the plan's partner countries.")
+    agency = models.CharField(max_length=200, help_text="e.g. Department of State (INL)")
+    program = models.CharField(max_length=300)
+    point_of_contact = models.CharField(max_length=200, blank=True,
+                                        help_text="An office or position, e.g. Embassy Warsaw political-military "
+                                                  "section.")
+
+    class Meta:
+        ordering = ["country", "agency", "pk"]
+        verbose_name = "complementary U.S. Government activity (4.c)"
+        verbose_name_plural = "complementary U.S. Government activities (4.c)"
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.program}"
+
+
+class Function(models.TextChoices):
+    """The functions whose command or office coordinates a plan that works in them (Encl. 2 10.b,
+    7.a, 8.a): ``planning.coordination.FUNCTION_OFFICES`` names them."""
+
+    SPECIAL_OPERATIONS = "special_operations", "Special operations"
+    CYBERSPACE = "cyberspace", "Cyberspace"
+    SPACE = "space", "Space"
+    TRANSPORTATION_LOGISTICS = "transportation_logistics", "Transportation and logistics"
+    STRATEGIC_DETERRENCE = "strategic_deterrence", "Strategic deterrence"
+    INTELLIGENCE = "intelligence", "Intelligence"
+    ACQUISITION_TECHNOLOGY_RELEASE = "acquisition_technology_release", "Acquisition and technology release"
+    FINANCIAL_MANAGEMENT = "financial_management", "Financial management"
+
+
+class ProgramUse(models.Model):
+    """A program of a Military Department or Defense Agency that the plan uses (Encl. 2 7.a, 8.a):
+    its organization is added to coordination."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="programs_used")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+",
+                                     help_text="The Military Department or Defense Agency whose program it is.")
+    program = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["organization", "program", "pk"]
+        verbose_name = "program used (7.a, 8.a)"
+        verbose_name_plural = "programs used (7.a, 8.a)"
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.program}"
+
+
+class SectionPart(models.TextChoices):
+    """The parts of a plan as staff write them."""
+
+    SITUATION = "situation", "Situation"
+    STRATEGIC_APPROACH = "strategic_approach", "Strategic approach"
+    OBJECTIVES_EFFECTS = "objectives_effects", "Objectives and effects"
+    PARTNER_PRIORITIES = "partner_priorities", "Partner priorities"
+    RESOURCES = "resources", "Resources"
+    RISK = "risk", "Risk"
+    ASSESSMENT_APPROACH = "assessment_approach", "Assessment approach"
+    OTHER = "other", "Other"
 
 
 class PlanSection(MarkingFields):
-    """A portion-marked section of a plan (e.g. "Strategic environment")."""
+    """A portion-marked section of a plan (e.g. "Situation"): rich text (sanitized HTML) whose
+    paragraphs may each carry a portion mark, none above the section's marking
+    (``planning.richtext``)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
     number = models.CharField(max_length=20)
+    part = models.CharField(max_length=30, choices=SectionPart.choices, blank=True,
+                            help_text="Which part of the plan this section is.")
     heading = models.CharField(max_length=300)
-    body = models.TextField(blank=True)
+    body = models.TextField(blank=True, help_text="Rich text; start each paragraph with its portion mark, e.g. "
+                                                  "(U) or (CUI).")
 
     class Meta:
         ordering = ["number", "pk"]
@@ -269,6 +379,9 @@ class Objective(MarkingFields):
     measures_of_effectiveness = models.TextField(blank=True)
     measures_of_performance = models.TextField(blank=True)
     indicators = models.TextField(blank=True)
+    functions = models.JSONField(default=list, blank=True,
+                                 help_text="The functions the objective and its activities work in (special "
+                                           "operations, cyberspace, ...): their commands and offices coordinate.")
 
     class Meta:
         ordering = ["code", "pk"]
@@ -377,3 +490,42 @@ class CampaignSupportPlan(PlanDocument, Plan):
         if relation == "supported_commands":
             return list(Organization.objects.filter(campaignplan_owned__in=self.supported_plans.all()).distinct())
         return super().route_relation(relation)
+
+
+class ScanResult(models.TextChoices):
+    CLEAN = "clean", "Scanned: no malware found"
+    NOT_SCANNED = "not_scanned", "Not scanned (no scanner configured)"
+
+
+def annex_path(annex: PlanAnnex, filename: str) -> str:
+    # The stored name says nothing of the plan or the file (the title and name are in the row).
+    return f"annexes/{uuid.uuid4().hex}"
+
+
+class PlanAnnex(MarkingFields):
+    """A file attached to a plan as an annex: portion-marked, size-limited, its type read from its
+    content, scanned for malware where a scanner is configured, kept through Django's storage API
+    and served only to those who may see the plan (``planning.annexes``)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="annexes")
+    letter = models.CharField("annex", max_length=10, help_text="e.g. A, B, C")
+    title = models.CharField(max_length=300)
+    file = models.FileField(upload_to=annex_path, max_length=200, editable=False)
+    original_name = models.CharField(max_length=255, editable=False)
+    content_type = models.CharField(max_length=100, editable=False, help_text="As read from the content.")
+    size = models.PositiveBigIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    scan_result = models.CharField(max_length=20, choices=ScanResult.choices, editable=False)
+    scan_detail = models.CharField(max_length=300, blank=True, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    editable=False)
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["letter", "pk"]
+        verbose_name = "annex"
+        verbose_name_plural = "annexes"
+        constraints = [models.UniqueConstraint(fields=["plan", "letter"], name="annex_unique_letter_per_plan")]
+
+    def __str__(self) -> str:
+        return f"Annex {self.letter}: {self.title}"

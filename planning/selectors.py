@@ -43,3 +43,48 @@ def plans_cleared_for(user, model) -> QuerySet:
     if not active_account(user):
         return model.objects.none()
     return model.objects.filter(marking_q(user, model))
+
+
+def plan_search(plans: QuerySet, text: str) -> QuerySet:
+    """Of ``plans`` (already narrowed to what the reader may see: ``plans_visible_to``), those
+    whose title or summary, a section's heading or body, an annex's title, or a coordination
+    comment matches ``text``. PostgreSQL's own full-text search (English stemming, web search
+    syntax: words, "quoted phrases", -excluded), ordered by rank; elsewhere (SQLite) every word
+    must appear, case-insensitively. Nothing outside ``plans`` is read into the answer."""
+    from django.db import connection
+
+    from workflow.models import Comment
+
+    from .models import PlanAnnex, PlanSection
+
+    text = (text or "").strip()[:200]
+    if not text:
+        return plans
+    model = plans.model
+    comments = Comment.objects.filter(content_type=ContentType.objects.get_for_model(model))
+    sections, annexes = PlanSection.objects.all(), PlanAnnex.objects.all()
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        query = SearchQuery(text, search_type="websearch", config="english")
+
+        def matching(rows, *fields):
+            return rows.annotate(_search=SearchVector(*fields, config="english")).filter(_search=query)
+
+        found = (Q(pk__in=matching(model.objects.all(), "title", "summary").values("pk"))
+                 | Q(plan_ptr__in=matching(sections, "heading", "body").values("plan"))
+                 | Q(plan_ptr__in=matching(annexes, "title").values("plan"))
+                 | Q(pk__in=matching(comments, "text", "proposed_change").values("object_id")))
+        rank = SearchRank(SearchVector("title", weight="A", config="english")
+                          + SearchVector("summary", weight="B", config="english"), query)
+        return plans.filter(found).annotate(search_rank=rank).order_by("-search_rank", "-updated_at")
+    words = text.split()
+    for word in words:
+        found = (Q(title__icontains=word) | Q(summary__icontains=word)
+                 | Q(plan_ptr__in=sections.filter(Q(heading__icontains=word) | Q(body__icontains=word))
+                     .values("plan"))
+                 | Q(plan_ptr__in=annexes.filter(title__icontains=word).values("plan"))
+                 | Q(pk__in=comments.filter(Q(text__icontains=word) | Q(proposed_change__icontains=word))
+                     .values("object_id")))
+        plans = plans.filter(found)
+    return plans

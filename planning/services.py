@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from organizations.models import Role, with_article
 from organizations.selectors import acting_capacity
-from security.markings import Marking
+from security.markings import RANK, Marking
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
-from workflow.models import Response, Step
+from workflow.models import Response, Step, TaskerState
 from workflow.rules import TransitionContext
 from workflow.selectors import open_taskers, route_participants, taskers_of
 from workflow.services import (
@@ -28,14 +28,20 @@ from workflow.services import (
     transition_perform,
 )
 
+from .coordination import functional_participants
 from .models import (
     CampaignPlan,
     CampaignSupportPlan,
+    Capability,
+    ComplementaryActivity,
     Objective,
     PartnerConsideration,
+    PlanAnnex,
     PlanDocument,
     PlanSection,
     PlanState,
+    ProgramUse,
+    ScanResult,
 )
 
 EDITABLE_FIELDS = {
@@ -171,34 +177,85 @@ def _missing(items: list[dict], names: tuple[str, ...], message: str) -> tuple[l
 
 
 def partner_list_faults(partners: list[dict]) -> tuple[list[str], RowFaults]:
-    """What is wrong with a plan's list of partner considerations, and in which rows (empty: nothing)."""
+    """What is wrong with a plan's list of partner considerations, and in which rows (empty:
+    nothing): each country once, each answer yes / partly / no, and a "no" only with the
+    overriding military considerations that justify going ahead (directive 4.b)."""
     messages, rows = _missing(partners, ("country",), "Each partner consideration needs its country.")
     if messages:
         return messages, rows
     codes = [p["country"].code.code for p in partners]
     repeated = _repeated(codes)
-    if not repeated:
-        return [], {}
-    message = f"Each country once: {', '.join(repeated)} repeated."
-    return [message], {index: {"country": [message]} for index, code in enumerate(codes) if code in repeated}
+    if repeated:
+        message = f"Each country once: {', '.join(repeated)} repeated."
+        return [message], {index: {"country": [message]} for index, code in enumerate(codes) if code in repeated}
+    for index, partner in enumerate(partners):
+        for rating, _evidence in PartnerConsideration.ANSWERS:
+            value = partner.get(rating) or ""
+            if value not in ("", *Capability.values):
+                rows.setdefault(index, {})[rating] = ["Answer yes, partly or no."]
+        if any(partner.get(r) == Capability.NO for r, _ in PartnerConsideration.ANSWERS) \
+                and not (partner.get("overriding_considerations") or "").strip():
+            rows.setdefault(index, {})["overriding_considerations"] = [
+                f"{partner['country'].name} cannot support, safeguard or sustain the capability: state the "
+                "overriding military considerations (4.b), or change the answer."]
+    messages = sorted({m for fields in rows.values() for ms in fields.values() for m in ms})
+    return messages, rows
 
 
 def objective_list_faults(objectives: list[dict]) -> tuple[list[str], RowFaults]:
     """What is wrong with a plan's list of objectives, and in which rows (empty: nothing)."""
-    return _missing(objectives, ("code", "title"), "Each objective needs its code and title.")
+    from .coordination import functions_invalid
+
+    messages, rows = _missing(objectives, ("code", "title"), "Each objective needs its code and title.")
+    for index, objective in enumerate(objectives):
+        invalid = functions_invalid(objective.get("functions"))
+        if invalid:
+            rows.setdefault(index, {})["functions"] = invalid
+            messages = [*messages, *[m for m in invalid if m not in messages]]
+    return messages, rows
 
 
 def section_list_faults(sections: list[dict]) -> tuple[list[str], RowFaults]:
-    """What is wrong with a plan's list of sections, and in which rows (empty: nothing)."""
+    """What is wrong with a plan's list of sections, and in which rows (empty: nothing): each needs
+    its number and heading, each number once, and no paragraph marked above its section."""
+    from .richtext import portion_marks_refusal, sanitize_html
+
     messages, rows = _missing(sections, ("number", "heading"), "Each section needs its number and heading.")
     if messages:
         return messages, rows
     numbers = [s["number"] for s in sections]
     repeated = _repeated(numbers)
-    if not repeated:
-        return [], {}
-    message = f"Each section number once: {', '.join(repeated)} repeated."
-    return [message], {index: {"number": [message]} for index, number in enumerate(numbers) if number in repeated}
+    if repeated:
+        message = f"Each section number once: {', '.join(repeated)} repeated."
+        return [message], {index: {"number": [message]} for index, number in enumerate(numbers)
+                           if number in repeated}
+    for index, section in enumerate(sections):
+        refusal = portion_marks_refusal(sanitize_html(section.get("body") or ""),
+                                        level=section.get("classification") or "U")
+        if refusal:
+            rows.setdefault(index, {})["body"] = [refusal]
+    return sorted({m for fields in rows.values() for ms in fields.values() for m in ms}), rows
+
+
+def program_list_faults(programs: list[dict]) -> tuple[list[str], RowFaults]:
+    """What is wrong with a plan's list of programs used (7.a, 8.a), and in which rows."""
+    from .coordination import PROGRAM_OWNER_KINDS
+
+    messages, rows = _missing(programs, ("organization", "program"),
+                              "Each program used needs its organization and its name.")
+    if messages:
+        return messages, rows
+    for index, use in enumerate(programs):
+        if use["organization"].kind not in PROGRAM_OWNER_KINDS:
+            rows[index] = {"organization": [f"{use['organization']} is not a Military Department or Defense "
+                                            "Agency."]}
+    return sorted({m for fields in rows.values() for ms in fields.values() for m in ms}), rows
+
+
+def activity_list_faults(activities: list[dict]) -> tuple[list[str], RowFaults]:
+    """What is wrong with a plan's list of complementary U.S. Government activities (4.c)."""
+    return _missing(activities, ("country", "agency", "program"),
+                    "Each complementary activity needs its partner country, agency and program.")
 
 
 def partner_list_errors(partners: list[dict]) -> list[str]:
@@ -216,8 +273,32 @@ def section_list_errors(sections: list[dict]) -> list[str]:
     return section_list_faults(sections)[0]
 
 
+def program_list_errors(programs: list[dict]) -> list[str]:
+    return program_list_faults(programs)[0]
+
+
+def activity_list_errors(activities: list[dict]) -> list[str]:
+    return activity_list_faults(activities)[0]
+
+
 LIST_FAULTS = {"partner_considerations": partner_list_faults, "objectives": objective_list_faults,
-               "sections": section_list_faults}
+               "sections": section_list_faults, "programs_used": program_list_faults,
+               "complementary_activities": activity_list_faults}
+
+
+def _activities_checked(plan: PlanDocument, activities: list[dict] | None, partners: list[dict] | None) -> None:
+    """Complementary activities are recorded per partner: each names one of the plan's partner
+    countries (as the partners will be after this write)."""
+    if not activities:
+        return
+    countries = ({p["country"].pk for p in partners} if partners is not None
+                 else set(plan.partner_considerations.values_list("country_id", flat=True)))
+    rows = {index: {"country": [f"{a['country'].name} is not one of the plan's partner countries."]}
+            for index, a in enumerate(activities) if a["country"].pk not in countries}
+    if rows:
+        messages = sorted({m for fields in rows.values() for ms in fields.values() for m in ms})
+        raise PlanContentInvalid(messages, {"complementary_activities": messages},
+                                 {"complementary_activities": rows})
 
 
 def _lists_checked(lists: dict[str, list[dict] | None]) -> None:
@@ -279,7 +360,8 @@ def _portions_replace(manager, model, link: dict, items: list[dict], many: tuple
 
 def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = None,
                        objectives: list[dict] | None = None, sections: list[dict] | None = None,
-                       links: dict[str, list] | None = None) -> PlanDocument:
+                       links: dict[str, list] | None = None, programs: list[dict] | None = None,
+                       activities: list[dict] | None = None) -> PlanDocument:
     """Replace a draft's lists: its partner considerations (4.b; one dict per country), its
     portion-marked sections (number, heading, body, classification, noforn, ``rel_to``) and
     objectives (code, title, ..., ``end_states``, ``rel_to``; an ``id`` keeps that row) and its
@@ -289,15 +371,24 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
     action officers; each list's rules (``LIST_FAULTS``) and each portion's marking are checked
     before anything is written, naming the rows at fault (``PlanContentInvalid``); the banner is
     raised to the highest portion and refused beyond the writer's clearance
-    (``plan_banner_sync``); all or nothing."""
+    (``plan_banner_sync``); all or nothing. Also the programs it uses (``programs``: organization,
+    program; 7.a, 8.a) and the complementary U.S. Government activities per partner
+    (``activities``: country, agency, program, point_of_contact; 4.c). Section bodies are stored
+    as sanitized rich text (``planning.richtext``)."""
     links = links or {}
     unknown = set(links) - plan_links(plan)
     if unknown:
         raise InvalidInput(f"Unknown lists: {', '.join(sorted(unknown))}.")
-    _lists_checked({"partner_considerations": partners, "objectives": objectives, "sections": sections})
+    _lists_checked({"partner_considerations": partners, "objectives": objectives, "sections": sections,
+                    "programs_used": programs, "complementary_activities": activities})
+    if sections is not None:
+        from .richtext import sanitize_html
+
+        sections = [{**section, "body": sanitize_html(section.get("body") or "")} for section in sections]
     with transaction.atomic():
         locked = document_lock(model=type(plan), pk=plan.pk).document
         plan_assert_editable(plan=locked, by=by)
+        _activities_checked(locked, activities, partners)
         for name, values in links.items():
             getattr(locked, name).set([*values, *_links_hidden_from(locked, name, by)])
         _portions_checked(plan=locked, by=by, portions={"objectives": objectives, "sections": sections})
@@ -310,28 +401,39 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
             _portions_replace(locked.objectives, Objective, {"plan": locked}, objectives, ("end_states", "rel_to"))
         if sections is not None:
             _portions_replace(locked.sections, PlanSection, {"plan": locked}, sections, ("rel_to",))
+        if programs is not None:
+            _rows_replace(locked.programs_used, ProgramUse, locked, programs)
+        if activities is not None:
+            _rows_replace(locked.complementary_activities, ComplementaryActivity, locked, activities)
         plan_banner_sync(plan=locked, by=by)
     return locked
 
 
+def _rows_replace(manager, model, plan: PlanDocument, items: list[dict]) -> None:
+    manager.all().delete()
+    model.objects.bulk_create([model(plan=plan, **{k: v for k, v in item.items() if k != "id"}) for item in items])
+
+
 def plan_write(*, by, plan: PlanDocument | None = None, model: type[PlanDocument] | None = None, owner=None,
                fields: dict | None = None, partners: list[dict] | None = None, objectives: list[dict] | None = None,
-               sections: list[dict] | None = None, links: dict[str, list] | None = None) -> PlanDocument:
+               sections: list[dict] | None = None, links: dict[str, list] | None = None,
+               programs: list[dict] | None = None, activities: list[dict] | None = None) -> PlanDocument:
     """The one write of a plan's content, whichever edge it comes from (the admin's change form,
     the API's POST and PATCH): create a draft (``plan`` None; ``model``, ``owner``, ``title`` among
     the ``fields``) or edit one, its fields through ``plan_create``/``plan_update`` and its lists
     through ``plan_lists_replace``, so every rule of theirs holds. All or nothing; the lists' faults
     are told before anything is tried, with the rows at fault."""
     fields = dict(fields or {})
-    _lists_checked({"partner_considerations": partners, "objectives": objectives, "sections": sections})
+    _lists_checked({"partner_considerations": partners, "objectives": objectives, "sections": sections,
+                    "programs_used": programs, "complementary_activities": activities})
     with transaction.atomic():
         if plan is None:
             plan = plan_create(model=model, by=by, owner=owner, title=fields.pop("title", ""), **fields)
         else:
             plan = plan_update(plan=plan, by=by, **fields)  # with no fields, still the check that it is editable
-        if links or any(items is not None for items in (partners, objectives, sections)):
+        if links or any(items is not None for items in (partners, objectives, sections, programs, activities)):
             plan = plan_lists_replace(plan=plan, by=by, partners=partners, objectives=objectives,
-                                      sections=sections, links=links)
+                                      sections=sections, links=links, programs=programs, activities=activities)
     return plan
 
 
@@ -388,13 +490,18 @@ def plan_assert_editable(*, plan: PlanDocument, by) -> None:
 # --- effects of transitions ---------------------------------------------------------------
 
 def plan_enter_coordination(plan: PlanDocument, context: TransitionContext) -> None:
-    """Freeze the route, then task every coordinating organization, adding seam commands."""
+    """Freeze the route, then task every coordinating organization, adding seam commands and the
+    commands and offices the plan's functions and programs bring in (``planning.coordination``),
+    each with its reason."""
     route_snapshot_take(document=plan)
     participants = route_participants(plan, Step.COORDINATION)
     seen = {org.pk for org, _ in participants}
     seams = [(org, reason) for org, reason in plan.seam_participants() if org.pk not in seen]
+    seen |= {org.pk for org, _ in seams}
+    functional = [(org, reason) for org, reason in functional_participants(plan) if org.pk not in seen]
     suspense, reason = _suspense_from(context)
-    taskers_issue(document=plan, step=Step.COORDINATION, participants=participants + seams, by=context.by,
+    taskers_issue(document=plan, step=Step.COORDINATION, participants=participants + seams + functional,
+                  by=context.by,
                   capacity=context.capacity, suspense=suspense, suspense_reason=reason,
                   seam_ids={org.pk for org, _ in seams})
     plan.submitted_at = timezone.now()
@@ -446,6 +553,8 @@ def plan_after_response(plan: PlanDocument, *, tasker, by) -> None:
         return
     if taskers_of(plan, step=Step.APPROVAL).exists():
         return
+    if overrides_unaccepted(plan):
+        return  # the approver is tasked when the reviewing authority has accepted them
     # The system tasks the approver, on behalf of the reviewer whose answer completed the review.
     taskers_issue(document=plan, step=Step.APPROVAL, participants=route_participants(plan, Step.APPROVAL),
                   by=None, caused_by=by)
@@ -490,7 +599,17 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
         for partner in plan.partner_considerations.all():
             partner.pk = None
             partner.plan = copy
+            # A new version is reviewed afresh: its overriding considerations are accepted again.
+            partner.override_accepted_by = partner.override_accepted_for = partner.override_accepted_at = None
             partner.save()
+        for model, rows in ((ProgramUse, plan.programs_used.all()),
+                            (ComplementaryActivity, plan.complementary_activities.all())):
+            model.objects.bulk_create([_copied(row, copy) for row in rows])
+        for annex in plan.annexes.prefetch_related("rel_to"):
+            released_to = list(annex.rel_to.all())
+            annex = _copied(annex, copy)
+            annex.save()  # the same stored file: an annex's content never changes once stored
+            annex.rel_to.set(released_to)
         for objective in plan.objectives.prefetch_related("end_states", "rel_to"):
             end_states, released_to = list(objective.end_states.all()), list(objective.rel_to.all())
             objective.pk = None
@@ -516,3 +635,181 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
         history_record(document=plan, action="new_version_started",
                        description=f"Version {copy.version} started from this version", actor=by, capacity=capacity)
     return copy
+
+
+def _copied(row, plan):
+    row.pk = None
+    row._state.adding = True
+    row._prefetched_objects_cache = {}
+    row.plan = plan
+    return row
+
+
+# --- partner sustainability (4.b) ----------------------------------------------------------
+
+def overrides_unaccepted(plan: PlanDocument) -> list[PartnerConsideration]:
+    """The partners answered "no" whose overriding military considerations the reviewing authority
+    has not accepted yet (4.b)."""
+    return [p for p in plan.partner_considerations.select_related("country")
+            if p.needs_override and not p.override_accepted]
+
+
+def partner_override_accept(*, partner: PartnerConsideration, by) -> PartnerConsideration:
+    """The reviewing authority accepts the overriding military considerations given for a partner
+    that cannot support, safeguard or sustain the capability (directive 4.b). Only while the plan
+    is in review, by a reviewer or approver of an organization tasked to review it; recorded with
+    who, for which organization and when, in the plan's history. Once every such partner is
+    accepted and every review answer is in, the approving organization is tasked."""
+    with transaction.atomic():
+        plan = document_lock(model=type(partner.plan.document), pk=partner.plan.document.pk).document
+        partner = PartnerConsideration.objects.select_for_update().select_related("country").get(pk=partner.pk)
+        if plan.state != PlanState.REVIEW:
+            raise ActionRefused(f"Overriding military considerations are accepted in review; this version is "
+                                f"{state_label(plan)}.")
+        if not partner.needs_override:
+            raise ActionRefused(f"{partner.country.name} needs no overriding military considerations: no answer "
+                                "is \u201cno\u201d.")
+        if partner.override_accepted:
+            raise ActionRefused(f"The overriding military considerations for {partner.country.name} were "
+                                f"accepted already, on {timezone.localtime(partner.override_accepted_at):%d %b %Y}.")
+        capacity = None
+        reviewing = taskers_of(plan, step=Step.REVIEW).exclude(state__in=(TaskerState.CANCELLED,
+                                                                           TaskerState.MISROUTED))
+        for tasker in reviewing:
+            capacity = acting_capacity(user=by, organization=tasker.organization,
+                                       roles=(Role.REVIEWER, Role.APPROVER))
+            if capacity is not None:
+                break
+        if capacity is None:
+            raise NotPermitted("Only a reviewer or approver of a reviewing organization may accept overriding "
+                               "military considerations.")
+        partner.override_accepted_by, partner.override_accepted_for = by, tasker.organization
+        partner.override_accepted_at = timezone.now()
+        partner.save(update_fields=["override_accepted_by", "override_accepted_for", "override_accepted_at"])
+        history_record(document=plan, action="override_accepted", actor=by, capacity=capacity,
+                       description=f"{tasker.organization} accepted the overriding military considerations for "
+                                   f"{partner.country.name} (4.b)")
+        if not open_taskers(plan, step=Step.REVIEW).exists():
+            plan_after_response(plan, tasker=tasker, by=by)
+    return partner
+
+
+# --- annexes ------------------------------------------------------------------------------
+
+def annex_attach(*, plan: PlanDocument, by, letter: str, title: str, upload, classification: str = "U",
+                 noforn: bool = False) -> PlanAnnex:
+    """Attach a file to a draft as an annex: by the owner's action officers; at most
+    ``PLAN_ANNEX_MAX_BYTES``; of an accepted type read from its content (``planning.annexes``),
+    whatever its name says; scanned for malware by the configured scanner (refused when infected
+    or when the scanner cannot be reached; recorded "not scanned" when none is configured); kept
+    through Django's default storage; its marking raises the plan's banner. Nothing is stored
+    when any of this refuses."""
+    import hashlib
+    import os
+
+    from . import annexes
+
+    letter, title = (letter or "").strip(), (title or "").strip()
+    errors = {}
+    if not letter:
+        errors["letter"] = ["Give the annex its letter."]
+    if not title:
+        errors["title"] = ["Give the annex its title."]
+    if upload is None:
+        errors["file"] = ["Choose the file."]
+    if classification not in RANK:
+        errors["classification"] = ["Not a classification."]
+    if errors:
+        raise InvalidInput([m for ms in errors.values() for m in ms], errors)
+    limit = annexes.max_bytes()
+    if upload.size > limit:
+        raise InvalidInput(f"The file is {upload.size:,} bytes; an annex may be at most {limit:,} bytes.",
+                           {"file": ["Too large."]})
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = annexes.content_type_of(head, upload)
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    if kind is None:
+        raise InvalidInput("The file is not a PDF, PNG, JPEG, Word, Excel, PowerPoint or plain-text document "
+                           "(read from its content).", {"file": ["Not an accepted type of file."]})
+    if extension not in annexes.ACCEPTED[kind]:
+        raise InvalidInput(f"The file's name ends in {extension or 'nothing'} but its content is {kind}: rename "
+                           "it to what it is.", {"file": ["The name does not match the content."]})
+    try:
+        scanned = annexes.scan(upload)
+    except annexes.ScannerUnavailable as exc:
+        raise ActionRefused(f"The malware scanner could not be reached ({exc}); nothing was stored. Try again "
+                            "later.") from exc
+    if scanned.infected:
+        from security.audit import audit_record
+        from security.models import AuditAction
+
+        audit_record(action=AuditAction.WORKFLOW, user=by, obj=plan,
+                     description=f"Annex {letter} refused, malware found: {scanned.detail}",
+                     detail={"event": "annex_refused_malware", "file": os.path.basename(upload.name or "")[:255]})
+        raise InvalidInput(f"The file was refused: the malware scanner found {scanned.detail}.",
+                           {"file": ["Malware found."]})
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        locked = document_lock(model=type(plan), pk=plan.pk).document
+        plan_assert_editable(plan=locked, by=by)
+        if locked.annexes.filter(letter=letter).exists():
+            raise InvalidInput(f"The plan has an annex {letter} already.", {"letter": ["Already used."]})
+        refusal = plan_marking_refusal(by=by, own=locked.marking(),
+                                       portions=[Marking(level=classification, noforn=noforn)])
+        if refusal:
+            raise InvalidInput(f"Nothing was saved. {refusal}", {"classification": ["Beyond your clearance."]})
+        annex = PlanAnnex(plan=locked, letter=letter, title=title, original_name=os.path.basename(upload.name)[:255],
+                          content_type=kind, size=upload.size, sha256=digest.hexdigest(),
+                          scan_result=scanned.result, scan_detail=scanned.detail[:300], uploaded_by=by,
+                          classification=classification, noforn=noforn)
+        annex.file.save(upload.name, upload, save=False)
+        stored = annex.file.name
+        try:
+            annex.save()
+            plan_banner_sync(plan=locked, by=by)
+            history_record(document=locked, action="annex_attached", actor=by,
+                           description=f"Annex {letter} attached: {title} ({kind}, {upload.size:,} bytes, "
+                                       f"{ScanResult(scanned.result).label.lower()})")
+        except Exception:
+            annex.file.storage.delete(stored)
+            raise
+    return annex
+
+
+def annex_remove(*, annex: PlanAnnex, by) -> None:
+    """Remove an annex from a draft (owner's action officers); the stored file stays while an
+    earlier version still names it."""
+    with transaction.atomic():
+        locked = document_lock(model=type(annex.plan.document), pk=annex.plan.document.pk).document
+        plan_assert_editable(plan=locked, by=by)
+        name, letter = annex.file.name, annex.letter
+        PlanAnnex.objects.filter(pk=annex.pk).delete()
+        plan_banner_sync(plan=locked)
+        history_record(document=locked, action="annex_removed", actor=by, description=f"Annex {letter} removed")
+        if not PlanAnnex.objects.filter(file=name).exists():
+            storage = annex.file.storage
+            transaction.on_commit(lambda: storage.delete(name))
+
+
+def annex_open(*, annex: PlanAnnex, by):
+    """The annex's file, opened for ``by``, who must see the plan (need-to-know and its marking)
+    and the annex's own marking; every opening is in the audit trail. Raises ``NotPermitted``
+    otherwise (the same answer whether the annex exists or not is the edge's to give)."""
+    from security.access import may_see
+    from security.audit import audit_record
+    from security.models import AuditAction
+
+    from .selectors import plans_visible_to
+
+    plan = annex.plan.document
+    if not plans_visible_to(by, type(plan)).filter(pk=plan.pk).exists() or not may_see(by, annex.marking()):
+        raise NotPermitted("You may not open this annex.")
+    audit_record(action=AuditAction.EXPORT, user=by, obj=annex,
+                 description=f"Annex {annex.letter} of {plan.title} (v{plan.version}) opened",
+                 detail={"event": "annex_opened", "plan": plan.pk, "kind": plan.workflow_kind, "sha256": annex.sha256})
+    return annex.file.open("rb")

@@ -82,7 +82,7 @@ PLAN_WORKFLOW = Workflow(
         Transition(
             "approve", source=PlanState.REVIEW, target=PlanState.APPROVED, label="Approve",
             actors=[RouteRole(roles=(Role.APPROVER,), step=Step.APPROVAL, description="the approving organization")],
-            conditions=[conditions.reviews_complete],
+            conditions=[conditions.reviews_complete, conditions.overriding_considerations_accepted],
             effect=services.plan_approve,
             confirm="Approval is final: this version becomes the plan of record and supersedes the previous one.",
         ),

@@ -338,6 +338,26 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded files (plan annexes): on the file system under VAR_DIR by default, never served by URL
+# (the plan's annex view checks who may read and records it). In production, S3-compatible
+# storage through django-storages (``storages.backends.s3.S3Storage``, which needs the
+# django-storages and boto3 packages) when ANNEX_STORAGE_BUCKET is set.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+if env("ANNEX_STORAGE_BUCKET", ""):
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env("ANNEX_STORAGE_BUCKET", ""),
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL", "") or None,
+        "region_name": env("AWS_S3_REGION_NAME", "") or None,
+        "default_acl": None, "querystring_auth": True, "file_overwrite": False,
+        "object_parameters": {"ServerSideEncryption": env("AWS_S3_SSE", "AES256")},
+    }}
+# Annexes: the size limit, and the malware scanner (ClamAV's clamd) where the installation has one:
+# a Unix socket, or a host and port. Without either, annexes are recorded "not scanned".
+PLAN_ANNEX_MAX_BYTES = env_int("PLAN_ANNEX_MAX_BYTES", 20 * 1024 * 1024)
+CLAMD_SOCKET = env("CLAMD_SOCKET", "")
+CLAMD_HOST = env("CLAMD_HOST", "")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310)
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 30)
 
 # E-mail: console by default; SMTP (or anything else) through the environment.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -58,7 +58,8 @@ def plan_payload(world, **overrides) -> dict:
         "summary": "Build partner capacity (training data).", "complementary_usg_activities": "State INL programs.",
         "resources_needed": "Security cooperation funding.", "risk_if_not_resourced": "Partner capability gaps.",
         "supporting_organizations": ["DA", "DON"],
-        "partner_considerations": [{"country": "pl", "can_support": "Yes", "can_safeguard": "Yes",
+        "partner_considerations": [{"country": "pl", "support": "yes", "can_support": "Yes", "safeguard": "yes",
+                                    "can_safeguard": "Yes", "sustain": "partly",
                                     "can_sustain": "With help"}],
         "objectives": [{"code": "OBJ-1", "title": "Interoperable air defense", "end_states": [world.end_state.pk]}],
     }

@@ -80,7 +80,8 @@ def test_a_draft_is_edited_by_patch_and_its_lists_replaced(world, as_member):
     plan = world.ready_plan()
     changed = as_member("EUCOM", AO).patch(f"{V1}/campaign-plans/{plan.pk}/", {
         "title": "EUCOM campaign plan, revised",
-        "partner_considerations": [{"country": "DE", "can_support": "Yes", "can_safeguard": "Yes",
+        "partner_considerations": [{"country": "DE", "support": "yes", "can_support": "Yes", "safeguard": "yes",
+                                    "can_safeguard": "Yes", "sustain": "yes",
                                     "can_sustain": "Yes"}],
     }, format="json")
     assert changed.status_code == 200, changed.json()

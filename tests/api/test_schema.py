@@ -57,7 +57,7 @@ def test_every_resource_of_the_contract_is_in_the_schema_with_history_and_transi
 
 
 def test_every_path_and_method_in_the_schema_is_implemented(served):
-    samples = {"id": "1", "acronym": "EUCOM", "code": "PL", "name": "submit"}
+    samples = {"id": "1", "acronym": "EUCOM", "code": "PL", "name": "submit", "partner_id": "1", "annex_id": "1"}
     for path, operations in served["paths"].items():
         concrete = re.sub(r"\{(\w+)\}", lambda m: samples[m.group(1)], path)
         match = resolve(concrete)

@@ -368,7 +368,8 @@ def records(db):
     coordinating = _plan(cast, gef=gef)
     coordinating.supporting_organizations.set([Organization.objects.get(acronym="DA", active=True)])
     PartnerConsideration.objects.create(plan=coordinating, country=Country.objects.get(code="PL"),
-                                        can_support="Yes", can_safeguard="Yes", can_sustain="Yes")
+                                        support="yes", can_support="Yes", safeguard="yes",
+                                        can_safeguard="Yes", sustain="yes", can_sustain="Yes")
     Objective.objects.create(plan=coordinating, code="OBJ-1", title="Interoperability").end_states.add(
         end_state)
     coordinating = transition_perform(document=coordinating, name="submit", by=cast.member("EUCOM", "action_officer"))

@@ -60,7 +60,8 @@ class World:
         plan.supporting_organizations.set([self.orgs[a] for a in supporting])
         for code in partners:
             PartnerConsideration.objects.create(plan=plan, country=Country.objects.get(code=code),
-                                                can_support="Yes", can_safeguard="Yes", can_sustain="With help")
+                                                support="yes", can_support="Yes", safeguard="yes",
+                                                can_safeguard="Yes", sustain="partly", can_sustain="With help")
         objective = Objective.objects.create(plan=plan, code="OBJ-1", title="Interoperable air defense")
         objective.end_states.add(self.end_state)
         return plan

@@ -101,7 +101,8 @@ def _support_plan_in(world, situation: str):
         complementary_usg_activities="c", resources_needed="r", risk_if_not_resourced="k")
     plan.supported_plans.set([supported])
     PartnerConsideration.objects.create(plan=plan, country=Country.objects.get(code="PL"),
-                                        can_support="y", can_safeguard="y", can_sustain="y")
+                                        support="yes", can_support="y", safeguard="yes",
+                                        can_safeguard="y", sustain="yes", can_sustain="y")
     Objective.objects.create(plan=plan, code="OBJ-1", title="t").end_states.add(world.end_state)
     if situation == "draft":
         return plan

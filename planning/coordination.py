@@ -1,0 +1,86 @@
+"""Coordination by function (DoDD 5132.03 Encl. 2, 10.b second half; 7.a; 8.a): the functional
+combatant commands and the offices with a function are brought into a plan's coordination when
+its objectives work in that function, and the Military Departments and Defense Agencies when the
+plan uses their programs, as seam commands are for partners in their areas of responsibility.
+Each is added with the reason, which the tasker keeps (``Tasker.added_reason``)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from organizations.models import Organization, OrganizationKind
+
+from .models import Function
+
+# Who holds each function: acronyms, looked up among the active organizations by their acronym or
+# today's acronym (``Organization.current_acronym``: USD(A&S) for USD(AT&L), USD(I&S) for USD(I)).
+FUNCTION_OFFICES: dict[str, tuple[str, ...]] = {
+    Function.SPECIAL_OPERATIONS: ("SOCOM",),
+    Function.CYBERSPACE: ("CYBERCOM",),
+    Function.SPACE: ("SPACECOM",),
+    Function.TRANSPORTATION_LOGISTICS: ("TRANSCOM",),
+    Function.STRATEGIC_DETERRENCE: ("STRATCOM",),
+    Function.INTELLIGENCE: ("DIA", "USD(I&S)"),
+    Function.ACQUISITION_TECHNOLOGY_RELEASE: ("DTSA", "USD(A&S)"),
+    Function.FINANCIAL_MANAGEMENT: ("USD(C)",),
+}
+
+# Whose programs bring them into coordination (7.a Military Departments, 8.a Defense Agencies).
+PROGRAM_OWNER_KINDS = (OrganizationKind.MILITARY_DEPARTMENT, OrganizationKind.DEFENSE_AGENCY)
+
+
+def function_offices(acronyms) -> dict[str, Organization]:
+    """The active organization for each acronym (by acronym, else by today's acronym)."""
+    acronyms = set(acronyms)
+    found: dict[str, Organization] = {}
+    rows = Organization.objects.filter(Q(acronym__in=acronyms) | Q(current_acronym__in=acronyms), active=True)
+    for organization in sorted(rows, key=lambda o: o.acronym not in acronyms):  # own acronym first
+        for name in (organization.acronym, organization.current_acronym):
+            if name in acronyms:
+                found.setdefault(name, organization)
+    return found
+
+
+def functions_invalid(values) -> list[str]:
+    """The values that are not functions (a clear sentence each), for the lists' checks."""
+    if values in (None, ""):
+        return []
+    if not isinstance(values, (list, tuple)):
+        return ["The functions are a list."]
+    unknown = [str(v) for v in values if v not in Function.values]
+    if unknown:
+        return [f"Not a function: {', '.join(unknown)}. Choose among {', '.join(Function.values)}."]
+    return []
+
+
+def functional_participants(plan) -> list[tuple[Organization, str]]:
+    """The organizations added to ``plan``'s coordination by its objectives' functions and the
+    programs it uses, each with the reason in the users' words; never the owner."""
+    by_function: dict[str, list[str]] = {}
+    for objective in plan.objectives.all():
+        for function in objective.functions or ():
+            by_function.setdefault(function, []).append(objective.code)
+    offices = function_offices(a for f in by_function for a in FUNCTION_OFFICES.get(f, ()))
+    reasons: dict[int, tuple[Organization, list[str]]] = {}
+    for function, codes in by_function.items():
+        label = Function(function).label.lower() if function in Function.values else function
+        for acronym in FUNCTION_OFFICES.get(function, ()):
+            organization = offices.get(acronym)
+            if organization is not None and organization.pk != plan.owner_id:
+                reasons.setdefault(organization.pk, (organization, []))[1].append(
+                    f"{label} (objective {', '.join(codes)})")
+    programs: dict[int, tuple[Organization, list[str]]] = {}
+    for use in plan.programs_used.select_related("organization"):
+        organization = use.organization
+        if organization.pk != plan.owner_id and organization.active:
+            programs.setdefault(organization.pk, (organization, []))[1].append(use.program)
+    participants = [(organization, f"function: {'; '.join(why)} (DoDD 5132.03 Encl. 2, 10.b)")
+                    for organization, why in reasons.values()]
+    for pk, (organization, names) in programs.items():
+        paragraph = "7.a" if organization.kind == OrganizationKind.MILITARY_DEPARTMENT else "8.a"
+        text = f"program used: {'; '.join(names)} (DoDD 5132.03 Encl. 2, {paragraph})"
+        if pk in reasons:
+            participants = [(o, f"{why}; {text}" if o.pk == pk else why) for o, why in participants]
+        else:
+            participants.append((organization, text))
+    return [(organization, why[:300]) for organization, why in participants]
