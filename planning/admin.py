@@ -89,8 +89,19 @@ class PartnerInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, adm
     autocomplete_fields = ("country",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("country", "override_accepted_by",
-                                                            "override_accepted_for")
+        # Each partner's force/activity designator of today, in the inline's one query (``fad``).
+        today = fad_assignments_on().filter(country=OuterRef("country"))
+        return super().get_queryset(request).select_related(
+            "country", "override_accepted_by", "override_accepted_for").annotate(
+            fad_now=Subquery(today.values("designator")[:1]), fad_since=Subquery(today.values("effective_from")[:1]))
+
+    @admin.display(description="force/activity designator (the Chairman's, Encl. 2, 9.f)")
+    def fad(self, partner):
+        if partner is None or not partner.pk:
+            return "Shown once the partner is saved."
+        if getattr(partner, "fad_now", None):
+            return f"FAD {partner.fad_now} (since {date_words(partner.fad_since)})"
+        return fad_words(None)
 
     @admin.display(description="accepted by the reviewing authority")
     def override_acceptance(self, partner) -> str:
@@ -116,20 +127,6 @@ class ComplementaryActivityInline(InlineFollowsParentMixin, CountryAutocompleteA
     extra = 0
     fields = ("country", "agency", "program", "point_of_contact")
     autocomplete_fields = ("country",)
-
-    def get_queryset(self, request):
-        # Each partner's force/activity designator of today, in the inline's one query (``fad``).
-        today = fad_assignments_on().filter(country=OuterRef("country"))
-        return super().get_queryset(request).select_related("country").annotate(
-            fad_now=Subquery(today.values("designator")[:1]), fad_since=Subquery(today.values("effective_from")[:1]))
-
-    @admin.display(description="force/activity designator (the Chairman's, Encl. 2, 9.f)")
-    def fad(self, partner):
-        if partner is None or not partner.pk:
-            return "Shown once the partner is saved."
-        if getattr(partner, "fad_now", None):
-            return f"FAD {partner.fad_now} (since {date_words(partner.fad_since)})"
-        return fad_words(None)
 
 
 class ProgramUseInline(InlineFollowsParentMixin, admin.TabularInline):

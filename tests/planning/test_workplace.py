@@ -253,7 +253,8 @@ def _task_plan(world, rows: int):
         section.rel_to.set(Country.objects.filter(code="IL"))
     for code in ("PL", "DE")[:rows]:
         PartnerConsideration.objects.create(plan=plan, country=Country.objects.get(code=code),
-                                            can_support=f"Support {code}", can_safeguard="Yes", can_sustain="Yes")
+                                            support="yes", can_support=f"Support {code}", safeguard="yes",
+                                            can_safeguard="Yes", sustain="yes", can_sustain="Yes")
     plan.supporting_organizations.set([world.orgs[a] for a in ("DA", "DON", "DLA")[:rows + 1]])
     plan = transition_perform(document=plan, name="submit", by=world.user("EUCOM", AO))
     taskers = {t.organization.acronym: t for t in Tasker.objects.filter(object_id=plan.pk, step=Step.COORDINATION)
