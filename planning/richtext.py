@@ -2,77 +2,18 @@
 the head of each paragraph ("(U) ...", "(CUI) ...", "(S//REL) ...") read and checked against the
 marking of the section that holds it.
 
-Cleaning uses nh3 (the maintained Rust ammonia binding) when it is installed; otherwise a strict
-allow-list built on the standard library's parser, which keeps the same tags and no attributes but
-a link's http(s)/mailto address."""
+Cleaning uses nh3 (the maintained binding of the Rust ammonia sanitizer)."""
 
 from __future__ import annotations
 
 import re
-from html import escape
-from html.parser import HTMLParser
+
+import nh3
 
 from security.markings import RANK
 
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h3", "h4", "blockquote",
                 "table", "thead", "tbody", "tr", "th", "td", "a"}
-ALLOWED_SCHEMES = ("http://", "https://", "mailto:")
-_DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math"}
-_VOID = {"br"}
-
-try:  # pragma: no cover - depends on the installation
-    import nh3
-except ImportError:  # pragma: no cover
-    nh3 = None
-
-
-class _Cleaner(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-        self.open: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _DROPPED_WITH_CONTENT:
-            self.skipping += 1
-            return
-        if self.skipping or tag not in ALLOWED_TAGS:
-            return
-        if tag == "a":
-            href = next((v for k, v in attrs if k == "href" and v), "")
-            if href.strip().lower().startswith(ALLOWED_SCHEMES):
-                self.out.append(f'<a href="{escape(href.strip(), quote=True)}" rel="noopener noreferrer">')
-            else:
-                self.out.append("<a>")
-        else:
-            self.out.append(f"<{tag}>")
-        if tag not in _VOID:
-            self.open.append(tag)
-
-    def handle_startendtag(self, tag, attrs):
-        if tag in _VOID and not self.skipping:
-            self.out.append(f"<{tag}>")
-
-    def handle_endtag(self, tag):
-        if tag in _DROPPED_WITH_CONTENT:
-            self.skipping = max(0, self.skipping - 1)
-            return
-        if self.skipping or tag not in self.open:
-            return
-        while self.open:  # close what was left open inside it
-            last = self.open.pop()
-            self.out.append(f"</{last}>")
-            if last == tag:
-                break
-
-    def handle_data(self, data):
-        if not self.skipping:
-            self.out.append(escape(data, quote=False))
-
-    def result(self) -> str:
-        self.close()
-        return "".join(self.out) + "".join(f"</{t}>" for t in reversed(self.open))
 
 
 def sanitize_html(text: str) -> str:
@@ -80,12 +21,8 @@ def sanitize_html(text: str) -> str:
     safe link address); plain text comes back with ``<``, ``>`` and ``&`` escaped."""
     if not text:
         return ""
-    if nh3 is not None:  # pragma: no cover - depends on the installation
-        return nh3.clean(text, tags=ALLOWED_TAGS, attributes={"a": {"href"}},
-                         url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
-    cleaner = _Cleaner()
-    cleaner.feed(text)
-    return cleaner.result()
+    return nh3.clean(text, tags=ALLOWED_TAGS, attributes={"a": {"href"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
 
 PORTION_MARK = re.compile(r"^\s*\((U|CUI|C|S|TS)(//[A-Z0-9 ,/-]+)?\)")

@@ -495,6 +495,9 @@ SPECTACULAR_SETTINGS = {
         "CycleStateEnum": "assessments.models.CycleState",
         "AssessmentStateEnum": "assessments.models.AssessmentState",
         "CountryEnum": "api.schema.COUNTRY_CHOICES",
+        # One name for a choice set that several fields share.
+        "ForceActivityDesignatorEnum": "organizations.models.ForceActivityDesignator",
+        "CapabilityEnum": "planning.models.Capability",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
