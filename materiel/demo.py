@@ -17,9 +17,10 @@ from organizations.demo import username_for
 from organizations.models import Country, Designation, FADAssignment, Role
 from organizations.selectors import designated_organization
 from organizations.services import fad_assign
+from workflow.models import Route
 from workflow.services import transition_perform
 
-from .models import MaterielDiversionRequest, Urgency
+from .models import KIND, MaterielDiversionRequest, Urgency
 from .services import request_write
 
 TRAINING = "(TRAINING DATA)"
@@ -70,8 +71,10 @@ def load(*, stdout) -> None:
     Chairman's priorities, disapproved, awaiting the Chairman, awaiting USD(P), in consultation,
     returned and a draft."""
     needed = (Designation.SECURITY_COOPERATION_AGENCY, Designation.JOINT_STAFF, Designation.POLICY_OFFICE)
-    if any(designated_organization(d) is None for d in needed) or not Country.objects.filter(code="PL").exists():
-        stdout.write("materiel diversions: skipped (needs the reference data: countries and designated offices)")
+    if (any(designated_organization(d) is None for d in needed) or not Country.objects.filter(code="PL").exists()
+            or not Route.objects.filter(document_kind=KIND).exists()):
+        stdout.write("materiel diversions: skipped (needs the reference data: countries, designated offices and "
+                     "the diversion route)")
         return
     today = timezone.localdate()
     fiscal_start = datetime.date(today.year - (today.month < 10), 10, 1)
