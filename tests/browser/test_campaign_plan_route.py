@@ -202,8 +202,8 @@ def test_a_campaign_plan_from_draft_to_approval_through_the_pages(browser, world
     answer(browser, world, person, plan, "USD(P)", "concur", step="review")
     browser.step("usdp-reviewed")
 
-    # 7. USD(P)'s approver approves, after reading the confirmation.
-    page = browser.sign_in(person(world.user("USD(P)", APP)))
+    # 7. The owning command's approver (EUCOM, Encl. 2, 10.a) approves, after reading the confirmation.
+    page = browser.sign_in(person(world.user("EUCOM", APP)))
     page.goto(reverse("admin:planning_campaignplan_change", args=[plan.pk]))
     expect(state_of(page)).to_have_text("In review")
     dialogs = []
@@ -217,7 +217,7 @@ def test_a_campaign_plan_from_draft_to_approval_through_the_pages(browser, world
     history = page.locator("#workflow-history .wf-timeline li")
     text = " ".join(history.all_inner_texts())
     for expected in ("eucom_action_officer", "don_reviewer", "usdatl_reviewer", "j5_reviewer", "usdp_reviewer",
-                     "usdp_approver"):
+                     "eucom_approver"):
         assert expected in text, f"{expected} missing from the history: {text}"
     assert history.count() >= 8
     browser.step("approved")
