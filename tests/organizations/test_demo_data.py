@@ -112,7 +112,7 @@ def test_organization_administrators_manage_memberships_and_delegations_only(ref
 def test_the_command_prints_the_log_ins_table(reference_data):
     output = _load_demo()
     table = output[output.index("username"):]
-    assert "usdatl_org_admin" in table and "USD(AT&L)" in table and "Organization administrator" in table
+    assert "usdas_org_admin" in table and "USD(A&S)" in table and "Organization administrator" in table
     assert "administrator" in table and "auditor" in table
 
 
