@@ -101,7 +101,7 @@ def route_step_notes(model, steps: list[dict]) -> dict[str, list[str]]:
         return {}
     state_of_step = {step: state for state, step in workflow.answering_steps.items()}
     for rules in workflow.transitions:
-        if any(getattr(actor, "step", None) == Step.APPROVAL for actor in rules.actors):
+        if not rules.destructive and any(getattr(actor, "step", None) == Step.APPROVAL for actor in rules.actors):
             target = next((t.target for t in model._meta.get_field("state").get_all_transitions(model)
                            if t.name == rules.name), None)
             state_of_step.setdefault(Step.APPROVAL, target)

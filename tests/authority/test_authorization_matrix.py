@@ -128,7 +128,7 @@ campaign_plan_coordination     view    yyy.   yyy.   yyy.   yyy.   yyy.   y     
 campaign_plan_coordination     change  ....   ....   ....   ....   ....   .      .
 campaign_plan_coordination     delete  ....   ....   ....   ....   ....   .      .
 support_plan_draft             view    y.y.   y.y.   y.y.   y.y.   y.y.   y      .
-support_plan_draft             add     y...   ....   ....   ....   ....   .      .
+support_plan_draft             add     yy.y   ....   ....   ....   ....   .      .
 support_plan_draft             change  y...   ....   y...   ....   ....   .      .
 support_plan_draft             delete  ....   ....   ....   ....   ....   .      .
 route                          view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .

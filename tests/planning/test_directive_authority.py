@@ -62,7 +62,7 @@ def test_the_help_page_and_the_diagrams_tooltips_show_each_steps_paragraph(world
     client = Client()
     client.force_login(world.user("EUCOM", AO))
     page = client.get(reverse("admin:workflow_help", args=["planning", "campaignplan"])).content.decode()
-    table = page.split('id="workflow-route"')[1].split("</table>")[0]
+    table = page.split('id="workflow-route-authority"')[1].split("</table>")[0]
     assert "Review: the Joint Staff office" in table and "Encl. 2, 9.b" in table
     assert "Approval: owner" in table and "Encl. 2, 10.a" in table
     svg = page.split('id="workflow-diagram"')[1].split("</svg>")[0]
