@@ -276,6 +276,18 @@ def _move_into_the_past(cycle: AssessmentCycle, documents) -> None:
         launch_started_at=datetime.datetime(cycle.fiscal_year - 1, 12, 1, 14, tzinfo=datetime.UTC),
         launch_finished_at=datetime.datetime(cycle.fiscal_year - 1, 12, 1, 14, 1, tzinfo=datetime.UTC),
     )
+    # The whole year in order: set up in October, template approved in November, launched in
+    # December, answers in March, accepted before the joint review and evaluated before its suspense.
+    AssessmentCycle.objects.filter(pk=cycle.pk).update(
+        created_at=datetime.datetime.combine(start, datetime.time(14), tzinfo=datetime.UTC))
+    Template.objects.filter(cycle=cycle, approved_at__isnull=False).update(
+        approved_at=datetime.datetime(cycle.fiscal_year - 1, 11, 20, 15, tzinfo=datetime.UTC))
+    for index, document in enumerate(documents):
+        model = type(document)
+        model.objects.filter(pk=document.pk, accepted_at__isnull=False).update(
+            accepted_at=datetime.datetime(cycle.fiscal_year, 4, 10 + index % 15, 15, tzinfo=datetime.UTC))
+        model.objects.filter(pk=document.pk, evaluated_at__isnull=False).update(
+            evaluated_at=datetime.datetime(cycle.fiscal_year, 6, 1 + index % 25, 15, tzinfo=datetime.UTC))
     for index, document in enumerate(documents):
         offset = (index % 7) + 1 if index % 3 == 2 else -((index % 10) + 1)
         submitted = datetime.datetime.combine(collection + datetime.timedelta(days=offset), datetime.time(15),
