@@ -132,20 +132,60 @@ def _approved_template(cycle: AssessmentCycle, people: dict, *, carried_from: Te
     return _act(template, "approve", j5_approver)
 
 
+# What each narrative says, by the overall rating the same assessment gives (DEFAULT_SCALE's order):
+# (how the activities went, what the partners can sustain). Filled with the assessment's subject.
+NARRATIVES = (
+    ("Activities with {partners} fell short: {objective} was not achieved; courses and deliveries slipped "
+     "and partner units did not take the lead (training data).",
+     "{partners} cannot yet sustain what was delivered without U.S. funding and maintenance (training data)."),
+    ("Mixed results with {partners}: {objective} partly achieved; training was delivered but partner-led "
+     "operations remain the exception (training data).",
+     "{partners} sustain training but not equipment: spares and maintenance still come from U.S. programs "
+     "(training data)."),
+    ("Good progress with {partners}: {objective} largely achieved; partner units planned and led most "
+     "exercises and operations (training data).",
+     "{partners} sustain most delivered capabilities from their own budgets; sustainment of aircraft remains "
+     "partly funded (training data)."),
+    ("{objective}: achieved. {partners} now lead the activities the plan set out, and U.S. support shifts to "
+     "advice (training data).",
+     "{partners} sustain the capabilities on their own budgets and train their own instructors (training data)."),
+)
+
+
+def _subject(document) -> tuple[str, str]:
+    """The partners and the first objective an assessment speaks of (a program assessment: its program)."""
+    plan = getattr(document, "plan", None)
+    if plan is None:
+        program = str(getattr(document, "program", "the program"))
+        return f"the partners of {program}", f"the purpose of {program}"
+    partners = [p.country.name for p in plan.partner_considerations.select_related("country")]
+    objective = plan.objectives.order_by("code").first()
+    names = " and ".join([", ".join(partners[:-1]), partners[-1]] if len(partners) > 1 else partners) or "partners"
+    return names, (objective.title if objective else "the plan's objective")
+
+
 def _answers(document, index: int) -> list[dict]:
+    """Ratings that vary by assessment, and narratives that say what the ratings say, about the
+    plan's own partners and objectives: no two plans read alike."""
     ratings = DEFAULT_SCALE
+    rows = list(answer_sheet(document))
+    given = {n: ratings[(index + n + 1) % len(ratings)] for n, row in enumerate(rows)
+             if row["question"].kind != QuestionKind.NARRATIVE}
+    overall = round(sum(ratings.index(r) for r in given.values()) / len(given)) if given else 1
+    partners, objective = _subject(document)
+    narratives = iter(NARRATIVES[overall])
     answers = []
-    for n, row in enumerate(answer_sheet(document)):
+    for n, row in enumerate(rows):
         question = row["question"]
         if question.kind == QuestionKind.NARRATIVE:
-            answers.append({"question": question, "text": "Partners trained, exercised and equipped as planned; "
-                                                          "sustainment depends on partner budgets (training data)."})
+            text = next(narratives, NARRATIVES[overall][-1])
+            answers.append({"question": question, "text": text.format(partners=partners, objective=objective)})
         else:
-            objective = row["objective"]
-            answers.append({"question": question, "objective": objective,
-                            "rating": ratings[(index + n + 1) % len(ratings)],
-                            "justification": (f"Measures of effectiveness for {objective.code}." if objective
-                                              else "Measured against the plan's indicators.")})
+            objective_row = row["objective"]
+            answers.append({"question": question, "objective": objective_row, "rating": given[n],
+                            "justification": (f"{given[n]}: {objective_row.measures_of_effectiveness or objective_row.title}"
+                                              f" ({objective_row.code})." if objective_row
+                                              else f"{given[n]}, measured against the plan's indicators.")})
     return answers
 
 
@@ -236,6 +276,18 @@ def _move_into_the_past(cycle: AssessmentCycle, documents) -> None:
         launch_started_at=datetime.datetime(cycle.fiscal_year - 1, 12, 1, 14, tzinfo=datetime.UTC),
         launch_finished_at=datetime.datetime(cycle.fiscal_year - 1, 12, 1, 14, 1, tzinfo=datetime.UTC),
     )
+    # The whole year in order: set up in October, template approved in November, launched in
+    # December, answers in March, accepted before the joint review and evaluated before its suspense.
+    AssessmentCycle.objects.filter(pk=cycle.pk).update(
+        created_at=datetime.datetime.combine(start, datetime.time(14), tzinfo=datetime.UTC))
+    Template.objects.filter(cycle=cycle, approved_at__isnull=False).update(
+        approved_at=datetime.datetime(cycle.fiscal_year - 1, 11, 20, 15, tzinfo=datetime.UTC))
+    for index, document in enumerate(documents):
+        model = type(document)
+        model.objects.filter(pk=document.pk, accepted_at__isnull=False).update(
+            accepted_at=datetime.datetime(cycle.fiscal_year, 4, 10 + index % 15, 15, tzinfo=datetime.UTC))
+        model.objects.filter(pk=document.pk, evaluated_at__isnull=False).update(
+            evaluated_at=datetime.datetime(cycle.fiscal_year, 6, 1 + index % 25, 15, tzinfo=datetime.UTC))
     for index, document in enumerate(documents):
         offset = (index % 7) + 1 if index % 3 == 2 else -((index % 10) + 1)
         submitted = datetime.datetime.combine(collection + datetime.timedelta(days=offset), datetime.time(15),

@@ -33,6 +33,7 @@ from planning.models import CampaignPlan, PlanState
 from workflow.models import Comment, Tasker
 
 from .database import database_url
+from .synthetic import POOL_OWNER
 from .world import World
 
 HOST = "127.0.0.1"
@@ -87,7 +88,7 @@ def _sessions(users, secret_key: str) -> list[str]:
 
 def load_plan(*, world: World, people: int, approvals: list[int], secret_key: str, api_path: str | None) -> dict:
     """Who the simulated staff are and what each works on, each with a session of their own:
-    reviewers of tasked organizations answer their open taskers, the USD(P) approver approves
+    reviewers of tasked organizations answer their open taskers, the pool's owning command's approver approves
     plans whose reviews are complete, action officers of the commands read their plans and
     adjudicate the comments on those in coordination. Several simulated people may be the same
     account (three per organization), as colleagues sharing a role are."""
@@ -127,7 +128,7 @@ def load_plan(*, world: World, people: int, approvals: list[int], secret_key: st
             documents = [page for page, _ in by_org[acronym]][:20]
             mine_approvals = []
         elif kind == "approver":
-            user = User.objects.get(pk=world.user_id("USD(P)", Role.APPROVER))
+            user = User.objects.get(pk=world.user_id(POOL_OWNER, Role.APPROVER))
             slot = roles[:n].count("approver")
             mine_approvals = [(change("campaignplan", pk), action("campaignplan", pk, "transition/approve/"))
                               for pk in approvals[slot::approvers]]

@@ -99,8 +99,12 @@ def _max_id(model) -> int:
         return cursor.fetchone()[0]
 
 
+# The command that owns the approval pool's plans: its approver approves them (Encl. 2, 10.a).
+POOL_OWNER = "EUCOM"
+
+
 def documents_generate(*, world: World, count: int, phase: str | None = None, first: int = 1,
-                       campaign_plans_only: bool = False) -> Batch:
+                       campaign_plans_only: bool = False, owner: str | None = None) -> Batch:
     """Add ``count`` documents (campaign plans and support plans) with their taskers, comments,
     history and reminders, in one transaction. ``phase`` forces one phase for all of them
     (e.g. ``review_ready`` for the transition benchmark's pool). ``first`` numbers them."""
@@ -115,7 +119,7 @@ def documents_generate(*, world: World, count: int, phase: str | None = None, fi
         n_plans = count if campaign_plans_only or count < 2 else count * CAMPAIGN_PLAN_SHARE // 100
         for model, n, offset in ((CampaignPlan, n_plans, first), (CampaignSupportPlan, count - n_plans, first + n_plans)):
             if n > 0:
-                batch.documents += _documents_insert(world, model, n, offset, phase)
+                batch.documents += _documents_insert(world, model, n, offset, phase, owner)
         cursor.execute("DROP TABLE IF EXISTS bench_doc")
         cursor.execute(f"""
             CREATE TEMP TABLE bench_doc AS
@@ -194,8 +198,10 @@ def _kind_data(world: World, model) -> tuple[list[int], dict[str, str]]:
     }[model]
 
 
-def _documents_insert(world: World, model, n: int, first: int, phase: str | None) -> int:
+def _documents_insert(world: World, model, n: int, first: int, phase: str | None, owner: str | None = None) -> int:
     owners, own_columns = _kind_data(world, model)
+    if owner is not None:  # every plan of the batch owned by one organization (the approval pool's)
+        owners = [world.org_ids[owner]]
     staff = _staff_table(world)
     phase_sql = f"'{phase}'" if phase else _phase_case(h("g", 1, 100))
     state_sql = "CASE s.phase WHEN 'review_pending' THEN 'review' WHEN 'review_ready' THEN 'review' ELSE s.phase END"
@@ -304,9 +310,10 @@ def _contents_insert(world: World, marks: dict) -> None:
              WHERE d.kind = 'sp'""", {})
 
 
-# Tasker slots. Campaign plan: 1-10 supporting organizations (5-10 of them), 11 USD(AT&L),
-# 12 J5 and 13 USD(P) review, 14 USD(P) approval. Support plan: 1 USD(P), 2-7 supported
-# commands (3-6 of them), 12 J5 review, 14 the owner's approval.
+# Tasker slots. Campaign plan: 1-10 supporting organizations (5-10 of them), 11 USD(A&S) (holding
+# USD(AT&L)'s duties since 2018), 12 J5 and 13 USD(P) review, 14 the owning command's approval
+# (Encl. 2, 10.a). Support plan: 1 USD(P), 2-7 supported commands (3-6 of them), 12 J5 review, 14
+# the owner's approval.
 def _tasker_source(world: World) -> str:
     o = world.org_ids
     return f"""(
@@ -315,9 +322,10 @@ def _tasker_source(world: World) -> str:
              CASE
                WHEN d.kind = 'cp' AND s.slot <= 10
                  THEN (%(components)s::bigint[])[1 + (d.id * 7 + s.slot * 3) %% {len(world.components)}]
-               WHEN d.kind = 'cp' AND s.slot = 11 THEN {o['USD(AT&L)']}
+               WHEN d.kind = 'cp' AND s.slot = 11 THEN {o['USD(A&S)']}
                WHEN s.slot = 12 THEN {o['J5']}
-               WHEN d.kind = 'cp' THEN {o['USD(P)']}
+               WHEN d.kind = 'cp' AND s.slot = 13 THEN {o['USD(P)']}
+               WHEN d.kind = 'cp' THEN d.owner_id
                WHEN s.slot = 1 THEN {o['USD(P)']}
                WHEN s.slot <= 7 THEN (%(commands)s::bigint[])[1 + (d.id * 5 + s.slot * 2) %% {len(world.commands)}]
                ELSE d.owner_id
@@ -445,8 +453,7 @@ def _history_insert(world: World, tasker_mark: int, comment_mark: int) -> int:
                        "WHEN x.action = 'supersede' THEN NULL ELSE d.owner_id END"),
     }, """bench_doc d JOIN bench_transition x ON x.phase = d.phase
           JOIN bench_staff st ON st.org_id = d.owner_id
-          JOIN bench_staff ap ON ap.org_id = CASE WHEN d.kind = 'cp' THEN %(usdp)s ELSE d.owner_id END""",
-        {"usdp": world.org_ids["USD(P)"]})
+          JOIN bench_staff ap ON ap.org_id = d.owner_id""", {})
     # Taskers issued (one entry per step and document), acknowledged and answered.
     total += insert_select(HistoryEntry, {
         "content_type": "t.content_type_id", "object_id": "t.object_id", "at": "min(t.created_at)",

@@ -55,15 +55,17 @@ def route_ensure(counts: dict[str, int] | None = None) -> None:
     if missing:
         raise RuntimeError(f"Cannot create the default {KIND} route: load the organizations first "
                            f"(missing {', '.join(missing)}).")
-    specs = [RouteStepSpec(step=step, designation=designation, relation=relation, suspense_working_days=days)
-             for step, designation, relation, days, _why in steps]
+    specs = [RouteStepSpec(step=step, designation=designation, relation=relation, suspense_working_days=days,
+                           authority=f"DoDD 5132.03, {why}")
+             for step, designation, relation, days, why in steps]
     reasons = route_steps_refusals(document_kind=KIND, steps=specs)
     if reasons:
         raise RuntimeError(f"The default {KIND} route is refused: {' '.join(reasons)}")
     route = Route.objects.create(document_kind=KIND, name=name, is_default=True)
     RouteStep.objects.bulk_create([
         RouteStep(route=route, step=spec.step, designation=spec.designation, relation=spec.relation,
-                  suspense_working_days=spec.suspense_working_days, position=position)
+                  suspense_working_days=spec.suspense_working_days, position=position,
+                  authority=spec.authority)
         for position, spec in enumerate(specs)])
     counts["route created"] += 1
 

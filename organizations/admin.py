@@ -32,7 +32,7 @@ from .models import (
     PowerRequestKind,
     PowerRequestState,
 )
-from .selectors import command_covering, memberships_active, organizations_administered_by
+from .selectors import command_covering, memberships_active, organization_label, organizations_administered_by
 
 
 def _refusal(error: ValidationError) -> str:
@@ -180,10 +180,11 @@ class OrganizationAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
     search_fields = ("name", "acronym", "current_name", "current_acronym")
     list_select_related = ("parent__parent__parent",)
     autocomplete_fields = ("parent", "supervised_by")
-    readonly_fields = ("active", "active_until")
+    readonly_fields = ("active", "active_until", "known_as", "duties_through_time")
     fieldsets = (
         (None, {"fields": ("acronym", "name", "kind", "parent", "supervised_by")}),
         ("Today's name, where it differs from the directive's", {"fields": ("current_name", "current_acronym")}),
+        ("Through time (reference data, each date with its source)", {"fields": ("known_as", "duties_through_time")}),
         ("Activity (deactivate with the action in the list)", {"fields": ("active", "active_from", "active_until")}),
         (None, {"fields": ("notes",)}),
     )
@@ -196,6 +197,21 @@ class OrganizationAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
             _members=Count("memberships", distinct=True, filter=Q(memberships__start__lte=timezone.localdate())
                            & (Q(memberships__end__isnull=True) | Q(memberships__end__gt=timezone.localdate()))),
         ).order_by(*Organization._meta.ordering)  # a GROUP BY drops Meta.ordering: the autocomplete paged unordered
+
+    @admin.display(description="known as")
+    def known_as(self, obj: Organization) -> str:
+        """Today's name beside the directive's ("USD(A&S), formerly USD(AT&L)")."""
+        return organization_label(obj) if obj.pk else ""
+
+    @admin.display(description="duties through time")
+    def duties_through_time(self, obj: Organization) -> str:
+        if obj.pk is None:
+            return ""
+        lines = [f"From {s.start}: holds {s.predecessor}'s duties ({s.duties}); source: {s.source}."
+                 for s in obj.successions_from.select_related("predecessor").order_by("start")]
+        lines += [f"From {s.start}: its duties ({s.duties}) passed to {s.successor}; source: {s.source}."
+                  for s in obj.successions.select_related("successor").order_by("start", "successor__acronym")]
+        return " ".join(lines) or "No succession recorded."
 
     @admin.display(description="organization", ordering="acronym")
     def tree_path(self, obj: Organization) -> str:

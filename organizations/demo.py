@@ -32,7 +32,14 @@ DEFAULT_PASSWORD = "Training-Only-Demo-1"  # noqa: S105 (training data; printed 
 
 # The key organizations of the directive's workflows, by their acronym in the reference data.
 DEMO_ORGANIZATIONS = (
-    "USD(P)", "J5", "EUCOM", "INDOPACOM", "SOCOM", "DA", "DON", "DAF", "DSCA", "USD(AT&L)",
+    "USD(P)", "J5",
+    # Every geographic and functional combatant command: each writes its campaign plan.
+    "AFRICOM", "CENTCOM", "EUCOM", "INDOPACOM", "NORTHCOM", "SOUTHCOM", "SPACECOM",
+    "CYBERCOM", "SOCOM", "STRATCOM", "TRANSCOM",
+    # The Military Departments and Defense Agencies that coordinate and write support plans.
+    "DA", "DON", "DAF", "DSCA", "DLA", "DTRA",
+    # USD(AT&L)'s successors (since 1 Feb 2018) and PA&E's (CAPE, since 2009).
+    "USD(A&S)", "USD(R&E)", "CAPE",
 )
 # Memberships start at the beginning of fiscal year 2021, so demo documents may be dated back then.
 DEMO_MEMBERSHIP_START = datetime.date(2020, 10, 1)

@@ -145,6 +145,12 @@ class Country(models.Model):
     """An ISO 3166-1 country or area; names come from django-countries, not a hand-typed list."""
 
     code = CountryField(unique=True)
+    exists_from = models.DateField(
+        null=True, blank=True,
+        help_text="The day the country came into being, where that is after the directive (South Sudan "
+                  "2011-07-09); no area-of-responsibility period starts before it.")
+    exists_source = models.CharField(max_length=300, blank=True, db_default="",
+                                     help_text="The primary source of that date.")
 
     class Meta:
         ordering = ["code"]
@@ -188,6 +194,14 @@ class AreaOfResponsibility(models.Model):
             raise ValidationError({"command": "Only a geographic combatant command has an area of responsibility."})
         if not self.country_id or not self.start:
             return
+        if self.country.exists_from and self.start < self.country.exists_from:
+            raise ValidationError({"start": f"{self.country.code.name} exists only from {self.country.exists_from} "
+                                            f"({self.country.exists_source or 'reference data'}); a period cannot "
+                                            "start before it."})
+        command = self.command if self.command_id else None
+        if command and command.active_from and self.start < command.active_from:
+            raise ValidationError({"start": f"{command} exists only from {command.active_from}; a period of its "
+                                            "area of responsibility cannot start before it."})
         command = self.command if self.command_id else None
         if command and command.active_until and (self.end is None or self.end > command.active_until):
             raise ValidationError({"end": f"{command} was deactivated on {command.active_until}; "
@@ -202,6 +216,45 @@ class AreaOfResponsibility(models.Model):
                 f"{self.country.code.name} is already covered by {clash.command} from {clash.start}"
                 f"{' to ' + str(clash.end) if clash.end else ''}; periods of one country may not overlap."
             )
+
+
+class OrganizationSuccession(models.Model):
+    """From ``start``, ``successor`` holds (some of) the duties ``predecessor`` held: USD(AT&L)'s
+    passed to USD(A&S) and USD(R&E) on 1 Feb 2018, PA&E's to CAPE in 2009, USAID's to the
+    Department of State in 2025. A tasker for the predecessor issued on or after ``start`` goes to
+    its successors (``organizations.selectors.successors_on``); history keeps the predecessor's
+    name, used at the time. Written by the reference data loader, with ``source``."""
+
+    predecessor = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="successions")
+    successor = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="successions_from")
+    start = models.DateField(help_text="The first day the successor holds the duties.")
+    duties = models.CharField(max_length=300, help_text="Which of the predecessor's duties pass, in words.")
+    source = models.CharField(max_length=300, help_text="The primary source of the date.")
+
+    class Meta:
+        ordering = ["predecessor", "start", "successor"]
+        constraints = [
+            models.UniqueConstraint(fields=["predecessor", "successor"], name="succession_once"),
+            models.CheckConstraint(condition=~Q(predecessor=models.F("successor")), name="succession_not_to_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} from {self.start}"
+
+    def clean(self) -> None:
+        if not (self.predecessor_id and self.successor_id and self.start):
+            return
+        errors = {}
+        if self.successor.active_from and self.successor.active_from > self.start:
+            errors["start"] = (f"{self.successor} exists only from {self.successor.active_from}; it cannot take "
+                               f"over {self.predecessor}'s duties on {self.start}.")
+        elif self.predecessor.active_until and self.predecessor.active_until != self.start:
+            errors["start"] = (f"{self.predecessor} ended on {self.predecessor.active_until}; its successor takes "
+                               "over that day (the periods are contiguous).")
+        if not (self.source or "").strip():
+            errors["source"] = "Cite the primary source of the date."
+        if errors:
+            raise ValidationError(errors)
 
 
 class Role(models.TextChoices):

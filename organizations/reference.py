@@ -6,8 +6,16 @@ services, so loading twice changes nothing and an edited file updates what it na
 The file (parents listed before their children)::
 
     {"organizations": [{"acronym", "name", "kind", "parent", "supervised_by",
-                        "current_name", "current_acronym", "notes", "designations": [...]}, ...],
+                        "current_name", "current_acronym", "notes", "designations": [...],
+                        "active_from", "active_until", "source"}, ...],
+     "successions": [{"predecessor": "USD(AT&L)", "successor": "USD(A&S)", "start": "2018-02-01",
+                      "duties", "source"}, ...],
+     "countries": [{"code": "SS", "exists_from": "2011-07-09", "source"}, ...],
      "aor": [{"country": "IL", "command": "EUCOM", "start": "2008-10-01", "end": "2021-09-01"}, ...]}
+
+Every date of an organization's existence, a succession or a country's birth cites its primary
+source (``source``); ``read`` refuses the file otherwise, and refuses a period that starts before
+its country or command exists, or a succession not contiguous with its predecessor's end.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from .models import (
     Organization,
     OrganizationDesignation,
     OrganizationKind,
+    OrganizationSuccession,
 )
 from .selectors import designation_holders
 from .services import (
@@ -37,6 +46,7 @@ from .services import (
     aor_periods_sync,
     designation_assign,
     organization_create,
+    organization_deactivate,
     organization_update,
 )
 
@@ -72,11 +82,13 @@ class LoadReport:
     organizations: Counts = field(default_factory=Counts)
     aor_periods: Counts = field(default_factory=Counts)
     designations: Counts = field(default_factory=Counts)
+    successions: Counts = field(default_factory=Counts)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> int:
         return (self.countries.changes + self.organizations.changes + self.aor_periods.changes
-                + self.designations.changes)
+                + self.designations.changes + self.successions.changes)
 
     def lines(self) -> list[str]:
         return [
@@ -86,6 +98,9 @@ class LoadReport:
             f"areas of responsibility: {self.aor_periods.created} created, {self.aor_periods.updated} updated, "
             f"{self.aor_periods.unchanged} unchanged, {self.aor_periods.removed} removed",
             f"designated offices: {self.designations.created} created, {self.designations.unchanged} unchanged",
+            f"successions: {self.successions.created} created, {self.successions.updated} updated, "
+            f"{self.successions.unchanged} unchanged",
+            *(f"warning: {warning}" for warning in self.warnings),
             f"reference data: {self.changes} changes" if self.changes else "reference data: no changes",
         ]
 
@@ -103,6 +118,7 @@ def read(path: Path | str = DEFAULT_PATH) -> dict[str, Any]:
 
     kinds: dict[str, str] = {}
     designated: dict[str, str] = {}
+    lifetimes: dict[str, tuple[datetime.date | None, datetime.date | None]] = {}
     for number, entry in enumerate(data["organizations"], start=1):
         where = f"organization #{number} ({entry.get('acronym') or 'no acronym'})"
         acronym = (entry.get("acronym") or "").strip()
@@ -130,6 +146,49 @@ def read(path: Path | str = DEFAULT_PATH) -> dict[str, Any]:
             else:
                 designated[designation] = acronym
         kinds[acronym.upper()] = entry.get("kind")
+        try:
+            lifetime = tuple(datetime.date.fromisoformat(entry[key]) if entry.get(key) else None
+                             for key in ("active_from", "active_until"))
+        except (TypeError, ValueError):
+            problems.append(f"{where}: active_from and active_until must be dates like 2018-02-01")
+            lifetime = (None, None)
+        if any(lifetime) and not (entry.get("source") or "").strip():
+            problems.append(f"{where}: cite the primary source of its dates in 'source'")
+        if lifetime[0] and lifetime[1] and lifetime[1] <= lifetime[0]:
+            problems.append(f"{where}: active_until must be after active_from")
+        lifetimes[acronym.upper()] = lifetime  # type: ignore[assignment]
+
+    for number, entry in enumerate(data.get("successions") or [], start=1):
+        where = f"succession #{number} ({entry.get('predecessor')} → {entry.get('successor')})"
+        before, after = (entry.get("predecessor") or "").upper(), (entry.get("successor") or "").upper()
+        if before not in kinds or after not in kinds or before == after:
+            problems.append(f"{where}: predecessor and successor must be two organizations of the file")
+            continue
+        try:
+            start = datetime.date.fromisoformat(entry.get("start") or "")
+        except (TypeError, ValueError):
+            problems.append(f"{where}: start must be a date like 2018-02-01")
+            continue
+        if not (entry.get("source") or "").strip() or not (entry.get("duties") or "").strip():
+            problems.append(f"{where}: say which duties pass ('duties') and cite the primary source ('source')")
+        if lifetimes[before][1] != start:
+            problems.append(f"{where}: the predecessor's active_until ({lifetimes[before][1]}) must be the "
+                            f"successor's start ({start}): the periods are contiguous")
+        if lifetimes[after][0] and lifetimes[after][0] > start:
+            problems.append(f"{where}: the successor exists only from {lifetimes[after][0]}")
+
+    born: dict[str, datetime.date] = {}
+    for number, entry in enumerate(data.get("countries") or [], start=1):
+        where = f"country #{number} ({entry.get('code')})"
+        if entry.get("code") not in countries:
+            problems.append(f"{where}: {entry.get('code')!r} is not a country code of the list")
+            continue
+        try:
+            born[entry["code"]] = datetime.date.fromisoformat(entry.get("exists_from") or "")
+        except (TypeError, ValueError):
+            problems.append(f"{where}: exists_from must be a date like 2011-07-09")
+        if not (entry.get("source") or "").strip():
+            problems.append(f"{where}: cite the primary source of the date in 'source'")
 
     seen: set[tuple[str, str]] = set()
     for number, entry in enumerate(data["aor"], start=1):
@@ -147,6 +206,11 @@ def read(path: Path | str = DEFAULT_PATH) -> dict[str, Any]:
             continue
         if end is not None and end <= start:
             problems.append(f"{where}: the end must be after the start")
+        if entry.get("country") in born and start < born[entry["country"]]:
+            problems.append(f"{where}: {entry['country']} exists only from {born[entry['country']]}")
+        active_from = lifetimes.get(command, (None, None))[0]
+        if active_from and start < active_from:
+            problems.append(f"{where}: {entry.get('command')} exists only from {active_from}")
         if (entry.get("country"), entry.get("start")) in seen:
             problems.append(f"{where}: listed twice")
         seen.add((entry.get("country"), entry.get("start")))
@@ -175,8 +239,15 @@ def load(*, path: Path | str = DEFAULT_PATH) -> LoadReport:
     Country.objects.bulk_create(new_countries)
     report.countries.created = len(new_countries)
     report.countries.unchanged = len(existing_codes & {code for code, _name in countries})
+    births = {entry["code"]: (datetime.date.fromisoformat(entry["exists_from"]), entry["source"])
+              for entry in data.get("countries") or ()}
+    for country in Country.objects.filter(code__in=births) if births else ():
+        if (country.exists_from, country.exists_source) != births[str(country.code)]:
+            country.exists_from, country.exists_source = births[str(country.code)]
+            country.save(update_fields=["exists_from", "exists_source"])
 
     by_acronym: dict[str, Organization] = {}
+    created: set[int] = set()
     for entry in data["organizations"]:
         acronym = entry["acronym"].strip()
         fields = {
@@ -186,12 +257,15 @@ def load(*, path: Path | str = DEFAULT_PATH) -> LoadReport:
             "supervised_by": by_acronym[entry["supervised_by"].upper()] if entry.get("supervised_by") else None,
             "current_name": entry.get("current_name") or "",
             "current_acronym": entry.get("current_acronym") or "",
-            "notes": entry.get("notes") or "",
+            "notes": (entry.get("notes") or "") + (f" Source of its dates: {entry['source']}."
+                                                   if entry.get("source") else ""),
+            "active_from": datetime.date.fromisoformat(entry["active_from"]) if entry.get("active_from") else None,
         }
         organization = _find(acronym)
         try:
             if organization is None:
                 organization = organization_create(acronym=acronym, **fields)
+                created.add(organization.pk)
                 report.organizations.created += 1
             else:
                 organization, changed = organization_update(organization=organization,
@@ -221,6 +295,42 @@ def load(*, path: Path | str = DEFAULT_PATH) -> LoadReport:
                 raise ReferenceDataError([f"designation {designation} of {entry['acronym']}: {message}"
                                           for message in error.messages]) from error
             report.designations.created += 1
+
+    for entry in data["organizations"]:
+        if not entry.get("active_until"):
+            continue
+        organization = by_acronym[entry["acronym"].strip().upper()]
+        if organization.active:
+            try:
+                organization_deactivate(organization=organization,
+                                        on=datetime.date.fromisoformat(entry["active_until"]))
+                if organization.pk not in created:  # a new entry is created as it ended: one change
+                    report.organizations.updated += 1
+            except ValidationError as error:
+                report.warnings.append(f"{organization} left active: {' '.join(error.messages)}")
+
+    for entry in data.get("successions") or ():
+        predecessor = by_acronym[entry["predecessor"].upper()]
+        successor = by_acronym[entry["successor"].upper()]
+        wanted_row = {"start": datetime.date.fromisoformat(entry["start"]), "duties": entry["duties"],
+                      "source": entry["source"]}
+        row = OrganizationSuccession.objects.filter(predecessor=predecessor, successor=successor).first()
+        if row is not None and all(getattr(row, key) == value for key, value in wanted_row.items()):
+            report.successions.unchanged += 1
+            continue
+        if row is not None:
+            report.successions.updated += 1
+        else:
+            report.successions.created += 1
+            row = OrganizationSuccession(predecessor=predecessor, successor=successor)
+        for key, value in wanted_row.items():
+            setattr(row, key, value)
+        try:
+            row.full_clean()
+        except ValidationError as error:
+            raise ReferenceDataError([f"succession {predecessor} → {successor}: {message}"
+                                      for message in error.messages]) from error
+        row.save()
 
     wanted: dict[str, list[AorPeriodSpec]] = defaultdict(list)
     for entry in data["aor"]:

@@ -304,3 +304,47 @@ def fad_words(assignment) -> str:
     from runtime.dates import date_words
 
     return f"{assignment.get_designator_display()} (since {date_words(assignment.effective_from)})"
+
+
+def successors_on(organization_ids: Iterable[int], *, on: datetime.date | None = None) -> dict[int, list[Organization]]:
+    """For each of ``organization_ids`` whose duties had passed to successors by ``on`` (today by
+    default), the offices holding them that day, followed through later successions (one query a
+    generation; the chains are short). Organizations without successors are left out."""
+    from .models import OrganizationSuccession
+
+    day = _today(on)
+    wanted = [pk for pk in organization_ids if pk]
+    edges: dict[int, list[Organization]] = {}
+    pending, seen = set(wanted), set()
+    for _generation in range(5):
+        pending -= seen
+        if not pending:
+            break
+        seen |= pending
+        rows = (OrganizationSuccession.objects.filter(predecessor_id__in=pending, start__lte=day)
+                .select_related("successor").order_by("start", "successor__acronym"))
+        pending = set()
+        for row in rows:
+            edges.setdefault(row.predecessor_id, []).append(row.successor)
+            pending.add(row.successor_id)
+
+    def follow(pk: int, depth: int = 0) -> list[Organization]:
+        found: list[Organization] = []
+        for successor in edges.get(pk, ()):
+            later = follow(successor.pk, depth + 1) if depth < 5 else []
+            found.extend(later or [successor])
+        return found
+
+    return {pk: follow(pk) for pk in wanted if pk in edges}
+
+
+def organization_label(organization: Organization, *, on: datetime.date | None = None) -> str:
+    """How pages name an office: today's acronym, with the directive's beside it where it changed
+    ("USD(A&S), formerly USD(AT&L)"; "USD(I&S), formerly USD(I)")."""
+    from .models import OrganizationSuccession
+
+    if organization.current_acronym and organization.current_acronym != organization.acronym:
+        return f"{organization.current_acronym}, formerly {organization.acronym}"
+    earlier = [row.predecessor.acronym for row in OrganizationSuccession.objects.filter(
+        successor=organization, start__lte=_today(on)).select_related("predecessor").order_by("start")]
+    return f"{organization.acronym}, formerly {' and '.join(earlier)}" if earlier else organization.acronym

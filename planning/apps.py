@@ -19,8 +19,8 @@ class PlanningConfig(AppConfig):
 
         workflow_install(PLAN_WORKFLOW)
 
-        # The Joint Staff (J5) reviews every campaign plan and support plan, in conjunction with
-        # the policy office (Encl. 2, 1.d and 10.c); a support plan is signed by its owner.
+        # The Joint Staff (J5) reviews every campaign plan and support plan (Encl. 2, 9.b and 9.c), in
+        # conjunction with the policy office (1.c and 1.d); each plan is signed by its owner (10.a, 7.b, 8.b).
         reviewing = (Designation.JOINT_STAFF, Designation.POLICY_OFFICE)
         for model in Plan.kinds():
             register_document(model, visible=lambda user, model=model: plans_visible_to(user, model),

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import FSMField
 
-from organizations.models import Country, Organization, OrganizationKind
+from organizations.models import Country, Organization, OrganizationKind, with_article
 from security.markings import RANK, ClassificationLevel, combine
 from security.models import DocumentMarking, MarkingFields
 from workflow.kinds import KindQuerySet
@@ -138,6 +138,15 @@ class PlanDocument(RoutedDocument, DocumentMarking):
     gap_reads: tuple[str, ...] = ()
     # Whether the owning organization signs (approves) a plan of this kind itself.
     owner_approves = False
+
+    @classmethod
+    def fields_for_owner(cls, owner: Organization) -> dict:
+        """The fields a new plan of this kind takes from its owner unless given."""
+        return {}
+
+    def ownership_refusals(self, *, supported_plans=None) -> dict[str, list[str]]:
+        """Why the owner may not own this plan, by field (``planning.services.plan_ownership_refusals``)."""
+        return {}
 
     series = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True,
                               help_text="All versions of one plan share it.")
@@ -403,6 +412,9 @@ class CampaignPlan(PlanDocument, Plan):
     workflow_kind = "campaign_plan"
     reference_name = "campaign_plan"
     link_lists = ("supporting_organizations",)
+    # Approved by the owning combatant commander: the directive has the commanders develop their
+    # plans (Encl. 2, 10.a) and names no other approver; USD(P)'s oversight (1.c) is a review.
+    owner_approves = True
     # Who may own one: the combatant commands (organizations.authority reads it, and the admin's choices).
     owner_kinds = (OrganizationKind.GEOGRAPHIC_CCMD, OrganizationKind.FUNCTIONAL_CCMD)
 
@@ -434,6 +446,38 @@ class CampaignPlan(PlanDocument, Plan):
         if self.kind != CampaignPlanKind.CONTINGENCY and self.parent_plan_id:
             raise ValidationError({"parent_plan": "Only a contingency plan has a parent campaign plan."})
 
+    OWNER_OF_KIND = {CampaignPlanKind.THEATER: OrganizationKind.GEOGRAPHIC_CCMD,
+                     CampaignPlanKind.REGIONAL: OrganizationKind.GEOGRAPHIC_CCMD,
+                     CampaignPlanKind.FUNCTIONAL: OrganizationKind.FUNCTIONAL_CCMD}
+
+    @classmethod
+    def fields_for_owner(cls, owner: Organization) -> dict:
+        return {"kind": CampaignPlanKind.FUNCTIONAL} if owner.kind == OrganizationKind.FUNCTIONAL_CCMD else {}
+
+    def ownership_refusals(self, *, supported_plans=None) -> dict[str, list[str]]:
+        """Glossary: theater campaign plans are developed by geographic combatant commands,
+        functional campaign plans by functional ones; a command has one theater campaign plan in
+        force (approved) for a period: another series may not overlap it (a new version may)."""
+        owner = self.owner
+        needs = self.OWNER_OF_KIND.get(self.kind)
+        if needs and owner.kind != needs:
+            kind_words = CampaignPlanKind(self.kind).label.lower()
+            hint = " Choose “Functional campaign plan”." if owner.kind == OrganizationKind.FUNCTIONAL_CCMD else ""
+            return {"kind": [f"{with_article(kind_words).capitalize()} is developed by a "
+                             f"{OrganizationKind(needs).label.lower()} (DoDD 5132.03, Glossary); {owner} is "
+                             f"{with_article(OrganizationKind(owner.kind).label)}.{hint}"]}
+        if self.kind != CampaignPlanKind.THEATER or not (self.period_start and self.period_end):
+            return {}
+        in_force = (CampaignPlan.objects.filter(owner_id=owner.pk, kind=CampaignPlanKind.THEATER, state="approved",
+                                                period_start__lt=self.period_end, period_end__gt=self.period_start)
+                    .exclude(series=self.series).order_by("period_start").first())
+        if in_force is None:
+            return {}
+        return {"period_start": [
+            f"{owner} already has a theater campaign plan in force from {in_force.period_start} to "
+            f"{in_force.period_end} ({in_force.title}); a command has one theater campaign plan per period: "
+            "write a new version of it, or choose a period that does not overlap."]}
+
     def route_relation(self, relation: str) -> list[Organization]:
         if relation == "supporting_organizations":
             return list(self.supporting_organizations.all())
@@ -462,8 +506,11 @@ class CampaignSupportPlan(PlanDocument, Plan):
     link_lists = ("supported_plans",)
     gap_reads = ("supported_plans",)
     owner_approves = True  # signed by the owning component
+    # Who may own one: the DoD Components (Encl. 2, 7.b, 8.b), and a combatant command supporting
+    # another command's plan (``planning.services.plan_ownership_refusals``).
     owner_kinds = (OrganizationKind.MILITARY_DEPARTMENT, OrganizationKind.DEFENSE_AGENCY,
-                   OrganizationKind.FIELD_ACTIVITY, OrganizationKind.OSD_PSA, OrganizationKind.MILITARY_SERVICE)
+                   OrganizationKind.FIELD_ACTIVITY, OrganizationKind.OSD_PSA, OrganizationKind.MILITARY_SERVICE,
+                   OrganizationKind.GEOGRAPHIC_CCMD, OrganizationKind.FUNCTIONAL_CCMD)
 
     plan_ptr = plan_link()
     supported_plans = models.ManyToManyField(CampaignPlan, blank=True, related_name="support_plans")
@@ -475,11 +522,23 @@ class CampaignSupportPlan(PlanDocument, Plan):
 
     def clean(self) -> None:
         super().clean()
-        allowed = (OrganizationKind.MILITARY_DEPARTMENT, OrganizationKind.DEFENSE_AGENCY,
-                   OrganizationKind.FIELD_ACTIVITY, OrganizationKind.OSD_PSA, OrganizationKind.MILITARY_SERVICE)
-        if self.owner_id and self.owner.kind not in allowed:
+        if self.owner_id and self.owner.kind not in self.owner_kinds:
             raise ValidationError({"owner": "A campaign support plan is owned by a Military Department, Defense "
-                                            "Agency, Field Activity or an OSD office."})
+                                            "Agency, Field Activity, an OSD office, or a combatant command "
+                                            "supporting another command's plan."})
+
+    def ownership_refusals(self, *, supported_plans=None) -> dict[str, list[str]]:
+        """Encl. 2, 10.b and the Glossary: a combatant command writes a campaign support plan only in
+        support of another command's plan."""
+        if self.owner.kind not in (OrganizationKind.GEOGRAPHIC_CCMD, OrganizationKind.FUNCTIONAL_CCMD):
+            return {}
+        if supported_plans is None:
+            supported_plans = list(self.supported_plans.all()) if self.pk else []
+        own = [plan.title for plan in supported_plans if plan.owner_id == self.owner_id]
+        if not own:
+            return {}
+        return {"supported_plans": [f"A combatant command writes a campaign support plan only in support of "
+                                    f"another command's plan; {self.owner} owns {', '.join(own)}."]}
 
     def kind_specific_gaps(self) -> list[str]:
         if not self.supported_plans.exists():

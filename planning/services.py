@@ -16,12 +16,13 @@ from security.markings import RANK, Marking
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
 from workflow.models import Response, Step, TaskerState
 from workflow.rules import TransitionContext
-from workflow.selectors import open_taskers, route_participants, taskers_of
+from workflow.selectors import open_taskers, route_participants, step_suspense_days, taskers_of
 from workflow.services import (
     document_lock,
     history_record,
     route_snapshot_take,
     state_label,
+    suspense_for,
     taskers_cancel_open,
     taskers_close_answered,
     taskers_issue,
@@ -89,6 +90,22 @@ def _validated(plan: PlanDocument) -> None:
         plan.full_clean(exclude=["state"])
     except ValidationError as exc:
         raise InvalidInput([m for ms in exc.message_dict.values() for m in ms], exc.message_dict) from exc
+    errors = plan_ownership_refusals(plan)
+    if errors:
+        raise InvalidInput([m for ms in errors.values() for m in ms], errors)
+
+
+def plan_ownership_refusals(plan: PlanDocument, *, supported_plans=None) -> dict[str, list[str]]:
+    """Who may own which plan, by field (empty: it may): the one rule the admin and the API meet,
+    each kind answering for itself (``PlanDocument.ownership_refusals``): a theater (or regional)
+    campaign plan is written by a geographic combatant command, one in force per command and
+    period; a functional campaign plan by a functional combatant command (DoDD 5132.03, Glossary;
+    Encl. 2, 10.a); a campaign support plan by a Military Department, Defense Agency, Field
+    Activity or OSD office (7.b, 8.b), or by a combatant command supporting another command's plan
+    (``supported_plans``: the list about to be stored, else the stored one)."""
+    if not plan.owner_id:
+        return {}
+    return plan.ownership_refusals(supported_plans=supported_plans)
 
 
 # --- create and edit ---------------------------------------------------------------------
@@ -99,6 +116,8 @@ def plan_create(*, model: type[PlanDocument], by, owner, title: str, **fields) -
     if unknown:
         raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}.")
     _references_checked(fields, by)
+    if owner is not None:
+        fields = {**model.fields_for_owner(owner), **fields}  # a functional command's plan is functional
     with transaction.atomic():
         plan = model(owner=owner, title=title, created_by=by, **fields)
         capacity = _owner_capacity(plan, by)
@@ -389,6 +408,10 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
         locked = document_lock(model=type(plan), pk=plan.pk).document
         plan_assert_editable(plan=locked, by=by)
         _activities_checked(locked, activities, partners)
+        if "supported_plans" in links:
+            errors = plan_ownership_refusals(locked, supported_plans=links["supported_plans"])
+            if errors:
+                raise InvalidInput([m for ms in errors.values() for m in ms], errors)
         for name, values in links.items():
             getattr(locked, name).set([*values, *_links_hidden_from(locked, name, by)])
         _portions_checked(plan=locked, by=by, portions={"objectives": objectives, "sections": sections})
@@ -555,9 +578,53 @@ def plan_after_response(plan: PlanDocument, *, tasker, by) -> None:
         return
     if overrides_unaccepted(plan):
         return  # the approver is tasked when the reviewing authority has accepted them
-    # The system tasks the approver, on behalf of the reviewer whose answer completed the review.
+    # The system tasks the approver, on behalf of the reviewer whose answer completed the review;
+    # suspenses in route order: the approval's is never before the review's.
+    standard = suspense_for(working_days=step_suspense_days(plan, Step.APPROVAL))
+    latest_review = max((t.suspense for t in taskers_of(plan, step=Step.REVIEW) if t.suspense), default=standard)
     taskers_issue(document=plan, step=Step.APPROVAL, participants=route_participants(plan, Step.APPROVAL),
-                  by=None, caused_by=by)
+                  by=None, caused_by=by, suspense=max(standard, latest_review))
+
+
+# --- route options ------------------------------------------------------------------------
+
+def plan_route_option_set(*, plan: PlanDocument, by, route=None) -> PlanDocument:
+    """Send a draft by another of its kind's routes than the default: practice may require an
+    approval above the one the directive gives (the Secretary's, for a plan the guidance reserves
+    to him), which is a route option, never a change of the default. Only the office that owns the
+    kind's procedure sets it (whoever may edit its routes, ``workflow/permissions.py``), and only a
+    route whose approval steps cite their authority (``RouteStep.authority``). ``route=None``
+    returns the draft to the default route. Recorded in the plan's history with the citation."""
+    from organizations.authority import may
+    from workflow.models import Route
+
+    with transaction.atomic():
+        locked = document_lock(model=type(plan), pk=plan.pk).document
+        if route is not None:
+            route = Route.objects.prefetch_related("steps").get(pk=route.pk)
+        target = route or Route.objects.filter(document_kind=locked.workflow_kind, is_default=True).first()
+        if target is None or not may(by, "change", target):
+            raise NotPermitted("Only the office that owns this kind's procedure may choose the route of a plan.")
+        if locked.state != PlanState.DRAFT:
+            raise ActionRefused(f"A route option is chosen before submission; this plan is {state_label(locked)}.")
+        errors = []
+        if route is not None:
+            if route.document_kind != locked.workflow_kind or route.is_default:
+                errors.append(f"Choose one of the other routes for {with_article(str(locked._meta.verbose_name))}.")
+            uncited = [str(step) for step in route.steps.all() if step.step == Step.APPROVAL
+                       and not step.authority.strip()]
+            if uncited:
+                errors.append(f"The route's approval steps must cite their authority: {', '.join(uncited)}.")
+        if errors:
+            raise InvalidInput(errors, {"route": errors})
+        locked.route = route
+        locked.save(update_fields=["route"])
+        citation = "; ".join(step.authority for step in route.steps.all() if step.step == Step.APPROVAL) \
+            if route is not None else "the default route"
+        history_record(document=locked, action="route_option_set", actor=by,
+                       description=(f"Route option set: {route.name} ({citation})" if route is not None
+                                    else "Route option cleared: the default route applies"))
+    return locked
 
 
 # --- versions -----------------------------------------------------------------------------

@@ -25,7 +25,8 @@ class RouteStepFormSet(BaseInlineFormSet):
                 continue
             specs.append(RouteStepSpec(step=data["step"], organization=data.get("organization"),
                                        designation=data.get("designation") or "", relation=data.get("relation") or "",
-                                       suspense_working_days=data.get("suspense_working_days") or 0))
+                                       suspense_working_days=data.get("suspense_working_days") or 0,
+                                       authority=data.get("authority") or ""))
         reasons = route_steps_refusals(document_kind=self.instance.document_kind, steps=specs)
         if reasons:
             raise ValidationError(reasons)
@@ -35,7 +36,7 @@ class RouteStepInline(InlineFollowsParentMixin, admin.TabularInline):
     model = RouteStep
     formset = RouteStepFormSet
     extra = 0
-    fields = ("position", "step", "designation", "organization", "relation", "suspense_working_days")
+    fields = ("position", "step", "designation", "organization", "relation", "suspense_working_days", "authority")
     autocomplete_fields = ("organization",)
 
 

@@ -26,7 +26,7 @@ from . import admin_answers, services
 from .admin_lists import BoundedCountAdminMixin
 from .admin_taskers import tasker_manage, tasker_management_panels
 from .admin_urls import change_url
-from .diagrams import state_diagram_svg
+from .diagrams import route_step_notes, route_step_words, state_diagram_svg
 from .exceptions import WorkflowError, lock_conflict
 from .idempotency import Outcome, request_fingerprint, submission_once
 from .inbox import my_work_count_column, my_work_count_read
@@ -39,6 +39,8 @@ from .selectors import (
     document_read_once,
     form_drafts_of,
     history_of,
+    route_default,
+    route_steps_resolved,
     taskers_of,
 )
 
@@ -380,7 +382,9 @@ class RoutedDocumentAdminMixin:
             # The banner's colour: the document's level, or the level it carries from what it is
             # about (an assessment, its plan's); a kind without a marking shows no banner.
             workflow_level=getattr(document, "banner_level", None) or getattr(document, "classification", ""),
-            workflow_diagram=state_diagram_svg(type(document), current=document.state),
+            workflow_diagram=state_diagram_svg(type(document), current=document.state,
+                                               notes=route_step_notes(type(document), (document.route_snapshot or {})
+                                                                      .get("steps") or [])),
             workflow_help_url=reverse("admin:workflow_help", args=[self.opts.app_label, self.opts.model_name]),
             workflow_transitions=transitions,
             workflow_allowed=allowed,
@@ -636,7 +640,12 @@ def workflow_help_view(admin_site, request, app_label, model_name):
                            for c in rules.conditions],
             "comment": rules.comment_label if rules.comment_required else "",
         })
+    route = route_default(getattr(model, "workflow_kind", "")) if getattr(model, "workflow_kind", "") else None
+    steps = route_steps_resolved(route) if route is not None else []
     context = {**admin_site.each_context(request), "title": f"How {with_article(str(model._meta.verbose_name))} moves",
-               "diagram": state_diagram_svg(model), "transitions": transitions, "model_name": model_name,
-               "opts": model._meta}
+               "diagram": state_diagram_svg(model, notes=route_step_notes(model, steps)), "transitions": transitions,
+               "model_name": model_name, "opts": model._meta, "route": route,
+               "route_steps": [{"words": route_step_words({**step, "authority": ""}),
+                                "authority": step["authority"] or "Not cited",
+                                "suspense": step["suspense_working_days"]} for step in steps]}
     return TemplateResponse(request, "admin/workflow_help.html", context)

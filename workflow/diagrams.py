@@ -72,14 +72,57 @@ def _layers(model, edges) -> dict[str, tuple[int, int]]:
     return position
 
 
-def state_diagram_svg(model, *, current: str | None = None) -> str:
+def route_step_words(step: dict) -> str:
+    """One step of a route (as a snapshot stores it) in words, with the paragraph it implements."""
+    from organizations.selectors import designation_name
+
+    from .models import Step
+
+    if step.get("designation"):
+        who = f"the {designation_name(step['designation'])}"
+        if step.get("organization"):
+            who += f" ({step['organization']})"
+    elif step.get("organization"):
+        who = step["organization"]
+    else:
+        who = (step.get("relation") or "").replace("_", " ")
+    words = f"{Step(step['step']).label}: {who}"
+    return words + (f" — {step['authority']}" if step.get("authority") else "")
+
+
+def route_step_notes(model, steps: list[dict]) -> dict[str, list[str]]:
+    """What each state of ``model``'s diagram says on hover: the route's steps worked in that state
+    (the kind's ``answering_steps``), and the approval steps on the state the approval leads to,
+    each with the paragraph of the directive (or practice) it implements (``RouteStep.authority``)."""
+    from .models import Step
+
+    workflow = getattr(model, "workflow", None)
+    if workflow is None:
+        return {}
+    state_of_step = {step: state for state, step in workflow.answering_steps.items()}
+    for rules in workflow.transitions:
+        if not rules.destructive and any(getattr(actor, "step", None) == Step.APPROVAL for actor in rules.actors):
+            target = next((t.target for t in model._meta.get_field("state").get_all_transitions(model)
+                           if t.name == rules.name), None)
+            state_of_step.setdefault(Step.APPROVAL, target)
+    notes: dict[str, list[str]] = defaultdict(list)
+    for step in steps:
+        state = state_of_step.get(step["step"])
+        if state:
+            notes[state].append(route_step_words(step))
+    return dict(notes)
+
+
+def state_diagram_svg(model, *, current: str | None = None, notes: dict[str, list[str]] | None = None) -> str:
     """The whole route of ``model`` as inline SVG; ``current`` is highlighted.
 
     Forward arrows run between the facing sides of two boxes, their labels above the arrow's
     middle. Backward arrows (rework, resuming) loop above the first row or below the last one,
     so they never cross a box, with their label beside the loop. A model's
     ``workflow_diagram_ways_forward`` ((source, target, label), ...) adds dashed arrows for ways
-    forward that are not transitions of the same document (a new version)."""
+    forward that are not transitions of the same document (a new version). ``notes`` (state:
+    lines) become each state's tooltip (an SVG ``<title>``): who takes part, on what authority."""
+    notes = notes or {}
     field = model._meta.get_field("state")
     labels = dict(field.choices)
     # Boxes as wide as the longest state's name, columns as far apart as the longest arrow label
@@ -208,7 +251,9 @@ def state_diagram_svg(model, *, current: str | None = None) -> str:
         parts.append(
             f'<g class="wf-node{" wf-current" if is_current else ""}" data-state="{escape(state)}"'
             f'{current_mark if is_current else ""}>'
-            f'<rect x="{x}" y="{y}" width="{box_w}" height="{BOX_H}" rx="8" '
+            + (f'<title>{escape(str(labels[state]))}: {escape("; ".join(notes[state]))}</title>'
+               if notes.get(state) else "")
+            + f'<rect x="{x}" y="{y}" width="{box_w}" height="{BOX_H}" rx="8" '
             f'fill="{"#ffd24d" if is_current else "#f4f6f8"}" stroke="{"#7a5a00" if is_current else "#667"}" '
             f'stroke-width="{3 if is_current else 1.2}"/>'
             f'<text x="{x + box_w / 2}" y="{y + BOX_H / 2 + 5}" font-size="{STATE_PX}" text-anchor="middle" '

@@ -76,6 +76,11 @@ class RouteStep(models.Model):
                                 help_text="Instead of an organization: who, relative to the document.")
     suspense_working_days = models.PositiveSmallIntegerField(default=10)
     position = models.PositiveSmallIntegerField(default=0)
+    authority = models.CharField(
+        max_length=300, blank=True,
+        help_text="The paragraph of the directive (or the practice) this step implements, e.g. "
+                  "“DoDD 5132.03, Encl. 2, 9.b”. Shown on the help page and the workflow diagram.",
+    )
 
     class Meta:
         ordering = ["route", "position", "pk"]

@@ -13,8 +13,8 @@ Reviewing authority over *every* document of a kind is granted, never implied by
 declares here the designations that review all its documents (``reviewing_designations``, e.g.
 the Joint Staff office and the policy office for campaign plans); anyone else sees a document
 because they own it or are tasked on it. A kind also says whether its owner may approve its own
-documents (``owner_approves``: a campaign support plan is signed by its owning component; a
-campaign plan never by its combatant command)."""
+documents (``owner_approves``: a campaign support plan is signed by its owning component, a
+campaign plan by its combatant commander)."""
 
 from __future__ import annotations
 

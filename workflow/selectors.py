@@ -58,8 +58,29 @@ def route_steps_resolved(route: Route) -> list[dict]:
         steps.append({"step": s.step, "organization_id": organization.pk if organization else None,
                       "organization": organization.acronym if organization else "",
                       "designation": s.designation, "relation": s.relation,
-                      "suspense_working_days": s.suspense_working_days})
+                      "suspense_working_days": s.suspense_working_days, "authority": s.authority})
     return steps
+
+
+def route_steps_successors(steps: list[dict], *, on=None) -> list[dict]:
+    """``steps`` with each organization whose duties had passed to successors by ``on`` (today by
+    default) replaced by them, each marked ``formerly`` the name the route used: a route naming the
+    directive's USD(AT&L) tasks USD(A&S) and USD(R&E) from 1 Feb 2018 (one query)."""
+    from organizations.selectors import successors_on
+
+    named = [s["organization_id"] for s in steps if s["organization_id"] and not s["designation"]]
+    successors = successors_on(named, on=on) if named else {}
+    if not successors:
+        return steps
+    resolved = []
+    for s in steps:
+        later = successors.get(s["organization_id"]) if not s["designation"] else None
+        if not later:
+            resolved.append(s)
+            continue
+        resolved.extend({**s, "organization_id": o.pk, "organization": o.acronym, "formerly": s["organization"]}
+                        for o in later)
+    return resolved
 
 
 def _snapshot_steps(document) -> list[dict]:
@@ -83,7 +104,9 @@ def route_participants(document, step: str) -> list[tuple[Organization, str]]:
         if s["step"] != step:
             continue
         if s["organization_id"]:
-            candidates = [(fixed[s["organization_id"]], "named by the route")]
+            why = (f"holds the duties of {s['formerly']}, named by the route" if s.get("formerly")
+                   else "named by the route")
+            candidates = [(fixed[s["organization_id"]], why)]
         else:
             label = s["relation"].replace("_", " ")
             candidates = [(org, label) for org in document.route_relation(s["relation"])]
@@ -103,6 +126,8 @@ def route_participant_ids(document, step: str) -> list[int]:
             continue
         if s["organization_id"]:
             candidates = [s["organization_id"]]
+        elif s["relation"] == "owner":  # the owner's id is on the document: nothing to read
+            candidates = [document.owner_id]
         else:
             candidates = [org.pk for org in document.route_relation(s["relation"])]
         ids.extend(pk for pk in candidates if pk not in ids)

@@ -62,6 +62,7 @@ from .selectors import (
     document_taskers_forget,
     route_default,
     route_steps_resolved,
+    route_steps_successors,
     step_suspense_days,
 )
 from .signals import history_appended, suspense_moved, taskers_closed, taskers_issued
@@ -197,11 +198,13 @@ def route_snapshot_take(*, document) -> None:
     organization holding it now. Refused when no one holds a designation the route names, or
     when the route would make the document's owner approve its own document (unless the kind's
     owner approves, as a support plan's)."""
-    route = route_default(document.workflow_kind)
+    route = document.route if document.route_id else None  # a route option set on the document
+    if route is None or route.document_kind != document.workflow_kind:
+        route = route_default(document.workflow_kind)
     if route is None:
         raise TransitionRefused(f"No route is configured for {with_article(kind_label(document))}; an administrator "
                                 "must set one up under Workflow › Routes.")
-    steps = route_steps_resolved(route)
+    steps = route_steps_successors(route_steps_resolved(route))  # the offices holding the duties today
     reasons = [f"No organization holds the designation of the {designation_name(s['designation'])}; an "
                "administrator must assign it before this route can be used."
                for s in steps if s["designation"] and not s["organization_id"]]
@@ -231,6 +234,7 @@ class RouteStepSpec:
     designation: str = ""
     relation: str = ""
     suspense_working_days: int = 10
+    authority: str = ""  # the paragraph of the directive (or the practice) the step implements
 
 
 def _step_who(spec) -> str:
@@ -275,6 +279,7 @@ def route_describe(route: Route) -> dict:
     """What a route says, in words, for the audit trail (before and after a change)."""
     return {"name": route.name, "document_kind": route.document_kind, "is_default": route.is_default,
             "steps": [f"{s.get_step_display()}: {_step_who(s)} ({s.suspense_working_days} working days)"
+                      + (f" [{s.authority}]" if s.authority else "")
                       for s in route.steps.select_related("organization").order_by("position", "pk")]}
 
 
@@ -326,7 +331,8 @@ def route_update(*, route: Route, by, steps: list[RouteStepSpec], name: str | No
         for position, spec in enumerate(steps):
             step = route.steps.model(route=route, step=spec.step, organization=spec.organization,
                                      designation=spec.designation, relation=spec.relation,
-                                     suspense_working_days=spec.suspense_working_days, position=position)
+                                     suspense_working_days=spec.suspense_working_days, position=position,
+                                     authority=spec.authority)
             try:
                 step.full_clean(exclude=["route"])
             except ValidationError as error:

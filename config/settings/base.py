@@ -330,6 +330,10 @@ TIME_ZONE = env("TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
 
+# The ISO 3166-1 list (django-countries) plus Kosovo, under the code the U.S. Government uses (XK,
+# user-assigned in ISO 3166-1): a partner of plans since 2008 (DoDD 5132.03 traceability: countries).
+COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 # WhiteNoise serves from it; it exists (empty until collectstatic) so that no process warns of it.

@@ -71,12 +71,12 @@ def test_a_campaign_plan_goes_from_draft_to_approved_through_the_api_with_a_nonc
     assert in_review.status_code == 200, in_review.json()
     assert in_review.json()["state"] == "review"
 
-    # Review by the Joint Staff (J5) and USD(P); then USD(P) approves.
+    # Review by the Joint Staff (J5) and USD(P); then the owning command (EUCOM) approves (Encl. 2, 10.a).
     for acronym in ("J5", "USD(P)"):
         reviewer = as_member(acronym, REV)
         assert reviewer.post(f"{V1}/taskers/{my_open_tasker(reviewer)['id']}/respond/", {"response": "concur"},
                              format="json").status_code == 200
-    approver = as_member("USD(P)", APP)
+    approver = as_member("EUCOM", APP)
     assert [t["step"] for t in approver.get(f"{V1}/taskers/", {"assigned_to_me": "true"}).json()["results"]] == [
         "approval"]
     approved = transition(approver, plan["id"], "approve", comment="Approved")
@@ -88,4 +88,4 @@ def test_a_campaign_plan_goes_from_draft_to_approved_through_the_api_with_a_nonc
     for expected in ("created", "submit", "tasker_answered", "comment_adjudicated", "send_to_review", "approve"):
         assert expected in actions
     approval = next(entry for entry in history if entry["action"] == "approve")
-    assert (approval["from_state"], approval["to_state"], approval["acting_for"]) == ("review", "approved", "USD(P)")
+    assert (approval["from_state"], approval["to_state"], approval["acting_for"]) == ("review", "approved", "EUCOM")

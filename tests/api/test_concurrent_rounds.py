@@ -194,7 +194,7 @@ def _mixed_request(rng, world, plan, tokens, base):
         return kind, tokens["EUCOM", AO], f"{base}/comments/{rng.choice(comments)}/adjudicate/", {
             "decision": rng.choice(["accepted", "partially_accepted", "rejected"]), "rationale": "Counted once"}
     who = {"send_to_review": ("EUCOM", AO), "elevate": ("EUCOM", APP), "return_for_rework": ("J5", REV),
-           "approve": ("USD(P)", APP), "withdraw": ("EUCOM", AO)}[kind]
+           "approve": ("EUCOM", APP), "withdraw": ("EUCOM", AO)}[kind]
     return kind, tokens[who], f"{base}/campaign-plans/{plan.pk}/transitions/{kind}/", {
         "comment": "" if kind in ("send_to_review", "approve") else "Force counts disputed",
         "expected_state": plan.state}
@@ -205,7 +205,7 @@ def test_twenty_clients_mixing_work_over_http_on_a_plan_and_its_neighbours_get_n
     owner = world.user("EUCOM", AO)
     plans = [act(world.ready_plan(), "submit", owner).pk for _ in range(4)]
     tokens = {key: _token(world.user(*key)) for key in
-              [("EUCOM", AO), ("EUCOM", APP), ("USD(P)", APP)] + [(a, REV) for a in COORDINATING + REVIEWING]}
+              [("EUCOM", AO), ("EUCOM", APP)] + [(a, REV) for a in COORDINATING + REVIEWING]}
     base = f"{live_server.url}/api/v1"
     outcomes: list[tuple[str, int]] = []
     wrong: list = []

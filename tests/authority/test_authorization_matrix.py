@@ -134,7 +134,7 @@ campaign_plan_coordination     view    yyy.   yyy.   yyy.   yyy.   yyy.   y     
 campaign_plan_coordination     change  ....   ....   ....   ....   ....   .      .
 campaign_plan_coordination     delete  ....   ....   ....   ....   ....   .      .
 support_plan_draft             view    y.y.   y.y.   y.y.   y.y.   y.y.   y      .
-support_plan_draft             add     y...   ....   ....   ....   ....   .      .
+support_plan_draft             add     yy.y   ....   ....   ....   ....   .      .
 support_plan_draft             change  y...   ....   y...   ....   ....   .      .
 support_plan_draft             delete  ....   ....   ....   ....   ....   .      .
 route                          view    yyyy   yyyy   yyyy   yyyy   yyyy   y      .
@@ -722,8 +722,10 @@ def _api_add(client, record: str, user, fiscal_year: int):
     membership = Membership.objects.filter(user=user).select_related("organization").first()
     owner = membership.organization.acronym if membership else "EUCOM"
     if record == "campaign_plan_draft":
+        # The plan's kind follows its owner (Glossary): a functional command writes a functional plan.
+        kind = "functional" if membership and membership.organization.kind == "functional_ccmd" else "theater"
         return client.post("/api/v1/campaign-plans/", {
-            "owner": owner, "title": f"{owner} plan (training data)", "kind": "theater",
+            "owner": owner, "title": f"{owner} plan (training data)", "kind": kind,
             "period_start": "2027-01-01", "period_end": "2032-01-01"}, format="json")
     if record == "support_plan_draft":
         return client.post("/api/v1/campaign-support-plans/", {

@@ -42,9 +42,10 @@ class _NoBarrier:
 
 def test_an_approval_is_nine_statements_and_the_replay_makes_the_same_approval():
     world = world_build(log=lambda _message: None)
-    synthetic.documents_generate(world=world, count=3, phase="review_ready", campaign_plans_only=True)
+    synthetic.documents_generate(world=world, count=3, phase="review_ready", campaign_plans_only=True,
+                                 owner=synthetic.POOL_OWNER)
     a, b, c = CampaignPlan.objects.filter(state=PlanState.REVIEW).order_by("pk").values_list("pk", flat=True)[:3]
-    approver = get_user_model().objects.get(pk=world.user_id("USD(P)", Role.APPROVER))
+    approver = get_user_model().objects.get(pk=world.user_id(synthetic.POOL_OWNER, Role.APPROVER))
     taskers = measure.approval_tasker_ids([a, c])
 
     first = measure.approval_recorded(plan_id=a, approver=approver)

@@ -107,7 +107,7 @@ def demo_world():
     call_command("load_demo_data", verbosity=0)
     users = {}
     for user in get_user_model().objects.filter(username__in=["administrator", "eucom_action_officer",
-                                                              "da_reviewer", "usdp_approver", "j5_action_officer"]):
+                                                              "da_reviewer", "eucom_approver", "j5_action_officer"]):
         user.set_password(PASSWORD)
         user.save()
         users[user.username] = user
@@ -232,9 +232,9 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
     for plan in CampaignSupportPlan.objects.filter(owner__acronym="DA").order_by("pk")[:2]:
         audit.check(f"support plan, {plan.state} (owner's reviewer)", change_url(plan))
 
-    # USD(P)'s approver: a plan in review with the approval button.
-    browser.sign_in(users["usdp_approver"], viewport=DESKTOP)
-    in_review = CampaignPlan.objects.filter(state=PlanState.REVIEW).order_by("pk").first()
+    # The owning command's approver (Encl. 2, 10.a): a plan of its command in review, with the approval button.
+    browser.sign_in(users["eucom_approver"], viewport=DESKTOP)
+    in_review = CampaignPlan.objects.filter(state=PlanState.REVIEW, owner__acronym="EUCOM").order_by("pk").first()
     if in_review is not None:
         audit.check("campaign plan in review (approver)", change_url(in_review))
     audit.check("forbidden (approver on the audit trail)", reverse("admin:security_auditevent_changelist"),

@@ -227,8 +227,8 @@ def test_a_campaign_plan_from_draft_to_approval_through_the_pages(browser, world
     answer(browser, world, person, plan, "USD(P)", "concur", step="review")
     browser.step("usdp-reviewed")
 
-    # 7. The approving organization's approver (USD(P) in the default route) approves, after
-    # reading the confirmation.
+    # 7. The approving organization's approver (the owning command's, Encl. 2, 10.a, in the
+    # default route) approves, after reading the confirmation.
     approver = person(approver_of(world, plan))
     page = browser.sign_in(approver)
     page.goto(reverse("admin:planning_campaignplan_change", args=[plan.pk]))

@@ -155,15 +155,15 @@ def test_an_approved_plan_is_told_to_everyone_who_took_part_but_not_to_the_appro
     for acronym in ("J5", "USD(P)"):
         answer(world, plan, acronym, step=Step.REVIEW)
     bystander = person(world, "CENTCOM", AO)
-    act(plan, "approve", person(world, "USD(P)", APP))
+    act(plan, "approve", person(world, "EUCOM", APP))  # the owning commander (Encl. 2, 10.a)
     raise_notices()
     notices = told(NoticeKind.DOCUMENT_OUTCOME)
-    owner_staff = {f"eucom_{role}" for role in (AO, REV, APP)}
+    owner_staff = {f"eucom_{role}" for role in (AO, REV)}
     answered = {"da_reviewer", "don_reviewer", "usdatl_reviewer", "j5_reviewer", "usdp_reviewer"}
     assert set(notices) == owner_staff | answered
-    assert "usdp_approver" not in notices and bystander.username not in notices
-    assert notices["eucom_approver"] == (f"The campaign plan {TITLE} is now approved (approve, by usdp_approver "
-                                         "for USD(P)).")
+    assert "eucom_approver" not in notices and bystander.username not in notices
+    assert notices["eucom_action_officer"] == (f"The campaign plan {TITLE} is now approved (approve, by "
+                                               "eucom_approver for EUCOM).")
 
 
 def test_a_participant_without_need_to_know_for_the_marking_is_told_nothing(world, raise_notices):

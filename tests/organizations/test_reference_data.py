@@ -194,11 +194,14 @@ def test_the_eleven_current_combatant_commands_are_there_with_their_kind(referen
     assert commands["EUCOM"] == OrganizationKind.GEOGRAPHIC_CCMD
 
 
-def test_the_directives_names_are_kept_with_todays_names_recorded(reference_data):
+def test_the_directives_names_are_kept_with_todays_offices_recorded(reference_data):
+    """The directive's USD(AT&L) and PA&E stay, ended on the day their successors took over
+    (issue #22, point 2; their successions in ``test_reference_periods``)."""
     atl = Organization.objects.get(acronym="USD(AT&L)")
     pae = Organization.objects.get(acronym="PA&E")
-    assert atl.current_acronym == "USD(A&S)"
-    assert pae.current_acronym == "CAPE"
+    assert [s.successor.acronym for s in atl.successions.order_by("successor__acronym")] == ["USD(A&S)", "USD(R&E)"]
+    assert [s.successor.acronym for s in pae.successions.all()] == ["CAPE"]
+    assert Organization.objects.get(acronym="USD(I)").current_acronym == "USD(I&S)"
     assert Organization.objects.get(acronym="J5").parent.acronym == "JS"
     assert Organization.objects.get(acronym="DSCA").parent.acronym == "USD(P)"
     for acronym in ("USD(P)", "USD(C)", "USD(I)", "USD(P&R)", "DIA", "DTSA", "DA", "DON", "DAF"):
@@ -227,10 +230,11 @@ def test_every_country_a_command_covers_today_maps_to_exactly_one_geographic_com
         for country_id, kind in covering.values_list("country_id", "command__kind"):
             assert kind == OrganizationKind.GEOGRAPHIC_CCMD
             per_country[country_id] = per_country.get(country_id, 0) + 1
-        missing = [c.code.code for c in covered_today if c.pk not in per_country]
+        existing = [c for c in covered_today if c.exists_from is None or c.exists_from <= day]
+        missing = [c.code.code for c in existing if c.pk not in per_country]
         doubled = [c.code.code for c in covered_today if per_country.get(c.pk, 0) > 1]
         assert (missing, doubled) == ([], []), day
-        assert len(commands_covering(countries=covered_today, on=day)) == len(covered_today), day
+        assert len(commands_covering(countries=existing, on=day)) == len(existing), day
 
 
 @pytest.mark.parametrize(("country", "day", "command"), [

@@ -46,10 +46,10 @@ def test_two_approvers_at_the_same_moment_one_succeeds_the_other_gets_a_conflict
     for acronym in ("J5", "USD(P)"):
         tasker_respond(tasker=open_taskers(plan, step=Step.REVIEW).get(organization=world.orgs[acronym]),
                        by=world.user(acronym, REV), response=Response.CONCUR)
-    second = get_user_model().objects.create_user("usdp_second_approver", password="x" * 16)
-    Membership.objects.create(user=second, organization=world.orgs["USD(P)"], role=APP,
+    second = get_user_model().objects.create_user("eucom_second_approver", password="x" * 16)
+    Membership.objects.create(user=second, organization=world.orgs["EUCOM"], role=APP,
                               start=datetime.date(2020, 1, 1))
-    approvers = [world.user("USD(P)", APP), second]
+    approvers = [world.user("EUCOM", APP), second]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -163,7 +163,7 @@ class MixedWork:
             (self.transition("send_to_review", self.owner()), 2),
             (self.transition("elevate", self.owner(APP), "Disputed force counts"), 1),
             (self.transition("return_for_rework", self.users["J5", REV], "Rework the annex"), 0.5),
-            (self.transition("approve", self.users["USD(P)", APP]), 1),
+            (self.transition("approve", self.users["EUCOM", APP]), 1),
             (self.transition("withdraw", self.owner(), "Overtaken by events"), 0.2),
             (self.reassign, 1), (self.change_suspense, 1),
         ]

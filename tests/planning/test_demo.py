@@ -19,3 +19,33 @@ def test_demo_data_has_plans_in_every_state_and_a_second_load_changes_nothing():
     call_command("load_demo_data", verbosity=0)
     assert (CampaignPlan.objects.count(), CampaignSupportPlan.objects.count(), HistoryEntry.objects.count()) == counts
     assert all("training data" in s for s in CampaignPlan.objects.values_list("summary", flat=True))
+
+
+@pytest.mark.django_db
+def test_the_demo_year_is_coherent_one_plan_per_command_distinct_content_suspenses_in_route_order():
+    """Issue #22, point 8 (Glossary; Encl. 2, 10.a, 7.b, 8.b): one theater campaign plan in force per
+    geographic command and a functional one per functional command, support plans from each
+    Military Department and several agencies, every plan with its own objectives, and no approval
+    suspense before its review's."""
+    from organizations.models import Organization, OrganizationKind
+    from workflow.models import Step, Tasker
+
+    call_command("load_reference_data", verbosity=0)
+    call_command("load_demo_data", verbosity=0)
+    in_force = CampaignPlan.objects.filter(state=PlanState.APPROVED)
+    geographic = set(Organization.objects.filter(kind=OrganizationKind.GEOGRAPHIC_CCMD, active=True)
+                     .values_list("acronym", flat=True))
+    theater = list(in_force.filter(kind="theater").values_list("owner__acronym", flat=True))
+    assert sorted(theater) == sorted(geographic)  # one each, no more
+    assert set(in_force.filter(kind="functional").values_list("owner__kind", flat=True)) == {
+        OrganizationKind.FUNCTIONAL_CCMD}
+    owners = set(CampaignSupportPlan.objects.values_list("owner__acronym", flat=True))
+    assert {"DA", "DON", "DAF"} <= owners and len(owners & {"DSCA", "DLA", "DTRA"}) >= 2
+    titles = [tuple(sorted(plan.objectives.values_list("title", flat=True))) for plan in in_force]
+    assert len(set(titles)) == len(titles)
+    assert all(plan.approved_at.date() < plan.period_start for plan in in_force.filter(version=1))
+    for plan in CampaignPlan.objects.exclude(route_snapshot={}):
+        taskers = Tasker.objects.filter(object_id=plan.pk, content_type__model="campaignplan")
+        reviews = [t.suspense for t in taskers.filter(step=Step.REVIEW)]
+        for approval in taskers.filter(step=Step.APPROVAL):
+            assert approval.suspense >= max(reviews), plan

@@ -105,8 +105,9 @@ def test_a_moved_designation_routes_new_plans_to_the_new_holder_and_plans_in_fli
     def reviewing(plan):
         return [(s["step"], s["organization"]) for s in plan.route_snapshot["steps"] if s["step"] != Step.COORDINATION]
 
-    assert reviewing(in_flight) == [("review", "J5"), ("review", "USD(P)"), ("approval", "USD(P)")]
-    assert reviewing(new) == [("review", "J5"), ("review", "DLA"), ("approval", "DLA")]
+    # Approval is the owning command's (Encl. 2, 10.a): a relation, resolved when the step starts.
+    assert reviewing(in_flight) == [("review", "J5"), ("review", "USD(P)"), ("approval", "")]
+    assert reviewing(new) == [("review", "J5"), ("review", "DLA"), ("approval", "")]
 
     # The plan in flight is reviewed and approved by the office that held the designation when it started.
     for acronym in ("DA", "DON", "USD(AT&L)"):
@@ -119,22 +120,20 @@ def test_a_moved_designation_routes_new_plans_to_the_new_holder_and_plans_in_fli
         tasker_respond(tasker=tasker, by=world.user(acronym, REV), response=Response.CONCUR)
     with pytest.raises(TransitionRefused):
         act(in_flight, "approve", world.user("DLA", APP))
-    assert act(in_flight, "approve", world.user("USD(P)", APP)).state == PlanState.APPROVED
+    assert act(in_flight, "approve", world.user("EUCOM", APP)).state == PlanState.APPROVED
 
 
-def test_a_route_that_makes_the_owner_its_own_approver_is_refused(world):
+def test_an_approval_step_naming_an_organization_is_refused_the_owner_signs_encl2_10a(world):
+    """Encl. 2, 10.a: the combatant commander develops (and signs) the plan; an approval step names
+    "owner" or a designated office, never an organization picked at will."""
     route = campaign_route()
     before = [str(s) for s in route.steps.all()]
     not_approval = lambda s: s.step == Step.APPROVAL  # noqa: E731
     with pytest.raises(InvalidInput) as refusal:
-        route_update(route=route, by=world.user("USD(P)", AO), steps=specs(
-            route, without=not_approval, extra=[RouteStepSpec(step=Step.APPROVAL, relation="owner")]))
-    assert "a campaign plan's owner may not approve its own document; name a designated office" in \
-        refusal.value.reasons[0]
-    with pytest.raises(InvalidInput) as refusal:
         route_update(route=route, by=world.user("USD(P)", Role.APPROVER), steps=specs(
             route, without=not_approval, extra=[RouteStepSpec(step=Step.APPROVAL, organization=world.orgs["EUCOM"])]))
     assert "names EUCOM: an approval step must name a designated office" in refusal.value.reasons[0]
+    assert "or “owner” for the owner's signature" in refusal.value.reasons[0]
     assert [str(s) for s in campaign_route().steps.all()] == before
     assert not AuditEvent.objects.filter(object_type="workflow.Route").exists()
 
@@ -142,13 +141,6 @@ def test_a_route_that_makes_the_owner_its_own_approver_is_refused(world):
     support = Route.objects.get(document_kind="campaign_support_plan")
     route_update(route=support, by=world.user("USD(P)", AO), steps=specs(support))
     assert support.steps.filter(step=Step.APPROVAL, relation="owner").exists()
-
-
-def test_a_route_written_past_the_rules_cannot_make_a_command_approve_its_own_plan(world):
-    RouteStep.objects.filter(route=campaign_route(), step=Step.APPROVAL).update(
-        designation="", organization=world.orgs["EUCOM"])
-    with pytest.raises(TransitionRefused, match="makes EUCOM the approver of its own campaign plan"):
-        act(world.ready_plan(), "submit", world.user("EUCOM", AO))
 
 
 def test_a_route_change_is_recorded_and_applies_to_plans_that_start_after_it(world):
@@ -192,20 +184,21 @@ def test_the_route_admin_refuses_a_command_as_approver_and_records_a_valid_chang
     url = reverse("admin:workflow_route_change", args=[route.pk])
     rows = [{"id": s.pk, "route": route.pk, "position": s.position, "step": s.step, "designation": s.designation,
              "organization": s.organization_id or "", "relation": s.relation,
-             "suspense_working_days": s.suspense_working_days} for s in route.steps.all()]
+             "suspense_working_days": s.suspense_working_days, "authority": s.authority} for s in route.steps.all()]
     approval = next(row for row in rows if row["step"] == Step.APPROVAL)
 
-    approval.update(designation="", organization=world.orgs["EUCOM"].pk)
+    approval.update(designation="", relation="", organization=world.orgs["EUCOM"].pk)
     page = client.post(url, _route_form(route, rows))
     assert page.status_code == 200
     assert "names EUCOM: an approval step must name a designated office" in page.content.decode()
-    assert campaign_route().steps.get(step=Step.APPROVAL).designation == Designation.POLICY_OFFICE
+    assert campaign_route().steps.get(step=Step.APPROVAL).relation == "owner"
 
-    approval.update(designation=Designation.POLICY_OFFICE, organization="", suspense_working_days=3)
+    approval.update(relation="owner", organization="", suspense_working_days=3)
     page = client.post(url, _route_form(route, rows))
     assert page.status_code == 302
     assert campaign_route().steps.get(step=Step.APPROVAL).suspense_working_days == 3
     event = AuditEvent.objects.get(object_type="workflow.Route", description__contains="changed")
     assert event.user_id == administrator.pk
-    assert "Approval: the policy office (USD(P)) (3 working days)" in \
-        event.detail["after"]["steps"]
+    assert [s for s in event.detail["after"]["steps"] if s.startswith("Approval")] == [
+        "Approval: “owner” (3 working days) [DoDD 5132.03, Encl. 2, 10.a: the combatant commander develops the "
+        "campaign plan; the directive names no other approver]"]

@@ -22,9 +22,9 @@ OWNERS = {"owner action officer", "owner approver"}
 EXPECTED = {
     "draft": {"submit": {"owner action officer"}, "withdraw": OWNERS},
     "coordination": {"send_to_review": OWNERS, "withdraw": OWNERS},
-    "review": {"return_for_rework": {"Joint Staff reviewer", "USD(P) reviewer", "USD(P) approver"},
+    "review": {"return_for_rework": {"Joint Staff reviewer", "USD(P) reviewer", "USD(P) approver", "owner approver"},
                "withdraw": OWNERS},
-    "review, reviews complete": {"approve": {"USD(P) approver"}, "return_for_rework": {"USD(P) approver"},
+    "review, reviews complete": {"approve": {"owner approver"}, "return_for_rework": {"owner approver"},
                                  "withdraw": OWNERS},
     "returned": {"withdraw": OWNERS},
     "approved": {},
@@ -51,7 +51,7 @@ def _plan_in(world, situation: str) -> CampaignPlan:
                        by=world.user(acronym, REV), response=Response.CONCUR)
     if situation == "review, reviews complete":
         return plan
-    return transition_perform(document=plan, name="approve", by=world.user("USD(P)", APP))
+    return transition_perform(document=plan, name="approve", by=world.user("EUCOM", APP))
 
 
 @pytest.mark.parametrize("situation", list(EXPECTED))

@@ -184,14 +184,14 @@ def test_review_is_parallel_and_approval_waits_for_both_reviews(world):
     plan = to_review(world, world.ready_plan())
     answer(world, plan, "J5", Response.CONCUR, step=Step.REVIEW)
     with pytest.raises(TransitionRefused) as refusal:
-        act(plan, "approve", world.user("USD(P)", APP))
+        act(plan, "approve", world.user("EUCOM", APP))
     assert refusal.value.reasons == ["1 of 2 review answers outstanding: USD(P)."]
     answer(world, plan, "USD(P)", Response.CONCUR, step=Step.REVIEW)
     approval = open_taskers(plan, step=Step.APPROVAL).get()
-    assert approval.organization == world.orgs["USD(P)"]
+    assert approval.organization == world.orgs["EUCOM"]  # the owning combatant commander (Encl. 2, 10.a)
     with pytest.raises(TransitionRefused, match="Only the approving organization"):
-        act(plan, "approve", world.user("J5", APP))
-    plan = act(plan, "approve", world.user("USD(P)", APP))
+        act(plan, "approve", world.user("USD(P)", APP))
+    plan = act(plan, "approve", world.user("EUCOM", APP))
     assert plan.state == PlanState.APPROVED and plan.approved_at is not None
     approval.refresh_from_db()
     assert approval.response == Response.APPROVED
@@ -222,14 +222,14 @@ def test_approving_a_new_version_supersedes_the_approved_one(world):
     v1 = to_review(world, world.ready_plan())
     for acronym in ("J5", "USD(P)"):
         answer(world, v1, acronym, Response.CONCUR, step=Step.REVIEW)
-    v1 = act(v1, "approve", world.user("USD(P)", APP))
+    v1 = act(v1, "approve", world.user("EUCOM", APP))
     v2 = plan_new_version(plan=v1, by=world.user("EUCOM", AO))
     with pytest.raises(ActionRefused, match="Version 2 is already draft"):
         plan_new_version(plan=v1, by=world.user("EUCOM", AO))
     v2 = to_review(world, v2)
     for acronym in ("J5", "USD(P)"):
         answer(world, v2, acronym, Response.CONCUR, step=Step.REVIEW)
-    act(v2, "approve", world.user("USD(P)", APP))
+    act(v2, "approve", world.user("EUCOM", APP))
     assert CampaignPlan.objects.get(pk=v1.pk).state == PlanState.SUPERSEDED
     assert CampaignPlan.objects.get(pk=v2.pk).state == PlanState.APPROVED
     assert history_of(v1).filter(action="supersede", to_state=PlanState.SUPERSEDED).count() == 1
@@ -257,14 +257,14 @@ def test_a_delegate_approves_and_the_history_records_both_people(world):
     plan = to_review(world, world.ready_plan())
     for acronym in ("J5", "USD(P)"):
         answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
-    approver, deputy = world.user("USD(P)", APP), world.user("USD(P)", REV)
+    approver, deputy = world.user("EUCOM", APP), world.user("EUCOM", REV)
     with pytest.raises(TransitionRefused):
         act(plan, "approve", deputy)
-    Delegation.objects.create(organization=world.orgs["USD(P)"], role=APP, delegator=approver, delegate=deputy,
+    Delegation.objects.create(organization=world.orgs["EUCOM"], role=APP, delegator=approver, delegate=deputy,
                               start=datetime.date(2026, 11, 16), end=datetime.date(2026, 11, 30), reason="TDY")
     plan = act(plan, "approve", deputy)
     entry = history_of(plan).get(action="approve")
-    assert (entry.actor, entry.on_behalf_of, entry.acting_for) == (deputy, approver, world.orgs["USD(P)"])
+    assert (entry.actor, entry.on_behalf_of, entry.acting_for) == (deputy, approver, world.orgs["EUCOM"])
 
 
 def test_withdrawal_by_the_owner_closes_open_taskers(world):
@@ -305,12 +305,12 @@ def test_the_history_names_who_made_each_transition_and_between_which_states(wor
     plan = to_review(world, world.ready_plan())
     for acronym in ("J5", "USD(P)"):
         answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
-    plan = act(plan, "approve", world.user("USD(P)", APP))
+    plan = act(plan, "approve", world.user("EUCOM", APP))
     moves = HistoryEntry.objects.filter(object_id=plan.pk).exclude(from_state="").order_by("at", "pk")
     assert [(entry.action, entry.from_state, entry.to_state, entry.actor) for entry in moves] == [
         ("submit", "draft", "coordination", world.user("EUCOM", AO)),
         ("send_to_review", "coordination", "review", world.user("EUCOM", AO)),
-        ("approve", "review", "approved", world.user("USD(P)", APP))]
+        ("approve", "review", "approved", world.user("EUCOM", APP))]
 
 
 def test_an_approval_costs_the_same_queries_whatever_the_plan_holds(world):
@@ -319,14 +319,16 @@ def test_an_approval_costs_the_same_queries_whatever_the_plan_holds(world):
     from django.test.utils import CaptureQueriesContext
 
     counts = []
-    for supporting in (("DA",), ("DA", "DON", "DLA")):
-        plan = act(world.ready_plan(supporting=supporting), "submit", world.user("EUCOM", AO))
+    for n, supporting in enumerate((("DA",), ("DA", "DON", "DLA"))):
+        # Two periods: a command has one theater campaign plan in force per period (Glossary).
+        plan = act(world.ready_plan(supporting=supporting, start=datetime.date(2027 + 6 * n, 1, 1)), "submit",
+                   world.user("EUCOM", AO))
         for acronym in supporting + ("USD(AT&L)",):
             answer(world, plan, acronym, Response.CONCUR)
         plan = act(plan, "send_to_review", world.user("EUCOM", AO))
         for acronym in ("J5", "USD(P)"):
             answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
-        approver = world.user("USD(P)", APP)
+        approver = world.user("EUCOM", APP)
         with CaptureQueriesContext(connection) as queries:
             act(CampaignPlan.objects.get(pk=plan.pk), "approve", approver)
         counts.append(len(queries))
@@ -352,7 +354,7 @@ def test_a_transition_writes_only_what_it_changed(world):
         answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
     seen = CampaignPlan.objects.get(pk=plan.pk)
     CampaignPlan.objects.filter(pk=plan.pk).update(summary="Edited by the owner meanwhile (training data).")
-    approved = transition_perform(document=seen, name="approve", by=world.user("USD(P)", APP),
+    approved = transition_perform(document=seen, name="approve", by=world.user("EUCOM", APP),
                                   expected_state=seen.state)
     stored = CampaignPlan.objects.get(pk=plan.pk)
     assert (stored.state, stored.summary) == (PlanState.APPROVED, "Edited by the owner meanwhile (training data).")

@@ -64,7 +64,7 @@ def test_after_approval_no_list_of_refusals_on_top_only_a_folded_why(world):
     plan = to_review(world, world.ready_plan())
     for acronym in ("J5", "USD(P)"):
         answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
-    act(plan, "approve", world.user("USD(P)", APP))
+    act(plan, "approve", world.user("EUCOM", APP))
     panel = decision_panel(page_of(client_for(world.user("EUCOM", AO)), plan))
     assert "<h2 id=\"workflow-state-heading\">Workflow</h2>" in panel
     assert '<details class="wf-why-not"><summary>Why can\'t I…?</summary>' in panel

@@ -123,7 +123,8 @@ def _plan_with_portions(world, portions: int):
     from organizations.models import Country
     from planning.models import Objective, PlanSection
 
-    plan = world.ready_plan(supporting=("DA", "DON"))
+    # Its own period: a command has one theater campaign plan in force per period (Glossary).
+    plan = world.ready_plan(supporting=("DA", "DON"), start=datetime.date(2021 + 6 * portions, 1, 1))
     for number in range(1, portions + 1):
         section = PlanSection.objects.create(plan=plan, number=str(number), heading=f"Section {number}",
                                              body="Training data.")
@@ -145,7 +146,7 @@ def _approved(world, plan):
     plan = transition_perform(document=plan, name="send_to_review", by=world.user("EUCOM", AO))
     for tasker in open_taskers(plan, step=Step.REVIEW):
         tasker_respond(tasker=tasker, by=world.user(tasker.organization.acronym, REV), response=Response.CONCUR)
-    return transition_perform(document=plan, name="approve", by=world.user("USD(P)", "approver"))
+    return transition_perform(document=plan, name="approve", by=world.user("EUCOM", "approver"))
 
 
 # What a plan's page reads, once each whatever the number of rows (issue #16: at most 15):

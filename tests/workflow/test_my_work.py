@@ -93,8 +93,8 @@ def test_a_reviewer_answers_then_the_approver_finds_the_approval_with_approve_on
     answer(world, plan, "J5", Response.CONCUR, step=Step.REVIEW)
     answer(world, plan, "USD(P)", Response.CONCUR, step=Step.REVIEW)
     assert rows(world.user("J5", REV)) == []
-    approver = world.user("USD(P)", APP)
-    assert rows(approver) == [("answer", titled(plan), ("Approval", "Approve"), "USD(P)")]
+    approver = world.user("EUCOM", APP)
+    assert rows(approver) == [("answer", titled(plan), ("Approval", "Approve"), "EUCOM")]
     act(plan, "approve", approver)
     assert rows(approver) == [] and rows(world.user("EUCOM", AO)) == []
 

@@ -194,7 +194,7 @@ def test_the_review_step_is_unaffected_by_coordination_comments_once_elevated(wo
     plan = act(plan, "elevate", world.user("EUCOM", APP), comment="USD(P) to decide")
     for acronym in ("J5", "USD(P)"):
         answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
-    assert act(plan, "approve", world.user("USD(P)", APP)).state == PlanState.APPROVED
+    assert act(plan, "approve", world.user("EUCOM", APP)).state == PlanState.APPROVED
 
 
 def test_the_agreement_is_offered_only_to_whom_the_engine_lets_agree(world):

@@ -22,7 +22,7 @@ V1 = "/api/v1"
 def approved(world, plan):
     for acronym in ("J5", "USD(P)"):
         answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
-    return act(plan, "approve", world.user("USD(P)", APP))
+    return act(plan, "approve", world.user("EUCOM", APP))
 
 
 def test_the_approver_is_tasked_by_the_system_on_behalf_of_the_last_reviewer(world, as_member):
@@ -41,7 +41,7 @@ def test_the_approver_is_tasked_by_the_system_on_behalf_of_the_last_reviewer(wor
     owner = Client()
     owner.force_login(world.user("EUCOM", AO))
     page = owner.get(reverse("admin:planning_campaignplan_change", args=[plan.pk])).content.decode()
-    assert "Approval taskers issued to USD(P)" in page and "System (on behalf of usdp_reviewer)" in page
+    assert "Approval taskers issued to EUCOM" in page and "System (on behalf of usdp_reviewer)" in page
     audited = AuditEvent.objects.get(action=AuditAction.WORKFLOW, description__startswith="Approval taskers issued")
     assert (audited.user, audited.detail["caused_by"]) == (None, world.user("USD(P)", REV).pk)
 
@@ -52,9 +52,9 @@ def test_supersession_is_recorded_as_the_system_on_behalf_of_the_approver(world)
     approved(world, to_review(world, second))
     assert CampaignPlan.objects.get(pk=first.pk).state == PlanState.SUPERSEDED
     entry = history_of(first).get(action="supersede")
-    assert (entry.actor, entry.caused_by) == (None, world.user("USD(P)", APP))
-    assert entry.actor_label == "System (on behalf of usdp_approver)"
-    assert history_of(second).get(action="approve").actor_label == "usdp_approver for USD(P)"
+    assert (entry.actor, entry.caused_by) == (None, world.user("EUCOM", APP))
+    assert entry.actor_label == "System (on behalf of eucom_approver)"
+    assert history_of(second).get(action="approve").actor_label == "eucom_approver for EUCOM"
 
 
 def test_nobody_supersedes_an_approved_version_by_hand(world):
@@ -62,7 +62,7 @@ def test_nobody_supersedes_an_approved_version_by_hand(world):
 
     plan = approved(world, to_review(world, world.ready_plan()))
     history_before = history_of(plan).count()
-    for person in (world.user("EUCOM", AO), world.user("USD(P)", APP)):
+    for person in (world.user("EUCOM", AO), world.user("EUCOM", APP)):
         with pytest.raises(TransitionRefused) as refused:
             act(plan, "supersede", person)
         assert refused.value.reasons == ["This step happens automatically; nobody makes it by hand."]

@@ -125,7 +125,8 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
     corpus.add(batch)
     first_pool = CampaignPlan.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     pool_batch = synthetic.documents_generate(world=world, count=pool_size, phase="review_ready",
-                                              first=conf["small"] + regular + 1, campaign_plans_only=True)
+                                              first=conf["small"] + regular + 1, campaign_plans_only=True,
+                                              owner=synthetic.POOL_OWNER)
     corpus.add(pool_batch)
     pool = list(CampaignPlan.objects.filter(pk__gt=first_pool, state=PlanState.REVIEW).order_by("pk")
                 .values_list("pk", flat=True))
@@ -136,12 +137,12 @@ def run(*, conf: dict, database: str, log, load: bool = True) -> dict:
     large_sweep = measure.sweep_measure(repeats=conf["repeats"])
     log("large scale pages and sweep measured")
 
-    approver = world.user_id("USD(P)", Role.APPROVER)
+    approver = world.user_id(synthetic.POOL_OWNER, Role.APPROVER)  # the owning command approves
     transitions_pool, load_pool = pool[: pool_size - conf["load_approvals"]], pool[pool_size - conf["load_approvals"]:]
     from django.contrib.contenttypes.models import ContentType
 
     figures = measure.transitions_measure(
-        pool=transitions_pool, approver_id=approver, usdp_id=world.org_ids["USD(P)"],
+        pool=transitions_pool, approver_id=approver, usdp_id=world.org_ids[synthetic.POOL_OWNER],
         content_type_id=ContentType.objects.get_for_model(CampaignPlan).pk,
         one=conf["one"], four=conf["four"], raw=conf["raw"], rounds=conf["rounds"])
     if figures.errors:
