@@ -13,6 +13,7 @@ from assessments.models import Assessment, AssessmentCycle, ProgramAssessment, T
 from manpower.models import ManpowerChangeRequest
 from planning.models import CampaignPlan, CampaignSupportPlan
 from workflow.registry import visible_documents
+from workforce.models import WorkforceReadinessReport
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ DOCUMENT_KINDS: list[DocumentKind] = [
     DocumentKind("assessments", Assessment, _registered(Assessment)),
     DocumentKind("program-assessments", ProgramAssessment, _registered(ProgramAssessment)),
     DocumentKind("manpower-change-requests", ManpowerChangeRequest, _registered(ManpowerChangeRequest)),
+    DocumentKind("workforce-readiness-reports", WorkforceReadinessReport, _registered(WorkforceReadinessReport)),
 ]
 
 

@@ -20,6 +20,9 @@ router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("program-assessments", views.ProgramAssessmentViewSet, basename="program-assessment")
 router.register("notifications", views.NotificationViewSet, basename="notification")
 router.register("manpower-change-requests", views.ManpowerChangeRequestViewSet, basename="manpower-change-request")
+router.register("workforce-readiness-reports", views.WorkforceReadinessReportViewSet,
+                basename="workforce-readiness-report")
+router.register("personnel-records", views.PersonnelRecordViewSet, basename="personnel-record")
 
 app_name = "api"
 urlpatterns = [
@@ -31,6 +34,7 @@ urlpatterns = [
     path("v1/me/", views.MeView.as_view(), name="me"),
     path("v1/notification-preferences/", views.NotificationPreferencesView.as_view(), name="notification-preferences"),
     path("v1/my-work/", views.MyWorkView.as_view(), name="my-work"),
+    path("v1/workforce-readiness/", views.WorkforceReadinessView.as_view(), name="workforce-readiness"),
     path("v1/", include(router.urls)),
     # Anything else under /api/ is a 404 in the API's own format, not Django's HTML page: whatever
     # its characters (``.`` alone stops at a newline, which left such paths to Django's HTML 404).

@@ -476,6 +476,7 @@ SPECTACULAR_SETTINGS = {
         "CycleStateEnum": "assessments.models.CycleState",
         "AssessmentStateEnum": "assessments.models.AssessmentState",
         "CountryEnum": "api.schema.COUNTRY_CHOICES",
+        "ILRLevelEnum": "workforce.models.ILR_LEVELS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
