@@ -7,7 +7,7 @@ admin integration (workflow panel, taskers, history), its form saved by ``servic
 from django.contrib import admin
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
@@ -193,7 +193,8 @@ class WorkforceReadinessReportAdmin(ServiceWriteAdminMixin, BoundedCountAdminMix
         body = format_html_join("", "<tr>" + "<td>{}</td>" * len(keys) + "</tr>",
                                 ([row.get(k, "") for k in keys] for row in report.rows))
         links = format_html_join(" ", "<a class='button' href='{}'>Export as {}</a>",
-                                 ((f"export/?format={f}", f.upper()) for f in EXPORT_FORMATS))
+                                 ((f"{reverse('admin:workforce_report_export', args=[report.pk])}?format={f}", f.upper())
+                                  for f in EXPORT_FORMATS))
         from django.utils.html import format_html
 
         return format_html("<table class='wf-readiness'><thead><tr>{}</tr></thead><tbody>{}</tbody></table>"
