@@ -103,7 +103,8 @@ def test_a_readiness_report_from_dsca_to_usdpr_acceptance_through_the_pages(brow
     browser.step("accepted")
     with page.expect_download() as download:
         page.get_by_role("link", name="Export as CSV").click()
-    text = open(download.value.path(), encoding="utf-8").read()
+    with open(download.value.path(), encoding="utf-8") as file:
+        text = file.read()
     assert "billets_authorized" in text and "ODC-TURKEY" in text and "Columns" in text
     report.refresh_from_db()
     assert report.state == ReportState.ACCEPTED and report.as_of.isoformat() == "2026-09-30"
