@@ -4,6 +4,7 @@ readiness view (*Security cooperation workforce › Readiness*: by command, regi
 certifications expiring soon and CSV/XLSX exports) and the readiness report, on the engine's
 admin integration (workflow panel, taskers, history), its form saved by ``services.report_write``."""
 
+from django import forms
 from django.contrib import admin
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -158,11 +159,23 @@ class BilletRequirementAdmin(admin.ModelAdmin):
 MARKING = ("Marking", {"fields": (("classification", "noforn"), "rel_to")})
 
 
+class ReportForm(forms.ModelForm):
+    """The period's order is said beside its end (the model's constraint would say it above the form)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and end <= start:
+            self.add_error("period_end", "The period ends after it starts.")
+        return cleaned
+
+
 @admin.register(WorkforceReadinessReport)
 class WorkforceReadinessReportAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAdminMixin,
                                     admin.ModelAdmin):
     """A readiness report's page: its content while a draft or returned, then the engine's panels."""
 
+    form = ReportForm
     list_display = ("title", "period_start", "period_end", "state", "as_of", "updated_at")
     list_filter = ("state", ("owner", VisibleOwnerFilter))
     search_fields = ("title",)

@@ -44,7 +44,7 @@ def open_from_start_page(page):
 
 
 def test_a_readiness_report_from_dsca_to_usdpr_acceptance_through_the_pages(browser, world, person):
-    # 1. DSCA's action officer writes the report; a period ending before it starts is refused, saying so.
+    # 1. DSCA's action officer writes the report; a period ending before it starts is refused beside the field.
     page = browser.sign_in(person(world.user("DSCA", AO)))
     page.locator("tr.model-workforcereadinessreport").get_by_role("link").first.click()
     page.get_by_role("link", name="Add workforce readiness report").click()
@@ -53,7 +53,7 @@ def test_a_readiness_report_from_dsca_to_usdpr_acceptance_through_the_pages(brow
     page.fill("#id_period_end", "2026-06-30")
     page.fill("#id_assessment", "Most billets filled by certified people (training data).")
     page.click("input[name=_continue]")
-    expect(page.locator("ul.errorlist").first).to_contain_text("The period ends after it starts")
+    expect(page.locator(".field-period_end .errorlist")).to_contain_text("The period ends after it starts")
     expect(page.locator("#id_title")).to_have_value(TITLE)  # what was typed is kept
     assert not WorkforceReadinessReport.objects.exists()
     page.fill("#id_period_end", "2026-09-30")
