@@ -30,7 +30,7 @@ def _requirement_readable(user, row: BilletRequirement | None = None) -> bool:
     if not is_staff_member(user):
         return False
     if row is None:
-        return scos_readiness_visible_to(user).exists()
+        return True  # the list opens for anyone who works here, and shows only the SCOs they may read
     return scos_readiness_visible_to(user).filter(pk=row.authorization.sco_id).exists()
 
 
@@ -40,7 +40,7 @@ def _personnel_readable(user, record: PersonnelRecord | None = None) -> bool:
     if not is_staff_member(user):
         return False
     if record is None:
-        return personnel_visible_to(user).exists() or _personnel_addable(user)
+        return True  # the list opens for anyone who works here, and shows only the records they may see
     return personnel_visible_to(user).filter(pk=record.pk).exists()
 
 
