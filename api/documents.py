@@ -15,6 +15,7 @@ from manpower.models import ManpowerChangeRequest
 from materiel.models import MaterielDiversionRequest
 from planning.models import CampaignPlan, CampaignSupportPlan
 from workflow.registry import visible_documents
+from workforce.models import WorkforceReadinessReport
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ DOCUMENT_KINDS: list[DocumentKind] = [
     DocumentKind("materiel-diversion-requests", MaterielDiversionRequest, _registered(MaterielDiversionRequest)),
     DocumentKind("initiatives", Initiative, _registered(Initiative)),
     DocumentKind("initiative-evaluations", InitiativeEvaluation, _registered(InitiativeEvaluation)),
+    DocumentKind("workforce-readiness-reports", WorkforceReadinessReport, _registered(WorkforceReadinessReport)),
 ]
 
 

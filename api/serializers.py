@@ -64,6 +64,13 @@ from workflow.models import Comment as WorkflowComment
 from workflow.models import CommentCategory, Decision, HistoryEntry, Response, Tasker
 from workflow.selectors import comment_blocks, comment_resolution
 from workflow.services import COMMENT_REFERENCE_LENGTHS, COMMENTS_PER_ANSWER
+from workforce.models import (
+    LanguageProficiency,
+    PersonnelRecord,
+    Qualification,
+    RegionalExpertise,
+    WorkforceReadinessReport,
+)
 
 from .documents import resource_of
 
@@ -1124,6 +1131,96 @@ class InitiativeEvaluationWriteSerializer(serializers.Serializer):
     recommendations = serializers.CharField(required=False, allow_blank=True)
     rating = serializers.ChoiceField(choices=EvaluationRating.choices, required=False, allow_blank=True)
     classification = serializers.ChoiceField(choices=InitiativeEvaluation._meta.get_field("classification").choices,
+                                             required=False)
+    noforn = serializers.BooleanField(required=False)
+
+
+# --- the security cooperation workforce ------------------------------------------------------
+
+class QualificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Qualification
+        fields = ["kind", "name", "level", "completed_on", "expires_on"]
+        read_only_fields = fields
+
+
+class LanguageProficiencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LanguageProficiency
+        fields = ["language", "listening", "reading", "speaking", "tested_on"]
+        read_only_fields = fields
+
+
+class RegionalExpertiseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RegionalExpertise
+        fields = ["region", "years"]
+        read_only_fields = fields
+
+
+class PersonnelRecordSerializer(serializers.ModelSerializer):
+    """A personnel record (personal data: only with need-to-know)."""
+
+    owner = AcronymField(read_only=True, help_text="The office that keeps the record.")
+    supervising_command = AcronymField(read_only=True, allow_null=True)
+    billet = serializers.SerializerMethodField(help_text="The SCO billet filled: SCO acronym and position.")
+    qualifications = QualificationSerializer(many=True, read_only=True)
+    languages = LanguageProficiencySerializer(many=True, read_only=True)
+    regions = RegionalExpertiseSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PersonnelRecord
+        fields = ["id", "identifier", "owner", "supervising_command", "billet", "grade", "service", "assigned_on",
+                  "assignment_ends_on", "qualifications", "languages", "regions"]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "object", "nullable": True,
+                          "properties": {"sco": {"type": "string"}, "position": {"type": "string"}}})
+    def get_billet(self, record):
+        if record.billet_id is None:
+            return None
+        return {"sco": record.billet.sco.organization.acronym, "position": record.billet.position}
+
+
+class ReadinessRowSerializer(serializers.Serializer):
+    """One SCO's readiness (the export's columns: README, "The security cooperation workforce")."""
+
+    command = serializers.CharField()
+    region = serializers.CharField()
+    country = serializers.CharField()
+    sco = serializers.CharField()
+    acronym = serializers.CharField()
+    billets_authorized = serializers.IntegerField()
+    billets_filled = serializers.IntegerField()
+    filled_qualified = serializers.IntegerField()
+    gaps = serializers.IntegerField()
+    vacant = serializers.IntegerField()
+    expiring_90_days = serializers.IntegerField()
+    billets_without_requirement = serializers.IntegerField()
+
+
+class WorkforceReadinessReportSerializer(serializers.ModelSerializer):
+    owner = AcronymField(read_only=True)
+    rel_to = CountryCodeField(many=True, read_only=True)
+    created_by = nullable(UsernameField)
+    rows = ReadinessRowSerializer(many=True, read_only=True, help_text="Readiness by SCO, as of submission.")
+
+    class Meta:
+        model = WorkforceReadinessReport
+        fields = ["id", "title", "owner", "state", "period_start", "period_end", "assessment", "as_of", "rows",
+                  "classification", "noforn", "rel_to", "return_reason", "decision_note", "created_by",
+                  "created_at", "submitted_at", "decided_at"]
+        read_only_fields = fields
+
+
+class WorkforceReadinessReportWriteSerializer(serializers.Serializer):
+    """What DSCA types; ``workforce.services.report_write`` applies every rule."""
+
+    title = serializers.CharField(max_length=300, required=False)
+    period_start = serializers.DateField(required=False)
+    period_end = serializers.DateField(required=False)
+    assessment = serializers.CharField(required=False, allow_blank=True)
+    classification = serializers.ChoiceField(choices=WorkforceReadinessReport._meta.get_field("classification").choices,
                                              required=False)
     noforn = serializers.BooleanField(required=False)
 

@@ -25,6 +25,9 @@ router.register("materiel-diversion-requests", views.MaterielDiversionRequestVie
 router.register("force-activity-designators", views.FADAssignmentViewSet, basename="force-activity-designator")
 router.register("initiatives", views.InitiativeViewSet, basename="initiative")
 router.register("initiative-evaluations", views.InitiativeEvaluationViewSet, basename="initiative-evaluation")
+router.register("workforce-readiness-reports", views.WorkforceReadinessReportViewSet,
+                basename="workforce-readiness-report")
+router.register("personnel-records", views.PersonnelRecordViewSet, basename="personnel-record")
 
 app_name = "api"
 urlpatterns = [
@@ -36,6 +39,7 @@ urlpatterns = [
     path("v1/me/", views.MeView.as_view(), name="me"),
     path("v1/notification-preferences/", views.NotificationPreferencesView.as_view(), name="notification-preferences"),
     path("v1/my-work/", views.MyWorkView.as_view(), name="my-work"),
+    path("v1/workforce-readiness/", views.WorkforceReadinessView.as_view(), name="workforce-readiness"),
     path("v1/", include(router.urls)),
     # Anything else under /api/ is a 404 in the API's own format, not Django's HTML page: whatever
     # its characters (``.`` alone stops at a newline, which left such paths to Django's HTML 404).

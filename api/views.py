@@ -51,6 +51,8 @@ from workflow.models import Comment as WorkflowComment
 from workflow.models import Tasker
 from workflow.registry import visible_documents_q
 from workflow.selectors import history_of
+from workforce import services as workforce_services
+from workforce.models import WorkforceReadinessReport
 
 from . import filters, serializers
 from .documents import visible_to
@@ -1004,3 +1006,75 @@ class InitiativeEvaluationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMix
 
     def update(self, request, *args, **kwargs):
         return self._write(request, self.get_object())
+# --- the security cooperation workforce -----------------------------------------------------
+
+@extend_schema_view(create=extend_schema(request=serializers.WorkforceReadinessReportWriteSerializer,
+                                         responses={201: serializers.WorkforceReadinessReportSerializer}),
+                    partial_update=extend_schema(request=serializers.WorkforceReadinessReportWriteSerializer,
+                                                 responses=serializers.WorkforceReadinessReportSerializer))
+@workflow_schema(serializers.WorkforceReadinessReportSerializer, WorkforceReadinessReport)
+class WorkforceReadinessReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
+                                      viewsets.ReadOnlyModelViewSet):
+    """Workforce readiness reports the user may see (DSCA's, USD(P&R)'s; markings): written by
+    DSCA while a draft or returned (``workforce.services.report_write``), submitted to USD(P&R)."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    read_serializer_class = serializer_class = serializers.WorkforceReadinessReportSerializer
+    filterset_fields = ["state"]
+    search_fields = ["title"]
+
+    def get_queryset(self):
+        return visible_to(self.request.user, "workforce-readiness-reports").select_related(
+            "owner", "created_by").prefetch_related("rel_to")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.WorkforceReadinessReportWriteSerializer
+        return self.read_serializer_class
+
+    def _write(self, request, document=None):
+        given = serializers.WorkforceReadinessReportWriteSerializer(data=request.data, partial=document is not None)
+        given.is_valid(raise_exception=True)
+        saved = workforce_services.report_write(by=request.user, report=document, fields=dict(given.validated_data))
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=saved.pk),
+                                                   context=self.get_serializer_context()).data,
+                        status=status.HTTP_200_OK if document is not None else status.HTTP_201_CREATED)
+
+    def create(self, request, *args, **kwargs):
+        return self._write(request)
+
+    def update(self, request, *args, **kwargs):
+        return self._write(request, self.get_object())
+
+
+class PersonnelRecordViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+    """Personnel records of the security cooperation workforce: personal data, listed only for
+    those with need-to-know (``workforce.selectors.personnel_visible_to``: the owning office, its
+    command, USD(P&R), DSCA); anyone else gets an empty list and a 404 for a record."""
+
+    lookup_value_regex = ID
+    serializer_class = serializers.PersonnelRecordSerializer
+    search_fields = ["identifier"]
+    filterset_fields = ["service"]
+
+    def get_queryset(self):
+        from workforce.selectors import personnel_visible_to
+
+        return personnel_visible_to(self.request.user).select_related(
+            "owner", "supervising_command", "billet__sco__organization").prefetch_related(
+            "qualifications", "languages", "regions").order_by("identifier")
+
+
+class WorkforceReadinessView(StrictQueryMixin, APIView):
+    """Readiness today of the workforce at each SCO the user may read, by SCO (the readiness
+    view's rows; the same columns as its CSV/XLSX export)."""
+
+    query_parameters = ()
+
+    @extend_schema(summary="Workforce readiness by SCO (billets, filled, qualified, gaps, expiring)",
+                   responses=serializers.ReadinessRowSerializer(many=True))
+    def get(self, request):
+        from workforce.selectors import readiness_rows, scos_readiness_visible_to
+
+        rows = readiness_rows(scos_readiness_visible_to(request.user))
+        return Response(serializers.ReadinessRowSerializer(rows, many=True).data)

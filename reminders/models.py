@@ -128,6 +128,7 @@ class NoticeKind(models.TextChoices):
     ASSESSMENT_SUBMITTED = "assessment_submitted", "An assessment submitted for your review"
     ASSESSMENT_DECIDED = "assessment_decided", "An assessment accepted or returned"
     CYCLE_PHASE = "cycle_phase", "An assessment cycle phase starting"
+    CERTIFICATION_EXPIRING = "certification_expiring", "A certification of your office's personnel about to expire"
 
 
 class NoticeDelivery(models.TextChoices):
@@ -146,6 +147,7 @@ NOTICE_DEFAULTS = {
     NoticeKind.ASSESSMENT_SUBMITTED: NoticeDelivery.IMMEDIATELY,
     NoticeKind.ASSESSMENT_DECIDED: NoticeDelivery.IMMEDIATELY,
     NoticeKind.CYCLE_PHASE: NoticeDelivery.DIGEST,
+    NoticeKind.CERTIFICATION_EXPIRING: NoticeDelivery.IMMEDIATELY,
 }
 
 

@@ -455,10 +455,60 @@ def _write(drafts: list[Draft], *, now: datetime.datetime) -> None:
             rows.append(Reminder(notice_kind=draft.kind, key=draft.key[:200], recipient_id=user_id, due_at=now,
                                  digest=delivery == NoticeDelivery.DIGEST, subject=draft.subject[:300],
                                  mail_text=body, link=draft.link, created_at=now))
-    if not rows:
-        return
     # A concurrent raise of another event with the same key (two answers completing one step)
     # wrote its rows first: the unique constraint keeps theirs, and only ours get notified.
+    _rows_write(rows, texts, now=now)
+
+
+# --- notices of an app's own dates (not of the engine's events) -------------------------------
+
+@dataclass(frozen=True)
+class Tell:
+    """One notice an app raises of its own records (a certification about to expire): its key
+    (unique per recipient: told once, whatever retries or repeated sweeps), the recipients the
+    app has already checked for need-to-know, the in-app text and the e-mail text (which carries
+    only what mail may carry)."""
+
+    kind: str
+    key: str
+    user_ids: tuple[int, ...]
+    subject: str
+    text: str
+    mail_text: str
+    link: str = ""
+
+
+def notices_tell(tells: Iterable[Tell], *, now: datetime.datetime | None = None) -> int:
+    """Write the outbox rows and in-app notifications of ``tells``, each exactly once per key and
+    recipient (the outbox's unique constraint), each person's delivery choice applied; rows to go
+    at once are handed to delivery when the transaction commits. Returns the rows written now
+    (0 when every one was told before)."""
+    now = now or timezone.now()
+    tells = list(tells)
+    user_ids = {u for t in tells for u in t.user_ids}
+    active = set(get_user_model().objects.filter(pk__in=user_ids, is_active=True).values_list("pk", flat=True))
+    choices = notice_choices(user_ids)
+    rows, texts = [], {}
+    for tell in tells:
+        for user_id in tell.user_ids:
+            if user_id not in active:
+                continue
+            delivery = choices.get((user_id, tell.kind), NOTICE_DEFAULTS[tell.kind])
+            if delivery == NoticeDelivery.OFF:
+                continue
+            texts[(tell.key[:200], user_id)] = tell.text
+            rows.append(Reminder(notice_kind=tell.kind, key=tell.key[:200], recipient_id=user_id, due_at=now,
+                                 digest=delivery == NoticeDelivery.DIGEST, subject=tell.subject[:300],
+                                 mail_text=tell.mail_text, link=tell.link, created_at=now))
+    with transaction.atomic(savepoint=False):
+        return _rows_write(rows, texts, now=now)
+
+
+def _rows_write(rows: list[Reminder], texts: dict, *, now: datetime.datetime) -> int:
+    """Insert the outbox rows (a row told before is kept, not repeated), write the in-app
+    notification of each new one and hand those due at once to delivery on commit."""
+    if not rows:
+        return 0
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
     mine = list(Reminder.objects.filter(key__in={r.key for r in rows}, recipient_id__in={r.recipient_id for r in rows},
                                         status=ReminderStatus.SCHEDULED, notification__isnull=True,
@@ -474,6 +524,7 @@ def _write(drafts: list[Draft], *, now: datetime.datetime) -> None:
 
         for start in range(0, len(at_once), DELIVERY_CHUNK):
             enqueue_on_commit(deliver_many, at_once[start:start + DELIVERY_CHUNK])
+    return len(mine)
 
 
 # --- preferences ------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "initiatives",
     "manpower",
     "materiel",
+    "workforce",
     "rest_framework",
     "knox",
     "django_filters",
@@ -415,6 +416,8 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-digest": {"task": "reminders.tasks.digest", "schedule": crontab(hour=7, minute=5)},
     # Idempotency keys and admin form tokens past IDEMPOTENCY_KEY_HOURS are forgotten.
     "idempotency-keys-expire": {"task": "workflow.tasks.idempotency_keys_expire", "schedule": 3600.0},
+    # Reminders before the workforce's certifications expire (each one once: the outbox decides).
+    "workforce-expiry-reminders": {"task": "workforce.tasks.expiry_reminders", "schedule": crontab(hour=6, minute=30)},
 }
 
 # Logs (config/logs.py, structlog through django-structlog): one JSON object per line in production
@@ -502,6 +505,7 @@ SPECTACULAR_SETTINGS = {
         # One name for a choice set that several fields share.
         "ForceActivityDesignatorEnum": "organizations.models.ForceActivityDesignator",
         "CapabilityEnum": "planning.models.Capability",
+        "ILRLevelEnum": "workforce.models.ILR_LEVELS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -72,6 +72,7 @@ from reminders.models import Notification, Reminder, ReminderPolicy, UserPrefere
 from security.models import AuditEvent, CUICategory, DisseminationControl, OIDCLinkRequest, SecurityProfile
 from workflow.models import Closure, HistoryEntry, Route, Tasker
 from workflow.services import transition_perform
+from workforce.models import BilletRequirement, PersonnelRecord, WorkforceReadinessReport
 
 ROLES = ("action_officer", "reviewer", "approver", "org_admin", "auditor", "sysadmin", "former")
 RELATIONS = ("owning", "tasked", "reviewing", "unrelated")
@@ -243,6 +244,21 @@ evaluation_draft               delete  ....   ....   ....   ....   ....   .     
 evaluation_coordination        view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
 evaluation_coordination        change  ....   ....   ....   ....   ....   .      .
 evaluation_coordination        delete  ....   ....   ....   ....   ....   .      .
+personnel_record               view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+personnel_record               add     yyyy   ....   yyyy   ....   ....   .      .
+personnel_record               change  y...   ....   y...   ....   ....   .      .
+personnel_record               delete  ....   ....   ....   ....   ....   .      .
+billet_requirement             view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+billet_requirement             add     ....   ....   ....   ....   ....   .      .
+billet_requirement             change  ....   ....   ....   ....   ....   .      .
+billet_requirement             delete  ....   ....   ....   ....   ....   .      .
+readiness_report_draft         view    y.y.   y.y.   y.y.   y.y.   y.y.   y      .
+readiness_report_draft         add     y...   ....   y...   ....   ....   .      .
+readiness_report_draft         change  y...   ....   y...   ....   ....   .      .
+readiness_report_draft         delete  ....   ....   ....   ....   ....   .      .
+readiness_report_review        view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
+readiness_report_review        change  ....   ....   ....   ....   ....   .      .
+readiness_report_review        delete  ....   ....   ....   ....   ....   .      .
 """
 
 # Which organization plays each relation to each record (the owning one first).
@@ -282,6 +298,13 @@ RELATION_ORGANIZATIONS = {
     # DSCA's evaluation of EUCOM's approved initiative: EUCOM coordinates, USD(P) approves every one.
     "evaluation_draft": ("DSCA", "EUCOM", "USD(P)", "SOCOM"),
     "evaluation_coordination": ("DSCA", "EUCOM", "USD(P)", "SOCOM"),
+    # A personnel record: the SCO keeps it, its command supervises, USD(P&R) (and DSCA) read every
+    # one; a billet's requirement is read as the SCO's readiness is (Encl. 2, 6.b, 6.c).
+    "personnel_record": ("ODC-TURKEY", "EUCOM", "USD(P&R)", "SOCOM"),
+    "billet_requirement": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
+    # DSCA writes the readiness report; USD(P&R) reviews every one (and is tasked once submitted).
+    "readiness_report_draft": ("DSCA", "J5", "USD(P&R)", "SOCOM"),
+    "readiness_report_review": ("DSCA", "USD(P&R)", "USD(P&R)", "SOCOM"),
 }
 
 
@@ -536,6 +559,25 @@ def records(db):
                     "evaluation_coordination": transition_perform(document=evaluation("Coordinating"),
                                                                   name="submit",
                                                                   by=cast.member("DSCA", "action_officer"))})
+    from workforce.services import personnel_write, report_write, requirement_set
+
+    chief = odc.authorizations.get()
+    objects["billet_requirement"] = requirement_set(by=cast.member("DSCA", "approver"), authorization=chief,
+                                                    certification_level=3)
+    objects["personnel_record"] = personnel_write(
+        by=cast.member("ODC-TURKEY", "action_officer"), owner=odc.organization, billet=chief,
+        fields={"identifier": "SCO billet holder 0001, training record", "grade": "O-6", "service": "army"},
+        qualifications=[{"kind": "certification", "name": "SC workforce certification", "level": 3,
+                         "completed_on": datetime.date(2025, 1, 1), "expires_on": datetime.date(2028, 1, 1)}])
+
+    def readiness_report(title):
+        return report_write(by=cast.member("DSCA", "action_officer"), fields={
+            "title": f"{title} (training data)", "period_start": datetime.date(2025, 10, 1),
+            "period_end": datetime.date(2025, 12, 31), "assessment": "Billets filled (training data)."})
+
+    objects["readiness_report_draft"] = readiness_report("Draft readiness")
+    objects["readiness_report_review"] = transition_perform(document=readiness_report("Submitted readiness"),
+                                                            name="submit", by=cast.member("DSCA", "approver"))
     missing = [name for name, obj in objects.items() if obj is None]
     assert not missing, f"the fixture made no {missing}"
     return cast, objects
@@ -582,6 +624,8 @@ RECORD_MODELS = {
     "materiel_request_consultation": MaterielDiversionRequest,
     "initiative_draft": Initiative, "initiative_approval": Initiative,
     "evaluation_draft": InitiativeEvaluation, "evaluation_coordination": InitiativeEvaluation,
+    "personnel_record": PersonnelRecord, "billet_requirement": BilletRequirement,
+    "readiness_report_draft": WorkforceReadinessReport, "readiness_report_review": WorkforceReadinessReport,
 }
 
 
@@ -714,6 +758,21 @@ API_CHANGES = {
     "initiative_approval": {"description": "Changed through the API (training data)."},
     "evaluation_draft": {"findings": "Changed through the API (training data)."},
     "evaluation_coordination": {"findings": "Changed through the API (training data)."},
+    "personnel_record": lambda o: f"/api/v1/personnel-records/{o.pk}/",
+    "readiness_report_draft": lambda o: f"/api/v1/workforce-readiness-reports/{o.pk}/",
+    "readiness_report_review": lambda o: f"/api/v1/workforce-readiness-reports/{o.pk}/",
+}
+API_CHANGES = {
+    "campaign_plan_draft": {"summary": "Changed through the API (training data)."},
+    "campaign_plan_coordination": {"summary": "Changed through the API (training data)."},
+    "support_plan_draft": {"summary": "Changed through the API (training data)."},
+    "assessment_in_progress": {"strategic_environment_changes": "Changed through the API (training data)."},
+    "assessment_submitted": {"strategic_environment_changes": "Changed through the API (training data)."},
+    "program_assessment": {"strategic_environment_changes": "Changed through the API (training data)."},
+    "manpower_request_draft": {"justification": "Changed through the API (training data)."},
+    "manpower_request_endorsement": {"justification": "Changed through the API (training data)."},
+    "readiness_report_draft": {"assessment": "Changed through the API (training data)."},
+    "readiness_report_review": {"assessment": "Changed through the API (training data)."},
 }
 
 

@@ -190,6 +190,7 @@ def test_every_kind_of_page_passes_axe_core_and_fits_a_narrow_screen(browser, au
     audit.check("my preferences", reverse("admin:preferences"))
     audit.check("notification settings", reverse("admin:notification_settings"))
     audit.check("SCO manning against requests", reverse("admin:manpower_manning_report"))
+    audit.check("SC workforce readiness", reverse("admin:workforce_readiness"))
     audit.check("directive traceability (help)", reverse("admin:directive_traceability"))
     audit.check("not found, signed in", "/admin/planning/campaignplan/999999/change/", status=None)
     _audit_the_cycle_pages(browser, audit, users)
