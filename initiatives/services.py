@@ -171,16 +171,15 @@ def initiative_write(*, by, initiative: Initiative | None = None, objective=None
     when the plan names any. Written by the owner's action officers and approvers while a draft or
     returned. The last fiscal year cannot come before the first, the cost cannot be negative; every
     refusal names its field or indicator row."""
-    from planning.models import CampaignPlan
-
     errors: dict[str, list[str]] = {}
     if initiative is None:
         if objective is None:
             errors.setdefault("objective", []).append("Name the campaign objective the initiative serves.")
-        elif not isinstance(objective.plan.document, CampaignPlan):
+        elif objective.plan.document.owner.kind not in Initiative.owner_kinds:
+            plan = objective.plan.document
             errors.setdefault("objective", []).append(
-                f"{objective} is an objective of a campaign support plan; an initiative serves a campaign plan's "
-                "objective.")
+                f"{objective} is an objective of {plan.owner}'s {plan._meta.verbose_name}; an initiative serves a "
+                "combatant command's campaign objective.")
         if partner is None:
             errors.setdefault("partner", []).append("Name the partner nation.")
         if program is None:
