@@ -189,6 +189,10 @@ def initiative_write(*, by, initiative: Initiative | None = None, objective=None
         if errors:
             raise InvalidInput([m for ms in errors.values() for m in ms], errors)
         plan = objective.plan.document
+        from security.access import may_see
+
+        if not may_see(by, objective.marking()) or not may_see(by, plan.marking()):
+            raise InvalidInput("Name a campaign objective you may read.", {"objective": ["Not one you may read."]})
         partners = set(objective.plan.partner_considerations.values_list("country_id", flat=True))
         if partners and partner.pk not in partners:
             errors.setdefault("partner", []).append(f"{partner.name} is not among the partner nations {plan} "
@@ -230,6 +234,12 @@ def initiative_write(*, by, initiative: Initiative | None = None, objective=None
         reasons, row_errors, clean = _indicator_refusals(indicators)
         if reasons:
             errors.setdefault("indicators", []).extend(reasons)
+    objective_marking = initiative.objective.marking()
+    if (not initiative.marking(rel_to=[]).at_least(objective_marking)
+            or (objective_marking.noforn and not initiative.noforn)):
+        errors.setdefault("classification", []).append(
+            f"The initiative names its objective {initiative.objective.code}, marked {objective_marking.banner}: mark "
+            "the initiative at least as high.")
     if errors:
         error = InvalidInput([m for ms in errors.values() for m in ms], errors)
         error.rows = {"indicators": row_errors} if row_errors else {}
