@@ -79,7 +79,7 @@ class InitiativeAdmin(ExportAdminMixin, ServiceWriteAdminMixin, BoundedCountAdmi
     list_display = ("title", "owner", "partner", "program", "start_fiscal_year", "end_fiscal_year", "state",
                     "updated_at")
     list_filter = ("state", "program", ("owner", VisibleOwnerFilter))
-    search_fields = ("title", "owner__acronym", "partner__name")
+    search_fields = ("title", "owner__acronym", "program__code")
     list_select_related = ("owner", "partner", "program")
     inlines = [IndicatorInline]
     autocomplete_fields = ("rel_to",)
@@ -121,11 +121,14 @@ class InitiativeAdmin(ExportAdminMixin, ServiceWriteAdminMixin, BoundedCountAdmi
         if db_field.name == "objective":
             # The objectives of the campaign plans of the commands the person writes for.
             from organizations.selectors import organization_ids_acting_for
-            from planning.models import Objective
+            from planning.models import CampaignPlan, Objective
+            from planning.selectors import plans_visible_to
+            from security.access import marking_q
 
             organizations = organization_ids_acting_for(request.user, role=services.WRITER_ROLES)
-            kwargs["queryset"] = Objective.objects.filter(plan__campaignplan__owner__in=organizations).select_related(
-                "plan")
+            plans = plans_visible_to(request.user, CampaignPlan).filter(owner__in=organizations)
+            kwargs["queryset"] = Objective.objects.filter(marking_q(request.user, Objective),
+                                                          plan__in=plans.values("plan_ptr_id")).select_related("plan")
         if db_field.name == "program":
             from django.apps import apps
 

@@ -86,8 +86,9 @@ def program_initiatives(user, program, *, on: datetime.date | None = None) -> li
     """What a program assessment reads of the program's initiatives, those ``user`` may see only:
     each approved or closed initiative with its partner, objective, years and cost, each indicator
     with its baseline, target and latest monitoring value (as of ``on``), and its latest approved
-    evaluation's rating and findings (an evaluation the reader may not see is left out). Four
-    queries, whatever the number of initiatives."""
+    evaluation's rating and findings (an evaluation the reader may not see is left out; an
+    objective whose portion the reader may not read is named by its code only). Five queries,
+    whatever the number of initiatives."""
     initiatives = list(initiatives_visible_to(user).filter(program=program, state__in=PROGRAM_STATES)
                        .select_related("partner", "objective", "owner").prefetch_related("indicators")
                        .order_by("owner__acronym", "title"))
@@ -98,6 +99,11 @@ def program_initiatives(user, program, *, on: datetime.date | None = None) -> li
     latest: dict[int, MonitoringEntry] = {}
     for entry in entries:
         latest[entry.indicator_id] = entry
+    from planning.models import Objective
+
+    readable_objectives = set(Objective.objects.filter(marking_q(user, Objective),
+                                                       pk__in=[i.objective_id for i in initiatives])
+                              .values_list("pk", flat=True))
     evaluations: dict[int, InitiativeEvaluation] = {}
     for evaluation in (evaluations_visible_to(user).filter(initiative__in=initiatives, state=EvaluationState.APPROVED)
                        .order_by("initiative", "period_end", "approved_at")):
@@ -116,7 +122,8 @@ def program_initiatives(user, program, *, on: datetime.date | None = None) -> li
         evaluation = evaluations.get(initiative.pk)
         rows.append({"initiative": initiative, "id": initiative.pk, "title": initiative.title,
                      "owner": initiative.owner.acronym, "partner": initiative.partner.name,
-                     "objective": str(initiative.objective), "years": f"FY {initiative.start_fiscal_year}–"
+                     "objective": (str(initiative.objective) if initiative.objective_id in readable_objectives
+                                   else initiative.objective.code), "years": f"FY {initiative.start_fiscal_year}–"
                                                                       f"{initiative.end_fiscal_year}",
                      "estimated_cost": initiative.estimated_cost, "state": initiative.get_state_display(),
                      "indicators": indicators,

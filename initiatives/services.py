@@ -171,16 +171,15 @@ def initiative_write(*, by, initiative: Initiative | None = None, objective=None
     when the plan names any. Written by the owner's action officers and approvers while a draft or
     returned. The last fiscal year cannot come before the first, the cost cannot be negative; every
     refusal names its field or indicator row."""
-    from planning.models import CampaignPlan
-
     errors: dict[str, list[str]] = {}
     if initiative is None:
         if objective is None:
             errors.setdefault("objective", []).append("Name the campaign objective the initiative serves.")
-        elif not isinstance(objective.plan.document, CampaignPlan):
+        elif objective.plan.document.owner.kind not in Initiative.owner_kinds:
+            plan = objective.plan.document
             errors.setdefault("objective", []).append(
-                f"{objective} is an objective of a campaign support plan; an initiative serves a campaign plan's "
-                "objective.")
+                f"{objective} is an objective of {plan.owner}'s {plan._meta.verbose_name}; an initiative serves a "
+                "combatant command's campaign objective.")
         if partner is None:
             errors.setdefault("partner", []).append("Name the partner nation.")
         if program is None:
@@ -190,6 +189,10 @@ def initiative_write(*, by, initiative: Initiative | None = None, objective=None
         if errors:
             raise InvalidInput([m for ms in errors.values() for m in ms], errors)
         plan = objective.plan.document
+        from security.access import may_see
+
+        if not may_see(by, objective.marking()) or not may_see(by, plan.marking()):
+            raise InvalidInput("Name a campaign objective you may read.", {"objective": ["Not one you may read."]})
         partners = set(objective.plan.partner_considerations.values_list("country_id", flat=True))
         if partners and partner.pk not in partners:
             errors.setdefault("partner", []).append(f"{partner.name} is not among the partner nations {plan} "
@@ -231,6 +234,12 @@ def initiative_write(*, by, initiative: Initiative | None = None, objective=None
         reasons, row_errors, clean = _indicator_refusals(indicators)
         if reasons:
             errors.setdefault("indicators", []).extend(reasons)
+    objective_marking = initiative.objective.marking()
+    if (not initiative.marking(rel_to=[]).at_least(objective_marking)
+            or (objective_marking.noforn and not initiative.noforn)):
+        errors.setdefault("classification", []).append(
+            f"The initiative names its objective {initiative.objective.code}, marked {objective_marking.banner}: mark "
+            "the initiative at least as high.")
     if errors:
         error = InvalidInput([m for ms in errors.values() for m in ms], errors)
         error.rows = {"indicators": row_errors} if row_errors else {}

@@ -157,3 +157,16 @@ def test_initiatives_and_evaluations_are_seen_like_their_plan(world):
     initiative.save()
     assert not initiatives_visible_to(world.user("EUCOM", REV, clearance="C")).exists()
     assert not evaluations_visible_to(world.user("CENTCOM", AO)).exists()
+
+
+def test_an_objective_of_a_support_plan_takes_no_initiative(world):
+    from initiatives.services import initiative_write
+    from planning.models import Objective
+    from planning.services import support_plan_create
+
+    support = support_plan_create(by=world.user("DLA", AO), owner=world.orgs["DLA"], title="DLA support plan")
+    objective = Objective.objects.create(plan=support, code="SO 1", title="Sustain partner fleets")
+    with pytest.raises(InvalidInput) as refusal:
+        initiative_write(by=world.user("DLA", AO), objective=objective, partner=world.partner, program=world.program,
+                         fields={"title": "Spares"})
+    assert "an initiative serves a combatant command's campaign objective" in refusal.value.field_errors["objective"][0]
