@@ -9,6 +9,7 @@ class AssessmentsConfig(AppConfig):
         from . import permissions
 
         permissions.register()
+        from organizations.models import Designation
         from workflow.registry import register_document
         from workflow.rules import workflow_install
 
@@ -23,4 +24,6 @@ class AssessmentsConfig(AppConfig):
         # listed, answered and reminded like any other).
         for model in (AssessmentCycle, Template, Assessment, ProgramAssessment):
             register_document(model, visible=lambda user, model=model: documents_visible_to(user, model),
-                              cleared=assessments_cleared_for if model is Assessment else None)
+                              cleared=assessments_cleared_for if model is Assessment else None,
+                              # The Joint Staff runs the cycle's procedure, USD(P) consulted (9.a).
+                              procedure_owner=Designation.JOINT_STAFF)

@@ -28,6 +28,9 @@ class InitiativesConfig(AppConfig):
         # DSCA administers the programs and approves their initiatives' designs (Encl. 2, 2);
         # USD(P) approves the evaluations (Encl. 2, 1.k).
         register_document(Initiative, visible=initiatives_visible_to, cleared=initiatives_cleared_for,
-                          reviewing_designations=(Designation.SECURITY_COOPERATION_AGENCY,))
+                          reviewing_designations=(Designation.SECURITY_COOPERATION_AGENCY,),
+                          # DSCA runs assessment, monitoring and evaluation of initiatives (1.k).
+                          procedure_owner=Designation.SECURITY_COOPERATION_AGENCY)
         register_document(InitiativeEvaluation, visible=evaluations_visible_to, cleared=evaluations_cleared_for,
-                          reviewing_designations=(Designation.POLICY_OFFICE,))
+                          reviewing_designations=(Designation.POLICY_OFFICE,),
+                          procedure_owner=Designation.SECURITY_COOPERATION_AGENCY)

@@ -21,4 +21,6 @@ class ManpowerConfig(AppConfig):
         workflow_install(MANPOWER_WORKFLOW)
         # DSCA approves every SCO joint manpower program (Encl. 2, 2.f): it reads every request.
         register_document(ManpowerChangeRequest, visible=requests_visible_to, cleared=requests_cleared_for,
-                          reviewing_designations=(Designation.SECURITY_COOPERATION_AGENCY,))
+                          reviewing_designations=(Designation.SECURITY_COOPERATION_AGENCY,),
+                          # DSCA manages the SCOs' joint manpower program (2.f): it owns the route.
+                          procedure_owner=Designation.SECURITY_COOPERATION_AGENCY)

@@ -21,4 +21,6 @@ class MaterielConfig(AppConfig):
         workflow_install(MATERIEL_WORKFLOW)
         # USD(P) decides every diversion (Encl. 2, 1.g): its policy office reads every request.
         register_document(MaterielDiversionRequest, visible=requests_visible_to, cleared=requests_cleared_for,
-                          reviewing_designations=(Designation.POLICY_OFFICE,))
+                          reviewing_designations=(Designation.POLICY_OFFICE,),
+                          # USD(P) decides diversions in consultation with DSCA (1.g): it owns the route.
+                          procedure_owner=Designation.POLICY_OFFICE)

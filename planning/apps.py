@@ -25,4 +25,6 @@ class PlanningConfig(AppConfig):
         for model in Plan.kinds():
             register_document(model, visible=lambda user, model=model: plans_visible_to(user, model),
                               cleared=lambda user, model=model: plans_cleared_for(user, model),
-                              reviewing_designations=reviewing, owner_approves=model.owner_approves)
+                              reviewing_designations=reviewing, owner_approves=model.owner_approves,
+                              # USD(P) issues the policy for both kinds of plan (1.c, 1.d).
+                              procedure_owner=Designation.POLICY_OFFICE)

@@ -1,7 +1,8 @@
 """Who may open and change the engine's records (``organizations.authority``).
 
-- A kind's route belongs to the office that owns that kind's procedure (``PROCEDURE_OWNERS``):
-  its action officers and approvers change it; a document in flight keeps its snapshot.
+- A kind's route belongs to the office that owns that kind's procedure (declared by the kind when
+  it registers with the engine, ``workflow.registry.procedure_owner``): its action officers and
+  approvers change it; a document in flight keeps its snapshot.
 - Taskers, comments and history are written by the engine's services only: no one adds, changes
   or deletes them in a form. Everyone who works here opens their taskers; the history list is for
   auditors and system administrators (each document shows its own history on its page).
@@ -21,25 +22,10 @@ from organizations.authority import (
     never,
     was_read_as_visible,
 )
-from organizations.models import Designation
 from organizations.selectors import active_account, acts_for_designation
 
 from .models import Closure, HistoryEntry, Route, Tasker
-
-# The office that owns each kind's procedure: USD(P) issues the policy for campaign plans and
-# campaign support plans; the Joint Staff runs the assessment cycle's procedure, USD(P) consulted.
-PROCEDURE_OWNERS = {
-    "campaign_plan": Designation.POLICY_OFFICE,
-    "campaign_support_plan": Designation.POLICY_OFFICE,
-    "assessment_cycle": Designation.JOINT_STAFF,
-    "assessment_template": Designation.JOINT_STAFF,
-    "assessment": Designation.JOINT_STAFF,
-    "program_assessment": Designation.JOINT_STAFF,
-}
-
-
-def procedure_owner(document_kind: str) -> str | None:
-    return PROCEDURE_OWNERS.get(document_kind)
+from .registry import procedure_owner, procedure_owners
 
 
 def _owns_procedure(user, route: Route | None = None) -> bool:
@@ -47,7 +33,7 @@ def _owns_procedure(user, route: Route | None = None) -> bool:
         return False
     if route is None:
         return any(acts_for_designation(user, designation, role=WORK_ROLES)
-                   for designation in set(PROCEDURE_OWNERS.values()))
+                   for designation in sorted(procedure_owners()))
     designation = procedure_owner(route.document_kind)
     return designation is not None and acts_for_designation(user, designation, role=WORK_ROLES)
 

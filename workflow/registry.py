@@ -29,16 +29,20 @@ _visible: dict[type, Callable[[object], QuerySet]] = {}
 _cleared: dict[type, Callable[[object], QuerySet] | None] = {}
 _reviewing: dict[type, tuple[str, ...]] = {}
 _owner_approves: dict[type, bool] = {}
+_procedure_owner: dict[type, str] = {}
 
 
 def register_document(model, *, visible: Callable[[object], QuerySet],
                       cleared: Callable[[object], QuerySet] | None = None,
-                      reviewing_designations: Iterable[str] = (), owner_approves: bool = False) -> None:
+                      reviewing_designations: Iterable[str] = (), owner_approves: bool = False,
+                      procedure_owner: str | None = None) -> None:
     """``visible(user)``: the documents the user may see (need-to-know and markings).
     ``cleared(user)``: those whose marking the user may see, for rows that already prove
     need-to-know (the user's own taskers); None when the kind carries no marking.
     ``reviewing_designations``: the designated offices that review every document of the kind.
-    ``owner_approves``: whether a route may make the document's owner its approver."""
+    ``owner_approves``: whether a route may make the document's owner its approver.
+    ``procedure_owner``: the designated office that owns the kind's procedure: its action
+    officers and approvers change the kind's routes (``workflow.permissions``); None: no one."""
     if not callable(getattr(model, "escalation_organization_ids", None)) and not _has_route_snapshot(model):
         raise ImproperlyConfigured(f"{model.__name__} names no reviewing authority: give it an "
                                    "escalation_organization_ids() method or a route_snapshot field.")
@@ -46,6 +50,8 @@ def register_document(model, *, visible: Callable[[object], QuerySet],
     _cleared[model] = cleared
     _reviewing[model] = tuple(reviewing_designations)
     _owner_approves[model] = owner_approves
+    if procedure_owner:
+        _procedure_owner[model] = procedure_owner
 
 
 def _model_of(kind) -> type | None:
@@ -62,6 +68,16 @@ def reviewing_designations(kind) -> tuple[str, ...]:
 def owner_approves(kind) -> bool:
     """Whether the owner of a document of ``kind`` (a model or its ``workflow_kind``) approves it."""
     return _owner_approves.get(_model_of(kind), False)
+
+
+def procedure_owner(kind) -> str | None:
+    """The designation that owns the procedure of ``kind`` (a model or its ``workflow_kind``)."""
+    return _procedure_owner.get(_model_of(kind))
+
+
+def procedure_owners() -> set[str]:
+    """Every designation that owns some kind's procedure."""
+    return set(_procedure_owner.values())
 
 
 def document_kinds() -> dict[str, type]:

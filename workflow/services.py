@@ -309,7 +309,7 @@ def route_update(*, route: Route, by, steps: list[RouteStepSpec], name: str | No
     if by is not None:
         from organizations.authority import may
 
-        from .permissions import procedure_owner
+        from .registry import procedure_owner
 
         if not may(by, "change", route):
             owner = procedure_owner(route.document_kind)

@@ -22,4 +22,6 @@ class WorkforceConfig(AppConfig):
         # USD(P&R) identifies, tracks and assesses the workforce's readiness (Encl. 2, 6.b, 6.c):
         # it reads every report DSCA submits.
         register_document(WorkforceReadinessReport, visible=reports_visible_to, cleared=reports_cleared_for,
-                          reviewing_designations=(Designation.PERSONNEL_READINESS,))
+                          reviewing_designations=(Designation.PERSONNEL_READINESS,),
+                          # USD(P&R) tracks and assesses the workforce's readiness (4.e): it owns the route.
+                          procedure_owner=Designation.PERSONNEL_READINESS)
