@@ -28,10 +28,12 @@ def _user(acronym: str, role: str):
     return get_user_model().objects.get(username=username_for(acronym, role))
 
 
-def _objective(title_part: str):
-    from planning.models import CampaignPlan, PlanState
+def _objective(owner: str):
+    """The first objective of ``owner``'s theater campaign plan in force (the demo's)."""
+    from planning.models import CampaignPlan, CampaignPlanKind, PlanState
 
-    plan = CampaignPlan.objects.filter(title__contains=title_part, state=PlanState.APPROVED).order_by("-version").first()
+    plan = (CampaignPlan.objects.filter(owner__acronym=owner, kind=CampaignPlanKind.THEATER, state=PlanState.APPROVED)
+            .order_by("-version").first())
     return plan.objectives.order_by("code").first() if plan is not None else None
 
 
@@ -74,7 +76,7 @@ def load(*, stdout) -> None:
     from django.apps import apps
 
     Program = apps.get_model("assessments", "Program")
-    pacific, nordic = _objective("Pacific Islands"), _objective("Nordic partners")
+    pacific, nordic = _objective("INDOPACOM"), _objective("EUCOM")
     programs = {p.code: p for p in Program.objects.filter(code__in=("BPC", "IMET", "FMF"))}
     if pacific is None or nordic is None or len(programs) < 3 or not get_user_model().objects.filter(
             username=username_for("DSCA", APP)).exists():
@@ -91,10 +93,10 @@ def load(*, stdout) -> None:
     baseline_on = datetime.date(fiscal_start.year - 1, 9, 30)  # the initial assessment, a year ago
     year = fiscal_start.year  # the fiscal year that has just ended
 
-    fiji = _to(_design(
-        owner="INDOPACOM", objective=pacific, partner="FJ", program=programs["BPC"],
-        title="Fiji maritime surveillance", years=(year, year + 2), cost="9800000.00",
-        description="Coastal radar, two patrol boats and crew training for the Republic of Fiji Navy.",
+    philippines = _to(_design(
+        owner="INDOPACOM", objective=pacific, partner="PH", program=programs["BPC"],
+        title="Philippines maritime surveillance", years=(year, year + 2), cost="9800000.00",
+        description="Coastal radar, two patrol boats and crew training for the Philippine Navy.",
         assessment="The Navy patrols about a third of the exclusive economic zone; two crews are certified; "
                    "maintenance is contracted out.",
         theory="Certified crews with radar cueing extend patrol coverage and deter illegal fishing.",
@@ -102,17 +104,17 @@ def load(*, stdout) -> None:
             ("Exclusive economic zone under regular patrol", "outcome", "percent", "33", "60", 3),
             ("Patrol crews certified", "outcome", "crews", "2", "6", 3),
             ("Patrol boats delivered", "output", "boats", "0", "2", 6)])), "INDOPACOM", "approved")
-    png = _to(_design(
-        owner="INDOPACOM", objective=pacific, partner="PG", program=programs["IMET"],
-        title="Papua New Guinea professional military education", years=(year, year + 1), cost="1200000.00",
-        description="Resident courses for PNGDF officers and non-commissioned officers.",
+    indonesia = _to(_design(
+        owner="INDOPACOM", objective=pacific, partner="ID", program=programs["IMET"],
+        title="Indonesia professional military education", years=(year, year + 1), cost="1200000.00",
+        description="Resident courses for Indonesian National Armed Forces officers and non-commissioned officers.",
         assessment="Few officers hold staff college qualifications; the partner asks for NCO development.",
         theory="Graduates in key billets raise the force's planning and training capacity.",
         indicators=_indicators(baseline_on, [
             ("Graduates serving in key billets", "outcome", "officers", "4", "12", 3),
             ("Course seats filled", "output", "seats", "0", "20", 6)])), "INDOPACOM", "approved")
-    readings = {fiji: [("33", "36", "41", "44"), ("2", "3", "3", "4"), (None, "1", None, "1")],
-                png: [("4", "5", "7", "8"), (None, "9", None, "18")]}
+    readings = {philippines: [("33", "36", "41", "44"), ("2", "3", "3", "4"), (None, "1", None, "1")],
+                indonesia: [("4", "5", "7", "8"), (None, "9", None, "18")]}
     for initiative, series in readings.items():
         for indicator, values in zip(initiative.indicators.order_by("pk"), series, strict=True):
             for quarter, value in enumerate(values, start=1):
@@ -120,8 +122,8 @@ def load(*, stdout) -> None:
                 if value is not None and period_end <= today:
                     monitoring_record(by=_user("INDOPACOM", AO), initiative=initiative, indicator=indicator,
                                       period_end=period_end, value=value, note="Reported by the SCO (training data).")
-    evaluation = evaluation_write(by=_user("DSCA", AO), initiative=fiji, fields={
-        "title": f"Fiji maritime surveillance: mid-term evaluation {TRAINING}", "evaluation_type": "midterm",
+    evaluation = evaluation_write(by=_user("DSCA", AO), initiative=philippines, fields={
+        "title": f"Philippines maritime surveillance: mid-term evaluation {TRAINING}", "evaluation_type": "midterm",
         "period_start": datetime.date(year - 1, 10, 1), "period_end": datetime.date(year, 9, 30),
         "evaluator": "DSCA assessment, monitoring and evaluation office (training)",
         "findings": "Patrol coverage rose from 33 to 44 percent; crew certification lags the plan by one crew.",
@@ -133,33 +135,34 @@ def load(*, stdout) -> None:
     evaluation = transition_perform(document=evaluation, name="send_for_approval", by=_user("DSCA", AO))
     transition_perform(document=evaluation, name="approve", by=_user("USD(P)", APP),
                        comment="Findings accepted for the program assessment (training data).")
-    in_coordination = evaluation_write(by=_user("DSCA", AO), initiative=png, fields={
-        "title": f"PNG professional military education: mid-term evaluation {TRAINING}",
+    in_coordination = evaluation_write(by=_user("DSCA", AO), initiative=indonesia, fields={
+        "title": f"Indonesia professional military education: mid-term evaluation {TRAINING}",
         "evaluation_type": "midterm", "period_start": datetime.date(year - 1, 10, 1),
         "period_end": datetime.date(year, 9, 30), "evaluator": "DSCA assessment, monitoring and evaluation office "
                                                               "(training)",
         "findings": "Graduates doubled; half serve outside the billets the design named.",
-        "recommendations": "Agree billet assignments with the PNGDF before selection.", "rating": "partly_met"})
+        "recommendations": "Agree billet assignments with the Indonesian staff before selection.", "rating": "partly_met"})
     transition_perform(document=in_coordination, name="submit", by=_user("DSCA", AO))
 
-    _to(_design(owner="EUCOM", objective=nordic, partner="FI", program=programs["FMF"],
-                title="Finland Arctic logistics interoperability", years=(year + 1, year + 3), cost="6500000.00",
-                description="Cold-weather logistics equipment and combined exercises.",
-                assessment="Finnish logistics units exercise with NATO twice a year; equipment is not interoperable.",
-                theory="Interoperable equipment and exercises let allied units sustain each other in the Arctic.",
+    _to(_design(owner="EUCOM", objective=nordic, partner="LT", program=programs["FMF"],
+                title="Lithuania logistics interoperability", years=(year + 1, year + 3), cost="6500000.00",
+                description="Logistics equipment and combined exercises with the NATO battlegroup.",
+                assessment="Lithuanian logistics units exercise with NATO twice a year; equipment is not "
+                           "interoperable.",
+                theory="Interoperable equipment and exercises let allied units sustain each other.",
                 indicators=_indicators(baseline_on, [
                     ("Combined logistics exercises a year", "outcome", "exercises", "2", "6", 6)])),
         "EUCOM", "approval")
-    _to(_design(owner="EUCOM", objective=nordic, partner="NO", program=programs["BPC"],
-                title="Norway maritime domain awareness data sharing", years=(year + 1, year + 2), cost="2100000.00",
-                description="Data links between Norwegian and U.S. maritime patrol aircraft.",
+    _to(_design(owner="EUCOM", objective=nordic, partner="RO", program=programs["BPC"],
+                title="Romania Black Sea maritime domain awareness data sharing", years=(year + 1, year + 2), cost="2100000.00",
+                description="Data links between Romanian and U.S. maritime patrol aircraft.",
                 assessment="Tracks are shared by voice; latency is hours.",
                 theory="Machine-to-machine sharing cuts latency and widens the common picture.",
                 indicators=_indicators(baseline_on, [
                     ("Track-sharing latency", "outcome", "minutes", "180", "5", 3)])), "EUCOM", "returned")
-    _design(owner="EUCOM", objective=nordic, partner="FI", program=programs["IMET"],
-            title="Finland English-language training", years=(year + 1, year + 1), cost="300000.00",
-            description="English-language instructors for the Finnish Defence Forces.", assessment="", theory="",
+    _design(owner="EUCOM", objective=nordic, partner="LT", program=programs["IMET"],
+            title="Lithuania English-language training", years=(year + 1, year + 1), cost="300000.00",
+            description="English-language instructors for the Lithuanian Armed Forces.", assessment="", theory="",
             indicators=[])
     stdout.write("initiatives: 5 created (2 approved and monitored, 1 awaiting DSCA, 1 returned, 1 draft); "
                  "evaluations: 2 (approved, in coordination)")

@@ -8,9 +8,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from organizations.models import Designation
-from organizations.selectors import designation_holders, designation_name
-from workflow.models import Route, RouteStep, Step
-from workflow.services import RouteStepSpec, route_steps_refusals
+from workflow.models import Step
+from workflow.services import route_default_ensure
 
 from .models import EVALUATION_KIND, KIND
 
@@ -32,26 +31,8 @@ DEFAULT_ROUTES = {
 
 def route_ensure(counts: dict[str, int] | None = None) -> dict[str, int]:
     counts = counts if counts is not None else {"route created": 0, "route unchanged": 0}
-    held = designation_holders()
     for kind, (name, steps) in DEFAULT_ROUTES.items():
-        if Route.objects.filter(document_kind=kind).exists():
-            counts["route unchanged"] += 1
-            continue
-        missing = sorted(f"the {designation_name(d)}" for _, d, _, _, _ in steps if d and not held.get(d))
-        if missing:
-            raise RuntimeError(f"Cannot create the default {kind} route: load the organizations first "
-                               f"(missing {', '.join(missing)}).")
-        specs = [RouteStepSpec(step=step, designation=designation, relation=relation, suspense_working_days=days)
-                 for step, designation, relation, days, _why in steps]
-        reasons = route_steps_refusals(document_kind=kind, steps=specs)
-        if reasons:
-            raise RuntimeError(f"The default {kind} route is refused: {' '.join(reasons)}")
-        route = Route.objects.create(document_kind=kind, name=name, is_default=True)
-        RouteStep.objects.bulk_create([
-            RouteStep(route=route, step=spec.step, designation=spec.designation, relation=spec.relation,
-                      suspense_working_days=spec.suspense_working_days, position=position)
-            for position, spec in enumerate(specs)])
-        counts["route created"] += 1
+        route_default_ensure(kind=kind, name=name, steps=steps, counts=counts)
     return counts
 
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from organizations.models import Organization, Role, with_article
-from organizations.selectors import Capacity, acting_capacity, designation_name
+from organizations.selectors import Capacity, acting_capacity, designation_holders, designation_name
 
 from .calendar import add_working_days, working_day_on_or_after
 from .exceptions import (
@@ -50,6 +50,7 @@ from .models import (
     HistoryEntry,
     Response,
     Route,
+    RouteStep,
     Step,
     Tasker,
     TaskerState,
@@ -298,6 +299,36 @@ def route_change_record(*, route: Route, by, before: dict | None, request=None) 
                  description=f"Route “{route.name}” ({route.document_kind}) {what}; applies to documents that "
                              "start their route from now on (documents in flight keep their snapshot).",
                  detail={"route": route.pk, "before": before, "after": after})
+
+
+def route_default_ensure(*, kind: str, name: str, steps, counts: dict[str, int] | None = None) -> Route | None:
+    """Create the default route of ``kind`` from ``steps`` (step, designation, relation, working
+    days, the paragraph of the directive the step implements), unless the kind has a route
+    already (an office may have changed it since). Refused, with the reason, when an office the
+    steps name is not held yet or the steps break a route rule. Counts "route created" or "route
+    unchanged" in ``counts``. Returns the route created, or None."""
+    counts = counts if counts is not None else {}
+    if Route.objects.filter(document_kind=kind).exists():
+        counts["route unchanged"] = counts.get("route unchanged", 0) + 1
+        return None
+    held = designation_holders()
+    missing = sorted(f"the {designation_name(d)}" for _, d, _, _, _ in steps if d and not held.get(d))
+    if missing:
+        raise RuntimeError(f"Cannot create the default {kind} route: load the organizations first "
+                           f"(missing {', '.join(missing)}).")
+    specs = [RouteStepSpec(step=step, designation=designation, relation=relation, suspense_working_days=days,
+                           authority=f"DoDD 5132.03, {why}" if why and not why.startswith("DoDD") else why)
+             for step, designation, relation, days, why in steps]
+    reasons = route_steps_refusals(document_kind=kind, steps=specs)
+    if reasons:
+        raise RuntimeError(f"The default {kind} route is refused: {' '.join(reasons)}")
+    route = Route.objects.create(document_kind=kind, name=name, is_default=True)
+    RouteStep.objects.bulk_create([
+        RouteStep(route=route, step=spec.step, designation=spec.designation, relation=spec.relation,
+                  suspense_working_days=spec.suspense_working_days, position=position, authority=spec.authority)
+        for position, spec in enumerate(specs)])
+    counts["route created"] = counts.get("route created", 0) + 1
+    return route
 
 
 def route_update(*, route: Route, by, steps: list[RouteStepSpec], name: str | None = None,

@@ -7,9 +7,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from organizations.models import Designation
-from organizations.selectors import designation_holders, designation_name
-from workflow.models import Route, RouteStep, Step
-from workflow.services import RouteStepSpec, route_steps_refusals
+from workflow.models import Step
+from workflow.services import route_default_ensure
 
 from .models import KIND
 
@@ -26,27 +25,8 @@ DEFAULT_ROUTE = (
 
 def route_ensure(counts: dict[str, int] | None = None) -> None:
     """The default route of a readiness report, unless the kind has a route already."""
-    counts = counts if counts is not None else {"route created": 0, "route unchanged": 0}
-    if Route.objects.filter(document_kind=KIND).exists():
-        counts["route unchanged"] += 1
-        return
     name, steps = DEFAULT_ROUTE
-    held = designation_holders()
-    missing = sorted(f"the {designation_name(d)}" for _, d, _, _, _ in steps if d and not held.get(d))
-    if missing:
-        raise RuntimeError(f"Cannot create the default {KIND} route: load the organizations first "
-                           f"(missing {', '.join(missing)}).")
-    specs = [RouteStepSpec(step=step, designation=designation, relation=relation, suspense_working_days=days)
-             for step, designation, relation, days, _why in steps]
-    reasons = route_steps_refusals(document_kind=KIND, steps=specs)
-    if reasons:
-        raise RuntimeError(f"The default {KIND} route is refused: {' '.join(reasons)}")
-    route = Route.objects.create(document_kind=KIND, name=name, is_default=True)
-    RouteStep.objects.bulk_create([
-        RouteStep(route=route, step=spec.step, designation=spec.designation, relation=spec.relation,
-                  suspense_working_days=spec.suspense_working_days, position=position)
-        for position, spec in enumerate(specs)])
-    counts["route created"] += 1
+    route_default_ensure(kind=KIND, name=name, steps=steps, counts=counts)
 
 
 @transaction.atomic
