@@ -15,7 +15,6 @@ from django.utils import timezone
 from django_fsm import FSMField
 
 from organizations.models import Country, Organization, OrganizationKind
-from security.markings import ClassificationLevel
 from security.models import MarkingFields
 from workflow.models import RoutedDocument
 
@@ -110,14 +109,6 @@ class Initiative(RoutedDocument, MarkingFields):
             ("estimated_cost", cost_refusal(self.estimated_cost))) if message}
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def banner(self) -> str:
-        return self.marking().banner
-
-    @property
-    def mail_may_carry_title(self) -> bool:
-        return self.classification == ClassificationLevel.UNCLASSIFIED and not self.noforn
 
     @property
     def is_editable(self) -> bool:
@@ -257,14 +248,6 @@ class InitiativeEvaluation(RoutedDocument, MarkingFields):
         super().clean()
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": [period_refusal(self.period_start, self.period_end)]})
-
-    @property
-    def banner(self) -> str:
-        return self.marking().banner
-
-    @property
-    def mail_may_carry_title(self) -> bool:
-        return self.classification == ClassificationLevel.UNCLASSIFIED and not self.noforn
 
     @property
     def is_editable(self) -> bool:

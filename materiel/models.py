@@ -14,7 +14,6 @@ from django.utils import timezone
 from django_fsm import FSMField
 
 from organizations.models import Country, ForceActivityDesignator, OrganizationKind
-from security.markings import ClassificationLevel
 from security.models import MarkingFields
 from workflow.models import RoutedDocument
 
@@ -90,14 +89,6 @@ class MaterielDiversionRequest(RoutedDocument, MarkingFields):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def banner(self) -> str:
-        return self.marking().banner
-
-    @property
-    def mail_may_carry_title(self) -> bool:
-        return self.classification == ClassificationLevel.UNCLASSIFIED and not self.noforn
 
     @property
     def is_editable(self) -> bool:

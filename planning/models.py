@@ -208,10 +208,6 @@ class PlanDocument(RoutedDocument, DocumentMarking):
     def banner(self) -> str:
         return combine([self.marking(), *(p.marking() for p in self.portions())]).banner
 
-    @property
-    def mail_may_carry_title(self) -> bool:
-        return self.classification == ClassificationLevel.UNCLASSIFIED and not self.noforn
-
     # --- what the plan workflow reads (planning.workflows, planning.services) ---------------
 
     def seam_participants(self) -> list[tuple[Organization, str]]:

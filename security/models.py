@@ -62,6 +62,17 @@ class MarkingFields(models.Model):
     def clean(self) -> None:
         super().clean()
 
+    @property
+    def banner(self) -> str:
+        """The marking at the top and bottom of the record's pages, exports and mail."""
+        return self.marking().banner
+
+    @property
+    def mail_may_carry_title(self) -> bool:
+        """Whether an e-mail may name the record by its title (``reminders.marking``): only an
+        unclassified record releasable to all."""
+        return self.classification == ClassificationLevel.UNCLASSIFIED and not self.noforn
+
 
 class DocumentMarking(MarkingFields):
     """The banner fields of a document, plus the CUI designation indicator and the classification

@@ -153,9 +153,9 @@ class RoutedDocument(ConcurrentTransitionMixin, models.Model):
     workflow = None
     # A kind with versions (plans, templates) declares the column; the others have one version.
     version = 1
-    # The markings hook: True only when the document's marking lets a reminder name its title by
-    # e-mail (``reminders.marking``); unknown (None) is treated as CUI or higher.
-    mail_may_carry_title: bool | None = None
+    # The markings hook, ``mail_may_carry_title``: True only when the document's marking lets a
+    # reminder name its title by e-mail (``reminders.marking``); a kind without it (or None) is
+    # treated as CUI or higher. Kinds with a marking get it from ``security.models.MarkingFields``.
 
     class Meta:
         abstract = True

@@ -17,7 +17,6 @@ from django_fsm import FSMField
 
 from manpower.models import ManningAuthorization
 from organizations.models import Organization, OrganizationKind
-from security.markings import ClassificationLevel
 from security.models import MarkingFields
 from workflow.models import RoutedDocument
 
@@ -224,14 +223,6 @@ class WorkforceReadinessReport(RoutedDocument, MarkingFields):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def banner(self) -> str:
-        return self.marking().banner
-
-    @property
-    def mail_may_carry_title(self) -> bool:
-        return self.classification == ClassificationLevel.UNCLASSIFIED and not self.noforn
 
     @property
     def is_editable(self) -> bool:
