@@ -15,12 +15,13 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
-from organizations.selectors import active_account, designation_holder_ids, organization_ids_acting_for
+from organizations.selectors import active_account
 from planning.models import CampaignPlan
 from planning.selectors import plans_visible_to
 from security.access import marking_q
 from workflow.models import Tasker
-from workflow.registry import exists_row_by_row, reviewing_designations
+from workflow.registry import exists_row_by_row
+from workflow.selectors import need_to_know
 
 from .models import EvaluationState, Initiative, InitiativeEvaluation, InitiativeState, MonitoringEntry
 
@@ -35,19 +36,10 @@ def _tasked(model, organizations) -> Q:
 
 def initiatives_visible_to(user) -> QuerySet[Initiative]:
     """Initiatives ``user`` may see (need-to-know like plans, and markings)."""
-    if not active_account(user):
-        return Initiative.objects.none()
-    cleared = Initiative.objects.filter(marking_q(user, Initiative))
-    if user.is_superuser:
-        return cleared
-    organizations = organization_ids_acting_for(user)
-    if not organizations:
-        return Initiative.objects.none()
-    if designation_holder_ids(reviewing_designations(Initiative)).intersection(organizations):
-        return cleared  # DSCA, which administers the programs (registered by ``initiatives.apps``)
-    plans = plans_visible_to(user, CampaignPlan).values("plan_ptr_id")
-    return cleared.filter(Q(objective__plan_id__in=plans) | Q(owner__in=organizations)
-                          | Q(program__administered_by__in=organizations) | _tasked(Initiative, organizations))
+    # DSCA, which administers the programs, reviews every one (registered by ``initiatives.apps``).
+    return need_to_know(Initiative, user, also=lambda organizations: (
+        Q(objective__plan_id__in=plans_visible_to(user, CampaignPlan).values("plan_ptr_id"))
+        | Q(program__administered_by__in=organizations)))
 
 
 def initiatives_cleared_for(user) -> QuerySet[Initiative]:
@@ -59,20 +51,9 @@ def initiatives_cleared_for(user) -> QuerySet[Initiative]:
 def evaluations_visible_to(user) -> QuerySet[InitiativeEvaluation]:
     """Evaluations ``user`` may see: cleared for the evaluation's marking and for its initiative's
     (an evaluation quotes it), and with need-to-know for the initiative, or owning or tasked on it."""
-    model = InitiativeEvaluation
-    if not active_account(user):
-        return model.objects.none()
-    cleared = model.objects.filter(marking_q(user, model),
-                                   initiative__in=Initiative.objects.filter(marking_q(user, Initiative)))
-    if user.is_superuser:
-        return cleared
-    organizations = organization_ids_acting_for(user)
-    if not organizations:
-        return model.objects.none()
-    if designation_holder_ids(reviewing_designations(model)).intersection(organizations):
-        return cleared  # USD(P), which approves every evaluation (registered by ``initiatives.apps``)
-    return cleared.filter(Q(initiative__in=initiatives_visible_to(user)) | Q(owner__in=organizations)
-                          | _tasked(model, organizations))
+    # USD(P), which approves every evaluation, reviews every one (registered by ``initiatives.apps``).
+    return need_to_know(InitiativeEvaluation, user, cleared=evaluations_cleared_for(user),
+                        also=lambda organizations: Q(initiative__in=initiatives_visible_to(user)))
 
 
 def evaluations_cleared_for(user) -> QuerySet[InitiativeEvaluation]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -19,8 +18,7 @@ from organizations.selectors import (
 )
 from runtime.dates import date_words
 from security.access import marking_q
-from workflow.models import Tasker
-from workflow.registry import exists_row_by_row, reviewing_designations
+from workflow.selectors import need_to_know
 
 from .models import ManningAuthorization, ManpowerChangeRequest, SecurityCooperationOrganization
 
@@ -36,21 +34,7 @@ def requests_visible_to(user) -> QuerySet[ManpowerChangeRequest]:
     tasked on it (the route's organizations, once tasked), or hold a designation that reviews
     every request (DSCA, registered with ``workflow.registry``). Superusers have need-to-know for
     all, not a clearance they lack."""
-    model = ManpowerChangeRequest
-    if not active_account(user):
-        return model.objects.none()
-    cleared = model.objects.filter(marking_q(user, model))
-    if user.is_superuser:
-        return cleared
-    organizations = organization_ids_acting_for(user)
-    if not organizations:
-        return model.objects.none()
-    if designation_holder_ids(reviewing_designations(model)).intersection(organizations):
-        return cleared
-    tasked = exists_row_by_row(Tasker.objects.filter(content_type=ContentType.objects.get_for_model(model),
-                                                     organization__in=organizations),
-                               field="object_id", outer="pk")
-    return cleared.filter(Q(owner__in=organizations) | Q(supervising_command__in=organizations) | tasked)
+    return need_to_know(ManpowerChangeRequest, user, also=lambda organizations: Q(supervising_command__in=organizations))
 
 
 def requests_cleared_for(user) -> QuerySet[ManpowerChangeRequest]:

@@ -3,13 +3,11 @@ in one place), and each request's partner with its FAD."""
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from organizations.selectors import active_account, designation_holder_ids, organization_ids_acting_for
+from organizations.selectors import active_account
 from security.access import marking_q
-from workflow.models import Tasker
-from workflow.registry import exists_row_by_row, reviewing_designations
+from workflow.selectors import need_to_know
 
 from .models import MaterielDiversionRequest
 
@@ -20,21 +18,7 @@ def requests_visible_to(user) -> QuerySet[MaterielDiversionRequest]:
     hold a designation that reviews every request (USD(P)'s policy office, which decides each one,
     registered with ``workflow.registry``). Superusers have need-to-know for all, not a clearance
     they lack."""
-    model = MaterielDiversionRequest
-    if not active_account(user):
-        return model.objects.none()
-    cleared = model.objects.filter(marking_q(user, model))
-    if user.is_superuser:
-        return cleared
-    organizations = organization_ids_acting_for(user)
-    if not organizations:
-        return model.objects.none()
-    if designation_holder_ids(reviewing_designations(model)).intersection(organizations):
-        return cleared
-    tasked = exists_row_by_row(Tasker.objects.filter(content_type=ContentType.objects.get_for_model(model),
-                                                     organization__in=organizations),
-                               field="object_id", outer="pk")
-    return cleared.filter(Q(owner__in=organizations) | tasked)
+    return need_to_know(MaterielDiversionRequest, user)
 
 
 def requests_cleared_for(user) -> QuerySet[MaterielDiversionRequest]:

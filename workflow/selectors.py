@@ -9,7 +9,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
 from organizations.models import Organization
-from organizations.selectors import designation_holders, organization_ids_acting_for
+from organizations.selectors import (
+    active_account,
+    designation_holder_ids,
+    designation_holders,
+    organization_ids_acting_for,
+)
+from security.access import marking_q
 
 from .models import (
     OPEN_TASKER_STATES,
@@ -354,3 +360,29 @@ def open_taskers_by_state_and_lateness(*, on=None) -> dict[tuple[str, bool], int
 def transitions_since(moment) -> int:
     """Workflow transitions recorded in the history since ``moment`` (an index range on ``at``)."""
     return HistoryEntry.objects.filter(at__gte=moment).exclude(to_state="").count()
+
+
+def need_to_know(model, user, *, cleared: QuerySet | None = None, also=None) -> QuerySet:
+    """The documents of a routed kind that ``user`` may see, by the engine's common rule: cleared
+    for the marking (``cleared``; by default the kind's own marking, ``security.access.marking_q``)
+    and the user's organization owns the document, is tasked on it, or holds a designation that
+    reviews every document of the kind (``workflow.registry``); ``also(organizations)`` gives the
+    kind's further reasons as a ``Q``. Superusers have need-to-know for all, not a clearance they
+    lack. A kind's selector calls it and says which offices its rule names."""
+    from .registry import exists_row_by_row, reviewing_designations
+
+    if not active_account(user):
+        return model.objects.none()
+    if cleared is None:
+        cleared = model.objects.filter(marking_q(user, model))
+    if user.is_superuser:
+        return cleared
+    organizations = organization_ids_acting_for(user)
+    if not organizations:
+        return model.objects.none()
+    if designation_holder_ids(reviewing_designations(model)).intersection(organizations):
+        return cleared
+    tasked = exists_row_by_row(Tasker.objects.filter(content_type=ContentType.objects.get_for_model(model),
+                                                     organization__in=organizations),
+                               field="object_id", outer="pk")
+    return cleared.filter(Q(owner__in=organizations) | tasked | (also(organizations) if also else Q()))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -20,8 +19,7 @@ from manpower.models import ManningAuthorization, SecurityCooperationOrganizatio
 from organizations.models import Designation
 from organizations.selectors import active_account, designation_holder_ids, organization_ids_acting_for
 from security.access import marking_q
-from workflow.models import Tasker
-from workflow.registry import exists_row_by_row, reviewing_designations
+from workflow.selectors import need_to_know
 
 from .models import (
     ILR_ORDER,
@@ -197,21 +195,7 @@ def expiring_for_reminders(*, on: datetime.date) -> QuerySet[Qualification]:
 def reports_visible_to(user) -> QuerySet[WorkforceReadinessReport]:
     """Reports ``user`` may see: cleared for the marking, and their organization owns it (DSCA),
     is tasked on it, or reviews every report (USD(P&R), registered with the engine)."""
-    model = WorkforceReadinessReport
-    if not active_account(user):
-        return model.objects.none()
-    cleared = model.objects.filter(marking_q(user, model))
-    if user.is_superuser:
-        return cleared
-    organizations = organization_ids_acting_for(user)
-    if not organizations:
-        return model.objects.none()
-    if designation_holder_ids(reviewing_designations(model)).intersection(organizations):
-        return cleared
-    tasked = exists_row_by_row(Tasker.objects.filter(content_type=ContentType.objects.get_for_model(model),
-                                                     organization__in=organizations),
-                               field="object_id", outer="pk")
-    return cleared.filter(Q(owner__in=organizations) | tasked)
+    return need_to_know(WorkforceReadinessReport, user)
 
 
 def reports_cleared_for(user) -> QuerySet[WorkforceReadinessReport]:
