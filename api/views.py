@@ -268,6 +268,25 @@ def workflow_schema(read_serializer, model):
     )
 
 
+class WrittenThroughServiceMixin(mixins.CreateModelMixin, mixins.UpdateModelMixin):
+    """Create (POST) and change (PATCH) a document through its kind's service (the viewset's
+    ``_write(request, document=None)``), answering with the stored document as the reader sees it."""
+
+    def _write(self, request, document=None):
+        raise NotImplementedError
+
+    def _written(self, saved, document=None):
+        return Response(self.read_serializer_class(self.get_queryset().get(pk=saved.pk),
+                                                   context=self.get_serializer_context()).data,
+                        status=status.HTTP_200_OK if document is not None else status.HTTP_201_CREATED)
+
+    def create(self, request, *args, **kwargs):
+        return self._write(request)
+
+    def update(self, request, *args, **kwargs):
+        return self._write(request, self.get_object())
+
+
 class RoutedDocumentViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.GenericViewSet):
     """The workflow endpoints every document has: transitions (with reasons) and history."""
 
@@ -769,7 +788,7 @@ class NotificationPreferencesView(StrictQueryMixin, APIView):
                     partial_update=extend_schema(request=serializers.ManpowerChangeRequestWriteSerializer,
                                                  responses=serializers.ManpowerChangeRequestSerializer))
 @workflow_schema(serializers.ManpowerChangeRequestSerializer, ManpowerChangeRequest)
-class ManpowerChangeRequestViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
+class ManpowerChangeRequestViewSet(WrittenThroughServiceMixin, RoutedDocumentViewSet,
                                    viewsets.ReadOnlyModelViewSet):
     """SCO manpower change requests the user may see (need-to-know and markings): written by the
     action officers and approvers of the SCO or its command while a draft or returned
@@ -798,15 +817,7 @@ class ManpowerChangeRequestViewSet(mixins.CreateModelMixin, mixins.UpdateModelMi
         sco, country = values.pop("sco", None), values.pop("host_country", None)
         saved = manpower_services.request_write(by=request.user, request=document, sco=sco, host_country=country,
                                                 fields=values, billets=billets)
-        return Response(self.read_serializer_class(self.get_queryset().get(pk=saved.pk),
-                                                   context=self.get_serializer_context()).data,
-                        status=status.HTTP_200_OK if document is not None else status.HTTP_201_CREATED)
-
-    def create(self, request, *args, **kwargs):
-        return self._write(request)
-
-    def update(self, request, *args, **kwargs):
-        return self._write(request, self.get_object())
+        return self._written(saved, document)
 
 
 # --- materiel diversion requests and force/activity designators ---------------------------------
@@ -816,7 +827,7 @@ class ManpowerChangeRequestViewSet(mixins.CreateModelMixin, mixins.UpdateModelMi
                     partial_update=extend_schema(request=serializers.MaterielDiversionRequestWriteSerializer,
                                                  responses=serializers.MaterielDiversionRequestSerializer))
 @workflow_schema(serializers.MaterielDiversionRequestSerializer, MaterielDiversionRequest)
-class MaterielDiversionRequestViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
+class MaterielDiversionRequestViewSet(WrittenThroughServiceMixin, RoutedDocumentViewSet,
                                       viewsets.ReadOnlyModelViewSet):
     """Materiel diversion requests the user may see (need-to-know and markings): written by the
     action officers and approvers of the requesting combatant command or Military Department while
@@ -848,15 +859,7 @@ class MaterielDiversionRequestViewSet(mixins.CreateModelMixin, mixins.UpdateMode
                                {"owner": ["The requesting office cannot change."]})
         saved = materiel_services.request_write(by=request.user, request=document, owner=owner, partner=partner,
                                                 fields=values)
-        return Response(self.read_serializer_class(self.get_queryset().get(pk=saved.pk),
-                                                   context=self.get_serializer_context()).data,
-                        status=status.HTTP_200_OK if document is not None else status.HTTP_201_CREATED)
-
-    def create(self, request, *args, **kwargs):
-        return self._write(request)
-
-    def update(self, request, *args, **kwargs):
-        return self._write(request, self.get_object())
+        return self._written(saved, document)
 
 
 @extend_schema_view(create=extend_schema(request=serializers.FADAssignmentWriteSerializer,
@@ -897,7 +900,7 @@ class FADAssignmentViewSet(StrictQueryMixin, IdempotentPostMixin, mixins.CreateM
                     partial_update=extend_schema(request=serializers.InitiativeWriteSerializer,
                                                  responses=serializers.InitiativeSerializer))
 @workflow_schema(serializers.InitiativeSerializer, Initiative)
-class InitiativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
+class InitiativeViewSet(WrittenThroughServiceMixin, RoutedDocumentViewSet,
                         viewsets.ReadOnlyModelViewSet):
     """Security cooperation initiatives the user may see (need-to-know like their campaign plan,
     and markings): written by the owning command's action officers and approvers while a draft or
@@ -932,15 +935,7 @@ class InitiativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Routed
         saved = initiative_services.initiative_write(by=request.user, initiative=document, objective=objective,
                                                      partner=partner, program=program, fields=values,
                                                      indicators=indicators)
-        return Response(self.read_serializer_class(self.get_queryset().get(pk=saved.pk),
-                                                   context=self.get_serializer_context()).data,
-                        status=status.HTTP_200_OK if document is not None else status.HTTP_201_CREATED)
-
-    def create(self, request, *args, **kwargs):
-        return self._write(request)
-
-    def update(self, request, *args, **kwargs):
-        return self._write(request, self.get_object())
+        return self._written(saved, document)
 
     @extend_schema(request=serializers.MonitoringEntryWriteSerializer,
                    responses={201: serializers.MonitoringEntrySerializer})
@@ -964,7 +959,7 @@ class InitiativeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Routed
                     partial_update=extend_schema(request=serializers.InitiativeEvaluationWriteSerializer,
                                                  responses=serializers.InitiativeEvaluationSerializer))
 @workflow_schema(serializers.InitiativeEvaluationSerializer, InitiativeEvaluation)
-class InitiativeEvaluationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
+class InitiativeEvaluationViewSet(WrittenThroughServiceMixin, RoutedDocumentViewSet,
                                   viewsets.ReadOnlyModelViewSet):
     """Evaluations of initiatives the user may see: written by the program's administering office
     (``initiatives.services.evaluation_write``), coordinated with the initiative's command,
@@ -997,15 +992,7 @@ class InitiativeEvaluationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMix
                                    {"initiative": ["No such initiative."]})
         saved = initiative_services.evaluation_write(by=request.user, evaluation=document, initiative=initiative,
                                                      fields=values)
-        return Response(self.read_serializer_class(self.get_queryset().get(pk=saved.pk),
-                                                   context=self.get_serializer_context()).data,
-                        status=status.HTTP_200_OK if document is not None else status.HTTP_201_CREATED)
-
-    def create(self, request, *args, **kwargs):
-        return self._write(request)
-
-    def update(self, request, *args, **kwargs):
-        return self._write(request, self.get_object())
+        return self._written(saved, document)
 # --- the security cooperation workforce -----------------------------------------------------
 
 @extend_schema_view(create=extend_schema(request=serializers.WorkforceReadinessReportWriteSerializer,
@@ -1013,7 +1000,7 @@ class InitiativeEvaluationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMix
                     partial_update=extend_schema(request=serializers.WorkforceReadinessReportWriteSerializer,
                                                  responses=serializers.WorkforceReadinessReportSerializer))
 @workflow_schema(serializers.WorkforceReadinessReportSerializer, WorkforceReadinessReport)
-class WorkforceReadinessReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocumentViewSet,
+class WorkforceReadinessReportViewSet(WrittenThroughServiceMixin, RoutedDocumentViewSet,
                                       viewsets.ReadOnlyModelViewSet):
     """Workforce readiness reports the user may see (DSCA's, USD(P&R)'s; markings): written by
     DSCA while a draft or returned (``workforce.services.report_write``), submitted to USD(P&R)."""
@@ -1036,15 +1023,7 @@ class WorkforceReadinessReportViewSet(mixins.CreateModelMixin, mixins.UpdateMode
         given = serializers.WorkforceReadinessReportWriteSerializer(data=request.data, partial=document is not None)
         given.is_valid(raise_exception=True)
         saved = workforce_services.report_write(by=request.user, report=document, fields=dict(given.validated_data))
-        return Response(self.read_serializer_class(self.get_queryset().get(pk=saved.pk),
-                                                   context=self.get_serializer_context()).data,
-                        status=status.HTTP_200_OK if document is not None else status.HTTP_201_CREATED)
-
-    def create(self, request, *args, **kwargs):
-        return self._write(request)
-
-    def update(self, request, *args, **kwargs):
-        return self._write(request, self.get_object())
+        return self._written(saved, document)
 
 
 class PersonnelRecordViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
