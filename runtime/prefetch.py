@@ -26,6 +26,9 @@ _SOURCE = "source"
 _ROW = "row"
 _POSITION = "position"
 MAX_COLUMNS = 50
+# ``rows_prefetch``'s names of its own columns, beside the child model's (which has its own
+# ``position``, ``key``...).
+_ROWS_KEY, _ROWS_ROW, _ROWS_POSITION = "prefetched_branch", "prefetched_row", "prefetched_position"
 
 
 def _ordering(model, ordering, prefix: str = "") -> list[tuple[str, bool]]:
@@ -149,13 +152,13 @@ def rows_prefetch(instance: Model, rows: Iterable[tuple[str, object]]) -> None:
                  for path, descending in _ordering(model, queryset.query.order_by or model._meta.ordering)]
         order.append(F(model._meta.pk.attname).asc())
         branches.append(queryset.order_by().values(**{
-            _KEY: Value(key), _SOURCE: Value(key), _ROW: row, _POSITION: Window(RowNumber(), order_by=order)}))
+            _ROWS_KEY: Value(key), _ROWS_ROW: row, _ROWS_POSITION: Window(RowNumber(), order_by=order)}))
     if not branches:
         return
     query = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
     read: dict[int, list[tuple[int, dict]]] = defaultdict(list)
     for found in query:
-        read[found[_KEY]].append((found[_POSITION], found[_ROW]))
+        read[found[_ROWS_KEY]].append((found[_ROWS_POSITION], found[_ROWS_ROW]))
     for key, (name, queryset) in enumerate(readable):
         model = queryset.model
         related = queryset.query.select_related if isinstance(queryset.query.select_related, dict) else {}
