@@ -128,6 +128,9 @@ class ComplementaryActivityInline(InlineFollowsParentMixin, CountryAutocompleteA
     fields = ("country", "agency", "program", "point_of_contact")
     autocomplete_fields = ("country",)
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("country")  # each row shows its country
+
 
 class ProgramUseInline(InlineFollowsParentMixin, admin.TabularInline):
     model = ProgramUse

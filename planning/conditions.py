@@ -98,7 +98,11 @@ def reviews_complete(plan) -> list[str]:
 
 def overriding_considerations_accepted(plan) -> list[str]:
     """The reviewing authority has accepted the overriding military considerations of every partner
-    that cannot support, safeguard or sustain the capability (directive 4.b)."""
+    that cannot support, safeguard or sustain the capability (directive 4.b). The plan counts
+    those still waiting (``overrides_pending``, kept by ``planning.services``): the partners are
+    read only to name them."""
+    if not plan.overrides_pending:
+        return []
     waiting = [p.country.name for p in _related(plan, "partner_considerations", select="country")
                if p.needs_override and not p.override_accepted]
     if not waiting:

@@ -171,6 +171,10 @@ class PlanDocument(RoutedDocument, DocumentMarking):
     elevated = models.BooleanField(default=False, editable=False)
     elevation_rationale = models.TextField(blank=True, editable=False)
     return_reason = models.TextField(blank=True, editable=False)
+    # How many partners answered "no" (4.b) still wait for the reviewing authority to accept their
+    # overriding military considerations: kept by ``planning.services.plan_overrides_recount``
+    # alone, so the approval reads no partner unless one waits.
+    overrides_pending = models.PositiveSmallIntegerField(default=0, editable=False)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -8,6 +8,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from organizations.models import Role, with_article
@@ -428,6 +429,8 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
             _rows_replace(locked.programs_used, ProgramUse, locked, programs)
         if activities is not None:
             _rows_replace(locked.complementary_activities, ComplementaryActivity, locked, activities)
+        if partners is not None:
+            plan_overrides_recount(locked)
         plan_banner_sync(plan=locked, by=by)
     return locked
 
@@ -669,6 +672,7 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
             # A new version is reviewed afresh: its overriding considerations are accepted again.
             partner.override_accepted_by = partner.override_accepted_for = partner.override_accepted_at = None
             partner.save()
+        plan_overrides_recount(copy)
         for model, rows in ((ProgramUse, plan.programs_used.all()),
                             (ComplementaryActivity, plan.complementary_activities.all())):
             model.objects.bulk_create([_copied(row, copy) for row in rows])
@@ -714,6 +718,24 @@ def _copied(row, plan):
 
 # --- partner sustainability (4.b) ----------------------------------------------------------
 
+def plan_overrides_pending(plan_key):
+    """The partners of the plan row ``plan_key`` answered "no" (4.b) whose overriding military
+    considerations the reviewing authority has not accepted yet, as a query."""
+    no = Capability.NO
+    return PartnerConsideration.objects.filter(Q(support=no) | Q(safeguard=no) | Q(sustain=no),
+                                               plan_id=plan_key, override_accepted_at__isnull=True)
+
+
+def plan_overrides_recount(plan: PlanDocument) -> int:
+    """The one place the plan's ``overrides_pending`` is kept: counted again and stored after
+    every write of its partners (their list written by the admin and the API alike, an acceptance,
+    a new version's copy), under the plan's lock. The approval's condition reads the count, not
+    the partners."""
+    plan.overrides_pending = plan_overrides_pending(plan.plan_ptr_id).count()
+    type(plan).objects.filter(pk=plan.pk).update(overrides_pending=plan.overrides_pending)
+    return plan.overrides_pending
+
+
 def overrides_unaccepted(plan: PlanDocument) -> list[PartnerConsideration]:
     """The partners answered "no" whose overriding military considerations the reviewing authority
     has not accepted yet (4.b)."""
@@ -753,6 +775,7 @@ def partner_override_accept(*, partner: PartnerConsideration, by) -> PartnerCons
         partner.override_accepted_by, partner.override_accepted_for = by, tasker.organization
         partner.override_accepted_at = timezone.now()
         partner.save(update_fields=["override_accepted_by", "override_accepted_for", "override_accepted_at"])
+        plan_overrides_recount(plan)
         history_record(document=plan, action="override_accepted", actor=by, capacity=capacity,
                        description=f"{tasker.organization} accepted the overriding military considerations for "
                                    f"{partner.country.name} (4.b)")

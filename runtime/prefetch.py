@@ -26,6 +26,9 @@ _SOURCE = "source"
 _ROW = "row"
 _POSITION = "position"
 MAX_COLUMNS = 50
+# ``rows_prefetch``'s names of its own columns, beside the child model's (which has its own
+# ``position``, ``key``...).
+_ROWS_KEY, _ROWS_ROW, _ROWS_POSITION = "prefetched_branch", "prefetched_row", "prefetched_position"
 
 
 def _ordering(model, ordering, prefix: str = "") -> list[tuple[str, bool]]:
@@ -36,6 +39,7 @@ def _ordering(model, ordering, prefix: str = "") -> list[tuple[str, bool]]:
         if not isinstance(item, str) or item == "?":
             continue
         descending, name = item.startswith("-"), item.lstrip("-")
+        name = model._meta.pk.name if name == "pk" else name
         field = None if "__" in name else model._meta.get_field(name)
         if field is not None and field.is_relation and field.many_to_one and field.related_model._meta.ordering:
             for path, inner in _ordering(field.related_model, field.related_model._meta.ordering,
@@ -97,3 +101,76 @@ def many_to_many_prefetch(relations: Iterable[tuple[list[Model], str]]) -> None:
             queryset._result_cache = rows
             queryset._prefetch_done = True
             instance.__dict__.setdefault("_prefetched_objects_cache", {})[field.name] = queryset
+
+
+def _columns(model, prefix: str, related: dict) -> JSONObject:
+    """``model``'s columns (through ``prefix``) as one JSON object, and those of each row it
+    selects with it (``related``: a ``select_related`` tree) as an object inside it."""
+    columns = {f.attname: F(f"{prefix}{f.attname}") for f in model._meta.concrete_fields}
+    for name, inner in related.items():
+        field = model._meta.get_field(name)
+        columns[name] = _columns(field.related_model, f"{prefix}{name}__", inner)
+    if len(columns) > MAX_COLUMNS:
+        raise ValueError(f"{model._meta.label} has {len(columns)} columns; rows_prefetch reads at most "
+                         f"{MAX_COLUMNS} of one model (PostgreSQL's JSON_BUILD_OBJECT takes 100 arguments)")
+    return JSONObject(**columns)
+
+
+def _related_instance(model, db: str, row: dict | None, related: dict):
+    if row is None or row.get(model._meta.pk.attname) is None:
+        return None  # a nullable foreign key left empty (its LEFT JOIN's columns all null)
+    instance = _instance(model, db, row)
+    for name, inner in related.items():
+        field = model._meta.get_field(name)
+        field.set_cached_value(instance, _related_instance(field.related_model, db, row.get(name), inner))
+    return instance
+
+
+def rows_prefetch(instance: Model, rows: Iterable[tuple[str, object]]) -> None:
+    """For each (name of a reverse foreign key of ``instance``, a queryset of those rows: its
+    ``select_related`` and its annotations), fill ``instance``'s prefetch cache for that name as
+    ``prefetch_related`` would, every relation in one ``UNION ALL``; each row comes with the rows
+    it selects (their caches filled) and its annotations. A relation already read is not read
+    again; one too wide to read so (``MAX_COLUMNS``) is left to its own read."""
+    cache = getattr(instance, "_prefetched_objects_cache", {})
+    wanted = [(name, queryset) for name, queryset in rows if name not in cache]
+    if not wanted:
+        return
+    branches, readable = [], []
+    for name, queryset in wanted:
+        model = queryset.model
+        related = queryset.query.select_related if isinstance(queryset.query.select_related, dict) else {}
+        annotations = dict(queryset.query.annotations)
+        try:
+            columns = _columns(model, "", related)
+        except ValueError:
+            continue  # too wide for one JSON object: left to its own read
+        key = len(readable)
+        readable.append((name, queryset))
+        row = JSONObject(own=columns, **{name: F(name) for name in annotations}) if annotations else columns
+        order = [F(path).desc() if descending else F(path).asc()
+                 for path, descending in _ordering(model, queryset.query.order_by or model._meta.ordering)]
+        order.append(F(model._meta.pk.attname).asc())
+        branches.append(queryset.order_by().values(**{
+            _ROWS_KEY: Value(key), _ROWS_ROW: row, _ROWS_POSITION: Window(RowNumber(), order_by=order)}))
+    if not branches:
+        return
+    query = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    read: dict[int, list[tuple[int, dict]]] = defaultdict(list)
+    for found in query:
+        read[found[_ROWS_KEY]].append((found[_ROWS_POSITION], found[_ROWS_ROW]))
+    for key, (name, queryset) in enumerate(readable):
+        model = queryset.model
+        related = queryset.query.select_related if isinstance(queryset.query.select_related, dict) else {}
+        annotations = queryset.query.annotations
+        instances = []
+        for _position, row in sorted(read[key], key=lambda r: r[0]):
+            own = row["own"] if annotations else row
+            child = _related_instance(model, query.db, own, related)
+            for annotation, expression in annotations.items():
+                setattr(child, annotation, expression.output_field.to_python(row.get(annotation)))
+            instances.append(child)
+        queryset = queryset.all()
+        queryset._result_cache = instances
+        queryset._prefetch_done = True
+        instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset

@@ -427,13 +427,23 @@ class RoutedDocumentAdminMixin:
 
     def get_formsets_with_inlines(self, request, obj=None):
         # A reader's inlines (read-only) show rows the page has already read with the document
-        # (its banner reads every portion): reuse them rather than read them again.
+        # (its banner reads every portion): reuse them rather than read them again; the rows of
+        # the others are read together, in one query (``runtime.prefetch.rows_prefetch``).
+        from runtime.prefetch import rows_prefetch
+
+        formsets, rows = [], []
         for formset, inline in super().get_formsets_with_inlines(request, obj):
             queryset = inline.get_queryset(request) if request.method == "GET" and obj is not None else None
             # Only an inline showing every row of the document (no filter of its own) reuses them.
             if queryset is not None and not queryset.query.where and not inline.has_change_permission(request, obj):
+                fk = formset.fk
+                rows.append((fk.remote_field.get_accessor_name(),
+                             queryset.filter(**{fk.attname: getattr(obj, fk.target_field.attname)})))
                 formset = _rows_read_with_the_document(formset, queryset)
-            yield formset, inline
+            formsets.append((formset, inline))
+        if rows:
+            rows_prefetch(obj, rows)
+        yield from formsets
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)

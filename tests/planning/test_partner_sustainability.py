@@ -18,13 +18,14 @@ from rest_framework.test import APIClient
 from api.services import api_token_issue
 from organizations.models import Country, Role
 from planning.conditions import content_complete
-from planning.models import ComplementaryActivity, PartnerConsideration, PlanState
+from planning.models import CampaignPlan, ComplementaryActivity, PartnerConsideration, PlanState
 from planning.services import (
     PlanContentInvalid,
     partner_override_accept,
     plan_lists_replace,
     plan_new_version,
 )
+from tests.security.test_need_to_know_admin_paths import change_form_as_shown
 from workflow.exceptions import NotPermitted, TransitionRefused
 from workflow.models import HistoryEntry, Response, Step
 from workflow.selectors import open_taskers, taskers_of
@@ -220,3 +221,68 @@ def test_4b_existing_free_text_answers_become_yes_or_partly_and_a_no_is_left_for
     assert migration._answer("Partly; sustainment case included.") == "partly"
     assert migration._answer("Cannot sustain without U.S. funding") == "no"
     assert migration._answer("Under review by the country team") == ""
+
+
+def test_4b_the_plan_counts_the_overrides_awaiting_acceptance_through_every_write_of_its_partners(world):
+    """The approval reads the plan's count of partners whose overriding military considerations
+    wait for acceptance (``overrides_pending``), not the partners: the count follows the admin's
+    inline save, the API's partner list, the acceptance and a new version."""
+    def pending(plan) -> int:
+        return CampaignPlan.objects.values_list("overrides_pending", flat=True).get(pk=plan.pk)
+
+    plan = world.ready_plan()
+    owner = world.user("EUCOM", AO)
+    assert pending(plan) == 0
+
+    # The admin's change form: Poland's "sustain" turned to "no", with the overriding considerations.
+    client = Client()
+    client.force_login(owner)
+    url = reverse("admin:planning_campaignplan_change", args=[plan.pk])
+    data = change_form_as_shown(client.get(url))
+    row = next(key.split("-")[1] for key, value in data.items()
+               if key.startswith("partner_considerations-") and key.endswith("-country")
+               and value == str(Country.objects.get(code="PL").pk))
+    data |= {f"partner_considerations-{row}-sustain": "no", f"partner_considerations-{row}-can_sustain": "No depot.",
+             f"partner_considerations-{row}-overriding_considerations": OVERRIDE}
+    saved = client.post(url, data)
+    assert saved.status_code == 302, saved.content.decode()[:3000]
+    assert PartnerConsideration.objects.get(plan=plan.plan_ptr).sustain == "no"
+    assert pending(plan) == 1
+
+    # The API's partner list: two partners answering "no", then none.
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=owner).key}")
+    detail = reverse("api:campaign-plan-detail", args=[plan.pk])
+    germany = {**POLAND_CANNOT_SUSTAIN, "country": "DE", "overriding_considerations": OVERRIDE}
+    answer = api.patch(detail, {"partner_considerations": [
+        {**POLAND_CANNOT_SUSTAIN, "country": "PL", "overriding_considerations": OVERRIDE}, germany]}, format="json")
+    assert answer.status_code == 200, answer.json()
+    assert pending(plan) == 2
+    answer = api.patch(detail, {"partner_considerations": [
+        {**POLAND_CANNOT_SUSTAIN, "country": "PL", "sustain": "partly"}]}, format="json")
+    assert answer.status_code == 200, answer.json()
+    assert pending(plan) == 0
+    plan_lists_replace(plan=plan, by=owner, partners=[_poland(overriding_considerations=OVERRIDE),
+                                                      _poland(country=Country.objects.get(code="DE"),
+                                                              overriding_considerations=OVERRIDE)])
+    assert pending(plan) == 2
+
+    # The acceptance, one partner at a time: approval is refused until the last, naming who waits.
+    plan = _in_review(world, plan)
+    _reviews_in(world, plan)
+    germany, poland = PartnerConsideration.objects.filter(plan=plan.plan_ptr).order_by("country__code")
+    partner_override_accept(partner=poland, by=world.user("J5", REV))
+    assert pending(plan) == 1
+    with pytest.raises(TransitionRefused) as refused:
+        transition_perform(document=CampaignPlan.objects.get(pk=plan.pk), name="approve", by=world.user("USD(P)", APP))
+    assert refused.value.reasons == [
+        "The reviewing authority has not accepted the overriding military considerations (4.b) for Germany."]
+    partner_override_accept(partner=germany, by=world.user("J5", REV))
+    assert pending(plan) == 0
+    plan = transition_perform(document=CampaignPlan.objects.get(pk=plan.pk), name="approve",
+                              by=world.user("USD(P)", APP))
+    assert plan.state == PlanState.APPROVED
+
+    # A new version is reviewed afresh: both wait again.
+    copy = plan_new_version(plan=plan, by=owner)
+    assert pending(copy) == 2 and pending(plan) == 0

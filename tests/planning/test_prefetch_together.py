@@ -87,3 +87,55 @@ def test_rows_without_links_hold_empty_lists_and_a_relation_read_already_is_not_
         many_to_many_prefetch([([read], "cui_categories"), ([read], "dissemination_controls")])
         assert list(read.cui_categories.all()) == [] and list(read.dissemination_controls.all()) == []
     assert len(queries.captured_queries) == 1
+
+
+def test_a_pages_child_rows_of_several_kinds_in_one_query_with_their_related_rows_and_annotations(world):
+    """``rows_prefetch``: partners (with their country, who accepted their overriding considerations
+    and for whom, or nobody), complementary activities and programs used, each in its order, read in
+    one query as their own querysets read them, and nothing read again when the page shows them."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import CharField, Value
+    from django.utils import timezone
+
+    from planning.models import ComplementaryActivity, PartnerConsideration, ProgramUse
+    from runtime.prefetch import rows_prefetch
+
+    plan = world.ready_plan(partners=("PL", "DE"))
+    approver = get_user_model().objects.get(username=world.user("J5", "reviewer").username)
+    PartnerConsideration.objects.filter(plan=plan.plan_ptr, country__code="PL").update(
+        sustain="no", override_accepted_by=approver, override_accepted_for=world.orgs["J5"],
+        override_accepted_at=timezone.now())
+    for code, agency in (("PL", "Department of State (PM)"), ("DE", "USAID"), ("DE", "Department of Energy")):
+        ComplementaryActivity.objects.create(plan=plan, country=Country.objects.get(code=code), agency=agency,
+                                             program=f"Program with {code}")
+    for acronym in ("DON", "DA"):
+        ProgramUse.objects.create(plan=plan, organization=world.orgs[acronym], program=f"{acronym} training")
+    querysets = {
+        "partner_considerations": PartnerConsideration.objects.select_related(
+            "country", "override_accepted_by", "override_accepted_for").annotate(
+            label=Value("training", output_field=CharField())).filter(plan_id=plan.key),
+        "complementary_activities": ComplementaryActivity.objects.select_related("country").filter(plan_id=plan.key),
+        "programs_used": ProgramUse.objects.select_related("organization").filter(plan_id=plan.key),
+    }
+
+    def shown(rows) -> list:
+        return [(row.pk, {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields},
+                 [str(getattr(row, name)) for name in ("country", "override_accepted_by", "override_accepted_for",
+                                                       "organization") if hasattr(row, f"{name}_id")],
+                 getattr(row, "label", None)) for row in rows]
+
+    expected = {name: shown(queryset) for name, queryset in querysets.items()}
+    assert [row[1]["agency"] for row in expected["complementary_activities"]] == [  # the test's own check
+        "Department of Energy", "USAID", "Department of State (PM)"]
+    read = CampaignPlan.objects.get(pk=plan.pk)
+    connection.features.supports_json_field  # noqa: B018
+    with CaptureQueriesContext(connection) as together:
+        rows_prefetch(read, querysets.items())
+    assert len(together.captured_queries) == 1, together.captured_queries
+    with CaptureQueriesContext(connection) as afterwards:
+        got = {name: shown(getattr(read, name).all()) for name in querysets}
+    assert afterwards.captured_queries == []
+    assert got == expected
+    accepted = next(p for p in read.partner_considerations.all() if p.country.code == "PL")
+    assert accepted.override_accepted and accepted.override_accepted_by == approver
+    assert next(p for p in read.partner_considerations.all() if p.country.code == "DE").override_accepted_by is None

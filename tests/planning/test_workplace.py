@@ -242,9 +242,10 @@ def test_the_authors_draft_page_costs_the_same_queries_however_many_rows_its_inl
 def _task_plan(world, rows: int):
     """A plan in coordination with ``rows`` sections and objectives (each released, the sections
     to Israel, the objectives traced to an end state), one or two partners, ``rows + 1`` supporting organizations, DON's non-concurrence
-    with ``2 * rows`` comments, USD(AT&L)'s answer, their history, and a draft of DA's answer."""
+    with ``2 * rows`` comments, a complementary activity per partner, ``rows`` programs used,
+    USD(AT&L)'s answer, their history, and a draft of DA's answer."""
     from organizations.models import Country
-    from planning.models import PartnerConsideration
+    from planning.models import ComplementaryActivity, PartnerConsideration, ProgramUse
     from workflow.models import Response
     from workflow.services import form_draft_save, tasker_respond
 
@@ -256,6 +257,11 @@ def _task_plan(world, rows: int):
         PartnerConsideration.objects.create(plan=plan, country=Country.objects.get(code=code),
                                             support="yes", can_support=f"Support {code}", safeguard="yes",
                                             can_safeguard="Yes", sustain="yes", can_sustain="Yes")
+        ComplementaryActivity.objects.create(plan=plan, country=Country.objects.get(code=code),
+                                             agency=f"Agency beside {code}", program=f"Program in {code}",
+                                             point_of_contact=f"Embassy office {code}")
+    for acronym in ("DA", "DLA", "DON")[:rows]:
+        ProgramUse.objects.create(plan=plan, organization=world.orgs[acronym], program=f"Program of {acronym}")
     plan.supporting_organizations.set([world.orgs[a] for a in ("DA", "DON", "DLA")[:rows + 1]])
     plan = transition_perform(document=plan, name="submit", by=world.user("EUCOM", AO))
     taskers = {t.organization.acronym: t for t in Tasker.objects.filter(object_id=plan.pk, step=Step.COORDINATION)
@@ -300,6 +306,11 @@ def test_the_task_page_takes_at_most_fifteen_queries_whatever_the_plan_holds(wor
             assert f"Support {partner.country.code}" in html
         for organization in plan.supporting_organizations.all():
             assert str(organization) in html
+        activities = plan.complementary_activities.all()
+        assert len(activities) == len(plan.partner_considerations.all())
+        for activity in activities:
+            assert activity.agency in html and activity.program in html and activity.point_of_contact in html
+        assert all(use.program in html for use in plan.programs_used.all())
         for n in range(2 * rows):
             assert f"Comment {plan.pk}-{n}" in html
         assert "Navy assets double-counted" in html
