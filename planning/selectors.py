@@ -48,7 +48,7 @@ def plans_cleared_for(user, model) -> QuerySet:
 def plan_search(plans: QuerySet, text: str) -> QuerySet:
     """Of ``plans`` (already narrowed to what the reader may see: ``plans_visible_to``), those
     whose title or summary, a section's heading or body, an annex's title, or a coordination
-    comment matches ``text``. PostgreSQL's own full-text search (English stemming, web search
+    comment matches ``text`` (and any title containing it as typed). PostgreSQL's own full-text search (English stemming, web search
     syntax: words, "quoted phrases", -excluded), ordered by rank; elsewhere (SQLite) every word
     must appear, case-insensitively. Nothing outside ``plans`` is read into the answer."""
     from django.db import connection
@@ -71,7 +71,9 @@ def plan_search(plans: QuerySet, text: str) -> QuerySet:
         def matching(rows, *fields):
             return rows.annotate(_search=SearchVector(*fields, config="english")).filter(_search=query)
 
-        found = (Q(pk__in=matching(model.objects.all(), "title", "summary").values("pk"))
+        # A title is also found by any part of it as typed (a code, a fragment the parser splits
+        # otherwise, like "LEAKHUNT" of "LEAKHUNT-S-RELGB.AU-END").
+        found = (Q(title__icontains=text) | Q(pk__in=matching(model.objects.all(), "title", "summary").values("pk"))
                  | Q(plan_ptr__in=matching(sections, "heading", "body").values("plan"))
                  | Q(plan_ptr__in=matching(annexes, "title").values("plan"))
                  | Q(pk__in=matching(comments, "text", "proposed_change").values("object_id")))
