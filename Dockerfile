@@ -12,8 +12,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VAR_DIR=/app/var
 
 # An unprivileged user (uid 10001, the one k8s/ runs as) runs everything. The code stays owned by
-# root (read-only for the app); only VAR_DIR's beat/ (the beat schedule, a volume) is written at
-# run time.
+# root (read-only for the app); only VAR_DIR's beat/ (the beat schedule) and media/ (plan annexes
+# on the file system), each a volume, are written at run time.
 RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
@@ -26,7 +26,7 @@ COPY requirements/runtime.txt requirements/
 RUN pip install --no-deps --require-hashes -r requirements/runtime.txt && pip check
 
 COPY . .
-RUN install -d -o app -g app /app/var /app/var/beat
+RUN install -d -o app -g app /app/var /app/var/beat /app/var/media
 
 USER app
 

@@ -454,13 +454,17 @@ def test_every_stateful_path_is_on_a_named_volume():
     used = {str(volume).split(":")[0] for service in document["services"].values()
             for volume in service.get("volumes", []) if not str(volume).startswith(".")}
     assert used == set(document["volumes"]) == {"postgres-data", "redis-data", "beat-schedule", "caddy-data",
-                                                  "caddy-config"}
+                                                  "caddy-config", "plan-annexes"}
     # Static files are built into the image (collectstatic at build, served by whitenoise): code,
-    # not state. No model stores uploaded files, so there is no media to keep.
+    # not state. The one model that stores uploaded files, a plan's annex, stores them under
+    # MEDIA_ROOT (VAR_DIR/media), which is the web container's named volume.
     from django.apps import apps
     from django.db.models import FileField
 
-    assert not [field for model in apps.get_models() for field in model._meta.fields if isinstance(field, FileField)]
+    stored = [f"{model._meta.label}.{field.name}" for model in apps.get_models() for field in model._meta.fields
+              if isinstance(field, FileField)]
+    assert stored == ["planning.PlanAnnex.file"]
+    assert "plan-annexes:/app/var/media" in document["services"]["web"]["volumes"]
 
 
 def test_production_cookies_are_secure_and_https_is_recognised_from_the_proxys_header():

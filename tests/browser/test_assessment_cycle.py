@@ -42,7 +42,7 @@ def approved_plan(world, owner="EUCOM", partners=("PL",)):
     plan = transition_perform(document=plan, name="send_to_review", by=ao)
     for tasker in open_taskers(plan, step=Step.REVIEW):
         tasker_respond(tasker=tasker, by=world.user(tasker.organization.acronym, REV), response=Response.CONCUR)
-    plan = transition_perform(document=plan, name="approve", by=world.user("USD(P)", APP))
+    plan = transition_perform(document=plan, name="approve", by=world.user(owner, APP))  # the owning command (Encl. 2, 10.a)
     assert plan.state == PlanState.APPROVED
     return plan
 

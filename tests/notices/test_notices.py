@@ -284,14 +284,14 @@ def test_an_approval_writes_no_notice_row_and_its_history_entry_is_told_once(wor
         answer(world, plan, acronym, step=Step.REVIEW)
     raise_notices()
     events_before = NoticeEvent.objects.count()
-    act(plan, "approve", person(world, "USD(P)", APP))
+    act(plan, "approve", person(world, "EUCOM", APP))  # the owning command approves (Encl. 2, 10.a)
     assert NoticeEvent.objects.count() == events_before  # nothing written with the approval
     assert notices_pending_count() == 1
     assert raise_notices() == 1
     assert raise_notices() == 0
     approved = {n.user.username for n in Notification.objects.filter(reminder__notice_kind=NoticeKind.DOCUMENT_OUTCOME)}
     assert person(world, "EUCOM", AO).username in approved
-    assert person(world, "USD(P)", APP).username not in approved  # who acted is not told
+    assert person(world, "EUCOM", APP).username not in approved  # who acted is not told
     assert NoticeEvent.objects.filter(history__action="approve", processed_at__isnull=False).count() == 1
 
 

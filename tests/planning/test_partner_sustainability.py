@@ -99,7 +99,7 @@ def test_4b_review_cannot_complete_until_the_reviewing_authority_accepts_the_ove
     # Every review answer is in, yet the approver is not tasked and approval is refused, saying why.
     assert not taskers_of(plan, step=Step.APPROVAL).exists()
     with pytest.raises(TransitionRefused) as refused:
-        transition_perform(document=plan, name="approve", by=world.user("USD(P)", APP))
+        transition_perform(document=plan, name="approve", by=world.user("EUCOM", APP))
     assert "has not accepted the overriding military considerations (4.b) for Poland" in " ".join(
         refused.value.reasons)
 
@@ -133,7 +133,7 @@ def test_4b_a_new_version_needs_the_acceptance_again(world):
     plan = _in_review(world, plan)
     partner_override_accept(partner=PartnerConsideration.objects.get(plan=plan.plan_ptr), by=world.user("J5", REV))
     _reviews_in(world, plan)
-    plan = transition_perform(document=plan, name="approve", by=world.user("USD(P)", APP))
+    plan = transition_perform(document=plan, name="approve", by=world.user("EUCOM", APP))
     assert plan.state == PlanState.APPROVED
 
     copy = plan_new_version(plan=plan, by=world.user("EUCOM", AO))
@@ -274,13 +274,13 @@ def test_4b_the_plan_counts_the_overrides_awaiting_acceptance_through_every_writ
     partner_override_accept(partner=poland, by=world.user("J5", REV))
     assert pending(plan) == 1
     with pytest.raises(TransitionRefused) as refused:
-        transition_perform(document=CampaignPlan.objects.get(pk=plan.pk), name="approve", by=world.user("USD(P)", APP))
+        transition_perform(document=CampaignPlan.objects.get(pk=plan.pk), name="approve", by=world.user("EUCOM", APP))
     assert refused.value.reasons == [
         "The reviewing authority has not accepted the overriding military considerations (4.b) for Germany."]
     partner_override_accept(partner=germany, by=world.user("J5", REV))
     assert pending(plan) == 0
     plan = transition_perform(document=CampaignPlan.objects.get(pk=plan.pk), name="approve",
-                              by=world.user("USD(P)", APP))
+                              by=world.user("EUCOM", APP))
     assert plan.state == PlanState.APPROVED
 
     # A new version is reviewed afresh: both wait again.
