@@ -248,7 +248,7 @@ def initiative_write(*, by, initiative: Initiative | None = None, objective=None
         initiative.full_clean(exclude=["route", "route_snapshot", "owner", "created_by", "state", "objective",
                                        "partner", "program"])
     except ValidationError as error:
-        raise InvalidInput(error.messages, error.message_dict if hasattr(error, "error_dict") else {}) from error
+        raise InvalidInput.from_validation(error) from error
     initiative.save()
     if rel_to is not None:
         initiative.rel_to.set(rel_to)
@@ -400,7 +400,7 @@ def evaluation_write(*, by, evaluation: InitiativeEvaluation | None = None, init
     try:
         evaluation.full_clean(exclude=["route", "route_snapshot", "owner", "created_by", "state", "initiative"])
     except ValidationError as error:
-        raise InvalidInput(error.messages, error.message_dict if hasattr(error, "error_dict") else {}) from error
+        raise InvalidInput.from_validation(error) from error
     evaluation.save()
     if rel_to is not None:
         evaluation.rel_to.set(rel_to)

@@ -303,7 +303,7 @@ def request_write(*, by, request: ManpowerChangeRequest | None = None, sco: Secu
         request.full_clean(exclude=["route", "route_snapshot", "owner", "supervising_command", "created_by", "state",
                                     "host_country", "sco"])
     except ValidationError as error:
-        raise InvalidInput(error.messages, error.message_dict if hasattr(error, "error_dict") else {}) from error
+        raise InvalidInput.from_validation(error) from error
     request.save()
     if rel_to is not None:
         request.rel_to.set(rel_to)

@@ -46,6 +46,12 @@ class InvalidInput(WorkflowError):
         super().__init__(reasons)
         self.field_errors = field_errors or {}
 
+    @classmethod
+    def from_validation(cls, error) -> InvalidInput:
+        """The refusal of a model's ``full_clean`` (a Django ``ValidationError``), each message beside
+        its field when the error names fields."""
+        return cls(error.messages, error.message_dict if hasattr(error, "error_dict") else {})
+
 
 # SQLSTATEs of the lock failures PostgreSQL reports when two writers meet: both could not be
 # applied as they came, nothing of the failed one was written, and trying again may succeed.

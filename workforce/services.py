@@ -363,7 +363,7 @@ def report_write(*, by, report: WorkforceReadinessReport | None = None, fields: 
     try:
         report.full_clean(exclude=["route", "route_snapshot", "owner", "created_by", "state"])
     except ValidationError as error:
-        raise InvalidInput(error.messages, error.message_dict if hasattr(error, "error_dict") else {}) from error
+        raise InvalidInput.from_validation(error) from error
     report.save()
     if rel_to is not None:
         report.rel_to.set(rel_to)
