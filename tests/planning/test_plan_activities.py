@@ -213,3 +213,31 @@ def test_encl2_10b_the_plan_export_lists_its_activities(world, client):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     header, row = rows[2], rows[3]
     assert row[header.index("Activities")] == "OBJ-1: Air defense staff exercise (Poland, 01 Mar 2027 to 30 Apr 2027)"
+
+
+def test_encl2_10b_the_api_reads_a_plans_activities_in_one_query_however_many_there_are(world):
+    """The plan's detail in the API costs the same for one activity as for three (each with its
+    partner and program, read with the activities)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from api.services import api_token_issue
+
+    program = Program.objects.create(code="IMET-T", name="IMET (test)", administered_by=world.orgs["DLA"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=world.user('EUCOM', AO)).key}")
+    counts = []
+    for many, start in ((1, datetime.date(2027, 1, 1)), (3, datetime.date(2033, 1, 1))):
+        plan = world.ready_plan(start=start)
+        plan_lists_replace(plan=plan, by=world.user("EUCOM", AO), plan_activities=[
+            _activity(plan, title=f"Activity {n}", program=program, start_date=start, end_date=start)
+            for n in range(many)])
+        url = reverse("api:campaign-plan-detail", args=[plan.pk])
+        api.get(url)
+        with CaptureQueriesContext(connection) as context:
+            response = api.get(url)
+        assert [a["title"] for a in response.json()["objectives"][0]["activities"]] == [
+            f"Activity {n}" for n in range(many)]
+        counts.append(len(context.captured_queries))
+    assert counts[0] == counts[1], counts
