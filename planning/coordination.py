@@ -26,7 +26,7 @@ FUNCTION_OFFICES: dict[str, tuple[str, ...]] = {
     Function.FINANCIAL_MANAGEMENT: ("USD(C)",),
 }
 
-# Whose programs bring them into coordination (7.a Military Departments, 8.a Defense Agencies).
+# Whose programs bring them into coordination (7.a Defense Agencies, 8.a Military Departments).
 PROGRAM_OWNER_KINDS = (OrganizationKind.MILITARY_DEPARTMENT, OrganizationKind.DEFENSE_AGENCY)
 
 
@@ -89,7 +89,8 @@ def functional_participants(plan) -> list[tuple[Organization, str]]:
     participants = [(organization, f"function: {'; '.join(why)} (DoDD 5132.03 Encl. 2, 10.b)")
                     for organization, why in reasons.values()]
     for pk, (organization, names) in programs.items():
-        paragraph = "7.a" if organization.kind == OrganizationKind.MILITARY_DEPARTMENT else "8.a"
+        # Enclosure 2 gives the Defense Agencies section 7 and the Military Departments section 8.
+        paragraph = "8.a" if organization.kind == OrganizationKind.MILITARY_DEPARTMENT else "7.a"
         text = f"program used: {'; '.join(names)} (DoDD 5132.03 Encl. 2, {paragraph})"
         if pk in reasons:
             participants = [(o, f"{why}; {text}" if o.pk == pk else why) for o, why in participants]

@@ -59,8 +59,8 @@ def test_encl2_10b_a_function_tagged_only_on_an_activity_brings_its_command_in_n
     assert "10.b" in reason
 
 
-def test_encl2_8a_and_7a_an_activitys_program_brings_in_the_office_administering_it(world):
-    """Encl. 2, 8.a (a Defense Agency's program) and 7.a (a Military Department's), the same code
+def test_encl2_7a_and_8a_an_activitys_program_brings_in_the_office_administering_it(world):
+    """Encl. 2, 7.a (a Defense Agency's program) and 8.a (a Military Department's), the same code
     as the programs a plan lists as used."""
     plan = world.ready_plan(supporting=())
     fms = Program.objects.create(code="FMS-T", name="Foreign Military Sales (test)", administered_by=world.orgs["DLA"])
@@ -71,9 +71,9 @@ def test_encl2_8a_and_7a_an_activitys_program_brings_in_the_office_administering
         _activity(plan, title="Brigade advisers", program=army)])
     coordinators = _coordinators(_submit(world, plan))
     assert coordinators["DLA"] == ("program used: FMS-T (activity \u201cPatriot spares case\u201d) "
-                                   "(DoDD 5132.03 Encl. 2, 8.a)")
+                                   "(DoDD 5132.03 Encl. 2, 7.a)")
     assert coordinators["DA"] == ("program used: SFA-T (activity \u201cBrigade advisers\u201d) "
-                                  "(DoDD 5132.03 Encl. 2, 7.a)")
+                                  "(DoDD 5132.03 Encl. 2, 8.a)")
 
 
 def test_encl2_10b_activities_that_do_not_fit_the_plan_are_refused_by_row_and_nothing_is_saved(world):
