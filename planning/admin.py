@@ -224,8 +224,10 @@ class PlanActivityInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "objective":
             plan = getattr(request, "_activities_plan", None)
-            kwargs["queryset"] = (Objective.objects.filter(plan_id=plan.plan_ptr_id) if plan is not None
-                                  else Objective.objects.none())
+            if plan is None:  # a new plan: its objectives are saved first
+                kwargs["queryset"] = Objective.objects.none()
+                return super().formfield_for_foreignkey(db_field, request, **kwargs)
+            kwargs["queryset"] = Objective.objects.filter(plan_id=plan.plan_ptr_id)
             return choices_read_once(super().formfield_for_foreignkey(db_field, request, **kwargs))
         if db_field.name == "program":
             kwargs["queryset"] = db_field.related_model.objects.filter(active=True)
