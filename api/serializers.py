@@ -53,6 +53,7 @@ from planning.models import (
     GEFGuidance,
     Objective,
     PartnerConsideration,
+    PlanActivity,
     PlanAnnex,
     PlanSection,
     PlanState,
@@ -487,6 +488,28 @@ class AnnexInputSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="multipart/form-data")
 
 
+class PlanActivitySerializer(serializers.ModelSerializer):
+    """A security cooperation activity under its objective: with one of the plan's partner
+    countries, within the plan's period; its functions and its program's administering office
+    bring their commands and offices into coordination (Encl. 2, 10.b; 7.a; 8.a)."""
+
+    partner = CountryCodeField(help_text="ISO 3166-1 alpha-2: one of the plan's partner countries.")
+    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.filter(active=True),
+                                           required=False, allow_null=True,
+                                           help_text="Code of the security cooperation program, if any (FMS...).")
+    functions = serializers.ListField(child=serializers.ChoiceField(choices=Function.choices), required=False,
+                                      help_text="Functions the activity works in; their commands and offices "
+                                                "coordinate (10.b).")
+    order = serializers.IntegerField(min_value=0, max_value=32767, required=False,
+                                     help_text="Its place among the objective's activities (default: as listed).")
+
+    class Meta:
+        model = PlanActivity
+        fields = ["id", "order", "title", "description", "partner", "program", "start_date", "end_date",
+                  "functions"]
+        read_only_fields = ["id"]
+
+
 class ObjectiveSerializer(serializers.ModelSerializer):
     end_states = serializers.PrimaryKeyRelatedField(many=True, queryset=GEFEndState.objects.all(),
                                                     help_text="Ids of the GEF end states it serves.")
@@ -495,8 +518,13 @@ class ObjectiveSerializer(serializers.ModelSerializer):
     class Meta:
         model = Objective
         fields = ["id", "code", "title", "description", "end_states", "functions", "measures_of_effectiveness",
-                  "measures_of_performance", "indicators", "classification", "noforn", "rel_to"]
+                  "measures_of_performance", "indicators", "classification", "noforn", "rel_to", "activities"]
         read_only_fields = ["id"]
+
+    activities = PlanActivitySerializer(
+        many=True, required=False,
+        help_text="The security cooperation activities under the objective. Objectives written are written "
+                  "anew, each with the activities listed under it (none if left out).")
 
     functions = serializers.ListField(child=serializers.ChoiceField(choices=Function.choices), required=False,
                                       help_text="Functions the objective works in; their commands and offices "
@@ -603,6 +631,13 @@ class CampaignSupportPlanSerializer(_PlanReadSerializer):
         return list(plan.supported_plans.filter(pk__in=visible).order_by("pk").values_list("pk", flat=True))
 
 
+def _activities_under(objectives: list[dict]) -> list[dict]:
+    """The activities listed under each objective, as ``plan_write`` takes them: each naming its
+    objective by its position in the list."""
+    return [{**activity, "objective": index} for index, objective in enumerate(objectives)
+            for activity in objective.get("activities") or ()]
+
+
 class _PlanWriteSerializer(serializers.ModelSerializer):
     """Content of a draft, written by ``plan_write`` (the admin's change form calls it too): scalar
     fields through ``plan_create``/``plan_update``, lists given through ``plan_lists_replace``
@@ -641,6 +676,7 @@ class _PlanWriteSerializer(serializers.ModelSerializer):
 
     def validate_objectives(self, objectives):
         errors = planning_services.objective_list_errors(objectives)
+        errors += planning_services.plan_activity_list_errors(_activities_under(objectives))
         if errors:
             raise serializers.ValidationError(errors)
         return objectives
@@ -666,11 +702,16 @@ class _PlanWriteSerializer(serializers.ModelSerializer):
         fields, related = self._split(validated_data)
         links = {n: related[n] for n in (*self.m2m_fields, *_MARKING_PARTS) if n in related}
         owner = fields.pop("owner", None)
+        objectives = related.get("objectives")
+        plan_activities = None
+        if objectives is not None:
+            plan_activities = _activities_under(objectives)
+            objectives = [{k: v for k, v in objective.items() if k != "activities"} for objective in objectives]
         return planning_services.plan_write(
             by=self.context["request"].user, plan=plan, model=self.Meta.model, owner=owner, fields=fields,
             partners=related.get("partner_considerations"), sections=related.get("sections"),
-            objectives=related.get("objectives"), links=links, programs=related.get("programs_used"),
-            activities=related.get("complementary_activities"))
+            objectives=objectives, links=links, programs=related.get("programs_used"),
+            activities=related.get("complementary_activities"), plan_activities=plan_activities)
 
     def create(self, validated_data):
         return self._write(validated_data)

@@ -40,6 +40,7 @@ from planning.models import (
     GEFGuidance,
     Objective,
     Plan,
+    PlanActivity,
     PlanAnnex,
     PlanSection,
 )
@@ -347,7 +348,9 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
             "partner_considerations__override_accepted_for", "complementary_activities__country",
             "programs_used__organization", Prefetch("annexes", queryset=PlanAnnex.objects.prefetch_related("rel_to")),
             "rel_to", "cui_categories", "dissemination_controls",
-            Prefetch("objectives", queryset=Objective.objects.prefetch_related("end_states", "rel_to")),
+            Prefetch("objectives", queryset=Objective.objects.prefetch_related(
+                "end_states", "rel_to", Prefetch("activities", queryset=PlanActivity.objects.select_related(
+                    "partner", "program")))),
             Prefetch("sections", queryset=PlanSection.objects.prefetch_related("rel_to")),
             *self.prefetch,
         )

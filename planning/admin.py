@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -36,6 +36,7 @@ from .models import (
     Objective,
     PartnerConsideration,
     Plan,
+    PlanActivity,
     PlanAnnex,
     PlanSection,
     PlanState,
@@ -162,10 +163,14 @@ class SectionInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, adm
         return super().get_queryset(request).prefetch_related("rel_to")
 
 
-class ObjectiveForm(forms.ModelForm):
-    functions = forms.MultipleChoiceField(
+def _functions_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
         choices=Function.choices, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="The functional command or office of each is added to coordination (10.b).")
+
+
+class ObjectiveForm(forms.ModelForm):
+    functions = _functions_field()
 
 
 class ObjectiveInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
@@ -186,6 +191,48 @@ class ObjectiveInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, a
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         return choices_read_once(field) if db_field.name == "end_states" else field
+
+
+class PlanActivityForm(RowsCheckedByServiceForm):
+    functions = _functions_field()
+
+
+class PlanActivityInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin, admin.StackedInline):
+    """The security cooperation activities under the plan's objectives: each row names its
+    objective (one of the plan's, as saved), partner, dates and functions; the service checks them
+    against the plan as the save leaves it (``planning.services.plan_activity_list_faults``,
+    ``_plan_activities_checked``) and names the rows at fault."""
+
+    model = PlanActivity
+    form = PlanActivityForm
+    formset = RowsOfAKindFormSet
+    extra = 0
+    fields = ("objective", "order", "title", "partner", "program", ("start_date", "end_date"), "functions",
+              "description")
+    autocomplete_fields = ("partner",)
+    verbose_name = "activity (under an objective)"
+    verbose_name_plural = "activities (under the objectives)"
+
+    def get_queryset(self, request):
+        # Each row shows its objective, partner and program: read with the rows (one query for all).
+        return super().get_queryset(request).select_related("objective", "partner", "program")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        request._activities_plan = obj  # the objectives offered are this plan's
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "objective":
+            plan = getattr(request, "_activities_plan", None)
+            if plan is None:  # a new plan: its objectives are saved first
+                kwargs["queryset"] = Objective.objects.none()
+                return super().formfield_for_foreignkey(db_field, request, **kwargs)
+            kwargs["queryset"] = Objective.objects.filter(plan_id=plan.plan_ptr_id)
+            return choices_read_once(super().formfield_for_foreignkey(db_field, request, **kwargs))
+        if db_field.name == "program":
+            kwargs["queryset"] = db_field.related_model.objects.filter(active=True)
+            return choices_read_once(super().formfield_for_foreignkey(db_field, request, **kwargs))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class AnnexForm(forms.ModelForm):
@@ -241,8 +288,8 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
     search_fields = ("title",)
     search_help_text = "Searches titles, summaries, sections and comments of the plans you may see."
     list_select_related = ("owner",)
-    inlines = [SectionInline, ObjectiveInline, PartnerInline, ComplementaryActivityInline, ProgramUseInline,
-               AnnexInline]
+    inlines = [SectionInline, ObjectiveInline, PlanActivityInline, PartnerInline, ComplementaryActivityInline,
+               ProgramUseInline, AnnexInline]
     autocomplete_fields = ("rel_to",)
     # The directive version is the one the plan was written under; neither the admin nor the API edits it.
     readonly_fields = ("state", "version", "directive_version", "created_by", "submitted_at", "approved_at")
@@ -349,7 +396,7 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
             links={name: list(cleaned[name]) for name in services.plan_links(self.model) if name in cleaned},
             partners=lists.get("partner_considerations"), objectives=lists.get("objectives"),
             sections=lists.get("sections"), programs=lists.get("programs_used"),
-            activities=lists.get("complementary_activities"))
+            activities=lists.get("complementary_activities"), plan_activities=lists.get("activities"))
         for formset in annex_sets:
             _annexes_write(formset, plan, request.user)
         typed = (cleaned.get("classification"), bool(cleaned.get("noforn")),
@@ -362,13 +409,15 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
     def _export(self, request, queryset, fmt):
         from workflow.exports import export_response
 
-        plans = list(queryset.select_related("owner").prefetch_related("rel_to"))
+        plans = list(queryset.select_related("owner").prefetch_related(
+            "rel_to", Prefetch("activities", queryset=PlanActivity.objects.select_related("objective", "partner"))))
         rows = [[plan.marking().portion, plan.title, plan.version, str(plan.owner), plan.get_state_display(),
-                 plan.period_start or "", plan.period_end or "", plan.updated_at]
+                 plan.period_start or "", plan.period_end or "", plan.updated_at,
+                 "; ".join(_activity_words(activity) for activity in plan.activities.all())]
                 for plan in plans]
         return export_response(request=request, name=str(self.model._meta.verbose_name_plural).capitalize(),
                                header=["Marking", "Title", "Version", "Owner", "State", "Period start",
-                                       "Period end", "Updated"],
+                                       "Period end", "Updated", "Activities"],
                                rows=rows, markings=[plan.marking() for plan in plans], fmt=fmt)
 
     @admin.action(description="Export the selected plans as CSV")
@@ -439,6 +488,12 @@ class CampaignSupportPlanAdmin(PlanAdmin):
         if db_field.name == "supported_plans":
             kwargs["queryset"] = plans_visible_to(request.user, CampaignPlan).filter(state=PlanState.APPROVED)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def _activity_words(activity: PlanActivity) -> str:
+    """An activity as an export lists it: its objective, title, partner and dates."""
+    return (f"{activity.objective.code}: {activity.title} ({activity.partner.name}, {date_words(activity.start_date)}"
+            f" to {date_words(activity.end_date)})")
 
 
 def _renamed(fields, renamed: dict) -> tuple:

@@ -313,7 +313,43 @@ def _plan(create, owner: str, title: str, partners, objectives, end_states, *, k
                      "measures_of_performance": mop, "indicators": indicators,
                      "end_states": [end_states[end_state - 1]]}
                     for number, (objective, end_state, moe, mop, indicators) in enumerate(objectives, start=1)],
-        sections=_sections(owner, title, partners, objectives))
+        sections=_sections(owner, title, partners, objectives),
+        plan_activities=_activities(len(owner) + len(title), partners, objectives))
+
+
+# The kinds of security cooperation activity the demo plans carry (training data): a title for the
+# partner, the program it runs under (by code, when the reference data holds it), the functions it
+# works in (their commands and offices coordinate, Encl. 2, 10.b) and its months within the period.
+ACTIVITY_KINDS = (
+    ("Bilateral staff exercise with {country}", None, ("transportation_logistics",), (2026, 3), (2026, 6)),
+    ("Mobile training team for {country} officers", "IMET", (), (2026, 10), (2027, 3)),
+    ("Foreign Military Sales case for {country}: equipment, training and spares", "FMS",
+     ("acquisition_technology_release",), (2026, 1), (2028, 9)),
+    ("Regional fellowship seminar with {country} staff", "CTFP", (), (2027, 4), (2027, 5)),
+    ("Intelligence-sharing workshop with {country}", None, ("intelligence",), (2027, 1), (2027, 2)),
+    ("Section 333 capacity-building package for {country}", "BPC", ("financial_management",), (2026, 4),
+     (2028, 3)),
+)
+
+
+def _activities(plan_number: int, partners, objectives) -> list[dict]:
+    """Two activities under each objective, each with one of the plan's partners: the kinds taken in
+    turn from where this plan's number starts, so that plans differ (training data)."""
+    from .models import PlanActivity
+
+    programs = {p.code: p for p in PlanActivity._meta.get_field("program").related_model.objects.all()}
+    countries = {c.code.code: c for c in Country.objects.filter(code__in=[p[0] for p in partners])}
+    rows = []
+    for index, (objective, *_rest) in enumerate(objectives):
+        for turn in range(2):
+            title, program, functions, start, end = ACTIVITY_KINDS[(plan_number + 2 * index + turn)
+                                                                   % len(ACTIVITY_KINDS)]
+            country = countries[partners[(index + turn) % len(partners)][0]]
+            rows.append({"objective": index, "title": title.format(country=country.name),
+                         "description": f"In support of: {objective[:1].lower()}{objective[1:]} (training data).",
+                         "partner": country, "program": programs.get(program), "functions": list(functions),
+                         "start_date": datetime.date(*start, 1), "end_date": datetime.date(*end, 28)})
+    return rows
 
 
 def _answer(evidence: str) -> str:

@@ -399,6 +399,42 @@ class Objective(MarkingFields):
         return f"{self.code} {self.title}"
 
 
+class PlanActivity(models.Model):
+    """A security cooperation activity under one of the plan's objectives: with one of the plan's
+    partner countries, over dates within the plan's period, perhaps under a security cooperation
+    program (``assessments.Program``, data), tagged by function as objectives are. Its functions
+    and its program's administering office bring their commands and offices into coordination
+    (Encl. 2, 10.b; 7.a; 8.a; ``planning.coordination``). Written with the plan's lists
+    (``planning.services.plan_lists_replace``, ``plan_activities``)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="activities")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="activities",
+                                  help_text="The plan objective the activity serves.")
+    order = models.PositiveSmallIntegerField(default=0, help_text="Its place among the objective's activities.")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    partner = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+",
+                                help_text="One of the plan's partner countries.")
+    # Reference data of the assessments app, named by string as ``initiatives`` does: no import.
+    program = models.ForeignKey("assessments.Program", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="plan_activities",
+                                help_text="The security cooperation program it is conducted under, if any: its "
+                                          "administering office coordinates (7.a, 8.a).")
+    start_date = models.DateField(help_text="Within the plan's period.")
+    end_date = models.DateField(help_text="Within the plan's period.")
+    functions = models.JSONField(default=list, blank=True,
+                                 help_text="The functions the activity works in (special operations, cyberspace, "
+                                           "...): their commands and offices coordinate (10.b).")
+
+    class Meta:
+        ordering = ["objective", "order", "pk"]
+        verbose_name = "activity"
+        verbose_name_plural = "activities"
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class CampaignPlanKind(models.TextChoices):
     THEATER = "theater", "Theater campaign plan"
     FUNCTIONAL = "functional", "Functional campaign plan"

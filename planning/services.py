@@ -38,6 +38,7 @@ from .models import (
     ComplementaryActivity,
     Objective,
     PartnerConsideration,
+    PlanActivity,
     PlanAnnex,
     PlanDocument,
     PlanSection,
@@ -278,6 +279,40 @@ def activity_list_faults(activities: list[dict]) -> tuple[list[str], RowFaults]:
                     "Each complementary activity needs its partner country, agency and program.")
 
 
+def _activity_named(index: int, item: dict) -> str:
+    title = (item.get("title") or "").strip()
+    return f"Activity {index + 1}" + (f" (\u201c{title}\u201d)" if title else "")
+
+
+def plan_activity_list_faults(activities: list[dict]) -> tuple[list[str], RowFaults]:
+    """What is wrong with a plan's list of activities on its own, and in which rows (empty:
+    nothing): each needs its objective, title, partner country, start and end dates, ends on or
+    after it starts, and is tagged only with functions (``planning.coordination.functions_invalid``).
+    What depends on the plan (its objectives, partners and period) is ``_plan_activities_checked``'s."""
+    from .coordination import functions_invalid
+
+    rows: RowFaults = {}
+    required = (("objective", "its objective"), ("title", "its title"), ("partner", "its partner country"),
+                ("start_date", "its start date"), ("end_date", "its end date"))
+    for index, item in enumerate(activities):
+        named = _activity_named(index, item)
+        for name, words in required:
+            value = item.get(name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                rows.setdefault(index, {})[name] = [f"{named} needs {words}."]
+        start, end = item.get("start_date"), item.get("end_date")
+        if start and end and end < start:
+            rows.setdefault(index, {})["end_date"] = [f"{named} ends ({end}) before it starts ({start})."]
+        invalid = functions_invalid(item.get("functions"))
+        if invalid:
+            rows.setdefault(index, {})["functions"] = [f"{named}: {m}" for m in invalid]
+    return [m for fields in rows.values() for ms in fields.values() for m in ms], rows
+
+
+def plan_activity_list_errors(activities: list[dict]) -> list[str]:
+    return plan_activity_list_faults(activities)[0]
+
+
 def partner_list_errors(partners: list[dict]) -> list[str]:
     """What is wrong with a plan's list of partner considerations (empty: nothing)."""
     return partner_list_faults(partners)[0]
@@ -303,7 +338,7 @@ def activity_list_errors(activities: list[dict]) -> list[str]:
 
 LIST_FAULTS = {"partner_considerations": partner_list_faults, "objectives": objective_list_faults,
                "sections": section_list_faults, "programs_used": program_list_faults,
-               "complementary_activities": activity_list_faults}
+               "complementary_activities": activity_list_faults, "activities": plan_activity_list_faults}
 
 
 def _activities_checked(plan: PlanDocument, activities: list[dict] | None, partners: list[dict] | None) -> None:
@@ -319,6 +354,103 @@ def _activities_checked(plan: PlanDocument, activities: list[dict] | None, partn
         messages = sorted({m for fields in rows.values() for ms in fields.values() for m in ms})
         raise PlanContentInvalid(messages, {"complementary_activities": messages},
                                  {"complementary_activities": rows})
+
+
+def _plan_activities_checked(plan: PlanDocument, activities: list[dict], partners: list[dict] | None,
+                             objectives: list[dict] | None) -> None:
+    """Refuse, before anything is written, activities that do not fit the plan as it will be after
+    this write: each under one of its objectives (a row of ``objectives`` by its position, a stored
+    objective the write keeps, or an objective's code, once), with one of its partner countries,
+    within its period. Every row at fault is named (``PlanContentInvalid``)."""
+    countries = ({p["country"].pk for p in partners} if partners is not None
+                 else set(plan.partner_considerations.values_list("country_id", flat=True)))
+    if objectives is not None:
+        kept = {item["id"] for item in objectives if item.get("id")}
+        codes = [item.get("code") for item in objectives]
+    else:
+        stored = list(plan.objectives.values_list("pk", "code"))
+        kept, codes = {pk for pk, _ in stored}, [code for _, code in stored]
+    rows: RowFaults = {}
+    for index, item in enumerate(activities):
+        named, faults = _activity_named(index, item), {}
+        objective = item["objective"]
+        if isinstance(objective, int) and not isinstance(objective, bool):
+            if objectives is None or not 0 <= objective < len(objectives):
+                faults["objective"] = [f"{named} is not under one of the plan's objectives."]
+        elif isinstance(objective, str):
+            if codes.count(objective) != 1:
+                faults["objective"] = [f"{named} names objective {objective}, which "
+                                       + ("several objectives share." if codes.count(objective) else
+                                          "is not one of the plan's objectives.")]
+        elif getattr(objective, "pk", None) not in kept:
+            faults["objective"] = [f"{named} is under {objective}, which is not one of the plan's objectives (as "
+                                   "this change leaves them)."]
+        if item["partner"].pk not in countries:
+            faults["partner"] = [f"{named}: {item['partner'].name} is not one of the plan's partner countries."]
+        outside = [f"{words} {day}" for words, day in (("starts", item["start_date"]), ("ends", item["end_date"]))
+                   if (plan.period_start and day < plan.period_start) or (plan.period_end and day > plan.period_end)]
+        if outside:
+            faults["start_date" if item["start_date"] < (plan.period_start or item["start_date"]) else "end_date"] = [
+                f"{named} {' and '.join(outside)}, outside the plan's period ({plan.period_start or '…'} to "
+                f"{plan.period_end or '…'})."]
+        if faults:
+            rows[index] = faults
+    if rows:
+        messages = [m for fields in rows.values() for ms in fields.values() for m in ms]
+        raise PlanContentInvalid(messages, {"activities": messages}, {"activities": rows})
+
+
+def _stored_activities_within_period(plan: PlanDocument) -> None:
+    """Refuse a period that would leave a stored activity outside it, naming each (the activities
+    themselves are checked when they are written)."""
+    outside = Q()
+    if plan.period_start:
+        outside |= Q(start_date__lt=plan.period_start) | Q(end_date__lt=plan.period_start)
+    if plan.period_end:
+        outside |= Q(start_date__gt=plan.period_end) | Q(end_date__gt=plan.period_end)
+    if not outside:
+        return
+    titles = [f"\u201c{t}\u201d" for t in plan.activities.filter(outside).values_list("title", flat=True)]
+    if titles:
+        message = (f"The plan's period ({plan.period_start or '…'} to {plan.period_end or '…'}) would leave "
+                   f"{'these activities' if len(titles) > 1 else 'this activity'} outside it: {', '.join(titles)}. "
+                   "Change their dates, or the period.")
+        raise InvalidInput(message, {"period_start": [message], "period_end": [message]})
+
+
+def _stored_activities_with_partners(plan: PlanDocument, partners: list[dict]) -> None:
+    """Refuse partners that would leave a stored activity with a country no longer among them."""
+    orphaned = (plan.activities.exclude(partner_id__in=[p["country"].pk for p in partners])
+                .select_related("partner"))
+    if orphaned:
+        named = ", ".join(f"\u201c{a.title}\u201d ({a.partner.name})" for a in orphaned)
+        message = (f"These activities are with a country that would no longer be a partner: {named}. Change their "
+                   "partner, or keep the country.")
+        raise InvalidInput(message, {"partner_considerations": [message]})
+
+
+def _plan_activities_replace(plan: PlanDocument, activities: list[dict], written_objectives: list | None) -> None:
+    """Make the plan's activities the ``activities``, each under its objective (resolved as
+    ``_plan_activities_checked`` accepted it), ordered within its objective as listed unless an
+    ``order`` is given."""
+    by_pk = {o.pk: o for o in Objective.objects.filter(plan=plan.plan_ptr_id)}
+    by_code = {o.code: o for o in by_pk.values()}
+    plan.activities.all().delete()
+    rows, places = [], {}
+    for item in activities:
+        objective = item["objective"]
+        if isinstance(objective, int) and not isinstance(objective, bool):
+            objective = written_objectives[objective]
+        elif isinstance(objective, str):
+            objective = by_code[objective]
+        else:
+            objective = by_pk[objective.pk]
+        place = places[objective.pk] = places.get(objective.pk, -1) + 1
+        values = {k: v for k, v in item.items() if k not in ("id", "objective", "order", "plan")}
+        order = item.get("order")
+        rows.append(PlanActivity(plan_id=plan.plan_ptr_id, objective=objective,
+                                 order=place if order in (None, "") else order, **values))
+    PlanActivity.objects.bulk_create(rows)
 
 
 def _lists_checked(lists: dict[str, list[dict] | None]) -> None:
@@ -358,13 +490,14 @@ def _portions_checked(*, plan: PlanDocument, by, portions: dict[str, list[dict] 
         raise PlanContentInvalid(f"Nothing was saved. {whole}", {"classification": ["Beyond your clearance."]}, rows)
 
 
-def _portions_replace(manager, model, link: dict, items: list[dict], many: tuple[str, ...]) -> None:
-    """Make the plan's portions the ``items``, in order. An item with the ``id`` of one of the
-    plan's portions changes that row (it keeps its id, as an edited row does in the admin); the
-    others are new rows; the plan's portions not named are removed."""
+def _portions_replace(manager, model, link: dict, items: list[dict], many: tuple[str, ...]) -> list:
+    """Make the plan's portions the ``items``, in order, and return them in that order. An item
+    with the ``id`` of one of the plan's portions changes that row (it keeps its id, as an edited
+    row does in the admin); the others are new rows; the plan's portions not named are removed."""
     kept = {item["id"] for item in items if item.get("id")}
     manager.exclude(pk__in=kept).delete()
     existing = {portion.pk: portion for portion in manager.filter(pk__in=kept)}
+    written = []
     for item in items:
         values = {k: v for k, v in item.items() if k not in (*many, "id")}
         portion = existing.pop(item.get("id"), None)
@@ -376,12 +509,15 @@ def _portions_replace(manager, model, link: dict, items: list[dict], many: tuple
             portion.save()
         for name in many:
             getattr(portion, name).set(item.get(name, []))
+        written.append(portion)
+    return written
 
 
 def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = None,
                        objectives: list[dict] | None = None, sections: list[dict] | None = None,
                        links: dict[str, list] | None = None, programs: list[dict] | None = None,
-                       activities: list[dict] | None = None) -> PlanDocument:
+                       activities: list[dict] | None = None,
+                       plan_activities: list[dict] | None = None) -> PlanDocument:
     """Replace a draft's lists: its partner considerations (4.b; one dict per country), its
     portion-marked sections (number, heading, body, classification, noforn, ``rel_to``) and
     objectives (code, title, ..., ``end_states``, ``rel_to``; an ``id`` keeps that row) and its
@@ -394,13 +530,18 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
     (``plan_banner_sync``); all or nothing. Also the programs it uses (``programs``: organization,
     program; 7.a, 8.a) and the complementary U.S. Government activities per partner
     (``activities``: country, agency, program, point_of_contact; 4.c). Section bodies are stored
-    as sanitized rich text (``planning.richtext``)."""
+    as sanitized rich text (``planning.richtext``). And the security cooperation activities under
+    its objectives (``plan_activities``: objective, title, description, partner, program,
+    start_date, end_date, functions, order; the objective a position in ``objectives``, a stored
+    objective or its code), each with one of the plan's partners, within its period
+    (``_plan_activities_checked``)."""
     links = links or {}
     unknown = set(links) - plan_links(plan)
     if unknown:
         raise InvalidInput(f"Unknown lists: {', '.join(sorted(unknown))}.")
     _lists_checked({"partner_considerations": partners, "objectives": objectives, "sections": sections,
-                    "programs_used": programs, "complementary_activities": activities})
+                    "programs_used": programs, "complementary_activities": activities,
+                    "activities": plan_activities})
     if sections is not None:
         from .richtext import sanitize_html
 
@@ -409,6 +550,10 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
         locked = document_lock(model=type(plan), pk=plan.pk).document
         plan_assert_editable(plan=locked, by=by)
         _activities_checked(locked, activities, partners)
+        if plan_activities is not None:
+            _plan_activities_checked(locked, plan_activities, partners, objectives)
+        elif partners is not None:
+            _stored_activities_with_partners(locked, partners)
         if "supported_plans" in links:
             errors = plan_ownership_refusals(locked, supported_plans=links["supported_plans"])
             if errors:
@@ -421,8 +566,12 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
             PartnerConsideration.objects.bulk_create(
                 [PartnerConsideration(plan=locked, **{k: v for k, v in p.items() if k != "id"})
                  for p in partners])
+        written_objectives = None
         if objectives is not None:
-            _portions_replace(locked.objectives, Objective, {"plan": locked}, objectives, ("end_states", "rel_to"))
+            written_objectives = _portions_replace(locked.objectives, Objective, {"plan": locked}, objectives,
+                                                   ("end_states", "rel_to"))
+        if plan_activities is not None:
+            _plan_activities_replace(locked, plan_activities, written_objectives)
         if sections is not None:
             _portions_replace(locked.sections, PlanSection, {"plan": locked}, sections, ("rel_to",))
         if programs is not None:
@@ -443,7 +592,8 @@ def _rows_replace(manager, model, plan: PlanDocument, items: list[dict]) -> None
 def plan_write(*, by, plan: PlanDocument | None = None, model: type[PlanDocument] | None = None, owner=None,
                fields: dict | None = None, partners: list[dict] | None = None, objectives: list[dict] | None = None,
                sections: list[dict] | None = None, links: dict[str, list] | None = None,
-               programs: list[dict] | None = None, activities: list[dict] | None = None) -> PlanDocument:
+               programs: list[dict] | None = None, activities: list[dict] | None = None,
+               plan_activities: list[dict] | None = None) -> PlanDocument:
     """The one write of a plan's content, whichever edge it comes from (the admin's change form,
     the API's POST and PATCH): create a draft (``plan`` None; ``model``, ``owner``, ``title`` among
     the ``fields``) or edit one, its fields through ``plan_create``/``plan_update`` and its lists
@@ -451,15 +601,20 @@ def plan_write(*, by, plan: PlanDocument | None = None, model: type[PlanDocument
     are told before anything is tried, with the rows at fault."""
     fields = dict(fields or {})
     _lists_checked({"partner_considerations": partners, "objectives": objectives, "sections": sections,
-                    "programs_used": programs, "complementary_activities": activities})
+                    "programs_used": programs, "complementary_activities": activities,
+                    "activities": plan_activities})
     with transaction.atomic():
         if plan is None:
             plan = plan_create(model=model, by=by, owner=owner, title=fields.pop("title", ""), **fields)
         else:
             plan = plan_update(plan=plan, by=by, **fields)  # with no fields, still the check that it is editable
-        if links or any(items is not None for items in (partners, objectives, sections, programs, activities)):
+        if links or any(items is not None for items in (partners, objectives, sections, programs, activities,
+                                                        plan_activities)):
             plan = plan_lists_replace(plan=plan, by=by, partners=partners, objectives=objectives,
-                                      sections=sections, links=links, programs=programs, activities=activities)
+                                      sections=sections, links=links, programs=programs, activities=activities,
+                                      plan_activities=plan_activities)
+        if plan_activities is None and {"period_start", "period_end"} & set(fields):
+            _stored_activities_within_period(plan)
     return plan
 
 
@@ -681,14 +836,21 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
             annex = _copied(annex, copy)
             annex.save()  # the same stored file: an annex's content never changes once stored
             annex.rel_to.set(released_to)
+        copied_objectives = {}
         for objective in plan.objectives.prefetch_related("end_states", "rel_to"):
             end_states, released_to = list(objective.end_states.all()), list(objective.rel_to.all())
+            old = objective.pk
             objective.pk = None
             objective._prefetched_objects_cache = {}
             objective.plan = copy
             objective.save()
             objective.end_states.set(end_states)
             objective.rel_to.set(released_to)
+            copied_objectives[old] = objective
+        activities = [_copied(activity, copy) for activity in plan.activities.all()]
+        for activity in activities:
+            activity.objective = copied_objectives[activity.objective_id]
+        PlanActivity.objects.bulk_create(activities)
         for section in plan.sections.prefetch_related("rel_to"):
             released_to = list(section.rel_to.all())
             section.pk = None

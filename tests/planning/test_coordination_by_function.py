@@ -84,8 +84,9 @@ def test_encl2_7a_8a_programs_used_bring_their_military_department_and_defense_a
     plan = _submit(world, plan)
     coordinators = _coordinators(plan)
     assert "Army international military education and training" in coordinators["DA"]
-    assert "7.a" in coordinators["DA"]
-    assert "8.a" in coordinators["DLA"]
+    # Encl. 2, 8 is the Military Departments' section, 7 the Defense Agencies'.
+    assert "Encl. 2, 8.a" in coordinators["DA"]
+    assert "Encl. 2, 7.a" in coordinators["DLA"]
 
 
 def test_encl2_10b_the_owner_is_never_tasked_for_its_own_function(world):

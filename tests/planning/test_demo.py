@@ -43,6 +43,20 @@ def test_the_demo_year_is_coherent_one_plan_per_command_distinct_content_suspens
     assert {"DA", "DON", "DAF"} <= owners and len(owners & {"DSCA", "DLA", "DTRA"}) >= 2
     titles = [tuple(sorted(plan.objectives.values_list("title", flat=True))) for plan in in_force]
     assert len(set(titles)) == len(titles)
+    # Activities under every objective (Encl. 2, 10.b), each with one of the plan's partners, within
+    # its period, distinct from plan to plan; some under a program, some tagged by function.
+    from planning.models import PlanActivity
+
+    for plan in [*in_force, *CampaignSupportPlan.objects.all()]:
+        activities = list(PlanActivity.objects.filter(plan=plan.plan_ptr_id).select_related("objective"))
+        assert {a.objective for a in activities} == set(plan.objectives.all()), plan
+        partners = set(plan.partner_considerations.values_list("country_id", flat=True))
+        assert all(a.partner_id in partners and plan.period_start <= a.start_date <= a.end_date <= plan.period_end
+                   for a in activities), plan
+    described = list(PlanActivity.objects.filter(plan__campaignplan__in=in_force)
+                     .values_list("plan", "title", "description"))
+    assert len({(title, description) for _plan, title, description in described}) == len(described)
+    assert PlanActivity.objects.exclude(program=None).exists() and PlanActivity.objects.exclude(functions=[]).exists()
     assert all(plan.approved_at.date() < plan.period_start for plan in in_force.filter(version=1))
     for plan in CampaignPlan.objects.exclude(route_snapshot={}):
         taskers = Tasker.objects.filter(object_id=plan.pk, content_type__model="campaignplan")

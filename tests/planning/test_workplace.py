@@ -215,10 +215,10 @@ def test_my_taskers_rows_show_the_document_link_step_organization_state_suspense
 
 
 def test_the_authors_draft_page_costs_the_same_queries_however_many_rows_its_inlines_hold(world):
-    """Sections, objectives and partners as editable inlines (the author is an action officer of
-    the owning command and the plan a draft): their countries and end states are read once per
-    page, not once per row."""
-    from planning.models import PartnerConsideration
+    """Sections, objectives, their activities (Encl. 2, 10.b) and partners as editable inlines (the
+    author is an action officer of the owning command and the plan a draft): their countries, end
+    states, objectives and programs are read once per page, not once per row."""
+    from planning.models import PartnerConsideration, PlanActivity
 
     author = world.user("EUCOM", AO)
     counts = []
@@ -227,6 +227,10 @@ def test_the_authors_draft_page_costs_the_same_queries_however_many_rows_its_inl
         plan.partner_considerations.all().delete()
         for code in countries:
             PartnerConsideration.objects.create(plan=plan, country=Country.objects.get(code=code))
+        for order, objective in enumerate(plan.objectives.all()):  # an activity under each (Encl. 2, 10.b)
+            PlanActivity.objects.create(plan=plan, objective=objective, order=order, title=f"Activity {order}",
+                                        partner=Country.objects.get(code=countries[order % len(countries)]),
+                                        start_date=plan.period_start, end_date=plan.period_start)
         client = client_for(author)
         url = reverse("admin:planning_campaignplan_change", args=[plan.pk])
         client.get(url)
@@ -235,6 +239,7 @@ def test_the_authors_draft_page_costs_the_same_queries_however_many_rows_its_inl
         assert f'name="objectives-{rows - 1}-end_states"' in html and f'name="sections-{rows - 1}-rel_to"' in html
         germany = Country.objects.get(code="DE").pk
         assert f'<option value="{germany}" selected>Germany (DE)</option>' in html
+        assert f'name="activities-{rows}-title" value="Activity {rows}"' in html  # one per objective
         counts.append(len(context.captured_queries))
     assert counts[0] == counts[1], counts
 
@@ -245,7 +250,7 @@ def _task_plan(world, rows: int):
     with ``2 * rows`` comments, a complementary activity per partner, ``rows`` programs used,
     USD(AT&L)'s answer, their history, and a draft of DA's answer."""
     from organizations.models import Country
-    from planning.models import ComplementaryActivity, PartnerConsideration, ProgramUse
+    from planning.models import ComplementaryActivity, PartnerConsideration, PlanActivity, ProgramUse
     from workflow.models import Response
     from workflow.services import form_draft_save, tasker_respond
 
@@ -262,6 +267,12 @@ def _task_plan(world, rows: int):
                                              point_of_contact=f"Embassy office {code}")
     for acronym in ("DA", "DLA", "DON")[:rows]:
         ProgramUse.objects.create(plan=plan, organization=world.orgs[acronym], program=f"Program of {acronym}")
+    # An activity under each objective (Encl. 2, 10.b), with a partner and a function.
+    for order, objective in enumerate(plan.objectives.all()):
+        PlanActivity.objects.create(plan=plan, objective=objective, order=order, title=f"Activity {plan.pk}-{order}",
+                                    partner=Country.objects.get(code="PL"), start_date=plan.period_start,
+                                    end_date=plan.period_start + datetime.timedelta(days=30),
+                                    functions=["intelligence"])
     plan.supporting_organizations.set([world.orgs[a] for a in ("DA", "DON", "DLA")[:rows + 1]])
     plan = transition_perform(document=plan, name="submit", by=world.user("EUCOM", AO))
     taskers = {t.organization.acronym: t for t in Tasker.objects.filter(object_id=plan.pk, step=Step.COORDINATION)
@@ -281,8 +292,9 @@ def _task_plan(world, rows: int):
 def test_the_task_page_takes_at_most_fifteen_queries_whatever_the_plan_holds(world, who):
     """The page a person opens from My work (the coordinator's answer form with their draft, the
     owner's comment matrix, the approver's decision, a reader's view), for a plan with sections,
-    objectives, partners, supporting organizations, comments, taskers and history: at most 15
-    queries, the same for one row of each as for three, and every row still on the page."""
+    objectives and their activities (Encl. 2, 10.b), partners, supporting organizations, comments,
+    taskers and history: at most 15 queries, the same for one row of each as for three, and every row
+    still on the page."""
     from planning.models import CampaignPlan
 
     counts = []
@@ -311,6 +323,8 @@ def test_the_task_page_takes_at_most_fifteen_queries_whatever_the_plan_holds(wor
         for activity in activities:
             assert activity.agency in html and activity.program in html and activity.point_of_contact in html
         assert all(use.program in html for use in plan.programs_used.all())
+        titles = list(plan.activities.values_list("title", flat=True))
+        assert len(titles) == len(plan.objectives.all()) and all(title in html for title in titles)
         for n in range(2 * rows):
             assert f"Comment {plan.pk}-{n}" in html
         assert "Navy assets double-counted" in html
