@@ -14,11 +14,17 @@ declares here the designations that review all its documents (``reviewing_design
 the Joint Staff office and the policy office for campaign plans); anyone else sees a document
 because they own it or are tasked on it. A kind also says whether its owner may approve its own
 documents (``owner_approves``: a campaign support plan is signed by its owning component, a
-campaign plan by its combatant commander)."""
+campaign plan by its combatant commander).
+
+A kind may also say who in a tasked organization is reminded of a tasker of one of its steps
+before the suspense (``reminded_roles``, by step: a monitoring entry due on an initiative is the
+owner's action officers' to write, so theirs to be reminded of); by default every action officer,
+reviewer and approver of the organization is. Escalation after the suspense is the reminder
+policy's (the organization's approvers, then the reviewing authority), whatever the kind."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
@@ -30,19 +36,23 @@ _cleared: dict[type, Callable[[object], QuerySet] | None] = {}
 _reviewing: dict[type, tuple[str, ...]] = {}
 _owner_approves: dict[type, bool] = {}
 _procedure_owner: dict[type, str] = {}
+_reminded_roles: dict[type, dict[str, tuple[str, ...]]] = {}
 
 
 def register_document(model, *, visible: Callable[[object], QuerySet],
                       cleared: Callable[[object], QuerySet] | None = None,
                       reviewing_designations: Iterable[str] = (), owner_approves: bool = False,
-                      procedure_owner: str | None = None) -> None:
+                      procedure_owner: str | None = None,
+                      reminded_roles: Mapping[str, Iterable[str]] | None = None) -> None:
     """``visible(user)``: the documents the user may see (need-to-know and markings).
     ``cleared(user)``: those whose marking the user may see, for rows that already prove
     need-to-know (the user's own taskers); None when the kind carries no marking.
     ``reviewing_designations``: the designated offices that review every document of the kind.
     ``owner_approves``: whether a route may make the document's owner its approver.
     ``procedure_owner``: the designated office that owns the kind's procedure: its action
-    officers and approvers change the kind's routes (``workflow.permissions``); None: no one."""
+    officers and approvers change the kind's routes (``workflow.permissions``); None: no one.
+    ``reminded_roles``: by step, the roles of a tasked organization reminded of a tasker of that
+    step before its suspense (a step not named: every action officer, reviewer and approver)."""
     if not callable(getattr(model, "escalation_organization_ids", None)) and not _has_route_snapshot(model):
         raise ImproperlyConfigured(f"{model.__name__} names no reviewing authority: give it an "
                                    "escalation_organization_ids() method or a route_snapshot field.")
@@ -52,6 +62,8 @@ def register_document(model, *, visible: Callable[[object], QuerySet],
     _owner_approves[model] = owner_approves
     if procedure_owner:
         _procedure_owner[model] = procedure_owner
+    if reminded_roles:
+        _reminded_roles[model] = {step: tuple(roles) for step, roles in reminded_roles.items()}
 
 
 def _model_of(kind) -> type | None:
@@ -73,6 +85,14 @@ def owner_approves(kind) -> bool:
 def procedure_owner(kind) -> str | None:
     """The designation that owns the procedure of ``kind`` (a model or its ``workflow_kind``)."""
     return _procedure_owner.get(_model_of(kind))
+
+
+def reminded_roles(document, step: str) -> tuple[str, ...] | None:
+    """The roles of a tasked organization reminded of a tasker of ``step`` on ``document``, as its
+    kind declares them; None when the kind names none for the step (the reminders' default)."""
+    if document is None:
+        return None
+    return _reminded_roles.get(type(document), {}).get(step)
 
 
 def procedure_owners() -> set[str]:
