@@ -33,9 +33,9 @@ class InitiativesConfig(AppConfig):
                           # DSCA runs assessment, monitoring and evaluation of initiatives (1.k).
                           procedure_owner=Designation.SECURITY_COOPERATION_AGENCY,
                           # A monitoring entry due (the completion tasker) is the owner's action
-                          # officers' to write: theirs the reminders; its approvers are told once it
-                          # is overdue (the reminder policy's escalation), not before.
-                          reminded_roles={Step.COMPLETION: (Role.ACTION_OFFICER,)})
+                          # officers' to write: in their My work, theirs the reminders; its approvers
+                          # are told once it is overdue (the reminder policy's escalation).
+                          tasker_roles={Step.COMPLETION: (Role.ACTION_OFFICER,)})
         register_document(InitiativeEvaluation, visible=evaluations_visible_to, cleared=evaluations_cleared_for,
                           reviewing_designations=(Designation.POLICY_OFFICE,),
                           procedure_owner=Designation.SECURITY_COOPERATION_AGENCY)

@@ -16,11 +16,13 @@ because they own it or are tasked on it. A kind also says whether its owner may 
 documents (``owner_approves``: a campaign support plan is signed by its owning component, a
 campaign plan by its combatant commander).
 
-A kind may also say who in a tasked organization is reminded of a tasker of one of its steps
-before the suspense (``reminded_roles``, by step: a monitoring entry due on an initiative is the
-owner's action officers' to write, so theirs to be reminded of); by default every action officer,
-reviewer and approver of the organization is. Escalation after the suspense is the reminder
-policy's (the organization's approvers, then the reviewing authority), whatever the kind."""
+A kind may also say who in a tasked organization works a tasker of one of its steps
+(``tasker_roles``, by step: a monitoring entry due on an initiative is the owner's action
+officers' to write): My work lists the tasker for them (``workflow.inbox.answering_roles``) and
+the outbox reminds them before its suspense; by default the engine infers who works it, and
+every action officer, reviewer and approver of the organization is reminded. Escalation after the
+suspense is the reminder policy's (the organization's approvers, then the reviewing authority),
+whatever the kind."""
 
 from __future__ import annotations
 
@@ -36,14 +38,14 @@ _cleared: dict[type, Callable[[object], QuerySet] | None] = {}
 _reviewing: dict[type, tuple[str, ...]] = {}
 _owner_approves: dict[type, bool] = {}
 _procedure_owner: dict[type, str] = {}
-_reminded_roles: dict[type, dict[str, tuple[str, ...]]] = {}
+_tasker_roles: dict[type, dict[str, tuple[str, ...]]] = {}
 
 
 def register_document(model, *, visible: Callable[[object], QuerySet],
                       cleared: Callable[[object], QuerySet] | None = None,
                       reviewing_designations: Iterable[str] = (), owner_approves: bool = False,
                       procedure_owner: str | None = None,
-                      reminded_roles: Mapping[str, Iterable[str]] | None = None) -> None:
+                      tasker_roles: Mapping[str, Iterable[str]] | None = None) -> None:
     """``visible(user)``: the documents the user may see (need-to-know and markings).
     ``cleared(user)``: those whose marking the user may see, for rows that already prove
     need-to-know (the user's own taskers); None when the kind carries no marking.
@@ -51,8 +53,8 @@ def register_document(model, *, visible: Callable[[object], QuerySet],
     ``owner_approves``: whether a route may make the document's owner its approver.
     ``procedure_owner``: the designated office that owns the kind's procedure: its action
     officers and approvers change the kind's routes (``workflow.permissions``); None: no one.
-    ``reminded_roles``: by step, the roles of a tasked organization reminded of a tasker of that
-    step before its suspense (a step not named: every action officer, reviewer and approver)."""
+    ``tasker_roles``: by step, the roles of a tasked organization who work a tasker of that step
+    (My work, and the reminders before its suspense); a step not named: the engine's default."""
     if not callable(getattr(model, "escalation_organization_ids", None)) and not _has_route_snapshot(model):
         raise ImproperlyConfigured(f"{model.__name__} names no reviewing authority: give it an "
                                    "escalation_organization_ids() method or a route_snapshot field.")
@@ -62,8 +64,8 @@ def register_document(model, *, visible: Callable[[object], QuerySet],
     _owner_approves[model] = owner_approves
     if procedure_owner:
         _procedure_owner[model] = procedure_owner
-    if reminded_roles:
-        _reminded_roles[model] = {step: tuple(roles) for step, roles in reminded_roles.items()}
+    if tasker_roles:
+        _tasker_roles[model] = {step: tuple(roles) for step, roles in tasker_roles.items()}
 
 
 def _model_of(kind) -> type | None:
@@ -87,12 +89,12 @@ def procedure_owner(kind) -> str | None:
     return _procedure_owner.get(_model_of(kind))
 
 
-def reminded_roles(document, step: str) -> tuple[str, ...] | None:
-    """The roles of a tasked organization reminded of a tasker of ``step`` on ``document``, as its
-    kind declares them; None when the kind names none for the step (the reminders' default)."""
-    if document is None:
+def tasker_roles(kind, step: str) -> tuple[str, ...] | None:
+    """The roles of a tasked organization who work a tasker of ``step`` on a document of ``kind``
+    (a model or a document), as the kind declares them; None when it names none for the step."""
+    if kind is None:
         return None
-    return _reminded_roles.get(type(document), {}).get(step)
+    return _tasker_roles.get(kind if isinstance(kind, type) else type(kind), {}).get(step)
 
 
 def procedure_owners() -> set[str]:

@@ -91,3 +91,17 @@ def test_other_taskers_of_an_initiative_still_remind_every_member_of_the_tasked_
     tasker = open_taskers(initiative, step=Step.APPROVAL).get()  # DSCA's approval of the design
     reminders = [users for (kind, _), users in _planned(tasker).items() if kind == StepKind.REMINDER]
     assert reminders and all(users == {"dsca_approver", "dsca_reviewer"} for users in reminders)
+
+
+def test_the_monitoring_entry_due_is_in_the_action_officers_my_work_not_the_approvers(world):
+    from workflow.inbox import my_work
+
+    with time_machine.travel(NOW, tick=False):
+        initiative = approved(world)
+
+        def due_for(user):
+            return [item for item in my_work(user).items  # the tasker to work, not a decision to take
+                    if item.kind == "initiative" and item.document_id == initiative.pk and item.what == "answer"]
+
+        assert due_for(world.user("EUCOM", AO))  # theirs to write
+        assert not due_for(world.user("EUCOM", APP)) and not due_for(world.user("EUCOM", REV))
