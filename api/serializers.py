@@ -139,6 +139,20 @@ def fad_today_of(country_id, context) -> dict | None:
     return FADBriefSerializer(row).data if row is not None else None
 
 
+def fad_today_of_partner(country_id, partner_organization: str, context) -> dict | None:
+    """The FAD of today of a partner named as a FAD names one: a country (``country_id``), or else a
+    partner organization by name (any case); read once per response like ``fad_today_of``."""
+    if country_id is not None or not partner_organization:
+        return fad_today_of(country_id, context)
+    if context is None:
+        context = {}
+    if "_fads_today_of_organizations" not in context:
+        context["_fads_today_of_organizations"] = {
+            row.partner_organization.upper(): row for row in fad_assignments_on().filter(country__isnull=True)}
+    row = context["_fads_today_of_organizations"].get(partner_organization.strip().upper())
+    return FADBriefSerializer(row).data if row is not None else None
+
+
 class FADAssignmentSerializer(serializers.ModelSerializer):
     country = CountryCodeField(read_only=True, allow_null=True, help_text="ISO 3166-1 alpha-2 (or null: an "
                                                                            "organization)")
@@ -1029,15 +1043,20 @@ class ManpowerChangeRequestWriteSerializer(serializers.Serializer):
 
 class MaterielDiversionRequestSerializer(serializers.ModelSerializer):
     owner = AcronymField(read_only=True, help_text="The requesting office (a combatant command or Military Department).")
-    partner = CountryCodeField(read_only=True, help_text="ISO 3166-1 alpha-2 of the partner country.")
-    partner_name = serializers.CharField(source="partner.name", read_only=True)
+    partner = CountryCodeField(read_only=True, allow_null=True,
+                               help_text="ISO 3166-1 alpha-2 of the partner country (null: a partner organization).")
+    partner_organization = serializers.CharField(
+        read_only=True, help_text="The partner organization, by name (blank: a partner country).")
+    partner_name = serializers.CharField(read_only=True, help_text="The partner's name: the country's or the "
+                                                                   "organization's.")
     partner_fad = serializers.SerializerMethodField(help_text="The partner's force/activity designator today.")
     rel_to = CountryCodeField(many=True, read_only=True)
     created_by = nullable(UsernameField)
 
     class Meta:
         model = MaterielDiversionRequest
-        fields = ["id", "title", "owner", "partner", "partner_name", "partner_fad", "item", "quantity", "unit",
+        fields = ["id", "title", "owner", "partner", "partner_organization", "partner_name", "partner_fad", "item",
+                  "quantity", "unit",
                   "source", "urgency", "needed_by", "justification", "state", "classification", "noforn", "rel_to",
                   "dsca_advice", "competing_needs", "priority_recommendation", "partner_fad_at_decision",
                   "decision_note", "return_reason", "created_by", "created_at", "submitted_at", "decided_at"]
@@ -1045,7 +1064,7 @@ class MaterielDiversionRequestSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(FADBriefSerializer(allow_null=True))
     def get_partner_fad(self, request) -> dict | None:
-        return fad_today_of(request.partner_id, self.context)
+        return fad_today_of_partner(request.partner_id, request.partner_organization, self.context)
 
 
 class MaterielDiversionRequestWriteSerializer(serializers.Serializer):
@@ -1054,7 +1073,12 @@ class MaterielDiversionRequestWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     owner = AcronymField(required=False, allow_null=True,
                          help_text="The requesting office (to create; needed when you act for more than one).")
-    partner = CountryCodeField(required=False, help_text="ISO 3166-1 alpha-2 of the partner country.")
+    partner = CountryCodeField(required=False, allow_null=True,
+                               help_text="ISO 3166-1 alpha-2 of the partner country (or name a partner_organization; "
+                                         "naming one replaces the other, naming both is refused).")
+    partner_organization = serializers.CharField(
+        required=False, allow_blank=True, max_length=200,
+        help_text="Or the partner organization, by name, e.g. “NATO Support and Procurement Agency”.")
     # Blank text is the service's to refuse, in its words (``request_write``).
     item = serializers.CharField(max_length=200, required=False, allow_blank=True)
     quantity = serializers.IntegerField(min_value=1, max_value=2_147_483_647, required=False)

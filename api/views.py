@@ -857,11 +857,12 @@ class MaterielDiversionRequestViewSet(WrittenThroughServiceMixin, RoutedDocument
         given.is_valid(raise_exception=True)
         values = dict(given.validated_data)
         owner, partner = values.pop("owner", None), values.pop("partner", None)
+        partner_organization = values.pop("partner_organization", materiel_services.KEEP)
         if document is not None and owner is not None and owner.pk != document.owner_id:
             raise InvalidInput("The requesting office is chosen when the request is created.",
                                {"owner": ["The requesting office cannot change."]})
         saved = materiel_services.request_write(by=request.user, request=document, owner=owner, partner=partner,
-                                                fields=values)
+                                                partner_organization=partner_organization, fields=values)
         return self._written(saved, document)
 
 

@@ -10,7 +10,8 @@ class InitiativesConfig(AppConfig):
         from . import permissions
 
         permissions.register()
-        from organizations.models import Designation
+        from organizations.models import Designation, Role
+        from workflow.models import Step
         from workflow.registry import register_document
         from workflow.rules import workflow_install
 
@@ -30,7 +31,11 @@ class InitiativesConfig(AppConfig):
         register_document(Initiative, visible=initiatives_visible_to, cleared=initiatives_cleared_for,
                           reviewing_designations=(Designation.SECURITY_COOPERATION_AGENCY,),
                           # DSCA runs assessment, monitoring and evaluation of initiatives (1.k).
-                          procedure_owner=Designation.SECURITY_COOPERATION_AGENCY)
+                          procedure_owner=Designation.SECURITY_COOPERATION_AGENCY,
+                          # A monitoring entry due (the completion tasker) is the owner's action
+                          # officers' to write: in their My work, theirs the reminders; its approvers
+                          # are told once it is overdue (the reminder policy's escalation).
+                          tasker_roles={Step.COMPLETION: (Role.ACTION_OFFICER,)})
         register_document(InitiativeEvaluation, visible=evaluations_visible_to, cleared=evaluations_cleared_for,
                           reviewing_designations=(Designation.POLICY_OFFICE,),
                           procedure_owner=Designation.SECURITY_COOPERATION_AGENCY)

@@ -57,8 +57,9 @@ def _fads(*, fiscal_start: datetime.date, stdout) -> None:
 
 
 def _request(*, owner, by, partner, title, **fields):
-    return request_write(by=by, owner=owner, partner=Country.objects.get(code=partner),
-                         fields={"title": f"{title} {TRAINING}", **fields})
+    """A request to a partner country (its code) or a partner organization (its name)."""
+    named = {"partner": Country.objects.get(code=partner)} if len(partner) == 2 else {"partner_organization": partner}
+    return request_write(by=by, owner=owner, **named, fields={"title": f"{title} {TRAINING}", **fields})
 
 
 def _submitted(request):
@@ -67,7 +68,8 @@ def _submitted(request):
 
 @transaction.atomic
 def load(*, stdout) -> None:
-    """The FADs, then this fiscal year's requests: approved on DSCA's advice, approved after the
+    """The FADs, then this fiscal year's requests: approved on DSCA's advice (one to a partner
+    organization, the NATO Support and Procurement Agency), approved after the
     Chairman's priorities, disapproved, awaiting the Chairman, awaiting USD(P), in consultation,
     returned and a draft."""
     needed = (Designation.SECURITY_COOPERATION_AGENCY, Designation.JOINT_STAFF, Designation.POLICY_OFFICE)
@@ -98,6 +100,17 @@ def load(*, stdout) -> None:
     approved = transition_perform(document=approved, name="advise", by=dsca,
                                   comment="No competing partner need for these sets; recommend approval (training data).")
     transition_perform(document=approved, name="approve", by=usdp, comment="Approved (training data).")
+
+    # Approved to a partner organization (its FAD, the Chairman's, recorded at the decision).
+    allied = _submitted(_request(
+        owner=eucom, by=eucom_ao, partner="NATO Support and Procurement Agency",
+        title="Spare engines for the NATO Heavy Airlift Wing fleet", item="F117-PW-100 engine", quantity=2,
+        unit="each", source="Air Force C-17 spares pool", urgency=Urgency.PRIORITY,
+        needed_by=fiscal_start + datetime.timedelta(days=120),
+        justification="Two of the multinational fleet's three aircraft are grounded awaiting engines."))
+    allied = transition_perform(document=allied, name="advise", by=dsca,
+                                comment="The spares pool is above its floor; recommend approval (training data).")
+    transition_perform(document=allied, name="approve", by=usdp, comment="Approved (training data).")
 
     # Competing needs: the Chairman's priorities, then USD(P) approves.
     competing = _submitted(_request(
@@ -157,5 +170,5 @@ def load(*, stdout) -> None:
     # A draft.
     _request(owner=army, by=army_ao, partner="JO", title="Armoured vehicles for Jordan", item="M1151 HMMWV, armored",
              quantity=20, unit="each", source="Army excess defence articles", urgency=Urgency.ROUTINE, justification="")
-    stdout.write("materiel diversion requests: 8 created (2 approved, disapproved, awaiting the Chairman, awaiting "
-                 "USD(P), in consultation, returned, draft)")
+    stdout.write("materiel diversion requests: 9 created (3 approved, one to a partner organization, disapproved, "
+                 "awaiting the Chairman, awaiting USD(P), in consultation, returned, draft)")

@@ -37,13 +37,17 @@ class DiversionState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+PARTNER_NONE = "Name the partner it goes to: a partner country or a partner organization."
+PARTNER_ONE = "Name one partner: a partner country or a partner organization, not both."
+PARTNER_EXACTLY_ONE = "Name the partner it goes to: one partner country or one partner organization, not both."
+
 IN_FLIGHT = (DiversionState.CONSULTATION, DiversionState.PRIORITIES, DiversionState.DECISION)
 EDITABLE = (DiversionState.DRAFT, DiversionState.RETURNED)
 
 
 class MaterielDiversionRequest(RoutedDocument, MarkingFields):
-    """A request to divert materiel or equipment (item, quantity, source) to a partner country,
-    with its justification and urgency. Owned by the requesting office (a combatant command or a
+    """A request to divert materiel or equipment (item, quantity, source) to a partner country or
+    a partner organization (one of the two, as a FAD names its partner), with its justification and urgency. Owned by the requesting office (a combatant command or a
     Military Department); DSCA consults (1.g) and says whether competing partner needs remain
     unresolved; the Chairman then recommends priorities (9.g); USD(P) approves or disapproves
     (1.g)."""
@@ -58,8 +62,11 @@ class MaterielDiversionRequest(RoutedDocument, MarkingFields):
     unit = models.CharField(max_length=40, default="each", help_text="Each, set, lot, round...")
     source = models.CharField(max_length=200, help_text="Where it is diverted from: a stock, a program, a unit, "
                                                         "an FMS case.")
-    partner = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+",
-                                help_text="The partner country it goes to.")
+    partner = models.ForeignKey(Country, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                help_text="The partner country it goes to (or name a partner organization).")
+    partner_organization = models.CharField(max_length=200, blank=True,
+                                            help_text="Or the partner organization it goes to (instead of a country), "
+                                                      "by its name: “NATO Support and Procurement Agency”.")
     justification = models.TextField(blank=True)
     urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.ROUTINE)
     needed_by = models.DateField(null=True, blank=True)
@@ -85,7 +92,14 @@ class MaterielDiversionRequest(RoutedDocument, MarkingFields):
         ordering = ["-updated_at"]
         verbose_name = "materiel diversion request"
         indexes = [models.Index(fields=["owner", "state"])]
-        constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=1), name="diversion_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="diversion_quantity_positive"),
+            # One partner, as a FAD names one (``organizations.FADAssignment``): a country or an organization.
+            models.CheckConstraint(condition=models.Q(partner__isnull=False, partner_organization="")
+                                   | models.Q(partner__isnull=True) & ~models.Q(partner_organization=""),
+                                   name="diversion_names_one_partner",
+                                   violation_error_message=PARTNER_EXACTLY_ONE),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -95,8 +109,13 @@ class MaterielDiversionRequest(RoutedDocument, MarkingFields):
         return self.state in EDITABLE
 
     @property
-    def partner_fad(self):
-        """The partner's FAD assignment in force today (``organizations``), or None."""
-        from organizations.selectors import fad_of_country
+    def partner_name(self) -> str:
+        """The partner's name: the country's, or the partner organization's."""
+        return self.partner.name if self.partner_id else self.partner_organization
 
-        return fad_of_country(self.partner_id)
+    @property
+    def partner_fad(self):
+        """The partner's (country or organization) FAD assignment in force today (``organizations``), or None."""
+        from organizations.selectors import fad_of_partner
+
+        return fad_of_partner(country=self.partner_id, partner_organization=self.partner_organization)

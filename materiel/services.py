@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import Designation, Organization, Role
-from organizations.selectors import acting_capacity_among, fad_of_country, organization_ids_acting_for
+from organizations.selectors import acting_capacity_among, fad_of_partner, organization_ids_acting_for
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
 from workflow.models import Response, Step
 from workflow.rules import TransitionContext
@@ -33,11 +33,12 @@ from workflow.services import (
     taskers_issue,
 )
 
-from .models import EDITABLE, MaterielDiversionRequest, Urgency
+from .models import EDITABLE, PARTNER_NONE, PARTNER_ONE, MaterielDiversionRequest, Urgency
 
 EDITABLE_FIELDS = ("title", "item", "quantity", "unit", "source", "justification", "urgency", "needed_by",
                    "classification", "noforn")
 REQUESTER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
+KEEP = None  # a partner argument not given: the request keeps its partner
 
 
 # --- the request: content ------------------------------------------------------------------
@@ -66,11 +67,14 @@ def requesting_offices(user):
 
 @transaction.atomic
 def request_write(*, by, request: MaterielDiversionRequest | None = None, owner: Organization | None = None,
-                  partner=None, fields: Mapping, rel_to: Iterable | None = None) -> MaterielDiversionRequest:
+                  partner=KEEP, partner_organization: str | None = KEEP, fields: Mapping,
+                  rel_to: Iterable | None = None) -> MaterielDiversionRequest:
     """Create (``request`` None) or change a request, all or nothing. A new one names its
-    requesting office (``owner``: one the writer acts for; the only one, when they act for one)
-    and its partner country. Written by the owner's action officers and approvers, while a draft
-    or returned. Refusals name their field."""
+    requesting office (``owner``: one the writer acts for; the only one, when they act for one).
+    Its partner is one of two, as a FAD names one: a partner country (``partner``) or a partner
+    organization by name (``partner_organization``); naming one replaces the other, naming both
+    is refused, and so is neither. Written by the owner's action officers and approvers, while a
+    draft or returned. Refusals name their field."""
     errors: dict[str, list[str]] = {}
     if request is None:
         if owner is None:
@@ -91,8 +95,7 @@ def request_write(*, by, request: MaterielDiversionRequest | None = None, owner:
     else:
         request = MaterielDiversionRequest.objects.select_for_update().get(pk=request.pk)
         request_assert_editable(request=request, by=by)
-    if partner is not None:
-        request.partner = partner
+    _partner_apply(request, partner=partner, partner_organization=partner_organization, errors=errors)
     for name in EDITABLE_FIELDS:
         if name in fields:
             value = fields[name]
@@ -105,8 +108,8 @@ def request_write(*, by, request: MaterielDiversionRequest | None = None, owner:
         errors.setdefault("quantity", []).append("Give a quantity of at least 1.")
     if not request.source:
         errors.setdefault("source", []).append("Say where the materiel is diverted from (a stock, a program, a unit).")
-    if not request.partner_id:
-        errors.setdefault("partner", []).append("Name the partner country it goes to.")
+    if not errors.get("partner_organization") and not request.partner_id and not request.partner_organization:
+        errors.setdefault("partner", []).append(PARTNER_NONE)
     if request.urgency not in Urgency.values:
         errors.setdefault("urgency", []).append("Choose routine, priority or urgent.")
     if errors:
@@ -120,6 +123,22 @@ def request_write(*, by, request: MaterielDiversionRequest | None = None, owner:
         request.rel_to.set(rel_to)
     _refuse_marking_beyond_reader(request=request, by=by)
     return request
+
+
+def _partner_apply(request: MaterielDiversionRequest, *, partner, partner_organization: str | None,
+                   errors: dict[str, list[str]]) -> None:
+    """Name the request's partner: a country, or a partner organization (``KEEP``: not given).
+    ``partner_organization`` given blank, with no country, clears only the organization."""
+    name = (partner_organization or "").strip() if partner_organization is not KEEP else KEEP
+    if partner is not KEEP and name:
+        errors.setdefault("partner_organization", []).append(PARTNER_ONE)
+        return
+    if partner is not KEEP:
+        request.partner, request.partner_organization = partner, ""
+    elif name:
+        request.partner, request.partner_organization = None, name
+    elif name is not KEEP:
+        request.partner_organization = ""
 
 
 def _refuse_marking_beyond_reader(*, request: MaterielDiversionRequest, by) -> None:
@@ -195,7 +214,7 @@ def request_recommend_priorities(request: MaterielDiversionRequest, context: Tra
 
 
 def _decide(request: MaterielDiversionRequest, context: TransitionContext) -> None:
-    assignment = fad_of_country(request.partner_id)
+    assignment = fad_of_partner(country=request.partner_id, partner_organization=request.partner_organization)
     request.partner_fad_at_decision = assignment.designator if assignment is not None else ""
     request.decision_note = context.comment
     request.decided_at = timezone.now()

@@ -297,6 +297,28 @@ def fad_of_country(country, *, on: datetime.date | None = None):
     return fads_of_countries([country], on=on).get(getattr(country, "pk", country))
 
 
+def fads_of_partner_organizations(names: Iterable[str], *, on: datetime.date | None = None) -> dict[str, object]:
+    """The FAD assignment in force on ``on`` of each of the partner organizations ``names`` that
+    has one, by the name in upper case (a partner organization is named the same whatever the
+    case, as ``fad_assign`` matches it): one query, for a list of partners."""
+    wanted = {name.strip().upper() for name in names if name and name.strip()}
+    if not wanted:
+        return {}
+    from django.db.models.functions import Upper
+
+    rows = fad_assignments_on(on=on).filter(country__isnull=True).annotate(key=Upper("partner_organization"))
+    return {row.key: row for row in rows.filter(key__in=wanted)}
+
+
+def fad_of_partner(*, country=None, partner_organization: str = "", on: datetime.date | None = None):
+    """The FAD assignment in force on ``on`` of a partner named as a FAD names one: a country (a
+    row or an id), or else a partner organization by name; None when the Chairman assigned none."""
+    if country is not None:
+        return fad_of_country(country, on=on)
+    name = (partner_organization or "").strip()
+    return fads_of_partner_organizations([name], on=on).get(name.upper()) if name else None
+
+
 def fad_words(assignment) -> str:
     """How a partner's FAD reads beside its name: “FAD II (since 1 October 2025)”, or “No FAD assigned”."""
     if assignment is None:

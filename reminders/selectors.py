@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from organizations.models import Role
 from organizations.selectors import memberships_active
 from workflow.models import Tasker
-from workflow.registry import escalation_documents, escalation_organization_ids
+from workflow.registry import escalation_documents, escalation_organization_ids, tasker_roles
 
 from .models import Audience, Notification, ReminderPolicy, ReminderStep
 
@@ -87,7 +87,11 @@ class Recipients:
         if audience == Audience.TASKED_ORGANIZATION:
             if tasker.assignee_id:
                 return [tasker.assignee_id]
-            return self.members([tasker.organization_id], TASKED_ORGANIZATION_ROLES)
+            # Those the document's kind says answer a tasker of this step (``workflow.registry``),
+            # or every member who may when it names none, or nobody holds those roles today.
+            roles = tasker_roles(document, tasker.step)
+            return ((roles and self.members([tasker.organization_id], roles))
+                    or self.members([tasker.organization_id], TASKED_ORGANIZATION_ROLES))
         if audience == Audience.ORGANIZATION_APPROVERS:
             return self.members([tasker.organization_id], [Role.APPROVER])
         if audience == Audience.REVIEWING_AUTHORITY:

@@ -38,7 +38,7 @@ from organizations.models import Organization
 from organizations.selectors import acting_roles, active_account, organization_ids_acting_for
 from runtime.request_memo import request_memo
 
-from . import services
+from . import registry, services
 from .admin_urls import change_url
 from .calendar import add_working_days, is_working_day
 from .models import OPEN_TASKER_STATES, ROLES_WHO_ANSWER, Comment, Step, Tasker
@@ -105,7 +105,11 @@ def answering_roles(model, step: str) -> tuple[frozenset[str], bool]:
     answered by reviewers and approvers (``services.tasker_respond``); another step is worked by
     the roles of the kind's actor rules for that step (an approval tasker: the approving
     organization's approvers), or else by those of the transitions out of the states whose
-    answering step it is (an assessment's completion: its owner's action officers and approvers)."""
+    answering step it is (an assessment's completion: its owner's action officers and approvers).
+    A kind may name them itself for a step (``registry.tasker_roles``)."""
+    declared = registry.tasker_roles(model, step)  # the kind's own word (an initiative's monitoring due)
+    if declared:
+        return frozenset(declared), False
     if step in services.RESPONSES_BY_STEP:
         return frozenset(ROLES_WHO_ANSWER), step == Step.COORDINATION
     workflow = getattr(model, "workflow", None)

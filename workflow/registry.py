@@ -14,11 +14,19 @@ declares here the designations that review all its documents (``reviewing_design
 the Joint Staff office and the policy office for campaign plans); anyone else sees a document
 because they own it or are tasked on it. A kind also says whether its owner may approve its own
 documents (``owner_approves``: a campaign support plan is signed by its owning component, a
-campaign plan by its combatant commander)."""
+campaign plan by its combatant commander).
+
+A kind may also say who in a tasked organization works a tasker of one of its steps
+(``tasker_roles``, by step: a monitoring entry due on an initiative is the owner's action
+officers' to write): My work lists the tasker for them (``workflow.inbox.answering_roles``) and
+the outbox reminds them before its suspense; by default the engine infers who works it, and
+every action officer, reviewer and approver of the organization is reminded. Escalation after the
+suspense is the reminder policy's (the organization's approvers, then the reviewing authority),
+whatever the kind."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
@@ -30,19 +38,23 @@ _cleared: dict[type, Callable[[object], QuerySet] | None] = {}
 _reviewing: dict[type, tuple[str, ...]] = {}
 _owner_approves: dict[type, bool] = {}
 _procedure_owner: dict[type, str] = {}
+_tasker_roles: dict[type, dict[str, tuple[str, ...]]] = {}
 
 
 def register_document(model, *, visible: Callable[[object], QuerySet],
                       cleared: Callable[[object], QuerySet] | None = None,
                       reviewing_designations: Iterable[str] = (), owner_approves: bool = False,
-                      procedure_owner: str | None = None) -> None:
+                      procedure_owner: str | None = None,
+                      tasker_roles: Mapping[str, Iterable[str]] | None = None) -> None:
     """``visible(user)``: the documents the user may see (need-to-know and markings).
     ``cleared(user)``: those whose marking the user may see, for rows that already prove
     need-to-know (the user's own taskers); None when the kind carries no marking.
     ``reviewing_designations``: the designated offices that review every document of the kind.
     ``owner_approves``: whether a route may make the document's owner its approver.
     ``procedure_owner``: the designated office that owns the kind's procedure: its action
-    officers and approvers change the kind's routes (``workflow.permissions``); None: no one."""
+    officers and approvers change the kind's routes (``workflow.permissions``); None: no one.
+    ``tasker_roles``: by step, the roles of a tasked organization who work a tasker of that step
+    (My work, and the reminders before its suspense); a step not named: the engine's default."""
     if not callable(getattr(model, "escalation_organization_ids", None)) and not _has_route_snapshot(model):
         raise ImproperlyConfigured(f"{model.__name__} names no reviewing authority: give it an "
                                    "escalation_organization_ids() method or a route_snapshot field.")
@@ -52,6 +64,8 @@ def register_document(model, *, visible: Callable[[object], QuerySet],
     _owner_approves[model] = owner_approves
     if procedure_owner:
         _procedure_owner[model] = procedure_owner
+    if tasker_roles:
+        _tasker_roles[model] = {step: tuple(roles) for step, roles in tasker_roles.items()}
 
 
 def _model_of(kind) -> type | None:
@@ -73,6 +87,14 @@ def owner_approves(kind) -> bool:
 def procedure_owner(kind) -> str | None:
     """The designation that owns the procedure of ``kind`` (a model or its ``workflow_kind``)."""
     return _procedure_owner.get(_model_of(kind))
+
+
+def tasker_roles(kind, step: str) -> tuple[str, ...] | None:
+    """The roles of a tasked organization who work a tasker of ``step`` on a document of ``kind``
+    (a model or a document), as the kind declares them; None when it names none for the step."""
+    if kind is None:
+        return None
+    return _tasker_roles.get(kind if isinstance(kind, type) else type(kind), {}).get(step)
 
 
 def procedure_owners() -> set[str]:

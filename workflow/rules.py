@@ -67,8 +67,19 @@ class ActorRule:
             return capacity, ""
         organizations = self.organizations(document)  # named in the refusal
         roles = " or ".join(Role(r).label.lower() for r in self.roles)
-        names = ", ".join(str(o) for o in organizations) or "no organization"
+        if not organizations:
+            return None, f"Only {self.description} may do this: {with_article(roles)} of {self.nobody_words()}."
+        names = ", ".join(str(o) for o in organizations)
         return None, f"Only {self.description} may do this: {with_article(roles)} of {names}."
+
+    def nobody_words(self) -> str:
+        """What a refusal says when the rule names no organization on the document now."""
+        return "no organization"
+
+    def refusal_names_nobody(self, why: str) -> bool:
+        """Whether ``why`` (this rule's refusal) names no organization: among several rules, the
+        refusal of one that names someone says better who may act now."""
+        return why.endswith(f" of {self.nobody_words()}.")
 
     def candidates(self, model, user) -> Q | None:
         """A filter on ``model``'s documents keeping those this rule could let ``user`` act on
@@ -110,6 +121,13 @@ class TaskedRole(ActorRule):
         from .selectors import document_taskers
 
         return [t.organization for t in document_taskers(document, step=self.step, open_only=True)]
+
+    def nobody_words(self) -> str:
+        from .models import Step
+
+        step = Step(self.step).label.lower() if self.step in Step.values else self.step
+        return (f"an office with an open {step} tasker on it, and none has one now (its {step} is answered, or "
+                "not yet asked)")
 
     def candidates(self, model, user) -> Q | None:
         from django.contrib.contenttypes.models import ContentType

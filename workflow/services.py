@@ -440,9 +440,11 @@ def _evaluate(document, rules: TransitionRules, sources: set[str] | None, user) 
         capacity, why = actor.resolve(document, user)
         if capacity:
             break
-        actor_reasons.append(why)
-    if capacity is None:
-        reasons.extend(actor_reasons[:1])
+        actor_reasons.append((actor, why))
+    if capacity is None and actor_reasons:
+        # The refusal of the first rule naming someone now (a step's open tasker), else the first.
+        named = [why for actor, why in actor_reasons if not actor.refusal_names_nobody(why)]
+        reasons.append(named[0] if named else actor_reasons[0][1])
     reasons.extend(rules.unmet(document))
     return capacity, reasons
 

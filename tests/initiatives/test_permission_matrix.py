@@ -1,21 +1,29 @@
 """Every (state, transition, person): exactly the people the route names may make each
-transition of an initiative and of an evaluation; everyone else is refused with a reason, and
-nothing changes."""
+transition of an initiative and of an evaluation, in every state; everyone else is refused with a
+reason that says why (who may, the state that does not allow it, or what it waits for), and nothing
+changes."""
 
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 import time_machine
 
-from initiatives.models import Initiative, InitiativeEvaluation
+from initiatives.models import EvaluationState, Initiative, InitiativeEvaluation, InitiativeState
 from initiatives.services import evaluation_write
 from organizations.models import Role
 from workflow.exceptions import TransitionRefused
 from workflow.models import Response
 from workflow.selectors import open_taskers
-from workflow.services import tasker_respond, transition_perform, transitions_available
+from workflow.services import (
+    kind_label,
+    state_label,
+    tasker_respond,
+    transition_perform,
+    transitions_available,
+)
 
 AO, REV, APP = Role.ACTION_OFFICER, Role.REVIEWER, Role.APPROVER
 NOW = datetime.datetime(2026, 11, 30, 17, 0, tzinfo=datetime.UTC)
@@ -34,6 +42,7 @@ INITIATIVE = {
     "returned": {"submit": {"command action officer"}, "withdraw": OWNERS},
     "approved": {"close": {"command approver"}},
     "closed": {},
+    "withdrawn": {},
 }
 EVALUATORS = {"DSCA action officer", "DSCA approver"}
 EVALUATION = {
@@ -44,13 +53,34 @@ EVALUATION = {
                  "withdraw": EVALUATORS},
     "returned": {"submit": {"DSCA action officer"}, "withdraw": EVALUATORS},
     "approved": {},
+    "withdrawn": {},
 }
+# What the command's coordination (the evaluation's consultation tasker) answered leaves nobody to
+# return it: the refusal says so (``workflow.rules.TaskedRole``), never "of no organization".
+ANSWERED = ("an office with an open consultation tasker on it, and none has one now (its consultation is answered, "
+            "or not yet asked)")
+
+
+def says_why(reason: str, document) -> bool:
+    """A refusal names who may (the office and role), the state that does not allow it, or what
+    the transition waits for."""
+    return (reason == f"Not possible while the {kind_label(document)} is {state_label(document)}."
+            or bool(re.fullmatch(r"Only .+ may do this: an? [a-z ]+ of [A-Z(][^ ]*\.", reason))
+            or reason.endswith(f" of {ANSWERED}.")
+            or bool(re.fullmatch(r"Waiting for the coordination of [A-Z(][^ ]*\.", reason)))
+
+
+def test_every_state_has_its_row():
+    assert set(INITIATIVE) == set(InitiativeState.values)
+    assert {situation.split(",")[0] for situation in EVALUATION} == set(EvaluationState.values)
 
 
 def _initiative_in(world, situation: str) -> Initiative:
     initiative = world.initiative()
     if situation == "draft":
         return initiative
+    if situation == "withdrawn":
+        return transition_perform(document=initiative, name="withdraw", by=world.user("EUCOM", APP), comment="x")
     initiative = transition_perform(document=initiative, name="submit", by=world.user("EUCOM", AO))
     if situation == "concurrence":
         return initiative
@@ -72,6 +102,8 @@ def _evaluation_in(world, situation: str) -> InitiativeEvaluation:
         "evaluator": "DSCA AM&E", "findings": "F.", "recommendations": "R.", "rating": "met"})
     if situation == "draft":
         return evaluation
+    if situation == "withdrawn":
+        return transition_perform(document=evaluation, name="withdraw", by=world.user("DSCA", APP), comment="x")
     evaluation = transition_perform(document=evaluation, name="submit", by=world.user("DSCA", AO))
     if situation == "coordination":
         return evaluation
@@ -96,7 +128,8 @@ def _check(document, expected, world, situation):
             assert option.allowed is should, (situation, person, option.name, option.reasons)
             if should:
                 continue
-            assert option.reasons, (situation, person, option.name)
+            assert option.reasons and all(says_why(r, document) for r in option.reasons), (
+                situation, person, option.name, option.reasons)
             with pytest.raises(TransitionRefused) as refusal:
                 transition_perform(document=document, name=option.name, by=user, comment="a reason")
             assert set(option.reasons) <= set(refusal.value.reasons)

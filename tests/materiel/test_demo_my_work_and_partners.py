@@ -37,6 +37,10 @@ def test_the_demo_has_a_year_of_fads_and_requests_in_every_stage_and_a_second_lo
     recommended = MaterielDiversionRequest.objects.exclude(priority_recommendation="").filter(
         state=DiversionState.APPROVED).get()
     assert recommended.partner_fad_at_decision == "II"
+    # One request goes to a partner organization, decided with that organization's FAD of the day.
+    allied = MaterielDiversionRequest.objects.get(partner__isnull=True)
+    assert (allied.partner_organization, allied.state, allied.partner_fad_at_decision) == (
+        "NATO Support and Procurement Agency", DiversionState.APPROVED, "III")
     philippines = FADAssignment.objects.filter(country__code="PH").order_by("effective_from")
     assert [(f.designator, f.effective_until is None) for f in philippines] == [("III", False), ("II", True)]
     assert all(f.effective_from <= datetime.date(2026, 11, 30) for f in FADAssignment.objects.all())

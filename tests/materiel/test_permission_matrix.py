@@ -1,18 +1,19 @@
 """Every (state, transition, person): exactly the people the directive names may make each
-transition of a materiel diversion request; everyone else is refused with a reason, and nothing
-changes."""
+transition of a materiel diversion request, in every state; everyone else is refused with a reason
+that says why (who may, or the state that does not allow it), and nothing changes."""
 
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 import time_machine
 
-from materiel.models import MaterielDiversionRequest
+from materiel.models import DiversionState, MaterielDiversionRequest
 from organizations.models import Role
 from workflow.exceptions import TransitionRefused
-from workflow.services import transition_perform, transitions_available
+from workflow.services import state_label, transition_perform, transitions_available
 
 AO, REV, APP = Role.ACTION_OFFICER, Role.REVIEWER, Role.APPROVER
 NOW = datetime.datetime(2026, 11, 30, 17, 0, tzinfo=datetime.UTC)
@@ -36,9 +37,16 @@ EXPECTED = {
     "returned": {"submit": {"command action officer"}, "withdraw": REQUESTERS},
     "approved": {},
     "disapproved": {},
+    "withdrawn": {},
 }
 ALL = ["submit", "advise", "refer_competing_needs", "recommend_priorities", "approve", "disapprove",
        "return_for_rework", "withdraw"]
+
+
+def says_why(reason: str, document) -> bool:
+    """A refusal names who may (the office and role), or the state that does not allow it."""
+    return (reason == f"Not possible while the materiel diversion request is {state_label(document)}."
+            or bool(re.fullmatch(r"Only .+ may do this: an? [a-z ]+ of [A-Z(][^ ]*\.", reason)))
 
 
 def request_in(world, situation: str) -> MaterielDiversionRequest:
@@ -46,6 +54,9 @@ def request_in(world, situation: str) -> MaterielDiversionRequest:
     request = world.request()
     if situation == "draft":
         return request
+    if situation == "withdrawn":
+        return transition_perform(document=request, name="withdraw", by=world.user("EUCOM", APP),
+                                  comment="No longer needed.")
     request = transition_perform(document=request, name="submit", by=world.user("EUCOM", AO))
     if situation == "consultation":
         return request
@@ -64,6 +75,10 @@ def request_in(world, situation: str) -> MaterielDiversionRequest:
     return transition_perform(document=request, name=name, by=world.user("USD(P)", APP), comment="Decided.")
 
 
+def test_every_state_has_its_row():
+    assert set(EXPECTED) == set(DiversionState.values)
+
+
 @pytest.mark.parametrize("situation", list(EXPECTED))
 @time_machine.travel(NOW, tick=False)
 def test_exactly_the_right_people_may_make_each_transition(world, situation):
@@ -77,7 +92,8 @@ def test_exactly_the_right_people_may_make_each_transition(world, situation):
             assert option.allowed is should, (situation, person, option.name, option.reasons)
             if should:
                 continue
-            assert option.reasons, (situation, person, option.name)
+            assert option.reasons and all(says_why(r, request) for r in option.reasons), (
+                situation, person, option.name, option.reasons)
             with pytest.raises(TransitionRefused) as refusal:
                 transition_perform(document=request, name=option.name, by=user, comment="a reason")
             assert set(option.reasons) <= set(refusal.value.reasons)
