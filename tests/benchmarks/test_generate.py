@@ -63,6 +63,13 @@ def test_a_large_batch_rebuilds_the_indexes_it_dropped_exactly_and_generates_the
     assert HistoryEntry.objects.filter(action="created").count() == 80
     assert not Tasker.objects.filter(document_title="").exists()
     synthetic.foreign_keys_verify()  # every row, not only the new ones
+    # A key into a reference table that points nowhere is found (as the load, without triggers).
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("UPDATE workflow_tasker SET organization_id = -1 WHERE id = (SELECT max(id) FROM workflow_tasker)")
+        cursor.execute("SET session_replication_role = origin")
+    with pytest.raises(RuntimeError, match="1 rows of workflow_tasker.organization_id point nowhere"):
+        synthetic.foreign_keys_verify(after=dict.fromkeys(synthetic.GENERATED, 0))
 
 
 def test_a_batch_under_the_threshold_keeps_the_indexes_in_place():
