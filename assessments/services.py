@@ -321,24 +321,24 @@ def cycle_launch(*, cycle: AssessmentCycle, by=None, task_id: str = "",
         raise ActionRefused(f"The {cycle} is {state_label(cycle)}; only a launched cycle creates "
                             "assessments.")
     existing = PlanAssessment.objects.filter(cycle=cycle).count() + ProgramAssessment.objects.filter(cycle=cycle).count()
-    remaining = _pending_count(cycle)
-    AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_total=existing + remaining, launch_done=existing,
-                                                       launch_task_id=task_id[:100], launch_finished_at=None)
+    AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_total=existing + _pending_count(cycle),
+                                                       launch_done=existing, launch_task_id=task_id[:100],
+                                                       launch_finished_at=None)
     # One page of pending plans per batch, read under the cycle's lock (so what another launch
     # created meanwhile is not read again): memory and each batch's work do not grow with the
-    # number of plans. Plans approved after the count are added later (``cycle_add_plan``).
+    # number of plans. Each page reads one item more than it takes, to know whether another
+    # page follows without asking again.
     created, after = 0, None
-    while remaining > 0:
+    while True:
         with transaction.atomic():
             AssessmentCycle.objects.select_for_update().filter(pk=cycle.pk).values_list("pk").get()
-            batch = _pending_plans(cycle, after=after, limit=min(batch_size, remaining))
-            if not batch:
-                break
-            after = _page_end(batch)
-            created += _assessments_create(cycle=cycle, items=batch, by=by, suspense=cycle.collection_suspense)
-            AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_done=F("launch_done") + len(batch))
-        remaining -= len(batch)
-        if len(batch) < batch_size:
+            page = _pending_plans(cycle, after=after, limit=batch_size + 1)
+            batch = page[:batch_size]
+            if batch:
+                after = _page_end(batch)
+                created += _assessments_create(cycle=cycle, items=batch, by=by, suspense=cycle.collection_suspense)
+                AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_done=F("launch_done") + len(batch))
+        if len(page) <= batch_size:
             break
     with transaction.atomic():
         AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_finished_at=timezone.now())
