@@ -223,30 +223,57 @@ def cycle_enter_launch(cycle: AssessmentCycle, context: TransitionContext) -> No
     cycle.launch_started_at, cycle.launch_finished_at = timezone.now(), None
 
 
-def _pending_plans(cycle: AssessmentCycle, *, plan_keys: Iterable[int] | None = None) -> list[dict]:
+def _pending_plans(cycle: AssessmentCycle, *, plan_keys: Iterable[int] | None = None,
+                   after: tuple[int, int] | None = None, limit: int | None = None) -> list[dict]:
     """Approved plans (and active programs) of no assessment of this cycle yet: one query per
-    kind of plan, one for the programs. ``plan_keys`` (``Plan`` keys) narrows to those plans."""
+    kind of plan, one for the programs. ``plan_keys`` (``Plan`` keys) narrows to those plans.
+    A page: ``limit`` items at most, in the order kinds then keys, from after ``after`` (the
+    position, ``(source, key)``, of the last item of the page before: ``_page_end``); a source
+    is asked only while the page has room."""
     items = []
     assessed = PlanAssessment.objects.filter(cycle=cycle).values("plan_id")
-    for model in Plan.kinds():
-        plans = model.objects.filter(state=PlanState.APPROVED).exclude(plan_ptr__in=assessed)
-        if plan_keys is not None:
-            plans = plans.filter(plan_ptr__in=list(plan_keys))
-        for key, owner_id, acronym, title in plans.values_list("plan_ptr", "owner_id", "owner__acronym", "title"):
-            items.append({"field": "plan", "kind": model.reference_name, "plan_id": key, "owner_id": owner_id,
-                          "acronym": acronym, "title": f"FY{cycle.fiscal_year} assessment: {title}"[:300]})
-    if plan_keys is None:
-        programs = Program.objects.filter(active=True).exclude(
-            pk__in=ProgramAssessment.objects.filter(cycle=cycle).values("program_id"))
-        for pk, name in programs.values_list("pk", "name"):
-            items.append({"field": "program", "kind": "program", "plan_id": pk, "owner_id": cycle.policy_office_id,
-                          "acronym": cycle.policy_office.acronym,
-                          "title": f"FY{cycle.fiscal_year} program assessment: {name}"[:300]})
+    kinds = list(Plan.kinds())
+    start_source, start_key = after or (0, 0)
+    sources = len(kinds) + (1 if plan_keys is None else 0)
+    for source in range(start_source, sources):
+        room = None if limit is None else limit - len(items)
+        if room is not None and room <= 0:
+            break
+        since = start_key if source == start_source else 0
+        if source < len(kinds):
+            model = kinds[source]
+            plans = model.objects.filter(state=PlanState.APPROVED, plan_ptr__gt=since).exclude(plan_ptr__in=assessed)
+            if plan_keys is not None:
+                plans = plans.filter(plan_ptr__in=list(plan_keys))
+            rows = plans.order_by("plan_ptr").values_list("plan_ptr", "owner_id", "owner__acronym", "title")
+            for key, owner_id, acronym, title in (rows if room is None else rows[:room]):
+                items.append({"field": "plan", "kind": model.reference_name, "plan_id": key, "owner_id": owner_id,
+                              "acronym": acronym, "title": f"FY{cycle.fiscal_year} assessment: {title}"[:300],
+                              "source": source})
+        else:
+            programs = Program.objects.filter(active=True, pk__gt=since).exclude(
+                pk__in=ProgramAssessment.objects.filter(cycle=cycle).values("program_id")).order_by("pk")
+            rows = programs.values_list("pk", "name")
+            for pk, name in (rows if room is None else rows[:room]):
+                items.append({"field": "program", "kind": "program", "plan_id": pk, "owner_id": cycle.policy_office_id,
+                              "acronym": cycle.policy_office.acronym,
+                              "title": f"FY{cycle.fiscal_year} program assessment: {name}"[:300], "source": source})
     return items
 
 
+def _page_end(items: list[dict]) -> tuple[int, int]:
+    return items[-1]["source"], items[-1]["plan_id"]
+
+
 def _pending_count(cycle: AssessmentCycle) -> int:
-    return len(_pending_plans(cycle))
+    """How many assessments launching ``cycle`` would create: counted in the database (one
+    query), not by loading the plans."""
+    assessed = PlanAssessment.objects.filter(cycle=cycle).values("plan_id")
+    parts = [model.objects.filter(state=PlanState.APPROVED).exclude(plan_ptr__in=assessed).values("plan_ptr")
+             for model in Plan.kinds()]
+    parts.append(Program.objects.filter(active=True).exclude(
+        pk__in=ProgramAssessment.objects.filter(cycle=cycle).values("program_id")).values("pk"))
+    return parts[0].union(*parts[1:], all=True).count()
 
 
 def _assessments_create(*, cycle: AssessmentCycle, items: list[dict], by, suspense: datetime.date) -> int:
@@ -293,18 +320,26 @@ def cycle_launch(*, cycle: AssessmentCycle, by=None, task_id: str = "",
     if cycle.state not in COLLECTING_STATES:
         raise ActionRefused(f"The {cycle} is {state_label(cycle)}; only a launched cycle creates "
                             "assessments.")
-    pending = _pending_plans(cycle)
     existing = PlanAssessment.objects.filter(cycle=cycle).count() + ProgramAssessment.objects.filter(cycle=cycle).count()
-    AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_total=existing + len(pending), launch_done=existing,
-                                                       launch_task_id=task_id[:100], launch_finished_at=None)
-    created = 0
-    for start in range(0, len(pending), batch_size):
-        batch = pending[start:start + batch_size]
+    AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_total=existing + _pending_count(cycle),
+                                                       launch_done=existing, launch_task_id=task_id[:100],
+                                                       launch_finished_at=None)
+    # One page of pending plans per batch, read under the cycle's lock (so what another launch
+    # created meanwhile is not read again): memory and each batch's work do not grow with the
+    # number of plans. Each page reads one item more than it takes, to know whether another
+    # page follows without asking again.
+    created, after = 0, None
+    while True:
         with transaction.atomic():
             AssessmentCycle.objects.select_for_update().filter(pk=cycle.pk).values_list("pk").get()
-            batch = _still_pending(cycle, batch)
-            created += _assessments_create(cycle=cycle, items=batch, by=by, suspense=cycle.collection_suspense)
-            AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_done=F("launch_done") + len(batch))
+            page = _pending_plans(cycle, after=after, limit=batch_size + 1)
+            batch = page[:batch_size]
+            if batch:
+                after = _page_end(batch)
+                created += _assessments_create(cycle=cycle, items=batch, by=by, suspense=cycle.collection_suspense)
+                AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_done=F("launch_done") + len(batch))
+        if len(page) <= batch_size:
+            break
     with transaction.atomic():
         AssessmentCycle.objects.filter(pk=cycle.pk).update(launch_finished_at=timezone.now())
         history_record(document=cycle, action="launched", actor=by,
@@ -315,17 +350,6 @@ def cycle_launch(*, cycle: AssessmentCycle, by=None, task_id: str = "",
         with contextlib.suppress(Conflict):  # a launch running at the same moment opened collection first
             transition_perform(document=cycle, name="open_collection", by=by, system=True)
     return created
-
-
-def _still_pending(cycle: AssessmentCycle, batch: list[dict]) -> list[dict]:
-    """Drop what another launch created meanwhile (one query per batch and relation)."""
-    plan_keys = [i["plan_id"] for i in batch if i["field"] == "plan"]
-    program_ids = [i["plan_id"] for i in batch if i["field"] == "program"]
-    taken = {"plan": set(PlanAssessment.objects.filter(cycle=cycle, plan_id__in=plan_keys)
-                         .values_list("plan_id", flat=True)) if plan_keys else set(),
-             "program": set(ProgramAssessment.objects.filter(cycle=cycle, program_id__in=program_ids)
-                            .values_list("program_id", flat=True)) if program_ids else set()}
-    return [item for item in batch if item["plan_id"] not in taken[item["field"]]]
 
 
 def cycle_add_plan(*, cycle: AssessmentCycle, plan: PlanDocument, by) -> PlanAssessment:

@@ -103,34 +103,82 @@ def _max_id(model) -> int:
 POOL_OWNER = "EUCOM"
 
 
+# Documents per chunk: each chunk is its own set of statements (its own ``bench_doc``), so what
+# one statement joins, sorts or aggregates stays the same size whatever the scale.
+CHUNK = 100_000
+# A batch that at least doubles the documents drops the secondary indexes of the generated tables
+# and builds them again at the end (one sorted build each, in parallel workers) instead of
+# maintaining them row by row; below that (and under this many documents) they stay.
+INDEX_REBUILD_MIN = 10_000
+
+
 def documents_generate(*, world: World, count: int, phase: str | None = None, first: int = 1,
-                       campaign_plans_only: bool = False, owner: str | None = None) -> Batch:
+                       campaign_plans_only: bool = False, owner: str | None = None,
+                       chunk: int = CHUNK, rebuild_indexes: bool | None = None) -> Batch:
     """Add ``count`` documents (campaign plans and support plans) with their taskers, comments,
-    history and reminders, in one transaction. ``phase`` forces one phase for all of them
-    (e.g. ``review_ready`` for the transition benchmark's pool). ``first`` numbers them."""
+    history and reminders, in one transaction, ``chunk`` documents at a time. ``phase`` forces
+    one phase for all of them (e.g. ``review_ready`` for the transition benchmark's pool).
+    ``first`` numbers them. ``rebuild_indexes`` (default: when the batch is large and at least
+    doubles the documents) drops the non-unique indexes of the generated tables for the load
+    and recreates them exactly as they were (checked against ``pg_indexes``)."""
     if count <= 0:
         return Batch()
     started = time.perf_counter()
     batch = Batch()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL synchronous_commit = off")
         triggers_off = _foreign_key_triggers_off(cursor)
-        marks = {m: _max_id(m) for m in (CampaignPlan, CampaignSupportPlan, Tasker, Comment, Objective)}
+        pk_marks = {m: _max_pk(m) for m in GENERATED}
+        if rebuild_indexes is None:
+            existing = pk_marks[CampaignPlan] + pk_marks[CampaignSupportPlan]
+            rebuild_indexes = count >= max(INDEX_REBUILD_MIN, existing)
+        before = _indexes(cursor) if rebuild_indexes else None
+        if rebuild_indexes:
+            secondary = _secondary_indexes(cursor)
+            for name, _definition in secondary:
+                cursor.execute(f"DROP INDEX {name}")
         n_plans = count if campaign_plans_only or count < 2 else count * CAMPAIGN_PLAN_SHARE // 100
-        for model, n, offset in ((CampaignPlan, n_plans, first), (CampaignSupportPlan, count - n_plans, first + n_plans)):
-            if n > 0:
-                batch.documents += _documents_insert(world, model, n, offset, phase, owner)
+        # The campaign plans first, then the support plans, each numbered on from ``first``.
+        parts = [(CampaignPlan, n_plans, first), (CampaignSupportPlan, count - n_plans, first + n_plans)]
+        for model, n, offset in parts:
+            for start in range(0, n, chunk):
+                batch.add(_chunk_generate(world, model, min(chunk, n - start), offset + start, phase, owner))
+        if rebuild_indexes:
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            for _name, definition in secondary:
+                cursor.execute(definition)
+            after = _indexes(cursor)
+            if after != before:
+                raise RuntimeError(f"the indexes rebuilt differ from the schema's: {sorted(set(before) ^ set(after))}")
+        if triggers_off:
+            cursor.execute("SET LOCAL session_replication_role = origin")
+            foreign_keys_verify(after=pk_marks)
+    _statistics_refresh()
+    batch.seconds = time.perf_counter() - started
+    return batch
+
+
+def _chunk_generate(world: World, model, n: int, first: int, phase: str | None, owner: str | None) -> Batch:
+    """``n`` documents of ``model`` numbered from ``first``, then their contents, taskers,
+    comments, history and reminders (set-based, over this chunk's documents only)."""
+    batch = Batch()
+    with connection.cursor() as cursor:
+        marks = {m: _max_id(m) for m in (CampaignPlan, CampaignSupportPlan, Tasker, Comment, Objective)}
+        batch.documents = _documents_insert(world, model, n, first, phase, owner)
         cursor.execute("DROP TABLE IF EXISTS bench_doc")
         cursor.execute(f"""
             CREATE TEMP TABLE bench_doc AS
             SELECT d.id, d.plan_ptr_id AS plan_key, %(ct_cp)s::int AS ct, 'cp' AS kind, d.owner_id, d.created_at,
-                   {_phase_from_state('d')} AS phase
+                   d.title, {_phase_from_state('d')} AS phase
               FROM planning_campaignplan d WHERE d.id > %(cp)s
             UNION ALL
-            SELECT d.id, d.plan_ptr_id, %(ct_sp)s::int, 'sp', d.owner_id, d.created_at, {_phase_from_state('d')}
+            SELECT d.id, d.plan_ptr_id, %(ct_sp)s::int, 'sp', d.owner_id, d.created_at, d.title,
+                   {_phase_from_state('d')}
               FROM planning_campaignsupportplan d WHERE d.id > %(sp)s""",
                        {"ct_cp": world.content_type[CampaignPlan], "ct_sp": world.content_type[CampaignSupportPlan],
                         "cp": marks[CampaignPlan], "sp": marks[CampaignSupportPlan], "forced": phase or ""})
+        cursor.execute("CREATE INDEX ON bench_doc (id, ct)")
         cursor.execute("ANALYZE bench_doc")
         _contents_insert(world, marks)
         batch.taskers = _taskers_insert(world)
@@ -138,14 +186,52 @@ def documents_generate(*, world: World, count: int, phase: str | None = None, fi
         batch.history = _history_insert(world, marks[Tasker], marks[Comment])
         batch.reminders = _reminders_insert(world, marks[Tasker])
         cursor.execute("DROP TABLE bench_doc")
-        if triggers_off:
-            cursor.execute("SET LOCAL session_replication_role = origin")
-            foreign_keys_verify()
-    with connection.cursor() as cursor:
-        for model in (CampaignPlan, CampaignSupportPlan, Tasker, Comment, HistoryEntry, Reminder):
-            cursor.execute(f"ANALYZE {model._meta.db_table}")
-    batch.seconds = time.perf_counter() - started
     return batch
+
+
+def _statistics_refresh() -> None:
+    """The planner's statistics of the generated tables; outside a transaction also their
+    visibility map (VACUUM), so that index-only scans need not visit the fresh heap and
+    autovacuum does not start on them in the middle of the measurements."""
+    tables = [m._meta.db_table for m in GENERATED]
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"{command} {table}")
+
+
+def _max_pk(model) -> int:
+    pk = model._meta.pk
+    if pk.is_relation:  # a child table's key is its parent's: use its own id if it has one
+        return _max_id(model)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max({pk.column}), 0) FROM {model._meta.db_table}")
+        return cursor.fetchone()[0]
+
+
+def _generated_tables() -> list[str]:
+    return [m._meta.db_table for m in GENERATED]
+
+
+def _indexes(cursor) -> list[tuple[str, str, str]]:
+    """Every index of the generated tables as ``pg_indexes`` shows it (table, name, definition)."""
+    cursor.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                   "AND tablename = ANY(%s) ORDER BY tablename, indexname", [_generated_tables()])
+    return cursor.fetchall()
+
+
+def _secondary_indexes(cursor) -> list[tuple[str, str]]:
+    """The plain non-unique indexes of the generated tables that back no constraint: (name, its
+    CREATE INDEX statement). Primary keys, unique indexes, constraints' indexes and partial or
+    expression indexes (whose definition PostgreSQL prints back in another spelling) stay."""
+    cursor.execute("""
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+          FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+         WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
+           AND NOT i.indisunique AND NOT i.indisprimary AND i.indpred IS NULL AND i.indexprs IS NULL
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+         ORDER BY 1""", [_generated_tables()])
+    return cursor.fetchall()
 
 
 GENERATED = (Plan, CampaignPlan, CampaignSupportPlan, PartnerConsideration, Objective, Tasker, Comment, HistoryEntry,
@@ -165,20 +251,40 @@ def _foreign_key_triggers_off(cursor) -> bool:
     return True
 
 
-def foreign_keys_verify() -> None:
-    """Every foreign key of the generated tables points at an existing row (set-based)."""
+def foreign_keys_verify(after: dict | None = None) -> None:
+    """Every foreign key of the generated tables points at an existing row (set-based); with
+    ``after`` (model -> the key its table had reached), only the rows added since. Keys into
+    the reference tables (people, organizations, content types, ...: small) are checked in one
+    scan of each table (a hashed ``NOT IN`` each); keys into generated tables by an anti-join."""
+    generated = {model._meta.db_table for model in GENERATED}
     with connection.cursor() as cursor:
         for model in GENERATED:
-            for f in model._meta.concrete_fields:
-                if not f.is_relation or not f.db_constraint:
+            table = model._meta.db_table
+            since = ""
+            if after is not None:
+                key = model._meta.pk.column if not model._meta.pk.is_relation else "id"
+                since = f" AND c.{key} > {int(after[model])}"
+            keys = [f for f in model._meta.concrete_fields if f.is_relation and f.db_constraint]
+            small = [f for f in keys if f.target_field.model._meta.db_table not in generated]
+            if small:
+                cursor.execute("SELECT " + ", ".join(
+                    f"count(*) FILTER (WHERE c.{f.column} NOT IN (SELECT {f.target_field.column} "
+                    f"FROM {f.target_field.model._meta.db_table}))" for f in small)
+                    + f" FROM {table} c WHERE true{since}")
+                for f, missing in zip(small, cursor.fetchone(), strict=True):
+                    if missing:
+                        raise RuntimeError(f"{missing} rows of {table}.{f.column} point nowhere")
+            for f in keys:
+                if f in small:
                     continue
                 target = f.target_field
                 cursor.execute(
-                    f"SELECT count(*) FROM {model._meta.db_table} c LEFT JOIN {target.model._meta.db_table} p "
-                    f"ON p.{target.column} = c.{f.column} WHERE c.{f.column} IS NOT NULL AND p.{target.column} IS NULL")
+                    f"SELECT count(*) FROM {table} c LEFT JOIN {target.model._meta.db_table} p "
+                    f"ON p.{target.column} = c.{f.column} WHERE c.{f.column} IS NOT NULL AND p.{target.column} IS NULL"
+                    + since)
                 missing = cursor.fetchone()[0]
                 if missing:
-                    raise RuntimeError(f"{missing} rows of {model._meta.db_table}.{f.column} point nowhere")
+                    raise RuntimeError(f"{missing} rows of {table}.{f.column} point nowhere")
 
 
 def _phase_from_state(alias: str) -> str:
@@ -377,13 +483,10 @@ def _taskers_insert(world: World) -> int:
         "closed_reason": f"CASE WHEN ({state}) = 'cancelled' THEN 'Closed with the workflow step' ELSE '' END",
         "added_reason": "CASE WHEN t.slot <= 10 AND t.kind = 'cp' THEN 'supporting organizations' "
                         "ELSE 'named by the route' END",
-        "document_title": "dd.title",
+        "document_title": "t.title",
         "created_at": issued,
     }, f"""{_tasker_source(world)}
-        JOIN bench_staff st ON st.org_id = t.organization_id
-        JOIN (SELECT id, title, 'cp' AS kind FROM planning_campaignplan
-              UNION ALL SELECT id, title, 'sp' FROM planning_campaignsupportplan) dd
-          ON dd.id = t.id AND dd.kind = t.kind""",
+        JOIN bench_staff st ON st.org_id = t.organization_id""",
         {"components": world.components, "commands": world.commands})
 
 

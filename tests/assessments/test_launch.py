@@ -10,7 +10,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assessments.models import Assessment, AssessmentCycle, CycleState, Program, ProgramAssessment
+from assessments.models import (
+    Assessment,
+    AssessmentCycle,
+    CycleState,
+    Program,
+    ProgramAssessment,
+)
 from assessments.services import cycle_launch
 from planning.models import CampaignPlan, CampaignSupportPlan, PlanState
 from workflow.models import Step, Tasker
@@ -95,6 +101,24 @@ def test_launch_of_2000_approved_plans_creates_2000_assessments_and_taskers_and_
     assert assessment_taskers() == 2000
     cycle = AssessmentCycle.objects.get(pk=cycle.pk)
     assert (cycle.launch_done, cycle.launch_total) == (2000, 2000)
+
+
+def test_a_launch_in_small_batches_pages_across_both_kinds_and_the_programs_and_assesses_each_once(world):
+    """Pages of 7 over 10 campaign plans, 11 support plans and the active programs: pages span
+    a kind's end; nothing is missed or assessed twice."""
+    approved_plans_in_bulk(world, 21)
+    cycle = world.cycle()
+    world.approved_template(cycle)
+    cycle = transition_perform(document=AssessmentCycle.objects.get(pk=cycle.pk), name="launch", by=world.admin,
+                               data={"synchronous": True})
+    programs = Program.objects.filter(active=True).count()
+    total = 21 + programs
+    assert cycle_launch(cycle=cycle, by=world.admin, batch_size=7) == total
+    assert Assessment.objects.filter(cycle=cycle).values("plan_id").distinct().count() == 21
+    assert ProgramAssessment.objects.filter(cycle=cycle).count() == programs
+    cycle = AssessmentCycle.objects.get(pk=cycle.pk)
+    assert (cycle.launch_done, cycle.launch_total) == (total, total)
+    assert cycle_launch(cycle=cycle, by=world.admin, batch_size=7) == 0
 
 
 def test_only_approved_plans_are_assessed_each_by_its_owner(world):
