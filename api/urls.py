@@ -28,6 +28,7 @@ router.register("initiative-evaluations", views.InitiativeEvaluationViewSet, bas
 router.register("workforce-readiness-reports", views.WorkforceReadinessReportViewSet,
                 basename="workforce-readiness-report")
 router.register("personnel-records", views.PersonnelRecordViewSet, basename="personnel-record")
+router.register("billet-requirements", views.BilletRequirementViewSet, basename="billet-requirement")
 
 app_name = "api"
 urlpatterns = [
