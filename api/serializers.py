@@ -1281,6 +1281,24 @@ class ReadinessRowSerializer(serializers.Serializer):
     billets_without_requirement = serializers.IntegerField()
 
 
+class BilletFillRowSerializer(serializers.Serializer):
+    """One billet in force and who owes its qualified holder (Encl. 2, 8.j; the billets export's columns)."""
+
+    command = serializers.CharField()
+    acronym = serializers.CharField(help_text="The SCO's acronym.")
+    position = serializers.CharField()
+    grade = serializers.CharField()
+    service = serializers.CharField()
+    military_department = serializers.CharField(help_text="Who provides the holder: DA, DON, DAF, or words for a "
+                                                          "civilian or locally employed billet.")
+    billets_authorized = serializers.IntegerField()
+    billets_filled = serializers.IntegerField()
+    filled_qualified = serializers.IntegerField()
+    vacant = serializers.IntegerField()
+    unqualified = serializers.IntegerField()
+    owed = serializers.IntegerField(help_text="billets_authorized minus filled_qualified.")
+
+
 class WorkforceReadinessReportSerializer(serializers.ModelSerializer):
     owner = AcronymField(read_only=True)
     rel_to = CountryCodeField(many=True, read_only=True)

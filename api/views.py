@@ -1162,3 +1162,19 @@ class WorkforceReadinessView(StrictQueryMixin, APIView):
 
         rows = readiness_rows(scos_readiness_visible_to(request.user))
         return Response(serializers.ReadinessRowSerializer(rows, many=True).data)
+
+
+class WorkforceBilletFillsView(StrictQueryMixin, APIView):
+    """Each billet in force whose fill the user may read (the SCOs whose readiness they read; for a
+    Military Department's staff, every billet their Department provides) with the Department that
+    is to provide its holder and the qualified fills owed (Encl. 2, 8.j). Counts only."""
+
+    query_parameters = ()
+
+    @extend_schema(summary="Billets in force and the fills each Military Department owes",
+                   responses=serializers.BilletFillRowSerializer(many=True))
+    def get(self, request):
+        from workforce.selectors import billet_rows, billets_provided_visible_to
+
+        rows = billet_rows(billets_provided_visible_to(request.user))
+        return Response(serializers.BilletFillRowSerializer(rows, many=True).data)

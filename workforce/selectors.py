@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from manpower.models import ManningAuthorization, SecurityCooperationOrganization, Service
-from organizations.models import Designation
+from organizations.models import Designation, Role
 from organizations.selectors import active_account, designation_holder_ids, organization_ids_acting_for
 from security.access import marking_q
 from workflow.selectors import need_to_know
@@ -81,6 +81,7 @@ def scos_readiness_visible_to(user) -> QuerySet[SecurityCooperationOrganization]
 # criteria for the selection and training of security assistance personnel), with the geographic
 # command that supervises the SCO (it endorses the SCO's manning). Action officers and approvers.
 REQUIREMENT_SETTERS = (Designation.SECURITY_COOPERATION_AGENCY,)
+REQUIREMENT_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
 
 
 def requirement_setter_ids(sco: SecurityCooperationOrganization) -> list[int]:
@@ -93,12 +94,10 @@ def requirement_setter_ids(sco: SecurityCooperationOrganization) -> list[int]:
 def scos_requirements_settable_by(user) -> QuerySet[SecurityCooperationOrganization]:
     """SCOs whose billets' requirements ``user`` may set (``requirement_setter_ids`` read the other
     way): every SCO for DSCA's action officers and approvers, the SCOs a command supervises for its."""
-    from .services import WRITER_ROLES
-
     scos = SecurityCooperationOrganization.objects.all()
     if not active_account(user):
         return scos.none()
-    organizations = organization_ids_acting_for(user, role=WRITER_ROLES)
+    organizations = organization_ids_acting_for(user, role=REQUIREMENT_ROLES)
     if not organizations:
         return scos.none()
     if designation_holder_ids(REQUIREMENT_SETTERS).intersection(organizations):

@@ -53,7 +53,13 @@ from .models import (
     RegionalExpertise,
     WorkforceReadinessReport,
 )
-from .selectors import EXPIRY_THRESHOLDS, expiring_for_reminders, readiness_rows, requirement_setter_ids
+from .selectors import (
+    EXPIRY_THRESHOLDS,
+    REQUIREMENT_ROLES,
+    expiring_for_reminders,
+    readiness_rows,
+    requirement_setter_ids,
+)
 
 WRITER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
 TOLD_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
@@ -76,7 +82,7 @@ def requirement_capacity(*, by, authorization: ManningAuthorization):
     """The capacity in which ``by`` sets what ``authorization`` requires: an action officer or
     approver of DSCA or of the SCO's supervising command (``selectors.requirement_setter_ids``)."""
     sco = authorization.sco
-    capacity = acting_capacity_among(user=by, organizations=requirement_setter_ids(sco), roles=WRITER_ROLES)
+    capacity = acting_capacity_among(user=by, organizations=requirement_setter_ids(sco), roles=REQUIREMENT_ROLES)
     if capacity is None:
         command = sco.organization.supervised_by
         raise NotPermitted(f"Only an action officer or approver of DSCA or of {command or 'the SCO’s command'} sets "

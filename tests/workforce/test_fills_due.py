@@ -14,7 +14,9 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
+from api.services import api_token_issue
 from organizations.models import Organization, OrganizationKind, Role
 from workforce.exports import BILLET_COLUMNS
 from workforce.models import CertificationLevel, QualificationKind
@@ -84,6 +86,11 @@ def test_a_military_departments_staff_see_the_billets_their_department_provides_
     assert lines[6] == ["UNCLASSIFIED"]
     bad = client.get(VIEW, {"format": "csv", "table": "people"})
     assert bad.status_code == 400 and "choose scos or billets" in bad.content.decode()
+    # The same through the API.
+    token = api_token_issue(user=world.user("DON", AO)).key
+    answer = APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/workforce-readiness/billets/").json()
+    assert sorted((row["acronym"], row["military_department"], row["owed"]) for row in answer) == [
+        ("JUSMAG-PHILIPPINES", "DON", 2), ("ODC-TURKEY", "DON", 2), ("OSC-I", "DON", 2)]
     # Another Department's staff see none of the Navy's billets.
     _department(world, "DAF", "Department of the Air Force (test)")
     client.force_login(world.user("DAF", APP))
