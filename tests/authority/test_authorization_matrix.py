@@ -760,6 +760,7 @@ API_CHANGES = {
     "evaluation_draft": {"findings": "Changed through the API (training data)."},
     "evaluation_coordination": {"findings": "Changed through the API (training data)."},
     "personnel_record": lambda o: f"/api/v1/personnel-records/{o.pk}/",
+    "billet_requirement": lambda o: f"/api/v1/billet-requirements/{o.pk}/",
     "readiness_report_draft": lambda o: f"/api/v1/workforce-readiness-reports/{o.pk}/",
     "readiness_report_review": lambda o: f"/api/v1/workforce-readiness-reports/{o.pk}/",
 }
@@ -774,6 +775,8 @@ API_CHANGES = {
     "manpower_request_endorsement": {"justification": "Changed through the API (training data)."},
     "readiness_report_draft": {"assessment": "Changed through the API (training data)."},
     "readiness_report_review": {"assessment": "Changed through the API (training data)."},
+    "personnel_record": {"notes": "Changed through the API (training data)."},
+    "billet_requirement": {"training": "Changed through the API (training data)."},
 }
 
 

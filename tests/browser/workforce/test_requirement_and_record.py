@@ -23,6 +23,7 @@ def test_the_command_sets_a_requirement_the_sco_adds_its_holder_and_readiness_co
     page = browser.sign_in(person(world.user("EUCOM", AO)))
     page.locator("tr.model-billetrequirement").get_by_role("link").first.click()
     page.get_by_role("link", name="Add billet requirement").click()
+    expect(page.locator("#id_authorization")).to_be_visible()
     options = page.locator("#id_authorization option").all_inner_texts()
     assert "ODC-TURKEY: Budget analyst (GS-12, DoD civilian)" in options
     assert not any(option.startswith("OSC-I") for option in options)  # CENTCOM's SCO: not EUCOM's to set
