@@ -18,7 +18,7 @@ from __future__ import annotations
 from rules import Predicate
 
 from organizations.authority import acting_in, declare, is_staff_member, never
-from organizations.models import Designation, Role
+from organizations.models import Designation, OrganizationKind, Role
 from organizations.selectors import acts_for_designation
 from workflow.permissions import registered_document_visible
 
@@ -38,9 +38,13 @@ def _requirement_readable(user, row: BilletRequirement | None = None) -> bool:
 
 
 def _requirement_addable(user) -> bool:
-    from .selectors import scos_requirements_settable_by
+    # Asked by every admin page's menu: no query (the user's memberships and the designations are
+    # read once per request). The add form then offers only the billets ``selectors.
+    # scos_requirements_settable_by`` allows: DSCA's, or those of the SCOs a command supervises.
+    from .selectors import REQUIREMENT_ROLES, REQUIREMENT_SETTERS
 
-    return scos_requirements_settable_by(user).exists()
+    return any(acts_for_designation(user, designation, role=REQUIREMENT_ROLES) for designation in REQUIREMENT_SETTERS) \
+        or bool(acting_in(*REQUIREMENT_ROLES, kinds=(OrganizationKind.GEOGRAPHIC_CCMD,))(user))
 
 
 def _requirement_editable(user, row: BilletRequirement | None = None) -> bool:
