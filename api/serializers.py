@@ -66,9 +66,14 @@ from workflow.models import CommentCategory, Decision, HistoryEntry, Response, T
 from workflow.selectors import comment_blocks, comment_resolution
 from workflow.services import COMMENT_REFERENCE_LENGTHS, COMMENTS_PER_ANSWER
 from workforce.models import (
+    ILR_LEVELS,
+    BilletRequirement,
+    CertificationLevel,
     LanguageProficiency,
     PersonnelRecord,
     Qualification,
+    QualificationKind,
+    Region,
     RegionalExpertise,
     WorkforceReadinessReport,
 )
@@ -1247,6 +1252,83 @@ class PersonnelRecordSerializer(serializers.ModelSerializer):
         return {"sco": record.billet.sco.organization.acronym, "position": record.billet.position}
 
 
+class BilletRefSerializer(serializers.Serializer):
+    """A billet of an SCO's authorized manning in force: the SCO's acronym and the position."""
+
+    sco = serializers.CharField(max_length=40, help_text="The SCO's acronym, e.g. ODC-TURKEY.")
+    position = serializers.CharField(max_length=120, help_text="The position as the SCO's manning names it.")
+
+
+class QualificationWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=QualificationKind.choices)
+    name = serializers.CharField(max_length=120)
+    level = serializers.ChoiceField(choices=CertificationLevel.choices, required=False, allow_null=True,
+                                    help_text="1 basic to 4 expert; a certification needs one.")
+    completed_on = serializers.DateField()
+    expires_on = serializers.DateField(required=False, allow_null=True)
+
+
+class LanguageProficiencyWriteSerializer(serializers.Serializer):
+    language = serializers.CharField(max_length=60)
+    listening = serializers.ChoiceField(choices=ILR_LEVELS, help_text="ILR level, 0 to 5.")
+    reading = serializers.ChoiceField(choices=ILR_LEVELS)
+    speaking = serializers.ChoiceField(choices=ILR_LEVELS)
+    tested_on = serializers.DateField(required=False, allow_null=True)
+
+
+class RegionalExpertiseWriteSerializer(serializers.Serializer):
+    region = serializers.ChoiceField(choices=Region.choices)
+    years = serializers.IntegerField(required=False, min_value=0, max_value=60, default=0)
+
+
+class PersonnelRecordWriteSerializer(serializers.Serializer):
+    """What the office that keeps a record types; ``workforce.services.personnel_write`` applies
+    every rule. A list given replaces the record's list; a list left out is kept."""
+
+    identifier = serializers.CharField(max_length=120, required=False)
+    owner = AcronymField(required=False, help_text="The office that keeps the record (to create; fixed after).")
+    billet = BilletRefSerializer(required=False, allow_null=True,
+                                 help_text="The SCO billet the person fills (null: none).")
+    grade = serializers.CharField(max_length=5, required=False, allow_blank=True)
+    service = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    assigned_on = serializers.DateField(required=False, allow_null=True)
+    assignment_ends_on = serializers.DateField(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    qualifications = QualificationWriteSerializer(many=True, required=False, max_length=100)
+    languages = LanguageProficiencyWriteSerializer(many=True, required=False, max_length=50)
+    regions = RegionalExpertiseWriteSerializer(many=True, required=False, max_length=20)
+
+
+class BilletRequirementSerializer(serializers.ModelSerializer):
+    """What a billet requires of whoever fills it (read with the SCO's readiness)."""
+
+    billet = serializers.SerializerMethodField(help_text="The billet: SCO acronym, position, grade and Service.")
+
+    class Meta:
+        model = BilletRequirement
+        fields = ["id", "billet", "certification_level", "training", "language", "language_level", "region"]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "object", "properties": {
+        "sco": {"type": "string"}, "position": {"type": "string"}, "grade": {"type": "string"},
+        "service": {"type": "string"}, "effective_until": {"type": "string", "format": "date", "nullable": True}}})
+    def get_billet(self, requirement):
+        row = requirement.authorization
+        return {"sco": row.sco.organization.acronym, "position": row.position, "grade": row.grade,
+                "service": row.service, "effective_until": row.effective_until}
+
+
+class BilletRequirementWriteSerializer(serializers.Serializer):
+    """What DSCA or the SCO's command types; ``workforce.services.requirement_set`` applies every rule."""
+
+    billet = BilletRefSerializer(required=False, help_text="The billet (to create; fixed after).")
+    certification_level = serializers.ChoiceField(choices=CertificationLevel.choices, required=False)
+    training = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    language = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    language_level = serializers.ChoiceField(choices=ILR_LEVELS, required=False, allow_blank=True)
+    region = serializers.ChoiceField(choices=Region.choices, required=False, allow_blank=True)
+
+
 class ReadinessRowSerializer(serializers.Serializer):
     """One SCO's readiness (the export's columns: README, "The security cooperation workforce")."""
 
@@ -1262,6 +1344,24 @@ class ReadinessRowSerializer(serializers.Serializer):
     vacant = serializers.IntegerField()
     expiring_90_days = serializers.IntegerField()
     billets_without_requirement = serializers.IntegerField()
+
+
+class BilletFillRowSerializer(serializers.Serializer):
+    """One billet in force and who owes its qualified holder (Encl. 2, 8.j; the billets export's columns)."""
+
+    command = serializers.CharField()
+    acronym = serializers.CharField(help_text="The SCO's acronym.")
+    position = serializers.CharField()
+    grade = serializers.CharField()
+    service = serializers.CharField()
+    military_department = serializers.CharField(help_text="Who provides the holder: DA, DON, DAF, or words for a "
+                                                          "civilian or locally employed billet.")
+    billets_authorized = serializers.IntegerField()
+    billets_filled = serializers.IntegerField()
+    filled_qualified = serializers.IntegerField()
+    vacant = serializers.IntegerField()
+    unqualified = serializers.IntegerField()
+    owed = serializers.IntegerField(help_text="billets_authorized minus filled_qualified.")
 
 
 class WorkforceReadinessReportSerializer(serializers.ModelSerializer):

@@ -28,6 +28,7 @@ router.register("initiative-evaluations", views.InitiativeEvaluationViewSet, bas
 router.register("workforce-readiness-reports", views.WorkforceReadinessReportViewSet,
                 basename="workforce-readiness-report")
 router.register("personnel-records", views.PersonnelRecordViewSet, basename="personnel-record")
+router.register("billet-requirements", views.BilletRequirementViewSet, basename="billet-requirement")
 
 app_name = "api"
 urlpatterns = [
@@ -40,6 +41,7 @@ urlpatterns = [
     path("v1/notification-preferences/", views.NotificationPreferencesView.as_view(), name="notification-preferences"),
     path("v1/my-work/", views.MyWorkView.as_view(), name="my-work"),
     path("v1/workforce-readiness/", views.WorkforceReadinessView.as_view(), name="workforce-readiness"),
+    path("v1/workforce-readiness/billets/", views.WorkforceBilletFillsView.as_view(), name="workforce-billet-fills"),
     path("v1/", include(router.urls)),
     # Anything else under /api/ is a 404 in the API's own format, not Django's HTML page: whatever
     # its characters (``.`` alone stops at a newline, which left such paths to Django's HTML 404).

@@ -1030,13 +1030,38 @@ class WorkforceReadinessReportViewSet(WrittenThroughServiceMixin, RoutedDocument
         return self._written(saved, document)
 
 
-class PersonnelRecordViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+def _billet_named(user, ref: dict | None, *, scos=None):
+    """The billet in force that ``ref`` ({sco, position}) names, among the SCOs ``user`` may read."""
+    from workforce.selectors import billet_in_force, scos_readiness_visible_to
+
+    if ref is None:
+        return None
+    row = billet_in_force(scos if scos is not None else scos_readiness_visible_to(user), sco=ref["sco"],
+                          position=ref["position"])
+    if row is None:
+        raise InvalidInput(f"No billet “{ref['position']}” in force at {ref['sco']} among the SCOs you may read.",
+                           {"billet": ["No such billet in force."]})
+    return row
+
+
+WORKFORCE_LISTS = ("qualifications", "languages", "regions")
+
+
+@extend_schema_view(create=extend_schema(request=serializers.PersonnelRecordWriteSerializer,
+                                         responses={201: serializers.PersonnelRecordSerializer}),
+                    partial_update=extend_schema(request=serializers.PersonnelRecordWriteSerializer,
+                                                 responses=serializers.PersonnelRecordSerializer))
+class PersonnelRecordViewSet(WrittenThroughServiceMixin, StrictQueryMixin, IdempotentPostMixin,
+                             viewsets.ReadOnlyModelViewSet):
     """Personnel records of the security cooperation workforce: personal data, listed only for
     those with need-to-know (``workforce.selectors.personnel_visible_to``: the owning office, its
-    command, USD(P&R), DSCA); anyone else gets an empty list and a 404 for a record."""
+    command, USD(P&R), DSCA); anyone else gets an empty list and a 404 for a record. Created and
+    changed by the owning office's action officers and approvers with their certifications,
+    training, languages and regions, all or nothing (``workforce.services.personnel_write``)."""
 
     lookup_value_regex = ID
-    serializer_class = serializers.PersonnelRecordSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    read_serializer_class = serializer_class = serializers.PersonnelRecordSerializer
     search_fields = ["identifier"]
     filterset_fields = ["service"]
 
@@ -1046,6 +1071,86 @@ class PersonnelRecordViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
         return personnel_visible_to(self.request.user).select_related(
             "owner", "supervising_command", "billet__sco__organization").prefetch_related(
             "qualifications", "languages", "regions").order_by("identifier")
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.PersonnelRecordWriteSerializer
+        return self.read_serializer_class
+
+    def _write(self, request, document=None):
+        given = serializers.PersonnelRecordWriteSerializer(data=request.data, partial=document is not None)
+        given.is_valid(raise_exception=True)
+        values = dict(given.validated_data)
+        owner = values.pop("owner", None)
+        if document is not None and owner is not None and owner.pk != document.owner_id:
+            raise InvalidInput("The office that keeps the record is chosen when it is created.",
+                               {"owner": ["The keeping office cannot change."]})
+        billet_given = "billet" in values
+        billet = _billet_named(request.user, values.pop("billet", None))
+        lists = {name: [dict(line) for line in values.pop(name)] if name in values else None
+                 for name in WORKFORCE_LISTS}
+        saved = workforce_services.personnel_write(by=request.user, record=document, owner=owner, fields=values,
+                                                   billet=billet, billet_given=billet_given or document is None,
+                                                   **lists)
+        return self._written(saved, document)
+
+
+@extend_schema_view(create=extend_schema(request=serializers.BilletRequirementWriteSerializer,
+                                         responses={201: serializers.BilletRequirementSerializer}),
+                    partial_update=extend_schema(request=serializers.BilletRequirementWriteSerializer,
+                                                 responses=serializers.BilletRequirementSerializer))
+class BilletRequirementViewSet(WrittenThroughServiceMixin, StrictQueryMixin, IdempotentPostMixin,
+                               viewsets.ReadOnlyModelViewSet):
+    """What each SCO billet requires of whoever fills it (certification level, training, language
+    at an ILR level, region), read by those who may read the SCO's readiness, set by the action
+    officers and approvers of DSCA (Encl. 2, 2.b) or the SCO's supervising command
+    (``workforce.services.requirement_set``); never deleted."""
+
+    lookup_value_regex = ID
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    read_serializer_class = serializer_class = serializers.BilletRequirementSerializer
+    search_fields = ["authorization__position", "training", "language"]
+    filterset_fields = ["certification_level", "region"]
+    cursor_ordering = ("id",)
+
+    def get_queryset(self):
+        from workforce.models import BilletRequirement
+        from workforce.selectors import scos_readiness_visible_to
+
+        return (BilletRequirement.objects.filter(authorization__sco__in=scos_readiness_visible_to(self.request.user))
+                .select_related("authorization__sco__organization"))
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.BilletRequirementWriteSerializer
+        return self.read_serializer_class
+
+    def _write(self, request, document=None):
+        from workforce.models import BilletRequirement
+
+        given = serializers.BilletRequirementWriteSerializer(data=request.data, partial=document is not None)
+        given.is_valid(raise_exception=True)
+        values = dict(given.validated_data)
+        ref = values.pop("billet", None)
+        if document is None:
+            if ref is None:
+                raise InvalidInput("Name the billet: its SCO's acronym and its position.",
+                                   {"billet": ["This field is required."]})
+            authorization = _billet_named(request.user, ref)
+            existing = BilletRequirement.objects.filter(authorization=authorization).first()
+            if existing is not None:
+                raise InvalidInput(f"{authorization} has a requirement already (id {existing.pk}): change it "
+                                   "with PATCH.", {"billet": ["This billet has a requirement already."]})
+            current = {}
+        else:
+            if ref is not None:
+                raise InvalidInput("The billet is chosen when the requirement is created.",
+                                   {"billet": ["The billet cannot change."]})
+            authorization = document.authorization
+            current = {name: getattr(document, name) for name in workforce_services.REQUIREMENT_FIELDS}
+        saved = workforce_services.requirement_set(by=request.user, authorization=authorization,
+                                                   **{**current, **values})
+        return self._written(saved, document)
 
 
 class WorkforceReadinessView(StrictQueryMixin, APIView):
@@ -1061,3 +1166,19 @@ class WorkforceReadinessView(StrictQueryMixin, APIView):
 
         rows = readiness_rows(scos_readiness_visible_to(request.user))
         return Response(serializers.ReadinessRowSerializer(rows, many=True).data)
+
+
+class WorkforceBilletFillsView(StrictQueryMixin, APIView):
+    """Each billet in force whose fill the user may read (the SCOs whose readiness they read; for a
+    Military Department's staff, every billet their Department provides) with the Department that
+    is to provide its holder and the qualified fills owed (Encl. 2, 8.j). Counts only."""
+
+    query_parameters = ()
+
+    @extend_schema(summary="Billets in force and the fills each Military Department owes",
+                   responses=serializers.BilletFillRowSerializer(many=True))
+    def get(self, request):
+        from workforce.selectors import billet_rows, billets_provided_visible_to
+
+        rows = billet_rows(billets_provided_visible_to(request.user))
+        return Response(serializers.BilletFillRowSerializer(rows, many=True).data)

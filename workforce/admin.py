@@ -1,5 +1,5 @@
 """The workforce in the admin: personnel records (need-to-know: ``selectors.personnel_visible_to``
-on the list, its filters, the change form and every link), billet requirements (read-only), the
+on the list, its filters, the change form and every link), billet requirements (set by DSCA or the SCO's command through ``services.requirement_set``), the
 readiness view (*Security cooperation workforce › Readiness*: by command, region and SCO, with the
 certifications expiring soon and CSV/XLSX exports) and the readiness report, on the engine's
 admin integration (workflow panel, taskers, history), its form saved by ``services.report_write``."""
@@ -24,7 +24,7 @@ from workflow.admin_writes import (
 )
 
 from . import services
-from .exports import READINESS_COLUMNS, readiness_export
+from .exports import BILLET_COLUMNS, READINESS_COLUMNS, readiness_export
 from .models import (
     BilletRequirement,
     LanguageProficiency,
@@ -35,7 +35,11 @@ from .models import (
 )
 from .selectors import (
     EXPIRING_WITHIN,
+    billet_rows,
+    billets_provided_visible_to,
+    billets_requirement_settable_by,
     expiring_qualifications,
+    fills_due,
     personnel_visible_to,
     readiness_rows,
     readiness_totals,
@@ -125,35 +129,106 @@ class PersonnelRecordAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, admin
         return [path("readiness/", wrap(self.readiness_view), name="workforce_readiness")] + super().get_urls()
 
     def readiness_view(self, request):
-        """Readiness by command, region and SCO; ``?format=csv`` or ``xlsx`` exports the SCO rows."""
+        """Readiness by command, region and SCO, and the fills each Military Department owes (Encl. 2,
+        8.j); ``?format=csv`` or ``xlsx`` exports the SCO rows, with ``&table=billets`` the billets."""
         if not self.has_view_permission(request):
             raise Http404
         today = timezone.localdate()
-        rows = readiness_rows(scos_readiness_visible_to(request.user), on=today)
-        fmt = request.GET.get("format")
+        fmt, table = request.GET.get("format"), request.GET.get("table", "scos")
         if fmt is not None:
-            if fmt not in EXPORT_FORMATS:
+            problem = (f"No export format “{fmt[:20]}”: choose csv or xlsx." if fmt not in EXPORT_FORMATS
+                       else f"No table “{table[:20]}” to export: choose scos or billets."
+                       if table not in ("scos", "billets") else None)
+            if problem is not None:
                 context = {**self.admin_site.each_context(request), "title": "This export cannot be made",
-                           "problem": f"No export format “{fmt[:20]}”: choose csv or xlsx.", "opts": self.opts,
-                           "list_url": request.path}
+                           "problem": problem, "opts": self.opts, "list_url": request.path}
                 return TemplateResponse(request, "admin/invalid_list_parameters.html", context, status=400)
+            if table == "billets":
+                return readiness_export(request=request, name="SC workforce billets and fills due",
+                                        rows=billet_rows(billets_provided_visible_to(request.user, on=today), on=today),
+                                        as_of=today, fmt=fmt, columns=BILLET_COLUMNS)
+            rows = readiness_rows(scos_readiness_visible_to(request.user), on=today)
             return readiness_export(request=request, name="SC workforce readiness", rows=rows, as_of=today, fmt=fmt)
+        rows = readiness_rows(scos_readiness_visible_to(request.user), on=today)
+        billets = billet_rows(billets_provided_visible_to(request.user, on=today), on=today)
         context = {**self.admin_site.each_context(request), "title": "Security cooperation workforce readiness",
                    "rows": rows, "by_command": readiness_totals(rows, "command"),
                    "by_region": readiness_totals(rows, "region"), "today": today, "opts": self.opts,
                    "expiring": expiring_qualifications(request.user, on=today)[:200], "within": EXPIRING_WITHIN,
-                   "columns": READINESS_COLUMNS}
+                   "columns": READINESS_COLUMNS, "billets": billets, "fills_due": fills_due(billets),
+                   "billet_columns": BILLET_COLUMNS}
         return TemplateResponse(request, "admin/workforce/readiness.html", context)
 
 
+class RequirementSCOFilter(admin.SimpleListFilter):
+    """The SCOs whose requirements the reader may see (``selectors.scos_readiness_visible_to``)."""
+
+    title = "SCO"
+    parameter_name = "sco"
+
+    def lookups(self, request, model_admin):
+        scos = (scos_readiness_visible_to(request.user).filter(authorizations__requirement__isnull=False).distinct()
+                .select_related("organization").order_by("organization__acronym"))
+        return [(str(sco.pk), sco.organization.acronym) for sco in scos]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(authorization__sco_id=int(value))
+
+
+class RequirementForm(forms.ModelForm):
+    """The service's checks said beside each field (the model's constraint would say them above the form)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "certification_level" in cleaned:
+            errors = services.requirement_errors(
+                certification_level=cleaned["certification_level"], training=cleaned.get("training") or "",
+                language=cleaned.get("language") or "", language_level=cleaned.get("language_level") or "",
+                region=cleaned.get("region") or "")
+            for field, messages in errors.items():
+                for message in messages:
+                    self.add_error(field, message)
+        return cleaned
+
+
 @admin.register(BilletRequirement)
-class BilletRequirementAdmin(admin.ModelAdmin):
+class BilletRequirementAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
+    """What each SCO billet requires of whoever fills it: read with the SCO's readiness, set by
+    DSCA (Encl. 2, 2.b) or the SCO's supervising command through ``services.requirement_set``."""
+
+    form = RequirementForm
     list_display = ("authorization", "certification_level", "training", "language", "language_level", "region")
     list_select_related = ("authorization__sco__organization",)
-    list_filter = ("certification_level", "region")
+    list_filter = (RequirementSCOFilter, "certification_level", "region")
+    search_fields = ("authorization__position", "authorization__sco__organization__acronym", "training", "language")
+    fields = ("authorization", "certification_level", "training", "language", "language_level", "region")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(authorization__sco__in=scos_readiness_visible_to(request.user))
+        return (super().get_queryset(request).filter(authorization__sco__in=scos_readiness_visible_to(request.user))
+                .select_related("authorization__sco__organization"))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "authorization") if obj is not None else fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "authorization":
+            # Billets in force, without a requirement yet, at the SCOs the user may set them for.
+            kwargs["queryset"] = billets_requirement_settable_by(request.user).filter(requirement__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def service_write(self, request, form, formsets, change):
+        cleaned = form.cleaned_data
+        authorization = form.instance.authorization if change else cleaned["authorization"]
+        return services.requirement_set(
+            by=request.user, authorization=authorization, certification_level=cleaned.get("certification_level"),
+            training=cleaned.get("training") or "", language=cleaned.get("language") or "",
+            language_level=cleaned.get("language_level") or "", region=cleaned.get("region") or "")
 
 
 MARKING = ("Marking", {"fields": (("classification", "noforn"), "rel_to")})

@@ -47,7 +47,7 @@ def _people(sco, *, by, today: datetime.date, number: int) -> int:
     made = 0
     for row in manning_current(sco, on=today).order_by("position"):
         requirement = _requirement(row.position)
-        requirement_set(by=by["P&R"], authorization=row, certification_level=requirement["certification_level"],
+        requirement_set(by=by["DSCA"], authorization=row, certification_level=requirement["certification_level"],
                         training=requirement["training"], language=language if requirement["leading"] else "",
                         language_level="2" if requirement["leading"] else "", region=region)
         filled = row.billets - 1 if row.billets > 1 else 1
@@ -105,7 +105,8 @@ def load(*, stdout) -> None:
         stdout.write("SC workforce: skipped (needs the reference data: SCOs and designated offices)")
         return
     today = timezone.localdate()
-    by = {"P&R": _user("USD(P&R)", Role.APPROVER), **{a: _user(a, Role.ACTION_OFFICER) for a in acronyms}}
+    by = {"P&R": _user("USD(P&R)", Role.APPROVER), "DSCA": _user("DSCA", Role.ACTION_OFFICER),
+          **{a: _user(a, Role.ACTION_OFFICER) for a in acronyms}}
     if PersonnelRecord.objects.filter(identifier__endswith=", training record").exists():
         stdout.write("SC workforce personnel records: unchanged")
     else:

@@ -34,23 +34,43 @@ READINESS_COLUMNS = (
     ("expiring_90_days", "Certifications and training of the SCO's billet holders expiring within 90 days of as_of."),
     ("billets_without_requirement", "Positions whose requirement is not set (counted as met)."),
 )
+# The billets export (``?table=billets``): one row per billet in force, with the Military Department
+# that is to provide its holder (Encl. 2, 8.j).
+BILLET_COLUMNS = (
+    ("as_of", "The day the billets were read (YYYY-MM-DD)."),
+    ("command", "Acronym of the geographic combatant command supervising the SCO."),
+    ("sco_acronym", "The SCO's acronym."),
+    ("position", "The billet's position in the SCO's authorized manning."),
+    ("grade", "The billet's grade."),
+    ("service", "The Service (or DoD civilian, locally employed staff) the billet is authorized for."),
+    ("military_department", "Who is to provide the holder (Encl. 2, 8.j): DA (Army), DON (Navy, Marine Corps), "
+                            "DAF (Air Force, Space Force), or words for a civilian or locally employed billet."),
+    ("billets_authorized", "Billets of the position authorized on as_of."),
+    ("billets_filled", "Of them, with a person assigned on as_of."),
+    ("filled_qualified", "Of them, filled by a person meeting the billet's requirement on as_of."),
+    ("vacant", "billets_authorized minus billets_filled."),
+    ("unqualified", "billets_filled minus filled_qualified."),
+    ("owed", "billets_authorized minus filled_qualified: qualified fills the Department still owes."),
+)
 KEYS = {"host_country": "country", "sco_acronym": "acronym"}
 
 
-def readiness_values(rows: list[dict], *, as_of) -> list[list]:
-    return [[as_of.isoformat(), *[row[KEYS.get(column, column)] for column, _ in READINESS_COLUMNS[1:]]]
+def readiness_values(rows: list[dict], *, as_of, columns=READINESS_COLUMNS) -> list[list]:
+    return [[as_of.isoformat(), *[row[KEYS.get(column, column)] for column, _ in columns[1:]]]
             for row in rows]
 
 
-def readiness_export(*, request, name: str, rows: list[dict], as_of, fmt: str, banner: str = BANNER) -> HttpResponse:
-    """``rows`` (``selectors.readiness_rows``, already limited to what the reader may see) as CSV or XLSX."""
+def readiness_export(*, request, name: str, rows: list[dict], as_of, fmt: str, banner: str = BANNER,
+                     columns=READINESS_COLUMNS) -> HttpResponse:
+    """``rows`` (``selectors.readiness_rows`` or ``billet_rows`` with ``BILLET_COLUMNS``, already
+    limited to what the reader may see) as CSV or XLSX."""
     now = timezone.localtime()
     title = (f"{name} — exported {datetime_words(now)} — times in {timezone.get_current_timezone_name()}"
              " — TRAINING DATA")
-    header = [column for column, _ in READINESS_COLUMNS]
-    values = readiness_values(rows, as_of=as_of)
+    header = [column for column, _ in columns]
+    values = readiness_values(rows, as_of=as_of, columns=columns)
     lines = [[banner], [title], header, *values, [banner]]
-    documentation = [["column", "meaning"], *[list(pair) for pair in READINESS_COLUMNS]]
+    documentation = [["column", "meaning"], *[list(pair) for pair in columns]]
     if fmt == "xlsx":
         from openpyxl import Workbook
 

@@ -1,7 +1,7 @@
 """Writes on the security cooperation workforce: one place each.
 
 - ``requirement_set``: what a billet of an SCO's manning requires (certification level, training,
-  language at an ILR level, region), by the SCO, its command, USD(P&R) or DSCA.
+  language at an ILR level, region), by DSCA (Encl. 2, 2.b) or the SCO's supervising command.
 - ``personnel_write``: a personnel record with its certifications, training, languages and
   regions, all or nothing, by the office that keeps it; every write is an audit event.
 - ``expiry_reminders_send``: reminders before a certification or course expires (90, 30 and 7
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from manpower.models import GRADES, ManningAuthorization, SecurityCooperationOrganization, Service
 from organizations.models import Designation, Organization, Role
-from organizations.selectors import acting_capacity_among, designation_holder_ids, memberships_active
+from organizations.selectors import acting_capacity_among, memberships_active
 from reminders.models import NoticeKind
 from reminders.notices import Tell, notices_tell
 from runtime.dates import date_words
@@ -53,11 +53,18 @@ from .models import (
     RegionalExpertise,
     WorkforceReadinessReport,
 )
-from .selectors import EXPIRY_THRESHOLDS, expiring_for_reminders, readiness_rows
+from .selectors import (
+    EXPIRY_THRESHOLDS,
+    REQUIREMENT_ROLES,
+    expiring_for_reminders,
+    readiness_rows,
+    requirement_setter_ids,
+)
 
 WRITER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
 TOLD_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
 PERSON_FIELDS = ("identifier", "grade", "service", "assigned_on", "assignment_ends_on", "notes")
+REQUIREMENT_FIELDS = ("certification_level", "training", "language", "language_level", "region")
 REPORT_FIELDS = ("title", "period_start", "period_end", "assessment", "classification", "noforn")
 ILR_VALUES = {value for value, _ in ILR_LEVELS}
 GRADE_VALUES = {value for value, _ in GRADES}
@@ -71,16 +78,22 @@ def _invalid(errors: dict[str, list[str]], rows: dict | None = None) -> InvalidI
 
 # --- billet requirements --------------------------------------------------------------------
 
-@transaction.atomic
-def requirement_set(*, by, authorization: ManningAuthorization, certification_level: int, training: str = "",
-                    language: str = "", language_level: str = "", region: str = "") -> BilletRequirement:
-    """Set what ``authorization`` (a billet of an SCO's manning) requires of its holders; by an
-    action officer or approver of the SCO, its command, USD(P&R) or DSCA."""
+def requirement_capacity(*, by, authorization: ManningAuthorization):
+    """The capacity in which ``by`` sets what ``authorization`` requires: an action officer or
+    approver of DSCA or of the SCO's supervising command (``selectors.requirement_setter_ids``)."""
     sco = authorization.sco
-    offices = [sco.organization_id, sco.organization.supervised_by_id,
-               *designation_holder_ids((Designation.PERSONNEL_READINESS, Designation.SECURITY_COOPERATION_AGENCY))]
-    if acting_capacity_among(user=by, organizations=[o for o in offices if o], roles=WRITER_ROLES) is None:
-        raise NotPermitted(f"Only the SCO ({sco}), its command, USD(P&R) or DSCA set what its billets require.")
+    capacity = acting_capacity_among(user=by, organizations=requirement_setter_ids(sco), roles=REQUIREMENT_ROLES)
+    if capacity is None:
+        command = sco.organization.supervised_by
+        raise NotPermitted(f"Only an action officer or approver of DSCA or of {command or 'the SCO’s command'} sets "
+                           f"what the billets of {sco} require (DoDD 5132.03, Encl. 2, 2.b).")
+    return capacity
+
+
+def requirement_errors(*, certification_level, training: str = "", language: str = "", language_level: str = "",
+                       region: str = "") -> dict[str, list[str]]:
+    """What is wrong with a billet requirement's values, by field (the admin's form says it beside
+    each field before ``requirement_set``, which applies it again, is asked)."""
     errors: dict[str, list[str]] = {}
     if certification_level not in CertificationLevel.values:
         errors["certification_level"] = ["Choose a certification level: basic, intermediate, advanced or expert."]
@@ -89,17 +102,41 @@ def requirement_set(*, by, authorization: ManningAuthorization, certification_le
         errors["language_level"] = [f"Give the ILR level required in {language} (0 to 5)."]
     if language_level and not language:
         errors["language"] = ["Name the language the ILR level is for."]
+    for name, value, limit in (("training", training, 120), ("language", language, 60)):
+        if len(value) > limit:
+            errors.setdefault(name, []).append(f"At most {limit} characters (this has {len(value)}).")
     if region and region not in Region.values:
         errors["region"] = ["Choose a region of the list."]
+    return errors
+
+
+@transaction.atomic
+def requirement_set(*, by, authorization: ManningAuthorization, certification_level: int | None, training: str = "",
+                    language: str = "", language_level: str = "", region: str = "") -> BilletRequirement:
+    """Set what ``authorization`` (a billet of an SCO's manning) requires of its holders; by an
+    action officer or approver of DSCA or of the SCO's supervising command (``requirement_capacity``).
+    Refusals name the field; nothing is saved then. Audited."""
+    authorization = (ManningAuthorization.objects.select_for_update(of=("self",))
+                     .select_related("sco__organization__supervised_by").get(pk=authorization.pk))
+    requirement_capacity(by=by, authorization=authorization)
+    language, training = (language or "").strip(), (training or "").strip()
+    errors = requirement_errors(certification_level=certification_level, training=training, language=language,
+                                language_level=language_level, region=region)
     if authorization.effective_until is not None and authorization.effective_until <= timezone.localdate():
         errors["authorization"] = [f"{authorization} ended on {date_words(authorization.effective_until)}: set "
                                    "the requirement of the billet in force."]
     if errors:
         raise _invalid(errors)
-    requirement, _ = BilletRequirement.objects.update_or_create(
+    requirement, created = BilletRequirement.objects.update_or_create(
         authorization=authorization,
         defaults={"certification_level": certification_level, "training": training, "language": language,
                   "language_level": language_level if language else "", "region": region})
+    audit_record(action=AuditAction.ADMIN_CHANGE, user=by, obj=requirement,
+                 description=f"Billet requirement {'set' if created else 'changed'} for {authorization}: "
+                             f"{requirement.get_certification_level_display()}"
+                             f"{', ' + training if training else ''}"
+                             f"{f', {language} at ILR {language_level}' if language else ''}"
+                             f"{', ' + requirement.get_region_display() if region else ''}.")
     return requirement
 
 

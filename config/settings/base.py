@@ -506,6 +506,9 @@ SPECTACULAR_SETTINGS = {
         "ForceActivityDesignatorEnum": "organizations.models.ForceActivityDesignator",
         "CapabilityEnum": "planning.models.Capability",
         "ILRLevelEnum": "workforce.models.ILR_LEVELS",
+        "CertificationLevelEnum": "workforce.models.CertificationLevel",
+        "QualificationKindEnum": "workforce.models.QualificationKind",
+        "WorkforceRegionEnum": "workforce.models.Region",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

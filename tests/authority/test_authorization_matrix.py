@@ -249,8 +249,8 @@ personnel_record               add     yyyy   ....   yyyy   ....   ....   .     
 personnel_record               change  y...   ....   y...   ....   ....   .      .
 personnel_record               delete  ....   ....   ....   ....   ....   .      .
 billet_requirement             view    yyy.   yyy.   yyy.   yyy.   yyy.   y      .
-billet_requirement             add     ....   ....   ....   ....   ....   .      .
-billet_requirement             change  ....   ....   ....   ....   ....   .      .
+billet_requirement             add     .yy.   ....   .yy.   ....   ....   .      .
+billet_requirement             change  .yy.   ....   .yy.   ....   ....   .      .
 billet_requirement             delete  ....   ....   ....   ....   ....   .      .
 readiness_report_draft         view    y.y.   y.y.   y.y.   y.y.   y.y.   y      .
 readiness_report_draft         add     y...   ....   y...   ....   ....   .      .
@@ -299,7 +299,8 @@ RELATION_ORGANIZATIONS = {
     "evaluation_draft": ("DSCA", "EUCOM", "USD(P)", "SOCOM"),
     "evaluation_coordination": ("DSCA", "EUCOM", "USD(P)", "SOCOM"),
     # A personnel record: the SCO keeps it, its command supervises, USD(P&R) (and DSCA) read every
-    # one; a billet's requirement is read as the SCO's readiness is (Encl. 2, 6.b, 6.c).
+    # one; a billet's requirement is read as the SCO's readiness is (Encl. 2, 6.b, 6.c), and set by
+    # DSCA (2.b) or the SCO's supervising command, not by the SCO itself.
     "personnel_record": ("ODC-TURKEY", "EUCOM", "USD(P&R)", "SOCOM"),
     "billet_requirement": ("ODC-TURKEY", "EUCOM", "DSCA", "SOCOM"),
     # DSCA writes the readiness report; USD(P&R) reviews every one (and is tasked once submitted).
@@ -759,6 +760,7 @@ API_CHANGES = {
     "evaluation_draft": {"findings": "Changed through the API (training data)."},
     "evaluation_coordination": {"findings": "Changed through the API (training data)."},
     "personnel_record": lambda o: f"/api/v1/personnel-records/{o.pk}/",
+    "billet_requirement": lambda o: f"/api/v1/billet-requirements/{o.pk}/",
     "readiness_report_draft": lambda o: f"/api/v1/workforce-readiness-reports/{o.pk}/",
     "readiness_report_review": lambda o: f"/api/v1/workforce-readiness-reports/{o.pk}/",
 }
@@ -773,6 +775,8 @@ API_CHANGES = {
     "manpower_request_endorsement": {"justification": "Changed through the API (training data)."},
     "readiness_report_draft": {"assessment": "Changed through the API (training data)."},
     "readiness_report_review": {"assessment": "Changed through the API (training data)."},
+    "personnel_record": {"notes": "Changed through the API (training data)."},
+    "billet_requirement": {"training": "Changed through the API (training data)."},
 }
 
 

@@ -42,12 +42,12 @@ def person(world: World, number: int, *, sco="ODC-TURKEY", position="Chief, Offi
 @pytest.fixture
 def world(manpower_world):  # noqa: F811
     reference.route_ensure()
-    pr = manpower_world.user("USD(P&R)", Role.APPROVER)
+    dsca = manpower_world.user("DSCA", Role.APPROVER)
     for sco in ("ODC-TURKEY", "JUSMAG-PHILIPPINES", "OSC-I"):
         rows = manning_open(manpower_world.scos[sco])
-        requirement_set(by=pr, authorization=rows["Chief, Office of Defense Cooperation"],
+        requirement_set(by=dsca, authorization=rows["Chief, Office of Defense Cooperation"],
                         certification_level=CertificationLevel.ADVANCED, training=SCM_O, language="Turkish",
                         language_level="2")
-        requirement_set(by=pr, authorization=rows["FMS case officer"],
+        requirement_set(by=dsca, authorization=rows["FMS case officer"],
                         certification_level=CertificationLevel.INTERMEDIATE)
     return manpower_world

@@ -6,6 +6,7 @@ OpenAPI description of them."""
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 import time_machine
@@ -58,6 +59,14 @@ def test_dsca_creates_and_submits_usdpr_finds_it_in_my_work_and_accepts(world):
 def test_the_workforce_is_in_the_openapi_description(world):
     text = api(world, "DSCA", REV).get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     for path in ("/api/v1/workforce-readiness-reports/{id}/transitions/{name}/", "/api/v1/personnel-records/{id}/",
-                 "/api/v1/workforce-readiness/"):
+                 "/api/v1/workforce-readiness/", "/api/v1/billet-requirements/{id}/",
+                 "/api/v1/workforce-readiness/billets/"):
         assert path in text
     assert "return_for_rework" in text and "filled_qualified" in text
+
+    paths = json.loads(text)["paths"]
+    for path in ("/api/v1/personnel-records/", "/api/v1/billet-requirements/"):
+        assert {"get", "post"} <= set(paths[path]), path
+        assert "patch" in paths[f"{path}{{id}}/"] and "delete" not in paths[f"{path}{{id}}/"], path
+    written = paths["/api/v1/personnel-records/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert written["$ref"].endswith("/PersonnelRecordWriteRequest")
