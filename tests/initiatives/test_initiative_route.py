@@ -187,6 +187,12 @@ def test_only_the_owners_writers_change_a_draft_initiative_or_evaluation(world):
     assert str(refusal.value) == "Only an action officer or approver of EUCOM may write this initiative."
 
     initiative = approved(world, initiative)
+    entry = monitoring_record(by=world.user("EUCOM", AO), initiative=initiative,
+                              indicator=initiative.indicators.order_by("pk").first(),
+                              period_end=datetime.date(2026, 11, 15), value="5")
+    assert may(world.user("EUCOM", AO), "view", entry) and may(world.user("EUCOM", AO), "view", MonitoringEntry)
+    assert not may(world.user("CENTCOM", AO), "view", entry)
+    assert not may(world.user("CENTCOM", AO), "view", MonitoringEntry)  # it sees no initiative
     evaluation = evaluation_write(by=world.user("DSCA", AO), initiative=initiative, fields={
         "title": "Mid-term evaluation", "period_start": datetime.date(2026, 10, 1),
         "period_end": datetime.date(2026, 11, 15)})

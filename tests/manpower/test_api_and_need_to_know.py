@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from api.services import api_token_issue
-from manpower.models import ManpowerChangeRequest, RequestState
+from manpower.models import ManningAuthorization, ManpowerChangeRequest, RequestState
 from manpower.selectors import requests_visible_to
 from manpower.services import request_write
 from organizations.authority import may
@@ -167,6 +167,14 @@ def test_the_requests_list_offers_changes_to_the_writers_of_scos_and_commands_on
         assert may(world.user(acronym, role), "change", ManpowerChangeRequest), (acronym, role)
     for acronym, role in (("EUCOM", REV), ("DSCA", APP), ("DSCA", AO), ("J5", APP)):
         assert not may(world.user(acronym, role), "change", ManpowerChangeRequest), (acronym, role)
+
+
+def test_an_scos_manning_is_read_by_its_staff_its_command_and_the_offices_reading_all(world):
+    row = ManningAuthorization.objects.filter(sco=world.scos["ODC-TURKEY"]).first()
+    for acronym, role in (("ODC-TURKEY", AO), ("EUCOM", REV), ("DSCA", REV), ("DIA", REV)):
+        assert may(world.user(acronym, role), "view", row), acronym
+    for acronym, role in (("CENTCOM", APP), ("INDOPACOM", AO), ("DLA", APP)):
+        assert not may(world.user(acronym, role), "view", row), acronym
 
 
 @time_machine.travel(NOW, tick=False)
