@@ -9,7 +9,13 @@ import datetime
 import pytest
 import time_machine
 
-from initiatives.models import EvaluationState, InitiativeState, MonitoringEntry
+from initiatives.models import (
+    EvaluationState,
+    Initiative,
+    InitiativeEvaluation,
+    InitiativeState,
+    MonitoringEntry,
+)
 from initiatives.selectors import evaluations_visible_to, initiatives_visible_to, program_initiatives
 from initiatives.services import evaluation_write, initiative_write, monitoring_record
 from organizations.authority import may
@@ -175,6 +181,13 @@ def test_an_objective_of_a_support_plan_takes_no_initiative(world):
 
 @time_machine.travel(NOW, tick=False)
 def test_only_the_owners_writers_change_a_draft_initiative_or_evaluation(world):
+    # Without a record (the admin's menu, list and "Add"): a command's, or for evaluations a defense
+    # agency's, action officers and approvers; no reviewer.
+    for model, acronym in ((Initiative, "EUCOM"), (InitiativeEvaluation, "DSCA")):
+        assert may(world.user(acronym, AO), "change", model) and may(world.user(acronym, APP), "change", model)
+        assert not may(world.user(acronym, REV), "change", model)
+    assert not may(world.user("DSCA", AO), "change", Initiative)
+    assert not may(world.user("EUCOM", AO), "change", InitiativeEvaluation)
     initiative = world.initiative()
     initiative = initiative_write(by=world.user("EUCOM", APP), initiative=initiative,
                                   fields={**DESIGN, "title": "Black Sea maritime awareness, phase 1"})
