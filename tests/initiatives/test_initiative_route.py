@@ -9,16 +9,23 @@ import datetime
 import pytest
 import time_machine
 
-from initiatives.models import EvaluationState, InitiativeState, MonitoringEntry
+from initiatives.models import (
+    EvaluationState,
+    Initiative,
+    InitiativeEvaluation,
+    InitiativeState,
+    MonitoringEntry,
+)
 from initiatives.selectors import evaluations_visible_to, initiatives_visible_to, program_initiatives
-from initiatives.services import evaluation_write, monitoring_record
+from initiatives.services import evaluation_write, initiative_write, monitoring_record
+from organizations.authority import may
 from organizations.models import Role
-from workflow.exceptions import InvalidInput, TransitionRefused
+from workflow.exceptions import InvalidInput, NotPermitted, TransitionRefused
 from workflow.models import Response, Step, TaskerState
 from workflow.selectors import open_taskers, taskers_of
 from workflow.services import tasker_respond, transition_perform
 
-from .conftest import INDICATORS
+from .conftest import DESIGN, INDICATORS
 
 AO, REV, APP = Role.ACTION_OFFICER, Role.REVIEWER, Role.APPROVER
 NOW = datetime.datetime(2026, 11, 30, 17, 0, tzinfo=datetime.UTC)
@@ -170,3 +177,45 @@ def test_an_objective_of_a_support_plan_takes_no_initiative(world):
         initiative_write(by=world.user("DLA", AO), objective=objective, partner=world.partner, program=world.program,
                          fields={"title": "Spares"})
     assert "an initiative serves a combatant command's campaign objective" in refusal.value.field_errors["objective"][0]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_only_the_owners_writers_change_a_draft_initiative_or_evaluation(world):
+    # Without a record (the admin's menu, list and "Add"): a command's, or for evaluations a defense
+    # agency's, action officers and approvers; no reviewer.
+    for model, acronym in ((Initiative, "EUCOM"), (InitiativeEvaluation, "DSCA")):
+        assert may(world.user(acronym, AO), "change", model) and may(world.user(acronym, APP), "change", model)
+        assert not may(world.user(acronym, REV), "change", model)
+    for role in (AO, APP):
+        assert not may(world.user("DSCA", role), "change", Initiative)
+        assert not may(world.user("EUCOM", role), "change", InitiativeEvaluation)
+    initiative = world.initiative()
+    initiative = initiative_write(by=world.user("EUCOM", APP), initiative=initiative,
+                                  fields={**DESIGN, "title": "Black Sea maritime awareness, phase 1"})
+    assert initiative.title == "Black Sea maritime awareness, phase 1"
+    assert may(world.user("EUCOM", AO), "change", initiative)
+    assert not may(world.user("CENTCOM", AO), "change", initiative) and not may(world.user("DSCA", AO), "change",
+                                                                                initiative)
+    with pytest.raises(NotPermitted) as refusal:
+        initiative_write(by=world.user("CENTCOM", AO), initiative=initiative, fields={**DESIGN, "title": "Taken"})
+    assert str(refusal.value) == "Only an action officer or approver of EUCOM may write this initiative."
+
+    initiative = approved(world, initiative)
+    entry = monitoring_record(by=world.user("EUCOM", AO), initiative=initiative,
+                              indicator=initiative.indicators.order_by("pk").first(),
+                              period_end=datetime.date(2026, 11, 15), value="5")
+    assert may(world.user("EUCOM", AO), "view", entry) and may(world.user("EUCOM", AO), "view", MonitoringEntry)
+    assert not may(world.user("CENTCOM", AO), "view", entry)
+    assert not may(world.user("CENTCOM", AO), "view", MonitoringEntry)  # it sees no initiative
+    evaluation = evaluation_write(by=world.user("DSCA", AO), initiative=initiative, fields={
+        "title": "Mid-term evaluation", "period_start": datetime.date(2026, 10, 1),
+        "period_end": datetime.date(2026, 11, 15)})
+    evaluation = evaluation_write(by=world.user("DSCA", APP), evaluation=evaluation,
+                                  fields={"title": "Mid-term evaluation, first year"})
+    assert evaluation.title == "Mid-term evaluation, first year"
+    assert may(world.user("DSCA", AO), "change", evaluation)
+    assert not may(world.user("DLA", AO), "change", evaluation) and not may(world.user("EUCOM", AO), "change",
+                                                                            evaluation)
+    with pytest.raises(NotPermitted) as refusal:
+        evaluation_write(by=world.user("DLA", AO), evaluation=evaluation, fields={"title": "Taken"})
+    assert str(refusal.value) == "Only an action officer or approver of DSCA may write this evaluation."

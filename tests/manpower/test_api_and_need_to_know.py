@@ -12,9 +12,12 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from api.services import api_token_issue
-from manpower.models import ManpowerChangeRequest, RequestState
+from manpower.models import ManningAuthorization, ManpowerChangeRequest, RequestState
 from manpower.selectors import requests_visible_to
+from manpower.services import request_write
+from organizations.authority import may
 from organizations.models import Role
+from workflow.exceptions import NotPermitted
 from workflow.models import Response, Step
 from workflow.selectors import open_taskers
 from workflow.services import tasker_respond, transition_perform
@@ -140,6 +143,38 @@ def test_another_commands_action_officer_may_not_write_for_the_sco(world):
     assert answer.status_code == 403
     assert answer.json()["reasons"] == ["Only an action officer or approver of ODC-TURKEY or EUCOM may write this "
                                         "request."]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_scos_and_its_commands_writers_change_a_draft_and_another_commands_are_refused(world):
+    request = world.request()
+    answer = api(world, "ODC-TURKEY", AO).patch(f"{V1}/{request.pk}/", {"title": "Two FMS case officers"},
+                                                format="json")
+    assert answer.status_code == 200
+    answer = api(world, "EUCOM", AO).patch(f"{V1}/{request.pk}/", {"title": "Three FMS case officers"}, format="json")
+    assert answer.status_code == 200  # the supervising command writes for its SCO
+    assert ManpowerChangeRequest.objects.get(pk=request.pk).title == "Three FMS case officers"
+    with pytest.raises(NotPermitted) as refusal:
+        request_write(by=world.user("INDOPACOM", AO), request=request, fields={"title": "Taken over"})
+    assert str(refusal.value) == "Only an action officer or approver of ODC-TURKEY or EUCOM may write this request."
+    assert ManpowerChangeRequest.objects.get(pk=request.pk).title == "Three FMS case officers"
+
+
+def test_the_requests_list_offers_changes_to_the_writers_of_scos_and_commands_only(world):
+    """Asked without a request (the admin's menu, list and "Add"): the SCOs' and commands' action
+    officers and approvers; not reviewers, nor the offices the route consults."""
+    for acronym, role in (("ODC-TURKEY", AO), ("EUCOM", AO), ("EUCOM", APP), ("ODC-TURKEY", APP)):
+        assert may(world.user(acronym, role), "change", ManpowerChangeRequest), (acronym, role)
+    for acronym, role in (("EUCOM", REV), ("DSCA", APP), ("DSCA", AO), ("J5", APP)):
+        assert not may(world.user(acronym, role), "change", ManpowerChangeRequest), (acronym, role)
+
+
+def test_an_scos_manning_is_read_by_its_staff_its_command_and_the_offices_reading_all(world):
+    row = ManningAuthorization.objects.filter(sco=world.scos["ODC-TURKEY"]).first()
+    for acronym, role in (("ODC-TURKEY", AO), ("EUCOM", REV), ("DSCA", REV), ("DIA", REV)):
+        assert may(world.user(acronym, role), "view", row), acronym
+    for acronym, role in (("CENTCOM", APP), ("INDOPACOM", AO), ("DLA", APP)):
+        assert not may(world.user(acronym, role), "view", row), acronym
 
 
 @time_machine.travel(NOW, tick=False)

@@ -117,6 +117,24 @@ def test_bad_input_is_refused_beside_the_field_and_saves_nothing(world):
     assert MaterielDiversionRequest.objects.count() == before
 
 
+def test_only_a_commands_or_departments_writers_have_a_requesting_office(world):
+    """A request names no office: the writer's own is taken, and only a combatant command's or a
+    Military Department's action officer or approver has one; a reviewer there, or a defense
+    agency's officer, is told so beside the office and nothing is saved."""
+    before = MaterielDiversionRequest.objects.count()
+    for acronym, role in (("EUCOM", REV), ("DSCA", AO), ("DLA", APP)):
+        answer = api(world, acronym, role).post(f"{V1}/", {"title": "x", "partner": "PL", "item": "y", "quantity": 1,
+                                                           "source": "z"}, format="json")
+        assert answer.status_code == 400, acronym
+        assert answer.json()["errors"] == {"owner": ["Only an action officer or approver of a combatant command or "
+                                                     "Military Department writes a diversion request."]}, acronym
+    assert MaterielDiversionRequest.objects.count() == before
+    answer = api(world, "DA", APP).post(f"{V1}/", {"title": "x", "partner": "PL", "item": "y", "quantity": 1,
+                                                   "source": "z"}, format="json")
+    assert answer.status_code == 201
+    assert MaterielDiversionRequest.objects.get(pk=answer.json()["id"]).owner.acronym == "DA"
+
+
 @time_machine.travel(NOW, tick=False)
 def test_a_change_after_submission_is_refused_as_not_now(world):
     request = _submitted(world)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import inspect
 import os
 import re
 import sys
 from pathlib import Path
 
 import libcst as cst
+import rules.predicates
 from mutmut.__main__ import cli
 from mutmut.mutation import file_mutation
 
@@ -42,6 +44,12 @@ def _skip_node_and_children(self, node: cst.CSTNode) -> bool:
 
 
 file_mutation.MutationVisitor._skip_node_and_children = _skip_node_and_children
+
+# A mutated function is called through mutmut's trampoline, ``(*args, **kwargs)``; django-rules
+# counts a predicate's arguments (``Predicate(_assigns_fads)`` takes the user only) from the
+# function itself, so it is shown the function the trampoline wraps (``functools.wraps``).
+_argspec = rules.predicates.getfullargspec
+rules.predicates.getfullargspec = lambda fn: _argspec(inspect.unwrap(fn))
 
 # A line that decides who may act or see: memberships, roles, capacities, owners, designations,
 # administrators, markings and visibility.

@@ -51,6 +51,30 @@ AUTHORITY=(
   # The declared rules: who may view, add, change and delete each model (the authorization matrix).
   'organizations.authority.*' 'organizations.permissions.*' 'planning.permissions.*' 'assessments.permissions.*'
   'workflow.permissions.*' 'reminders.permissions.*' 'security.permissions.*' 'api.permissions.*'
+  # The engine's common need-to-know rule, whether one may answer a tasker now, and "My work"
+  # (whose taskers and which documents' decisions a user is offered).
+  'workflow.selectors.x_need_to_know*' 'workflow.services.x_tasker_answer_refusal*'
+  'workflow.inbox.x__organizations_working*' 'workflow.inbox.x__taskers_mine_q*'
+  'workflow.inbox.x__tasker_is_mine*' 'workflow.inbox.x_my_taskers*' 'workflow.inbox.x__candidates_q*'
+  'workflow.inbox.x__candidate_ids*' 'workflow.inbox.x_decisions_on*' 'planning.workflows.x_plan_inbox_reads*'
+  # The routed kinds added since: manpower change requests and manning, materiel diversion
+  # requests, personnel records and readiness reports, initiatives and their evaluations. Their
+  # writes (``@transaction.atomic``) are left alone by mutmut: the checks they call are mutated.
+  'manpower.permissions.*' 'manpower.selectors.x_requests_*' 'manpower.selectors.x_scos_visible_to*'
+  'manpower.services.x__requester_capacity*' 'manpower.services.x_request_assert_editable*'
+  'manpower.services.x__refuse_marking_beyond_reader*'
+  'materiel.permissions.*' 'materiel.selectors.*'
+  'materiel.services.x__requester_capacity*' 'materiel.services.x_request_assert_editable*'
+  'materiel.services.x_requesting_offices*'
+  'materiel.services.x__refuse_marking_beyond_reader*'
+  'workforce.permissions.*' 'workforce.selectors.x__reads_all*' 'workforce.selectors.x_personnel_visible_to*'
+  'workforce.selectors.x_scos_readiness_visible_to*' 'workforce.selectors.x_reports_*'
+  'workforce.services.x__writer_capacity*' 'workforce.services.x__report_capacity*'
+  'workforce.services.x_report_assert_editable*'
+  'initiatives.permissions.*' 'initiatives.selectors.x__tasked*' 'initiatives.selectors.x_initiatives_*'
+  'initiatives.selectors.x_evaluations_*' 'initiatives.services.x__writer_capacity*'
+  'initiatives.services.x_initiative_assert_editable*' 'initiatives.services.x_evaluation_assert_editable*'
+  'initiatives.services.x__refuse_marking_beyond_reader*'
 )
 if [ "$#" -gt 0 ]; then
   TARGETS=("$@")  # named mutants or patterns: run as given, reusing mutants/

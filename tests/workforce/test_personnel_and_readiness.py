@@ -16,11 +16,18 @@ from rest_framework.test import APIClient
 
 from api.services import api_token_issue
 from manpower.models import SecurityCooperationOrganization
+from organizations.authority import may
 from organizations.models import Role
 from security.models import AuditAction, AuditEvent
 from workflow.exceptions import InvalidInput, NotPermitted
 from workforce.exports import READINESS_COLUMNS
-from workforce.models import CertificationLevel, PersonnelRecord, QualificationKind
+from workforce.models import (
+    BilletRequirement,
+    CertificationLevel,
+    PersonnelRecord,
+    QualificationKind,
+    WorkforceReadinessReport,
+)
 from workforce.selectors import personnel_visible_to, readiness_rows
 from workforce.services import personnel_write
 
@@ -164,3 +171,29 @@ def test_bad_input_is_refused_beside_its_field_or_row_and_nothing_is_saved(world
     assert AuditEvent.objects.filter(description__startswith="Personnel record created (kept by ODC-TURKEY)").exists()
     with pytest.raises(InvalidInput):
         personnel_write(by=world.user("ODC-TURKEY", AO), record=saved, fields={"identifier": ""})
+
+
+def test_the_declared_rules_let_the_owning_office_and_its_readers_act_on_a_record_and_no_one_else(world):
+    """Who may read, add and change personnel records, billet requirements and readiness reports
+    (the admin's and the API's rules), asked with a record and without."""
+    record = person(world, 1)
+    requirement = BilletRequirement.objects.get(authorization=billet(world, "ODC-TURKEY", "FMS case officer"))
+    for acronym, role in (("ODC-TURKEY", AO), ("EUCOM", APP), ("USD(P&R)", REV)):
+        assert may(world.user(acronym, role), "view", record), acronym
+        assert may(world.user(acronym, role), "view", requirement), acronym
+    for acronym, role in (("INDOPACOM", APP), ("JUSMAG-PHILIPPINES", AO)):
+        assert not may(world.user(acronym, role), "view", record), acronym
+        assert not may(world.user(acronym, role), "view", requirement), acronym
+    # The keeping office's writers change the record; its command reads it but does not write it.
+    assert may(world.user("ODC-TURKEY", AO), "change", record) and may(world.user("ODC-TURKEY", APP), "change", record)
+    assert not may(world.user("EUCOM", APP), "change", record) and not may(world.user("ODC-TURKEY", REV), "change",
+                                                                            record)
+    # Without a record: any office's action officers and approvers keep records; reviewers do not.
+    assert may(world.user("EUCOM", APP), "add", PersonnelRecord) and may(world.user("EUCOM", AO), "add",
+                                                                         PersonnelRecord)
+    assert not may(world.user("EUCOM", REV), "add", PersonnelRecord)
+    # DSCA's action officers and approvers write the readiness report; its reviewers and other offices do not.
+    assert may(world.user("DSCA", AO), "add", WorkforceReadinessReport)
+    assert may(world.user("DSCA", APP), "add", WorkforceReadinessReport)
+    assert not may(world.user("DSCA", REV), "add", WorkforceReadinessReport)
+    assert not may(world.user("USD(P&R)", APP), "add", WorkforceReadinessReport)
