@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -341,10 +342,68 @@ def successors_on(organization_ids: Iterable[int], *, on: datetime.date | None =
 def organization_label(organization: Organization, *, on: datetime.date | None = None) -> str:
     """How pages name an office: today's acronym, with the directive's beside it where it changed
     ("USD(A&S), formerly USD(AT&L)"; "USD(I&S), formerly USD(I)")."""
+    return organization_labels([organization], on=on).get(organization.pk, organization.acronym)
+
+
+def organization_labels(organizations: Iterable[Organization | int | None], *,
+                        on: datetime.date | None = None) -> dict[int, str]:
+    """``organization_label`` of each of ``organizations`` (rows, or ids) by id: one query for the
+    successions whatever their number, and one more only for ids given without their row. A page
+    reads it once for all its rows, never once a row."""
     from .models import OrganizationSuccession
 
-    if organization.current_acronym and organization.current_acronym != organization.acronym:
-        return f"{organization.current_acronym}, formerly {organization.acronym}"
-    earlier = [row.predecessor.acronym for row in OrganizationSuccession.objects.filter(
-        successor=organization, start__lte=_today(on)).select_related("predecessor").order_by("start")]
-    return f"{organization.acronym}, formerly {' and '.join(earlier)}" if earlier else organization.acronym
+    unique: dict[int, Organization | None] = {}
+    for organization in organizations:
+        if isinstance(organization, Organization) and organization.pk:
+            unique[organization.pk] = organization
+        elif isinstance(organization, int) and organization:
+            unique.setdefault(organization, None)
+    if not unique:
+        return {}
+    missing = [pk for pk, organization in unique.items() if organization is None]
+    if missing:
+        unique.update(Organization.objects.only("pk", "acronym", "current_acronym").in_bulk(missing))
+    earlier: dict[int, list[str]] = defaultdict(list)
+    for successor_id, acronym in (OrganizationSuccession.objects
+                                  .filter(successor_id__in=list(unique), start__lte=_today(on))
+                                  .order_by("start", "predecessor__acronym")
+                                  .values_list("successor_id", "predecessor__acronym")):
+        earlier[successor_id].append(acronym)
+    labels = {}
+    for pk, organization in unique.items():
+        if organization is None:
+            continue
+        if organization.current_acronym and organization.current_acronym != organization.acronym:
+            labels[pk] = f"{organization.current_acronym}, formerly {organization.acronym}"
+        elif earlier.get(pk):
+            labels[pk] = f"{organization.acronym}, formerly {' and '.join(earlier[pk])}"
+        else:
+            labels[pk] = organization.acronym
+    return labels
+
+
+def with_organization_labels(*groups: Iterable, attribute: str = "organization", extra: Iterable = (),
+                             on: datetime.date | None = None) -> dict[int, str]:
+    """Give each row of ``groups`` (taskers, comments…) ``organization_label``: how the page names
+    the office in ``attribute`` today ("USD(A&S), formerly USD(AT&L)"), one query for all; the
+    labels (with those of ``extra``, organizations or ids the page names elsewhere) are returned
+    by id. Stored texts (history, reasons written at the time) are not touched: they keep the
+    name used then."""
+    groups = [list(group) for group in groups]
+    labels = organization_labels([getattr(row, attribute, None) for group in groups for row in group]
+                                 + list(extra), on=on)
+    for group in groups:
+        for row in group:
+            organization = getattr(row, attribute, None)
+            row.organization_label = labels.get(getattr(organization, "pk", None), str(organization or ""))
+    return labels
+
+
+def successions_cited() -> list:
+    """Every succession of offices (``OrganizationSuccession``), oldest first, with its
+    predecessor and successor read along: who took over whose duties, on which day, on what
+    primary source (the help page's and the organization page's "offices through time")."""
+    from .models import OrganizationSuccession
+
+    return list(OrganizationSuccession.objects.select_related("predecessor", "successor")
+                .order_by("start", "predecessor__acronym", "successor__acronym"))
