@@ -347,38 +347,34 @@ def organization_label(organization: Organization, *, on: datetime.date | None =
 
 def organization_labels(organizations: Iterable[Organization | int | None], *,
                         on: datetime.date | None = None) -> dict[int, str]:
-    """``organization_label`` of each of ``organizations`` (rows, or ids) by id: one query for the
-    successions whatever their number, and one more only for ids given without their row. A page
-    reads it once for all its rows, never once a row."""
-    from .models import OrganizationSuccession
+    """``organization_label`` of each of ``organizations`` (rows, or ids) by id, in one query
+    whatever their number (each office with the predecessors whose duties it held by ``on``, today
+    by default): a page reads it once for all its rows, never once a row."""
+    from django.db.models import FilteredRelation
 
-    unique: dict[int, Organization | None] = {}
-    for organization in organizations:
-        if isinstance(organization, Organization) and organization.pk:
-            unique[organization.pk] = organization
-        elif isinstance(organization, int) and organization:
-            unique.setdefault(organization, None)
-    if not unique:
+    ids = {getattr(o, "pk", o) for o in organizations if o is not None}
+    ids.discard(None)
+    if not ids:
         return {}
-    missing = [pk for pk, organization in unique.items() if organization is None]
-    if missing:
-        unique.update(Organization.objects.only("pk", "acronym", "current_acronym").in_bulk(missing))
+    rows = (Organization.objects.filter(pk__in=ids)
+            .annotate(earlier=FilteredRelation("successions_from",
+                                               condition=Q(successions_from__start__lte=_today(on))))
+            .order_by("pk", "earlier__start", "earlier__predecessor__acronym")
+            .values_list("pk", "acronym", "current_acronym", "earlier__predecessor__acronym"))
+    names: dict[int, tuple[str, str]] = {}
     earlier: dict[int, list[str]] = defaultdict(list)
-    for successor_id, acronym in (OrganizationSuccession.objects
-                                  .filter(successor_id__in=list(unique), start__lte=_today(on))
-                                  .order_by("start", "predecessor__acronym")
-                                  .values_list("successor_id", "predecessor__acronym")):
-        earlier[successor_id].append(acronym)
+    for pk, acronym, current_acronym, predecessor in rows:
+        names[pk] = (acronym, current_acronym)
+        if predecessor:
+            earlier[pk].append(predecessor)
     labels = {}
-    for pk, organization in unique.items():
-        if organization is None:
-            continue
-        if organization.current_acronym and organization.current_acronym != organization.acronym:
-            labels[pk] = f"{organization.current_acronym}, formerly {organization.acronym}"
+    for pk, (acronym, current_acronym) in names.items():
+        if current_acronym and current_acronym != acronym:
+            labels[pk] = f"{current_acronym}, formerly {acronym}"
         elif earlier.get(pk):
-            labels[pk] = f"{organization.acronym}, formerly {' and '.join(earlier[pk])}"
+            labels[pk] = f"{acronym}, formerly {' and '.join(earlier[pk])}"
         else:
-            labels[pk] = organization.acronym
+            labels[pk] = acronym
     return labels
 
 

@@ -35,7 +35,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from organizations.models import Organization
-from organizations.selectors import acting_roles, active_account, organization_ids_acting_for
+from organizations.selectors import (
+    acting_roles,
+    active_account,
+    organization_ids_acting_for,
+    organization_labels,
+)
 from runtime.request_memo import request_memo
 
 from . import services
@@ -77,6 +82,7 @@ class WorkItem:
     due_words: str
     tasker_id: int | None = None
     url: str = ""
+    organization_label: str = ""  # today's name, the directive's beside it ("USD(A&S), formerly USD(AT&L)")
 
     @property
     def due_label(self) -> str:
@@ -439,7 +445,9 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
         return MyWork(items=[], count=0, page=1, pages=1, per_page=per_page, kinds=kinds_offered)
     models = _kinds(kind)
     acting = organization_ids_acting_for(user)
-    organizations = dict(Organization.objects.filter(pk__in=acting).values_list("pk", "acronym")) if acting else {}
+    offices = (Organization.objects.filter(pk__in=acting).only("pk", "acronym", "current_acronym").in_bulk()
+               if acting else {})
+    organizations = {pk: office.acronym for pk, office in offices.items()}
 
     # Taskers: a window of them in the page's order, with their count, in one query.
     first = (page - 1) * per_page
@@ -517,5 +525,13 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
     count = tasker_count + len(separate)
     merged = sorted(tasker_items + separate, key=_sort_key(sort))[first:first + per_page]
     pages = max(1, -(-count // per_page))
+    # The page's offices by today's name, the directive's beside it: one query for every row.
+    offices |= {tasker.organization_id: tasker.organization for tasker in window}
+    offices |= {document.owner_id: document.owner for document, _ in decided if getattr(document, "owner_id", None)}
+    labels = organization_labels([offices[item.organization_id] for item in merged if item.organization_id in offices]
+                                 + [offices[pk] for pk in organizations])
+    for item in merged:
+        item.organization_label = labels.get(item.organization_id, item.organization)
     return MyWork(items=merged, count=count, page=page, pages=pages, per_page=per_page, kinds=kinds_offered,
-                  organizations=sorted(organizations.items(), key=lambda item: item[1]), unchecked=cut)
+                  organizations=sorted(((pk, labels.get(pk, acronym)) for pk, acronym in organizations.items()),
+                                       key=lambda item: item[1]), unchecked=cut)
