@@ -114,3 +114,17 @@ def test_3a_a_history_entry_written_before_a_rename_keeps_the_name_used_at_the_t
     assert entry.description == "DA answered concur"
     history = re.search(r'<details[^>]*id="workflow-history".*?</details>', page, re.S).group(0)
     assert "DA answered concur" in history and "DAF answered" not in history
+
+
+def test_3a_history_names_who_acted_for_whom_by_the_acronym_used_then_after_an_acronym_changes(world):
+    """The reference data renames an office by its acronym too (the earlier one kept in its name
+    history): the history still says the reviewer acted for "DA", as they did."""
+    plan = act(world.ready_plan(), "submit", world.user("EUCOM", AO))
+    answer(world, plan, "DA", Response.CONCUR)
+    organization_update(organization=world.orgs["DA"], data={"acronym": "DAF"})
+    entry = history_of(plan).get(action="tasker_answered")
+    assert entry.actor_label == "da_reviewer for DA"
+    page = text_of(client_for(world.user("EUCOM", AO)).get(
+        reverse("admin:planning_campaignplan_change", args=[plan.pk])))
+    history = re.search(r'<details[^>]*id="workflow-history".*?</details>', page, re.S).group(0)
+    assert "da_reviewer for DA" in history and "for DAF" not in history
