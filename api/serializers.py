@@ -169,11 +169,21 @@ class FADAssignmentWriteSerializer(serializers.Serializer):
 class OrganizationSerializer(serializers.ModelSerializer):
     parent = nullable(AcronymField)
     supervised_by = nullable(AcronymField)
+    organization_label = serializers.SerializerMethodField(
+        help_text="How pages name it: today's acronym, the directive's beside it where it changed "
+                  "(“USD(A&S), formerly USD(AT&L)”).")
 
     class Meta:
         model = Organization
-        fields = ["id", "acronym", "name", "kind", "parent", "supervised_by", "active", "active_from",
-                  "active_until", "current_name", "current_acronym"]
+        fields = ["id", "acronym", "organization_label", "name", "kind", "parent", "supervised_by", "active",
+                  "active_from", "active_until", "current_name", "current_acronym"]
+
+    def get_organization_label(self, organization) -> str:
+        labels = self.context.get("_organization_labels")
+        if labels is None or organization.pk not in labels:  # the whole page at once
+            page = self.root.instance if isinstance(self.root.instance, list) else [organization]
+            labels = self.context["_organization_labels"] = organization_labels(page)
+        return labels.get(organization.pk, organization.acronym)
 
 
 class AreaOfResponsibilitySerializer(serializers.ModelSerializer):

@@ -9,7 +9,9 @@ import datetime
 import html
 import re
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -98,6 +100,24 @@ def test_3a_the_api_keeps_the_acronym_and_adds_the_label_beside_it(world):
     assert detail["organization_label"] == FORMERLY
     [item] = [i for i in client.get(reverse("api:my-work")).json()["results"] if i["tasker"] == tasker.pk]
     assert (item["organization"], item["organization_label"]) == ("USD(A&S)", FORMERLY)
+
+
+def test_3a_the_api_labels_a_page_of_organizations_in_one_query_whatever_its_length(world):
+    succeed_atl(world)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=world.user('EUCOM', AO)).key}")
+    url = reverse("api:organization-list")
+    counts = []
+    for size in (2, 8):
+        with CaptureQueriesContext(connection) as context:
+            rows = client.get(url, {"page_size": size}).json()["results"]
+        assert len(rows) == size
+        counts.append(sum(1 for q in context.captured_queries if "organizationsuccession" in q["sql"]))
+    assert counts == [1, 1]
+    everyone = {row["acronym"]: row for row in client.get(url, {"page_size": 100}).json()["results"]}
+    assert everyone["USD(A&S)"]["organization_label"] == FORMERLY
+    assert everyone["USD(AT&L)"]["organization_label"] == "USD(AT&L)"  # the directive's own office
+    assert everyone["DA"]["organization_label"] == "DA"
 
 
 def test_3a_a_history_entry_written_before_a_rename_keeps_the_name_used_at_the_time(world):
