@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    CharField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 
 from runtime.request_memo import request_memo, request_memo_active
@@ -345,37 +354,46 @@ def organization_label(organization: Organization, *, on: datetime.date | None =
     return organization_labels([organization], on=on).get(organization.pk, organization.acronym)
 
 
+class _Joined(Aggregate):
+    """Texts joined by a separator, on PostgreSQL (STRING_AGG) and SQLite (GROUP_CONCAT)."""
+
+    function = "STRING_AGG"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def predecessors_joined(organization_path: str = "pk", *, on: datetime.date | None = None) -> Subquery:
+    """For a query's rows, the acronyms of the offices whose duties the organization at
+    ``organization_path`` held by ``on`` (today by default), joined by " and " (None when none):
+    annotate a page's query with it and ``label_of`` names its rows with no query of their own."""
+    from .models import OrganizationSuccession
+
+    rows = (OrganizationSuccession.objects.filter(successor_id=OuterRef(organization_path), start__lte=_today(on))
+            .order_by().values("successor_id")
+            .annotate(names=_Joined("predecessor__acronym", Value(" and "))).values("names")[:1])
+    return Subquery(rows, output_field=CharField())
+
+
+def label_of(organization: Organization, formerly: str | None = None) -> str:
+    """``organization_label`` from the organization and its predecessors (``predecessors_joined``)."""
+    if organization.current_acronym and organization.current_acronym != organization.acronym:
+        return f"{organization.current_acronym}, formerly {organization.acronym}"
+    return f"{organization.acronym}, formerly {formerly}" if formerly else organization.acronym
+
+
 def organization_labels(organizations: Iterable[Organization | int | None], *,
                         on: datetime.date | None = None) -> dict[int, str]:
     """``organization_label`` of each of ``organizations`` (rows, or ids) by id, in one query
-    whatever their number (each office with the predecessors whose duties it held by ``on``, today
-    by default): a page reads it once for all its rows, never once a row."""
-    from django.db.models import FilteredRelation
-
+    whatever their number: a page reads it once for all its rows, never once a row."""
     ids = {getattr(o, "pk", o) for o in organizations if o is not None}
     ids.discard(None)
     if not ids:
         return {}
-    rows = (Organization.objects.filter(pk__in=ids)
-            .annotate(earlier=FilteredRelation("successions_from",
-                                               condition=Q(successions_from__start__lte=_today(on))))
-            .order_by("pk", "earlier__start", "earlier__predecessor__acronym")
-            .values_list("pk", "acronym", "current_acronym", "earlier__predecessor__acronym"))
-    names: dict[int, tuple[str, str]] = {}
-    earlier: dict[int, list[str]] = defaultdict(list)
-    for pk, acronym, current_acronym, predecessor in rows:
-        names[pk] = (acronym, current_acronym)
-        if predecessor:
-            earlier[pk].append(predecessor)
-    labels = {}
-    for pk, (acronym, current_acronym) in names.items():
-        if current_acronym and current_acronym != acronym:
-            labels[pk] = f"{current_acronym}, formerly {acronym}"
-        elif earlier.get(pk):
-            labels[pk] = f"{acronym}, formerly {' and '.join(earlier[pk])}"
-        else:
-            labels[pk] = acronym
-    return labels
+    rows = (Organization.objects.filter(pk__in=ids).only("pk", "acronym", "current_acronym")
+            .annotate(formerly=predecessors_joined("pk", on=on)))
+    return {row.pk: label_of(row, row.formerly) for row in rows}
 
 
 def with_organization_labels(*groups: Iterable, attribute: str = "organization", extra: Iterable = (),

@@ -18,8 +18,10 @@ from django.utils import timezone
 
 from organizations.models import with_article
 from organizations.selectors import (
+    label_of,
     organization_ids_acting_for,
     organization_labels,
+    predecessors_joined,
     successions_cited,
     with_organization_labels,
 )
@@ -356,16 +358,21 @@ class RoutedDocumentAdminMixin:
         if document is None:
             raise Http404
         my_orgs = set(organization_ids_acting_for(request.user))
-        taskers = list(taskers_of(document).order_by("step", "organization__acronym"))
+        # Each tasked office with the predecessors whose duties it holds, in the taskers' query.
+        taskers = list(taskers_of(document).annotate(organization_formerly=predecessors_joined("organization_id"))
+                       .order_by("step", "organization__acronym"))
         comments = comments_in_matrix_order(comments_of(document))
         for comment in comments:  # where each row stands, and whether the user may agree for its organization
             comment.resolution = comment_resolution(comment)
             comment.may_agree = (comment.organization_id in my_orgs and comment.commenter_agreed_at is None
                                  and services.comment_agree_refusal(comment=comment, document=document,
                                                                     by=request.user) is None)
-        # Offices by today's name, the directive's beside it: one query for every row and step.
+        # Offices by today's name, the directive's beside it, with no query of their own: a
+        # comment's organization is its tasker's; a step not tasked yet keeps the snapshot's words.
         route_steps = (document.route_snapshot or {}).get("steps") or []
-        labels = with_organization_labels(taskers, comments, extra=[s.get("organization_id") for s in route_steps])
+        labels = {t.organization_id: label_of(t.organization, t.organization_formerly) for t in taskers}
+        for row in [*taskers, *comments]:
+            row.organization_label = labels.get(row.organization_id) or label_of(row.organization)
         with document_read_once(document, taskers=taskers, comments=comments):
             transitions = services.transitions_available(document=document, user=request.user)
             ways_forward = ways_forward_offered(document, request.user)
