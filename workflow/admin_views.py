@@ -553,11 +553,6 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
     list_columns = ("object_id", "step", "state", "suspense", "is_seam", "document_title", "organization__acronym",
                     "organization__current_acronym", "content_type__app_label", "content_type__model")
 
-    def get_changelist_instance(self, request):
-        changelist = super().get_changelist_instance(request)
-        # The page's offices by today's name, the directive's beside it: one query for the page.
-        with_organization_labels(changelist.result_list)
-        return changelist
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if queryset.model is self.model:  # the history page pages the admin's log entries through here too
@@ -568,8 +563,10 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         from .selectors import taskers_for_user
 
-        # The list shows no assignee: join only what it shows.
-        return taskers_for_user(request.user).select_related(None).select_related(*self.list_select_related)
+        # The list shows no assignee: join only what it shows; each office with the predecessors
+        # whose duties it holds, for its label (no query of its own).
+        return (taskers_for_user(request.user).select_related(None).select_related(*self.list_select_related)
+                .annotate(organization_formerly=predecessors_joined("organization_id")))
 
     @admin.display(description="Document")
     def document_link(self, tasker):
@@ -601,7 +598,7 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
             '<td class="field-suspense nowrap">{}</td><td class="field-overdue">{}</td>'
             '<td class="field-is_seam">{}</td>',
             self.document_link(tasker), tasker.get_step_display(),
-            getattr(tasker, "organization_label", None) or tasker.organization, tasker.get_state_display(),
+            label_of(tasker.organization, getattr(tasker, "organization_formerly", None)), tasker.get_state_display(),
             _date_shown(tasker.suspense), icons[tasker.is_overdue()], icons[bool(tasker.is_seam)],
         )]
 
