@@ -42,7 +42,7 @@ from organizations.models import (
     Membership,
     Organization,
 )
-from organizations.selectors import fad_assignments_on
+from organizations.selectors import fad_assignments_on, organization_labels
 from planning import services as planning_services
 from planning.models import (
     CampaignPlan,
@@ -189,11 +189,21 @@ class FADAssignmentWriteSerializer(serializers.Serializer):
 class OrganizationSerializer(serializers.ModelSerializer):
     parent = nullable(AcronymField)
     supervised_by = nullable(AcronymField)
+    organization_label = serializers.SerializerMethodField(
+        help_text="How pages name it: today's acronym, the directive's beside it where it changed "
+                  "(“USD(A&S), formerly USD(AT&L)”).")
 
     class Meta:
         model = Organization
-        fields = ["id", "acronym", "name", "kind", "parent", "supervised_by", "active", "active_from",
-                  "active_until", "current_name", "current_acronym"]
+        fields = ["id", "acronym", "organization_label", "name", "kind", "parent", "supervised_by", "active",
+                  "active_from", "active_until", "current_name", "current_acronym"]
+
+    def get_organization_label(self, organization) -> str:
+        labels = self.context.get("_organization_labels")
+        if labels is None or organization.pk not in labels:  # the whole page at once
+            page = self.root.instance if isinstance(self.root.instance, list) else [organization]
+            labels = self.context["_organization_labels"] = organization_labels(page)
+        return labels.get(organization.pk, organization.acronym)
 
 
 class AreaOfResponsibilitySerializer(serializers.ModelSerializer):
@@ -290,7 +300,25 @@ class _DocumentRefMixin(serializers.Serializer):
         return {"type": resource_of(obj.content_type_id), "id": obj.object_id}
 
 
-class TaskerSerializer(_DocumentRefMixin, serializers.ModelSerializer):
+class _OrganizationLabelMixin(serializers.Serializer):
+    """``organization_label`` beside ``organization`` (the acronym, unchanged): the office by
+    today's name with the directive's beside it ("USD(A&S), formerly USD(AT&L)"), read once for
+    the whole page (``organizations.selectors.organization_labels``), never once a row."""
+
+    organization_label = serializers.SerializerMethodField(
+        help_text="The organization by today's name, the directive's beside it where it changed "
+                  "(“USD(A&S), formerly USD(AT&L)”).")
+
+    def get_organization_label(self, obj) -> str:
+        labels = self.context.get("_organization_labels")
+        if labels is None or obj.organization_id not in labels:
+            page = self.root.instance if isinstance(self.root.instance, list) else [obj]
+            labels = organization_labels([row.organization for row in page if row.organization_id])
+            self.context["_organization_labels"] = labels
+        return labels.get(obj.organization_id, str(obj.organization))
+
+
+class TaskerSerializer(_DocumentRefMixin, _OrganizationLabelMixin, serializers.ModelSerializer):
     organization = AcronymField(read_only=True)
     assignee = nullable(UsernameField)
     answered_by = nullable(UsernameField)
@@ -300,7 +328,8 @@ class TaskerSerializer(_DocumentRefMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Tasker
-        fields = ["id", "document", "document_title", "step", "round", "organization", "assignee", "state",
+        fields = ["id", "document", "document_title", "step", "round", "organization", "organization_label",
+                  "assignee", "state",
                   "suspense", "suspense_reason", "overdue", "response", "rationale", "answered_by",
                   "answered_on_behalf_of", "answered_at", "acknowledged_by", "acknowledged_at", "is_seam",
                   "added_reason", "closed_reason", "created_at"]
@@ -309,7 +338,7 @@ class TaskerSerializer(_DocumentRefMixin, serializers.ModelSerializer):
         return tasker.is_overdue()
 
 
-class CommentSerializer(_DocumentRefMixin, serializers.ModelSerializer):
+class CommentSerializer(_DocumentRefMixin, _OrganizationLabelMixin, serializers.ModelSerializer):
     organization = AcronymField(read_only=True)
     author = UsernameField()
     adjudicated_by = nullable(UsernameField)
@@ -321,7 +350,8 @@ class CommentSerializer(_DocumentRefMixin, serializers.ModelSerializer):
 
     class Meta:
         model = WorkflowComment
-        fields = ["id", "document", "tasker", "organization", "author", "category", "section", "page", "paragraph",
+        fields = ["id", "document", "tasker", "organization", "organization_label", "author", "category",
+                  "section", "page", "paragraph",
                   "line", "text", "rationale", "proposed_change", "decision", "decision_rationale", "adjudicated_by", "adjudicated_at",
                   "commenter_agreed_by", "commenter_agreed_at", "blocking", "resolution", "created_at"]
 
@@ -1432,6 +1462,9 @@ class MyWorkItemSerializer(serializers.Serializer):
     actions = serializers.ListField(child=serializers.CharField(),
                                     help_text="What you may do now, in the admin's words.")
     organization = serializers.CharField(help_text="The organization you act for on it (an acronym).")
+    organization_label = serializers.CharField(
+        help_text="The organization by today's name, the directive's beside it where it changed "
+                  "(“USD(A&S), formerly USD(AT&L)”).")
     due = serializers.DateField(allow_null=True, help_text="The suspense, if there is one.")
     due_state = serializers.CharField(help_text="overdue, due_soon, on_track or none.")
     due_words = serializers.CharField(help_text="e.g. “Overdue 3 days”, “Due in 2 working days”.")

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django_countries import countries
 
 from . import services
@@ -207,9 +207,9 @@ class OrganizationAdmin(ServiceRefusalsAsMessages, admin.ModelAdmin):
     def duties_through_time(self, obj: Organization) -> str:
         if obj.pk is None:
             return ""
-        lines = [f"From {s.start}: holds {s.predecessor}'s duties ({s.duties}); source: {s.source}."
+        lines = [f"From {dateformat.format(s.start, 'j F Y')}: holds {s.predecessor}'s duties ({s.duties}); source: {s.source}."
                  for s in obj.successions_from.select_related("predecessor").order_by("start")]
-        lines += [f"From {s.start}: its duties ({s.duties}) passed to {s.successor}; source: {s.source}."
+        lines += [f"From {dateformat.format(s.start, 'j F Y')}: its duties ({s.duties}) passed to {s.successor}; source: {s.source}."
                   for s in obj.successions.select_related("successor").order_by("start", "successor__acronym")]
         return " ".join(lines) or "No succession recorded."
 

@@ -6,7 +6,17 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    CharField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 
 from runtime.request_memo import request_memo, request_memo_active
@@ -363,10 +373,73 @@ def successors_on(organization_ids: Iterable[int], *, on: datetime.date | None =
 def organization_label(organization: Organization, *, on: datetime.date | None = None) -> str:
     """How pages name an office: today's acronym, with the directive's beside it where it changed
     ("USD(A&S), formerly USD(AT&L)"; "USD(I&S), formerly USD(I)")."""
+    return organization_labels([organization], on=on).get(organization.pk, organization.acronym)
+
+
+class _Joined(Aggregate):
+    """Texts joined by a separator, on PostgreSQL (STRING_AGG) and SQLite (GROUP_CONCAT)."""
+
+    function = "STRING_AGG"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def predecessors_joined(organization_path: str = "pk", *, on: datetime.date | None = None) -> Subquery:
+    """For a query's rows, the acronyms of the offices whose duties the organization at
+    ``organization_path`` held by ``on`` (today by default), joined by " and " (None when none):
+    annotate a page's query with it and ``label_of`` names its rows with no query of their own."""
     from .models import OrganizationSuccession
 
+    rows = (OrganizationSuccession.objects.filter(successor_id=OuterRef(organization_path), start__lte=_today(on))
+            .order_by().values("successor_id")
+            .annotate(names=_Joined("predecessor__acronym", Value(" and "))).values("names")[:1])
+    return Subquery(rows, output_field=CharField())
+
+
+def label_of(organization: Organization, formerly: str | None = None) -> str:
+    """``organization_label`` from the organization and its predecessors (``predecessors_joined``)."""
     if organization.current_acronym and organization.current_acronym != organization.acronym:
         return f"{organization.current_acronym}, formerly {organization.acronym}"
-    earlier = [row.predecessor.acronym for row in OrganizationSuccession.objects.filter(
-        successor=organization, start__lte=_today(on)).select_related("predecessor").order_by("start")]
-    return f"{organization.acronym}, formerly {' and '.join(earlier)}" if earlier else organization.acronym
+    return f"{organization.acronym}, formerly {formerly}" if formerly else organization.acronym
+
+
+def organization_labels(organizations: Iterable[Organization | int | None], *,
+                        on: datetime.date | None = None) -> dict[int, str]:
+    """``organization_label`` of each of ``organizations`` (rows, or ids) by id, in one query
+    whatever their number: a page reads it once for all its rows, never once a row."""
+    ids = {getattr(o, "pk", o) for o in organizations if o is not None}
+    ids.discard(None)
+    if not ids:
+        return {}
+    rows = (Organization.objects.filter(pk__in=ids).only("pk", "acronym", "current_acronym")
+            .annotate(formerly=predecessors_joined("pk", on=on)))
+    return {row.pk: label_of(row, row.formerly) for row in rows}
+
+
+def with_organization_labels(*groups: Iterable, attribute: str = "organization", extra: Iterable = (),
+                             on: datetime.date | None = None) -> dict[int, str]:
+    """Give each row of ``groups`` (taskers, comments…) ``organization_label``: how the page names
+    the office in ``attribute`` today ("USD(A&S), formerly USD(AT&L)"), one query for all; the
+    labels (with those of ``extra``, organizations or ids the page names elsewhere) are returned
+    by id. Stored texts (history, reasons written at the time) are not touched: they keep the
+    name used then."""
+    groups = [list(group) for group in groups]
+    labels = organization_labels([getattr(row, attribute, None) for group in groups for row in group]
+                                 + list(extra), on=on)
+    for group in groups:
+        for row in group:
+            organization = getattr(row, attribute, None)
+            row.organization_label = labels.get(getattr(organization, "pk", None), str(organization or ""))
+    return labels
+
+
+def successions_cited() -> list:
+    """Every succession of offices (``OrganizationSuccession``), oldest first, with its
+    predecessor and successor read along: who took over whose duties, on which day, on what
+    primary source (the help page's and the organization page's "offices through time")."""
+    from .models import OrganizationSuccession
+
+    return list(OrganizationSuccession.objects.select_related("predecessor", "successor")
+                .order_by("start", "predecessor__acronym", "successor__acronym"))

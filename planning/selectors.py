@@ -3,6 +3,8 @@ reviewing authority) combined with the marking rules of ``security.access``."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
@@ -50,7 +52,8 @@ def plan_search(plans: QuerySet, text: str) -> QuerySet:
     whose title or summary, a section's heading or body, an annex's title, or a coordination
     comment matches ``text`` (and any title containing it as typed). PostgreSQL's own full-text search (English stemming, web search
     syntax: words, "quoted phrases", -excluded), ordered by rank; elsewhere (SQLite) every word
-    must appear, case-insensitively. Nothing outside ``plans`` is read into the answer."""
+    must appear, case-insensitively, read with the same syntax ("quoted phrases" as a whole,
+    -excluded words and phrases; no stemming). Nothing outside ``plans`` is read into the answer."""
     from django.db import connection
 
     from workflow.models import Comment
@@ -80,13 +83,28 @@ def plan_search(plans: QuerySet, text: str) -> QuerySet:
         rank = SearchRank(SearchVector("title", weight="A", config="english")
                           + SearchVector("summary", weight="B", config="english"), query)
         return plans.filter(found).annotate(search_rank=rank).order_by("-search_rank", "-updated_at")
-    words = text.split()
-    for word in words:
-        found = (Q(title__icontains=word) | Q(summary__icontains=word)
-                 | Q(plan_ptr__in=sections.filter(Q(heading__icontains=word) | Q(body__icontains=word))
+    for excluded, term in search_terms(text):
+        found = (Q(title__icontains=term) | Q(summary__icontains=term)
+                 | Q(plan_ptr__in=sections.filter(Q(heading__icontains=term) | Q(body__icontains=term))
                      .values("plan"))
-                 | Q(plan_ptr__in=annexes.filter(title__icontains=word).values("plan"))
-                 | Q(pk__in=comments.filter(Q(text__icontains=word) | Q(proposed_change__icontains=word))
+                 | Q(plan_ptr__in=annexes.filter(title__icontains=term).values("plan"))
+                 | Q(pk__in=comments.filter(Q(text__icontains=term) | Q(proposed_change__icontains=term))
                      .values("object_id")))
-        plans = plans.filter(found)
+        plans = plans.exclude(found) if excluded else plans.filter(found)
     return plans
+
+
+_TERM = re.compile(r'(-?)"([^"]*)"?|(-?)(\S+)')
+
+
+def search_terms(text: str) -> list[tuple[bool, str]]:
+    """``text`` read as PostgreSQL's web search syntax reads it, for the search without it:
+    (excluded, term) for each word or "quoted phrase", a leading - excluding it; an unclosed
+    quote runs to the end; quotes and a lone - are not searched for."""
+    terms = []
+    for match in _TERM.finditer(text):
+        excluded, term = (match.group(1), match.group(2)) if match.group(2) is not None else match.group(3, 4)
+        term = " ".join(term.replace('"', " ").split())
+        if term and term != "-":
+            terms.append((bool(excluded), term))
+    return terms

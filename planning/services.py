@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from organizations.models import Role, with_article
 from organizations.selectors import acting_capacity
+from runtime.stored_files import deleted_on_commit, kept_unless_rolled_back
 from security.markings import RANK, Marking
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
 from workflow.models import Response, Step, TaskerState
@@ -955,7 +956,8 @@ def annex_attach(*, plan: PlanDocument, by, letter: str, title: str, upload, cla
     whatever its name says; scanned for malware by the configured scanner (refused when infected
     or when the scanner cannot be reached; recorded "not scanned" when none is configured); kept
     through Django's default storage; its marking raises the plan's banner. Nothing is stored
-    when any of this refuses."""
+    when any of this refuses, nor when the transaction it runs in rolls back (the file follows
+    the row: ``runtime.stored_files``)."""
     import hashlib
     import os
 
@@ -1020,16 +1022,14 @@ def annex_attach(*, plan: PlanDocument, by, letter: str, title: str, upload, cla
                           scan_result=scanned.result, scan_detail=scanned.detail[:300], uploaded_by=by,
                           classification=classification, noforn=noforn)
         annex.file.save(upload.name, upload, save=False)
-        stored = annex.file.name
-        try:
-            annex.save()
-            plan_banner_sync(plan=locked, by=by)
-            history_record(document=locked, action="annex_attached", actor=by,
-                           description=f"Annex {letter} attached: {title} ({kind}, {upload.size:,} bytes, "
-                                       f"{ScanResult(scanned.result).label.lower()})")
-        except Exception:
-            annex.file.storage.delete(stored)
-            raise
+        # The stored file follows the row: deleted if this block or any transaction around it
+        # rolls back, kept once it commits.
+        kept_unless_rolled_back(annex.file.storage, annex.file.name)
+        annex.save()
+        plan_banner_sync(plan=locked, by=by)
+        history_record(document=locked, action="annex_attached", actor=by,
+                       description=f"Annex {letter} attached: {title} ({kind}, {upload.size:,} bytes, "
+                                   f"{ScanResult(scanned.result).label.lower()})")
     return annex
 
 
@@ -1044,8 +1044,7 @@ def annex_remove(*, annex: PlanAnnex, by) -> None:
         plan_banner_sync(plan=locked)
         history_record(document=locked, action="annex_removed", actor=by, description=f"Annex {letter} removed")
         if not PlanAnnex.objects.filter(file=name).exists():
-            storage = annex.file.storage
-            transaction.on_commit(lambda: storage.delete(name))
+            deleted_on_commit(annex.file.storage, name)  # a rollback brings the row, and needs the file
 
 
 def annex_open(*, annex: PlanAnnex, by):

@@ -45,7 +45,7 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from organizations.models import Role, with_article
-from organizations.selectors import memberships_active
+from organizations.selectors import memberships_active, organization_labels
 from runtime.dates import date_words
 from runtime.task_queue import enqueue_on_commit
 from workflow.models import (
@@ -193,9 +193,11 @@ def notices_raise(*, limit: int = EVENT_BATCH, now: datetime.datetime | None = N
                            .order_by("pk")[:limit - len(events)])
         if events or claimed:
             documents = _documents(events + claimed)
+            # The tasked offices by today's name, the directive's beside it: one query for the batch.
+            labels = organization_labels([event.tasker.organization for event in claimed if event.tasker_id])
             drafts: dict[str, Draft] = {}
             for event in events + claimed:
-                for draft in _drafts(event, documents):
+                for draft in _drafts(event, documents, labels):
                     drafts.setdefault(draft.key, draft)
             _write(list(drafts.values()), now=now)
             NoticeEvent.objects.bulk_create(events)
@@ -252,13 +254,13 @@ def _documents(events: list[NoticeEvent]) -> dict[tuple[int, int], object]:
     return documents
 
 
-def _drafts(event: NoticeEvent, documents: dict) -> list[Draft]:
+def _drafts(event: NoticeEvent, documents: dict, labels: dict[int, str] | None = None) -> list[Draft]:
     document = documents.get(_ref(event))
     if document is None:
         return []
     if event.tasker_id:
         # A tasker answered, cancelled or returned before word of it went out is no new work.
-        return [_tasker_issued(event.tasker, document)] if event.tasker.is_open else []
+        return [_tasker_issued(event.tasker, document, labels)] if event.tasker.is_open else []
     entry = event.history
     if entry.action in ANSWER_ACTIONS:
         return _answers_in(entry, document)
@@ -290,10 +292,11 @@ def _members(organization_ids: Iterable[int], roles: Iterable[str]) -> list[int]
                 .order_by("user_id").values_list("user_id", flat=True).distinct())
 
 
-def _tasker_issued(tasker: Tasker, document) -> Draft:
+def _tasker_issued(tasker: Tasker, document, labels: dict[int, str] | None = None) -> Draft:
     """The people who may answer the tasker: its assignee, else the tasked organization's
     coordinators (reviewers and approvers; for coordination, those designated coordinators),
-    else, none being designated, its reviewers and approvers."""
+    else, none being designated, its reviewers and approvers. The office is named as pages name
+    it today (``labels``: "USD(A&S), formerly USD(AT&L)")."""
     from workflow.services import tasker_assignees
 
     if tasker.assignee_id:
@@ -303,7 +306,7 @@ def _tasker_issued(tasker: Tasker, document) -> Draft:
                      .order_by("user_id").values_list("user_id", flat=True).distinct())
         users = users or _members([tasker.organization_id], ROLES_WHO_ANSWER)
     step = tasker.get_step_display().lower()
-    org = tasker.organization.acronym
+    org = (labels or {}).get(tasker.organization_id) or tasker.organization.acronym
     suspense = date_words(tasker.suspense)
 
     def text(titled: bool) -> str:

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
+from organizations.selectors import organization_label, organization_labels
 from runtime.dates import date_words, datetime_words
 from runtime.task_queue import enqueue_on_commit
 from runtime.time_zone import zone_or_none
@@ -484,16 +485,19 @@ class _ChunkMemo:
 
     documents: dict
     zones: dict
+    labels: dict  # the tasked offices by today's name (``organizations.selectors.organization_labels``)
 
 
 def _chunk_memo(reminder_ids: list[int]) -> _ChunkMemo:
-    rows = list(Reminder.objects.filter(pk__in=reminder_ids).select_related("tasker").only(
-        "pk", "recipient_id", "tasker__content_type_id", "tasker__object_id"))
+    rows = list(Reminder.objects.filter(pk__in=reminder_ids).select_related("tasker__organization").only(
+        "pk", "recipient_id", "tasker__content_type_id", "tasker__object_id", "tasker__organization", "tasker__organization__acronym",
+        "tasker__organization__current_acronym"))
     chosen = dict(UserPreference.objects.filter(user_id__in={r.recipient_id for r in rows}).exclude(time_zone="")
                   .values_list("user_id", "time_zone"))
     default = timezone.get_default_timezone()
     return _ChunkMemo(documents=documents_of([r.tasker for r in rows if r.tasker is not None]),
-                      zones={r.recipient_id: zone_or_none(chosen.get(r.recipient_id)) or default for r in rows})
+                      zones={r.recipient_id: zone_or_none(chosen.get(r.recipient_id)) or default for r in rows},
+                      labels=organization_labels([r.tasker.organization for r in rows if r.tasker is not None]))
 
 
 def _deliver(reminder_ids: list[int], *, digest_of: int | None, part: int = 1, parts: int = 1,
@@ -543,10 +547,11 @@ def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int,
         if not rows:
             return "cancelled"
         if memo is not None and rows[0].recipient_id in memo.zones:
-            documents, zone = memo.documents, memo.zones[rows[0].recipient_id]
+            documents, zone, labels = memo.documents, memo.zones[rows[0].recipient_id], memo.labels
         else:
             documents = documents_of([r.tasker for r in rows if r.tasker is not None])
             zone = recipient_time_zone(rows[0].recipient)
+            labels = organization_labels([r.tasker.organization for r in rows if r.tasker is not None])
         texts, notifications = [], []
         attempted_at = timezone.now()
         with timezone.override(zone):  # dates and times in words in the recipient's own zone
@@ -555,7 +560,8 @@ def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int,
                     texts.append((reminder.mail_text, reminder.link))
                     continue
                 tasker = reminder.tasker
-                text = _reminder_text(reminder, documents.get((tasker.content_type_id, tasker.object_id)))
+                text = _reminder_text(reminder, documents.get((tasker.content_type_id, tasker.object_id)),
+                                      labels.get(tasker.organization_id))
                 link = document_link(tasker.content_type, tasker.object_id)
                 texts.append((text, link))
                 notifications.append(Notification(user_id=reminder.recipient_id, reminder=reminder,
@@ -733,11 +739,11 @@ def _subject(reminder: Reminder) -> str:
     return f"{kind}: {reminder.tasker.get_step_display().lower()} tasker due {date_words(reminder.tasker.suspense)}"
 
 
-def _reminder_text(reminder: Reminder, document) -> str:
+def _reminder_text(reminder: Reminder, document, label: str | None = None) -> str:
     """The reminder in words; its times in the active time zone (the recipient's), the suspense
-    as a date."""
+    as a date; the office as pages name it today (``label``: "USD(A&S), formerly USD(AT&L)")."""
     tasker, step = reminder.tasker, reminder.step
-    what = f"{tasker.get_step_display()} tasker for {tasker.organization.acronym}"
+    what = f"{tasker.get_step_display()} tasker for {label or tasker.organization.acronym}"
     if mail_may_carry_title(document):
         what += f" on “{tasker.document_title}”"
     else:
@@ -805,7 +811,7 @@ def suspense_moved_notify(*, tasker: Tasker, document, previous: datetime.date, 
     recipients = Recipients([tasker.organization_id], timezone.localdate())
     users = [u for u in recipients.for_audience(Audience.TASKED_ORGANIZATION, tasker, document)
              if by is None or u != by.pk]
-    what = f"{tasker.get_step_display()} tasker for {tasker.organization.acronym}"
+    what = f"{tasker.get_step_display()} tasker for {organization_label(tasker.organization)}"
     if mail_may_carry_title(document):
         what += f" on “{tasker.document_title}”"
         why = f" Reason: {reason}" if reason else ""

@@ -70,6 +70,10 @@ class HistoryEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("description", "comment")
     list_select_related = ("actor", "acting_for", "on_behalf_of", "caused_by")
 
+    def get_queryset(self, request):
+        from .selectors import with_names_then
+
+        return with_names_then(super().get_queryset(request))  # who acted for whom, by the name used then
 
 
 @admin.register(Closure)

@@ -17,7 +17,14 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from organizations.models import with_article
-from organizations.selectors import organization_ids_acting_for
+from organizations.selectors import (
+    label_of,
+    organization_ids_acting_for,
+    organization_labels,
+    predecessors_joined,
+    successions_cited,
+    with_organization_labels,
+)
 from runtime.dates import datetime_words
 from security.admin_mixins import ReadOnlyAdminMixin
 from security.audit import AuditAction, audit_record
@@ -41,6 +48,7 @@ from .selectors import (
     history_of,
     route_default,
     route_steps_resolved,
+    route_steps_successors,
     taskers_of,
 )
 
@@ -350,13 +358,21 @@ class RoutedDocumentAdminMixin:
         if document is None:
             raise Http404
         my_orgs = set(organization_ids_acting_for(request.user))
-        taskers = list(taskers_of(document).order_by("step", "organization__acronym"))
+        # Each tasked office with the predecessors whose duties it holds, in the taskers' query.
+        taskers = list(taskers_of(document).annotate(organization_formerly=predecessors_joined("organization_id"))
+                       .order_by("step", "organization__acronym"))
         comments = comments_in_matrix_order(comments_of(document))
         for comment in comments:  # where each row stands, and whether the user may agree for its organization
             comment.resolution = comment_resolution(comment)
             comment.may_agree = (comment.organization_id in my_orgs and comment.commenter_agreed_at is None
                                  and services.comment_agree_refusal(comment=comment, document=document,
                                                                     by=request.user) is None)
+        # Offices by today's name, the directive's beside it, with no query of their own: a
+        # comment's organization is its tasker's; a step not tasked yet keeps the snapshot's words.
+        route_steps = (document.route_snapshot or {}).get("steps") or []
+        labels = {t.organization_id: label_of(t.organization, t.organization_formerly) for t in taskers}
+        for row in [*taskers, *comments]:
+            row.organization_label = labels.get(row.organization_id) or label_of(row.organization)
         with document_read_once(document, taskers=taskers, comments=comments):
             transitions = services.transitions_available(document=document, user=request.user)
             ways_forward = ways_forward_offered(document, request.user)
@@ -383,8 +399,7 @@ class RoutedDocumentAdminMixin:
             # about (an assessment, its plan's); a kind without a marking shows no banner.
             workflow_level=getattr(document, "banner_level", None) or getattr(document, "classification", ""),
             workflow_diagram=state_diagram_svg(type(document), current=document.state,
-                                               notes=route_step_notes(type(document), (document.route_snapshot or {})
-                                                                      .get("steps") or [])),
+                                               notes=route_step_notes(type(document), route_steps, labels)),
             workflow_help_url=reverse("admin:workflow_help", args=[self.opts.app_label, self.opts.model_name]),
             workflow_transitions=transitions,
             workflow_allowed=allowed,
@@ -536,7 +551,8 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
 
     # What a row shows (row_cells, the checkbox's label): the page reads only these columns.
     list_columns = ("object_id", "step", "state", "suspense", "is_seam", "document_title", "organization__acronym",
-                    "content_type__app_label", "content_type__model")
+                    "organization__current_acronym", "content_type__app_label", "content_type__model")
+
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if queryset.model is self.model:  # the history page pages the admin's log entries through here too
@@ -547,8 +563,10 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         from .selectors import taskers_for_user
 
-        # The list shows no assignee: join only what it shows.
-        return taskers_for_user(request.user).select_related(None).select_related(*self.list_select_related)
+        # The list shows no assignee: join only what it shows; each office with the predecessors
+        # whose duties it holds, for its label (no query of its own).
+        return (taskers_for_user(request.user).select_related(None).select_related(*self.list_select_related)
+                .annotate(organization_formerly=predecessors_joined("organization_id")))
 
     @admin.display(description="Document")
     def document_link(self, tasker):
@@ -579,7 +597,8 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
             '<td class="field-organization">{}</td><td class="field-state">{}</td>'
             '<td class="field-suspense nowrap">{}</td><td class="field-overdue">{}</td>'
             '<td class="field-is_seam">{}</td>',
-            self.document_link(tasker), tasker.get_step_display(), tasker.organization, tasker.get_state_display(),
+            self.document_link(tasker), tasker.get_step_display(),
+            label_of(tasker.organization, getattr(tasker, "organization_formerly", None)), tasker.get_state_display(),
             _date_shown(tasker.suspense), icons[tasker.is_overdue()], icons[bool(tasker.is_seam)],
         )]
 
@@ -589,6 +608,7 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
         from .exports import export_response
 
         taskers = list(queryset.select_related("organization", "content_type"))
+        with_organization_labels(taskers)  # today's names, the directive's beside them
         by_kind = defaultdict(set)
         for tasker in taskers:
             by_kind[tasker.content_type].add(tasker.object_id)
@@ -605,7 +625,7 @@ class TaskerAdmin(ReadOnlyAdminMixin, BoundedCountAdminMixin, admin.ModelAdmin):
             if marking is not None:
                 markings.append(marking)
             rows.append([marking.portion if marking else "", tasker.document_title, tasker.get_step_display(),
-                         str(tasker.organization), tasker.get_state_display(), tasker.suspense,
+                         tasker.organization_label, tasker.get_state_display(), tasker.suspense,
                          "yes" if tasker.is_overdue() else ""])
         return export_response(request=request, name="Taskers", header=[
             "Marking", "Document", "Step", "Organization", "State", "Suspense", "Overdue"],
@@ -651,11 +671,15 @@ def workflow_help_view(admin_site, request, app_label, model_name):
             "comment": rules.comment_label if rules.comment_required else "",
         })
     route = route_default(getattr(model, "workflow_kind", "")) if getattr(model, "workflow_kind", "") else None
-    steps = route_steps_resolved(route) if route is not None else []
+    # The route as it runs today: an office whose duties passed to successors shows them, each by
+    # today's name with the directive's beside it ("USD(A&S), formerly USD(AT&L)").
+    steps = route_steps_successors(route_steps_resolved(route)) if route is not None else []
+    labels = organization_labels([step["organization_id"] for step in steps])
     context = {**admin_site.each_context(request), "title": f"How {with_article(str(model._meta.verbose_name))} moves",
-               "diagram": state_diagram_svg(model, notes=route_step_notes(model, steps)), "transitions": transitions,
-               "model_name": model_name, "opts": model._meta, "route": route,
-               "route_steps": [{"words": route_step_words({**step, "authority": ""}),
+               "diagram": state_diagram_svg(model, notes=route_step_notes(model, steps, labels)),
+               "transitions": transitions, "model_name": model_name, "opts": model._meta, "route": route,
+               "route_steps": [{"words": route_step_words({**step, "authority": ""}, labels),
                                 "authority": step["authority"] or "Not cited",
-                                "suspense": step["suspense_working_days"]} for step in steps]}
+                                "suspense": step["suspense_working_days"]} for step in steps],
+               "successions": successions_cited() if route is not None else []}
     return TemplateResponse(request, "admin/workflow_help.html", context)

@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from organizations.models import with_article
-from organizations.selectors import organization_ids_acting_for
+from organizations.selectors import label_of, organization_ids_acting_for, predecessors_joined
 
 from .calendar import add_working_days
 from .models import Tasker
@@ -41,7 +41,11 @@ def tasker_lines(user, *, limit: int = 50, organizations: list[int] | None = Non
     today = timezone.localdate()
     warning = add_working_days(today, WARNING_WORKING_DAYS)
     lines = []
-    for tasker in taskers_for_user(user, organizations=organizations)[:limit]:
+    # Today's names, the directive's beside them, read with the taskers.
+    taskers = list(taskers_for_user(user, organizations=organizations)
+                   .annotate(organization_formerly=predecessors_joined("organization_id"))[:limit])
+    for tasker in taskers:
+        tasker.organization_label = label_of(tasker.organization, tasker.organization_formerly)
         light = "red" if tasker.suspense < today else "yellow" if tasker.suspense <= warning else "green"
         lines.append(TaskerLine(tasker, light, document_url(tasker.content_type, tasker.object_id)))
     return lines

@@ -72,8 +72,10 @@ def _layers(model, edges) -> dict[str, tuple[int, int]]:
     return position
 
 
-def route_step_words(step: dict) -> str:
-    """One step of a route (as a snapshot stores it) in words, with the paragraph it implements."""
+def route_step_words(step: dict, labels: dict[int, str] | None = None) -> str:
+    """One step of a route (as a snapshot stores it) in words, with the paragraph it implements;
+    its office by today's name with the directive's beside it (``labels``, from
+    ``organizations.selectors.organization_labels``, or the ``formerly`` the snapshot kept)."""
     from organizations.selectors import designation_name
 
     from .models import Step
@@ -83,14 +85,15 @@ def route_step_words(step: dict) -> str:
         if step.get("organization"):
             who += f" ({step['organization']})"
     elif step.get("organization"):
-        who = step["organization"]
+        who = (labels or {}).get(step.get("organization_id")) or (
+            f"{step['organization']}, formerly {step['formerly']}" if step.get("formerly") else step["organization"])
     else:
         who = (step.get("relation") or "").replace("_", " ")
     words = f"{Step(step['step']).label}: {who}"
     return words + (f" — {step['authority']}" if step.get("authority") else "")
 
 
-def route_step_notes(model, steps: list[dict]) -> dict[str, list[str]]:
+def route_step_notes(model, steps: list[dict], labels: dict[int, str] | None = None) -> dict[str, list[str]]:
     """What each state of ``model``'s diagram says on hover: the route's steps worked in that state
     (the kind's ``answering_steps``), and the approval steps on the state the approval leads to,
     each with the paragraph of the directive (or practice) it implements (``RouteStep.authority``)."""
@@ -109,7 +112,7 @@ def route_step_notes(model, steps: list[dict]) -> dict[str, list[str]]:
     for step in steps:
         state = state_of_step.get(step["step"])
         if state:
-            notes[state].append(route_step_words(step))
+            notes[state].append(route_step_words(step, labels))
     return dict(notes)
 
 

@@ -35,7 +35,13 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from organizations.models import Organization
-from organizations.selectors import acting_roles, active_account, organization_ids_acting_for
+from organizations.selectors import (
+    acting_roles,
+    active_account,
+    label_of,
+    organization_ids_acting_for,
+    predecessors_joined,
+)
 from runtime.request_memo import request_memo
 
 from . import registry, services
@@ -77,6 +83,7 @@ class WorkItem:
     due_words: str
     tasker_id: int | None = None
     url: str = ""
+    organization_label: str = ""  # today's name, the directive's beside it ("USD(A&S), formerly USD(AT&L)")
 
     @property
     def due_label(self) -> str:
@@ -443,7 +450,9 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
         return MyWork(items=[], count=0, page=1, pages=1, per_page=per_page, kinds=kinds_offered)
     models = _kinds(kind)
     acting = organization_ids_acting_for(user)
-    organizations = dict(Organization.objects.filter(pk__in=acting).values_list("pk", "acronym")) if acting else {}
+    offices = (Organization.objects.filter(pk__in=acting).only("pk", "acronym", "current_acronym")
+               .annotate(formerly=predecessors_joined()).in_bulk() if acting else {})
+    organizations = {pk: office.acronym for pk, office in offices.items()}
 
     # Taskers: a window of them in the page's order, with their count, in one query.
     first = (page - 1) * per_page
@@ -452,7 +461,8 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
         taskers = taskers.filter(organization_id=organization)
     if due is not None:
         taskers = taskers.filter(_due_q(due, today))
-    window = list(taskers.select_related("organization").annotate(total=Window(Count("pk")))
+    window = list(taskers.select_related("organization").annotate(total=Window(Count("pk")),
+                                                                  formerly=predecessors_joined("organization_id"))
                   .order_by(*_tasker_order(sort))[:first + per_page])
     tasker_count = window[0].total if window else 0
     if kind is None and organization is None and due is None:
@@ -521,5 +531,14 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
     count = tasker_count + len(separate)
     merged = sorted(tasker_items + separate, key=_sort_key(sort))[first:first + per_page]
     pages = max(1, -(-count // per_page))
+    # The page's offices by today's name, the directive's beside it, read with the rows (an
+    # owner the person does not act for: by its own row, without predecessors).
+    labels = {document.owner_id: label_of(document.owner) for document, _ in decided
+              if getattr(document, "owner_id", None)}
+    labels |= {tasker.organization_id: label_of(tasker.organization, tasker.formerly) for tasker in window}
+    labels |= {pk: label_of(office, office.formerly) for pk, office in offices.items()}
+    for item in merged:
+        item.organization_label = labels.get(item.organization_id, item.organization)
     return MyWork(items=merged, count=count, page=page, pages=pages, per_page=per_page, kinds=kinds_offered,
-                  organizations=sorted(organizations.items(), key=lambda item: item[1]), unchecked=cut)
+                  organizations=sorted(((pk, labels.get(pk, acronym)) for pk, acronym in organizations.items()),
+                                       key=lambda item: item[1]), unchecked=cut)

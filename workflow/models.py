@@ -373,7 +373,8 @@ class HistoryEntry(AppendOnly, DocumentRef):
             return f"System (on behalf of {self.caused_by})" if self.caused_by_id else "System"
         label = str(self.actor)
         if self.acting_for_id:
-            label += f" for {self.acting_for}"
+            # The name it had then (``workflow.selectors.with_names_then``), not a later one.
+            label += f" for {getattr(self, 'acting_for_then', None) or self.acting_for}"
         if self.on_behalf_of_id:
             label += f" on behalf of {self.on_behalf_of}"
         return label

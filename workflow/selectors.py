@@ -289,8 +289,23 @@ def form_drafts_of(*, user, document) -> dict[str, FormDraft]:
 
 
 def history_of(document) -> QuerySet[HistoryEntry]:
-    return HistoryEntry.objects.filter(**_ref(document)).select_related("actor", "acting_for", "on_behalf_of",
-                                                                        "caused_by")
+    """The document's history, each entry with the acronym its organization had when it was
+    written (``acting_for_then``): a later rename does not rewrite the history (same query)."""
+    return with_names_then(HistoryEntry.objects.filter(**_ref(document)).select_related(
+        "actor", "acting_for", "on_behalf_of", "caused_by"))
+
+
+def with_names_then(entries: QuerySet[HistoryEntry]) -> QuerySet[HistoryEntry]:
+    """``entries`` annotated with ``acting_for_then``: the acronym the organization acted for had at
+    the entry's time (the earliest name it gave up after it, else its acronym), in the same query."""
+    from django.db.models import OuterRef, Subquery
+
+    from organizations.models import OrganizationNameHistory
+
+    given_up_later = (OrganizationNameHistory.objects.filter(organization=OuterRef("acting_for_id"),
+                                                             changed_at__gt=OuterRef("at"))
+                      .order_by("changed_at").values("acronym")[:1])
+    return entries.annotate(acting_for_then=Subquery(given_up_later))
 
 
 def unresolved_critical_comments(document) -> QuerySet[Comment]:

@@ -70,6 +70,21 @@ def test_a_tasker_issued_tells_the_people_of_the_tasked_organization_who_may_ans
     assert TITLE in message.body and "/admin/planning/campaignplan/" in message.body
 
 
+def test_a_tasker_for_the_office_holding_a_directive_offices_duties_names_both_in_the_notice(world, raise_notices):
+    """Encl. 2, 3.a names USD(AT&L); since 1 Feb 2018 USD(A&S) holds the duty: its people read
+    the office as pages name it, today's with the directive's beside it."""
+    from tests.planning.test_offices_through_time_on_pages import succeed_atl
+
+    succeed_atl(world)
+    person(world, "USD(A&S)", REV)
+    submitted(world)
+    raise_notices()
+    text = told(NoticeKind.TASKER_ISSUED)["usdas_reviewer"]
+    assert text.startswith(f"New coordination tasker for USD(A&S), formerly USD(AT&L) on the campaign plan {TITLE}")
+    [message] = mails_to("usdas_reviewer")
+    assert message.subject == "New coordination tasker for USD(A&S), formerly USD(AT&L), suspense 03 Dec 2026"
+
+
 def test_a_tasked_person_not_cleared_for_the_marking_is_told_without_the_title_in_app_or_by_mail(
         world, raise_notices):
     plan = world.ready_plan()

@@ -6,11 +6,13 @@ country list is ISO 3166-1 plus Kosovo."""
 from __future__ import annotations
 
 import datetime
+import html
 import json
 from collections import defaultdict
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from organizations import reference
 from organizations.models import AreaOfResponsibility, Country, Organization, OrganizationSuccession
@@ -77,6 +79,47 @@ def test_successions_are_contiguous_with_the_predecessors_end_and_cite_a_primary
     dated = [entry["acronym"] for entry in DATA["organizations"]
              if (entry.get("active_from") or entry.get("active_until")) and not entry.get("source")]
     assert dated == []
+
+
+# Each succession's primary source and the exact date it names, as the public law or the official
+# record has them (issue #22, point 2: "check each date against a primary source and cite it").
+CITED = {
+    ("USD(AT&L)", "USD(A&S)"): ("2018-02-01", ("National Defense Authorization Act for Fiscal Year 2017",
+                                               "Pub. L. 114-328", "§ 901", "23 December 2016",
+                                               "effective 1 February 2018")),
+    ("USD(AT&L)", "USD(R&E)"): ("2018-02-01", ("National Defense Authorization Act for Fiscal Year 2017",
+                                               "Pub. L. 114-328", "§ 901", "23 December 2016",
+                                               "effective 1 February 2018")),
+    ("PA&E", "CAPE"): ("2009-05-22", ("Weapon Systems Acquisition Reform Act of 2009", "Pub. L. 111-23",
+                                      "§ 101", "22 May 2009", "10 U.S.C. § 139a")),
+    ("USAID", "DOS"): ("2025-07-01", ("Secretary of State's notification to Congress", "28 March 2025",
+                                      "effective 1 July 2025")),
+}
+
+
+def test_each_succession_cites_its_primary_source_with_the_exact_date_it_takes_effect():
+    """Encl. 2, 3 (USD(AT&L)), 1.k (PA&E) and 4.c (USAID's programs): the start of each
+    succession is the day its source makes it take effect, and the source says so in words."""
+    found = {(s["predecessor"], s["successor"]): (s["start"], s["source"]) for s in DATA["successions"]}
+    assert set(found) == set(CITED)
+    for pair, (start, words) in CITED.items():
+        assert found[pair][0] == start, pair
+        missing = [w for w in words if w not in found[pair][1]]
+        assert missing == [], f"{pair}: the source does not say {missing}"
+
+
+@pytest.mark.django_db
+def test_the_organization_page_shows_each_succession_with_its_date_and_source(reference_data, client):
+    from tests.factories import SuperuserFactory
+
+    client.force_login(SuperuserFactory())
+    successor = Organization.objects.get(acronym="USD(A&S)")
+    page = html.unescape(client.get(reverse("admin:organizations_organization_change",
+                                            args=[successor.pk])).content.decode())
+    assert "USD(A&S), formerly USD(AT&L)" in page
+    row = OrganizationSuccession.objects.get(predecessor__acronym="USD(AT&L)", successor=successor)
+    assert f"From 1 February 2018: holds USD(AT&L)'s duties ({row.duties}); source: {row.source}." in page
+    assert row.source == DATA["successions"][0]["source"] and "Pub. L. 114-328" in row.source
 
 
 @pytest.mark.django_db

@@ -198,3 +198,13 @@ def test_a_member_of_another_organization_sees_only_reminders_of_documents_they_
     assert page.context["cl"].result_count == expected.count()
     if not visible_documents(CampaignPlan, outsider).filter(pk=world.plan.pk).exists():
         assert world.plan.title not in page.content.decode()
+
+
+def test_a_reminder_names_the_tasked_office_by_todays_name_with_the_directives_beside_it(
+        world, due_today, django_capture_on_commit_callbacks):
+    """Issue #22, point 2: an office renamed since the directive reads as pages name it."""
+    from organizations.models import Organization
+
+    Organization.objects.filter(pk=due_today.organization_id).update(current_acronym="DAF")
+    sweep_at(local(2026, 11, 20), django_capture_on_commit_callbacks)
+    assert mail.outbox and all("Coordination tasker for DAF, formerly DA on " in m.body for m in mail.outbox)
