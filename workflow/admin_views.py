@@ -30,7 +30,7 @@ from .diagrams import route_step_notes, route_step_words, state_diagram_svg
 from .exceptions import WorkflowError, lock_conflict
 from .idempotency import Outcome, request_fingerprint, submission_once
 from .inbox import my_work_count_column, my_work_count_read
-from .models import IdempotencyKey, SubmissionChannel, Tasker
+from .models import IdempotencyKey, Route, Step, SubmissionChannel, Tasker
 from .registry import registered_documents
 from .selectors import (
     comment_resolution,
@@ -383,8 +383,7 @@ class RoutedDocumentAdminMixin:
             # about (an assessment, its plan's); a kind without a marking shows no banner.
             workflow_level=getattr(document, "banner_level", None) or getattr(document, "classification", ""),
             workflow_diagram=state_diagram_svg(type(document), current=document.state,
-                                               notes=route_step_notes(type(document), (document.route_snapshot or {})
-                                                                      .get("steps") or [])),
+                                               notes=route_step_notes(type(document), _route_steps_shown(document))),
             workflow_help_url=reverse("admin:workflow_help", args=[self.opts.app_label, self.opts.model_name]),
             workflow_transitions=transitions,
             workflow_allowed=allowed,
@@ -492,6 +491,15 @@ def _rows_read_with_the_document(formset_class, queryset):
 
     FromTheDocument.__name__ = FromTheDocument.__qualname__ = formset_class.__name__
     return FromTheDocument
+
+
+def _route_steps_shown(document) -> list[dict]:
+    """The steps the diagram's tooltips show: the route the document started with, or, before it
+    starts, the route option chosen for it (read only when one is)."""
+    steps = (document.route_snapshot or {}).get("steps") or []
+    if not steps and getattr(document, "route_id", None):
+        steps = route_steps_resolved(document.route)
+    return steps
 
 
 def ways_forward_offered(document, user) -> list[dict]:
@@ -650,12 +658,26 @@ def workflow_help_view(admin_site, request, app_label, model_name):
                            for c in rules.conditions],
             "comment": rules.comment_label if rules.comment_required else "",
         })
-    route = route_default(getattr(model, "workflow_kind", "")) if getattr(model, "workflow_kind", "") else None
+    kind = getattr(model, "workflow_kind", "")
+    route = route_default(kind) if kind else None
     steps = route_steps_resolved(route) if route is not None else []
+    notes = route_step_notes(model, steps)
+    # The kind's route options (a higher approval that an office sets on a plan, with its citation):
+    # their approval steps on the diagram's tooltips beside the default's, and a table each.
+    options = []
+    for option in (Route.objects.filter(document_kind=kind, is_default=False).prefetch_related("steps__organization")
+                   .order_by("name", "pk") if route is not None else []):
+        option_steps = route_steps_resolved(option)
+        for state, words in route_step_notes(model, [s for s in option_steps if s["step"] == Step.APPROVAL]).items():
+            notes.setdefault(state, []).extend(f"Route option “{option.name}”: {w}" for w in words)
+        options.append({"route": option, "steps": _help_rows(option_steps)})
     context = {**admin_site.each_context(request), "title": f"How {with_article(str(model._meta.verbose_name))} moves",
-               "diagram": state_diagram_svg(model, notes=route_step_notes(model, steps)), "transitions": transitions,
+               "diagram": state_diagram_svg(model, notes=notes), "transitions": transitions,
                "model_name": model_name, "opts": model._meta, "route": route,
-               "route_steps": [{"words": route_step_words({**step, "authority": ""}),
-                                "authority": step["authority"] or "Not cited",
-                                "suspense": step["suspense_working_days"]} for step in steps]}
+               "route_steps": _help_rows(steps), "route_options": options}
     return TemplateResponse(request, "admin/workflow_help.html", context)
+
+
+def _help_rows(steps: list[dict]) -> list[dict]:
+    return [{"words": route_step_words({**step, "authority": ""}), "authority": step["authority"] or "Not cited",
+             "suspense": step["suspense_working_days"]} for step in steps]
