@@ -483,7 +483,7 @@ class CampaignPlan(PlanDocument, Plan):
             return None
         return (CampaignPlan.objects.filter(owner_id=self.owner_id, kind=CampaignPlanKind.THEATER, state__in=states,
                                             period_start__lt=self.period_end, period_end__gt=self.period_start)
-                .exclude(series=self.series).order_by("period_start", "pk").first())
+                .exclude(series=self.series).select_related("owner").order_by("period_start", "pk").first())
 
     def route_relation(self, relation: str) -> list[Organization]:
         if relation == "supporting_organizations":

@@ -33,6 +33,7 @@ from workflow.services import (
 from .coordination import functional_participants
 from .models import (
     CampaignPlan,
+    CampaignPlanKind,
     CampaignSupportPlan,
     Capability,
     ComplementaryActivity,
@@ -515,10 +516,37 @@ def plan_assert_editable(*, plan: PlanDocument, by) -> None:
 
 # --- effects of transitions ---------------------------------------------------------------
 
+# pg_advisory_xact_lock's first key for "one theater campaign plan per command and period" (the
+# second is the command's id); any constant no other lock of the project uses.
+THEATER_PERIOD_LOCK = 513203
+
+
+def _one_theater_plan_held(plan: PlanDocument) -> None:
+    """Encl. 2, 10.a under concurrency: the condition ``one_theater_plan_per_command_and_period``
+    was met when read, but two plans of one command submitted (or approved) at the same moment
+    each lock only their own row. The command's theater plans are taken one at a time here, and
+    the condition is read again once the other's transaction has ended (it sees what that one
+    committed): the second is refused with the same sentence."""
+    from django.db import connection
+
+    from workflow.exceptions import TransitionRefused
+
+    from .conditions import one_theater_plan_per_command_and_period
+
+    if not isinstance(plan, CampaignPlan) or plan.kind != CampaignPlanKind.THEATER:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [THEATER_PERIOD_LOCK, plan.owner_id])
+    reasons = one_theater_plan_per_command_and_period(plan)
+    if reasons:
+        raise TransitionRefused(reasons)
+
+
 def plan_enter_coordination(plan: PlanDocument, context: TransitionContext) -> None:
     """Freeze the route, then task every coordinating organization, adding seam commands and the
     commands and offices the plan's functions and programs bring in (``planning.coordination``),
     each with its reason."""
+    _one_theater_plan_held(plan)
     route_snapshot_take(document=plan)
     participants = route_participants(plan, Step.COORDINATION)
     seen = {org.pk for org, _ in participants}
@@ -557,6 +585,7 @@ def plan_return(plan: PlanDocument, context: TransitionContext) -> None:
 
 def plan_approve(plan: PlanDocument, context: TransitionContext) -> None:
     """Close the approval tasker and supersede the version approved before this one."""
+    _one_theater_plan_held(plan)
     taskers_close_answered(document=plan, step=Step.APPROVAL, by=context.by, response=Response.APPROVED,
                            capacity=context.capacity)
     taskers_cancel_open(document=plan, reason="Plan approved")

@@ -7,6 +7,7 @@ same plan and supersedes it."""
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
 from django.test import Client
@@ -112,3 +113,28 @@ def test_encl2_10a_other_commands_later_periods_withdrawn_plans_and_other_kinds_
                world.user("EUCOM", AO)).state == PlanState.COORDINATION
     act(first, "withdraw", world.user("EUCOM", AO), comment="Replaced by a rewritten plan")
     assert act(world.ready_plan(start=START), "submit", world.user("EUCOM", AO)).state == PlanState.COORDINATION
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_encl2_10a_two_overlapping_theater_plans_submitted_at_the_same_moment_one_goes_ahead(world):
+    """Encl. 2, 10.a under concurrency: each submission locks only its own plan, so the command's
+    theater plans are taken one at a time and the second is read again after the first commits:
+    exactly one is routed, the other refused with the reason, still a draft."""
+    from tests.concurrency import at_once
+
+    drafts = iter([world.ready_plan(start=START), world.ready_plan(start=datetime.date(2029, 1, 1))])
+    lock = threading.Lock()
+    officer = world.user("EUCOM", AO)
+
+    def submit():
+        with lock:
+            plan = next(drafts)
+        return act(CampaignPlan.objects.get(pk=plan.pk), "submit", officer)
+
+    outcomes = at_once(2, submit)
+    refused = [o for o in outcomes if isinstance(o, TransitionRefused)]
+    assert len(refused) == 1, outcomes
+    assert "already has a theater campaign plan for an overlapping period" in " ".join(refused[0].reasons)
+    states = sorted(CampaignPlan.objects.filter(owner=world.orgs["EUCOM"]).values_list("state", flat=True))
+    assert states == [PlanState.COORDINATION, PlanState.DRAFT]
