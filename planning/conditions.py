@@ -136,12 +136,11 @@ def one_theater_plan_per_command_and_period(plan) -> list[str]:
     from runtime.dates import date_words
     from workflow.services import state_label
 
-    rival_of = getattr(plan, "theater_plan_rival", None)
-    if rival_of is None or getattr(plan, "theater_plan_rival_id", None) == 0:  # "My work" read none
+    if not plan.one_per_period or getattr(plan, "theater_plan_rival_id", None) == 0:  # "My work" read none
         return []
     # A plan routed before this rule held may still be in review beside another: at approval only
     # the one in force stands in the way, so neither blocks the other for ever.
-    rival = rival_of(states=ROUTED_OR_IN_FORCE if plan.state == "draft" else ("approved",))
+    rival = plan.theater_plan_rival(states=ROUTED_OR_IN_FORCE if plan.state == "draft" else ("approved",))
     if rival is None:
         return []
     return [f"{rival.owner} already has a theater campaign plan for an overlapping period: “{rival.title}” "

@@ -148,6 +148,12 @@ class PlanDocument(RoutedDocument, DocumentMarking):
         """Why the owner may not own this plan, by field (``planning.services.plan_ownership_refusals``)."""
         return {}
 
+    @property
+    def one_per_period(self) -> bool:
+        """Whether its owner has one plan of this kind per period (a theater campaign plan: Encl. 2,
+        10.a); such a plan answers ``theater_plan_rival``."""
+        return False
+
     series = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True,
                               help_text="All versions of one plan share it.")
     version = models.PositiveSmallIntegerField(default=1, editable=False)
@@ -473,6 +479,10 @@ class CampaignPlan(PlanDocument, Plan):
             f"{owner} already has a theater campaign plan in force from {in_force.period_start} to "
             f"{in_force.period_end} ({in_force.title}); a command has one theater campaign plan per period: "
             "write a new version of it, or choose a period that does not overlap."]}
+
+    @property
+    def one_per_period(self) -> bool:
+        return self.kind == CampaignPlanKind.THEATER
 
     def theater_plan_rival(self, *, states) -> CampaignPlan | None:
         """Another plan (another series: not a version of this one) that is this command's theater

@@ -33,7 +33,6 @@ from workflow.services import (
 from .coordination import functional_participants
 from .models import (
     CampaignPlan,
-    CampaignPlanKind,
     CampaignSupportPlan,
     Capability,
     ComplementaryActivity,
@@ -523,20 +522,22 @@ THEATER_PERIOD_LOCK = 513203
 
 def _one_theater_plan_held(plan: PlanDocument) -> None:
     """Encl. 2, 10.a under concurrency: the condition ``one_theater_plan_per_command_and_period``
-    was met when read, but two plans of one command submitted (or approved) at the same moment
-    each lock only their own row. The command's theater plans are taken one at a time here, and
-    the condition is read again once the other's transaction has ended (it sees what that one
-    committed): the second is refused with the same sentence."""
+    was met when read, but two plans of one command submitted at the same moment each lock only
+    their own row. The command's theater plans are submitted one at a time here, and the
+    condition is read again once the other's transaction has ended (it sees what that one
+    committed): the second is refused with the same sentence. Submission alone needs it: two
+    plans of a command for one period are never both routed, so their approvals cannot race."""
     from django.db import connection
 
     from workflow.exceptions import TransitionRefused
 
     from .conditions import one_theater_plan_per_command_and_period
 
-    if not isinstance(plan, CampaignPlan) or plan.kind != CampaignPlanKind.THEATER:
+    if not plan.one_per_period:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [THEATER_PERIOD_LOCK, plan.owner_id])
+    plan.__dict__.pop("theater_plan_rival_id", None)  # read with the lock, before the other committed
     reasons = one_theater_plan_per_command_and_period(plan)
     if reasons:
         raise TransitionRefused(reasons)
@@ -585,7 +586,6 @@ def plan_return(plan: PlanDocument, context: TransitionContext) -> None:
 
 def plan_approve(plan: PlanDocument, context: TransitionContext) -> None:
     """Close the approval tasker and supersede the version approved before this one."""
-    _one_theater_plan_held(plan)
     taskers_close_answered(document=plan, step=Step.APPROVAL, by=context.by, response=Response.APPROVED,
                            capacity=context.capacity)
     taskers_cancel_open(document=plan, reason="Plan approved")
