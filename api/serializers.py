@@ -62,7 +62,7 @@ from planning.models import (
 from planning.selectors import plans_visible_to
 from security.models import CUICategory, DisseminationControl
 from workflow.models import Comment as WorkflowComment
-from workflow.models import CommentCategory, Decision, HistoryEntry, Response, Tasker
+from workflow.models import CommentCategory, Decision, HistoryEntry, Response, Route, Tasker
 from workflow.selectors import comment_blocks, comment_resolution
 from workflow.services import COMMENT_REFERENCE_LENGTHS, COMMENTS_PER_ANSWER
 from workforce.models import (
@@ -613,7 +613,20 @@ class PlanSectionSerializer(serializers.ModelSerializer):
 
 _PLAN_RECORD = ["id", "series", "version", "previous_version", "owner", "state", "marking", "directive_version",
                 "elevated", "elevation_rationale", "return_reason", "created_by", "created_at", "updated_at",
-                "submitted_at", "approved_at"]
+                "submitted_at", "approved_at", "route_option"]
+
+
+class RouteOptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    citation = serializers.CharField(help_text="What the route's approval rests on (its approval steps' authority).")
+
+
+class RouteOptionInputSerializer(serializers.Serializer):
+    route = serializers.PrimaryKeyRelatedField(
+        queryset=Route.objects.all(), allow_null=True,
+        help_text="Id of a route of the plan's kind other than the default (its approval cites its authority); "
+                  "null for the default route.")
 
 
 _MARKING_PARTS = ["rel_to", "cui_categories", "dissemination_controls"]
@@ -633,6 +646,16 @@ class _PlanReadSerializer(serializers.ModelSerializer):
     complementary_activities = ComplementaryActivitySerializer(many=True, read_only=True)
     programs_used = ProgramUseSerializer(many=True, read_only=True)
     annexes = serializers.SerializerMethodField(help_text="The annexes whose marking you may see.")
+    route_option = serializers.SerializerMethodField(
+        help_text="The route option chosen for the plan (a higher approval, with its citation); null: the default "
+                  "route.")
+
+    @extend_schema_field(RouteOptionSerializer(allow_null=True))
+    def get_route_option(self, plan):
+        route = planning_services.plan_route_option(plan)
+        if route is None:
+            return None
+        return {"id": route.pk, "name": route.name, "citation": planning_services.plan_route_citation(route)}
 
     @extend_schema_field(PlanAnnexSerializer(many=True))
     def get_annexes(self, plan):

@@ -343,11 +343,11 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
     filter_backends = [DjangoFilterBackend, PlanFullTextSearch]
 
     def get_queryset(self):
-        return visible_to(self.request.user, self.resource).select_related("owner", "created_by").prefetch_related(
+        return visible_to(self.request.user, self.resource).select_related("owner", "created_by", "route").prefetch_related(
             "partner_considerations__country", "partner_considerations__override_accepted_by",
             "partner_considerations__override_accepted_for", "complementary_activities__country",
             "programs_used__organization", Prefetch("annexes", queryset=PlanAnnex.objects.prefetch_related("rel_to")),
-            "rel_to", "cui_categories", "dissemination_controls",
+            "rel_to", "cui_categories", "dissemination_controls", "route__steps",
             Prefetch("objectives", queryset=Objective.objects.prefetch_related(
                 "end_states", "rel_to", Prefetch("activities", queryset=PlanActivity.objects.select_related(
                     "partner", "program")))),
@@ -420,6 +420,20 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
         return FileResponse(handle, as_attachment=True, filename=annex.original_name,
                             content_type=annex.content_type)
 
+    @action(detail=True, methods=["post"], url_path="route-option", filter_backends=[])
+    def route_option(self, request, pk=None):
+        """``plan_route_option_set``: the office that owns the kind's procedure sends a draft by
+        another route of its kind (a higher approval, with its citation), or back to the default
+        (``route: null``). 403 to anyone else, before the input is read; nothing saved on a refusal."""
+        plan = self.get_object()
+        refusal = planning_services.plan_route_option_refusal(plan=plan, by=request.user)
+        if refusal is not None:
+            raise refusal
+        given = serializers.RouteOptionInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        plan = planning_services.plan_route_option_set(plan=plan, by=request.user, route=given.validated_data["route"])
+        return self._answer(plan)
+
     @action(detail=True, methods=["post"], url_path="new-version", filter_backends=[])
     def new_version(self, request, pk=None):
         """``plan_new_version``: a new draft from a returned or approved version, by the owner's
@@ -432,6 +446,10 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
 
 @extend_schema_view(create=extend_schema(responses={201: serializers.CampaignPlanSerializer}),
                     partial_update=extend_schema(responses=serializers.CampaignPlanSerializer),
+                    route_option=extend_schema(
+                        request=serializers.RouteOptionInputSerializer, responses={200: serializers.CampaignPlanSerializer},
+                        summary="Choose the draft's route option (a higher approval, with its citation), or the "
+                                "default route: the office that owns the procedure only"),
                     new_version=extend_schema(
                         request=None, responses={201: serializers.CampaignPlanSerializer},
                         summary="Start a new draft version of a returned or approved plan (owner's action "
@@ -449,6 +467,10 @@ class CampaignPlanViewSet(PlanViewSet):
 
 @extend_schema_view(create=extend_schema(responses={201: serializers.CampaignSupportPlanSerializer}),
                     partial_update=extend_schema(responses=serializers.CampaignSupportPlanSerializer),
+                    route_option=extend_schema(
+                        request=serializers.RouteOptionInputSerializer, responses={200: serializers.CampaignSupportPlanSerializer},
+                        summary="Choose the draft's route option (a higher approval, with its citation), or the "
+                                "default route: the office that owns the procedure only"),
                     new_version=extend_schema(
                         request=None, responses={201: serializers.CampaignSupportPlanSerializer},
                         summary="Start a new draft version of a returned or approved plan (owner's action "

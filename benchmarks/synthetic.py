@@ -322,8 +322,10 @@ def _documents_insert(world: World, model, n: int, first: int, phase: str | None
         "version": "1",
         "owner": "s.owner_id",
         "gef": "%(gef)s",
-        "period_start": "date '2027-01-01'",
-        "period_end": "date '2032-01-01'",
+        # Each plan a period of its own (a day): a command has one theater campaign plan per
+        # period (DoDD 5132.03, Encl. 2, 10.a), and the pool's plans are all approved.
+        "period_start": "date '2027-01-01' + s.g::int",
+        "period_end": "date '2027-01-02' + s.g::int",
         "summary": "'Ends, ways and means for security cooperation with partners in the region (synthetic data).'",
         "complementary_usg_activities": "'Department of State security assistance and USAID programs considered.'",
         "resources_needed": "'Title 10 security cooperation funding; exercise participation.'",

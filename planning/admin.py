@@ -294,8 +294,9 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
     # The directive version is the one the plan was written under; neither the admin nor the API edits it.
     readonly_fields = ("state", "version", "directive_version", "created_by", "submitted_at", "approved_at")
     actions = ["start_new_version", "export_csv", "export_xlsx"]
+    change_form_template = "admin/planning/plan_change_form.html"
 
-    change_select_related = ("gef", "created_by")
+    change_select_related = ("gef", "created_by", "route")
     change_prefetch_together = ("rel_to", "cui_categories", "dissemination_controls", "sections__rel_to",
                                 "objectives__rel_to", "objectives__end_states", "annexes__rel_to")
 
@@ -359,7 +360,50 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
             path("<int:pk>/partners/<int:partner_id>/accept-override/", wrap(self.accept_override_view),
                  name="{}_{}_accept_override".format(*info)),
             path("<int:pk>/annexes/<int:annex_id>/", wrap(self.annex_view), name="{}_{}_annex".format(*info)),
+            path("<int:pk>/route-option/", wrap(self.route_option_view), name="{}_{}_route_option".format(*info)),
         ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The route option chosen, with its citation, for everyone who sees the plan; the choice
+        # itself only for the office that owns the procedure (``plan_route_options``).
+        plan = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if plan is not None:
+            chosen = services.plan_route_option(plan)
+            extra_context.update(
+                plan_route_option=chosen,
+                plan_route_option_citation=services.plan_route_citation(chosen) if chosen is not None else "",
+                plan_route_options=[{"route": route, "citation": services.plan_route_citation(route),
+                                     "chosen": route.pk == (chosen.pk if chosen else None)
+                                     or (chosen is None and route.is_default)}
+                                    for route in services.plan_route_options(plan=plan, by=request.user)],
+                plan_route_option_url=reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_route_option",
+                                              args=[plan.pk]))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def route_option_view(self, request, pk):
+        """Set the draft's route option (``services.plan_route_option_set``; refusals shown as messages)."""
+        from workflow.models import Route
+
+        if request.method != "POST":
+            raise Http404
+        plan = self._document(request, pk)
+        chosen = request.POST.get("route", "")
+        route = Route.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+        try:
+            if chosen not in ("", "default") and route is None:
+                raise WorkflowError("Choose one of the routes offered.")
+            if route is not None and route.is_default:
+                route = None
+            plan = services.plan_route_option_set(plan=plan, by=request.user, route=route)
+            shown = services.plan_route_option(plan)
+            messages.success(request, f"Route option set: {shown.name}." if shown is not None
+                             else "The default route applies.")
+        except WorkflowError as error:
+            for reason in error.reasons:
+                messages.error(request, reason)
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                                            args=[plan.pk]))
 
     def accept_override_view(self, request, pk, partner_id):
         if request.method != "POST":

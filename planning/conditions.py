@@ -125,6 +125,29 @@ def has_unresolved_nonconcur(plan) -> list[str]:
 
 
 IN_FLIGHT = ("draft", "coordination", "review")
+ROUTED_OR_IN_FORCE = ("coordination", "review", "approved")
+
+
+def one_theater_plan_per_command_and_period(plan) -> list[str]:
+    """One theater campaign plan per command and period (Encl. 2, 10.a; Glossary): at submission
+    no other plan of the command for an overlapping period is being routed or in force; at
+    approval none is in force. A new version of the plan in force is the same plan (it supersedes
+    the version approved before it)."""
+    from runtime.dates import date_words
+    from workflow.services import state_label
+
+    if not plan.one_per_period or getattr(plan, "theater_plan_rival_id", None) == 0:  # "My work" read none
+        return []
+    # A plan routed before this rule held may still be in review beside another: at approval only
+    # the one in force stands in the way, so neither blocks the other for ever.
+    rival = plan.theater_plan_rival(states=ROUTED_OR_IN_FORCE if plan.state == "draft" else ("approved",))
+    if rival is None:
+        return []
+    return [f"{rival.owner} already has a theater campaign plan for an overlapping period: “{rival.title}” "
+            f"(version {rival.version}), {date_words(rival.period_start)} to {date_words(rival.period_end)}, "
+            f"{state_label(rival)}. A command has one theater campaign plan per period (DoDD 5132.03, Encl. 2, "
+            "10.a): write a new version of that plan, withdraw one of them, or choose a period that does not "
+            "overlap."]
 
 
 def no_version_in_flight(plan) -> list[str]:
@@ -139,4 +162,5 @@ def no_version_in_flight(plan) -> list[str]:
 
 
 __all__ = ["content_complete", "route_configured", "coordination_answers_complete", "reviews_complete",
-           "critical_comments_resolved", "has_unresolved_nonconcur", "overriding_considerations_accepted", "no_version_in_flight", "Decision"]
+           "critical_comments_resolved", "has_unresolved_nonconcur", "overriding_considerations_accepted", "no_version_in_flight",
+           "one_theater_plan_per_command_and_period", "Decision"]

@@ -148,6 +148,12 @@ class PlanDocument(RoutedDocument, DocumentMarking):
         """Why the owner may not own this plan, by field (``planning.services.plan_ownership_refusals``)."""
         return {}
 
+    @property
+    def one_per_period(self) -> bool:
+        """Whether its owner has one plan of this kind per period (a theater campaign plan: Encl. 2,
+        10.a); such a plan answers ``theater_plan_rival``."""
+        return False
+
     series = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True,
                               help_text="All versions of one plan share it.")
     version = models.PositiveSmallIntegerField(default=1, editable=False)
@@ -502,17 +508,28 @@ class CampaignPlan(PlanDocument, Plan):
             return {"kind": [f"{with_article(kind_words).capitalize()} is developed by a "
                              f"{OrganizationKind(needs).label.lower()} (DoDD 5132.03, Glossary); {owner} is "
                              f"{with_article(OrganizationKind(owner.kind).label)}.{hint}"]}
-        if self.kind != CampaignPlanKind.THEATER or not (self.period_start and self.period_end):
-            return {}
-        in_force = (CampaignPlan.objects.filter(owner_id=owner.pk, kind=CampaignPlanKind.THEATER, state="approved",
-                                                period_start__lt=self.period_end, period_end__gt=self.period_start)
-                    .exclude(series=self.series).order_by("period_start").first())
+        in_force = self.theater_plan_rival(states=("approved",))
         if in_force is None:
             return {}
         return {"period_start": [
             f"{owner} already has a theater campaign plan in force from {in_force.period_start} to "
             f"{in_force.period_end} ({in_force.title}); a command has one theater campaign plan per period: "
             "write a new version of it, or choose a period that does not overlap."]}
+
+    @property
+    def one_per_period(self) -> bool:
+        return self.kind == CampaignPlanKind.THEATER
+
+    def theater_plan_rival(self, *, states) -> CampaignPlan | None:
+        """Another plan (another series: not a version of this one) that is this command's theater
+        campaign plan for an overlapping period, in one of ``states``; None for a plan that is not a
+        theater campaign plan or has no period yet. Encl. 2, 10.a and the Glossary: one theater
+        campaign plan in force per command and period."""
+        if self.kind != CampaignPlanKind.THEATER or not (self.owner_id and self.period_start and self.period_end):
+            return None
+        return (CampaignPlan.objects.filter(owner_id=self.owner_id, kind=CampaignPlanKind.THEATER, state__in=states,
+                                            period_start__lt=self.period_end, period_end__gt=self.period_start)
+                .exclude(series=self.series).select_related("owner").order_by("period_start", "pk").first())
 
     def route_relation(self, relation: str) -> list[Organization]:
         if relation == "supporting_organizations":

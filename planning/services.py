@@ -671,10 +671,39 @@ def plan_assert_editable(*, plan: PlanDocument, by) -> None:
 
 # --- effects of transitions ---------------------------------------------------------------
 
+# pg_advisory_xact_lock's first key for "one theater campaign plan per command and period" (the
+# second is the command's id); any constant no other lock of the project uses.
+THEATER_PERIOD_LOCK = 513203
+
+
+def _one_theater_plan_held(plan: PlanDocument) -> None:
+    """Encl. 2, 10.a under concurrency: the condition ``one_theater_plan_per_command_and_period``
+    was met when read, but two plans of one command submitted at the same moment each lock only
+    their own row. The command's theater plans are submitted one at a time here, and the
+    condition is read again once the other's transaction has ended (it sees what that one
+    committed): the second is refused with the same sentence. Submission alone needs it: two
+    plans of a command for one period are never both routed, so their approvals cannot race."""
+    from django.db import connection
+
+    from workflow.exceptions import TransitionRefused
+
+    from .conditions import one_theater_plan_per_command_and_period
+
+    if not plan.one_per_period:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [THEATER_PERIOD_LOCK, plan.owner_id])
+    plan.__dict__.pop("theater_plan_rival_id", None)  # read with the lock, before the other committed
+    reasons = one_theater_plan_per_command_and_period(plan)
+    if reasons:
+        raise TransitionRefused(reasons)
+
+
 def plan_enter_coordination(plan: PlanDocument, context: TransitionContext) -> None:
     """Freeze the route, then task every coordinating organization, adding seam commands and the
     commands and offices the plan's functions and programs bring in (``planning.coordination``),
     each with its reason."""
+    _one_theater_plan_held(plan)
     route_snapshot_take(document=plan)
     participants = route_participants(plan, Step.COORDINATION)
     seen = {org.pk for org, _ in participants}
@@ -747,25 +776,67 @@ def plan_after_response(plan: PlanDocument, *, tasker, by) -> None:
 
 # --- route options ------------------------------------------------------------------------
 
+def plan_route_citation(route) -> str:
+    """What a route's approval rests on: its approval steps' citations (``RouteStep.authority``)."""
+    return "; ".join(step.authority for step in route.steps.all() if step.step == Step.APPROVAL
+                     and step.authority.strip())
+
+
+def plan_route_option(plan: PlanDocument):
+    """The route option chosen for ``plan`` (a route of its kind other than the default), or None
+    when the default route applies. Reads the plan's route and its steps (prefetch ``route__steps``)."""
+    route = plan.route if plan.route_id else None
+    if route is None or route.is_default or route.document_kind != plan.workflow_kind:
+        return None
+    return route
+
+
+def plan_route_option_refusal(*, plan: PlanDocument, by) -> NotPermitted | ActionRefused | None:
+    """Why ``by`` may not choose ``plan``'s route now (None: may): only the office that owns the
+    kind's procedure (whoever may edit its routes, ``workflow/permissions.py``), and only while the
+    plan is a draft. The one check the admin's form, the API and ``plan_route_option_set`` meet."""
+    from organizations.authority import may
+    from workflow.models import Route
+
+    default = Route.objects.filter(document_kind=plan.workflow_kind, is_default=True).first()
+    if default is None or not may(by, "change", default):
+        return NotPermitted("Only the office that owns this kind's procedure may choose the route of a plan.")
+    if plan.state != PlanState.DRAFT:
+        return ActionRefused(f"A route option is chosen before submission; this plan is {state_label(plan)}.")
+    return None
+
+
+def plan_route_options(*, plan: PlanDocument, by) -> list:
+    """The routes ``by`` may choose between for ``plan`` now, the default first, each with its
+    steps (for their citations); empty when ``by`` may not choose (``plan_route_option_refusal``)."""
+    from workflow.models import Route
+
+    if plan.state != PlanState.DRAFT or plan_route_option_refusal(plan=plan, by=by) is not None:
+        return []
+    routes = list(Route.objects.filter(document_kind=plan.workflow_kind).prefetch_related("steps")
+                  .order_by("-is_default", "name", "pk"))
+    return routes if len(routes) > 1 else []
+
+
 def plan_route_option_set(*, plan: PlanDocument, by, route=None) -> PlanDocument:
     """Send a draft by another of its kind's routes than the default: practice may require an
     approval above the one the directive gives (the Secretary's, for a plan the guidance reserves
     to him), which is a route option, never a change of the default. Only the office that owns the
-    kind's procedure sets it (whoever may edit its routes, ``workflow/permissions.py``), and only a
-    route whose approval steps cite their authority (``RouteStep.authority``). ``route=None``
-    returns the draft to the default route. Recorded in the plan's history with the citation."""
-    from organizations.authority import may
+    kind's procedure sets it (``plan_route_option_refusal``), and only a route whose approval
+    steps cite their authority (``RouteStep.authority``). ``route=None`` returns the draft to the
+    default route. Nothing is saved on a refusal. Recorded in the plan's history: the option, its
+    citation and the office that set it."""
+    from organizations.selectors import designated_organization
     from workflow.models import Route
+    from workflow.registry import procedure_owner
 
     with transaction.atomic():
         locked = document_lock(model=type(plan), pk=plan.pk).document
+        refusal = plan_route_option_refusal(plan=locked, by=by)
+        if refusal is not None:
+            raise refusal
         if route is not None:
             route = Route.objects.prefetch_related("steps").get(pk=route.pk)
-        target = route or Route.objects.filter(document_kind=locked.workflow_kind, is_default=True).first()
-        if target is None or not may(by, "change", target):
-            raise NotPermitted("Only the office that owns this kind's procedure may choose the route of a plan.")
-        if locked.state != PlanState.DRAFT:
-            raise ActionRefused(f"A route option is chosen before submission; this plan is {state_label(locked)}.")
         errors = []
         if route is not None:
             if route.document_kind != locked.workflow_kind or route.is_default:
@@ -776,13 +847,20 @@ def plan_route_option_set(*, plan: PlanDocument, by, route=None) -> PlanDocument
                 errors.append(f"The route's approval steps must cite their authority: {', '.join(uncited)}.")
         if errors:
             raise InvalidInput(errors, {"route": errors})
+        if locked.route_id == (route.pk if route is not None else None) or (
+                route is None and locked.route_id and locked.route.is_default):
+            return locked  # already so: nothing to record
         locked.route = route
         locked.save(update_fields=["route"])
-        citation = "; ".join(step.authority for step in route.steps.all() if step.step == Step.APPROVAL) \
-            if route is not None else "the default route"
+        office = designated_organization(procedure_owner(locked.workflow_kind) or "")
+        by_office = f" by {office}" if office is not None else ""
+        citation = plan_route_citation(route) if route is not None else ""
         history_record(document=locked, action="route_option_set", actor=by,
-                       description=(f"Route option set: {route.name} ({citation})" if route is not None
-                                    else "Route option cleared: the default route applies"))
+                       description=(f"Route option set{by_office}: {route.name} ({citation})" if route is not None
+                                    else f"Route option cleared{by_office}: the default route applies"),
+                       data={"route_id": route.pk if route is not None else None,
+                             "route": route.name if route is not None else "", "citation": citation,
+                             "office": office.acronym if office is not None else ""})
     return locked
 
 

@@ -17,7 +17,7 @@ from workflow.models import Step
 from workflow.rules import InboxReads, OwnerRole, RouteRole, TaskedRole, Transition, WayForward, Workflow
 
 from . import conditions, services
-from .models import CampaignPlan, CampaignSupportPlan, PartnerConsideration, PlanState
+from .models import CampaignPlan, CampaignPlanKind, CampaignSupportPlan, PartnerConsideration, PlanState
 
 OWNER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
 ANSWER_ROLES = (Role.REVIEWER, Role.APPROVER)
@@ -31,8 +31,22 @@ def plan_inbox_reads(model) -> InboxReads:
     in_flight = model.objects.filter(series=OuterRef("series"), state__in=conditions.IN_FLIGHT).order_by("version")
     draft = (Prefetch("partner_considerations", queryset=PartnerConsideration.objects.select_related("country")),
              "objectives__end_states", *model.gap_reads)
-    return InboxReads(annotations={"version_in_flight": Coalesce(Subquery(in_flight.values("version")[:1]), 0)},
-                      prefetch={PlanState.DRAFT: draft})
+    annotations = {"version_in_flight": Coalesce(Subquery(in_flight.values("version")[:1]), 0),
+                   **plan_lock_reads(model)}
+    return InboxReads(annotations=annotations, prefetch={PlanState.DRAFT: draft})
+
+
+def plan_lock_reads(model) -> dict:
+    """Read with a campaign plan (its lock, "My work"): the id of another theater campaign plan of
+    the command for an overlapping period, routed or in force (0: none), so that
+    ``conditions.one_theater_plan_per_command_and_period`` reads that plan only when there is one:
+    an approval costs no statement more for it."""
+    if not issubclass(model, CampaignPlan):
+        return {}
+    rival = model.objects.filter(owner=OuterRef("owner"), kind=CampaignPlanKind.THEATER,
+                                 state__in=conditions.ROUTED_OR_IN_FORCE, period_start__lt=OuterRef("period_end"),
+                                 period_end__gt=OuterRef("period_start")).exclude(series=OuterRef("series"))
+    return {"theater_plan_rival_id": Coalesce(Subquery(rival.values("pk")[:1]), 0)}
 
 
 def plan_new_version_start(*, document, by):
@@ -50,11 +64,13 @@ PLAN_WORKFLOW = Workflow(
                              label="Start a new version", actors=(OwnerRole(roles=(Role.ACTION_OFFICER,)),),
                              conditions=(conditions.no_version_in_flight,), perform=plan_new_version_start),),
     inbox_reads=plan_inbox_reads,
+    lock_reads=plan_lock_reads,
     transitions=(
         Transition(
             "submit", source=PlanState.DRAFT, target=PlanState.COORDINATION, label="Submit for coordination",
             actors=[OwnerRole(roles=(Role.ACTION_OFFICER,))],
-            conditions=[conditions.content_complete, conditions.route_configured],
+            conditions=[conditions.content_complete, conditions.route_configured,
+                        conditions.one_theater_plan_per_command_and_period],
             effect=services.plan_enter_coordination, fields=SUSPENSE,
         ),
         Transition(
@@ -82,7 +98,8 @@ PLAN_WORKFLOW = Workflow(
         Transition(
             "approve", source=PlanState.REVIEW, target=PlanState.APPROVED, label="Approve",
             actors=[RouteRole(roles=(Role.APPROVER,), step=Step.APPROVAL, description="the approving organization")],
-            conditions=[conditions.reviews_complete, conditions.overriding_considerations_accepted],
+            conditions=[conditions.reviews_complete, conditions.overriding_considerations_accepted,
+                        conditions.one_theater_plan_per_command_and_period],
             effect=services.plan_approve,
             confirm="Approval is final: this version becomes the plan of record and supersedes the previous one.",
         ),

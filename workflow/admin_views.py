@@ -37,7 +37,7 @@ from .diagrams import route_step_notes, route_step_words, state_diagram_svg
 from .exceptions import WorkflowError, lock_conflict
 from .idempotency import Outcome, request_fingerprint, submission_once
 from .inbox import my_work_count_column, my_work_count_read
-from .models import IdempotencyKey, SubmissionChannel, Tasker
+from .models import IdempotencyKey, Route, Step, SubmissionChannel, Tasker
 from .registry import registered_documents
 from .selectors import (
     comment_resolution,
@@ -369,7 +369,7 @@ class RoutedDocumentAdminMixin:
                                                                     by=request.user) is None)
         # Offices by today's name, the directive's beside it, with no query of their own: a
         # comment's organization is its tasker's; a step not tasked yet keeps the snapshot's words.
-        route_steps = (document.route_snapshot or {}).get("steps") or []
+        route_steps = _route_steps_shown(document)
         labels = {t.organization_id: label_of(t.organization, t.organization_formerly) for t in taskers}
         for row in [*taskers, *comments]:
             row.organization_label = labels.get(row.organization_id) or label_of(row.organization)
@@ -507,6 +507,15 @@ def _rows_read_with_the_document(formset_class, queryset):
 
     FromTheDocument.__name__ = FromTheDocument.__qualname__ = formset_class.__name__
     return FromTheDocument
+
+
+def _route_steps_shown(document) -> list[dict]:
+    """The steps the diagram's tooltips show: the route the document started with, or, before it
+    starts, the route option chosen for it (read only when one is)."""
+    steps = (document.route_snapshot or {}).get("steps") or []
+    if not steps and getattr(document, "route_id", None):
+        steps = route_steps_resolved(document.route)
+    return steps
 
 
 def ways_forward_offered(document, user) -> list[dict]:
@@ -670,16 +679,34 @@ def workflow_help_view(admin_site, request, app_label, model_name):
                            for c in rules.conditions],
             "comment": rules.comment_label if rules.comment_required else "",
         })
-    route = route_default(getattr(model, "workflow_kind", "")) if getattr(model, "workflow_kind", "") else None
+    kind = getattr(model, "workflow_kind", "")
+    route = route_default(kind) if kind else None
     # The route as it runs today: an office whose duties passed to successors shows them, each by
     # today's name with the directive's beside it ("USD(A&S), formerly USD(AT&L)").
     steps = route_steps_successors(route_steps_resolved(route)) if route is not None else []
-    labels = organization_labels([step["organization_id"] for step in steps])
+    # The kind's route options (a higher approval that an office sets on a plan, with its citation):
+    # their approval steps on the diagram's tooltips beside the default's, and a table each.
+    option_routes = (list(Route.objects.filter(document_kind=kind, is_default=False)
+                          .prefetch_related("steps__organization").order_by("name", "pk"))
+                     if route is not None else [])
+    option_steps = {option.pk: route_steps_successors(route_steps_resolved(option)) for option in option_routes}
+    labels = organization_labels([step["organization_id"] for step in steps]
+                                 + [step["organization_id"] for rows in option_steps.values() for step in rows])
+    notes = route_step_notes(model, steps, labels)
+    options = []
+    for option in option_routes:
+        rows = option_steps[option.pk]
+        for state, words in route_step_notes(model, [s for s in rows if s["step"] == Step.APPROVAL], labels).items():
+            notes.setdefault(state, []).extend(f"Route option “{option.name}”: {w}" for w in words)
+        options.append({"route": option, "steps": _help_rows(rows, labels)})
     context = {**admin_site.each_context(request), "title": f"How {with_article(str(model._meta.verbose_name))} moves",
-               "diagram": state_diagram_svg(model, notes=route_step_notes(model, steps, labels)),
-               "transitions": transitions, "model_name": model_name, "opts": model._meta, "route": route,
-               "route_steps": [{"words": route_step_words({**step, "authority": ""}, labels),
-                                "authority": step["authority"] or "Not cited",
-                                "suspense": step["suspense_working_days"]} for step in steps],
+               "diagram": state_diagram_svg(model, notes=notes), "transitions": transitions,
+               "model_name": model_name, "opts": model._meta, "route": route,
+               "route_steps": _help_rows(steps, labels), "route_options": options,
                "successions": successions_cited() if route is not None else []}
     return TemplateResponse(request, "admin/workflow_help.html", context)
+
+
+def _help_rows(steps: list[dict], labels: dict[int, str]) -> list[dict]:
+    return [{"words": route_step_words({**step, "authority": ""}, labels), "authority": step["authority"] or "Not cited",
+             "suspense": step["suspense_working_days"]} for step in steps]

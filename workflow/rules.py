@@ -301,6 +301,10 @@ class Workflow:
     # conditions ask nothing more of the database document by document: a function of the model
     # answering ``InboxReads``.
     inbox_reads: Callable[[type], InboxReads] | None = None
+    # What the document's lock (``workflow.services.document_lock``) reads with it, so that the
+    # transition's conditions ask nothing more: a function of the model answering annotations
+    # ({name: expression}), each a column of the locked row's statement.
+    lock_reads: Callable[[type], dict] | None = None
     field: str = "state"  # (shadows dataclasses.field below this line)
 
     def transition(self, name: str) -> TransitionRules | None:

@@ -136,7 +136,11 @@ def document_lock(*, model, pk: int, tasker_ids=(), comment_ids=()) -> Locked:
     organization or content type read alongside, which every other document's writes
     reference; and rows pointing at them (history, comments) can still be added. Inside a
     transaction only (the caller's ``transaction.atomic``)."""
-    document = model.objects.select_for_update(of=("self",), no_key=True).get(pk=pk)
+    rows = model.objects.select_for_update(of=("self",), no_key=True)
+    workflow = getattr(model, "workflow", None)
+    if workflow is not None and workflow.lock_reads is not None:
+        rows = rows.annotate(**workflow.lock_reads(model))
+    document = rows.get(pk=pk)
 
     def rows_of_document(row_model, ids, related):
         # The document's own rows only (an id of another document's row locks nothing), by id.

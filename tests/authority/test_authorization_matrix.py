@@ -364,11 +364,11 @@ class Cast:
         return self.member(acronyms[RELATIONS.index(relation)], role)
 
 
-def _plan(cast: Cast, *, owner="EUCOM", gef=None) -> CampaignPlan:
+def _plan(cast: Cast, *, owner="EUCOM", gef=None, start=datetime.date(2027, 1, 1)) -> CampaignPlan:
     plan = campaign_plan_create(
         by=cast.member(owner, Role.ACTION_OFFICER), owner=Organization.objects.get(acronym=owner, active=True),
         title=f"{owner} theater campaign plan (training data)", gef=gef,
-        period_start=datetime.date(2027, 1, 1), period_end=datetime.date(2031, 1, 1),
+        period_start=start, period_end=start.replace(year=start.year + 4),
         summary="Build partner capacity (training data).", complementary_usg_activities="State programs.",
         resources_needed="Funding.", risk_if_not_resourced="Gaps.",
     )
@@ -389,7 +389,8 @@ def records(db):
     end_state = GEFEndState.objects.create(gef=gef, code="ES-1", title="Partners secure their borders")
 
     draft = _plan(cast, gef=gef)
-    coordinating = _plan(cast, gef=gef)
+    # Its own period: a command has one theater campaign plan per period (Encl. 2, 10.a).
+    coordinating = _plan(cast, gef=gef, start=datetime.date(2031, 1, 1))
     coordinating.supporting_organizations.set([Organization.objects.get(acronym="DA", active=True)])
     PartnerConsideration.objects.create(plan=coordinating, country=Country.objects.get(code="PL"),
                                         support="yes", can_support="Yes", safeguard="yes",

@@ -49,8 +49,15 @@ class World:
             self.users[key] = user
         return self.users[key]
 
-    def ready_plan(self, *, owner="EUCOM", partners=("PL",), supporting=("DA", "DON"),
-                   start=datetime.date(2027, 1, 1)):
+    plans_made: int = 0
+
+    def ready_plan(self, *, owner="EUCOM", partners=("PL",), supporting=("DA", "DON"), start=None):
+        """A draft theater campaign plan ready to submit. Each plan made without a ``start`` has a
+        period of its own (2027-2032, 2033-2038, ...): a command has one theater campaign plan per
+        period (DoDD 5132.03, Encl. 2, 10.a), so the plans a test routes side by side don't overlap."""
+        if start is None:
+            start = datetime.date(2027 + 6 * self.plans_made, 1, 1)
+        self.plans_made += 1
         plan = campaign_plan_create(
             by=self.user(owner, Role.ACTION_OFFICER), owner=self.orgs[owner], title=f"{owner} theater campaign plan",
             gef=self.gef, period_start=start, period_end=start.replace(year=start.year + 5),

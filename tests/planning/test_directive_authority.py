@@ -153,7 +153,7 @@ def test_a_theater_plan_is_a_geographic_commands_and_a_functional_plan_a_functio
 def test_one_theater_campaign_plan_in_force_per_command_and_period_glossary(world):
     plan = act(_reviewed(world, world.ready_plan()), "approve", world.user("EUCOM", APP))
     with pytest.raises(InvalidInput) as refused:
-        world.ready_plan()
+        world.ready_plan(start=plan.period_start)
     assert refused.value.field_errors["period_start"][0].startswith(
         "EUCOM already has a theater campaign plan in force from 2027-01-01 to 2032-01-01")
     assert CampaignPlan.objects.filter(owner=world.orgs["EUCOM"]).count() == 1
