@@ -271,7 +271,23 @@ def workflow_schema(read_serializer, model):
 
 class WrittenThroughServiceMixin(mixins.CreateModelMixin, mixins.UpdateModelMixin):
     """Create (POST) and change (PATCH) a document through its kind's service (the viewset's
-    ``_write(request, document=None)``), answering with the stored document as the reader sees it."""
+    ``_write(request, document=None)``), answering with the stored document as the reader sees it.
+    What is typed is ``write_serializer_class``'s (all of it on POST, what is sent on PATCH); what
+    is read, ``read_serializer_class``'s."""
+
+    write_serializer_class = None
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return self.write_serializer_class
+        return self.read_serializer_class
+
+    def _given(self, request, document=None) -> dict:
+        """What ``request`` typed, checked for form by the write serializer (a 400 naming each
+        field otherwise); the service checks the rest."""
+        given = self.write_serializer_class(data=request.data, partial=document is not None)
+        given.is_valid(raise_exception=True)
+        return dict(given.validated_data)
 
     def _write(self, request, document=None):
         raise NotImplementedError
@@ -829,15 +845,10 @@ class ManpowerChangeRequestViewSet(WrittenThroughServiceMixin, RoutedDocumentVie
             "owner", "sco__organization", "host_country", "supervising_command", "created_by").prefetch_related(
             "billets", "rel_to")
 
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return serializers.ManpowerChangeRequestWriteSerializer
-        return self.read_serializer_class
+    write_serializer_class = serializers.ManpowerChangeRequestWriteSerializer
 
     def _write(self, request, document=None):
-        given = serializers.ManpowerChangeRequestWriteSerializer(data=request.data, partial=document is not None)
-        given.is_valid(raise_exception=True)
-        values = dict(given.validated_data)
+        values = self._given(request, document)
         billets = values.pop("billets", None)
         sco, country = values.pop("sco", None), values.pop("host_country", None)
         saved = manpower_services.request_write(by=request.user, request=document, sco=sco, host_country=country,
@@ -869,15 +880,10 @@ class MaterielDiversionRequestViewSet(WrittenThroughServiceMixin, RoutedDocument
         return visible_to(self.request.user, "materiel-diversion-requests").select_related(
             "owner", "partner", "created_by").prefetch_related("rel_to")
 
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return serializers.MaterielDiversionRequestWriteSerializer
-        return self.read_serializer_class
+    write_serializer_class = serializers.MaterielDiversionRequestWriteSerializer
 
     def _write(self, request, document=None):
-        given = serializers.MaterielDiversionRequestWriteSerializer(data=request.data, partial=document is not None)
-        given.is_valid(raise_exception=True)
-        values = dict(given.validated_data)
+        values = self._given(request, document)
         owner, partner = values.pop("owner", None), values.pop("partner", None)
         partner_organization = values.pop("partner_organization", materiel_services.KEEP)
         if document is not None and owner is not None and owner.pk != document.owner_id:
@@ -942,17 +948,15 @@ class InitiativeViewSet(WrittenThroughServiceMixin, RoutedDocumentViewSet,
         return visible_to(self.request.user, "initiatives").select_related(
             "owner", "partner", "program__administered_by", "created_by").prefetch_related("indicators", "rel_to")
 
+    write_serializer_class = serializers.InitiativeWriteSerializer
+
     def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return serializers.InitiativeWriteSerializer
         if self.action == "monitoring_entries":
             return serializers.MonitoringEntryWriteSerializer
-        return self.read_serializer_class
+        return super().get_serializer_class()
 
     def _write(self, request, document=None):
-        given = serializers.InitiativeWriteSerializer(data=request.data, partial=document is not None)
-        given.is_valid(raise_exception=True)
-        values = dict(given.validated_data)
+        values = self._given(request, document)
         indicators = values.pop("indicators", None)
         objective, partner, program = values.pop("objective", None), values.pop("partner", None), values.pop("program", None)
         if document is not None and any(v is not None for v in (objective, partner, program)):
@@ -1000,15 +1004,10 @@ class InitiativeEvaluationViewSet(WrittenThroughServiceMixin, RoutedDocumentView
         return visible_to(self.request.user, "initiative-evaluations").select_related(
             "owner", "initiative", "created_by").prefetch_related("rel_to")
 
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return serializers.InitiativeEvaluationWriteSerializer
-        return self.read_serializer_class
+    write_serializer_class = serializers.InitiativeEvaluationWriteSerializer
 
     def _write(self, request, document=None):
-        given = serializers.InitiativeEvaluationWriteSerializer(data=request.data, partial=document is not None)
-        given.is_valid(raise_exception=True)
-        values = dict(given.validated_data)
+        values = self._given(request, document)
         initiative_id = values.pop("initiative", None)
         initiative = None
         if document is None and initiative_id is not None:
@@ -1040,15 +1039,10 @@ class WorkforceReadinessReportViewSet(WrittenThroughServiceMixin, RoutedDocument
         return visible_to(self.request.user, "workforce-readiness-reports").select_related(
             "owner", "created_by").prefetch_related("rel_to")
 
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return serializers.WorkforceReadinessReportWriteSerializer
-        return self.read_serializer_class
+    write_serializer_class = serializers.WorkforceReadinessReportWriteSerializer
 
     def _write(self, request, document=None):
-        given = serializers.WorkforceReadinessReportWriteSerializer(data=request.data, partial=document is not None)
-        given.is_valid(raise_exception=True)
-        saved = workforce_services.report_write(by=request.user, report=document, fields=dict(given.validated_data))
+        saved = workforce_services.report_write(by=request.user, report=document, fields=self._given(request, document))
         return self._written(saved, document)
 
 
@@ -1094,15 +1088,10 @@ class PersonnelRecordViewSet(WrittenThroughServiceMixin, StrictQueryMixin, Idemp
             "owner", "supervising_command", "billet__sco__organization").prefetch_related(
             "qualifications", "languages", "regions").order_by("identifier")
 
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return serializers.PersonnelRecordWriteSerializer
-        return self.read_serializer_class
+    write_serializer_class = serializers.PersonnelRecordWriteSerializer
 
     def _write(self, request, document=None):
-        given = serializers.PersonnelRecordWriteSerializer(data=request.data, partial=document is not None)
-        given.is_valid(raise_exception=True)
-        values = dict(given.validated_data)
+        values = self._given(request, document)
         owner = values.pop("owner", None)
         if document is not None and owner is not None and owner.pk != document.owner_id:
             raise InvalidInput("The office that keeps the record is chosen when it is created.",
@@ -1142,17 +1131,12 @@ class BilletRequirementViewSet(WrittenThroughServiceMixin, StrictQueryMixin, Ide
         return (BilletRequirement.objects.filter(authorization__sco__in=scos_readiness_visible_to(self.request.user))
                 .select_related("authorization__sco__organization"))
 
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return serializers.BilletRequirementWriteSerializer
-        return self.read_serializer_class
+    write_serializer_class = serializers.BilletRequirementWriteSerializer
 
     def _write(self, request, document=None):
         from workforce.models import BilletRequirement
 
-        given = serializers.BilletRequirementWriteSerializer(data=request.data, partial=document is not None)
-        given.is_valid(raise_exception=True)
-        values = dict(given.validated_data)
+        values = self._given(request, document)
         ref = values.pop("billet", None)
         if document is None:
             if ref is None:
