@@ -269,10 +269,11 @@ def _pending_count(cycle: AssessmentCycle) -> int:
     """How many assessments launching ``cycle`` would create: counted in the database (one
     query), not by loading the plans."""
     assessed = PlanAssessment.objects.filter(cycle=cycle).values("plan_id")
-    parts = [model.objects.filter(state=PlanState.APPROVED).exclude(plan_ptr__in=assessed).values("plan_ptr")
-             for model in Plan.kinds()]
+    # No ORDER BY in the parts (the models' default ordering): SQLite allows none inside a UNION.
+    parts = [model.objects.filter(state=PlanState.APPROVED).exclude(plan_ptr__in=assessed).order_by()
+             .values("plan_ptr") for model in Plan.kinds()]
     parts.append(Program.objects.filter(active=True).exclude(
-        pk__in=ProgramAssessment.objects.filter(cycle=cycle).values("program_id")).values("pk"))
+        pk__in=ProgramAssessment.objects.filter(cycle=cycle).values("program_id")).order_by().values("pk"))
     return parts[0].union(*parts[1:], all=True).count()
 
 

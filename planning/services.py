@@ -691,8 +691,11 @@ def _one_theater_plan_held(plan: PlanDocument) -> None:
 
     if not plan.one_per_period:
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [THEATER_PERIOD_LOCK, plan.owner_id])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [THEATER_PERIOD_LOCK, plan.owner_id])
+    # Elsewhere (SQLite, the embedded default) every transaction begins IMMEDIATE
+    # (config/settings/base.py): one writer at a time already.
     plan.__dict__.pop("theater_plan_rival_id", None)  # read with the lock, before the other committed
     reasons = one_theater_plan_per_command_and_period(plan)
     if reasons:

@@ -281,7 +281,7 @@ def test_the_admin_refuses_a_banner_beyond_the_writers_clearance_beside_the_fiel
             "directive_version": "DoDD 5132.03",
             **SECRET_BLOCK}
     for prefix in ("sections", "objectives", "partner_considerations", "complementary_activities", "programs_used",
-                   "annexes"):
+                   "annexes", "activities"):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     answer = client.post(reverse("admin:planning_campaignplan_add"), data)
     assert answer.status_code == 200
