@@ -1505,7 +1505,10 @@ class MyWorkItemSerializer(serializers.Serializer):
 
 
 class MyWorkSerializer(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Items matching the filters, on every page.")
+    count = serializers.IntegerField(help_text="Items matching the filters, on every page, counted up to five "
+                                               "pages past this one: see count_exact.")
+    count_exact = serializers.BooleanField(help_text="False when there are more items than count (ask for a later "
+                                                     "page to count further).")
     page = serializers.IntegerField()
     pages = serializers.IntegerField()
     next = serializers.CharField(allow_null=True)

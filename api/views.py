@@ -174,7 +174,7 @@ class MyWorkView(StrictQueryMixin, APIView):
             return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
 
         return Response(serializers.MyWorkSerializer({
-            "count": work.count, "page": work.page, "pages": work.pages,
+            "count": work.count, "count_exact": work.count_exact, "page": work.page, "pages": work.pages,
             "next": link(work.page + 1) if work.page < work.pages else None,
             "previous": link(work.page - 1) if work.page > 1 else None,
             "results": work.items,

@@ -475,7 +475,15 @@ class CampaignPlan(PlanDocument, Plan):
                                    violation_error_message="A contingency plan is a branch plan: name its parent "
                                                            "campaign plan."),
         ]
-        indexes = [models.Index(fields=["owner", "state"])]
+        indexes = [
+            models.Index(fields=["owner", "state"]),
+            # A command's theater campaign plans routed or in force, by the end of their period: the
+            # rival that ``one_theater_plan_per_command_and_period`` looks for at each submission and
+            # approval (``planning.workflows.plan_lock_reads``) ends after the plan starts, so the read
+            # passes over the command's past plans and its other kinds and states without reading them.
+            models.Index(fields=["owner", "period_end"], name="theater_plan_rival_by_period",
+                         condition=Q(kind="theater", state__in=("coordination", "review", "approved"))),
+        ]
         permissions = [("export_campaignplan", "Can export campaign plans")]
 
     def clean(self) -> None:

@@ -46,7 +46,9 @@ def plan_lock_reads(model) -> dict:
     rival = model.objects.filter(owner=OuterRef("owner"), kind=CampaignPlanKind.THEATER,
                                  state__in=conditions.ROUTED_OR_IN_FORCE, period_start__lt=OuterRef("period_end"),
                                  period_end__gt=OuterRef("period_start")).exclude(series=OuterRef("series"))
-    return {"theater_plan_rival_id": Coalesce(Subquery(rival.values("pk")[:1]), 0)}
+    # Without the model's ordering (newest first), which would walk every plan of the database
+    # backwards to find none: any rival will do, through the index "theater_plan_rival_by_period".
+    return {"theater_plan_rival_id": Coalesce(Subquery(rival.order_by().values("pk")[:1]), 0)}
 
 
 def plan_new_version_start(*, document, by):

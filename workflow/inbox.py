@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import datetime
 import functools
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Func, IntegerField, Q, Subquery, Value, Window
+from django.db.models import IntegerField, Q, Subquery, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -93,7 +94,8 @@ class WorkItem:
 @dataclass
 class MyWork:
     items: list[WorkItem]
-    count: int
+    count: int  # counted up to ``PAGES_COUNTED_AHEAD`` pages past this one
+    count_exact: bool  # False: there are more than ``count``
     page: int
     pages: int
     per_page: int
@@ -144,22 +146,45 @@ def _content_type_ids(models) -> dict[type, int]:
     return {model: content_type.pk for model, content_type in ContentType.objects.get_for_models(*models).items()}
 
 
-def _taskers_mine_q(user, models) -> Q:
-    """Open taskers of ``user``: assigned to them, or of an organization they act for in a role
-    that works the tasker's step on its kind (``answering_roles``). No query: roles come from
-    ``acting_roles`` (read once per request)."""
+def _taskers_mine_branches(user, models) -> list[Q]:
+    """Open taskers of ``user`` as disjoint filters: one per organization they act for, with the
+    steps and kinds they work there (a role that works the tasker's step on its kind,
+    ``answering_roles``), then those assigned to them by name beyond these. No query: roles come
+    from ``acting_roles`` (read once per request).
+
+    Each branch is read along one index: an office's open taskers by suspense (the partial index
+    "tasker_open_by_organization"), or the person's assignments. One filter OR-ing them all
+    leaves PostgreSQL to guess, and at a million documents it guesses wrong: it walks every
+    tasker in suspense order, or intersects an office's taskers with every tasker of a kind."""
     content_types = _content_type_ids(models)
     acting = acting_roles(user)  # read once (once per request inside one)
-    terms: dict[tuple[str, tuple[int, ...]], list[int]] = defaultdict(list)
+    every_kind = set(_content_type_ids(document_kinds().values()).values())
+    work: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for model in models:
         for step in Step.values:
-            organizations = _organizations_working(acting, *answering_roles(model, step))
-            if organizations:
-                terms[(step, tuple(organizations))].append(content_types[model])
-    mine = Q(assignee_id=user.pk)
-    for (step, organizations), content_type_ids in terms.items():
-        mine |= Q(step=step, organization_id__in=organizations, content_type_id__in=content_type_ids)
-    return mine
+            for organization in _organizations_working(acting, *answering_roles(model, step)):
+                work[organization][step].append(content_types[model])
+    offices = []
+    for organization, by_step in sorted(work.items()):
+        steps_of: dict[tuple[int, ...], list[str]] = defaultdict(list)
+        for step, content_type_ids in by_step.items():
+            steps_of[tuple(sorted(content_type_ids))].append(step)
+        terms = Q()
+        for content_type_ids, steps in sorted(steps_of.items()):
+            term = Q(step__in=sorted(steps))
+            if set(content_type_ids) != every_kind:  # a tasker is always on a registered kind
+                term &= Q(content_type_id__in=content_type_ids)
+            terms |= term
+        offices.append(Q(organization_id=organization) & terms)
+    assigned = Q(assignee_id=user.pk)
+    if offices:
+        assigned &= ~functools.reduce(operator.or_, offices)
+    return [*offices, assigned]
+
+
+def _taskers_mine_q(user, models) -> Q:
+    """Open taskers of ``user`` (``_taskers_mine_branches``) as one filter."""
+    return functools.reduce(operator.or_, _taskers_mine_branches(user, models))
 
 
 def _tasker_is_mine(tasker, user, model, acting) -> bool:
@@ -190,30 +215,73 @@ def my_taskers(user, *, kind: str | None = None) -> Q | None:
     return Q(state__in=OPEN_TASKER_STATES) & _taskers_mine_q(user, _kinds(kind)) & cleared_documents_q(user)
 
 
+def my_tasker_branches(user, *, kind: str | None = None) -> list[Q]:
+    """``my_taskers`` as disjoint filters, each read along one index (``_taskers_mine_branches``):
+    what My work and its counts read. Empty for a switched-off account."""
+    if not active_account(user):
+        return []
+    open_and_cleared = Q(state__in=OPEN_TASKER_STATES) & cleared_documents_q(user)
+    return [open_and_cleared & branch for branch in _taskers_mine_branches(user, _kinds(kind))]
+
+
+# Counting stops where nobody reads on. The header's badge counts up to ``BADGE_CAP`` + 1 and says
+# "99+" beyond; My work counts ``PAGES_COUNTED_AHEAD`` pages past the one shown, as the change lists
+# do (``admin_lists.BoundedCountAdminMixin``). So an office with eighty thousand open taskers costs
+# a page no more than one with eighty: an exact count would read every one of them, and every
+# document they are on for need-to-know, on every page of the site.
+BADGE_CAP = 99
+PAGES_COUNTED_AHEAD = 5
+
+
 def my_work_count(user) -> int:
-    """How many open taskers wait for ``user`` (the header's count): one query, once per request."""
+    """How many open taskers wait for ``user`` (the header's count), counted up to ``BADGE_CAP``
+    + 1 (the badge then says "99+"): one query, once per request."""
     if not active_account(user):
         return 0
 
     def read() -> int:
-        return Tasker.objects.filter(my_taskers(user)).count()
+        return min(_count_up_to(user, _branch_reads(my_tasker_branches(user)), BADGE_CAP + 1), BADGE_CAP + 1)
 
     return request_memo(("my_work_count", user.pk), read)
 
 
-def my_work_count_column(user) -> Subquery | None:
+class _CountUpTo(Subquery):
+    """The number of rows of a sliced query (its LIMIT kept), as a column."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
+def _branch_reads(branches: list[Q]):
+    return [Tasker.objects.filter(branch) for branch in branches]
+
+
+def _counted_up_to(reads, limit: int):
+    """The rows of ``reads`` (disjoint), each counted up to ``limit``, as one column (or None)."""
+    columns = [_CountUpTo(read.order_by().values("pk")[:limit]) for read in reads]
+    return functools.reduce(operator.add, columns) if columns else None
+
+
+def _count_up_to(user, reads, limit: int) -> int:
+    """The rows of ``reads`` (disjoint filters), each counted only up to ``limit``: one query."""
+    column = _counted_up_to(reads, limit)
+    if column is None:
+        return 0
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model()._default_manager  # the person's own row: a FROM for the count, always there
+    return users.filter(pk=user.pk).annotate(n=column).values_list("n", flat=True).first() or 0
+
+
+def my_work_count_column(user):
     """``my_work_count`` as a column another read can carry (a document's page reads it with the
     document: a query saved), or None when nothing can wait for ``user``."""
-    mine = my_taskers(user)
-    if mine is None:
-        return None
-    counted = Tasker.objects.filter(mine).order_by().annotate(n=Func("pk", function="COUNT")).values("n")
-    return Subquery(counted, output_field=IntegerField())
+    return _counted_up_to(_branch_reads(my_tasker_branches(user)), BADGE_CAP + 1)
 
 
 def my_work_count_read(user, count: int) -> None:
     """The count read as ``my_work_count_column``: what ``my_work_count`` answers in this request."""
-    request_memo(("my_work_count", user.pk), lambda: count)
+    request_memo(("my_work_count", user.pk), lambda: min(count, BADGE_CAP + 1))
 
 
 # --- due dates in words -----------------------------------------------------------------------
@@ -447,26 +515,33 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
     today = today or timezone.localdate()
     kinds_offered = work_kinds()
     if not active_account(user):
-        return MyWork(items=[], count=0, page=1, pages=1, per_page=per_page, kinds=kinds_offered)
+        return MyWork(items=[], count=0, count_exact=True, page=1, pages=1, per_page=per_page, kinds=kinds_offered)
     models = _kinds(kind)
     acting = organization_ids_acting_for(user)
     offices = (Organization.objects.filter(pk__in=acting).only("pk", "acronym", "current_acronym")
                .annotate(formerly=predecessors_joined()).in_bulk() if acting else {})
     organizations = {pk: office.acronym for pk, office in offices.items()}
 
-    # Taskers: a window of them in the page's order, with their count, in one query.
+    # Taskers: a window of them in the page's order; and their count, up to ``PAGES_COUNTED_AHEAD``
+    # pages past this one (a query that stops there).
     first = (page - 1) * per_page
-    taskers = Tasker.objects.filter(my_taskers(user, kind=kind)) if models else Tasker.objects.none()
+    counted_to = (page - 1 + PAGES_COUNTED_AHEAD) * per_page
+    reads = _branch_reads(my_tasker_branches(user, kind=kind)) if models else []
     if organization is not None:
-        taskers = taskers.filter(organization_id=organization)
+        reads = [read.filter(organization_id=organization) for read in reads]
     if due is not None:
-        taskers = taskers.filter(_due_q(due, today))
-    window = list(taskers.select_related("organization").annotate(total=Window(Count("pk")),
-                                                                  formerly=predecessors_joined("organization_id"))
-                  .order_by(*_tasker_order(sort))[:first + per_page])
-    tasker_count = window[0].total if window else 0
-    if kind is None and organization is None and due is None:
-        request_memo(("my_work_count", user.pk), lambda: tasker_count)  # the header's, already counted
+        reads = [read.filter(_due_q(due, today)) for read in reads]
+    counted = _count_up_to(user, reads, counted_to + 1)
+    count_exact = counted <= counted_to
+    tasker_count = min(counted, counted_to)
+    # Each branch's first rows in the page's order; the page merges them (``_sort_key``).
+    window = [tasker for read in (reads if tasker_count > first else ())
+              for tasker in read.select_related("organization")
+              .annotate(formerly=predecessors_joined("organization_id"))
+              .order_by(*_tasker_order(sort))[:first + per_page]]
+    if kind is None and organization is None and due is None and (count_exact or counted > BADGE_CAP):
+        # The header's, already counted as far as the badge counts.
+        request_memo(("my_work_count", user.pk), lambda: min(counted, BADGE_CAP + 1))
 
     # Decisions, on the candidate documents.
     ids, cut = _candidate_ids(user, models)
@@ -539,6 +614,7 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
     labels |= {pk: label_of(office, office.formerly) for pk, office in offices.items()}
     for item in merged:
         item.organization_label = labels.get(item.organization_id, item.organization)
-    return MyWork(items=merged, count=count, page=page, pages=pages, per_page=per_page, kinds=kinds_offered,
+    return MyWork(items=merged, count=count, count_exact=count_exact, page=page, pages=pages, per_page=per_page,
+                  kinds=kinds_offered,
                   organizations=sorted(((pk, labels.get(pk, acronym)) for pk, acronym in organizations.items()),
                                        key=lambda item: item[1]), unchecked=cut)

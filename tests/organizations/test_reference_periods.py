@@ -91,7 +91,8 @@ CITED = {
                                                "Pub. L. 114-328", "§ 901", "23 December 2016",
                                                "effective 1 February 2018")),
     ("PA&E", "CAPE"): ("2009-05-22", ("Weapon Systems Acquisition Reform Act of 2009", "Pub. L. 111-23",
-                                      "§ 101", "22 May 2009", "10 U.S.C. § 139a")),
+                                      "§ 101", "123 Stat. 1704", "22 May 2009", "Office of Program Analysis and Evaluation",
+                                      "enacted as 10 U.S.C. § 139c", "today 10 U.S.C. § 139a")),
     ("USAID", "DOS"): ("2025-07-01", ("Secretary of State's notification to Congress", "28 March 2025",
                                       "effective 1 July 2025")),
 }

@@ -230,6 +230,41 @@ def test_pages_hold_every_item_once_in_order(world):
     assert [i.tasker_id for p in pages for i in p.items] == everything
 
 
+def test_an_office_with_more_taskers_than_anyone_pages_through_is_counted_only_as_far_as_it_is_read(world):
+    """Issue #24 (a million documents): an office holding many open taskers is counted up to five
+    pages past the one shown, and the header's badge up to 99 ("99+"), so every page of the site
+    costs the same whatever the office holds; the count says so in words on the page and in the API."""
+    plan = act(world.ready_plan(), "submit", world.user("EUCOM", AO))
+    content_type = ContentType.objects.get_for_model(CampaignPlan)
+    Tasker.objects.bulk_create([
+        Tasker(content_type=content_type, object_id=plan.pk, step=Step.COORDINATION, organization=world.orgs["DA"],
+               suspense=datetime.date(2030, 1, 1) + datetime.timedelta(days=i), document_title=f"Plan {i:03}")
+        for i in range(260)])  # with the submitted plan's own tasker: 261
+    da = world.user("DA", REV)
+    first = my_work(da)  # 50 a page
+    assert (first.count, first.count_exact, first.pages, len(first.items)) == (250, False, 5, 50)
+    fifth = my_work(da, page=5)  # counts on to page 9: all 261 are counted
+    assert (fifth.count, fifth.count_exact, fifth.pages, len(fifth.items)) == (261, True, 6, 50)
+    sixth = my_work(da, page=6)
+    assert len(sixth.items) == 11 and {i.tasker_id for i in sixth.items}.isdisjoint(
+        {i.tasker_id for i in fifth.items})
+    assert my_work_count(da) == 100  # 99 and more
+    with CaptureQueriesContext(connection) as context:
+        my_work(da)
+    counts = [q["sql"] for q in context.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 251" in counts[0], counts  # it stops reading at 251 rows
+
+    client = client_for(da)
+    html = client.get(reverse("admin:my_work")).content.decode()
+    assert re.search(r'<strong id="my-work-count">More than 250 items</strong>', html)
+    assert re.search(r"Page 1 of more than 5\s", html)
+    link = re.search(r'<a id="my-work-link" href="[^"]+">(.*?)</a>', html, flags=re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", link) == "My work 99+ (more than 99) open taskers"
+    answer_ = client.get("/api/v1/my-work/").json()
+    assert (answer_["count"], answer_["count_exact"], answer_["pages"]) == (250, False, 5)
+    assert client.get("/api/v1/my-work/", {"page": 5}).json()["count_exact"] is True
+
+
 # --- the page, its header link and its cost ----------------------------------------------------
 
 def _queries(client, url) -> tuple[int, str]:
