@@ -47,6 +47,7 @@ from django.utils import timezone
 from organizations.models import Role, with_article
 from organizations.selectors import memberships_active, organization_labels
 from runtime.dates import date_words
+from runtime.request_memo import memo_scope
 from runtime.task_queue import enqueue_on_commit
 from workflow.models import (
     OPEN_TASKER_STATES,
@@ -196,10 +197,13 @@ def notices_raise(*, limit: int = EVENT_BATCH, now: datetime.datetime | None = N
             # The tasked offices by today's name, the directive's beside it: one query for the batch.
             labels = organization_labels([event.tasker.organization for event in claimed if event.tasker_id])
             drafts: dict[str, Draft] = {}
-            for event in events + claimed:
-                for draft in _drafts(event, documents, labels):
-                    drafts.setdefault(draft.key, draft)
-            _write(list(drafts.values()), now=now)
+            # Each recipient's offices and roles read once for the batch (``memo_scope``): the
+            # need-to-know of every notice asks them, for every person it may reach.
+            with memo_scope():
+                for event in events + claimed:
+                    for draft in _drafts(event, documents, labels):
+                        drafts.setdefault(draft.key, draft)
+                _write(list(drafts.values()), now=now)
             NoticeEvent.objects.bulk_create(events)
             if claimed:
                 NoticeEvent.objects.filter(pk__in=[e.pk for e in claimed]).update(processed_at=now)

@@ -8,7 +8,8 @@ delegations) clear the memo of the request making them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
@@ -39,6 +40,22 @@ def request_memo(key: Hashable, compute: Callable[[], T]) -> T:
     if key not in memo:
         memo[key] = compute()
     return memo[key]
+
+
+@contextmanager
+def memo_scope() -> Iterator[None]:
+    """A memo for one unit of work outside a request (a batch of notices raised in one
+    transaction, by a Celery task): each person's memberships and roles are read once for the
+    batch, not once per notice. Inside a request the request's memo serves already. Writes that
+    change what is memoized clear it, as in a request."""
+    if _memo.get() is not None:
+        yield
+        return
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
 
 
 def request_memo_active() -> bool:

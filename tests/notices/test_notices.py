@@ -339,3 +339,26 @@ def test_the_history_mark_passes_only_entries_older_than_the_lag_and_told(world,
     assert notices_pending_count() == 0
     # Told once, whatever the number of sweeps.
     assert NoticeEvent.objects.filter(history=entry).count() == 1
+
+
+def test_a_batch_of_notices_reads_each_recipients_offices_once_however_many_notices_reach_them(world):
+    """Issue #24 (a million documents): raising notices checks each recipient's need-to-know
+    (``document_visible``), which asks their offices and roles; those are read once for the batch,
+    not once per notice: two plans withdrawn tell the same people twice, for the reads of one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def roles_read(plans: int) -> int:
+        for _ in range(plans):
+            plan = submitted(world)
+            answer(world, plan, "DA")  # the DA reviewer takes part: told of the outcome
+            act(plan, "withdraw", person(world, "EUCOM", APP), comment="Overtaken by the new GEF.")
+        with CaptureQueriesContext(connection) as context:
+            assert notices_raise() > 0
+        return sum(1 for q in context.captured_queries
+                   if q["sql"].startswith('(SELECT "organizations_membership"."organization_id"'))
+
+    one, two = roles_read(1), roles_read(2)
+    withdrawn = [n.text for n in Notification.objects.filter(user__username="da_reviewer") if "withdrawn" in n.text]
+    assert len(withdrawn) == 3  # told of each plan's outcome
+    assert 0 < one == two, (one, two)
