@@ -551,12 +551,18 @@ class PlanActivitySerializer(serializers.ModelSerializer):
                                                 "coordinate (10.b).")
     order = serializers.IntegerField(min_value=0, max_value=32767, required=False,
                                      help_text="Its place among the objective's activities (default: as listed).")
+    rel_to = CountryCodeField(many=True, required=False, help_text="ISO 3166-1 alpha-2 codes (REL TO).")
+    marking = serializers.SerializerMethodField(help_text="The activity's portion marking, e.g. (CUI); it raises "
+                                                          "the plan's banner.")
 
     class Meta:
         model = PlanActivity
         fields = ["id", "order", "title", "description", "partner", "program", "start_date", "end_date",
-                  "functions"]
-        read_only_fields = ["id"]
+                  "functions", "classification", "noforn", "rel_to", "marking"]
+        read_only_fields = ["id", "marking"]
+
+    def get_marking(self, activity) -> str:
+        return activity.marking().portion
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):

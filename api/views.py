@@ -366,7 +366,7 @@ class PlanViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, RoutedDocume
             "rel_to", "cui_categories", "dissemination_controls", "route__steps",
             Prefetch("objectives", queryset=Objective.objects.prefetch_related(
                 "end_states", "rel_to", Prefetch("activities", queryset=PlanActivity.objects.select_related(
-                    "partner", "program")))),
+                    "partner", "program").prefetch_related("rel_to")))),
             Prefetch("sections", queryset=PlanSection.objects.prefetch_related("rel_to")),
             *self.prefetch,
         )

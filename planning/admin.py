@@ -207,15 +207,17 @@ class PlanActivityInline(InlineFollowsParentMixin, CountryAutocompleteAdminMixin
     form = PlanActivityForm
     formset = RowsOfAKindFormSet
     extra = 0
-    fields = ("objective", "order", "title", "partner", "program", ("start_date", "end_date"), "functions",
-              "description")
-    autocomplete_fields = ("partner",)
-    verbose_name = "activity (under an objective)"
-    verbose_name_plural = "activities (under the objectives)"
+    fields = ("objective", "order", "title", ("classification", "noforn"), "rel_to", "partner", "program",
+              ("start_date", "end_date"), "functions", "description")
+    autocomplete_fields = ("partner", "rel_to")
+    verbose_name = "activity (under an objective, portion-marked)"
+    verbose_name_plural = "activities (under the objectives, portion-marked)"
 
     def get_queryset(self, request):
-        # Each row shows its objective, partner and program: read with the rows (one query for all).
-        return super().get_queryset(request).select_related("objective", "partner", "program")
+        # Each row shows its objective, partner and program: read with the rows (one query for all),
+        # and its releasability (one more).
+        return super().get_queryset(request).select_related("objective", "partner", "program").prefetch_related(
+            "rel_to")
 
     def get_formset(self, request, obj=None, **kwargs):
         request._activities_plan = obj  # the objectives offered are this plan's
@@ -297,8 +299,13 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
     change_form_template = "admin/planning/plan_change_form.html"
 
     change_select_related = ("gef", "created_by", "route")
+    # The activities are portions too (the banner reads them): read with the plan, each with what
+    # its row shows, their releasability with the other portions'.
+    change_prefetch_related = (Prefetch("activities", queryset=PlanActivity.objects.select_related(
+        "objective", "partner", "program")),)
     change_prefetch_together = ("rel_to", "cui_categories", "dissemination_controls", "sections__rel_to",
-                                "objectives__rel_to", "objectives__end_states", "annexes__rel_to")
+                                "objectives__rel_to", "objectives__end_states", "activities__rel_to",
+                                "annexes__rel_to")
 
     def visible_queryset(self, request):
         return plans_visible_to(request.user, self.model).select_related("owner")
@@ -454,7 +461,8 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
         from workflow.exports import export_response
 
         plans = list(queryset.select_related("owner").prefetch_related(
-            "rel_to", Prefetch("activities", queryset=PlanActivity.objects.select_related("objective", "partner"))))
+            "rel_to", Prefetch("activities", queryset=PlanActivity.objects.select_related("objective", "partner")
+                               .prefetch_related("rel_to"))))
         rows = [[plan.marking().portion, plan.title, plan.version, str(plan.owner), plan.get_state_display(),
                  plan.period_start or "", plan.period_end or "", plan.updated_at,
                  "; ".join(_activity_words(activity) for activity in plan.activities.all())]
@@ -535,9 +543,9 @@ class CampaignSupportPlanAdmin(PlanAdmin):
 
 
 def _activity_words(activity: PlanActivity) -> str:
-    """An activity as an export lists it: its objective, title, partner and dates."""
-    return (f"{activity.objective.code}: {activity.title} ({activity.partner.name}, {date_words(activity.start_date)}"
-            f" to {date_words(activity.end_date)})")
+    """An activity as an export lists it: its portion mark, objective, title, partner and dates."""
+    return (f"{activity.marking().portion} {activity.objective.code}: {activity.title} ({activity.partner.name}, "
+            f"{date_words(activity.start_date)} to {date_words(activity.end_date)})")
 
 
 def _renamed(fields, renamed: dict) -> tuple:

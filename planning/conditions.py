@@ -65,6 +65,65 @@ def content_complete(plan) -> list[str]:
     return reasons
 
 
+ACTIVITY_CITATION = ("Complete or change it before submission: the plan's activities serve its objectives with its "
+                     "partners, within its period (DoDD 5132.03, Encl. 2, 10.b).")
+
+
+def activity_faults(*, period_start, period_end) -> dict:
+    """How an activity falls short of submission, as three boolean columns of a ``PlanActivity``
+    query (the one statement of the rule, read by ``activities_complete`` and by "My work"'s
+    ``plan_inbox_reads``): no description (blank or only spaces); a partner that is no longer one
+    of the plan's partner countries; dates outside the plan's period (``period_start`` and
+    ``period_end``: dates, None, or ``OuterRef``s to the plan's columns)."""
+    from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Value
+
+    from .models import PartnerConsideration
+
+    kept = PartnerConsideration.objects.filter(plan_id=OuterRef("plan_id"), country_id=OuterRef("partner_id"))
+    outside = Q()
+    if period_start is not None:
+        outside |= Q(start_date__lt=period_start)
+    if period_end is not None:
+        outside |= Q(end_date__gt=period_end)
+    return {"undescribed": ExpressionWrapper(Q(description__regex=r"^\s*$"), output_field=BooleanField()),
+            "partner_gone": ~Exists(kept),
+            "outside_period": ExpressionWrapper(outside, output_field=BooleanField()) if outside else Value(False)}
+
+
+def activities_complete(plan) -> list[str]:
+    """Every activity under the plan's objectives (DoDD 5132.03, Encl. 2, 10.b) is described, is
+    with one of the plan's partner countries and falls within the plan's period
+    (``activity_faults``). The writes refuse the last two already (``planning.services``); read
+    again at submission all the same, since what is routed rests on them. One sentence per activity
+    at fault, naming it and what it lacks; one query. "My work" reads with its batch of drafts
+    whether any activity falls short (``activities_incomplete``) and needs no sentence."""
+    from runtime.dates import date_words
+
+    from .models import PlanActivity
+
+    incomplete = getattr(plan, "activities_incomplete", None)
+    if incomplete is not None:
+        return [f"Some activities are not complete. {ACTIVITY_CITATION}"] if incomplete else []
+    start, end = plan.period_start, plan.period_end
+    faults = activity_faults(period_start=start, period_end=end)
+    reasons = []
+    for activity in (PlanActivity.objects.filter(plan_id=plan.plan_ptr_id).select_related("objective", "partner")
+                     .annotate(**faults)):
+        lacks = []
+        if activity.undescribed:
+            lacks.append("has no description")
+        if activity.partner_gone:
+            lacks.append(f"is with {activity.partner.name}, no longer one of the plan's partner countries")
+        if activity.outside_period:
+            lacks.append(f"runs {date_words(activity.start_date)} to {date_words(activity.end_date)}, no longer "
+                         f"within the plan's period ({date_words(start) if start else '…'} to "
+                         f"{date_words(end) if end else '…'})")
+        if lacks:
+            reasons.append(f"Activity \u201c{activity.title}\u201d (objective {activity.objective.code}) "
+                           f"{'; it '.join(lacks)}. {ACTIVITY_CITATION}")
+    return reasons
+
+
 def route_configured(plan) -> list[str]:
     """A route is configured for this kind of document."""
     from runtime.request_memo import request_memo
@@ -161,6 +220,6 @@ def no_version_in_flight(plan) -> list[str]:
     return []
 
 
-__all__ = ["content_complete", "route_configured", "coordination_answers_complete", "reviews_complete",
+__all__ = ["content_complete", "activities_complete", "route_configured", "coordination_answers_complete", "reviews_complete",
            "critical_comments_resolved", "has_unresolved_nonconcur", "overriding_considerations_accepted", "no_version_in_flight",
            "one_theater_plan_per_command_and_period", "Decision"]

@@ -314,41 +314,50 @@ def _plan(create, owner: str, title: str, partners, objectives, end_states, *, k
                      "end_states": [end_states[end_state - 1]]}
                     for number, (objective, end_state, moe, mop, indicators) in enumerate(objectives, start=1)],
         sections=_sections(owner, title, partners, objectives),
-        plan_activities=_activities(len(owner) + len(title), partners, objectives))
+        plan_activities=_activities(len(owner) + len(title), partners, objectives, plan_marking=marking or {},
+                                    plan_rel_to=rel_to))
 
 
 # The kinds of security cooperation activity the demo plans carry (training data): a title for the
 # partner, the program it runs under (by code, when the reference data holds it), the functions it
-# works in (their commands and offices coordinate, Encl. 2, 10.b) and its months within the period.
+# works in (their commands and offices coordinate, Encl. 2, 10.b), its months within the period and
+# its portion mark (training marks, not classification guidance: a sale's case, a capacity-building
+# package and intelligence sharing are CUI, and SECRET in a SECRET plan).
 ACTIVITY_KINDS = (
-    ("Bilateral staff exercise with {country}", None, ("transportation_logistics",), (2026, 3), (2026, 6)),
-    ("Mobile training team for {country} officers", "IMET", (), (2026, 10), (2027, 3)),
+    ("Bilateral staff exercise with {country}", None, ("transportation_logistics",), (2026, 3), (2026, 6), "U"),
+    ("Mobile training team for {country} officers", "IMET", (), (2026, 10), (2027, 3), "U"),
     ("Foreign Military Sales case for {country}: equipment, training and spares", "FMS",
-     ("acquisition_technology_release",), (2026, 1), (2028, 9)),
-    ("Regional fellowship seminar with {country} staff", "CTFP", (), (2027, 4), (2027, 5)),
-    ("Intelligence-sharing workshop with {country}", None, ("intelligence",), (2027, 1), (2027, 2)),
+     ("acquisition_technology_release",), (2026, 1), (2028, 9), "CUI"),
+    ("Regional fellowship seminar with {country} staff", "CTFP", (), (2027, 4), (2027, 5), "U"),
+    ("Intelligence-sharing workshop with {country}", None, ("intelligence",), (2027, 1), (2027, 2), "CUI"),
     ("Section 333 capacity-building package for {country}", "BPC", ("financial_management",), (2026, 4),
-     (2028, 3)),
+     (2028, 3), "CUI"),
 )
 
 
-def _activities(plan_number: int, partners, objectives) -> list[dict]:
-    """Two activities under each objective, each with one of the plan's partners: the kinds taken in
-    turn from where this plan's number starts, so that plans differ (training data)."""
+def _activities(plan_number: int, partners, objectives, *, plan_marking: dict, plan_rel_to=()) -> list[dict]:
+    """Two activities under each objective, each with one of the plan's partners and its portion
+    mark: the kinds taken in turn from where this plan's number starts, so that plans differ. In a
+    SECRET plan what would be CUI is SECRET, released as the plan is (training data and marks)."""
     from .models import PlanActivity
 
     programs = {p.code: p for p in PlanActivity._meta.get_field("program").related_model.objects.all()}
     countries = {c.code.code: c for c in Country.objects.filter(code__in=[p[0] for p in partners])}
+    secret = plan_marking.get("classification") == "S"
+    released = list(Country.objects.filter(code__in=plan_rel_to)) if secret and plan_rel_to else []
     rows = []
     for index, (objective, *_rest) in enumerate(objectives):
         for turn in range(2):
-            title, program, functions, start, end = ACTIVITY_KINDS[(plan_number + 2 * index + turn)
-                                                                   % len(ACTIVITY_KINDS)]
+            title, program, functions, start, end, mark = ACTIVITY_KINDS[(plan_number + 2 * index + turn)
+                                                                         % len(ACTIVITY_KINDS)]
             country = countries[partners[(index + turn) % len(partners)][0]]
+            marking = {"classification": mark}
+            if secret and mark == "CUI":
+                marking = {"classification": "S", "noforn": bool(plan_marking.get("noforn")), "rel_to": released}
             rows.append({"objective": index, "title": title.format(country=country.name),
                          "description": f"In support of: {objective[:1].lower()}{objective[1:]} (training data).",
                          "partner": country, "program": programs.get(program), "functions": list(functions),
-                         "start_date": datetime.date(*start, 1), "end_date": datetime.date(*end, 28)})
+                         "start_date": datetime.date(*start, 1), "end_date": datetime.date(*end, 28), **marking})
     return rows
 
 

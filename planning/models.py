@@ -211,8 +211,8 @@ class PlanDocument(RoutedDocument, DocumentMarking):
                                                          f"({ClassificationLevel(highest).label})."})
 
     def portions(self) -> list:
-        """The portion-marked parts of the document: its sections, objectives and annexes."""
-        return [*self.sections.all(), *self.objectives.all(), *self.annexes.all()]
+        """The portion-marked parts of the document: its sections, objectives, activities and annexes."""
+        return [*self.sections.all(), *self.objectives.all(), *self.activities.all(), *self.annexes.all()]
 
     @property
     def banner(self) -> str:
@@ -405,13 +405,14 @@ class Objective(MarkingFields):
         return f"{self.code} {self.title}"
 
 
-class PlanActivity(models.Model):
+class PlanActivity(MarkingFields):
     """A security cooperation activity under one of the plan's objectives: with one of the plan's
     partner countries, over dates within the plan's period, perhaps under a security cooperation
     program (``assessments.Program``, data), tagged by function as objectives are. Its functions
     and its program's administering office bring their commands and offices into coordination
-    (Encl. 2, 10.b; 7.a; 8.a; ``planning.coordination``). Written with the plan's lists
-    (``planning.services.plan_lists_replace``, ``plan_activities``)."""
+    (Encl. 2, 10.b; 7.a; 8.a; ``planning.coordination``). Portion-marked as objectives and
+    sections are: its marking raises the plan's banner (``PlanDocument.portions``). Written with
+    the plan's lists (``planning.services.plan_lists_replace``, ``plan_activities``)."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="activities")
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="activities",

@@ -447,11 +447,20 @@ def _plan_activities_replace(plan: PlanDocument, activities: list[dict], written
         else:
             objective = by_pk[objective.pk]
         place = places[objective.pk] = places.get(objective.pk, -1) + 1
-        values = {k: v for k, v in item.items() if k not in ("id", "objective", "order", "plan")}
+        values = {k: v for k, v in item.items() if k not in ("id", "objective", "order", "plan", "rel_to")}
         order = item.get("order")
         rows.append(PlanActivity(plan_id=plan.plan_ptr_id, objective=objective,
                                  order=place if order in (None, "") else order, **values))
     PlanActivity.objects.bulk_create(rows)
+    _activities_released_to(rows, [item.get("rel_to") or () for item in activities])
+
+
+def _activities_released_to(activities: list[PlanActivity], countries: list) -> None:
+    """Each of the ``activities`` (created) released to its ``countries`` (REL TO), in one write."""
+    through = PlanActivity.rel_to.through
+    through.objects.bulk_create([through(planactivity_id=activity.pk, country_id=country.pk)
+                                 for activity, released in zip(activities, countries, strict=True)
+                                 for country in released])
 
 
 def _lists_checked(lists: dict[str, list[dict] | None]) -> None:
@@ -533,9 +542,10 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
     (``activities``: country, agency, program, point_of_contact; 4.c). Section bodies are stored
     as sanitized rich text (``planning.richtext``). And the security cooperation activities under
     its objectives (``plan_activities``: objective, title, description, partner, program,
-    start_date, end_date, functions, order; the objective a position in ``objectives``, a stored
-    objective or its code), each with one of the plan's partners, within its period
-    (``_plan_activities_checked``)."""
+    start_date, end_date, functions, order, and its portion marking: classification, noforn,
+    ``rel_to``; the objective a position in ``objectives``, a stored objective or its code), each
+    with one of the plan's partners, within its period (``_plan_activities_checked``), marked as
+    objectives and sections are."""
     links = links or {}
     unknown = set(links) - plan_links(plan)
     if unknown:
@@ -561,7 +571,8 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
                 raise InvalidInput([m for ms in errors.values() for m in ms], errors)
         for name, values in links.items():
             getattr(locked, name).set([*values, *_links_hidden_from(locked, name, by)])
-        _portions_checked(plan=locked, by=by, portions={"objectives": objectives, "sections": sections})
+        _portions_checked(plan=locked, by=by, portions={"objectives": objectives, "sections": sections,
+                                                        "activities": plan_activities})
         if partners is not None:
             locked.partner_considerations.all().delete()
             PartnerConsideration.objects.bulk_create(
@@ -929,10 +940,13 @@ def plan_new_version(*, plan: PlanDocument, by) -> PlanDocument:
             objective.end_states.set(end_states)
             objective.rel_to.set(released_to)
             copied_objectives[old] = objective
-        activities = [_copied(activity, copy) for activity in plan.activities.all()]
+        activities = list(plan.activities.prefetch_related("rel_to"))
+        released_to = [list(activity.rel_to.all()) for activity in activities]
+        activities = [_copied(activity, copy) for activity in activities]
         for activity in activities:
             activity.objective = copied_objectives[activity.objective_id]
-        PlanActivity.objects.bulk_create(activities)
+        PlanActivity.objects.bulk_create(activities)  # each with its portion marking
+        _activities_released_to(activities, released_to)
         for section in plan.sections.prefetch_related("rel_to"):
             released_to = list(section.rel_to.all())
             section.pk = None

@@ -9,7 +9,7 @@ engine). Installed on both models at start-up (``planning.apps``).
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from organizations.models import Role
@@ -17,7 +17,14 @@ from workflow.models import Step
 from workflow.rules import InboxReads, OwnerRole, RouteRole, TaskedRole, Transition, WayForward, Workflow
 
 from . import conditions, services
-from .models import CampaignPlan, CampaignPlanKind, CampaignSupportPlan, PartnerConsideration, PlanState
+from .models import (
+    CampaignPlan,
+    CampaignPlanKind,
+    CampaignSupportPlan,
+    PartnerConsideration,
+    PlanActivity,
+    PlanState,
+)
 
 OWNER_ROLES = (Role.ACTION_OFFICER, Role.APPROVER)
 ANSWER_ROLES = (Role.REVIEWER, Role.APPROVER)
@@ -27,12 +34,17 @@ SUSPENSE = ("suspense", "suspense_reason")  # the form asks for the taskers' sus
 def plan_inbox_reads(model) -> InboxReads:
     """What "My work" reads with a batch of plans so that the conditions below ask nothing more:
     the version in flight of each plan's series (``conditions.no_version_in_flight``) and a
-    draft's content (``conditions.content_complete``)."""
+    draft's content (``conditions.content_complete``), and whether any of its activities falls
+    short (``conditions.activities_complete``: a column, not a read)."""
     in_flight = model.objects.filter(series=OuterRef("series"), state__in=conditions.IN_FLIGHT).order_by("version")
     draft = (Prefetch("partner_considerations", queryset=PartnerConsideration.objects.select_related("country")),
              "objectives__end_states", *model.gap_reads)
+    faults = conditions.activity_faults(period_start=OuterRef("period_start"),
+                                        period_end=OuterRef("period_end"))
+    incomplete = (PlanActivity.objects.filter(plan_id=OuterRef("plan_ptr_id")).annotate(**faults)
+                  .filter(Q(undescribed=True) | Q(partner_gone=True) | Q(outside_period=True)))
     annotations = {"version_in_flight": Coalesce(Subquery(in_flight.values("version")[:1]), 0),
-                   **plan_lock_reads(model)}
+                   "activities_incomplete": Exists(incomplete), **plan_lock_reads(model)}
     return InboxReads(annotations=annotations, prefetch={PlanState.DRAFT: draft})
 
 
@@ -71,7 +83,7 @@ PLAN_WORKFLOW = Workflow(
         Transition(
             "submit", source=PlanState.DRAFT, target=PlanState.COORDINATION, label="Submit for coordination",
             actors=[OwnerRole(roles=(Role.ACTION_OFFICER,))],
-            conditions=[conditions.content_complete, conditions.route_configured,
+            conditions=[conditions.content_complete, conditions.activities_complete, conditions.route_configured,
                         conditions.one_theater_plan_per_command_and_period],
             effect=services.plan_enter_coordination, fields=SUSPENSE,
         ),

@@ -3,7 +3,8 @@ checking what is on the screen:
 
 1. Activities under the objectives (DoDD 5132.03 Encl. 2, 10.b): the owning command's action
    officer adds an activity in the "activities" inline, sees it saved, and is refused (by row) an
-   activity outside the plan's period without losing what was typed. (Coordination by the
+   activity outside the plan's period, then one marked beyond their clearance, without losing what
+   was typed. (Coordination by the
    activity's function is tested without a browser: tests/planning/test_plan_activities.py.)
 2. The higher-approval route option (Encl. 2, 10.a names no approver above the commander): the
    policy office chooses it in the Route panel's form, sees it with its citation and in the
@@ -44,11 +45,12 @@ def test_encl2_10b_the_action_officer_adds_an_activity_under_an_objective_and_a_
     open_plan(page, plan)
     expect(state_of(page)).to_have_text("Draft")
     activities = page.locator("#activities-group")
-    expect(activities.locator("h2")).to_have_text("Activities (under the objectives)")
+    expect(activities.locator("h2")).to_have_text("Activities (under the objectives, portion-marked)")
     expect(activities.locator(".inline-related:not(.empty-form)")).to_have_count(0)
     activities.locator(".add-row a").click()
     page.select_option("#id_activities-0-objective", label="OBJ-1 Interoperable air defense")
     page.fill("#id_activities-0-title", TITLE)
+    page.fill("#id_activities-0-description", "Staff-level exercise of the air defense cell (training data).")
     choose_country(page, "#id_activities-0-partner", "Pol", "Poland")
     page.fill("#id_activities-0-start_date", "2027-03-01")
     page.fill("#id_activities-0-end_date", "2027-04-30")
@@ -82,6 +84,18 @@ def test_encl2_10b_the_action_officer_adds_an_activity_under_an_objective_and_a_
     expect(page.locator("#id_activities-0-end_date")).to_have_value("2032-06-30")
     expect(page.locator("#id_activities-0-functions").get_by_label("Special operations")).to_be_checked()
     browser.step("activity-refused")
+
+    # 3. Back within the period but marked CUI, beyond what the officer (no clearance recorded) may
+    # read: refused beside the row's marking, the mark as chosen kept, the plan unchanged.
+    page.fill("#id_activities-0-end_date", "2027-04-30")
+    page.select_option("#id_activities-0-classification", "CUI")
+    page.click("input[name=_continue]")
+    expect(page.locator(".errornote")).to_be_visible()
+    expect(row).to_contain_text("You may not mark a plan CUI")
+    expect(page.locator("#id_activities-0-classification")).to_have_value("CUI")
+    expect(page.locator("#id_activities-0-title")).to_have_value(TITLE + " (extended)")
+    browser.step("activity-mark-refused")
+    assert CampaignPlan.objects.get(pk=plan.pk).classification == "U"
 
 
 def test_encl2_10a_the_policy_office_sets_the_higher_approval_route_option_on_the_route_panel(

@@ -57,6 +57,17 @@ def test_the_demo_year_is_coherent_one_plan_per_command_distinct_content_suspens
                      .values_list("plan", "title", "description"))
     assert len({(title, description) for _plan, title, description in described}) == len(described)
     assert PlanActivity.objects.exclude(program=None).exists() and PlanActivity.objects.exclude(functions=[]).exists()
+    # Each activity portion-marked (training marks), described, and never marked above its plan's
+    # banner (Encl. 2, 10.b; Policy 4.f); SECRET only in a SECRET plan.
+    from security.markings import RANK
+
+    marks = list(PlanActivity.objects.values_list("classification", "description", "plan__campaignplan__classification",
+                                                  "plan__campaignsupportplan__classification"))
+    assert {mark for mark, *_ in marks} >= {"U", "CUI"}
+    assert all(description.strip() for _mark, description, *_ in marks)
+    assert all(RANK[mark] <= RANK[campaign or support] for mark, _d, campaign, support in marks)
+    assert PlanActivity.objects.filter(classification="S").exists()
+    assert not PlanActivity.objects.filter(classification="S").exclude(plan__campaignplan__classification="S").exists()
     assert all(plan.approved_at.date() < plan.period_start for plan in in_force.filter(version=1))
     for plan in CampaignPlan.objects.exclude(route_snapshot={}):
         taskers = Tasker.objects.filter(object_id=plan.pk, content_type__model="campaignplan")
