@@ -299,10 +299,10 @@ class PlanAdmin(ServiceWriteAdminMixin, BoundedCountAdminMixin, RoutedDocumentAd
     change_form_template = "admin/planning/plan_change_form.html"
 
     change_select_related = ("gef", "created_by", "route")
-    # The activities are portions too (the banner reads them): read with the plan, each with what
-    # its row shows, their releasability with the other portions'.
-    change_prefetch_related = (Prefetch("activities", queryset=PlanActivity.objects.select_related(
-        "objective", "partner", "program")),)
+    # The portions (the banner reads them all), each with what its row shows: read together after
+    # the plan, in one query; their releasability with the plan's other many-to-many relations.
+    change_rows_together = {"sections": (), "objectives": (), "activities": ("objective", "partner", "program"),
+                            "annexes": ()}
     change_prefetch_together = ("rel_to", "cui_categories", "dissemination_controls", "sections__rel_to",
                                 "objectives__rel_to", "objectives__end_states", "activities__rel_to",
                                 "annexes__rel_to")

@@ -141,6 +141,11 @@ class RoutedDocumentAdminMixin:
     # ("sections__rel_to": the sections are prefetched too), all read in one query
     # (``runtime.prefetch``) rather than one each.
     change_prefetch_together: tuple[str, ...] = ()
+    # Rows of the document the page shows (reverse foreign keys: a plan's sections, objectives,
+    # activities and annexes, which its banner reads as portions), each with the relations its row
+    # shows: read together after the document in one query (``runtime.prefetch.rows_prefetch``),
+    # not in one query each, whatever kinds of rows a document gains.
+    change_rows_together: dict[str, tuple[str, ...]] = {}
 
     def visible_queryset(self, request):
         raise NotImplementedError
@@ -148,7 +153,8 @@ class RoutedDocumentAdminMixin:
     def get_queryset(self, request):
         queryset = self.visible_queryset(request)
         if request.__dict__.get("_workflow_reading_object"):
-            parents = [lookup.rsplit("__", 1)[0] for lookup in self.change_prefetch_together if "__" in lookup]
+            parents = [lookup.rsplit("__", 1)[0] for lookup in self.change_prefetch_together
+                       if "__" in lookup and lookup.split("__", 1)[0] not in self.change_rows_together]
             queryset = queryset.select_related(*self.change_select_related).prefetch_related(
                 *dict.fromkeys([*self.change_prefetch_related, *parents]))
             count = my_work_count_column(request.user)
@@ -171,6 +177,11 @@ class RoutedDocumentAdminMixin:
                 from organizations.authority import read_as_visible
 
                 read_as_visible(cache[key], request.user)  # it came through the need-to-know queryset
+                if self.change_rows_together:
+                    from runtime.prefetch import rows_prefetch
+
+                    rows_prefetch(cache[key], [(name, getattr(cache[key], name).all().select_related(*related))
+                                               for name, related in self.change_rows_together.items()])
                 _read_together(cache[key], self.change_prefetch_together)
                 counted = cache[key].__dict__.pop("_my_work_count", None)
                 if counted is not None:  # the header's count, read with the document
