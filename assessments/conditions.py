@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from organizations.selectors import with_organization_labels
 from workflow.models import OPEN_TASKER_STATES, Response, Step, TaskerState
 from workflow.selectors import document_taskers
 from workflow.services import state_label
@@ -69,11 +70,14 @@ def consultation_answered(template) -> list[str]:
     reasons = []
     if not taskers:
         reasons.append("USD(P) has not been consulted.")
-    for tasker in taskers:
+    named = [t for t in taskers if t.state in OPEN_TASKER_STATES or t.response == Response.NONCONCUR]
+    labels = with_organization_labels(named) if named else {}  # today's names, the directive's beside them
+    for tasker in named:
+        office = labels.get(tasker.organization_id, str(tasker.organization))
         if tasker.state in OPEN_TASKER_STATES:
-            reasons.append(f"{tasker.organization} has not answered the consultation yet.")
-        elif tasker.response == Response.NONCONCUR:
-            reasons.append(f"{tasker.organization} non-concurred: revise the template and consult again.")
+            reasons.append(f"{office} has not answered the consultation yet.")
+        else:
+            reasons.append(f"{office} non-concurred: revise the template and consult again.")
     return reasons
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from organizations.models import Designation
-from organizations.selectors import Capacity, designation_holders, designation_name
+from organizations.selectors import Capacity, designation_holders, designation_name, organization_label
 from workflow.rules import ActorRule
 
 RUN_CYCLE_PERMISSION = "assessments.run_cycle"
@@ -45,7 +45,7 @@ def cycle_offices_refusals(*, owner, policy_office, program_coordinator=None) ->
             refusals[name] = (f"No organization holds the designation of the {designation_name(designation)}; "
                               f"the cycle's {label} must be the organization holding it.")
         else:
-            refusals[name] = (f"{organization.acronym} is not the designated {designation_name(designation)}; "
+            refusals[name] = (f"{organization_label(organization)} is not the designated {designation_name(designation)}; "
                               f"the cycle's {label} must be the organization holding that designation.")
     return refusals
 

@@ -250,7 +250,7 @@ def cycle_checklist(cycle: AssessmentCycle) -> list[dict]:
     ``detail`` (a sentence: what is wrong, or what holds) and ``fix`` (what to open to set it
     right: ``("cycle",)``, ``("template", pk)``, ``("new_template",)``, ``("tasker", template pk)``,
     ``("plans",)`` or ``("designations",)``). A bounded number of queries."""
-    from organizations.selectors import designation_name
+    from organizations.selectors import designation_name, organization_labels
     from planning.models import Plan, PlanState
     from workflow.models import OPEN_TASKER_STATES, Response, Step
     from workflow.selectors import document_taskers
@@ -259,6 +259,8 @@ def cycle_checklist(cycle: AssessmentCycle) -> list[dict]:
     from .rules import CYCLE_OFFICES, cycle_office_holders
 
     holders = cycle_office_holders()
+    # The cycle's offices by today's name, the directive's beside it (one query).
+    offices = organization_labels([cycle.owner_id, cycle.policy_office_id, cycle.program_coordinator_id])
     lines = []
     for name, designation, label in CYCLE_OFFICES:
         organization_id = getattr(cycle, f"{name}_id")
@@ -270,8 +272,8 @@ def cycle_checklist(cycle: AssessmentCycle) -> list[dict]:
         held = organization_id in holders[name]
         lines.append({"label": f"The {label} holds the designation of the {designation_name(designation)}",
                       "done": held, "fix": ("cycle",) if cycle.state == CycleState.SETUP else ("designations",),
-                      "detail": f"{getattr(cycle, name).acronym} holds it." if held else
-                      f"{getattr(cycle, name).acronym} no longer holds it: change the cycle's office or the "
+                      "detail": f"{offices[organization_id]} holds it." if held else
+                      f"{offices[organization_id]} no longer holds it: change the cycle's office or the "
                       "designation."})
     today = timezone.localdate()
     future = cycle.template_suspense >= today
@@ -287,7 +289,7 @@ def cycle_checklist(cycle: AssessmentCycle) -> list[dict]:
     template = cycle.templates.annotate(question_count=Count("sections__questions")).order_by("-version").first()
     if template is None:
         lines.append({"label": "Template drafted by the Joint Staff", "done": False, "fix": ("new_template",),
-                      "detail": f"{cycle.owner.acronym} has not drafted a template yet (it can start from last "
+                      "detail": f"{offices[cycle.owner_id]} has not drafted a template yet (it can start from last "
                                 "year's)."})
     else:
         questions = template.question_count
@@ -298,18 +300,19 @@ def cycle_checklist(cycle: AssessmentCycle) -> list[dict]:
         taskers = [t for t in document_taskers(template, step=Step.CONSULTATION) if t.state != "cancelled"][-1:]
         open_ones = [t for t in taskers if t.state in OPEN_TASKER_STATES]
         nonconcur = [t for t in taskers if t.response == Response.NONCONCUR]
+        policy_office = offices[cycle.policy_office_id]
         if not taskers:
-            detail, done = f"{cycle.policy_office.acronym} has not been consulted on version {template.version}.", False
+            detail, done = f"{policy_office} has not been consulted on version {template.version}.", False
         elif open_ones:
-            detail = (f"Waiting for {cycle.policy_office.acronym}'s answer, suspense "
+            detail = (f"Waiting for {policy_office}'s answer, suspense "
                       f"{open_ones[0].suspense:%d %b %Y}.")
             done = False
         elif nonconcur:
-            detail, done = (f"{cycle.policy_office.acronym} non-concurred: the Joint Staff revises the template and "
+            detail, done = (f"{policy_office} non-concurred: the Joint Staff revises the template and "
                             "consults again."), False
         else:
-            detail, done = f"{cycle.policy_office.acronym} answered: {taskers[-1].get_response_display()}.", True
-        lines.append({"label": f"{cycle.policy_office.acronym} consulted on the template", "done": done,
+            detail, done = f"{policy_office} answered: {taskers[-1].get_response_display()}.", True
+        lines.append({"label": f"{policy_office} consulted on the template", "done": done,
                       "detail": detail, "fix": ("tasker", template.pk) if open_ones else ("template", template.pk)})
         approved = template.state == TemplateState.APPROVED
         lines.append({"label": "Template approved by the Joint Staff", "done": approved,

@@ -17,7 +17,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from organizations.models import Organization
-from organizations.selectors import Capacity, acting_capacity
+from organizations.selectors import Capacity, acting_capacity, organization_label
 from planning.models import Plan, PlanDocument, PlanState
 from workflow.calendar import working_day_on_or_after
 from workflow.exceptions import ActionRefused, Conflict, InvalidInput, NotPermitted
@@ -526,7 +526,7 @@ def template_create_check(*, cycle: AssessmentCycle, by) -> Capacity:
     """Raise unless ``by`` may draft a template version for ``cycle`` now."""
     capacity = acting_capacity(user=by, organization=cycle.owner, roles=ANSWER_ROLES)
     if capacity is None:
-        raise NotPermitted(f"Only an action officer or approver of {cycle.owner} drafts the template.")
+        raise NotPermitted(f"Only an action officer or approver of {organization_label(cycle.owner)} drafts the template.")
     if cycle.state != CycleState.TEMPLATE:
         raise ActionRefused(f"The {cycle} is {state_label(cycle)}; templates are drafted in the "
                             "template phase.")
@@ -538,7 +538,7 @@ def template_edit_check(*, template: Template, by) -> Capacity:
     approver of the office that drafts it. The admin's permission to change a template is this rule."""
     capacity = acting_capacity(user=by, organization=template.owner_id, roles=ANSWER_ROLES)
     if capacity is None:
-        raise NotPermitted(f"Only an action officer or approver of {template.owner} changes the template.")
+        raise NotPermitted(f"Only an action officer or approver of {organization_label(template.owner)} changes the template.")
     if template.frozen or template.state != TemplateState.DRAFT:
         raise ActionRefused(f"Only a draft template is changed; {template} is "
                             f"{'frozen' if template.frozen else state_label(template)}.")
@@ -593,7 +593,7 @@ def template_approve(template: Template, context: TransitionContext) -> None:
 def _owner_capacity(document: AssessmentDocument, by) -> Capacity:
     capacity = acting_capacity(user=by, organization=document.owner, roles=ANSWER_ROLES)
     if capacity is None:
-        raise NotPermitted(f"Only an action officer or approver of {document.owner} may answer this assessment.")
+        raise NotPermitted(f"Only an action officer or approver of {organization_label(document.owner)} may answer this assessment.")
     return capacity
 
 

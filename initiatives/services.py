@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import Organization, Role
-from organizations.selectors import acting_capacity_among
+from organizations.selectors import acting_capacity_among, organization_label
 from runtime.dates import date_words
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
 from workflow.models import Response, Step
@@ -107,7 +107,7 @@ def _decimal(value, *, field: str, words: str, errors: dict, minimum: Decimal | 
 def _writer_capacity(*, organization: Organization, by, noun: str):
     capacity = acting_capacity_among(user=by, organizations=[organization.pk], roles=WRITER_ROLES)
     if capacity is None:
-        raise NotPermitted(f"Only an action officer or approver of {organization} may write {noun}.")
+        raise NotPermitted(f"Only an action officer or approver of {organization_label(organization)} may write {noun}.")
     return capacity
 
 

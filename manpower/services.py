@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import Organization, OrganizationKind, Role
-from organizations.selectors import acting_capacity_among, command_covering
+from organizations.selectors import acting_capacity_among, command_covering, organization_labels
 from organizations.services import organization_create
 from runtime.dates import date_words
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
@@ -220,7 +220,8 @@ def _requester_capacity(*, owner: Organization, supervising_command: Organizatio
     organizations = [owner.pk] + ([supervising_command.pk] if supervising_command else [])
     capacity = acting_capacity_among(user=by, organizations=organizations, roles=REQUESTER_ROLES)
     if capacity is None:
-        names = " or ".join(str(o) for o in (owner, supervising_command) if o)
+        labels = organization_labels([owner, supervising_command])  # today's names, the directive's beside them
+        names = " or ".join(labels.get(o.pk, str(o)) for o in (owner, supervising_command) if o)
         raise NotPermitted(f"Only an action officer or approver of {names} may write this request.")
     return capacity
 

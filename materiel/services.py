@@ -20,7 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from organizations.models import Designation, Organization, Role
-from organizations.selectors import acting_capacity_among, fad_of_partner, organization_ids_acting_for
+from organizations.selectors import (
+    acting_capacity_among,
+    fad_of_partner,
+    organization_ids_acting_for,
+    organization_label,
+)
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
 from workflow.models import Response, Step
 from workflow.rules import TransitionContext
@@ -46,7 +51,7 @@ KEEP = None  # a partner argument not given: the request keeps its partner
 def _requester_capacity(*, owner: Organization, by):
     capacity = acting_capacity_among(user=by, organizations=[owner.pk], roles=REQUESTER_ROLES)
     if capacity is None:
-        raise NotPermitted(f"Only an action officer or approver of {owner} may write this request.")
+        raise NotPermitted(f"Only an action officer or approver of {organization_label(owner)} may write this request.")
     return capacity
 
 

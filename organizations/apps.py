@@ -13,9 +13,10 @@ class OrganizationsConfig(AppConfig):
 
         from runtime.request_memo import request_memo_clear
 
-        from .models import Delegation, Membership
+        from .models import Delegation, Membership, Organization, OrganizationSuccession
 
-        # Who acts for whom is memoized per request (organizations.selectors.acting_roles).
-        for model in (Membership, Delegation):
+        # Who acts for whom is memoized per request (organizations.selectors.acting_roles), and
+        # how offices are named (organization_labels).
+        for model in (Membership, Delegation, Organization, OrganizationSuccession):
             for signal in (post_save, post_delete):
                 signal.connect(request_memo_clear, sender=model, dispatch_uid=f"request_memo_clear_{model.__name__}")

@@ -19,7 +19,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from runtime.request_memo import request_memo, request_memo_active
+from runtime.request_memo import request_memo, request_memo_active, request_memo_get, request_memo_store
 
 from .models import AreaOfResponsibility, Delegation, Membership, Organization, Role
 
@@ -210,10 +210,16 @@ def designation_holders(*, on: datetime.date | None = None) -> dict[str, tuple[i
 
     def read() -> dict[str, tuple[int, ...]]:
         held: dict[str, list[int]] = {}
-        for designation, organization_id in (
+        # The holders' names are read along: pages name the designated offices (route steps,
+        # refusals) by ``organization_label`` with no query of their own.
+        for designation, organization_id, acronym, current_acronym, formerly in (
                 OrganizationDesignation.objects.filter(Q(end__isnull=True) | Q(end__gt=day), start__lte=day)
-                .order_by("designation", "start").values_list("designation", "organization_id")):
+                .annotate(formerly=predecessors_joined("organization_id", on=day))
+                .order_by("designation", "start").values_list("designation", "organization_id", "organization__acronym",
+                                                              "organization__current_acronym", "formerly")):
             held.setdefault(designation, []).append(organization_id)
+            request_memo_store(("organization_label", organization_id, day), label_of(
+                Organization(pk=organization_id, acronym=acronym, current_acronym=current_acronym), formerly))
         return {designation: tuple(ids) for designation, ids in held.items()}
 
     return request_memo(("designation_holders", day), read)
@@ -253,7 +259,7 @@ DESIGNATION_NAMES = {
     "policy_office": "policy office (USD(P))",
     "joint_staff": "Joint Staff office (J5)",
     "security_cooperation_agency": "security cooperation agency (DSCA)",
-    "program_analysis": "program analysis office (PA&E)",
+    "program_analysis": "program analysis office (CAPE, formerly PA&E)",
     "personnel_readiness": "personnel and readiness office (USD(P&R))",
     "defense_intelligence": "defense intelligence office (DIA)",
 }
@@ -406,16 +412,51 @@ def label_of(organization: Organization, formerly: str | None = None) -> str:
 
 
 def organization_labels(organizations: Iterable[Organization | int | None], *,
-                        on: datetime.date | None = None) -> dict[int, str]:
+                        on: datetime.date | None = None, read: bool = True) -> dict[int, str]:
     """``organization_label`` of each of ``organizations`` (rows, or ids) by id, in one query
-    whatever their number: a page reads it once for all its rows, never once a row."""
-    ids = {getattr(o, "pk", o) for o in organizations if o is not None}
-    ids.discard(None)
+    whatever their number: a page reads it once for all its rows, never once a row. A row read
+    with its predecessors (``formerly``, from ``predecessors_joined``) needs no query; in a
+    request, an office labelled once (or a designated office's holder, ``designation_holders``)
+    is not read again. ``read=False``: only those known so, no query (the others left out)."""
+    labels: dict[int, str] = {}
+    ids: set[int] = set()
+    for organization in organizations:
+        if organization is None:
+            continue
+        if on is None and isinstance(organization, Organization) and "formerly" in organization.__dict__:
+            labels[organization.pk] = label_of(organization, organization.formerly)
+        elif getattr(organization, "pk", organization) is not None:
+            ids.add(getattr(organization, "pk", organization))
+    ids -= labels.keys()
     if not ids:
-        return {}
-    rows = (Organization.objects.filter(pk__in=ids).only("pk", "acronym", "current_acronym")
-            .annotate(formerly=predecessors_joined("pk", on=on)))
-    return {row.pk: label_of(row, row.formerly) for row in rows}
+        return labels
+    day = _today(on)
+    memo = {pk: request_memo_get(("organization_label", pk, day)) for pk in ids}
+    labels.update({pk: label for pk, label in memo.items() if label is not None})
+    missing = {pk for pk, label in memo.items() if label is None}
+    if missing and read:
+        rows = (Organization.objects.filter(pk__in=missing).only("pk", "acronym", "current_acronym")
+                .annotate(formerly=predecessors_joined("pk", on=on)))
+        for row in rows:
+            labels[row.pk] = label_of(row, row.formerly)
+            request_memo_store(("organization_label", row.pk, day), labels[row.pk])
+    return labels
+
+
+def organizations_in_words(organizations: Iterable[Organization | int | None], *,
+                           on: datetime.date | None = None) -> str:
+    """Offices named in a sentence, each as ``organization_label`` names it (one query at most,
+    ``organization_labels``): "DA; USD(A&S), formerly USD(AT&L)" (``labels_in_words``)."""
+    organizations = [o for o in organizations if o is not None]
+    labels = organization_labels(organizations, on=on)
+    return labels_in_words([labels.get(getattr(o, "pk", o)) or str(o) for o in organizations])
+
+
+def labels_in_words(labels: Iterable[str]) -> str:
+    """Offices' labels in a sentence, in the order given, once each, separated by commas, or by
+    semicolons when a label has a comma of its own ("DA; USD(A&S), formerly USD(AT&L)")."""
+    names = list(dict.fromkeys(labels))
+    return ("; " if any(", " in name for name in names) else ", ").join(names)
 
 
 def with_organization_labels(*groups: Iterable, attribute: str = "organization", extra: Iterable = (),
@@ -426,8 +467,20 @@ def with_organization_labels(*groups: Iterable, attribute: str = "organization",
     by id. Stored texts (history, reasons written at the time) are not touched: they keep the
     name used then."""
     groups = [list(group) for group in groups]
-    labels = organization_labels([getattr(row, attribute, None) for group in groups for row in group]
-                                 + list(extra), on=on)
+    # Rows already named (``organization_label``) or read with their office's predecessors
+    # (``<attribute>_formerly``, from ``predecessors_joined``) need no query.
+    read: dict[int, str] = {}
+    for row in (row for group in groups for row in group) if on is None else ():
+        organization = getattr(row, attribute, None)
+        if organization is None:
+            continue
+        if attribute == "organization" and row.__dict__.get("organization_label"):
+            read[organization.pk] = row.__dict__["organization_label"]
+        elif f"{attribute}_formerly" in row.__dict__:
+            read[organization.pk] = label_of(organization, row.__dict__[f"{attribute}_formerly"])
+    labels = read | organization_labels([getattr(row, attribute, None) for group in groups for row in group
+                                         if getattr(getattr(row, attribute, None), "pk", None) not in read]
+                                        + list(extra), on=on)
     for group in groups:
         for row in group:
             organization = getattr(row, attribute, None)

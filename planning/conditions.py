@@ -4,6 +4,7 @@ words (empty list: met). The admin, the API and the service all show these same 
 from __future__ import annotations
 
 from organizations.models import with_article
+from organizations.selectors import labels_in_words, organization_label, with_organization_labels
 from workflow.models import OPEN_TASKER_STATES, Decision, Response, Step, TaskerState
 from workflow.selectors import (
     critical_comment_reasons,
@@ -12,8 +13,11 @@ from workflow.selectors import (
 )
 
 
-def _names(organizations) -> str:
-    return ", ".join(sorted(str(o) for o in organizations))
+def _names(taskers) -> str:
+    """The taskers' offices by today's name, the directive's beside it ("USD(A&S), formerly
+    USD(AT&L)"): from the rows when the page read them so, else one query."""
+    labels = with_organization_labels(taskers)
+    return labels_in_words(sorted(labels.get(t.organization_id) or str(t.organization) for t in taskers))
 
 
 def _related(plan, name: str, *, select: str = "", prefetch: str = "") -> list:
@@ -139,7 +143,7 @@ def route_configured(plan) -> list[str]:
 def _step_outstanding(plan, step: str, words: str) -> list[str]:
     taskers = [t for t in document_taskers(plan, step=step)
                if t.state not in (TaskerState.CANCELLED, TaskerState.MISROUTED)]
-    outstanding = [t.organization for t in taskers if t.state in OPEN_TASKER_STATES]
+    outstanding = [t for t in taskers if t.state in OPEN_TASKER_STATES]
     if not outstanding:
         return []
     return [f"{len(outstanding)} of {len(taskers)} {words} outstanding: {_names(outstanding)}."]
@@ -202,7 +206,7 @@ def one_theater_plan_per_command_and_period(plan) -> list[str]:
     rival = plan.theater_plan_rival(states=ROUTED_OR_IN_FORCE if plan.state == "draft" else ("approved",))
     if rival is None:
         return []
-    return [f"{rival.owner} already has a theater campaign plan for an overlapping period: “{rival.title}” "
+    return [f"{organization_label(rival.owner)} already has a theater campaign plan for an overlapping period: “{rival.title}” "
             f"(version {rival.version}), {date_words(rival.period_start)} to {date_words(rival.period_end)}, "
             f"{state_label(rival)}. A command has one theater campaign plan per period (DoDD 5132.03, Encl. 2, "
             "10.a): write a new version of that plan, withdraw one of them, or choose a period that does not "

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from organizations.models import Role, with_article
-from organizations.selectors import acting_capacity
+from organizations.selectors import acting_capacity, organization_label
 from runtime.stored_files import deleted_on_commit, kept_unless_rolled_back
 from security.markings import RANK, Marking
 from workflow.exceptions import ActionRefused, InvalidInput, NotPermitted
@@ -71,7 +71,7 @@ def _owner_capacity(plan: PlanDocument, by, roles=(Role.ACTION_OFFICER,)):
     capacity = acting_capacity(user=by, organization=plan.owner, roles=roles)
     if capacity is None:
         words = " or ".join(Role(r).label.lower() for r in roles)
-        raise NotPermitted(f"Only {with_article(words)} of {plan.owner} may do this.")
+        raise NotPermitted(f"Only {with_article(words)} of {organization_label(plan.owner)} may do this.")
     return capacity
 
 

@@ -58,6 +58,19 @@ def memo_scope() -> Iterator[None]:
         _memo.reset(token)
 
 
+def request_memo_get(key: Hashable, default=None):
+    """What the request memoized for ``key`` (``default`` if nothing, or outside a request)."""
+    memo = _memo.get()
+    return default if memo is None else memo.get(key, default)
+
+
+def request_memo_store(key: Hashable, value) -> None:
+    """Remember ``value`` for ``key`` for the rest of the request (nothing outside a request)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[key] = value
+
+
 def request_memo_active() -> bool:
     """Whether a request's memo is open (the code runs inside a request)."""
     return _memo.get() is not None

@@ -29,6 +29,8 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
+from organizations.selectors import organization_label
+
 from . import services
 from .exceptions import WorkflowError, lock_conflict
 from .forms import BLANK_ROWS, COMMENTS_PREFIX, answer_forms, place_answer_refusal, typed_answer
@@ -85,7 +87,7 @@ def respond(model_admin, request, document, tasker):
     typed = typed_answer(answer, formset)
     if "save_draft" in request.POST:
         services.form_draft_save(user=request.user, document=document, form=draft_name, data=typed)
-        messages.success(request, f"Draft of the answer for {tasker.organization} saved; it is here when you come "
+        messages.success(request, f"Draft of the answer for {organization_label(tasker.organization)} saved; it is here when you come "
                                   "back, for you only. Nothing was sent.")
         return HttpResponseRedirect(back)
     if "more_rows" in request.POST:
@@ -103,7 +105,7 @@ def respond(model_admin, request, document, tasker):
             place_answer_refusal(_as_error(error), answer, formset)
         else:
             services.form_draft_discard(user=request.user, document=document, form=draft_name)
-            messages.success(request, f"Answer recorded for {tasker.organization}.")
+            messages.success(request, f"Answer recorded for {organization_label(tasker.organization)}.")
             return HttpResponseRedirect(_change_url(model_admin, document))
     # Refused or invalid: nothing was recorded; the typed answer is kept, on the page and as a draft.
     try:
@@ -111,7 +113,7 @@ def respond(model_admin, request, document, tasker):
         kept = " What you typed is below, and kept as your draft."
     except WorkflowError:
         kept = " What you typed is below."
-    messages.error(request, f"The answer for {tasker.organization} was not recorded.{kept}")
+    messages.error(request, f"The answer for {organization_label(tasker.organization)} was not recorded.{kept}")
     return _answer_again(model_admin, request, document, tasker, answer, formset)
 
 
@@ -135,7 +137,7 @@ def _import(model_admin, request, document, tasker, answer, formset, typed):
                                                        for row in imported]}
     services.form_draft_save(user=request.user, document=document, form=ANSWER_FORM.format(tasker.pk), data=typed)
     messages.info(request, f"{len(imported)} comment{'s' if len(imported) != 1 else ''} imported from "
-                           f"{upload.name} into the answer for {tasker.organization}: read them, change what you "
+                           f"{upload.name} into the answer for {organization_label(tasker.organization)}: read them, change what you "
                            "need, then choose the answer and “Record answer”. Nothing is sent until you do "
                            "(the rows are kept as your draft).")
     answer, formset = answer_forms(tasker=tasker, initial=typed, extra_rows=1)

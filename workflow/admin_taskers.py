@@ -20,6 +20,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
+from organizations.selectors import organization_label
+
 from . import services
 from .exceptions import WorkflowError, lock_conflict
 from .models import Step
@@ -202,8 +204,9 @@ def tasker_manage(model_admin, request, pk, tasker_id, action):
                 error = conflict
             _place(error, form)
         else:
-            what = {"reassign": shown, "return_misrouted": document.owner, "remove": tasker.organization,
-                    "change_suspense": f"{tasker.suspense:%d %b %Y}"}[action]
+            what = {"reassign": lambda: shown, "return_misrouted": lambda: organization_label(document.owner),
+                    "remove": lambda: organization_label(tasker.organization),
+                    "change_suspense": lambda: f"{tasker.suspense:%d %b %Y}"}[action]()
             messages.success(request, ACTIONS[action]["done"].format(what))
             # Back to where the person was: the tasker's forms, or its row once it is closed.
             place = _anchor(tasker) if tasker.is_open else f"tasker-{tasker.pk}"
@@ -219,7 +222,7 @@ def tasker_manage(model_admin, request, pk, tasker_id, action):
             form.add_error(None, list(refusal.reasons))
     # Refused or invalid: nothing was saved. The page again, drawn as a GET draws it (so the
     # document's own form is not taken as submitted), with this form as typed and its errors.
-    messages.error(request, f"{ACTIONS[action]['label']} ({tasker.organization}): nothing was saved; "
+    messages.error(request, f"{ACTIONS[action]['label']} ({organization_label(tasker.organization)}): nothing was saved; "
                             "see the form below.")
     first = next((name for name in form.fields if name in form.errors), next(iter(form.fields)))
     form.fields[first].widget.attrs["autofocus"] = True  # the browser brings the form into view

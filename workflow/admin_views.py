@@ -20,6 +20,7 @@ from organizations.models import with_article
 from organizations.selectors import (
     label_of,
     organization_ids_acting_for,
+    organization_label,
     organization_labels,
     predecessors_joined,
     successions_cited,
@@ -160,6 +161,9 @@ class RoutedDocumentAdminMixin:
             count = my_work_count_column(request.user)
             if count is not None:
                 queryset = queryset.annotate(_my_work_count=count)
+            if any(field.name == "owner" for field in self.model._meta.concrete_fields):
+                # The owner's predecessors, for the sentences naming it (refusals, panels).
+                queryset = queryset.annotate(_owner_formerly=predecessors_joined("owner_id"))
         return queryset
 
     def get_object(self, request, object_id, from_field=None):
@@ -173,6 +177,9 @@ class RoutedDocumentAdminMixin:
                 cache[key] = super().get_object(request, object_id, from_field)
             finally:
                 request._workflow_reading_object = False
+            if cache[key] is not None and "_owner_formerly" in cache[key].__dict__ \
+                    and type(cache[key])._meta.get_field("owner").is_cached(cache[key]):
+                cache[key].owner.formerly = cache[key]._owner_formerly  # named by today's name, no query more
             if cache[key] is not None:
                 from organizations.authority import read_as_visible
 
@@ -275,7 +282,7 @@ class RoutedDocumentAdminMixin:
         tasker = get_object_or_404(taskers_of(document), pk=tasker_id)
         try:
             services.tasker_acknowledge(tasker=tasker, by=request.user)
-            messages.success(request, f"Tasker acknowledged for {tasker.organization}.")
+            messages.success(request, f"Tasker acknowledged for {organization_label(tasker.organization)}.")
         except (WorkflowError, OperationalError) as error:
             _report(request, error)
         return self._back(document)
@@ -306,7 +313,7 @@ class RoutedDocumentAdminMixin:
         comment = get_object_or_404(comments_of(document), pk=comment_id)
         try:
             services.comment_agree(comment=comment, by=request.user)
-            messages.success(request, f"{comment.organization} agreed with the adjudication of its comment.")
+            messages.success(request, f"{organization_label(comment.organization)} agreed with the adjudication of its comment.")
         except (WorkflowError, OperationalError) as error:
             _report(request, error)
         return self._back(document)
@@ -331,15 +338,21 @@ class RoutedDocumentAdminMixin:
         # Every cell through security.spreadsheets: titles and comments are typed by users.
         xlsx_append(sheet, [marking])
         xlsx_append(sheet, [f"{document} — exported {datetime_words()}"])
-        # The columns staff exchange (and ``comment_matrix`` reads back), then the adjudication.
-        header = ["#", "Organization", "Category", "Section", "Page", "Paragraph", "Line", "Comment", "Rationale",
-                  "Proposed change", "Decision", "Decision rationale", "Adjudicated by", "Adjudicated on",
-                  "Where it stands"]
+        # The columns staff exchange (and ``comment_matrix`` reads back: the organization by its
+        # acronym), the office as it is named today beside it (for the reader; the import skips it),
+        # then the adjudication.
+        header = ["#", "Organization", "Office today", "Category", "Section", "Page", "Paragraph", "Line", "Comment",
+                  "Rationale", "Proposed change", "Decision", "Decision rationale", "Adjudicated by",
+                  "Adjudicated on", "Where it stands"]
         xlsx_append(sheet, header)
         for cell in sheet[3]:
             cell.font = Font(bold=True)
-        for number, comment in enumerate(comments_in_matrix_order(comments_of(document)), start=1):
-            xlsx_append(sheet, [number, str(comment.organization), comment.get_category_display(), comment.section,
+        comments = comments_in_matrix_order(
+            comments_of(document).annotate(organization_formerly=predecessors_joined("organization_id")))
+        with_organization_labels(comments)  # "USD(A&S), formerly USD(AT&L)", read with the comments
+        for number, comment in enumerate(comments, start=1):
+            xlsx_append(sheet, [number, str(comment.organization), comment.organization_label,
+                          comment.get_category_display(), comment.section,
                           comment.page, comment.paragraph, comment.line, comment.text, comment.rationale,
                           comment.proposed_change, comment.get_decision_display(),
                           comment.decision_rationale, str(comment.adjudicated_by or ""),
@@ -348,7 +361,7 @@ class RoutedDocumentAdminMixin:
         for row in sheet.iter_rows(min_row=4):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for column, width in zip("ABCDEFGHIJKLMNO", (5, 14, 14, 10, 8, 10, 8, 50, 40, 40, 18, 40, 20, 14, 40),
+        for column, width in zip("ABCDEFGHIJKLMNOP", (5, 14, 24, 14, 10, 8, 10, 8, 50, 40, 40, 18, 40, 20, 14, 40),
                                  strict=True):
             sheet.column_dimensions[column].width = width
         xlsx_append(sheet, [marking])
@@ -373,17 +386,22 @@ class RoutedDocumentAdminMixin:
         taskers = list(taskers_of(document).annotate(organization_formerly=predecessors_joined("organization_id"))
                        .order_by("step", "organization__acronym"))
         comments = comments_in_matrix_order(comments_of(document))
+        # Offices by today's name, the directive's beside it, with no query of their own: a
+        # comment's organization is its tasker's. The sentences below (where a comment stands,
+        # why a transition waits) name them from these rows.
+        route_steps = _route_steps_shown(document)
+        labels = {t.organization_id: label_of(t.organization, t.organization_formerly) for t in taskers}
+        for row in [*taskers, *comments]:
+            row.organization_label = labels.get(row.organization_id) or label_of(row.organization)
+        # A step not tasked yet: its office as the request already knows it (a designated office's
+        # holder), else as the route was resolved (the snapshot's ``label``): no query.
+        untasked = {s["organization_id"] for s in route_steps if s.get("organization_id")} - labels.keys()
+        labels = {**organization_labels(untasked, read=False), **labels} if untasked else labels
         for comment in comments:  # where each row stands, and whether the user may agree for its organization
             comment.resolution = comment_resolution(comment)
             comment.may_agree = (comment.organization_id in my_orgs and comment.commenter_agreed_at is None
                                  and services.comment_agree_refusal(comment=comment, document=document,
                                                                     by=request.user) is None)
-        # Offices by today's name, the directive's beside it, with no query of their own: a
-        # comment's organization is its tasker's; a step not tasked yet keeps the snapshot's words.
-        route_steps = _route_steps_shown(document)
-        labels = {t.organization_id: label_of(t.organization, t.organization_formerly) for t in taskers}
-        for row in [*taskers, *comments]:
-            row.organization_label = labels.get(row.organization_id) or label_of(row.organization)
         with document_read_once(document, taskers=taskers, comments=comments):
             transitions = services.transitions_available(document=document, user=request.user)
             ways_forward = ways_forward_offered(document, request.user)

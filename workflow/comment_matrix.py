@@ -2,7 +2,8 @@
 
 Staff keep their comments in the comment resolution matrix they exchange by e-mail (an XLSX
 with the usual columns: number, organization, category, page, paragraph, line, comment,
-rationale, and often proposed change). ``comment_matrix_read`` turns such a file into the
+rationale, and often proposed change; the matrix this product exports adds columns it does not
+read back, such as the office's name today and the adjudication). ``comment_matrix_read`` turns such a file into the
 comments an answer takes (``services.tasker_respond``), checked by the same rule
 (``services.comments_clean``). It writes nothing: the rows go into the answer form for the
 coordinator to read, change and submit. A file with any bad row gives every bad row's number
@@ -18,6 +19,8 @@ from __future__ import annotations
 import datetime
 import re
 import zipfile
+
+from organizations.selectors import organization_label
 
 from .exceptions import InvalidInput
 from .services import COMMENTS_PER_ANSWER, comments_clean
@@ -87,8 +90,10 @@ def _header(rows) -> tuple[int, dict[str, int]] | None:
 
 
 def _organization_matches(given: str, organization) -> bool:
+    """The organization as the matrix names it: its acronym or name, the directive's or today's."""
     given = _name(given)
-    return given in {_name(organization.acronym), _name(organization.name)}
+    return given in {_name(name) for name in (organization.acronym, organization.name, organization.current_acronym,
+                                              organization.current_name) if name}
 
 
 def comment_matrix_read(*, file, organization) -> list[dict]:
@@ -124,6 +129,7 @@ def comment_matrix_read(*, file, organization) -> list[dict]:
                            "“Category” and “Comment” (also read: number, organization, page, paragraph, line, "
                            "rationale, proposed change).", {"matrix": ["No header row."]})
     header_number, columns = found
+    office = organization_label(organization)  # today's name, the directive's beside it
     items, numbers, problems = [], [], []
     for number, cells in rows:
         if number <= header_number:
@@ -134,7 +140,7 @@ def comment_matrix_read(*, file, organization) -> list[dict]:
             continue  # a blank row, or a marking line under the table
         given = values.get("organization", "")
         if given and not _organization_matches(given, organization):
-            problems.append(f"Row {number}: the comment is from {given}; this answer is {organization.acronym}'s.")
+            problems.append(f"Row {number}: the comment is from {given}; this answer is for {office}.")
         category = content["category"]
         content["category"] = CATEGORY_WORDS.get(_name(category), category)
         items.append(content)

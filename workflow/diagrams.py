@@ -75,18 +75,20 @@ def _layers(model, edges) -> dict[str, tuple[int, int]]:
 def route_step_words(step: dict, labels: dict[int, str] | None = None) -> str:
     """One step of a route (as a snapshot stores it) in words, with the paragraph it implements;
     its office by today's name with the directive's beside it (``labels``, from
-    ``organizations.selectors.organization_labels``, or the ``formerly`` the snapshot kept)."""
+    ``organizations.selectors.organization_labels``, or the ``label`` and ``formerly`` the steps
+    were resolved with: a snapshot's are those of the day it was taken)."""
     from organizations.selectors import designation_name
 
     from .models import Step
 
+    office = (labels or {}).get(step.get("organization_id")) or step.get("label") or (
+        f"{step['organization']}, formerly {step['formerly']}" if step.get("formerly") else step.get("organization"))
     if step.get("designation"):
         who = f"the {designation_name(step['designation'])}"
-        if step.get("organization"):
-            who += f" ({step['organization']})"
-    elif step.get("organization"):
-        who = (labels or {}).get(step.get("organization_id")) or (
-            f"{step['organization']}, formerly {step['formerly']}" if step.get("formerly") else step["organization"])
+        if office:
+            who += f" ({office})"
+    elif office:
+        who = office
     else:
         who = (step.get("relation") or "").replace("_", " ")
     words = f"{Step(step['step']).label}: {who}"

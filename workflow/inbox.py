@@ -408,11 +408,14 @@ def _read_with(documents) -> tuple[dict, dict]:
     for content_type_id, pks in by_kind.items():
         which |= Q(content_type_id=content_type_id, object_id__in=pks)
     taskers: dict[tuple[int, int], list] = defaultdict(list)
-    for tasker in Tasker.objects.filter(which).select_related("organization").order_by("pk"):
+    # Each office read with its predecessors: the rules' sentences name it by today's name, no query more.
+    for tasker in (Tasker.objects.filter(which).select_related("organization")
+                   .annotate(organization_formerly=predecessors_joined("organization_id")).order_by("pk")):
         taskers[(tasker.content_type_id, tasker.object_id)].append(tasker)
     comments: dict[tuple[int, int], list] = defaultdict(list)
     for comment in (Comment.objects.filter(which).select_related("organization", "author", "adjudicated_by",
                                                                  "commenter_agreed_by", "tasker")
+                    .annotate(organization_formerly=predecessors_joined("organization_id"))
                     .order_by("created_at", "pk")):
         comments[(comment.content_type_id, comment.object_id)].append(comment)
     return taskers, comments

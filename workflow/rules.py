@@ -22,7 +22,14 @@ from django.db.models import Exists, OuterRef, Q
 from django_fsm import transition as fsm_transition
 
 from organizations.models import Role, with_article
-from organizations.selectors import Capacity, acting_capacity_among, organization_ids_acting_for
+from organizations.selectors import (
+    Capacity,
+    acting_capacity_among,
+    labels_in_words,
+    organization_ids_acting_for,
+    organizations_in_words,
+    with_organization_labels,
+)
 
 from .selectors import route_participant_ids, route_participants
 
@@ -69,8 +76,13 @@ class ActorRule:
         roles = " or ".join(Role(r).label.lower() for r in self.roles)
         if not organizations:
             return None, f"Only {self.description} may do this: {with_article(roles)} of {self.nobody_words()}."
-        names = ", ".join(str(o) for o in organizations)
+        names = self.named(document, organizations)
         return None, f"Only {self.description} may do this: {with_article(roles)} of {names}."
+
+    def named(self, document, organizations: list) -> str:
+        """``organizations`` (the rule's on ``document``) in a refusal, by today's names with the
+        directive's beside them ("USD(A&S), formerly USD(AT&L)")."""
+        return organizations_in_words(organizations)
 
     def nobody_words(self) -> str:
         """What a refusal says when the rule names no organization on the document now."""
@@ -121,6 +133,13 @@ class TaskedRole(ActorRule):
         from .selectors import document_taskers
 
         return [t.organization for t in document_taskers(document, step=self.step, open_only=True)]
+
+    def named(self, document, organizations: list) -> str:
+        from .selectors import document_taskers
+
+        taskers = document_taskers(document, step=self.step, open_only=True)
+        labels = with_organization_labels(taskers)  # from the rows when the page read them so
+        return labels_in_words([labels.get(t.organization_id) or str(t.organization) for t in taskers])
 
     def nobody_words(self) -> str:
         from .models import Step

@@ -13,7 +13,10 @@ from organizations.selectors import (
     active_account,
     designation_holder_ids,
     designation_holders,
+    label_of,
     organization_ids_acting_for,
+    predecessors_joined,
+    with_organization_labels,
 )
 from security.access import marking_q
 
@@ -51,7 +54,8 @@ def route_default(kind: str) -> Route | None:
 
 def route_steps_resolved(route: Route) -> list[dict]:
     """The route's steps as a snapshot stores them: a designated office resolved to the
-    organization holding it today (one memoized query)."""
+    organization holding it today (one memoized query); each office with its ``label`` of the
+    day (``organizations.selectors.label_of``: a rename by ``current_acronym``)."""
     holders = designation_holders() if any(s.designation for s in route.steps.all()) else {}
     resolved = {pk: None for ids in holders.values() for pk in ids}
     resolved.update(Organization.objects.in_bulk(list(resolved)) if resolved else {})
@@ -63,6 +67,8 @@ def route_steps_resolved(route: Route) -> list[dict]:
             organization = resolved.get(ids[0]) if ids else None
         steps.append({"step": s.step, "organization_id": organization.pk if organization else None,
                       "organization": organization.acronym if organization else "",
+                      # today's name where it changed ("USD(I&S), formerly USD(I)"), for the diagram
+                      "label": label_of(organization) if organization else "",
                       "designation": s.designation, "relation": s.relation,
                       "suspense_working_days": s.suspense_working_days, "authority": s.authority})
     return steps
@@ -84,8 +90,8 @@ def route_steps_successors(steps: list[dict], *, on=None) -> list[dict]:
         if not later:
             resolved.append(s)
             continue
-        resolved.extend({**s, "organization_id": o.pk, "organization": o.acronym, "formerly": s["organization"]}
-                        for o in later)
+        resolved.extend({**s, "organization_id": o.pk, "organization": o.acronym, "formerly": s["organization"],
+                         "label": label_of(o, s["organization"])} for o in later)
     return resolved
 
 
@@ -103,7 +109,8 @@ def route_participants(document, step: str) -> list[tuple[Organization, str]]:
     """The organizations the document's route (its snapshot once started) names for ``step``,
     each with why it takes part; duplicates removed, order kept."""
     fixed_ids = [s["organization_id"] for s in _snapshot_steps(document) if s["step"] == step and s["organization_id"]]
-    fixed = Organization.objects.in_bulk(fixed_ids)
+    # Read with their predecessors: a refusal names them by today's name at no further query.
+    fixed = Organization.objects.annotate(formerly=predecessors_joined()).in_bulk(fixed_ids) if fixed_ids else {}
     result: list[tuple[Organization, str]] = []
     seen: set[int] = set()
     for s in _snapshot_steps(document):
@@ -228,11 +235,14 @@ def _count(n: int, words: str) -> str:
 def critical_comment_reasons(document) -> list[str]:
     """Why the comments keep the step from ending, one sentence per organization and cause:
     critical comments not adjudicated, and each non-concurrence that stands and why ("DON's
-    non-concurrence stands: 1 critical comment partially accepted, DON has not agreed.")."""
+    non-concurrence stands: 1 critical comment partially accepted, DON has not agreed."); each
+    office by today's name, the directive's beside it (``with_organization_labels``)."""
     pending: dict[str, int] = {}
     standing: dict[str, dict[str, int]] = {}
-    for comment in document_unresolved_critical_comments(document):
-        organization = str(comment.organization)
+    unresolved = document_unresolved_critical_comments(document)
+    labels = with_organization_labels(unresolved) if unresolved else {}
+    for comment in unresolved:
+        organization = labels.get(comment.organization_id, str(comment.organization))
         if comment.decision == "":
             pending[organization] = pending.get(organization, 0) + 1
         else:
@@ -249,16 +259,18 @@ def critical_comment_reasons(document) -> list[str]:
 
 
 def comment_resolution(comment: Comment) -> str:
-    """Where a row of the comment resolution matrix stands, in the users' words."""
-    organization = comment.organization
+    """Where a row of the comment resolution matrix stands, in the users' words; the commenting
+    office by today's name (the row's ``organization_label`` when the page has given it one)."""
     if comment.decision == "":
         return ("Not adjudicated: coordination cannot end until it is." if comment.category == CommentCategory.CRITICAL
                 else "Not adjudicated.")
     decision = Decision(comment.decision).label
+    if comment.commenter_agreed_at is None and (
+            comment.category != CommentCategory.CRITICAL or comment.decision == Decision.ACCEPTED):
+        return f"{decision}."
+    organization = with_organization_labels([comment]).get(comment.organization_id, str(comment.organization))
     if comment.commenter_agreed_at is not None:
         return f"{decision}; {organization} agreed on {comment.commenter_agreed_at:%d %b %Y}."
-    if comment.category != CommentCategory.CRITICAL or comment.decision == Decision.ACCEPTED:
-        return f"{decision}."
     if comment_blocks(comment):
         return (f"{decision}, {organization} has not agreed: {organization}'s non-concurrence stands until it "
                 "agrees or answers again, or the owner elevates.")

@@ -28,7 +28,14 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from organizations.models import Organization, Role, with_article
-from organizations.selectors import Capacity, acting_capacity, designation_holders, designation_name
+from organizations.selectors import (
+    Capacity,
+    acting_capacity,
+    designation_holders,
+    designation_name,
+    organization_label,
+    with_organization_labels,
+)
 
 from .calendar import add_working_days, working_day_on_or_after
 from .exceptions import (
@@ -216,7 +223,7 @@ def route_snapshot_take(*, document) -> None:
     owner_id = getattr(document, "owner_id", None)
     if owner_id and not owner_approves(document.workflow_kind) and any(
             s["step"] == Step.APPROVAL and s["organization_id"] == owner_id for s in steps):
-        reasons.append(f"The route makes {document.owner} the approver of its own {kind_label(document)}; "
+        reasons.append(f"The route makes {organization_label(document.owner)} the approver of its own {kind_label(document)}; "
                        "an administrator must correct the route.")
     if reasons:
         raise TransitionRefused(reasons)
@@ -759,7 +766,8 @@ def _require_member(tasker: Tasker, by, roles, *, coordinator: bool = False) -> 
     if capacity is None:
         role_words = " or ".join(Role(r).label.lower() for r in roles)
         extra = " designated as a coordinator" if coordinator else ""
-        raise NotPermitted(f"Only {with_article(role_words)}{extra} of {tasker.organization} may do this.")
+        office = with_organization_labels([tasker]).get(tasker.organization_id)  # today's name, the directive's beside it
+        raise NotPermitted(f"Only {with_article(role_words)}{extra} of {office} may do this.")
     return capacity
 
 
@@ -939,7 +947,8 @@ def tasker_manager(action: str, *, tasker: Tasker, document, by) -> Capacity:
     elif action in _OWNER_MANAGES:
         capacity = acting_capacity(user=by, organization=document.owner_id, roles=[Role.ACTION_OFFICER, Role.APPROVER])
         if capacity is None:
-            raise NotPermitted(f"Only an action officer or approver of {document.owner} may {_OWNER_MANAGES[action]}.")
+            raise NotPermitted(f"Only an action officer or approver of {organization_label(document.owner)} may "
+                               f"{_OWNER_MANAGES[action]}.")
     else:
         raise ValueError(f"Unknown tasker action {action!r}")
     if not tasker.is_open:
@@ -983,14 +992,16 @@ def tasker_reassign(*, tasker: Tasker, by, assignee) -> Tasker:
         document, tasker = _lock_tasker(tasker)
         capacity = tasker_manager("reassign", tasker=tasker, document=document, by=by)
         if not memberships_active().filter(user=assignee, organization=tasker.organization).exists():
-            raise InvalidInput(f"{assignee} is not a member of {tasker.organization}.",
-                               {"assignee": [f"Choose a member of {tasker.organization}."]})
+            office = organization_label(tasker.organization)
+            raise InvalidInput(f"{assignee} is not a member of {office}.",
+                               {"assignee": [f"Choose a member of {office}."]})
         if not tasker_assignees(organization_ids=[tasker.organization_id], step=tasker.step).filter(
                 user=assignee).exists():
             who = "reviewer or approver designated as a coordinator" if tasker.step == Step.COORDINATION \
                 else "reviewer or approver"
-            raise InvalidInput(f"{assignee} may not answer this tasker for {tasker.organization}.",
-                               {"assignee": [f"Choose a {who} of {tasker.organization}."]})
+            office = organization_label(tasker.organization)
+            raise InvalidInput(f"{assignee} may not answer this tasker for {office}.",
+                               {"assignee": [f"Choose a {who} of {office}."]})
         tasker.assignee = assignee
         tasker.save(update_fields=["assignee"])
         history_record(document=document, action="tasker_reassigned",
@@ -1093,7 +1104,8 @@ def comment_adjudicate(*, comment: Comment, by, decision: str, rationale: str) -
         document, comment = _lock_comment(comment)
         capacity = comment_adjudicator(document=document, by=by)
         if capacity is None:
-            raise NotPermitted(f"Only an action officer or approver of {document.owner} adjudicates comments.")
+            raise NotPermitted(f"Only an action officer or approver of {organization_label(document.owner)} "
+                               "adjudicates comments.")
         _require_step_in_progress(comment.tasker, document)
         if (comment.decision, comment.decision_rationale) != (decision, rationale.strip()):
             comment.commenter_agreed_at = comment.commenter_agreed_by = None
@@ -1118,7 +1130,8 @@ def comment_agree_refusal(*, comment: Comment, document, by) -> str | None:
     ``comment``; None when they may. The one rule ``comment_agree`` enforces and the pages ask
     before they offer the button."""
     if _agreeing_capacity(comment, by) is None:
-        return (f"Only a reviewer or approver designated as a coordinator of {comment.organization} "
+        office = with_organization_labels([comment]).get(comment.organization_id)  # as the page names it
+        return (f"Only a reviewer or approver designated as a coordinator of {office} "
                 "may agree with the adjudication of its comment.")
     if document.current_step() != comment.tasker.step:
         return (f"The {kind_label(document)} is {state_label(document)}; "

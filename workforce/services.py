@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from manpower.models import GRADES, ManningAuthorization, SecurityCooperationOrganization, Service
 from organizations.models import Designation, Organization, Role
-from organizations.selectors import acting_capacity_among, memberships_active
+from organizations.selectors import acting_capacity_among, memberships_active, organization_label
 from reminders.models import NoticeKind
 from reminders.notices import Tell, notices_tell
 from runtime.dates import date_words
@@ -145,7 +145,7 @@ def requirement_set(*, by, authorization: ManningAuthorization, certification_le
 def _writer_capacity(*, owner: Organization, by):
     capacity = acting_capacity_among(user=by, organizations=[owner.pk], roles=WRITER_ROLES)
     if capacity is None:
-        raise NotPermitted(f"Only an action officer or approver of {owner} may write the personnel records it keeps.")
+        raise NotPermitted(f"Only an action officer or approver of {organization_label(owner)} may write the personnel records it keeps.")
     return capacity
 
 
@@ -355,7 +355,7 @@ def expiry_reminders_send(*, on: datetime.date | None = None) -> int:
 def _report_capacity(*, owner: Organization, by):
     capacity = acting_capacity_among(user=by, organizations=[owner.pk], roles=WRITER_ROLES)
     if capacity is None:
-        raise NotPermitted(f"Only an action officer or approver of {owner} may write its readiness report.")
+        raise NotPermitted(f"Only an action officer or approver of {organization_label(owner)} may write its readiness report.")
     return capacity
 
 

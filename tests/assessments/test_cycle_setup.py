@@ -112,7 +112,7 @@ def test_the_checklist_shows_each_condition_of_the_launch_and_who_holds_it_up(wo
     assert lines[:4] == [
         "Done: The Joint Staff office holds the designation of the Joint Staff office (J5). J5 holds it.",
         "Done: The policy office holds the designation of the policy office (USD(P)). USD(P) holds it.",
-        "Done: The program coordinator holds the designation of the program analysis office (PA&E). PA&E holds it.",
+        "Done: The program coordinator holds the designation of the program analysis office (CAPE, formerly PA&E). PA&E holds it.",
         "Done: Phase suspenses set, in order, from today on. Template 01 Dec 2026, collection 15 Mar 2027, joint "
         "review 03 May 2027, evaluation 30 Jun 2027.",
     ]

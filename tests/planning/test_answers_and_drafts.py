@@ -279,7 +279,7 @@ def test_a_comment_matrix_with_bad_rows_names_each_row_and_gives_nothing(world):
         "Nothing was imported: the comment matrix has rows to correct.",
         "Row 7: the category “Urgent” is not critical, substantive or administrative (or C, S, A).",
         "Row 8: the comment is empty.",
-        "Row 9: the comment is from DA; this answer is DON's.",
+        "Row 9: the comment is from DA; this answer is for DON.",
     ]
 
 
