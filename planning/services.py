@@ -688,12 +688,28 @@ THEATER_PERIOD_LOCK = 513203
 
 
 def _one_theater_plan_held(plan: PlanDocument) -> None:
-    """Encl. 2, 10.a under concurrency: the condition ``one_theater_plan_per_command_and_period``
-    was met when read, but two plans of one command submitted at the same moment each lock only
-    their own row. The command's theater plans are submitted one at a time here, and the
-    condition is read again once the other's transaction has ended (it sees what that one
-    committed): the second is refused with the same sentence. Submission alone needs it: two
-    plans of a command for one period are never both routed, so their approvals cannot race."""
+    """Encl. 2, 10.a under concurrency: one theater campaign plan in force per command and period.
+    The condition ``one_theater_plan_per_command_and_period`` was met when read, but two plans of
+    one command moved at the same moment each lock only their own row and read the other as it was
+    before. Called first in the submission's and the approval's effects: the command's theater
+    plans are then moved one at a time (PostgreSQL advisory lock on the command, until the
+    transaction ends) and the condition is read again once the other's transaction has ended (a
+    new statement under READ COMMITTED sees what that one committed): the second is refused with
+    the condition's sentence, and its transaction writes nothing.
+
+    A submission always takes the lock: two drafts read the same "no rival" and must not both go.
+    An approval takes it only when the plan's lock read (``planning.workflows.plan_lock_reads``,
+    one statement with the row lock) named another theater plan of the command for an overlapping
+    period routed or in force; otherwise it asks nothing more. Why that is enough: let plans A and
+    B overlap and both be approved, by T_A and T_B. Say T_A's lock read saw no such rival. B was
+    in review when T_B locked it, so either B was already routed when T_A read (a contradiction:
+    routed is what the read looks for; states only move forward, draft → coordination → review →
+    approved) or B was submitted after that read, by a submission holding the lock, whose re-read
+    saw A routed (A was submitted before the rule held, or by a submission that held the lock
+    before B's; had A's come after, A's would have been refused) and refused B: a contradiction.
+    So both approvals took the lock; the later one re-read after the earlier committed, found it
+    approved and was refused. Waiting for the lock ends in the lock, a refusal or, if the database
+    cuts the wait (lock timeout, deadlock), the engine's ``Conflict``: never a server error."""
     from django.db import connection
 
     from workflow.exceptions import TransitionRefused
@@ -702,6 +718,8 @@ def _one_theater_plan_held(plan: PlanDocument) -> None:
 
     if not plan.one_per_period:
         return
+    if plan.state != PlanState.DRAFT and plan.__dict__.get("theater_plan_rival_id") == 0:
+        return  # an approval whose lock read found no rival: nothing can race it (above)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [THEATER_PERIOD_LOCK, plan.owner_id])
@@ -755,7 +773,9 @@ def plan_return(plan: PlanDocument, context: TransitionContext) -> None:
 
 
 def plan_approve(plan: PlanDocument, context: TransitionContext) -> None:
-    """Close the approval tasker and supersede the version approved before this one."""
+    """Hold the command's one theater campaign plan in force (``_one_theater_plan_held``, Encl. 2,
+    10.a), close the approval tasker and supersede the version approved before this one."""
+    _one_theater_plan_held(plan)
     taskers_close_answered(document=plan, step=Step.APPROVAL, by=context.by, response=Response.APPROVED,
                            capacity=context.capacity)
     taskers_cancel_open(document=plan, reason="Plan approved")

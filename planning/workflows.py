@@ -52,7 +52,8 @@ def plan_lock_reads(model) -> dict:
     """Read with a campaign plan (its lock, "My work"): the id of another theater campaign plan of
     the command for an overlapping period, routed or in force (0: none), so that
     ``conditions.one_theater_plan_per_command_and_period`` reads that plan only when there is one:
-    an approval costs no statement more for it."""
+    an approval costs no statement more for it, and takes the command's lock only then
+    (``services._one_theater_plan_held``)."""
     if not issubclass(model, CampaignPlan):
         return {}
     rival = model.objects.filter(owner=OuterRef("owner"), kind=CampaignPlanKind.THEATER,

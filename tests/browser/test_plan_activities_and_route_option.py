@@ -2,10 +2,11 @@
 checking what is on the screen:
 
 1. Activities under the objectives (DoDD 5132.03 Encl. 2, 10.b): the owning command's action
-   officer adds an activity in the "activities" inline, sees it saved, and is refused (by row) an
+   officer adds an activity in the "activities" inline, sees it saved, is refused (by row) an
    activity outside the plan's period, then one marked beyond their clearance, without losing what
-   was typed. (Coordination by the
-   activity's function is tested without a browser: tests/planning/test_plan_activities.py.)
+   was typed or what was stored, submits, and the functional command the activity's function brings
+   in is on the taskers with the reason naming the activity (and finds the tasker on its own start
+   page).
 2. The higher-approval route option (Encl. 2, 10.a names no approver above the commander): the
    policy office chooses it in the Route panel's form, sees it with its citation and in the
    history; the plan's own action officer sees the option, never the form.
@@ -18,10 +19,10 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from organizations.models import Role
-from planning.models import CampaignPlan, PlanState
+from planning.models import CampaignPlan, PlanActivity, PlanState
 from workflow.models import HistoryEntry
 
-from .test_campaign_plan_route import choose_country, state_of
+from .test_campaign_plan_route import choose_country, open_from_start_page, state_of, transition_button
 
 AO, REV = Role.ACTION_OFFICER, Role.REVIEWER
 SECRETARY = "Campaign plan approved by the Secretary of Defense (practice)"
@@ -35,7 +36,7 @@ def open_plan(page, plan):
     expect(page.locator("#workflow-state")).to_be_visible()
 
 
-def test_encl2_10b_the_action_officer_adds_an_activity_under_an_objective_and_a_refused_save_keeps_the_typing(
+def test_encl2_10b_the_action_officer_adds_an_activity_under_an_objective_and_its_function_coordinates(
         browser, world, person):
     plan = world.ready_plan()  # OBJ-1, Poland as partner, 2027-01-01 to 2032-01-01
     owner = person(world.user("EUCOM", AO))
@@ -96,6 +97,31 @@ def test_encl2_10b_the_action_officer_adds_an_activity_under_an_objective_and_a_
     expect(page.locator("#id_activities-0-title")).to_have_value(TITLE + " (extended)")
     browser.step("activity-mark-refused")
     assert CampaignPlan.objects.get(pk=plan.pk).classification == "U"
+
+    # 4. Nothing of the refused saves was stored (the activity is the plan's by its ``Plan`` key,
+    # ``plan_ptr_id``, which differs from ``plan.pk`` once other plans were made). Back on the plan
+    # as saved, the action officer submits it: Special Operations Command is tasked for the
+    # activity's function, with the reason naming the activity and its objective.
+    saved = PlanActivity.objects.get(plan=plan.plan_ptr_id)
+    assert (saved.title, str(saved.end_date)) == (TITLE, "2027-04-30")
+    open_plan(page, plan)
+    expect(page.locator("#id_activities-0-end_date")).to_have_value("2027-04-30")
+    transition_button(page, "Submit for coordination").click()
+    expect(page.locator("ul.messagelist")).to_contain_text("The campaign plan is now in coordination.")
+    expect(state_of(page)).to_have_text("In coordination")
+    socom = page.locator("#workflow-taskers tr", has_text="SOCOM")
+    expect(socom).to_have_count(1)
+    expect(socom).to_contain_text(
+        f"function: special operations (activity \u201c{TITLE}\u201d of objective OBJ-1) "
+        "(DoDD 5132.03 Encl. 2, 10.b)")
+    browser.step("submitted-socom-tasked")
+
+    # 5. SOCOM's reviewer finds the tasker on the start page and opens the plan.
+    page = browser.sign_in(person(world.user("SOCOM", REV)))
+    open_from_start_page(page, plan)
+    expect(page.locator("#workflow-state")).to_contain_text("Answer for SOCOM (coordination)")
+    expect(page.locator("#activities-group")).to_contain_text(TITLE)
+    browser.step("socom-opens-plan")
 
 
 def test_encl2_10a_the_policy_office_sets_the_higher_approval_route_option_on_the_route_panel(

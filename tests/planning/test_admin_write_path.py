@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from organizations.models import Country, Role
-from planning.models import CampaignPlan, CampaignSupportPlan, Objective, PlanSection
+from planning.models import CampaignPlan, CampaignSupportPlan, Objective, PlanActivity, PlanSection
 from planning.services import support_plan_create
 from tests.security.test_need_to_know_admin_paths import add_inline_row, change_form_as_shown
 from workflow.selectors import history_of
@@ -211,6 +211,41 @@ def test_rows_are_added_and_changed_in_the_admin_when_a_kinds_id_is_not_its_plan
         (objective.pk, "Objective retitled in the admin")]
     assert not PlanSection.objects.filter(plan_id=campaign.pk).exclude(plan_id=campaign.plan_ptr_id).exists()
     assert type(PlanSection.objects.get(plan_id=support.plan_ptr_id).plan.document) is CampaignSupportPlan
+
+
+def test_encl2_10b_a_refused_edit_of_a_saved_activity_keeps_it_when_the_plans_id_is_not_its_plan_key(world):
+    """Encl. 2, 10.b, and nothing lost on bad input: the browser walk's steps without a browser
+    (tests/browser/test_plan_activities_and_route_option.py). An activity saved through the change
+    form, then edited to end after the plan's period: the save is refused beside the row and the
+    stored activity is as it was. The plan's ``id`` is not its ``Plan`` key here (a support plan
+    took a key first, as in a database that has seen other plans): the activity is the plan's
+    (``plan.activities``, ``plan_ptr_id``), while a read by ``plan__pk=plan.pk`` looks at another
+    key and finds nothing. That read, the browser walk's own, is what failed in a full run."""
+    support_plan_create(by=world.user("DA", AO), owner=world.orgs["DA"], title="DA campaign support plan")
+    plan = world.ready_plan()
+    assert plan.pk != plan.plan_ptr_id
+    client = signed_in(world.user("EUCOM", AO))
+    data = change_form_as_shown(client.get(change_url(plan)))
+    add_inline_row(data, "activities", {
+        "objective": str(plan.objectives.get().pk), "order": "0", "title": "Baltic air defense staff exercise",
+        "partner": str(Country.objects.get(code="PL").pk), "start_date": "2027-03-01", "end_date": "2027-04-30",
+        "functions": ["special_operations"]})
+    saved = client.post(change_url(plan), data)
+    assert saved.status_code == 302, saved.context and saved.context["errors"]
+
+    data = change_form_as_shown(client.get(change_url(plan)))
+    assert data["activities-INITIAL_FORMS"] == "1" and data["activities-0-id"]
+    data |= {"activities-0-title": "Baltic air defense staff exercise (extended)", "activities-0-end_date": "2032-06-30"}
+    refused = client.post(change_url(plan), data)
+
+    assert refused.status_code == 200
+    assert ("Activity 1 (\u201cBaltic air defense staff exercise (extended)\u201d) ends 2032-06-30, outside the "
+            "plan&#x27;s period (2027-01-01 to 2032-01-01).") in refused.content.decode()
+    kept = PlanActivity.objects.get(plan=plan.plan_ptr_id)
+    assert (kept.pk, kept.title, str(kept.end_date)) == (int(data["activities-0-id"]),
+                                                         "Baltic air defense staff exercise", "2027-04-30")
+    assert list(CampaignPlan.objects.get(pk=plan.pk).activities.values_list("pk", flat=True)) == [kept.pk]
+    assert not PlanActivity.objects.filter(plan__pk=plan.pk).exists()  # the read that looked at another key
 
 
 def test_a_refused_admin_save_writes_none_of_the_plan_its_rows_or_its_links(world):

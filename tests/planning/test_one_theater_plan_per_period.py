@@ -18,6 +18,7 @@ from planning.models import CampaignPlan, CampaignPlanKind, PlanState
 from planning.services import plan_new_version
 from workflow.exceptions import TransitionRefused
 from workflow.models import HistoryEntry, Response, Step, Tasker
+from workflow.selectors import open_taskers
 from workflow.services import transitions_available
 
 from .test_plan_workflow import act, answer, to_review
@@ -36,6 +37,19 @@ def _approved(world, plan):
 def _titled(plan, title):
     CampaignPlan.objects.filter(pk=plan.pk).update(title=title)
     return CampaignPlan.objects.get(pk=plan.pk)
+
+
+def _side_by_side_in_review(world):
+    """Two theater plans of EUCOM in review side by side, as plans routed before Encl. 2, 10.a was
+    checked are (the second's period moved into the first's afterwards), every review answered."""
+    first = to_review(world, _titled(world.ready_plan(start=START), "EUCOM TCP 2027"))
+    second = to_review(world, _titled(world.ready_plan(start=datetime.date(2040, 1, 1)), "EUCOM TCP 2030"))
+    CampaignPlan.objects.filter(pk=second.pk).update(period_start=datetime.date(2030, 1, 1),
+                                                     period_end=datetime.date(2035, 1, 1))
+    for plan in (first, second):
+        for acronym in ("J5", "USD(P)"):
+            answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
+    return first, second
 
 
 def test_encl2_10a_a_second_theater_plan_for_an_overlapping_period_is_not_submitted_while_one_is_routed(world):
@@ -71,13 +85,7 @@ def test_encl2_10a_approval_is_refused_while_another_theater_plan_of_the_command
     """Encl. 2, 10.a: two plans routed side by side before the rule held (the second's period
     moved into the first's afterwards) cannot both be approved: the second is refused, naming the
     plan in force, and stays in review."""
-    first = to_review(world, _titled(world.ready_plan(start=START), "EUCOM TCP 2027"))
-    second = to_review(world, world.ready_plan(start=datetime.date(2040, 1, 1)))
-    CampaignPlan.objects.filter(pk=second.pk).update(period_start=datetime.date(2030, 1, 1),
-                                                     period_end=datetime.date(2035, 1, 1))
-    for plan in (first, second):
-        for acronym in ("J5", "USD(P)"):
-            answer(world, plan, acronym, Response.CONCUR, step=Step.REVIEW)
+    first, second = _side_by_side_in_review(world)
     first = act(CampaignPlan.objects.get(pk=first.pk), "approve", world.user("EUCOM", APP))  # neither is in force yet
     assert first.state == PlanState.APPROVED
     second = CampaignPlan.objects.get(pk=second.pk)
@@ -138,3 +146,36 @@ def test_encl2_10a_two_overlapping_theater_plans_submitted_at_the_same_moment_on
     assert "already has a theater campaign plan for an overlapping period" in " ".join(refused[0].reasons)
     states = sorted(CampaignPlan.objects.filter(owner=world.orgs["EUCOM"]).values_list("state", flat=True))
     assert states == [PlanState.COORDINATION, PlanState.DRAFT]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_encl2_10a_two_overlapping_theater_plans_approved_at_the_same_moment_one_comes_into_force(world):
+    """Encl. 2, 10.a under concurrency: one theater campaign plan in force per command and period.
+    Two plans of one command routed side by side before the rule held are approved at the same
+    moment, each by its own connection: exactly one is approved, the other is refused with the
+    rule's sentence naming the plan now in force, stays in review and keeps its approval tasker."""
+    from tests.concurrency import at_once
+
+    plans = iter(_side_by_side_in_review(world))
+    lock = threading.Lock()
+    approver = world.user("EUCOM", APP)
+
+    def approve():
+        with lock:
+            plan = next(plans)
+        return act(CampaignPlan.objects.get(pk=plan.pk), "approve", approver)
+
+    outcomes = at_once(2, approve)
+    refused = [o for o in outcomes if isinstance(o, TransitionRefused)]
+    approved = [o for o in outcomes if isinstance(o, CampaignPlan)]
+    assert len(refused) == 1 and len(approved) == 1, outcomes
+    reason = " ".join(refused[0].reasons)
+    assert f"already has a theater campaign plan for an overlapping period: “{approved[0].title}”" in reason
+    assert "approved" in reason and "Encl. 2, 10.a" in reason
+    states = dict(CampaignPlan.objects.filter(owner=world.orgs["EUCOM"]).values_list("title", "state"))
+    assert sorted(states.values()) == [PlanState.APPROVED, PlanState.REVIEW]
+    assert states[approved[0].title] == PlanState.APPROVED
+    waiting = CampaignPlan.objects.get(state=PlanState.REVIEW, owner=world.orgs["EUCOM"])
+    assert open_taskers(waiting, step=Step.APPROVAL).count() == 1
+    assert not HistoryEntry.objects.filter(object_id=waiting.pk, action="approve").exists()
