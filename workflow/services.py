@@ -24,11 +24,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, transaction
 from django.db.models import JSONField, QuerySet
+from django.db.models.query import MAX_GET_RESULTS
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from organizations.models import Organization, Role, with_article
 from organizations.selectors import Capacity, acting_capacity, designation_holders, designation_name
+from runtime.compiled import Statement
 
 from .calendar import add_working_days, working_day_on_or_after
 from .exceptions import (
@@ -136,11 +138,7 @@ def document_lock(*, model, pk: int, tasker_ids=(), comment_ids=()) -> Locked:
     organization or content type read alongside, which every other document's writes
     reference; and rows pointing at them (history, comments) can still be added. Inside a
     transaction only (the caller's ``transaction.atomic``)."""
-    rows = model.objects.select_for_update(of=("self",), no_key=True)
-    workflow = getattr(model, "workflow", None)
-    if workflow is not None and workflow.lock_reads is not None:
-        rows = rows.annotate(**workflow.lock_reads(model))
-    document = rows.get(pk=pk)
+    document = _DOCUMENT_LOCK.get(model, pk)
 
     def rows_of_document(row_model, ids, related):
         # The document's own rows only (an id of another document's row locks nothing), by id.
@@ -154,6 +152,19 @@ def document_lock(*, model, pk: int, tasker_ids=(), comment_ids=()) -> Locked:
     return Locked(document=document,
                   taskers=rows_of_document(Tasker, tasker_ids, ("organization", "content_type")),
                   comments=rows_of_document(Comment, comment_ids, ("tasker", "organization")))
+
+
+def _document_locked(model, pk):
+    """The statement of ``document_lock``'s first lock, as ``QuerySet.get`` sends it."""
+    rows = model.objects.select_for_update(of=("self",), no_key=True)
+    workflow = getattr(model, "workflow", None)
+    if workflow is not None and workflow.lock_reads is not None:
+        rows = rows.annotate(**workflow.lock_reads(model))
+    return rows.filter(pk=pk).order_by()[:MAX_GET_RESULTS]
+
+
+# Compiled once per kind (runtime.compiled): every transition sends it.
+_DOCUMENT_LOCK = Statement(_document_locked, name="document_lock")
 
 
 def _document_model(ref):
@@ -647,6 +658,13 @@ def _with_note(reason: str, note: str) -> str:
     return "; ".join(part for part in (reason.strip(), note) if part)[:300]
 
 
+@functools.cache
+def _taskers_update(columns: tuple[str, ...]) -> Statement:
+    """``UPDATE`` of ``columns`` of the taskers whose ids are given, compiled once per shape."""
+    return Statement(lambda ids, values: (Tasker.objects.filter(pk__in=ids), dict(zip(columns, values, strict=True))),
+                     name=f"taskers_close({', '.join(columns)})")
+
+
 def _taskers_close(taskers: list[Tasker], *, close, fields: Sequence[str]) -> list[Tasker]:
     """Move ``taskers`` through their state machine (``close(tasker)`` makes the transition and
     sets the other ``fields``), write them in one UPDATE, and tell what depends on them
@@ -656,12 +674,12 @@ def _taskers_close(taskers: list[Tasker], *, close, fields: Sequence[str]) -> li
         return []
     for tasker in taskers:
         close(tasker)
-    columns = [Tasker._meta.get_field(name).attname for name in ("state", *fields)]
-    values = [{column: getattr(tasker, column) for column in columns} for tasker in taskers]
+    columns = tuple(Tasker._meta.get_field(name).attname for name in ("state", *fields))
+    values = [tuple(getattr(tasker, column) for column in columns) for tasker in taskers]
     if all(value == values[0] for value in values):
         # The usual case (one approval tasker, or every tasker closed alike): one plain UPDATE,
-        # without the per-row CASE that bulk_update builds.
-        Tasker.objects.filter(pk__in=[tasker.pk for tasker in taskers]).update(**values[0])
+        # without the per-row CASE that bulk_update builds (compiled once per shape).
+        _taskers_update(columns).update(tuple(tasker.pk for tasker in taskers), values[0])
     else:
         Tasker.objects.bulk_update(taskers, ["state", *fields])
     taskers_closed.send(sender=Tasker, taskers=taskers)
