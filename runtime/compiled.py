@@ -16,7 +16,9 @@ depend on: how many values a sequence holds, each value's type, which arguments 
 booleans, and any class (a model) passed. The first compilation of a shape is checked against
 the ORM's compilation with the real values; a shape that differs is never cached (the ORM runs
 it, every time) and a warning says so. Only what ``build`` receives as arguments may vary:
-a builder reads nothing else that changes (not today's date: pass it).
+a builder reads nothing else that changes (not today's date: pass it). One difference: a
+value given twice in a sequence is sent twice (the ORM drops the repeat from an ``IN`` list),
+which selects the same rows.
 """
 
 from __future__ import annotations
