@@ -61,17 +61,24 @@ def _static(value) -> bool:
     return value is None or isinstance(value, bool | type)
 
 
-def _shape(args: tuple) -> tuple:
+_PARAMETER_TYPES = (int, str, datetime.date)  # datetime.datetime is a date
+
+
+def _shape(args: tuple) -> tuple | None:
+    """What the SQL may depend on; None when a value is of a type no stand-in replaces (a JSON
+    value...): the ORM runs such a call."""
     shape = []
     for arg in args:
         if _static(arg):
             shape.append(("=", arg))
         elif isinstance(arg, tuple | list):
+            if not all(_static(a) or isinstance(a, _PARAMETER_TYPES) for a in arg):
+                return None
             shape.append(("*", tuple(("=", a) if _static(a) else type(a) for a in arg)))
-        elif isinstance(arg, set | frozenset | dict):
-            raise TypeError("pass a sequence in a fixed order (a tuple), not a set or a mapping")
-        else:
+        elif isinstance(arg, _PARAMETER_TYPES):
             shape.append(type(arg))
+        else:
+            return None
     return tuple(shape)
 
 
@@ -155,7 +162,10 @@ class Statement:
     # --- compiling -----------------------------------------------------------------------
 
     def _compiled(self, args: tuple, kind: str, using: str | None):
-        key = (self, kind, _shape(args))
+        shape = _shape(args)
+        if shape is None:
+            return _UNCACHED
+        key = (self, kind, shape)
         cache = _cache(using)
         entry = cache.get(key)
         if entry is None:
@@ -296,11 +306,13 @@ _models: dict = {}
 
 def _model_of(statement: Statement, args: tuple):
     """The model a statement reads or writes (for the database router), per shape."""
-    key = (statement, _shape(args))
-    model = _models.get(key)
+    shape = _shape(args)
+    model = _models.get((statement, shape)) if shape is not None else None
     if model is None:
         built = statement.build(*args)
-        model = _models[key] = (built[0] if isinstance(built, tuple) else built).model
+        model = (built[0] if isinstance(built, tuple) else built).model
+        if shape is not None:
+            _models[(statement, shape)] = model
     return model
 
 

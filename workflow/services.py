@@ -22,11 +22,12 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, transaction
+from django.db import OperationalError, router, transaction
 from django.db.models import JSONField, QuerySet
 from django.db.models.query import MAX_GET_RESULTS
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
-from django_fsm import ConcurrentTransition
+from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMFieldMixin
 
 from organizations.models import Organization, Role, with_article
 from organizations.selectors import Capacity, acting_capacity, designation_holders, designation_name
@@ -544,10 +545,47 @@ def _perform_locked(locked, document, rules: TransitionRules, *, name: str, by, 
         getattr(locked, name)(by=by, context=context)
     finally:
         locked._workflow_conditions_checked = None
-    locked.save(update_fields=_changed_fields(locked, before))
+    _document_save(locked, _changed_fields(locked, before), before)
     history_record(document=locked, action=name, description=f"{rules.label}", actor=None if system else by,
                    capacity=capacity, from_state=source, to_state=locked.state, comment=comment or "",
                    data={k: str(v) for k, v in (data or {}).items()}, caused_by=by if system else None)
+
+
+def _document_save(document, fields: list[str], before: dict[str, object]) -> None:
+    """``document.save(update_fields=fields)``, its UPDATE compiled once per kind and columns
+    (``runtime.compiled``): the same signals, the same columns stamped (``pre_save``), the same
+    statement, refused as django-fsm refuses it (``ConcurrentTransition``) when the state it
+    was read in is gone. A kind that saves in a way of its own (its own ``save``) or a column of
+    a parent table takes ``save`` itself."""
+    model = type(document)
+    local = {f.attname: f for f in model._meta.local_concrete_fields}
+    if model.save is not ConcurrentTransitionMixin.save or not fields or any(name not in local for name in fields):
+        document.save(update_fields=fields)
+        return
+    using = router.db_for_write(model, instance=document)
+    update_fields = frozenset(fields)
+    document._prepare_related_fields_for_save(operation_name="save")
+    pre_save.send(sender=model, instance=document, raw=False, using=using, update_fields=update_fields)
+    states = tuple(before[f.attname] for f in document.state_fields if f.model is model)
+    values = tuple(local[name].pre_save(document, False) for name in fields)
+    with transaction.mark_for_rollback_on_error(using=using):
+        updated = _document_update(model, tuple(fields)).update(document.pk, states, values, using=using)
+    if not updated:
+        raise ConcurrentTransition("Cannot save object! The state has been changed since fetched from the database!")
+    document._state.db, document._state.adding = using, False
+    document._update_initial_state()
+    post_save.send(sender=model, instance=document, created=False, update_fields=update_fields, raw=False,
+                   using=using)
+
+
+@functools.cache
+def _document_update(model, fields: tuple[str, ...]) -> Statement:
+    """The UPDATE ``Model.save(update_fields=fields)`` sends for a kind under django-fsm's
+    concurrency guard: the columns, where the row is still in the state it was read in."""
+    states = tuple(f.attname for f in model._meta.local_concrete_fields if isinstance(f, FSMFieldMixin))
+    return Statement(lambda pk, state_values, values: (
+        model._base_manager.filter(**dict(zip(states, state_values, strict=True))).filter(pk=pk),
+        dict(zip(fields, values, strict=True))), name=f"{model.__name__} save")
 
 
 def _field_values(document) -> dict[str, object]:
