@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from runtime.compiled import Statement
 from runtime.request_memo import request_memo, request_memo_active, request_memo_get, request_memo_store
 
 from .models import AreaOfResponsibility, Delegation, Membership, Organization, Role
@@ -63,6 +64,18 @@ def acting_capacity(
     return acting_capacity_among(user=user, organizations=[organization], roles=roles, on=on, coordinator=coordinator)
 
 
+def _own_roles(day: datetime.date, user_id: int, org_ids: tuple[int, ...], roles: tuple[str, ...], coordinator: bool):
+    """The user's own memberships on ``day`` in ``roles`` of ``org_ids``: (organization, role)."""
+    own = memberships_active(on=day).filter(user_id=user_id, organization_id__in=org_ids, role__in=roles)
+    if coordinator:
+        own = own.filter(is_coordinator=True)
+    return own.order_by("-role").values_list("organization_id", "role")
+
+
+# Compiled once per shape (runtime.compiled): every transition outside a request asks it.
+_OWN_ROLES = Statement(_own_roles, name="acting_capacity")
+
+
 def acting_capacity_among(
     *, user, organizations: Sequence[Organization | int], roles: Iterable[str] | str,
     on: datetime.date | None = None, coordinator: bool = False,
@@ -78,11 +91,8 @@ def acting_capacity_among(
     if not org_ids:
         return None
     if not request_memo_active():
-        own = memberships_active(on=on).filter(user_id=user.pk, organization_id__in=org_ids, role__in=roles)
-        if coordinator:
-            own = own.filter(is_coordinator=True)
         held = {}
-        for org_id, role in own.order_by("-role").values_list("organization_id", "role"):
+        for org_id, role in _OWN_ROLES.rows(_today(on), user.pk, tuple(org_ids), tuple(sorted(roles)), coordinator):
             held[org_id] = role  # the first role in order wins, as below
         for org_id in org_ids:
             if org_id in held:

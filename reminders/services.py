@@ -32,6 +32,7 @@ from django.db.models import Case, F, Max, Q, Value, When
 from django.utils import timezone
 
 from organizations.selectors import organization_label, organization_labels
+from runtime.compiled import Statement
 from runtime.dates import date_words, datetime_words
 from runtime.task_queue import enqueue_on_commit
 from runtime.time_zone import zone_or_none
@@ -130,13 +131,18 @@ def reminders_plan(*, taskers: Iterable[Tasker]) -> int:
         return _plan(taskers)
 
 
+# Compiled once per number of taskers (runtime.compiled): every transition that closes taskers sends it.
+_SCHEDULED_CANCEL = Statement(lambda tasker_ids: (
+    Reminder.objects.filter(tasker__in=tasker_ids, status=ReminderStatus.SCHEDULED),
+    {"status": ReminderStatus.CANCELLED}), name="reminders_cancel")
+
+
 def _plan(taskers: list[Tasker]) -> int:
     if all(tasker.state not in OPEN_TASKER_STATES for tasker in taskers):
         # Answered, cancelled or misrouted: only what is still scheduled is cancelled. The
         # schedule (the "planned" mark) is left as it is: a closed tasker has nothing to plan, and
         # one the planning pass has not reached yet is marked when it does.
-        return Reminder.objects.filter(tasker__in=taskers, status=ReminderStatus.SCHEDULED).update(
-            status=ReminderStatus.CANCELLED)
+        return _SCHEDULED_CANCEL.update(tuple(tasker.pk for tasker in taskers))
     policies = policies_active()
     if not any(p.is_default for p in policies):
         reminder_policy_default_ensure()

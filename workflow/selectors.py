@@ -18,6 +18,7 @@ from organizations.selectors import (
     predecessors_joined,
     with_organization_labels,
 )
+from runtime.compiled import Statement
 from security.access import marking_q
 
 from .models import (
@@ -185,6 +186,12 @@ def document_taskers_forget(document) -> None:
         read["taskers"] = None
 
 
+# Compiled once (runtime.compiled): every transition reads its document's taskers.
+_DOCUMENT_TASKERS = Statement(
+    lambda content_type_id, object_id: Tasker.objects.filter(content_type_id=content_type_id, object_id=object_id)
+    .select_related("organization").order_by("pk"), name="document_taskers")
+
+
 def document_taskers(document, *, step: str | None = None, open_only: bool = False) -> list[Tasker]:
     """The document's taskers (of one step, open ones only), oldest first; inside
     ``document_read_once`` from the one read of them."""
@@ -195,7 +202,7 @@ def document_taskers(document, *, step: str | None = None, open_only: bool = Fal
             taskers = taskers.filter(state__in=OPEN_TASKER_STATES)
         return list(taskers.order_by("pk"))
     if read["taskers"] is None:
-        read["taskers"] = list(Tasker.objects.filter(**_ref(document)).select_related("organization").order_by("pk"))
+        read["taskers"] = _DOCUMENT_TASKERS.models(ContentType.objects.get_for_model(type(document)).pk, document.pk)
     return [t for t in read["taskers"]
             if (step is None or t.step == step) and (not open_only or t.state in OPEN_TASKER_STATES)]
 

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, transaction
+from django.db import OperationalError, router, transaction
 from django.db.models import JSONField, QuerySet
+from django.db.models.query import MAX_GET_RESULTS
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
-from django_fsm import ConcurrentTransition
+from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMFieldMixin
 
 from organizations.models import Organization, Role, with_article
 from organizations.selectors import (
@@ -36,6 +38,7 @@ from organizations.selectors import (
     organization_label,
     with_organization_labels,
 )
+from runtime.compiled import Statement
 
 from .calendar import add_working_days, working_day_on_or_after
 from .exceptions import (
@@ -143,11 +146,7 @@ def document_lock(*, model, pk: int, tasker_ids=(), comment_ids=()) -> Locked:
     organization or content type read alongside, which every other document's writes
     reference; and rows pointing at them (history, comments) can still be added. Inside a
     transaction only (the caller's ``transaction.atomic``)."""
-    rows = model.objects.select_for_update(of=("self",), no_key=True)
-    workflow = getattr(model, "workflow", None)
-    if workflow is not None and workflow.lock_reads is not None:
-        rows = rows.annotate(**workflow.lock_reads(model))
-    document = rows.get(pk=pk)
+    document = _DOCUMENT_LOCK.get(model, pk)
 
     def rows_of_document(row_model, ids, related):
         # The document's own rows only (an id of another document's row locks nothing), by id.
@@ -161,6 +160,19 @@ def document_lock(*, model, pk: int, tasker_ids=(), comment_ids=()) -> Locked:
     return Locked(document=document,
                   taskers=rows_of_document(Tasker, tasker_ids, ("organization", "content_type")),
                   comments=rows_of_document(Comment, comment_ids, ("tasker", "organization")))
+
+
+def _document_locked(model, pk):
+    """The statement of ``document_lock``'s first lock, as ``QuerySet.get`` sends it."""
+    rows = model.objects.select_for_update(of=("self",), no_key=True)
+    workflow = getattr(model, "workflow", None)
+    if workflow is not None and workflow.lock_reads is not None:
+        rows = rows.annotate(**workflow.lock_reads(model))
+    return rows.filter(pk=pk).order_by()[:MAX_GET_RESULTS]
+
+
+# Compiled once per kind (runtime.compiled): every transition sends it.
+_DOCUMENT_LOCK = Statement(_document_locked, name="document_lock")
 
 
 def _document_model(ref):
@@ -540,10 +552,47 @@ def _perform_locked(locked, document, rules: TransitionRules, *, name: str, by, 
         getattr(locked, name)(by=by, context=context)
     finally:
         locked._workflow_conditions_checked = None
-    locked.save(update_fields=_changed_fields(locked, before))
+    _document_save(locked, _changed_fields(locked, before), before)
     history_record(document=locked, action=name, description=f"{rules.label}", actor=None if system else by,
                    capacity=capacity, from_state=source, to_state=locked.state, comment=comment or "",
                    data={k: str(v) for k, v in (data or {}).items()}, caused_by=by if system else None)
+
+
+def _document_save(document, fields: list[str], before: dict[str, object]) -> None:
+    """``document.save(update_fields=fields)``, its UPDATE compiled once per kind and columns
+    (``runtime.compiled``): the same signals, the same columns stamped (``pre_save``), the same
+    statement, refused as django-fsm refuses it (``ConcurrentTransition``) when the state it
+    was read in is gone. A kind that saves in a way of its own (its own ``save``) or a column of
+    a parent table takes ``save`` itself."""
+    model = type(document)
+    local = {f.attname: f for f in model._meta.local_concrete_fields}
+    if model.save is not ConcurrentTransitionMixin.save or not fields or any(name not in local for name in fields):
+        document.save(update_fields=fields)
+        return
+    using = router.db_for_write(model, instance=document)
+    update_fields = frozenset(fields)
+    document._prepare_related_fields_for_save(operation_name="save")
+    pre_save.send(sender=model, instance=document, raw=False, using=using, update_fields=update_fields)
+    states = tuple(before[f.attname] for f in document.state_fields if f.model is model)
+    values = tuple(local[name].pre_save(document, False) for name in fields)
+    with transaction.mark_for_rollback_on_error(using=using):
+        updated = _document_update(model, tuple(fields)).update(document.pk, states, values, using=using)
+    if not updated:
+        raise ConcurrentTransition("Cannot save object! The state has been changed since fetched from the database!")
+    document._state.db, document._state.adding = using, False
+    document._update_initial_state()
+    post_save.send(sender=model, instance=document, created=False, update_fields=update_fields, raw=False,
+                   using=using)
+
+
+@functools.cache
+def _document_update(model, fields: tuple[str, ...]) -> Statement:
+    """The UPDATE ``Model.save(update_fields=fields)`` sends for a kind under django-fsm's
+    concurrency guard: the columns, where the row is still in the state it was read in."""
+    states = tuple(f.attname for f in model._meta.local_concrete_fields if isinstance(f, FSMFieldMixin))
+    return Statement(lambda pk, state_values, values: (
+        model._base_manager.filter(**dict(zip(states, state_values, strict=True))).filter(pk=pk),
+        dict(zip(fields, values, strict=True))), name=f"{model.__name__} save")
 
 
 def _field_values(document) -> dict[str, object]:
@@ -654,6 +703,13 @@ def _with_note(reason: str, note: str) -> str:
     return "; ".join(part for part in (reason.strip(), note) if part)[:300]
 
 
+@functools.cache
+def _taskers_update(columns: tuple[str, ...]) -> Statement:
+    """``UPDATE`` of ``columns`` of the taskers whose ids are given, compiled once per shape."""
+    return Statement(lambda ids, values: (Tasker.objects.filter(pk__in=ids), dict(zip(columns, values, strict=True))),
+                     name=f"taskers_close({', '.join(columns)})")
+
+
 def _taskers_close(taskers: list[Tasker], *, close, fields: Sequence[str]) -> list[Tasker]:
     """Move ``taskers`` through their state machine (``close(tasker)`` makes the transition and
     sets the other ``fields``), write them in one UPDATE, and tell what depends on them
@@ -663,12 +719,12 @@ def _taskers_close(taskers: list[Tasker], *, close, fields: Sequence[str]) -> li
         return []
     for tasker in taskers:
         close(tasker)
-    columns = [Tasker._meta.get_field(name).attname for name in ("state", *fields)]
-    values = [{column: getattr(tasker, column) for column in columns} for tasker in taskers]
+    columns = tuple(Tasker._meta.get_field(name).attname for name in ("state", *fields))
+    values = [tuple(getattr(tasker, column) for column in columns) for tasker in taskers]
     if all(value == values[0] for value in values):
         # The usual case (one approval tasker, or every tasker closed alike): one plain UPDATE,
-        # without the per-row CASE that bulk_update builds.
-        Tasker.objects.filter(pk__in=[tasker.pk for tasker in taskers]).update(**values[0])
+        # without the per-row CASE that bulk_update builds (compiled once per shape).
+        _taskers_update(columns).update(tuple(tasker.pk for tasker in taskers), values[0])
     else:
         Tasker.objects.bulk_update(taskers, ["state", *fields])
     taskers_closed.send(sender=Tasker, taskers=taskers)
