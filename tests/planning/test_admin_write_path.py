@@ -229,7 +229,8 @@ def test_encl2_10b_a_refused_edit_of_a_saved_activity_keeps_it_when_the_plans_id
     add_inline_row(data, "activities", {
         "objective": str(plan.objectives.get().pk), "order": "0", "title": "Baltic air defense staff exercise",
         "partner": str(Country.objects.get(code="PL").pk), "start_date": "2027-03-01", "end_date": "2027-04-30",
-        "functions": ["special_operations"]})
+        "functions": ["special_operations"], "classification": "U",
+        "description": "Staff-level exercise of the air defense cell (training data)."})
     saved = client.post(change_url(plan), data)
     assert saved.status_code == 302, saved.context and saved.context["errors"]
 
