@@ -123,6 +123,17 @@ def test_encl2_10a_other_commands_later_periods_withdrawn_plans_and_other_kinds_
     assert act(world.ready_plan(start=START), "submit", world.user("EUCOM", AO)).state == PlanState.COORDINATION
 
 
+def _one_each(items):
+    """A function handing each of ``items`` out once, whichever thread asks first."""
+    remaining, lock = iter(list(items)), threading.Lock()
+
+    def take():
+        with lock:
+            return next(remaining)
+
+    return take
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_encl2_10a_two_overlapping_theater_plans_submitted_at_the_same_moment_one_goes_ahead(world):
@@ -131,16 +142,9 @@ def test_encl2_10a_two_overlapping_theater_plans_submitted_at_the_same_moment_on
     exactly one is routed, the other refused with the reason, still a draft."""
     from tests.concurrency import at_once
 
-    drafts = iter([world.ready_plan(start=START), world.ready_plan(start=datetime.date(2029, 1, 1))])
-    lock = threading.Lock()
+    draft = _one_each([world.ready_plan(start=START), world.ready_plan(start=datetime.date(2029, 1, 1))])
     officer = world.user("EUCOM", AO)
-
-    def submit():
-        with lock:
-            plan = next(drafts)
-        return act(CampaignPlan.objects.get(pk=plan.pk), "submit", officer)
-
-    outcomes = at_once(2, submit)
+    outcomes = at_once(2, lambda: act(CampaignPlan.objects.get(pk=draft().pk), "submit", officer))
     refused = [o for o in outcomes if isinstance(o, TransitionRefused)]
     assert len(refused) == 1, outcomes
     assert "already has a theater campaign plan for an overlapping period" in " ".join(refused[0].reasons)
@@ -157,16 +161,9 @@ def test_encl2_10a_two_overlapping_theater_plans_approved_at_the_same_moment_one
     rule's sentence naming the plan now in force, stays in review and keeps its approval tasker."""
     from tests.concurrency import at_once
 
-    plans = iter(_side_by_side_in_review(world))
-    lock = threading.Lock()
+    plan = _one_each(_side_by_side_in_review(world))
     approver = world.user("EUCOM", APP)
-
-    def approve():
-        with lock:
-            plan = next(plans)
-        return act(CampaignPlan.objects.get(pk=plan.pk), "approve", approver)
-
-    outcomes = at_once(2, approve)
+    outcomes = at_once(2, lambda: act(CampaignPlan.objects.get(pk=plan().pk), "approve", approver))
     refused = [o for o in outcomes if isinstance(o, TransitionRefused)]
     approved = [o for o in outcomes if isinstance(o, CampaignPlan)]
     assert len(refused) == 1 and len(approved) == 1, outcomes
