@@ -85,14 +85,13 @@ def _interrupt(signum, frame):
 
 def _celery_in_memory() -> None:
     """Tasks enqueued on commit go to an in-memory broker: the bench measures enqueueing, and no
-    real queue (nor a worker of another run) sees its messages. Celery reads the broker from the
-    environment before its configuration (``CELERY_BROKER_URL`` set, it sent every approval's
-    task to the real broker, a network round trip more in each timed approval): both are set.
-    The reminders phase hands its real worker the configured broker (``settings``)."""
+    real queue (nor a worker of another run) sees its messages. (Celery reads the broker from the
+    environment before its configuration: with ``CELERY_BROKER_URL`` set, each timed approval's
+    task still goes to that broker, a round trip more. Setting the environment here instead
+    changed the broker of the whole process, and of every Celery worker a test session started
+    after an in-process bench run, so it is not done.)"""
     from config.celery_app import app
 
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["CELERY_RESULT_BACKEND"] = "cache+memory://"
     app.conf.broker_url = "memory://"
     app.conf.result_backend = "cache+memory://"
     app.conf.task_always_eager = False
