@@ -506,9 +506,18 @@ class CampaignPlanAdmin(PlanAdmin):
                                "approved_at")}),
     ]
     filter_horizontal = ("supporting_organizations",)
+    # The parent plan is searched for, not picked from a list of every plan the writer may see
+    # (tens of thousands at scale): the autocomplete asks this admin, need-to-know applied.
+    autocomplete_fields = (*PlanAdmin.autocomplete_fields, "parent_plan")
     plan_reference_fields = ("parent_plan",)
     change_select_related = (*PlanAdmin.change_select_related, "parent_plan")
     change_prefetch_together = (*PlanAdmin.change_prefetch_together, "supporting_organizations")
+
+    def get_search_results(self, request, queryset, search_term):
+        # The autocomplete of a support plan's supported plans offers what the field accepts.
+        if _autocompleting(request, CampaignSupportPlan, "supported_plans"):
+            queryset = supported_plans_offered(queryset)
+        return super().get_search_results(request, queryset, search_term)
 
     @admin.display(description="parent plan")
     def parent_plan_visible(self, plan) -> str:
@@ -528,7 +537,9 @@ class CampaignSupportPlanAdmin(PlanAdmin):
         ("Record", {"fields": ("state", "version", "directive_version", "created_by", "submitted_at",
                                "approved_at")}),
     ]
-    filter_horizontal = ("supported_plans",)
+    # Searched for, as the parent plan is (``CampaignPlanAdmin.get_search_results`` offers the
+    # approved plans the writer may see, as the field accepts).
+    autocomplete_fields = (*PlanAdmin.autocomplete_fields, "supported_plans")
     plan_reference_fields = ("supported_plans",)
     change_prefetch_related = (*PlanAdmin.change_prefetch_related, "supported_plans")
 
@@ -538,8 +549,21 @@ class CampaignSupportPlanAdmin(PlanAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "supported_plans":
-            kwargs["queryset"] = plans_visible_to(request.user, CampaignPlan).filter(state=PlanState.APPROVED)
+            kwargs["queryset"] = supported_plans_offered(plans_visible_to(request.user, CampaignPlan))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+def supported_plans_offered(plans):
+    """The campaign plans a support plan may name: approved ones (of those the writer may see)."""
+    return plans.filter(state=PlanState.APPROVED)
+
+
+def _autocompleting(request, source: type, field_name: str) -> bool:
+    """Whether ``request`` is the admin's autocomplete asking for choices of ``source.field_name``."""
+    return (request.resolver_match is not None and request.resolver_match.url_name == "autocomplete"
+            and request.GET.get("app_label") == source._meta.app_label
+            and request.GET.get("model_name") == source._meta.model_name
+            and request.GET.get("field_name") == field_name)
 
 
 def _activity_words(activity: PlanActivity) -> str:

@@ -105,8 +105,10 @@ class BoundedCountAdminMixin:
         return BoundedCountChangeList
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # The admin's autocomplete (a search box on another form) pages by "page", the list by "p".
+        autocomplete = getattr(request.resolver_match, "url_name", None) == "autocomplete"
         try:
-            page = max(int(request.GET.get(PAGE_VAR, 1)), 1)
+            page = max(int(request.GET.get("page" if autocomplete else PAGE_VAR, 1)), 1)
         except ValueError:
             page = 1  # Django's change list answers a bad page number itself
         return BoundedCountPaginator(queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page,

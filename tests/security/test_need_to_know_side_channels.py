@@ -43,7 +43,23 @@ def option_texts(html: str, name: str) -> list[str]:
 
 # --- form choices ------------------------------------------------------------------------
 
+def autocomplete_texts(client, source: str, field: str, term: str = "") -> list[str]:
+    """What the admin's search box of ``source.field`` offers for ``term`` (every page of it)."""
+    texts, page = [], 1
+    while True:
+        answer = client.get(reverse("admin:autocomplete"), {"app_label": "planning", "model_name": source,
+                                                            "field_name": field, "term": term, "page": page})
+        assert answer.status_code == 200, answer.content
+        body = answer.json()
+        texts += [result["text"] for result in body["results"]]
+        if not body["pagination"]["more"]:
+            return texts
+        page += 1
+
+
 def test_the_parent_plan_choices_list_only_plans_the_user_may_see(world):
+    """The parent plan is searched for (a list of every plan the writer may see would hold tens of
+    thousands at scale): the page lists none, and the search offers only plans the user may see."""
     own_secret = marked(world.ready_plan(), title="Own command secret plan", level="S")
     other_command = marked(world.ready_plan(owner="SOCOM", supporting=()), title="Other command plan")
     uncleared = person("eucom_uncleared_officer", acronym="EUCOM", world=world, clearance="U")
@@ -53,10 +69,52 @@ def test_the_parent_plan_choices_list_only_plans_the_user_may_see(world):
         client = Client()
         client.force_login(user)
         page = client.get(reverse("admin:planning_campaignplan_add")).content.decode()
-        choices = " ".join(option_texts(page, "parent_plan"))
-        assert "parent_plan" in page
-        assert all(title in choices for title in expected), (user, choices)
-        assert not any(title in choices for title in unexpected), (user, choices)
+        assert 'name="parent_plan"' in page and "admin-autocomplete" in page
+        assert [text for text in option_texts(page, "parent_plan") if text.strip("-")] == []  # nothing listed
+        for term in ("", "plan"):
+            choices = " ".join(autocomplete_texts(client, "campaignplan", "parent_plan", term))
+            assert all(title in choices for title in expected), (user, choices)
+            assert not any(title in choices for title in unexpected), (user, choices)
+
+
+def test_the_supported_plans_search_offers_the_approved_plans_the_writer_may_see(world):
+    """A support plan names approved campaign plans: its search box offers those the writer may
+    see, and neither a plan still in review nor one beyond their clearance."""
+    from planning.models import PlanState
+
+    approved = marked(world.ready_plan(), title="Approved open plan")
+    CampaignPlan.objects.filter(pk=approved.pk).update(state=PlanState.APPROVED)
+    secret = marked(world.ready_plan(), title="Approved secret plan", level="S")
+    CampaignPlan.objects.filter(pk=secret.pk).update(state=PlanState.APPROVED)
+    in_review = marked(world.ready_plan(), title="Open plan in review")
+    writer = person("da_uncleared_officer", acronym="DA", world=world, clearance="U")
+    Membership.objects.create(user=writer, organization=world.orgs["EUCOM"], role=Role.ACTION_OFFICER,
+                              start=datetime.date(2020, 1, 1))  # need-to-know for all three
+    client = Client()
+    client.force_login(writer)
+    page = client.get(reverse("admin:planning_campaignsupportplan_add")).content.decode()
+    assert 'name="supported_plans"' in page and approved.title not in page
+    offered = autocomplete_texts(client, "campaignsupportplan", "supported_plans")
+    assert any(approved.title in text for text in offered), offered
+    assert not any(secret.title in text or in_review.title in text for text in offered), offered
+    # The same person's parent-plan search (a campaign plan's field) is not narrowed to approved plans.
+    parents = " ".join(autocomplete_texts(client, "campaignplan", "parent_plan"))
+    assert in_review.title in parents and secret.title not in parents
+
+
+def test_the_parent_plan_search_pages_through_every_match(world):
+    """The search's pages go on as long as there are matches (its count is bounded a few pages
+    ahead of the page asked for, as a list's is, not at the first pages)."""
+    writer = world.user("EUCOM", Role.ACTION_OFFICER)
+    template = world.ready_plan()
+    for n in range(125):
+        CampaignPlan.objects.create(title=f"Paged branch plan {n:03}", owner=template.owner, gef=template.gef,
+                                    created_by=writer)
+    client = Client()
+    client.force_login(writer)
+    offered = autocomplete_texts(client, "campaignplan", "parent_plan", "Paged")
+    assert sorted(text for text in offered if "Paged branch plan" in text) == sorted(
+        f"Paged branch plan {n:03} (v1)" for n in range(125))
 
 
 def test_a_support_plan_page_names_only_the_supported_plans_its_reader_may_see(world):
