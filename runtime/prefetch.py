@@ -14,12 +14,16 @@ and a default manager that filters nothing, which is what the pages use it for."
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import F, ManyToManyField, Model, Value
+from django.conf import settings
+from django.db import connections
+from django.db.models import DateTimeField, F, ManyToManyField, Model, Value
 from django.db.models.expressions import Window
 from django.db.models.functions import JSONObject, RowNumber
+from django.utils import timezone
 
 _KEY = "key"
 _SOURCE = "source"
@@ -67,9 +71,19 @@ def _branch(key: int, field: ManyToManyField, source_ids: list):
                        _POSITION: Window(RowNumber(), order_by=order)}))
 
 
+def _value(field, value, db: str):
+    """A JSON value as the field's own read gives it. A date-time is aware, as the backend's
+    converter makes it: PostgreSQL writes the offset into the JSON, SQLite stores UTC without one."""
+    value = field.to_python(value)
+    if isinstance(value, datetime.datetime) and isinstance(field, DateTimeField) and settings.USE_TZ \
+            and timezone.is_naive(value):
+        value = timezone.make_aware(value, connections[db].timezone)
+    return value
+
+
 def _instance(model, db: str, row: dict):
     fields = model._meta.concrete_fields
-    return model.from_db(db, [f.attname for f in fields], [f.to_python(row.get(f.attname)) for f in fields])
+    return model.from_db(db, [f.attname for f in fields], [_value(f, row.get(f.attname), db) for f in fields])
 
 
 def many_to_many_prefetch(relations: Iterable[tuple[list[Model], str]]) -> None:
@@ -168,7 +182,7 @@ def rows_prefetch(instance: Model, rows: Iterable[tuple[str, object]]) -> None:
             own = row["own"] if annotations else row
             child = _related_instance(model, query.db, own, related)
             for annotation, expression in annotations.items():
-                setattr(child, annotation, expression.output_field.to_python(row.get(annotation)))
+                setattr(child, annotation, _value(expression.output_field, row.get(annotation), query.db))
             instances.append(child)
         queryset = queryset.all()
         queryset._result_cache = instances
