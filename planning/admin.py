@@ -42,7 +42,7 @@ from .models import (
     PlanState,
     ProgramUse,
 )
-from .selectors import plans_visible_to
+from .selectors import plans_visible_to, supported_plans_offered
 
 
 class GEFEndStateInline(InlineFollowsParentMixin, admin.TabularInline):
@@ -551,11 +551,6 @@ class CampaignSupportPlanAdmin(PlanAdmin):
         if db_field.name == "supported_plans":
             kwargs["queryset"] = supported_plans_offered(plans_visible_to(request.user, CampaignPlan))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-
-def supported_plans_offered(plans):
-    """The campaign plans a support plan may name: approved ones (of those the writer may see)."""
-    return plans.filter(state=PlanState.APPROVED)
 
 
 def _autocompleting(request, source: type, field_name: str) -> bool:

@@ -47,6 +47,14 @@ def plans_cleared_for(user, model) -> QuerySet:
     return model.objects.filter(marking_q(user, model))
 
 
+def supported_plans_offered(plans: QuerySet) -> QuerySet:
+    """The campaign plans a support plan's form and search offer: the approved ones (of ``plans``,
+    those the writer may see)."""
+    from .models import PlanState
+
+    return plans.filter(state=PlanState.APPROVED)
+
+
 def plan_search(plans: QuerySet, text: str) -> QuerySet:
     """Of ``plans`` (already narrowed to what the reader may see: ``plans_visible_to``), those
     whose title or summary, a section's heading or body, an annex's title, or a coordination
