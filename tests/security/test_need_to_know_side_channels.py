@@ -16,6 +16,7 @@ from organizations.models import Membership, Role
 from planning.models import CampaignPlan, Objective
 from security.audit import audit_record
 from security.models import AuditAction, SecurityProfile
+from tests.admin_search import autocomplete_texts
 
 SECRET_BLOCK = {"classified_by": "Training authority", "derived_from": "Training source", "declassify_on": "20501231"}
 
@@ -42,20 +43,6 @@ def option_texts(html: str, name: str) -> list[str]:
 
 
 # --- form choices ------------------------------------------------------------------------
-
-def autocomplete_texts(client, source: str, field: str, term: str = "") -> list[str]:
-    """What the admin's search box of ``source.field`` offers for ``term`` (every page of it)."""
-    texts, page = [], 1
-    while True:
-        answer = client.get(reverse("admin:autocomplete"), {"app_label": "planning", "model_name": source,
-                                                            "field_name": field, "term": term, "page": page})
-        assert answer.status_code == 200, answer.content
-        body = answer.json()
-        texts += [result["text"] for result in body["results"]]
-        if not body["pagination"]["more"]:
-            return texts
-        page += 1
-
 
 def test_the_parent_plan_choices_list_only_plans_the_user_may_see(world):
     """The parent plan is searched for (a list of every plan the writer may see would hold tens of
