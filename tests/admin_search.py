@@ -5,9 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 
-def autocomplete_texts(
-    client, source: str, field: str, term: str = "", app_label: str = "planning"
-) -> list[str]:
+def autocomplete_texts(client, source: str, field: str, term: str = "", app_label: str = "planning") -> list[str]:
     """What the admin's search box of ``source.field`` offers for ``term`` (every page of it)."""
     texts, page = [], 1
     while True:
