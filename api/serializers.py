@@ -56,7 +56,6 @@ from planning.models import (
     PlanActivity,
     PlanAnnex,
     PlanSection,
-    PlanState,
     ProgramUse,
 )
 from planning.selectors import plans_visible_to
@@ -835,9 +834,9 @@ class CampaignSupportPlanUpdateSerializer(_PlanWriteSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        # As in the admin: a support plan supports approved campaign plans the author may see.
-        fields["supported_plans"].child_relation.queryset = self._visible_campaign_plans().filter(
-            state=PlanState.APPROVED)
+        # As in the admin: campaign plans the author may see; the service refuses one newly named
+        # that is not approved, saying so (``planning.services.plan_lists_replace``).
+        fields["supported_plans"].child_relation.queryset = self._visible_campaign_plans()
         return fields
 
 

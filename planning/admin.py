@@ -549,7 +549,9 @@ class CampaignSupportPlanAdmin(PlanAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "supported_plans":
-            kwargs["queryset"] = supported_plans_offered(plans_visible_to(request.user, CampaignPlan))
+            # What the writer may see; the search offers the approved ones, and the service refuses a
+            # plan newly named that is not (one named before stays, under revision or not).
+            kwargs["queryset"] = plans_visible_to(request.user, CampaignPlan)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

@@ -209,8 +209,10 @@ SUPPORT = [
 ]
 
 
-# Who coordinates as a supporting organization on each command's plan (Encl. 2, 7.a and 8.a).
-SUPPORTING = {"AFRICOM": ("DA", "DSCA"), "CENTCOM": ("DA", "DLA"), "EUCOM": ("DA", "DON", "DAF"),
+# Who coordinates as a supporting organization on each command's plan (Encl. 2, 7.a and 8.a): among
+# them every component whose support plan supports it (above), which is how its writers see that plan.
+SUPPORTING = {"AFRICOM": ("DA", "DSCA", "DLA", "SOCOM"), "CENTCOM": ("DA", "DLA", "DSCA"),
+              "EUCOM": ("DA", "DON", "DAF", "DSCA", "DTRA"),
               "INDOPACOM": ("DON", "DAF"), "NORTHCOM": ("DON", "DLA"), "SOUTHCOM": ("DA", "DSCA"),
               "SPACECOM": ("DAF",), "SOCOM": ("DA",), "CYBERCOM": ("DAF",), "TRANSCOM": ("DLA", "DA"),
               "STRATCOM": ("DON", "DAF")}
@@ -413,7 +415,8 @@ def load(*, stdout=None) -> None:
 
     # This year's work on them: new versions in every state.
     ao = {owner: _user(f"{_slug(owner)}_action_officer") for owner in THEATER}
-    _advance(plan_new_version(plan=in_force["AFRICOM"], by=ao["AFRICOM"]), PlanState.APPROVED)  # supersedes v1
+    # AFRICOM's second version supersedes the first: the support plans below support the one in force.
+    in_force["AFRICOM"] = _advance(plan_new_version(plan=in_force["AFRICOM"], by=ao["AFRICOM"]), PlanState.APPROVED)
     _advance(plan_new_version(plan=in_force["INDOPACOM"], by=ao["INDOPACOM"]), PlanState.REVIEW)
     _advance(plan_new_version(plan=in_force["CENTCOM"], by=ao["CENTCOM"]), PlanState.RETURNED)
     plan_new_version(plan=in_force["SOUTHCOM"], by=ao["SOUTHCOM"])  # a draft

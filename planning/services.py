@@ -567,6 +567,9 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
             _stored_activities_with_partners(locked, partners)
         if "supported_plans" in links:
             errors = plan_ownership_refusals(locked, supported_plans=links["supported_plans"])
+            chosen = _supported_plans_refusals(locked, links["supported_plans"], by)
+            if chosen:
+                errors = {**errors, "supported_plans": [*errors.get("supported_plans", []), *chosen]}
             if errors:
                 raise InvalidInput([m for ms in errors.values() for m in ms], errors)
         for name, values in links.items():
@@ -594,6 +597,27 @@ def plan_lists_replace(*, plan: PlanDocument, by, partners: list[dict] | None = 
             plan_overrides_recount(locked)
         plan_banner_sync(plan=locked, by=by)
     return locked
+
+
+def _supported_plans_refusals(plan: PlanDocument, chosen: list, by) -> list[str]:
+    """A campaign support plan supports approved campaign plans its writer may see
+    (``supported_plans_offered``, what the admin's search and the API offer): each plan newly named
+    must be both. One named before stays named (the plan it supports may be under revision since)."""
+    from .selectors import plans_visible_to, supported_plans_offered
+
+    stored = set(plan.supported_plans.values_list("pk", flat=True))
+    added = {getattr(choice, "pk", choice) for choice in chosen} - stored
+    if not added:
+        return []
+    visible = {candidate.pk: candidate for candidate in plans_visible_to(by, CampaignPlan).filter(pk__in=added)}
+    offered = set(supported_plans_offered(CampaignPlan.objects.filter(pk__in=visible)).values_list("pk", flat=True))
+    refusals = [f"{visible[pk].title} is not approved ({visible[pk].get_state_display().lower()}): a campaign "
+                f"support plan supports approved campaign plans." for pk in sorted(visible.keys() - offered)]
+    unseen = len(added - visible.keys())
+    if unseen:
+        refusals.append(f"{unseen} of the supported plans named {'is' if unseen == 1 else 'are'} not "
+                        f"{'a campaign plan' if unseen == 1 else 'campaign plans'} you may see.")
+    return refusals
 
 
 def _rows_replace(manager, model, plan: PlanDocument, items: list[dict]) -> None:

@@ -330,3 +330,66 @@ def test_only_the_owners_action_officers_create_its_plans_through_the_service(wo
     plan = plan_create(model=CampaignPlan, by=world.user("EUCOM", Role.ACTION_OFFICER), owner=world.orgs["EUCOM"],
                        title="Theirs", gef=world.gef)
     assert history_of(plan).get().acting_for == world.orgs["EUCOM"]
+
+
+def test_a_support_plan_names_approved_plans_and_keeps_one_named_before_through_the_admin_and_the_api(world):
+    """A campaign support plan supports approved campaign plans (the search offers those): a plan
+    still in coordination, typed into the form or sent to the API, is refused on both ways in with
+    the same reason, nothing stored; one named while approved stays named when its plan is reopened
+    and the support plan is saved again."""
+    from planning.models import PlanState
+    from workflow.services import transition_perform
+
+    writer = world.user("DA", AO)
+    approved, in_review = (transition_perform(document=world.ready_plan(), name="submit", by=world.user("EUCOM", AO))
+                           for _ in range(2))
+    CampaignPlan.objects.filter(pk=approved.pk).update(title="EUCOM plan in force", state=PlanState.APPROVED)
+    CampaignPlan.objects.filter(pk=in_review.pk).update(title="EUCOM plan in coordination")
+    support = support_plan_create(by=writer, owner=world.orgs["DA"], title="Army support plan", gef=world.gef)
+    reason = ("EUCOM plan in coordination is not approved (in coordination): a campaign support plan supports "
+              "approved campaign plans.")
+    client = signed_in(writer)
+    url = reverse("admin:planning_campaignsupportplan_change", args=[support.pk])
+
+    data = change_form_as_shown(client.get(url)) | {"supported_plans": [str(in_review.pk)], "title": "Retitled"}
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and reason in refused.content.decode()
+    answer = api_for(writer).patch(f"/api/v1/campaign-support-plans/{support.pk}/",
+                                   {"supported_plans": [in_review.pk]}, format="json")
+    assert answer.status_code == 400 and answer.json()["errors"]["supported_plans"] == [reason], answer.json()
+    support.refresh_from_db()
+    assert support.title == "Army support plan" and not support.supported_plans.exists()
+
+    data |= {"supported_plans": [str(approved.pk)]}
+    assert client.post(url, data).status_code == 302
+    assert list(support.supported_plans.all()) == [approved]
+
+    CampaignPlan.objects.filter(pk=approved.pk).update(state=PlanState.DRAFT)  # reopened for revision
+    data = change_form_as_shown(client.get(url)) | {"title": "Army support plan, second edition"}
+    assert data["supported_plans"] == [str(approved.pk)]
+    saved = client.post(url, data)
+    assert saved.status_code == 302, saved.context and saved.context["errors"]
+    answer = api_for(writer).patch(f"/api/v1/campaign-support-plans/{support.pk}/",
+                                   {"supported_plans": [approved.pk]}, format="json")
+    assert answer.status_code == 200, answer.json()
+    assert list(support.supported_plans.all()) == [approved]
+    assert CampaignSupportPlan.objects.get(pk=support.pk).title == "Army support plan, second edition"
+
+
+def test_the_service_refuses_a_supported_plan_its_writer_may_not_see_without_naming_it(world):
+    """The rule holds on every way in, a loader or a task included: a plan the writer may not see
+    is refused by the service itself, and the refusal does not name it."""
+    from planning.models import PlanState
+    from planning.services import plan_lists_replace
+    from workflow.exceptions import InvalidInput
+
+    writer = world.user("DA", AO)
+    unseen = world.ready_plan(owner="SOCOM", supporting=())
+    CampaignPlan.objects.filter(pk=unseen.pk).update(title="SOCOM plan out of sight", state=PlanState.APPROVED)
+    support = support_plan_create(by=writer, owner=world.orgs["DA"], title="Army support plan", gef=world.gef)
+    with pytest.raises(InvalidInput) as refused:
+        plan_lists_replace(plan=support, by=writer, links={"supported_plans": [unseen]})
+    assert refused.value.field_errors["supported_plans"] == [
+        "1 of the supported plans named is not a campaign plan you may see."]
+    assert "out of sight" not in " ".join(refused.value.reasons)
+    assert not support.supported_plans.exists()

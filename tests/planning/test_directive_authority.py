@@ -163,12 +163,21 @@ def test_one_theater_campaign_plan_in_force_per_command_and_period_glossary(worl
 
 def test_a_combatant_command_writes_a_support_plan_only_for_another_commands_plan_encl2_10b(world):
     """Encl. 2, 10.b and the Glossary: a functional command supports a geographic command's plan."""
-    eucom_plan = world.ready_plan()
+    # SOCOM coordinates EUCOM's plan, which is how it sees it (need-to-know), and supports it once approved.
+    eucom_plan = act(world.ready_plan(supporting=("DA", "DON", "SOCOM")), "submit", world.user("EUCOM", AO))
+    for acronym in ("DA", "DON", "SOCOM", "USD(AT&L)"):
+        answer(world, eucom_plan, acronym, Response.CONCUR)
+    eucom_plan = act(eucom_plan, "send_to_review", world.user("EUCOM", AO))
+    for acronym in ("J5", "USD(P)"):
+        answer(world, eucom_plan, acronym, Response.CONCUR, step=Step.REVIEW)
+    eucom_plan = act(eucom_plan, "approve", world.user("EUCOM", APP))
     socom_ao = world.user("SOCOM", AO)
     support = support_plan_create(by=socom_ao, owner=world.orgs["SOCOM"], title="SOCOM support to EUCOM")
     support = plan_lists_replace(plan=support, by=socom_ao, links={"supported_plans": [eucom_plan]})
     assert list(support.supported_plans.all()) == [eucom_plan]
     own = world.ready_plan(owner="SOCOM", supporting=())
+    CampaignPlan.objects.filter(pk=own.pk).update(state=PlanState.APPROVED)
+    own.refresh_from_db()
     with pytest.raises(InvalidInput) as refused:
         plan_lists_replace(plan=support, by=socom_ao, links={"supported_plans": [eucom_plan, own]})
     assert refused.value.field_errors["supported_plans"] == [

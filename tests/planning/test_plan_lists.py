@@ -61,10 +61,11 @@ def test_only_the_owners_action_officers_change_a_draft_and_only_a_draft(world):
 
 
 def test_a_writer_replaces_the_supported_plans_they_see_and_keeps_those_they_may_not_see(world):
-    from planning.models import CampaignSupportPlan
+    from planning.models import CampaignSupportPlan, PlanState
     from planning.selectors import plans_visible_to
 
     tasked_on = transition_perform(document=world.ready_plan(), name="submit", by=world.user("EUCOM", AO))
+    type(tasked_on).objects.filter(pk=tasked_on.pk).update(state=PlanState.APPROVED)  # supported: approved
     other_draft = world.ready_plan(owner="SOCOM", supporting=())
     writer = world.user("DA", AO)
     visible = plans_visible_to(writer, type(tasked_on))
