@@ -470,15 +470,40 @@ def digest_deliver(*, user_id: int, reminder_ids: list[int], part: int = 1, part
 
 
 def reminders_deliver(*, reminder_ids: list[int]) -> dict[int, str]:
-    """Send several claimed reminders (or notices), one e-mail each, over one SMTP connection:
-    each with ``reminder_deliver``'s guarantees (its attempt committed before its conversation,
-    its outcome after), so a chunk costs one task and one connection instead of one each. A
-    refused or dropped conversation affects only its own row; the next opens a new connection.
-    Returns {reminder id: outcome}."""
+    """Send several claimed reminders (or notices), one e-mail each, over one SMTP connection, with
+    ``reminder_deliver``'s guarantees. The chunk is prepared in one transaction (its rows locked
+    and read once, those no longer due cancelled, the in-app notifications written, the texts
+    composed); then each e-mail's attempt is committed on its own, by a compare-and-set
+    ``UPDATE`` that takes it only if it is still due, unattempted and its tasker open, just before
+    its conversation, and its outcome after. A row that the compare-and-set does not take goes the
+    one-reminder way, which says why (another worker's, or cancelled). A refused or dropped
+    conversation affects only its own row; the next opens a new connection. Returns {reminder id:
+    outcome}."""
+    outcomes: dict[int, str] = dict.fromkeys(reminder_ids, "nothing to do")
+    with transaction.atomic():
+        rows = _attempt_rows(reminder_ids, digest_of=None)
+        if isinstance(rows, str):
+            return outcomes
+        rows, cancelled = rows
+        outcomes.update(dict.fromkeys(cancelled, "cancelled"))
+        if not rows:
+            return outcomes
+        memo = _memo_of(rows)
+        drafts = []
+        for reminder in rows:
+            texts, notifications, zone = _attempt_texts([reminder], memo=memo)
+            drafts.append((reminder, texts, zone, notifications))
+        Notification.objects.bulk_create([n for *_, notifications in drafts for n in notifications],
+                                         ignore_conflicts=True)
     connection = get_connection()
-    memo = _chunk_memo(reminder_ids)
     try:
-        return {pk: _deliver([pk], digest_of=None, connection=connection, memo=memo) for pk in reminder_ids}
+        for reminder, texts, zone, _ in drafts:
+            attempt = _attempt_take(reminder, texts, zone)
+            if attempt is None:  # no longer this chunk's to send: the one-reminder way says why
+                outcomes[reminder.pk] = _deliver([reminder.pk], digest_of=None, connection=connection)
+            else:
+                outcomes[reminder.pk] = _attempt_send(attempt, connection=connection)
+        return outcomes
     finally:
         with contextlib.suppress(*MAIL_ERRORS):  # a failed QUIT changes nothing that was recorded
             connection.close()
@@ -494,10 +519,7 @@ class _ChunkMemo:
     labels: dict  # the tasked offices by today's name (``organizations.selectors.organization_labels``)
 
 
-def _chunk_memo(reminder_ids: list[int]) -> _ChunkMemo:
-    rows = list(Reminder.objects.filter(pk__in=reminder_ids).select_related("tasker__organization").only(
-        "pk", "recipient_id", "tasker__content_type_id", "tasker__object_id", "tasker__organization", "tasker__organization__acronym",
-        "tasker__organization__current_acronym"))
+def _memo_of(rows: list[Reminder]) -> _ChunkMemo:
     chosen = dict(UserPreference.objects.filter(user_id__in={r.recipient_id for r in rows}).exclude(time_zone="")
                   .values_list("user_id", "time_zone"))
     default = timezone.get_default_timezone()
@@ -507,10 +529,15 @@ def _chunk_memo(reminder_ids: list[int]) -> _ChunkMemo:
 
 
 def _deliver(reminder_ids: list[int], *, digest_of: int | None, part: int = 1, parts: int = 1,
-             connection=None, memo: _ChunkMemo | None = None) -> str:
-    attempt = _attempt_begin(reminder_ids, digest_of=digest_of, part=part, parts=parts, memo=memo)
+             connection=None) -> str:
+    attempt = _attempt_begin(reminder_ids, digest_of=digest_of, part=part, parts=parts)
     if isinstance(attempt, str):
         return attempt
+    return _attempt_send(attempt, connection=connection)
+
+
+def _attempt_send(attempt: _Attempt, *, connection=None) -> str:
+    """The SMTP conversation of an attempt already committed, and its outcome recorded."""
     own = connection is None
     connection = get_connection() if own else connection
     try:
@@ -531,71 +558,114 @@ def _deliver(reminder_ids: list[int], *, digest_of: int | None, part: int = 1, p
                 connection.close()
 
 
-def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int, parts: int,
-                   memo: _ChunkMemo | None = None) -> _Attempt | str:
+def _attempt_rows(reminder_ids: list[int], *, digest_of: int | None) -> tuple[list[Reminder], set[int]] | str:
+    """In the caller's transaction: lock the claimed rows not yet attempted (rows already
+    attempted are another worker's: "nothing to do" if none is left), cancel those no longer due
+    (their tasker closed, their recipient deactivated), and return the others in order and the
+    ids of those cancelled."""
+    locked = Reminder.objects.select_for_update().filter(
+        pk__in=reminder_ids, status=ReminderStatus.SENDING, attempted_at__isnull=True)
+    if digest_of is not None:
+        locked = locked.filter(recipient_id=digest_of)
+    locked = list(locked.values_list("pk", flat=True))
+    if not locked:
+        return "nothing to do"
+    rows = list(Reminder.objects.filter(pk__in=locked).select_related(
+        "step", "recipient", "tasker__organization", "tasker__content_type").order_by("due_at", "pk"))
+    closed = [r for r in rows if not ((r.tasker is None or r.tasker.is_open) and r.recipient.is_active)]
+    for reminder in closed:
+        _close(reminder, ReminderStatus.CANCELLED)
+    return [r for r in rows if r not in closed], {r.pk for r in closed}
+
+
+def _attempt_texts(rows: list[Reminder], *, memo: _ChunkMemo | None) -> tuple[list, list, datetime.tzinfo]:
+    """The texts and links of these rows (one recipient's), in the recipient's time zone, and the
+    in-app notifications to write for the reminders among them (a notice's was written when it
+    was raised)."""
+    if memo is not None and rows[0].recipient_id in memo.zones:
+        documents, zone, labels = memo.documents, memo.zones[rows[0].recipient_id], memo.labels
+    else:
+        documents = documents_of([r.tasker for r in rows if r.tasker is not None])
+        zone = recipient_time_zone(rows[0].recipient)
+        labels = organization_labels([r.tasker.organization for r in rows if r.tasker is not None])
+    texts, notifications = [], []
+    with timezone.override(zone):  # dates and times in words in the recipient's own zone
+        for reminder in rows:
+            if reminder.notice_kind:
+                texts.append((reminder.mail_text, reminder.link))
+                continue
+            tasker = reminder.tasker
+            text = _reminder_text(reminder, documents.get((tasker.content_type_id, tasker.object_id)),
+                                  labels.get(tasker.organization_id))
+            link = document_link(tasker.content_type, tasker.object_id)
+            texts.append((text, link))
+            notifications.append(Notification(user_id=reminder.recipient_id, reminder=reminder,
+                                              text=text[:500], link=link))
+    return texts, notifications, zone
+
+
+def _attempt_message(rows: list[Reminder], texts: list, *, zone, attempted_at, digest_of: int | None,
+                     part: int, parts: int) -> tuple[str, str, str]:
+    """The Message-ID, subject and body of the e-mail of these rows."""
+    with timezone.override(zone):
+        footer = _zone_footer(attempted_at, zone)
+    earlier = {r.message_id for r in rows if r.possible_duplicate and r.message_id}
+    if len(earlier) == 1:
+        message_id = earlier.pop()  # the uncertain attempt's: a mail system can drop the copy
+    elif digest_of is None:
+        message_id = f"<reminder-{rows[0].pk}@{_mail_domain()}>"
+    else:
+        message_id = _digest_message_id([r.pk for r in rows])
+    if digest_of is None:
+        return message_id, _subject(rows[0]), f"{texts[0][0]}\n\n{texts[0][1]}\n\n{footer}\n"
+    notices = sum(1 for r in rows if r.notice_kind)
+    reminders = len(rows) - notices
+    count = " and ".join(f"{n} {noun}{'s' if n != 1 else ''}" for n, noun in
+                         ((reminders, "reminder"), (notices, "notice")) if n or (noun == "reminder" and not notices))
+    title = "Daily suspense digest" if not notices else "Daily digest"
+    subject = f"{title}: {count}" + (f" (part {part} of {parts})" if parts > 1 else "")
+    body = "\n".join(f"- {text}\n  {link}" for text, link in texts) + f"\n\n{footer}\n"
+    return message_id, subject, body
+
+
+def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int, parts: int) -> _Attempt | str:
     """Lock the claimed rows, cancel those no longer due, write the in-app notifications, and
     commit the attempt (Message-ID, time) before any SMTP conversation. Rows already attempted
     are another worker's: nothing to do."""
     with transaction.atomic():
-        locked = Reminder.objects.select_for_update().filter(
-            pk__in=reminder_ids, status=ReminderStatus.SENDING, attempted_at__isnull=True)
-        if digest_of is not None:
-            locked = locked.filter(recipient_id=digest_of)
-        locked = list(locked.values_list("pk", flat=True))
-        if not locked:
-            return "nothing to do"
-        rows = list(Reminder.objects.filter(pk__in=locked).select_related(
-            "step", "recipient", "tasker__organization", "tasker__content_type").order_by("due_at", "pk"))
-        closed = [r for r in rows if not ((r.tasker is None or r.tasker.is_open) and r.recipient.is_active)]
-        for reminder in closed:
-            _close(reminder, ReminderStatus.CANCELLED)
-        rows = [r for r in rows if r not in closed]
+        rows = _attempt_rows(reminder_ids, digest_of=digest_of)
+        if isinstance(rows, str):
+            return rows
+        rows, _ = rows
         if not rows:
             return "cancelled"
-        if memo is not None and rows[0].recipient_id in memo.zones:
-            documents, zone, labels = memo.documents, memo.zones[rows[0].recipient_id], memo.labels
-        else:
-            documents = documents_of([r.tasker for r in rows if r.tasker is not None])
-            zone = recipient_time_zone(rows[0].recipient)
-            labels = organization_labels([r.tasker.organization for r in rows if r.tasker is not None])
-        texts, notifications = [], []
-        attempted_at = timezone.now()
-        with timezone.override(zone):  # dates and times in words in the recipient's own zone
-            for reminder in rows:
-                if reminder.notice_kind:  # its in-app notification was written when it was raised
-                    texts.append((reminder.mail_text, reminder.link))
-                    continue
-                tasker = reminder.tasker
-                text = _reminder_text(reminder, documents.get((tasker.content_type_id, tasker.object_id)),
-                                      labels.get(tasker.organization_id))
-                link = document_link(tasker.content_type, tasker.object_id)
-                texts.append((text, link))
-                notifications.append(Notification(user_id=reminder.recipient_id, reminder=reminder,
-                                                  text=text[:500], link=link))
-            footer = _zone_footer(attempted_at, zone)
+        texts, notifications, zone = _attempt_texts(rows, memo=None)
         # One notification per reminder whatever happens to the e-mail (the reminder is unique).
         Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-        earlier = {r.message_id for r in rows if r.possible_duplicate and r.message_id}
-        if len(earlier) == 1:
-            message_id = earlier.pop()  # the uncertain attempt's: a mail system can drop the copy
-        elif digest_of is None:
-            message_id = f"<reminder-{rows[0].pk}@{_mail_domain()}>"
-        else:
-            message_id = _digest_message_id([r.pk for r in rows])
-        if digest_of is None:
-            subject, body = _subject(rows[0]), f"{texts[0][0]}\n\n{texts[0][1]}\n\n{footer}\n"
-        else:
-            notices = sum(1 for r in rows if r.notice_kind)
-            reminders = len(rows) - notices
-            count = " and ".join(f"{n} {noun}{'s' if n != 1 else ''}" for n, noun in
-                                 ((reminders, "reminder"), (notices, "notice")) if n or (noun == "reminder" and not notices))
-            title = "Daily suspense digest" if not notices else "Daily digest"
-            subject = f"{title}: {count}" + (f" (part {part} of {parts})" if parts > 1 else "")
-            body = "\n".join(f"- {text}\n  {link}" for text, link in texts) + f"\n\n{footer}\n"
+        attempted_at = timezone.now()
+        message_id, subject, body = _attempt_message(rows, texts, zone=zone, attempted_at=attempted_at,
+                                                     digest_of=digest_of, part=part, parts=parts)
         Reminder.objects.filter(pk__in=[r.pk for r in rows]).update(attempted_at=attempted_at, message_id=message_id)
     return _Attempt(rows=rows, recipient=rows[0].recipient, message_id=message_id, attempted_at=attempted_at,
                     subject=subject, body=body, possible_duplicate=any(r.possible_duplicate for r in rows),
                     digest=digest_of is not None)
+
+
+def _attempt_take(reminder: Reminder, texts: list, zone) -> _Attempt | None:
+    """Commit the attempt of one prepared reminder, if it is still this chunk's: one compare-and-set
+    ``UPDATE`` (claimed, not attempted, its tasker open, its recipient active), on its own, just
+    before the conversation. None if another worker took it or it is no longer due."""
+    attempted_at = timezone.now()
+    message_id, subject, body = _attempt_message([reminder], texts, zone=zone, attempted_at=attempted_at,
+                                                 digest_of=None, part=1, parts=1)
+    still_due = Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING, attempted_at__isnull=True,
+                                        recipient__is_active=True)
+    if reminder.tasker_id is not None:
+        still_due = still_due.filter(tasker__state__in=OPEN_TASKER_STATES)
+    if not still_due.update(attempted_at=attempted_at, message_id=message_id):
+        return None
+    return _Attempt(rows=[reminder], recipient=reminder.recipient, message_id=message_id, attempted_at=attempted_at,
+                    subject=subject, body=body, possible_duplicate=reminder.possible_duplicate, digest=False)
 
 
 def _attempt_sent(attempt: _Attempt) -> int:

@@ -70,3 +70,55 @@ def test_a_chunk_delivered_over_one_connection_fails_only_the_refused_address(wo
                   .values_list("pk", flat=True))
     assert outcomes == {pk: "failed" if pk in refused else "sent" for pk in claimed}
     assert sorted(smtp_server.reminder_ids()) == sorted(set(claimed) - refused)  # each once
+
+
+def _claimed(world, count: int) -> list[int]:
+    with time_machine.travel(local(2026, 11, 16), tick=False):
+        world.taskers_in_bulk(count, suspense=datetime.date(2026, 11, 30))
+        reminders_plan_new(limit=1000)
+    with time_machine.travel(DUE, tick=False):
+        return reminders_sweep(batch=1000, budget=0)  # tasks not run: delivered by hand below
+
+
+def test_a_chunk_costs_two_statements_an_e_mail_beyond_its_preparation(world, smtp_server):
+    """Prepared once for the chunk (its rows, documents, time zones and notifications read and
+    written together), then per e-mail only its attempt (a compare-and-set) and its outcome."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    claimed = _claimed(world, 10)  # three DA members each: 30 reminders
+    statements = {}
+    for size in (10, 20):
+        chunk = claimed[:size] if size == 10 else claimed[10:30]
+        with time_machine.travel(DUE, tick=False), CaptureQueriesContext(connection) as queries:
+            assert set(reminders_deliver(reminder_ids=chunk).values()) == {"sent"}
+        statements[size] = len(queries)
+    assert statements[20] - statements[10] == 2 * 10, statements
+    assert sorted(smtp_server.reminder_ids()) == sorted(claimed)
+
+
+def test_a_tasker_closed_while_its_chunk_is_sent_cancels_its_reminder_and_sends_the_rest(world, smtp_server):
+    """The chunk is read before its e-mails go out; a tasker answered in between is seen by the
+    compare-and-set that begins its e-mail's attempt, and its reminder is cancelled, not sent."""
+    from django.db import connection
+
+    from workflow.models import Tasker, TaskerState
+
+    claimed = _claimed(world, 3)
+    last = Reminder.objects.filter(pk__in=claimed).order_by("due_at", "pk").last()
+    answered = []
+
+    def answer_on_first_attempt(execute, sql, params, many, context):
+        if not answered and sql.startswith('UPDATE "reminders_reminder" SET "attempted_at"'):
+            answered.append(Tasker.objects.filter(pk=last.tasker_id).update(state=TaskerState.ANSWERED))
+        return execute(sql, params, many, context)
+
+    with time_machine.travel(DUE, tick=False), connection.execute_wrapper(answer_on_first_attempt):
+        outcomes = reminders_deliver(reminder_ids=claimed)
+    assert answered == [1]
+    closed = set(Reminder.objects.filter(pk__in=claimed, tasker_id=last.tasker_id).values_list("pk", flat=True))
+    assert len(closed) == 3  # its three DA members
+    assert {outcomes[pk] for pk in closed} == {"cancelled"}
+    assert Reminder.objects.get(pk=last.pk).status == ReminderStatus.CANCELLED
+    assert last.pk not in smtp_server.reminder_ids()
+    assert {outcomes[pk] for pk in claimed if pk not in closed} == {"sent"}
