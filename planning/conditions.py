@@ -130,12 +130,9 @@ def activities_complete(plan) -> list[str]:
 
 def route_configured(plan) -> list[str]:
     """A route is configured for this kind of document."""
-    from runtime.request_memo import request_memo
-    from workflow.models import Route
+    from workflow.selectors import route_default_row
 
-    kind = plan.workflow_kind
-    if plan.route_snapshot or request_memo(("route_configured", kind), lambda: Route.objects.filter(
-            document_kind=kind, is_default=True).exists()):
+    if plan.route_snapshot or route_default_row(plan.workflow_kind) is not None:
         return []
     return [f"No route is configured for {with_article(str(plan._meta.verbose_name))}; an administrator must set one up."]
 

@@ -854,9 +854,9 @@ def plan_route_option_refusal(*, plan: PlanDocument, by) -> NotPermitted | Actio
     kind's procedure (whoever may edit its routes, ``workflow/permissions.py``), and only while the
     plan is a draft. The one check the admin's form, the API and ``plan_route_option_set`` meet."""
     from organizations.authority import may
-    from workflow.models import Route
+    from workflow.selectors import route_default_row
 
-    default = Route.objects.filter(document_kind=plan.workflow_kind, is_default=True).first()
+    default = route_default_row(plan.workflow_kind)
     if default is None or not may(by, "change", default):
         return NotPermitted("Only the office that owns this kind's procedure may choose the route of a plan.")
     if plan.state != PlanState.DRAFT:

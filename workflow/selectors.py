@@ -53,6 +53,15 @@ def route_default(kind: str) -> Route | None:
     return Route.objects.filter(document_kind=kind, is_default=True).prefetch_related("steps__organization").first()
 
 
+def route_default_row(kind: str) -> Route | None:
+    """``kind``'s default route (without its steps), read once per request: a draft's page asks
+    both whether one is configured (a transition's condition) and who may choose another."""
+    from runtime.request_memo import request_memo
+
+    return request_memo(("route_default_row", kind),
+                        lambda: Route.objects.filter(document_kind=kind, is_default=True).first())
+
+
 def route_steps_resolved(route: Route) -> list[dict]:
     """The route's steps as a snapshot stores them: a designated office resolved to the
     organization holding it today (one memoized query); each office with its ``label`` of the

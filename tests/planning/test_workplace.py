@@ -241,6 +241,10 @@ def test_the_authors_draft_page_costs_the_same_queries_however_many_rows_its_inl
         assert f'<option value="{germany}" selected>Germany (DE)</option>' in html
         assert f'name="activities-{rows}-title" value="Activity {rows}"' in html  # one per objective
         counts.append(len(context.captured_queries))
+        # The default route, which both the submit button's condition and the route option ask
+        # about, is read once.
+        routes = [q["sql"] for q in context.captured_queries if 'FROM "workflow_route"' in q["sql"]]
+        assert len(routes) == 1, routes
     assert counts[0] == counts[1], counts
 
 
