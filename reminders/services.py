@@ -572,6 +572,8 @@ def _attempt_rows(reminder_ids: list[int], *, digest_of: int | None) -> tuple[li
         return "nothing to do"
     rows = list(Reminder.objects.filter(pk__in=locked).select_related(
         "step", "recipient", "tasker__organization", "tasker__content_type").order_by("due_at", "pk"))
+    # Still due: its tasker open (or none: a notice) and its recipient active; the rule of
+    # ``_STILL_DUE``, for rows already in memory.
     closed = [r for r in rows if not ((r.tasker is None or r.tasker.is_open) and r.recipient.is_active)]
     for reminder in closed:
         _close(reminder, ReminderStatus.CANCELLED)
@@ -651,6 +653,11 @@ def _attempt_begin(reminder_ids: list[int], *, digest_of: int | None, part: int,
                     digest=digest_of is not None)
 
 
+# A claimed reminder is still due while its tasker is open (a notice has none) and its recipient
+# active (``_attempt_rows`` reads the same rule on rows in memory).
+_STILL_DUE = (Q(tasker__isnull=True) | Q(tasker__state__in=OPEN_TASKER_STATES)) & Q(recipient__is_active=True)
+
+
 def _attempt_take(reminder: Reminder, texts: list, zone) -> _Attempt | None:
     """Commit the attempt of one prepared reminder, if it is still this chunk's: one compare-and-set
     ``UPDATE`` (claimed, not attempted, its tasker open, its recipient active), on its own, just
@@ -658,10 +665,8 @@ def _attempt_take(reminder: Reminder, texts: list, zone) -> _Attempt | None:
     attempted_at = timezone.now()
     message_id, subject, body = _attempt_message([reminder], texts, zone=zone, attempted_at=attempted_at,
                                                  digest_of=None, part=1, parts=1)
-    still_due = Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.SENDING, attempted_at__isnull=True,
-                                        recipient__is_active=True)
-    if reminder.tasker_id is not None:
-        still_due = still_due.filter(tasker__state__in=OPEN_TASKER_STATES)
+    still_due = Reminder.objects.filter(_STILL_DUE, pk=reminder.pk, status=ReminderStatus.SENDING,
+                                        attempted_at__isnull=True)
     if not still_due.update(attempted_at=attempted_at, message_id=message_id):
         return None
     return _Attempt(rows=[reminder], recipient=reminder.recipient, message_id=message_id, attempted_at=attempted_at,

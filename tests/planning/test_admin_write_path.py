@@ -354,6 +354,7 @@ def test_a_support_plan_names_approved_plans_and_keeps_one_named_before_through_
     data = change_form_as_shown(client.get(url)) | {"supported_plans": [str(in_review.pk)], "title": "Retitled"}
     refused = client.post(url, data)
     assert refused.status_code == 200 and reason in refused.content.decode()
+    assert 'value="Retitled"' in refused.content.decode()  # what was typed is drawn again
     answer = api_for(writer).patch(f"/api/v1/campaign-support-plans/{support.pk}/",
                                    {"supported_plans": [in_review.pk]}, format="json")
     assert answer.status_code == 400 and answer.json()["errors"]["supported_plans"] == [reason], answer.json()
