@@ -50,7 +50,7 @@ from .admin_urls import change_url
 from .calendar import add_working_days, is_working_day
 from .models import OPEN_TASKER_STATES, ROLES_WHO_ANSWER, Comment, Step, Tasker
 from .registry import cleared_documents_q, document_kinds, visible_documents
-from .selectors import document_read_once
+from .selectors import RowsNotRead, document_read_once
 
 # A suspense this many working days away or nearer is "due soon" (the start page's yellow).
 DUE_SOON_WORKING_DAYS = 3
@@ -185,15 +185,6 @@ def _taskers_mine_branches(user, models) -> list[Q]:
 def _taskers_mine_q(user, models) -> Q:
     """Open taskers of ``user`` (``_taskers_mine_branches``) as one filter."""
     return functools.reduce(operator.or_, _taskers_mine_branches(user, models))
-
-
-def _tasker_is_mine(tasker, user, model, acting) -> bool:
-    """``_taskers_mine_q`` for one tasker already read."""
-    if tasker.state not in OPEN_TASKER_STATES:
-        return False
-    if tasker.assignee_id == user.pk:
-        return True
-    return tasker.organization_id in _organizations_working(acting, *answering_roles(model, tasker.step))
 
 
 def _kinds(kind: str | None) -> list[type]:
@@ -374,16 +365,35 @@ def _candidate_ids(user, models) -> tuple[dict[type, list[int]], list[str]]:
     return {model: sorted(found, reverse=True)[:CANDIDATES_PER_KIND] for model, found in ids.items()}, cut
 
 
-def _documents(ids: dict[type, list[int]]) -> list:
-    """The candidates, each kind in one query with what its rules read (owner, the kind's
-    ``escalation_select_related``, its ``inbox_reads``)."""
-    from django.db.models import prefetch_related_objects
+PENDING = "_inbox_pending_"  # + a step: that step's comments awaiting an adjudication
+MINE = "_inbox_mine"  # whether the person holds an open tasker on the document
 
+
+def _documents(ids: dict[type, list[int]], user) -> list:
+    """The candidates, each kind in one query with what its rules read (owner, the kind's
+    ``escalation_select_related``, its ``inbox_reads``), and with what My work asks of their
+    taskers and comments without reading them: whether ``user`` holds an open tasker on each
+    (``MINE``) and, when they adjudicate for some office, how many comments of each answering
+    step await an adjudication (``PENDING`` + step)."""
+    from django.db.models import Count, Exists, OuterRef, prefetch_related_objects
+
+    from .services import ADJUDICATING_ROLES
+
+    adjudicates = bool(organization_ids_acting_for(user, role=ADJUDICATING_ROLES))
     documents = []
     for model, pks in ids.items():
         reads = model.workflow.inbox_reads(model) if model.workflow.inbox_reads else None
         related = ("owner", *getattr(model, "escalation_select_related", ()))
         rows = model._default_manager.filter(pk__in=pks).select_related(*related)
+        on_it = {"content_type_id": _content_type_ids([model])[model], "object_id": OuterRef("pk")}
+        asked = {MINE: Exists(Tasker.objects.filter(_taskers_mine_q(user, [model]), state__in=OPEN_TASKER_STATES,
+                                                     **on_it))}
+        if adjudicates:
+            for step in sorted(set(model.workflow.answering_steps.values())):
+                asked[PENDING + step] = Subquery(
+                    Comment.objects.filter(decision="", tasker__step=step, **on_it).order_by()
+                    .values("object_id").annotate(n=Count("pk")).values("n"), output_field=IntegerField())
+        rows = rows.annotate(**asked)
         if reads is not None and reads.annotations:
             rows = rows.annotate(**reads.annotations)
         rows = list(rows)
@@ -396,10 +406,8 @@ def _documents(ids: dict[type, list[int]]) -> list:
     return documents
 
 
-def _read_with(documents) -> tuple[dict, dict]:
-    """Every tasker and every comment of ``documents``: two queries, whatever their number."""
-    if not documents:
-        return {}, {}
+def _on(documents) -> Q:
+    """A filter on taskers or comments keeping those of ``documents``."""
     content_types = _content_type_ids({type(document) for document in documents})
     by_kind: dict[int, list[int]] = defaultdict(list)
     for document in documents:
@@ -407,14 +415,29 @@ def _read_with(documents) -> tuple[dict, dict]:
     which = Q(pk__in=[])
     for content_type_id, pks in by_kind.items():
         which |= Q(content_type_id=content_type_id, object_id__in=pks)
+    return which
+
+
+def _pending(document) -> int:
+    """The comments of the step in progress awaiting an adjudication, as ``_documents`` counted
+    them (none counted: the person adjudicates for no office)."""
+    step = document.current_step()
+    return (getattr(document, PENDING + step, None) or 0) if step else 0
+
+
+def _read_with(documents) -> tuple[dict, dict]:
+    """Every tasker and every comment of ``documents``: two queries, whatever their number. The
+    comments with what the rules read of them (their office, their tasker), not their people."""
+    if not documents:
+        return {}, {}
+    which = _on(documents)
     taskers: dict[tuple[int, int], list] = defaultdict(list)
     # Each office read with its predecessors: the rules' sentences name it by today's name, no query more.
     for tasker in (Tasker.objects.filter(which).select_related("organization")
                    .annotate(organization_formerly=predecessors_joined("organization_id")).order_by("pk")):
         taskers[(tasker.content_type_id, tasker.object_id)].append(tasker)
     comments: dict[tuple[int, int], list] = defaultdict(list)
-    for comment in (Comment.objects.filter(which).select_related("organization", "author", "adjudicated_by",
-                                                                 "commenter_agreed_by", "tasker")
+    for comment in (Comment.objects.filter(which).select_related("organization", "tasker")
                     .annotate(organization_formerly=predecessors_joined("organization_id"))
                     .order_by("created_at", "pk")):
         comments[(comment.content_type_id, comment.object_id)].append(comment)
@@ -429,10 +452,11 @@ class Decision:
     mine: bool = False  # the person holds an open tasker on the document
 
 
-def decisions_on(document, user) -> Decision | None:
+def decisions_on(document, user, *, pending: int | None = None) -> Decision | None:
     """What ``user`` may do now on ``document`` beyond answering a tasker: the transitions and
     ways forward the engine allows them (not destructive ones), and how many comments they may
-    adjudicate. None: nothing. Call inside ``document_read_once``."""
+    adjudicate. None: nothing. Call inside ``document_read_once``. ``pending``: how many comments
+    of the step in progress await an adjudication, when the caller counted them (else they are read)."""
     from .selectors import document_comments
     from .services import comment_adjudicator, declared_transitions
 
@@ -455,11 +479,12 @@ def decisions_on(document, user) -> Decision | None:
     adjudicate = 0
     step = document.current_step()
     if step:
-        pending = [c for c in document_comments(document) if not c.decision and c.tasker.step == step]
+        if pending is None:
+            pending = len([c for c in document_comments(document) if not c.decision and c.tasker.step == step])
         if pending:
             capacity = comment_adjudicator(document=document, by=user)
             if capacity is not None:
-                adjudicate = len(pending)
+                adjudicate = pending
                 actions.insert(0, f"Adjudicate {adjudicate} comment{'s' if adjudicate != 1 else ''}")
                 organization_id = organization_id or capacity.organization_id
     if not actions:
@@ -548,19 +573,31 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
 
     # Decisions, on the candidate documents.
     ids, cut = _candidate_ids(user, models)
-    documents = _documents(ids)
-    taskers_of, comments_of = _read_with(documents)
+    # First without their taskers and comments: only the documents whose rules ask for them (a
+    # condition on the answers, a rule naming the tasked offices) have them read, all at once,
+    # and are asked again; the comments awaiting an adjudication are counted, not read.
+    documents = _documents(ids, user)
     content_types = _content_type_ids(models) if models else {}
     decided: list[tuple[object, Decision]] = []
+    unread = []
     for document in documents:
+        try:
+            with document_read_once(document, unread_raises=True):
+                decision = decisions_on(document, user, pending=_pending(document))
+        except RowsNotRead:
+            unread.append(document)
+            continue
+        if decision is not None:
+            decided.append((document, decision))
+    taskers_of, comments_of = _read_with(unread)
+    for document in unread:
         key = (content_types[type(document)], document.pk)
         with document_read_once(document, taskers=taskers_of.get(key, []), comments=comments_of.get(key, [])):
-            decision = decisions_on(document, user)
-        if decision is None:
-            continue
-        decision.mine = any(_tasker_is_mine(t, user, type(document), acting_roles(user))
-                            for t in taskers_of.get(key, []))
-        decided.append((document, decision))
+            decision = decisions_on(document, user, pending=_pending(document))
+        if decision is not None:
+            decided.append((document, decision))
+    for document, decision in decided:
+        decision.mine = getattr(document, MINE)
 
     said: dict = {}  # due_words by suspense, for this page
     known = {document.owner_id: document.owner.acronym for document, _ in decided} | organizations

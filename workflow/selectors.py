@@ -167,20 +167,27 @@ def step_suspense_days(document, step: str, default: int = 10) -> int:
 _READ_ONCE = "_workflow_read_once"
 
 
+class RowsNotRead(Exception):  # noqa: N818 (a signal to the caller, not an error)
+    """A rule asked for a document's taskers or comments inside ``document_read_once(...,
+    unread_raises=True)``: the caller reads them (with those of other documents) and asks again."""
+
+
 @contextmanager
 def document_read_once(document, *, taskers: list[Tasker] | None = None,
-                       comments: list[Comment] | None = None) -> Iterator[None]:
+                       comments: list[Comment] | None = None, unread_raises: bool = False) -> Iterator[None]:
     """While the block runs, ``document_taskers`` and ``document_comments`` read the document's
     taskers and comments once each and answer every later call from those lists: a
     transition's actor rules, its conditions and its body (or a change page showing every
     transition with its reasons) ask about the same rows. The transition service opens it on
     the row it has locked, so nobody else changes them meanwhile; writers inside the block call
-    ``document_taskers_forget``. ``taskers``/``comments``: all of them, already read by the caller."""
+    ``document_taskers_forget``. ``taskers``/``comments``: all of them, already read by the caller.
+    ``unread_raises``: those not given are not read; asking for them raises ``RowsNotRead`` (a
+    caller checking many documents reads the rows only of those whose rules ask for them)."""
     outermost = _READ_ONCE not in document.__dict__
     if outermost:
         document.__dict__[_READ_ONCE] = {
             "taskers": sorted(taskers, key=lambda t: t.pk) if taskers is not None else None,
-            "comments": comments}
+            "comments": comments, "unread_raises": unread_raises}
     try:
         yield
     finally:
@@ -211,6 +218,8 @@ def document_taskers(document, *, step: str | None = None, open_only: bool = Fal
             taskers = taskers.filter(state__in=OPEN_TASKER_STATES)
         return list(taskers.order_by("pk"))
     if read["taskers"] is None:
+        if read["unread_raises"]:
+            raise RowsNotRead(document)
         read["taskers"] = _DOCUMENT_TASKERS.models(ContentType.objects.get_for_model(type(document)).pk, document.pk)
     return [t for t in read["taskers"]
             if (step is None or t.step == step) and (not open_only or t.state in OPEN_TASKER_STATES)]
@@ -222,6 +231,8 @@ def document_comments(document) -> list[Comment]:
     if read is None:
         return list(comments_of(document))
     if read["comments"] is None:
+        if read["unread_raises"]:
+            raise RowsNotRead(document)
         read["comments"] = list(comments_of(document))
     return read["comments"]
 

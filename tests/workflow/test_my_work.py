@@ -120,6 +120,43 @@ def test_a_returned_plan_offers_a_new_version_until_one_is_started(world):
     assert my_work(officer).items[0].document_id == new.pk
 
 
+def _rows_read(queries) -> dict[str, set[int]]:
+    """The documents whose taskers and comments My work read in full ("taskers", "comments"):
+    the reads that carry each row's office with its predecessors."""
+    read = {"taskers": set(), "comments": set()}
+    for query in queries:
+        sql = query["sql"]
+        if 'AS "organization_formerly"' not in sql:
+            continue
+        table = "comments" if 'FROM "workflow_comment"' in sql else "taskers"
+        for ids in re.findall(r'"object_id" IN \(([^)]*)\)', sql):
+            read[table] |= {int(pk) for pk in ids.split(",")}
+    return read
+
+
+def test_my_work_reads_the_taskers_and_comments_only_of_documents_whose_rules_ask_for_them(world):
+    """Each candidate is first asked without its taskers and comments: a returned plan (its way
+    forward asks for neither), a draft ready to submit and a plan in review (the owner's officer
+    adjudicates its comments, counted, not read) make their items, or none, without them. Only a
+    plan whose rules ask (sending a plan in coordination to review: its answers and its
+    comments) has them read, once, with those of every such plan."""
+    officer = world.user("EUCOM", AO)
+    returned = to_review(world, world.ready_plan())
+    act(returned, "return_for_rework", world.user("J5", REV), comment="Rework the resources annex")
+    in_review = to_review(world, world.ready_plan())
+    coordinating = in_coordination(world)
+    comment_adjudicate(comment=comments_of(coordinating).get(), by=officer, decision=Decision.ACCEPTED, rationale="")
+    pending = in_coordination(world)  # its critical comment awaits the officer
+    draft = world.ready_plan()
+    with CaptureQueriesContext(connection) as context:
+        found = {row[1]: row[2] for row in rows(officer)}
+    assert found == {titled(returned): ("Start a new version",), titled(coordinating): ("Send to review",),
+                     titled(pending): ("Adjudicate 1 comment",), titled(draft): ("Submit for coordination",)}
+    read = _rows_read(context.captured_queries)
+    assert read == {"taskers": {coordinating.pk, pending.pk}, "comments": {coordinating.pk, pending.pk}}, read
+    assert in_review.pk not in read["taskers"] | read["comments"]
+
+
 # --- need-to-know and switched-off accounts -------------------------------------------------------
 
 def test_never_an_item_for_a_document_the_person_may_not_see(world):
