@@ -50,7 +50,7 @@ from workflow import services as workflow_services
 from workflow.exceptions import InvalidInput, NotPermitted, WorkflowError
 from workflow.models import Comment as WorkflowComment
 from workflow.models import Tasker
-from workflow.registry import visible_documents_q
+from workflow.registry import rows_visible_to
 from workflow.selectors import history_of
 from workforce import services as workforce_services
 from workforce.models import WorkforceReadinessReport
@@ -516,7 +516,7 @@ class TaskerViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.ReadOnlyMode
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, maybe no tables
             return Tasker.objects.none()
-        return Tasker.objects.filter(visible_documents_q(self.request.user)).select_related(
+        return rows_visible_to(self.request.user, Tasker).select_related(
             "organization", "assignee", "answered_by", "answered_on_behalf_of", "acknowledged_by")
 
     @extend_schema(request=serializers.TaskerResponseInputSerializer, responses=serializers.TaskerSerializer,
@@ -600,7 +600,7 @@ class CommentViewSet(StrictQueryMixin, IdempotentPostMixin, viewsets.ReadOnlyMod
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user, maybe no tables
             return WorkflowComment.objects.none()
-        return WorkflowComment.objects.filter(visible_documents_q(self.request.user)).select_related(
+        return rows_visible_to(self.request.user, WorkflowComment).select_related(
             "organization", "author", "adjudicated_by", "commenter_agreed_by", "tasker")
 
     @extend_schema(request=serializers.AdjudicationInputSerializer, responses=serializers.CommentSerializer,

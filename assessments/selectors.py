@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from organizations.selectors import active_account
+from security.capacity import per_capacity
 
 from .models import (
     QUESTION_SETS_OF,
@@ -94,6 +95,7 @@ def answers_progress(rows: list[dict]) -> dict:
             "total": len(rows)}
 
 
+@per_capacity
 def documents_visible_to(user, model) -> QuerySet:
     """Need-to-know for the cycle's documents, with the marking rules of the plans they assess.
     An assessment is visible to those who may see its plan (clearance and release included) and
@@ -162,6 +164,7 @@ def _answer_sheet(document) -> list[dict]:
     return rows
 
 
+@per_capacity
 def assessments_cleared_for(user) -> QuerySet:
     """Assessments whose plan's marking ``user`` may see (need-to-know aside)."""
     from .models import Assessment

@@ -19,6 +19,7 @@ from organizations.selectors import active_account
 from planning.models import CampaignPlan
 from planning.selectors import plans_visible_to
 from security.access import marking_q
+from security.capacity import per_capacity
 from workflow.models import Tasker
 from workflow.registry import exists_row_by_row
 from workflow.selectors import need_to_know
@@ -34,6 +35,7 @@ def _tasked(model, organizations) -> Q:
                              field="object_id", outer="pk")
 
 
+@per_capacity
 def initiatives_visible_to(user) -> QuerySet[Initiative]:
     """Initiatives ``user`` may see (need-to-know like plans, and markings)."""
     # DSCA, which administers the programs, reviews every one (registered by ``initiatives.apps``).
@@ -42,12 +44,14 @@ def initiatives_visible_to(user) -> QuerySet[Initiative]:
         | Q(program__administered_by__in=organizations)))
 
 
+@per_capacity
 def initiatives_cleared_for(user) -> QuerySet[Initiative]:
     if not active_account(user):
         return Initiative.objects.none()
     return Initiative.objects.filter(marking_q(user, Initiative))
 
 
+@per_capacity
 def evaluations_visible_to(user) -> QuerySet[InitiativeEvaluation]:
     """Evaluations ``user`` may see: cleared for the evaluation's marking and for its initiative's
     (an evaluation quotes it), and with need-to-know for the initiative, or owning or tasked on it."""
@@ -56,6 +60,7 @@ def evaluations_visible_to(user) -> QuerySet[InitiativeEvaluation]:
                         also=lambda organizations: Q(initiative__in=initiatives_visible_to(user)))
 
 
+@per_capacity
 def evaluations_cleared_for(user) -> QuerySet[InitiativeEvaluation]:
     if not active_account(user):
         return InitiativeEvaluation.objects.none()

@@ -18,6 +18,7 @@ from organizations.selectors import (
 )
 from runtime.dates import date_words
 from security.access import marking_q
+from security.capacity import per_capacity
 from workflow.selectors import need_to_know
 
 from .models import ManningAuthorization, ManpowerChangeRequest, SecurityCooperationOrganization
@@ -28,6 +29,7 @@ MANNING_READERS = (Designation.SECURITY_COOPERATION_AGENCY, Designation.JOINT_ST
                    Designation.PERSONNEL_READINESS, Designation.DEFENSE_INTELLIGENCE)
 
 
+@per_capacity
 def requests_visible_to(user) -> QuerySet[ManpowerChangeRequest]:
     """Requests ``user`` may see: cleared for the marking, and their organizations own it (the
     SCO, or the command establishing one), supervise it (the SCO's geographic command), are
@@ -37,6 +39,7 @@ def requests_visible_to(user) -> QuerySet[ManpowerChangeRequest]:
     return need_to_know(ManpowerChangeRequest, user, also=lambda organizations: Q(supervising_command__in=organizations))
 
 
+@per_capacity
 def requests_cleared_for(user) -> QuerySet[ManpowerChangeRequest]:
     """Requests whose marking ``user`` may see, need-to-know aside (their own taskers' rows)."""
     if not active_account(user):
@@ -44,6 +47,7 @@ def requests_cleared_for(user) -> QuerySet[ManpowerChangeRequest]:
     return ManpowerChangeRequest.objects.filter(marking_q(user, ManpowerChangeRequest))
 
 
+@per_capacity
 def scos_visible_to(user) -> QuerySet[SecurityCooperationOrganization]:
     """SCOs whose manning ``user`` may read: their own SCO, the SCOs their command supervises, and
     every SCO for the offices of ``MANNING_READERS`` and system administrators."""

@@ -7,11 +7,13 @@ from django.db.models import QuerySet
 
 from organizations.selectors import active_account
 from security.access import marking_q
+from security.capacity import per_capacity
 from workflow.selectors import need_to_know
 
 from .models import MaterielDiversionRequest
 
 
+@per_capacity
 def requests_visible_to(user) -> QuerySet[MaterielDiversionRequest]:
     """Requests ``user`` may see: cleared for the marking, and their organizations own it (the
     requesting office), are tasked on it (DSCA, the Chairman's office, USD(P), once tasked), or
@@ -21,6 +23,7 @@ def requests_visible_to(user) -> QuerySet[MaterielDiversionRequest]:
     return need_to_know(MaterielDiversionRequest, user)
 
 
+@per_capacity
 def requests_cleared_for(user) -> QuerySet[MaterielDiversionRequest]:
     """Requests whose marking ``user`` may see, need-to-know aside (their own taskers' rows)."""
     if not active_account(user):

@@ -10,10 +10,12 @@ from django.db.models import Q, QuerySet
 
 from organizations.selectors import active_account, designation_holder_ids, organization_ids_acting_for
 from security.access import marking_q
+from security.capacity import per_capacity
 from workflow.models import Tasker
 from workflow.registry import exists_row_by_row, reviewing_designations
 
 
+@per_capacity
 def plans_visible_to(user, model) -> QuerySet:
     """Plans of ``model`` that ``user`` may see: cleared for the level and released to their
     country, and their organizations own it, are tasked on it, or hold a designation that reviews
@@ -39,6 +41,7 @@ def plans_visible_to(user, model) -> QuerySet:
     return cleared.filter(Q(owner__in=organizations) | tasked)
 
 
+@per_capacity
 def plans_cleared_for(user, model) -> QuerySet:
     """Plans whose marking ``user`` may see, need-to-know aside (for lists that already
     establish it, such as the user's own taskers)."""

@@ -5,3 +5,6 @@ from config.settings.local import *  # noqa: F403
 from config.settings.local import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.workflow.kindapp"]
+
+# Every rule kept per capacity (security.capacity) is built again on each use and compared.
+CAPACITY_CHECK = True

@@ -44,6 +44,7 @@ from organizations.selectors import (
     predecessors_joined,
 )
 from runtime.request_memo import request_memo
+from security.capacity import per_capacity_querysets, per_capacity_value
 
 from . import registry, services
 from .admin_urls import change_url
@@ -231,9 +232,34 @@ def my_work_count(user) -> int:
         return 0
 
     def read() -> int:
-        return min(_count_up_to(user, _branch_reads(my_tasker_branches(user)), BADGE_CAP + 1), BADGE_CAP + 1)
+        from django.db import connection
+
+        compiled = _count_compiled(user)
+        if compiled is None:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(*compiled)
+            row = cursor.fetchone()
+        return min(row[0] if row and row[0] else 0, BADGE_CAP + 1)
 
     return request_memo(("my_work_count", user.pk), read)
+
+
+def _count_sql(user) -> tuple[str, tuple] | None:
+    """The SQL of the header's count (``my_work_count``) and its parameters; None: nothing to count."""
+    column = _counted_up_to(_branch_reads(my_tasker_branches(user)), BADGE_CAP + 1)
+    if column is None:
+        return None
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import EmptyResultSet
+
+    users = get_user_model()._default_manager  # the person's own row: a FROM for the count, always there
+    try:
+        sql, params = (users.filter(pk=user.pk).annotate(n=column).values_list("n", flat=True).order_by("pk")[:1]
+                       .query.sql_with_params())
+    except EmptyResultSet:  # nothing can match: no query
+        return None
+    return sql, tuple(params)
 
 
 class _CountUpTo(Subquery):
@@ -266,8 +292,22 @@ def _count_up_to(user, reads, limit: int) -> int:
 
 def my_work_count_column(user):
     """``my_work_count`` as a column another read can carry (a document's page reads it with the
-    document: a query saved), or None when nothing can wait for ``user``."""
-    return _counted_up_to(_branch_reads(my_tasker_branches(user)), BADGE_CAP + 1)
+    document: a query saved), or None when nothing can wait for ``user``: the header's own SQL,
+    kept per capacity, as a scalar subquery (it names no outer row)."""
+    from django.db.models.expressions import RawSQL
+
+    compiled = _count_compiled(user)
+    if compiled is None:
+        return None
+    sql, params = compiled
+    return RawSQL(sql, params, output_field=IntegerField())  # noqa: S611 (SQL the ORM compiled; values as parameters)
+
+
+def _count_compiled(user) -> tuple[str, tuple] | None:
+    from django.db import connection
+
+    # Its SQL depends on the person's capacity alone: built once per capacity (``security.capacity``).
+    return per_capacity_value(("my_work_count", connection.vendor), user, lambda: _count_sql(user))
 
 
 def my_work_count_read(user, count: int) -> None:
@@ -346,7 +386,18 @@ def _candidates_q(model, user) -> Q | None:
 
 def _candidate_ids(user, models) -> tuple[dict[type, list[int]], list[str]]:
     """For each kind, the ids of its candidate documents that ``user`` may see (the newest
-    ``CANDIDATES_PER_KIND``), in one query for every kind; and the kinds cut short."""
+    ``CANDIDATES_PER_KIND``), in one query for every kind (built once per capacity); and the kinds
+    cut short."""
+    union = per_capacity_querysets(("my_work_candidates", tuple(models)), user, lambda: _candidates_read(user, models))
+    ids: dict[type, set[int]] = defaultdict(set)
+    for pk, index in (union[0] if union else ()):
+        ids[models[index]].add(pk)
+    cut = [str(model._meta.verbose_name_plural) for model, found in ids.items() if len(found) > CANDIDATES_PER_KIND]
+    return {model: sorted(found, reverse=True)[:CANDIDATES_PER_KIND] for model, found in ids.items()}, cut
+
+
+def _candidates_read(user, models) -> list:
+    """``_candidate_ids``'s one query (in a list; empty when nothing could be decided)."""
     checks = []
     for index, model in enumerate(models):
         condition = _candidates_q(model, user)
@@ -356,13 +407,8 @@ def _candidate_ids(user, models) -> tuple[dict[type, list[int]], list[str]]:
         checks.append(documents.order_by().annotate(listed_kind=Value(index, output_field=IntegerField()))
                       .values_list("pk", "listed_kind"))
     if not checks:
-        return {}, []
-    union = checks[0].union(*checks[1:], all=True) if len(checks) > 1 else checks[0]
-    ids: dict[type, set[int]] = defaultdict(set)
-    for pk, index in union:
-        ids[models[index]].add(pk)
-    cut = [str(model._meta.verbose_name_plural) for model, found in ids.items() if len(found) > CANDIDATES_PER_KIND]
-    return {model: sorted(found, reverse=True)[:CANDIDATES_PER_KIND] for model, found in ids.items()}, cut
+        return []
+    return [checks[0].union(*checks[1:], all=True) if len(checks) > 1 else checks[0]]
 
 
 PENDING = "_inbox_pending_"  # + a step: that step's comments awaiting an adjudication
@@ -554,7 +600,8 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
     # pages past this one (a query that stops there).
     first = (page - 1) * per_page
     counted_to = (page - 1 + PAGES_COUNTED_AHEAD) * per_page
-    reads = _branch_reads(my_tasker_branches(user, kind=kind)) if models else []
+    reads = per_capacity_querysets(("my_work_branches", kind), user,
+                                   lambda: _branch_reads(my_tasker_branches(user, kind=kind))) if models else []
     if organization is not None:
         reads = [read.filter(organization_id=organization) for read in reads]
     if due is not None:

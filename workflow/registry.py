@@ -33,6 +33,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.lookups import IsNull
 
+from security.capacity import per_capacity
+
 _visible: dict[type, Callable[[object], QuerySet]] = {}
 _cleared: dict[type, Callable[[object], QuerySet] | None] = {}
 _reviewing: dict[type, tuple[str, ...]] = {}
@@ -128,6 +130,22 @@ def visible_documents_q(user, *, content_type_field: str = "content_type", objec
         condition |= Q(**{content_type_field: content_type}) & exists_row_by_row(
             _visible[model](user), outer=object_id_field)
     return condition
+
+
+@per_capacity
+def rows_visible_to(user, model, content_type_field: str = "content_type",
+                    object_id_field: str = "object_id") -> QuerySet:
+    """The rows of ``model`` (taskers, comments, reminders...) pointing at documents ``user`` may
+    see (``visible_documents_q``), built once per capacity (``security.capacity``)."""
+    return model._default_manager.filter(visible_documents_q(user, content_type_field=content_type_field,
+                                                             object_id_field=object_id_field))
+
+
+@per_capacity
+def rows_cleared_for(user, model) -> QuerySet:
+    """The rows of ``model`` pointing at documents whose marking ``user`` may see
+    (``cleared_documents_q``), built once per capacity."""
+    return model._default_manager.filter(cleared_documents_q(user))
 
 
 def document_visible(user, document) -> bool:

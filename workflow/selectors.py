@@ -373,7 +373,7 @@ def taskers_for_user(user, *, organizations: list[int] | None = None) -> QuerySe
     (``organizations``: their ids, when the caller has them already)."""
     if user is None or not user.is_authenticated:
         return Tasker.objects.none()
-    from .registry import cleared_documents_q
+    from .registry import rows_cleared_for
 
     # Tasked is need-to-know; only the marking remains to check. Organization ids as a short
     # list keep the planner on the open taskers' (organization, suspense) index at any size.
@@ -389,8 +389,7 @@ def taskers_for_user(user, *, organizations: list[int] | None = None) -> QuerySe
     if elsewhere:
         mine |= Q(pk__in=elsewhere)
     return (
-        open_taskers.filter(mine)
-        .filter(cleared_documents_q(user))
+        rows_cleared_for(user, Tasker).filter(state__in=OPEN_TASKER_STATES).filter(mine)
         .select_related("organization", "assignee", "content_type")
         .order_by("suspense", "pk")
     )

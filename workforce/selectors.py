@@ -19,6 +19,7 @@ from manpower.models import ManningAuthorization, SecurityCooperationOrganizatio
 from organizations.models import Designation, Role
 from organizations.selectors import active_account, designation_holder_ids, organization_ids_acting_for
 from security.access import marking_q
+from security.capacity import per_capacity
 from workflow.selectors import need_to_know
 
 from .models import (
@@ -45,6 +46,7 @@ def _reads_all(user, organizations: list[int]) -> bool:
     return bool(designation_holder_ids(WORKFORCE_READERS).intersection(organizations))
 
 
+@per_capacity
 def personnel_visible_to(user) -> QuerySet[PersonnelRecord]:
     """Personnel records ``user`` has need-to-know for: kept by their office, or by an office their
     command supervises; every record for USD(P&R), DSCA and system administrators."""
@@ -61,6 +63,7 @@ def personnel_visible_to(user) -> QuerySet[PersonnelRecord]:
     return records.filter(Q(owner__in=organizations) | Q(supervising_command__in=organizations))
 
 
+@per_capacity
 def scos_readiness_visible_to(user) -> QuerySet[SecurityCooperationOrganization]:
     """SCOs whose workforce readiness ``user`` may read: their own SCO, those their command
     supervises, every SCO for USD(P&R), DSCA and system administrators."""
@@ -326,12 +329,14 @@ def expiring_for_reminders(*, on: datetime.date) -> QuerySet[Qualification]:
 
 # --- the readiness report (a routed kind) ---------------------------------------------------
 
+@per_capacity
 def reports_visible_to(user) -> QuerySet[WorkforceReadinessReport]:
     """Reports ``user`` may see: cleared for the marking, and their organization owns it (DSCA),
     is tasked on it, or reviews every report (USD(P&R), registered with the engine)."""
     return need_to_know(WorkforceReadinessReport, user)
 
 
+@per_capacity
 def reports_cleared_for(user) -> QuerySet[WorkforceReadinessReport]:
     if not active_account(user):
         return WorkforceReadinessReport.objects.none()

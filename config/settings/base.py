@@ -134,6 +134,9 @@ ADMIN_URL = (env("ADMIN_URL", "admin/").strip("/") + "/")
 # from to X-Forwarded-For. The client is that many entries from the right; 0 ignores the header
 # and uses the connection's address (security.network.client_address, for lockout and audit alike).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Reads of who may see what kept per capacity, per process (security.capacity): about 33 KB
+# each, some twenty per person signed in; the least recently used go first.
+CAPACITY_CACHE_ENTRIES = env_int("CAPACITY_CACHE_ENTRIES", 1024)
 
 # Account lockout (DoD: 3 consecutive failures, then locked for 15 minutes or until an
 # administrator releases it with `manage.py axes_reset_username NAME`). Counted per user name,

@@ -1,0 +1,194 @@
+"""Reads of who may see what, built once per *capacity* instead of once per request.
+
+Every page asks the same rules again and again: the documents of each kind the person may see
+(need-to-know and markings), the header's count of their open taskers. The rules are written as
+ORM filters, and building those filters (eleven kinds, each with its offices, its designations
+and its marking) costs more Python than the database spends answering them. Yet what a rule
+builds depends only on the person's *capacity*, the inputs every rule of who may see what reads:
+
+- the account (its id, whether it is switched on, whether it is a system administrator);
+- every organization the person acts for that day, in which roles, with which delegations
+  (``organizations.selectors.acting_roles``);
+- which organizations hold which designations that day (``designation_holders``);
+- the person's clearance and citizenship (``security.access.access_of``);
+- the day itself.
+
+Each of them is read once per request already (the request memo, the security profile read
+with the user). So a rule's result, built for one capacity, is kept (per process, at most
+``CAPACITY_CACHE_ENTRIES`` of them, the least recently used dropped first: about 33 KB each,
+some twenty a person) and given again, as a fresh
+copy, to any request of the same capacity: a change to any input (a membership, a delegation, a
+designation, a clearance, a new day) is a different capacity, so nothing is ever served from
+before it. Outside a request nothing is kept (the inputs are not memoized there).
+
+A rule kept here may read nothing else that changes: only its arguments (the person, a model)
+and the inputs above. The test settings check this on every use (``CAPACITY_CHECK``): the rule is
+built again and its SQL compared with the copy's; a difference fails loudly, naming the rule.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from organizations.selectors import acting_roles, active_account, designation_holders
+from runtime.request_memo import request_memo_active
+
+from .access import access_of
+
+
+def _entries() -> int:
+    return getattr(settings, "CAPACITY_CACHE_ENTRIES", 1024)
+
+_kept: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+class CapacityRuleError(AssertionError):
+    """A rule kept per capacity built something its capacity does not determine."""
+
+
+def capacity_key(user) -> Hashable | None:
+    """What every rule of who may see what reads of ``user``, as one hashable value; None outside
+    a request (nothing is kept there) and for no signed-in account."""
+    if not request_memo_active() or user is None or not getattr(user, "is_authenticated", False):
+        return None
+    day = timezone.localdate()
+    # Each read here is memoized for the request (the security profile on the user itself).
+    return (user.pk, bool(user.is_active), bool(user.is_superuser),
+            acting_roles(user, on=day) if active_account(user) else (),
+            tuple(sorted(designation_holders(on=day).items())), access_of(user), day)
+
+
+def _get(key):
+    with _lock:
+        found = _kept.get(key)
+        if found is not None:
+            _kept.move_to_end(key)
+        return found
+
+
+def _put(key, value) -> None:
+    with _lock:
+        _kept[key] = value
+        _kept.move_to_end(key)
+        while len(_kept) > _entries():
+            _kept.popitem(last=False)
+
+
+def forget() -> None:
+    """Drop everything kept (tests that switch databases; never needed for correctness)."""
+    with _lock:
+        _kept.clear()
+
+
+def _keepable(queryset) -> bool:
+    """Only a queryset its query (and how its rows come: models, values...) says everything
+    about is kept: not read yet, no database chosen, nothing to prefetch."""
+    return (isinstance(queryset, QuerySet) and queryset._result_cache is None and queryset._db is None
+            and not queryset._prefetch_related_lookups and not queryset._hints and not queryset._sticky_filter)
+
+
+def _copy_kept(queryset: QuerySet) -> tuple:
+    return (type(queryset), queryset.model, queryset.query.chain(), queryset._iterable_class, queryset._fields)
+
+
+def _fresh(kept: tuple) -> QuerySet:
+    """A new queryset of the kept one's class on a copy of its query (never the kept one: a
+    queryset caches its rows once read)."""
+    queryset_class, model, query, iterable_class, fields = kept
+    queryset = queryset_class(model=model, query=query.chain())
+    queryset._iterable_class, queryset._fields = iterable_class, fields
+    return queryset
+
+
+def _compiled(queryset: QuerySet, using: str = "default") -> tuple[str, tuple]:
+    from django.core.exceptions import EmptyResultSet
+
+    try:
+        sql, params = queryset.query.get_compiler(using).as_sql()
+    except EmptyResultSet:
+        return "<empty>", ()
+    return sql, tuple(params)
+
+
+def per_capacity(rule: Callable[..., QuerySet]) -> Callable[..., QuerySet]:
+    """Keep ``rule(user, *models)`` per capacity of ``user`` (see the module). The rule's other
+    arguments, given by position, are models (classes) or names (strings), part of the key; a
+    call with anything else is not kept."""
+    name = f"{rule.__module__}.{rule.__qualname__}"
+
+    @functools.wraps(rule)
+    def kept(user, *models):
+        key = capacity_key(user)
+        if key is None or not all(isinstance(model, type | str) for model in models):
+            return rule(user, *models)
+        entry_key = (name, models, key)
+        found = _get(entry_key)
+        if found is not None:
+            copy = _fresh(found)
+            if getattr(settings, "CAPACITY_CHECK", False):
+                _check(name, rule(user, *models), copy)
+            return copy
+        built = rule(user, *models)
+        if _keepable(built):
+            _put(entry_key, _copy_kept(built))
+        return built
+
+    kept.uncached = rule
+    return kept
+
+
+def _check(name: str, built: QuerySet, copy: QuerySet) -> None:
+    if built.model is not copy.model or _compiled(built) != _compiled(copy):
+        raise CapacityRuleError(
+            f"{name} built for this capacity differs from what was kept for it: the rule reads "
+            f"something its capacity does not hold.\nbuilt: {_compiled(built)[0][:400]}\nkept:  "
+            f"{_compiled(copy)[0][:400]}")
+
+
+def per_capacity_value(name, user, build: Callable[[], object]):
+    """``build()`` kept per capacity of ``user`` under ``name`` (a value built from the capacity
+    alone: compiled SQL and its parameters, say). Checked as ``per_capacity`` is."""
+    key = capacity_key(user)
+    if key is None:
+        return build()
+    entry_key = (name, key)
+    found = _get(entry_key)
+    if found is not None:
+        if getattr(settings, "CAPACITY_CHECK", False):
+            fresh = build()
+            if fresh != found:
+                raise CapacityRuleError(f"{name} built for this capacity differs from what was kept for it:"
+                                        f"\nbuilt: {str(fresh)[:400]}\nkept:  {str(found)[:400]}")
+        return found
+    value = build()
+    _put(entry_key, value)
+    return value
+
+
+def per_capacity_querysets(name, user, build: Callable[[], list[QuerySet]]) -> list[QuerySet]:
+    """``build()``, a list of querysets, kept per capacity of ``user`` under ``name``; each call
+    gets fresh copies. Checked as ``per_capacity`` is."""
+    key = capacity_key(user)
+    if key is None:
+        return build()
+    entry_key = (name, key)
+    found = _get(entry_key)
+    if found is not None:
+        copies = [_fresh(kept) for kept in found]
+        if getattr(settings, "CAPACITY_CHECK", False):
+            built = build()
+            if [_compiled(q) for q in built] != [_compiled(q) for q in copies]:
+                raise CapacityRuleError(f"{name} built for this capacity differs from what was kept for it.")
+        return copies
+    built = build()
+    if all(_keepable(queryset) for queryset in built):
+        _put(entry_key, [_copy_kept(queryset) for queryset in built])
+    return built

@@ -1,0 +1,135 @@
+"""Reads of who may see what, kept per capacity (``security.capacity``): a page asked again by the
+same person answers from what was built, and any change to what the rules read (a membership, a
+designation, a clearance, system administration, an account switched off) is a new capacity,
+answered afresh on the very next page. Each case changes one input between two visits of the
+plans list and expects the second visit to follow the change: with that input left out of the
+key, the second visit would be answered from the first and the case would fail."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client, override_settings
+
+from organizations.models import Designation, Membership, Role
+from organizations.services import designation_assign
+from planning.models import CampaignPlan
+from planning.selectors import plans_visible_to
+from runtime.request_memo import memo_scope
+from security import capacity
+from security.models import SecurityProfile
+from tests.security.test_need_to_know_side_channels import marked, person
+
+LIST = "/admin/planning/campaignplan/"
+
+
+def titles(client) -> set[str]:
+    html = client.get(LIST).content.decode()
+    return set(re.findall(r"CAPACITY [A-Z ]+PLAN", html))
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def plans(world):
+    """An unclassified plan of EUCOM's, a SECRET one of EUCOM's, and one of CENTCOM's."""
+    return {
+        "eucom": marked(world.ready_plan(), title="CAPACITY EUCOM PLAN"),
+        "secret": marked(world.ready_plan(), title="CAPACITY SECRET PLAN", level="S"),
+        "centcom": marked(world.ready_plan(owner="CENTCOM", partners=("IL",)), title="CAPACITY CENTCOM PLAN"),
+    }
+
+
+def test_a_new_membership_is_a_new_capacity(world, plans):
+    officer = person("capacity_officer", acronym="EUCOM", world=world)
+    client = signed_in(officer)
+    assert titles(client) == {"CAPACITY EUCOM PLAN"}
+    Membership.objects.create(user=officer, organization=world.orgs["CENTCOM"], role=Role.ACTION_OFFICER,
+                              start=datetime.date(2020, 1, 1))
+    assert titles(client) == {"CAPACITY EUCOM PLAN", "CAPACITY CENTCOM PLAN"}
+
+
+def test_a_clearance_raised_is_a_new_capacity(world, plans):
+    officer = person("capacity_cleared", acronym="EUCOM", world=world)
+    client = signed_in(officer)
+    assert titles(client) == {"CAPACITY EUCOM PLAN"}
+    SecurityProfile.objects.filter(user=officer).update(clearance="S")
+    assert titles(client) == {"CAPACITY EUCOM PLAN", "CAPACITY SECRET PLAN"}
+
+
+def test_a_designation_granted_to_the_persons_office_is_a_new_capacity(world, plans):
+    """The policy office reviews every plan: moved to DLA, DLA's reviewer sees them all."""
+    reviewer = person("capacity_dla", acronym="DLA", world=world, role=Role.REVIEWER, clearance="TS")
+    client = signed_in(reviewer)
+    assert titles(client) == set()
+    designation_assign(organization=world.orgs["DLA"], designation=Designation.POLICY_OFFICE,
+                       start=datetime.date(2020, 1, 1))
+    assert titles(client) == {"CAPACITY EUCOM PLAN", "CAPACITY SECRET PLAN", "CAPACITY CENTCOM PLAN"}
+
+
+def test_system_administration_granted_and_an_account_switched_off_are_new_capacities(world, plans):
+    officer = person("capacity_admin", acronym="EUCOM", world=world, clearance="TS")
+    client = signed_in(officer)
+    assert titles(client) == {"CAPACITY EUCOM PLAN", "CAPACITY SECRET PLAN"}
+    get_user_model().objects.filter(pk=officer.pk).update(is_superuser=True)
+    assert titles(client) == {"CAPACITY EUCOM PLAN", "CAPACITY SECRET PLAN", "CAPACITY CENTCOM PLAN"}
+    with memo_scope():
+        switched_off = get_user_model().objects.get(pk=officer.pk)
+        switched_off.is_active = False
+        assert not plans_visible_to(switched_off, CampaignPlan).exists()
+
+
+def test_two_people_of_one_capacity_each_have_their_own_answer(world, plans):
+    """The key names the person too: nothing one person was answered is given to another."""
+    eucom, centcom = (person("capacity_eucom", acronym="EUCOM", world=world),
+                      person("capacity_centcom", acronym="CENTCOM", world=world))
+    assert titles(signed_in(eucom)) == {"CAPACITY EUCOM PLAN"}
+    assert titles(signed_in(centcom)) == {"CAPACITY CENTCOM PLAN"}
+    assert titles(signed_in(eucom)) == {"CAPACITY EUCOM PLAN"}
+
+
+def test_what_is_kept_is_given_as_a_fresh_copy_and_only_inside_a_request(world, plans):
+    officer = person("capacity_copy", acronym="EUCOM", world=world)
+    outside = plans_visible_to(officer, CampaignPlan)
+    assert plans_visible_to(officer, CampaignPlan) is not outside and capacity.capacity_key(officer) is None
+    with memo_scope():
+        first = plans_visible_to(officer, CampaignPlan)
+        assert [p.title for p in first] == ["CAPACITY EUCOM PLAN"]  # its rows are read and cached on it
+        CampaignPlan.objects.filter(pk=plans["eucom"].pk).update(title="CAPACITY EUCOM PLAN RENAMED")
+        again = plans_visible_to(officer, CampaignPlan)
+        assert again is not first and [p.title for p in again] == ["CAPACITY EUCOM PLAN RENAMED"]
+
+
+def test_a_rule_that_reads_what_its_capacity_does_not_hold_fails_in_the_tests(world):
+    """The test settings build each kept rule again and compare it with what was kept
+    (``CAPACITY_CHECK``): a rule reading anything else is caught on its first reuse."""
+    outside = {"owner": world.orgs["EUCOM"].pk}
+
+    @capacity.per_capacity
+    def leaky(user, model):
+        return model.objects.filter(owner_id=outside["owner"])
+
+    officer = person("capacity_leaky", acronym="EUCOM", world=world)
+    with memo_scope():
+        assert leaky(officer, CampaignPlan).query.where  # built and kept
+        outside["owner"] = world.orgs["CENTCOM"].pk
+        with pytest.raises(capacity.CapacityRuleError, match="leaky"):
+            leaky(officer, CampaignPlan)
+
+
+@override_settings(CAPACITY_CACHE_ENTRIES=2)
+def test_at_most_the_configured_number_of_reads_are_kept_the_least_recently_used_going_first(world):
+    capacity.forget()
+    people = [person(f"capacity_lru_{n}", acronym="EUCOM", world=world) for n in range(3)]
+    with memo_scope():
+        for user in people:
+            plans_visible_to(user, CampaignPlan)
+        kept = [key[2][0] for key in capacity._kept]  # the person of each kept read
+    assert kept == [people[1].pk, people[2].pk]
