@@ -222,7 +222,10 @@ def load_run(*, world: World, database: str, ramp: dict, approvals: list[int], l
 def _warm_up(base: str, plan: dict, *, workers: int) -> None:
     """Each page type once per worker, a request per worker at a time (workers are separate
     processes: the first request of each compiles its templates and fills its caches), so
-    the first step measures a server that has served before, as a deployed one has."""
+    the first step measures a server that has served before, as a deployed one has; and My work
+    of each person of the first step once per worker, as a person's first pages of the day fill
+    what each worker keeps for them (``security.capacity``). People added by later steps come
+    cold, as people signing in do."""
     from concurrent.futures import ThreadPoolExecutor
 
     paths = [plan["paths"]["my_work"], plan["paths"]["my_taskers"], *(path for _name, path in plan["paths"]["lists"])]
@@ -241,6 +244,8 @@ def _warm_up(base: str, plan: dict, *, workers: int) -> None:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for path in paths:
             list(pool.map(get, [(path, sessions[n % len(sessions)]) for n in range(workers)]))
+        for session in sessions[:plan["ramp"]["steps"][0]]:
+            list(pool.map(get, [(plan["paths"]["my_work"], session)] * workers))
 
 
 def _wait_until_serving(url: str, server: subprocess.Popen, timeout: float = 60) -> None:

@@ -318,12 +318,14 @@ def comments_in_matrix_order(comments) -> list[Comment]:
 
 def form_drafts_of(*, user, document) -> dict[str, FormDraft]:
     """``user``'s own drafts of the forms of ``document``, by form, in one query; none of a
-    document they may no longer see (need-to-know and markings, asked in the same query)."""
-    from .registry import visible_documents_q
+    document they may no longer see (need-to-know and markings of its kind, asked in the same
+    query)."""
+    from .registry import exists_row_by_row, visible_documents
 
     if user is None or not user.is_authenticated:
         return {}
-    drafts = FormDraft.objects.filter(user=user, **_ref(document)).filter(visible_documents_q(user))
+    drafts = FormDraft.objects.filter(user=user, **_ref(document)).filter(
+        exists_row_by_row(visible_documents(type(document), user), outer="object_id"))
     return {draft.form: draft for draft in drafts}
 
 
