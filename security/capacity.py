@@ -118,6 +118,36 @@ def _compiled(queryset: QuerySet, using: str = "default") -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
+def _kept_or_built(name, entry: tuple, user, build: Callable, *, keep: Callable, give: Callable,
+                   compared: Callable):
+    """What was kept under ``entry`` for the capacity of ``user`` (``give`` makes what a caller
+    gets of it), or ``build()``, kept as ``keep`` makes it (None: not kept). Under
+    ``CAPACITY_CHECK`` each reuse is built again and ``compared`` with what was given."""
+    key = capacity_key(user)
+    if key is None:
+        return build()
+    entry_key = (*entry, key)
+    found = _get(entry_key)
+    if found is not None:
+        given = give(found)
+        if getattr(settings, "CAPACITY_CHECK", False):
+            built, kept = compared(build()), compared(given)
+            if built != kept:
+                raise CapacityRuleError(
+                    f"{name} built for this capacity differs from what was kept for it: it reads something its "
+                    f"capacity does not hold.\nbuilt: {str(built)[:400]}\nkept:  {str(kept)[:400]}")
+        return given
+    built = build()
+    kept = keep(built)
+    if kept is not None:
+        _put(entry_key, kept)
+    return built
+
+
+def _compared(queryset: QuerySet) -> tuple:
+    return queryset.model, _compiled(queryset)
+
+
 def per_capacity(rule: Callable[..., QuerySet]) -> Callable[..., QuerySet]:
     """Keep ``rule(user, *models)`` per capacity of ``user`` (see the module). The rule's other
     arguments, given by position, are models (classes) or names (strings), part of the key; a
@@ -126,69 +156,28 @@ def per_capacity(rule: Callable[..., QuerySet]) -> Callable[..., QuerySet]:
 
     @functools.wraps(rule)
     def kept(user, *models):
-        key = capacity_key(user)
-        if key is None or not all(isinstance(model, type | str) for model in models):
+        if not all(isinstance(model, type | str) for model in models):
             return rule(user, *models)
-        entry_key = (name, models, key)
-        found = _get(entry_key)
-        if found is not None:
-            copy = _fresh(found)
-            if getattr(settings, "CAPACITY_CHECK", False):
-                _check(name, rule(user, *models), copy)
-            return copy
-        built = rule(user, *models)
-        if _keepable(built):
-            _put(entry_key, _copy_kept(built))
-        return built
+        return _kept_or_built(name, (name, models), user, lambda: rule(user, *models),
+                              keep=lambda built: _copy_kept(built) if _keepable(built) else None,
+                              give=_fresh, compared=_compared)
 
     kept.uncached = rule
     return kept
 
 
-def _check(name: str, built: QuerySet, copy: QuerySet) -> None:
-    if built.model is not copy.model or _compiled(built) != _compiled(copy):
-        raise CapacityRuleError(
-            f"{name} built for this capacity differs from what was kept for it: the rule reads "
-            f"something its capacity does not hold.\nbuilt: {_compiled(built)[0][:400]}\nkept:  "
-            f"{_compiled(copy)[0][:400]}")
-
-
 def per_capacity_value(name, user, build: Callable[[], object]):
     """``build()`` kept per capacity of ``user`` under ``name`` (a value built from the capacity
     alone: compiled SQL and its parameters, say). Checked as ``per_capacity`` is."""
-    key = capacity_key(user)
-    if key is None:
-        return build()
-    entry_key = (name, key)
-    found = _get(entry_key)
-    if found is not None:
-        if getattr(settings, "CAPACITY_CHECK", False):
-            fresh = build()
-            if fresh != found:
-                raise CapacityRuleError(f"{name} built for this capacity differs from what was kept for it:"
-                                        f"\nbuilt: {str(fresh)[:400]}\nkept:  {str(found)[:400]}")
-        return found
-    value = build()
-    _put(entry_key, value)
-    return value
+    return _kept_or_built(name, (name,), user, build, keep=lambda value: value, give=lambda value: value,
+                          compared=lambda value: value)
 
 
 def per_capacity_querysets(name, user, build: Callable[[], list[QuerySet]]) -> list[QuerySet]:
     """``build()``, a list of querysets, kept per capacity of ``user`` under ``name``; each call
     gets fresh copies. Checked as ``per_capacity`` is."""
-    key = capacity_key(user)
-    if key is None:
-        return build()
-    entry_key = (name, key)
-    found = _get(entry_key)
-    if found is not None:
-        copies = [_fresh(kept) for kept in found]
-        if getattr(settings, "CAPACITY_CHECK", False):
-            built = build()
-            if [_compiled(q) for q in built] != [_compiled(q) for q in copies]:
-                raise CapacityRuleError(f"{name} built for this capacity differs from what was kept for it.")
-        return copies
-    built = build()
-    if all(_keepable(queryset) for queryset in built):
-        _put(entry_key, [_copy_kept(queryset) for queryset in built])
-    return built
+    return _kept_or_built(
+        name, (name,), user, build,
+        keep=lambda built: [_copy_kept(q) for q in built] if all(_keepable(q) for q in built) else None,
+        give=lambda found: [_fresh(kept) for kept in found],
+        compared=lambda querysets: [_compared(q) for q in querysets])
