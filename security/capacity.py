@@ -28,13 +28,16 @@ built again and its SQL compared with the copy's; a difference fails loudly, nam
 
 from __future__ import annotations
 
+import copy
 import functools
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.db.models.sql.where import WhereNode
 from django.utils import timezone
 
 from organizations.selectors import acting_roles, active_account, designation_holders
@@ -95,17 +98,52 @@ def _keepable(queryset) -> bool:
             and not queryset._prefetch_related_lookups and not queryset._hints and not queryset._sticky_filter)
 
 
+def _where_copy(node):
+    """A copy of a WHERE tree down to its leaves. Django's own copy of a query shares the leaves
+    (the lookups), and resolving a query as another's subquery sets a leaf's value in place (a
+    nested query re-aliased): a kept read shares no leaf with any query given out."""
+    clone = node.create(connector=node.connector, negated=node.negated)
+    clone.children = [_where_copy(child) if isinstance(child, WhereNode) else copy.copy(child)
+                      for child in node.children]
+    return clone
+
+
+def _detached(query):
+    query = query.chain()
+    query.where = _where_copy(query.where)
+    if query.combined_queries:
+        query.combined_queries = tuple(_detached(combined) for combined in query.combined_queries)
+    return query
+
+
 def _copy_kept(queryset: QuerySet) -> tuple:
-    return (type(queryset), queryset.model, queryset.query.chain(), queryset._iterable_class, queryset._fields)
+    return (type(queryset), queryset.model, _detached(queryset.query), queryset._iterable_class, queryset._fields)
 
 
 def _fresh(kept: tuple) -> QuerySet:
     """A new queryset of the kept one's class on a copy of its query (never the kept one: a
-    queryset caches its rows once read)."""
+    queryset caches its rows once read, and a query used as a subquery changes its leaves)."""
     queryset_class, model, query, iterable_class, fields = kept
-    queryset = queryset_class(model=model, query=query.chain())
+    queryset = queryset_class(model=model, query=_detached(query))
     queryset._iterable_class, queryset._fields = iterable_class, fields
     return queryset
+
+
+def _comparable(value):
+    """``value`` as the check compares it: a parameter with no equality of its own (a JSON
+    adapter, say, equal only to itself) by its type and ``repr``; sequences item by item."""
+    if isinstance(value, tuple | list):
+        return tuple(_comparable(item) for item in value)
+    if type(value).__eq__ is object.__eq__:
+        return type(value).__qualname__, repr(value)
+    return value
+
+
+def _unaliased(sql: str) -> str:
+    """``sql`` without its table qualifiers and aliases: Django names a subquery's tables ``U0``,
+    ``V0``... or by their own names depending on how the query was copied, the same SQL."""
+    sql = re.sub(r'"\w+"\.|\b[A-Z]\d+\.', "", sql)
+    return re.sub(r'(")\s+[A-Z]\d+\b', r"\1", sql)
 
 
 def _compiled(queryset: QuerySet, using: str = "default") -> tuple[str, tuple]:
@@ -115,7 +153,7 @@ def _compiled(queryset: QuerySet, using: str = "default") -> tuple[str, tuple]:
         sql, params = queryset.query.get_compiler(using).as_sql()
     except EmptyResultSet:
         return "<empty>", ()
-    return sql, tuple(params)
+    return _unaliased(sql), _comparable(params)
 
 
 def _kept_or_built(name, entry: tuple, user, build: Callable, *, keep: Callable, give: Callable,
@@ -170,7 +208,7 @@ def per_capacity_value(name, user, build: Callable[[], object]):
     """``build()`` kept per capacity of ``user`` under ``name`` (a value built from the capacity
     alone: compiled SQL and its parameters, say). Checked as ``per_capacity`` is."""
     return _kept_or_built(name, (name,), user, build, keep=lambda value: value, give=lambda value: value,
-                          compared=lambda value: value)
+                          compared=_comparable)
 
 
 def per_capacity_querysets(name, user, build: Callable[[], list[QuerySet]]) -> list[QuerySet]:
