@@ -133,3 +133,20 @@ def test_at_most_the_configured_number_of_reads_are_kept_the_least_recently_used
             plans_visible_to(user, CampaignPlan)
         kept = [key[2][0] for key in capacity._kept]  # the person of each kept read
     assert kept == [people[1].pk, people[2].pk]
+
+
+def test_a_kept_read_shares_no_leaf_with_a_copy_given_out(world, plans):
+    """Resolving a query as another's subquery sets values on its WHERE leaves in place (Django
+    shares the leaves between copies of a query): what is kept shares no leaf with any copy given
+    out, so whatever a caller's query does to its copy, the next copy is as it was."""
+    officer = person("capacity_leaves", acronym="EUCOM", world=world)
+    with memo_scope():
+        plans_visible_to(officer, CampaignPlan)  # built, and kept
+        given = plans_visible_to(officer, CampaignPlan)
+        before = str(plans_visible_to(officer, CampaignPlan).query)
+        leaves = [child for child in given.query.where.children if hasattr(child, "rhs")]
+        assert leaves
+        for leaf in leaves:
+            leaf.rhs = "CHANGED IN PLACE"
+        assert str(plans_visible_to(officer, CampaignPlan).query) == before
+        assert [plan.title for plan in plans_visible_to(officer, CampaignPlan)] == ["CAPACITY EUCOM PLAN"]
