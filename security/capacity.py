@@ -49,6 +49,7 @@ from .access import access_of
 def _entries() -> int:
     return getattr(settings, "CAPACITY_CACHE_ENTRIES", 1024)
 
+
 _kept: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
