@@ -137,7 +137,15 @@ def route_configured(plan) -> list[str]:
     return [f"No route is configured for {with_article(str(plan._meta.verbose_name))}; an administrator must set one up."]
 
 
+# + a step: how many of the plan's taskers of that step are open, when "My work" counted them with
+# the plan (``workflows.plan_inbox_reads``).
+OUTSTANDING = "taskers_outstanding_"
+
+
 def _step_outstanding(plan, step: str, words: str) -> list[str]:
+    counted = getattr(plan, OUTSTANDING + step, None)
+    if counted is not None:  # met or not without the rows; the names are said on the plan's own page
+        return [f"{counted} {words} outstanding."] if counted else []
     taskers = [t for t in document_taskers(plan, step=step)
                if t.state not in (TaskerState.CANCELLED, TaskerState.MISROUTED)]
     outstanding = [t for t in taskers if t.state in OPEN_TASKER_STATES]

@@ -9,11 +9,12 @@ engine). Installed on both models at start-up (``planning.apps``).
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from organizations.models import Role
-from workflow.models import Step
+from workflow.models import OPEN_TASKER_STATES, Step, Tasker
 from workflow.rules import InboxReads, OwnerRole, RouteRole, TaskedRole, Transition, WayForward, Workflow
 
 from . import conditions, services
@@ -35,7 +36,9 @@ def plan_inbox_reads(model) -> InboxReads:
     """What "My work" reads with a batch of plans so that the conditions below ask nothing more:
     the version in flight of each plan's series (``conditions.no_version_in_flight``) and a
     draft's content (``conditions.content_complete``), and whether any of its activities falls
-    short (``conditions.activities_complete``: a column, not a read)."""
+    short (``conditions.activities_complete``: a column, not a read), and how many of its taskers
+    of each answering step are open (``conditions.coordination_answers_complete``,
+    ``conditions.reviews_complete``)."""
     in_flight = model.objects.filter(series=OuterRef("series"), state__in=conditions.IN_FLIGHT).order_by("version")
     draft = (Prefetch("partner_considerations", queryset=PartnerConsideration.objects.select_related("country")),
              "objectives__end_states", *model.gap_reads)
@@ -43,8 +46,15 @@ def plan_inbox_reads(model) -> InboxReads:
                                         period_end=OuterRef("period_end"))
     incomplete = (PlanActivity.objects.filter(plan_id=OuterRef("plan_ptr_id")).annotate(**faults)
                   .filter(Q(undescribed=True) | Q(partner_gone=True) | Q(outside_period=True)))
+    # The open taskers of each answering step, counted (``conditions._step_outstanding``): a plan
+    # whose answers are not all in is decided without reading its taskers and comments.
+    on_plan = {"content_type": ContentType.objects.get_for_model(model), "object_id": OuterRef("pk"),
+               "state__in": OPEN_TASKER_STATES}
+    outstanding = {conditions.OUTSTANDING + step: Coalesce(Subquery(
+        Tasker.objects.filter(step=step, **on_plan).order_by().values("object_id").annotate(n=Count("pk"))
+        .values("n"), output_field=IntegerField()), 0) for step in (Step.COORDINATION, Step.REVIEW)}
     annotations = {"version_in_flight": Coalesce(Subquery(in_flight.values("version")[:1]), 0),
-                   "activities_incomplete": Exists(incomplete), **plan_lock_reads(model)}
+                   "activities_incomplete": Exists(incomplete), **outstanding, **plan_lock_reads(model)}
     return InboxReads(annotations=annotations, prefetch={PlanState.DRAFT: draft})
 
 

@@ -31,6 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import IntegerField, Q, Subquery, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -231,23 +232,24 @@ def my_work_count(user) -> int:
     if not active_account(user):
         return 0
 
-    def read() -> int:
-        from django.db import connection
-
-        compiled = _count_compiled(user)
-        if compiled is None:
-            return 0
-        with connection.cursor() as cursor:
-            cursor.execute(*compiled)
-            row = cursor.fetchone()
-        return min(row[0] if row and row[0] else 0, BADGE_CAP + 1)
-
-    return request_memo(("my_work_count", user.pk), read)
+    return request_memo(("my_work_count", user.pk),
+                        lambda: min(_count_read(_count_compiled(user)), BADGE_CAP + 1))
 
 
-def _count_sql(user) -> tuple[str, tuple] | None:
-    """The SQL of the header's count (``my_work_count``) and its parameters; None: nothing to count."""
-    column = _counted_up_to(_branch_reads(my_tasker_branches(user)), BADGE_CAP + 1)
+def _count_read(compiled: tuple[str, tuple] | None) -> int:
+    """The count compiled by ``_count_sql``: one query (none when nothing can match)."""
+    if compiled is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(*compiled)
+        row = cursor.fetchone()
+    return row[0] if row and row[0] else 0
+
+
+def _count_sql(user, reads, limit: int) -> tuple[str, tuple] | None:
+    """The SQL and parameters counting the rows of ``reads`` (disjoint filters), each only up to
+    ``limit``, in one query; None: nothing to count."""
+    column = _counted_up_to(reads, limit)
     if column is None:
         return None
     from django.contrib.auth import get_user_model
@@ -279,17 +281,6 @@ def _counted_up_to(reads, limit: int):
     return functools.reduce(operator.add, columns) if columns else None
 
 
-def _count_up_to(user, reads, limit: int) -> int:
-    """The rows of ``reads`` (disjoint filters), each counted only up to ``limit``: one query."""
-    column = _counted_up_to(reads, limit)
-    if column is None:
-        return 0
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model()._default_manager  # the person's own row: a FROM for the count, always there
-    return users.filter(pk=user.pk).annotate(n=column).values_list("n", flat=True).first() or 0
-
-
 def my_work_count_column(user):
     """``my_work_count`` as a column another read can carry (a document's page reads it with the
     document: a query saved), or None when nothing can wait for ``user``: the header's own SQL,
@@ -304,10 +295,9 @@ def my_work_count_column(user):
 
 
 def _count_compiled(user) -> tuple[str, tuple] | None:
-    from django.db import connection
-
     # Its SQL depends on the person's capacity alone: built once per capacity (``security.capacity``).
-    return per_capacity_value(("my_work_count", connection.vendor), user, lambda: _count_sql(user))
+    return per_capacity_value(("my_work_count", connection.vendor), user,
+                              lambda: _count_sql(user, _branch_reads(my_tasker_branches(user)), BADGE_CAP + 1))
 
 
 def my_work_count_read(user, count: int) -> None:
@@ -512,7 +502,8 @@ def decisions_on(document, user, *, pending: int | None = None) -> Decision | No
         if rules.system_only or rules.destructive or (document.state not in sources and "*" not in sources):
             continue
         capacity = next((c for c in (actor.capacity(document, user) for actor in rules.actors) if c), None)
-        if capacity is not None and not rules.unmet(document):
+        # Met or not: the first condition unmet says it (a later one may ask for rows the first spares).
+        if capacity is not None and not any(condition(document) for condition in rules.conditions):
             actions.append(rules.label)
             organization_id = organization_id or capacity.organization_id
     for way in type(document).workflow.ways_forward_offered():
@@ -565,7 +556,6 @@ def _sort_key(sort: str):
 
 
 def _tasker_order(sort: str) -> tuple:
-    from django.db import connection
     from django.db.models.functions import Collate
 
     # Code point order, as Python compares strings (a locale's collation skips spaces and punctuation).
@@ -606,7 +596,10 @@ def my_work(user, *, kind: str | None = None, organization: int | None = None, d
         reads = [read.filter(organization_id=organization) for read in reads]
     if due is not None:
         reads = [read.filter(_due_q(due, today)) for read in reads]
-    counted = _count_up_to(user, reads, counted_to + 1)
+    # Compiled once per capacity, filters and page (``security.capacity``), as the header's count.
+    counted = _count_read(per_capacity_value(
+        ("my_work_counted", connection.vendor, kind, organization, due, today if due else None, counted_to + 1),
+        user, lambda: _count_sql(user, reads, counted_to + 1)))
     count_exact = counted <= counted_to
     tasker_count = min(counted, counted_to)
     # Each branch's first rows in the page's order; the page merges them (``_sort_key``).

@@ -136,10 +136,12 @@ def _rows_read(queries) -> dict[str, set[int]]:
 
 def test_my_work_reads_the_taskers_and_comments_only_of_documents_whose_rules_ask_for_them(world):
     """Each candidate is first asked without its taskers and comments: a returned plan (its way
-    forward asks for neither), a draft ready to submit and a plan in review (the owner's officer
-    adjudicates its comments, counted, not read) make their items, or none, without them. Only a
-    plan whose rules ask (sending a plan in coordination to review: its answers and its
-    comments) has them read, once, with those of every such plan."""
+    forward asks for neither), a draft ready to submit, a plan in review (the owner's officer
+    adjudicates its comments, counted, not read) and a plan in coordination still waiting for an
+    answer (its open taskers counted with it: it may not go to review, whatever its comments) make
+    their items, or none, without them. Only a plan whose rules ask (sending a plan in
+    coordination to review once every answer is in: its comments) has them read, once, with
+    those of every such plan."""
     officer = world.user("EUCOM", AO)
     returned = to_review(world, world.ready_plan())
     act(returned, "return_for_rework", world.user("J5", REV), comment="Rework the resources annex")
@@ -147,14 +149,27 @@ def test_my_work_reads_the_taskers_and_comments_only_of_documents_whose_rules_as
     coordinating = in_coordination(world)
     comment_adjudicate(comment=comments_of(coordinating).get(), by=officer, decision=Decision.ACCEPTED, rationale="")
     pending = in_coordination(world)  # its critical comment awaits the officer
+    waiting = act(world.ready_plan(), "submit", officer)
+    answer(world, waiting, "DA", Response.CONCUR)  # DON and USD(AT&L) have not answered
     draft = world.ready_plan()
+    def actions_by_plan() -> dict[int, tuple[str, ...]]:
+        # By id: every plan here has the same title.
+        return {item.document_id: tuple(item.actions) for item in my_work(officer).items}
+
     with CaptureQueriesContext(connection) as context:
-        found = {row[1]: row[2] for row in rows(officer)}
-    assert found == {titled(returned): ("Start a new version",), titled(coordinating): ("Send to review",),
-                     titled(pending): ("Adjudicate 1 comment",), titled(draft): ("Submit for coordination",)}
+        found = actions_by_plan()
+    assert found == {returned.pk: ("Start a new version",), coordinating.pk: ("Send to review",),
+                     pending.pk: ("Adjudicate 1 comment",), draft.pk: ("Submit for coordination",)}
     read = _rows_read(context.captured_queries)
     assert read == {"taskers": {coordinating.pk, pending.pk}, "comments": {coordinating.pk, pending.pk}}, read
     assert in_review.pk not in read["taskers"] | read["comments"]
+    assert waiting.pk not in found and waiting.pk not in read["taskers"] | read["comments"]
+    # Its last answers in, the same plan may go to review, and now its comments are read.
+    answer(world, waiting, "DON", Response.CONCUR)
+    answer(world, waiting, "USD(AT&L)", Response.CONCUR)
+    with CaptureQueriesContext(connection) as context:
+        assert actions_by_plan()[waiting.pk] == ("Send to review",)
+    assert waiting.pk in _rows_read(context.captured_queries)["comments"]
 
 
 # --- need-to-know and switched-off accounts -------------------------------------------------------
