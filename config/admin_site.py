@@ -166,6 +166,21 @@ class WorkplaceAdminSite(admin.AdminSite):
             return JsonResponse({"error": "The search contains a null character."}, status=400)
         return super().autocomplete_view(request)
 
+    def _build_app_dict(self, request, label=None):
+        """The models ``request.user`` may open, by app (the menu of every page): what the
+        declared rules answer for the person's capacity alone, so built once per capacity
+        (``security.capacity``) and given as a copy (``get_app_list`` sorts it in place)."""
+        from django.urls import get_script_prefix
+        from django.utils import translation
+
+        from security.capacity import per_capacity_value
+
+        return per_capacity_value(
+            ("admin_app_dict", self.name, label, get_script_prefix(), translation.get_language()), request.user,
+            lambda: super(WorkplaceAdminSite, self)._build_app_dict(request, label),
+            give=lambda apps_found: {app_label: {**app, "models": [dict(model) for model in app["models"]]}
+                                     for app_label, app in apps_found.items()})
+
     def each_context(self, request):
         context = super().each_context(request)
         context["consent_text"] = NOTICE_AND_CONSENT

@@ -205,11 +205,11 @@ def per_capacity(rule: Callable[..., QuerySet]) -> Callable[..., QuerySet]:
     return kept
 
 
-def per_capacity_value(name, user, build: Callable[[], object]):
+def per_capacity_value(name, user, build: Callable[[], object], *, give: Callable = lambda value: value):
     """``build()`` kept per capacity of ``user`` under ``name`` (a value built from the capacity
-    alone: compiled SQL and its parameters, say). Checked as ``per_capacity`` is."""
-    return _kept_or_built(name, (name,), user, build, keep=lambda value: value, give=lambda value: value,
-                          compared=_comparable)
+    alone: compiled SQL and its parameters, say), as ``give(value)`` makes it (a copy, for a value
+    callers change: what is kept is such a copy too). Checked as ``per_capacity`` is."""
+    return _kept_or_built(name, (name,), user, build, keep=give, give=give, compared=_comparable)
 
 
 def per_capacity_querysets(name, user, build: Callable[[], list[QuerySet]]) -> list[QuerySet]:

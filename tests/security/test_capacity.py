@@ -149,3 +149,29 @@ def test_a_kept_read_shares_no_leaf_with_a_copy_given_out(world, plans):
             leaf.rhs = "CHANGED IN PLACE"
         assert str(plans_visible_to(officer, CampaignPlan).query) == before
         assert [plan.title for plan in plans_visible_to(officer, CampaignPlan)] == ["CAPACITY EUCOM PLAN"]
+
+
+AUDIT_LIST = "/admin/security/auditevent/"
+
+
+def test_the_menu_of_every_page_follows_a_role_granted_and_withdrawn(world, plans):
+    """The admin's menu (the models a person may open) is built once per capacity: made an
+    auditor, the officer finds the audit trail in the menu of the very next page, and loses it
+    with the role; the menu handed out is the person's own copy (the admin sorts it in place)."""
+    officer = person("capacity_menu", acronym="EUCOM", world=world)
+    client = signed_in(officer)
+
+    def menu() -> str:
+        response = client.get("/admin/")
+        return " ".join(model["admin_url"] or "" for app in response.context["app_list"] for model in app["models"])
+
+    assert LIST in menu() and AUDIT_LIST not in menu()
+    auditor = Membership.objects.create(user=officer, organization=world.orgs["EUCOM"], role=Role.AUDITOR,
+                                        start=datetime.date(2020, 1, 1))
+    assert AUDIT_LIST in menu() and client.get(AUDIT_LIST).status_code == 200
+    auditor.delete()
+    assert AUDIT_LIST not in menu() and client.get(AUDIT_LIST).status_code == 403
+    # What a page changes in its menu stays on that page.
+    first = client.get("/admin/").context["app_list"]
+    first[0]["models"].clear()
+    assert client.get("/admin/").context["app_list"][0]["models"]
