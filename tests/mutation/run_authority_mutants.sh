@@ -75,7 +75,13 @@ AUTHORITY=(
   'initiatives.selectors.x_evaluations_*' 'initiatives.services.x__writer_capacity*'
   'initiatives.services.x_initiative_assert_editable*' 'initiatives.services.x_evaluation_assert_editable*'
   'initiatives.services.x__refuse_marking_beyond_reader*'
+  # Reads of who may see what kept per capacity (security.capacity): the key a person's reads are
+  # kept under, and when a kept read is given again.
+  'security.capacity.x_capacity_key*' 'security.capacity.x__kept_or_built*'
 )
+# Every mutant of these is run, not only those the checks filter keeps: their lines decide whose
+# read is given ("if found is not None", "day = ...") without naming a role or a marking.
+EVERY_MUTANT=('security.capacity.x_capacity_key*' 'security.capacity.x__kept_or_built*')
 if [ "$#" -gt 0 ]; then
   TARGETS=("$@")  # named mutants or patterns: run as given, reusing mutants/
 else
@@ -85,6 +91,7 @@ else
   else
     # Only the mutants that change a check: not those rewording a refusal or a history entry.
     mapfile -t TARGETS < <(.venv/bin/python tests/mutation/mutmut_cli.py checks "${AUTHORITY[@]}" | grep '__mutmut_')
+    TARGETS+=("${EVERY_MUTANT[@]}")
   fi
 fi
 echo "Running ${#TARGETS[@]} mutants or patterns"

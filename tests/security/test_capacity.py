@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime
 import re
+from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client, override_settings
+from django.utils import timezone
 
 from organizations.models import Designation, Membership, Role
 from organizations.services import designation_assign
@@ -175,3 +178,75 @@ def test_the_menu_of_every_page_follows_a_role_granted_and_withdrawn(world, plan
     first = client.get("/admin/").context["app_list"]
     first[0]["models"].clear()
     assert client.get("/admin/").context["app_list"][0]["models"]
+
+
+def test_an_administrator_of_no_office_switched_off_is_a_new_capacity(world, plans):
+    """A system administrator who acts for no organization sees every plan they are cleared for;
+    the same account switched off sees none. Its offices (none), clearance and administration are
+    unchanged: only whether the account is switched on tells the two apart, so it is part of the
+    key in its own right (not only through the offices an account switched off no longer acts for)."""
+    administrator = person("capacity_root", world=world, clearance="TS")
+    get_user_model().objects.filter(pk=administrator.pk).update(is_superuser=True)
+
+    def visible() -> set[str]:
+        with memo_scope():
+            user = get_user_model().objects.get(pk=administrator.pk)
+            return set(plans_visible_to(user, CampaignPlan).filter(title__startswith="CAPACITY")
+                       .values_list("title", flat=True))
+
+    assert visible() == {"CAPACITY EUCOM PLAN", "CAPACITY SECRET PLAN", "CAPACITY CENTCOM PLAN"}
+    get_user_model().objects.filter(pk=administrator.pk).update(is_active=False)
+    assert visible() == set()
+
+
+def test_a_new_day_is_a_new_capacity(world, plans):
+    """The day is one of the inputs a rule may read (a suspense passed, a period ended): a read
+    kept yesterday is not given today, though nothing else about the person changed."""
+
+    @capacity.per_capacity
+    def ended(user, model):
+        return model.objects.filter(title__startswith="CAPACITY", period_end__lt=timezone.localdate())
+
+    day = datetime.date(2030, 6, 1)
+    CampaignPlan.objects.filter(pk=plans["eucom"].pk).update(period_end=day)
+    officer = person("capacity_day", acronym="EUCOM", world=world)
+    for today, expected in ((day, set()), (day + datetime.timedelta(days=1), {"CAPACITY EUCOM PLAN"})):
+        with mock.patch("django.utils.timezone.localdate", return_value=today), memo_scope():
+            assert set(ended(officer, CampaignPlan).values_list("title", flat=True)) == expected
+
+
+@override_settings()
+def test_without_the_check_as_in_production_a_kept_read_is_given_again_without_building_it(world, plans):
+    """Production sets no ``CAPACITY_CHECK``: a page asked again answers from what was kept, the
+    rule not built again (the point of keeping it)."""
+    del settings.CAPACITY_CHECK
+    officer = person("capacity_production", acronym="EUCOM", world=world)
+    client = signed_in(officer)
+    assert titles(client) == {"CAPACITY EUCOM PLAN"}
+    assert titles(client) == {"CAPACITY EUCOM PLAN"}
+    builds = []
+
+    @capacity.per_capacity
+    def counted(user, model):
+        builds.append(user.pk)
+        return model.objects.filter(title="CAPACITY EUCOM PLAN")
+
+    with memo_scope():
+        assert [plan.title for plan in counted(officer, CampaignPlan)] == ["CAPACITY EUCOM PLAN"]
+        assert [plan.title for plan in counted(officer, CampaignPlan)] == ["CAPACITY EUCOM PLAN"]
+    assert builds == [officer.pk]
+
+
+def test_a_kept_read_that_excludes_is_given_again_excluding(world, plans):
+    """A rule's exclusions (``exclude``, ``~Q``: a negated branch of its WHERE) are kept as
+    exclusions: the copy given on the next page hides what the first one hid."""
+
+    @capacity.per_capacity
+    def unclassified(user, model):
+        return model.objects.filter(title__startswith="CAPACITY").exclude(classification="S")
+
+    officer = person("capacity_exclude", acronym="EUCOM", world=world)
+    with memo_scope():
+        for _visit in range(2):
+            assert set(unclassified(officer, CampaignPlan).values_list("title", flat=True)) == {
+                "CAPACITY EUCOM PLAN", "CAPACITY CENTCOM PLAN"}
