@@ -322,7 +322,8 @@ def cycle_checklist(cycle: AssessmentCycle) -> list[dict]:
                       "fix": ("template", template.pk),
                       "detail": f"Version {template.version} approved." if approved else
                       f"Version {template.version} is {template.get_state_display().lower()}."})
-    first, *others = [kind.objects.filter(state=PlanState.APPROVED).values("pk") for kind in Plan.kinds()]
+    # Unordered: SQLite refuses an ORDER BY inside a UNION (the kinds order newest first).
+    first, *others = [kind.objects.filter(state=PlanState.APPROVED).order_by().values("pk") for kind in Plan.kinds()]
     plans = first.union(*others, all=True).count()
     programs = Program.objects.filter(active=True).count()
     lines.append({"label": "Approved plans to assess", "done": plans > 0, "fix": ("plans",),
