@@ -65,6 +65,11 @@ class LoadFigures:
     note: str = ""
 
 
+def _shared_cache_url() -> str:
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    return os.environ.get("CACHE_URL") or (broker if broker.startswith(("redis://", "rediss://")) else "")
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
@@ -181,6 +186,9 @@ def load_run(*, world: World, database: str, ramp: dict, approvals: list[int], l
         # Tasks enqueued on commit stay in this process's memory: the bench runs no worker.
         "CELERY_BROKER_URL": "memory://", "CELERY_RESULT_BACKEND": "cache+memory://",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        # The cache every worker shares, as in production (what is kept per capacity: security.capacity):
+        # CACHE_URL, else the broker's Redis; without either, each worker's own memory.
+        "CACHE_URL": _shared_cache_url(),
     }
     people = max(ramp["steps"])
     plan = load_plan(world=world, people=people, approvals=approvals, secret_key=secret_key,

@@ -143,6 +143,14 @@ def _my_work_count(user) -> int:
     return my_work_count(user)
 
 
+def _app_dict_copy(apps_found: dict) -> dict:
+    """The menu as plain data, a copy (``get_app_list`` sorts it in place): names as text, in the
+    language of the request (part of its key), so that it can be kept in the shared cache."""
+    return {app_label: {**app, "name": str(app["name"]),
+                        "models": [{**model, "name": str(model["name"])} for model in app["models"]]}
+            for app_label, app in apps_found.items()}
+
+
 class WorkplaceAdminSite(admin.AdminSite):
     site_header = "Campaign plan workflow"
     site_title = "Campaign plans"
@@ -178,8 +186,7 @@ class WorkplaceAdminSite(admin.AdminSite):
         return per_capacity_value(
             ("admin_app_dict", self.name, label, get_script_prefix(), translation.get_language()), request.user,
             lambda: super(WorkplaceAdminSite, self)._build_app_dict(request, label),
-            give=lambda apps_found: {app_label: {**app, "models": [dict(model) for model in app["models"]]}
-                                     for app_label, app in apps_found.items()})
+            give=_app_dict_copy)
 
     def each_context(self, request):
         context = super().each_context(request)

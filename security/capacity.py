@@ -17,7 +17,10 @@ Each of them is read once per request already (the request memo, the security pr
 with the user). So a rule's result, built for one capacity, is kept (per process, at most
 ``CAPACITY_CACHE_ENTRIES`` of them, the least recently used dropped first: about 33 KB each,
 some twenty a person) and given again, as a fresh
-copy, to any request of the same capacity: a change to any input (a membership, a delegation, a
+copy, to any request of the same capacity. Values that are plain data (compiled SQL, the admin's
+menu: ``per_capacity_value``) are also kept in the installation's cache (Redis: ``CACHE_URL``, or
+the broker's), keyed by a digest of the code and the database as well, so that a web worker
+serving a person for the first time finds what another worker built for them: a change to any input (a membership, a delegation, a
 designation, a clearance, a new day) is a different capacity, so nothing is ever served from
 before it. Outside a request nothing is kept (the inputs are not memoized there).
 
@@ -30,6 +33,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -44,6 +49,8 @@ from organizations.selectors import acting_roles, active_account, designation_ho
 from runtime.request_memo import request_memo_active
 
 from .access import access_of
+
+logger = logging.getLogger(__name__)
 
 
 def _entries() -> int:
@@ -157,16 +164,69 @@ def _compiled(queryset: QuerySet, using: str = "default") -> tuple[str, tuple]:
     return _unaliased(sql), _comparable(params)
 
 
+# --- shared between the processes of the installation ----------------------------------------
+
+SHARED_SECONDS = 3600  # a shared value outlives no day (the day is in the key) and at most an hour
+
+
+@functools.cache
+def _code_version() -> str:
+    """A digest of the installation's own Python source: a value built by other code (before a
+    deployment) is never given by this code."""
+    from pathlib import Path
+
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    packages = sorted(folder for folder in root.iterdir() if (folder / "__init__.py").exists())
+    for path in sorted(path for package in packages for path in package.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _shared_key(entry_key: tuple) -> str:
+    database = settings.DATABASES["default"]
+    where = (database.get("HOST"), database.get("PORT"), database.get("NAME"))
+    # The key's parts are ints, strings, dates and dataclasses of them: their repr is the same in
+    # every process.
+    return f"capacity:{_code_version()}:{hashlib.sha256(repr((where, entry_key)).encode()).hexdigest()}"
+
+
+def _shared_get(entry_key: tuple):
+    from django.core.cache import cache
+
+    try:
+        return cache.get(_shared_key(entry_key))
+    except Exception:  # noqa: BLE001 (the shared cache is an accelerator: unreachable, the value is built)
+        logger.warning("capacity: the shared cache did not answer", exc_info=True)
+        return None
+
+
+def _shared_put(entry_key: tuple, value) -> None:
+    from django.core.cache import cache
+
+    try:
+        cache.set(_shared_key(entry_key), value, SHARED_SECONDS)
+    except Exception:  # noqa: BLE001 (as above: kept in this process only)
+        if getattr(settings, "CAPACITY_CHECK", False):
+            raise  # the tests: a value that cannot be pickled is a mistake of the code keeping it
+        logger.warning("capacity: the shared cache did not keep a value", exc_info=True)
+
+
 def _kept_or_built(name, entry: tuple, user, build: Callable, *, keep: Callable, give: Callable,
-                   compared: Callable):
+                   compared: Callable, shared: bool = False):
     """What was kept under ``entry`` for the capacity of ``user`` (``give`` makes what a caller
-    gets of it), or ``build()``, kept as ``keep`` makes it (None: not kept). Under
-    ``CAPACITY_CHECK`` each reuse is built again and ``compared`` with what was given."""
+    gets of it), or ``build()``, kept as ``keep`` makes it (None: not kept). ``shared``: also
+    kept in the installation's cache, where every process finds it. Under ``CAPACITY_CHECK``
+    each reuse is built again and ``compared`` with what was given."""
     key = capacity_key(user)
     if key is None:
         return build()
     entry_key = (*entry, key)
     found = _get(entry_key)
+    if found is None and shared:
+        found = _shared_get(entry_key)
+        if found is not None:
+            _put(entry_key, found)
     if found is not None:
         given = give(found)
         if getattr(settings, "CAPACITY_CHECK", False):
@@ -180,6 +240,8 @@ def _kept_or_built(name, entry: tuple, user, build: Callable, *, keep: Callable,
     kept = keep(built)
     if kept is not None:
         _put(entry_key, kept)
+        if shared:
+            _shared_put(entry_key, kept)
     return built
 
 
@@ -208,8 +270,9 @@ def per_capacity(rule: Callable[..., QuerySet]) -> Callable[..., QuerySet]:
 def per_capacity_value(name, user, build: Callable[[], object], *, give: Callable = lambda value: value):
     """``build()`` kept per capacity of ``user`` under ``name`` (a value built from the capacity
     alone: compiled SQL and its parameters, say), as ``give(value)`` makes it (a copy, for a value
-    callers change: what is kept is such a copy too). Checked as ``per_capacity`` is."""
-    return _kept_or_built(name, (name,), user, build, keep=give, give=give, compared=_comparable)
+    callers change: what is kept is such a copy too). Plain data (it is pickled): kept in the
+    installation's cache too, so each process need not build it again. Checked as ``per_capacity`` is."""
+    return _kept_or_built(name, (name,), user, build, keep=give, give=give, compared=_comparable, shared=True)
 
 
 def per_capacity_querysets(name, user, build: Callable[[], list[QuerySet]]) -> list[QuerySet]:

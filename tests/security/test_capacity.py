@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import warnings
 from unittest import mock
 
 import pytest
@@ -250,3 +251,37 @@ def test_a_kept_read_that_excludes_is_given_again_excluding(world, plans):
         for _visit in range(2):
             assert set(unclassified(officer, CampaignPlan).values_list("title", flat=True)) == {
                 "CAPACITY EUCOM PLAN", "CAPACITY CENTCOM PLAN"}
+
+
+@override_settings()
+def test_a_value_built_by_one_process_is_given_by_another_from_the_installations_cache(world, plans):
+    """Compiled SQL and the admin's menu (``per_capacity_value``) are plain data: kept in the
+    installation's cache too, so a worker that never served the person (here: this process after
+    dropping what it kept itself) finds them without building them; for another database, or
+    another capacity, they are built afresh."""
+    del settings.CAPACITY_CHECK
+    from django.core.cache import cache
+
+    cache.clear()
+    officer = person("capacity_shared", acronym="EUCOM", world=world)
+    other = person("capacity_shared_other", acronym="CENTCOM", world=world)
+    builds = []
+
+    def value(user):
+        def build():
+            builds.append(user.pk)
+            return ("SELECT 1 -- built for", user.pk)
+        with memo_scope():
+            return capacity.per_capacity_value(("shared-test",), get_user_model().objects.get(pk=user.pk), build)
+
+    assert value(officer) == ("SELECT 1 -- built for", officer.pk)
+    capacity.forget()  # another worker: nothing kept in its own memory
+    assert value(officer) == ("SELECT 1 -- built for", officer.pk) and builds == [officer.pk]
+    assert value(other) == ("SELECT 1 -- built for", other.pk) and builds == [officer.pk, other.pk]
+    capacity.forget()
+    another = {"default": {**settings.DATABASES["default"], "NAME": "another_database"}}
+    with warnings.catch_warnings():  # "Overriding setting DATABASES can lead to unexpected behavior": only its name is read
+        warnings.simplefilter("ignore", UserWarning)
+        with override_settings(DATABASES=another):
+            assert value(officer) == ("SELECT 1 -- built for", officer.pk)
+    assert builds == [officer.pk, other.pk, officer.pk]
